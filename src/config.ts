@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Project root: every relative default (data dir, binary cache) hangs off it, not off the cwd. */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const configSchema = z.object({
+  MONGODB_URI: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default(path.join(projectRoot, 'data')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Number of customer partitions (hash of the customer id); fixed for the life of a database. */
+  PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  BODY_LIMIT: z.string().default('1mb'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  FERRETDB_BIN: z.string().optional(),
+  SHOPIFY_WEBHOOK_SECRET: z.string().min(1).optional(),
+  SMTP_URL: z.string().optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Names of settings that must never be printed or logged in clear. */
+export const secretKeys = ['MONGODB_URI', 'SHOPIFY_WEBHOOK_SECRET', 'SMTP_URL'] as const;
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (!cached) {
+    const parsed = configSchema.safeParse(process.env);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+/** Tests and the CLI change the environment; this makes the next `config()` read it again. */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+/** Masks the password of a connection string so it can be logged. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+export function redactedConfig(c: Config = config()): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...c };
+  for (const key of secretKeys) {
+    if (out[key] !== undefined) out[key] = key === 'MONGODB_URI' ? redactUri(String(out[key])) : '***';
+  }
+  return out;
+}

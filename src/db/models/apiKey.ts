@@ -1,0 +1,18 @@
+import { Schema } from 'mongoose';
+
+export const roles = ['admin', 'marketer', 'ingest'] as const;
+export type Role = (typeof roles)[number];
+
+/** Only a SHA-256 of the secret is stored; `prefix` finds the row without scanning. */
+export const apiKeySchema = new Schema(
+  {
+    name: { type: String, required: true },
+    role: { type: String, enum: roles, required: true },
+    prefix: { type: String, required: true },
+    hash: { type: String, required: true },
+    lastUsedAt: Date,
+    revokedAt: Date,
+  },
+  { timestamps: true, collection: 'api_keys' },
+);
+apiKeySchema.index({ prefix: 1 }, { unique: true });

@@ -1,0 +1,37 @@
+import { Schema } from 'mongoose';
+
+/** A flow is data: a trigger and steps with delays and conditions, validated by the campaigns module. */
+export const flowSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    trigger: { type: Schema.Types.Mixed, required: true },
+    steps: { type: [Schema.Types.Mixed], default: [] },
+    holdoutShare: { type: Number, default: 0.1, min: 0, max: 1 },
+    priority: { type: Number, default: 0 },
+    active: { type: Boolean, default: true },
+    builtIn: { type: Boolean, default: false },
+  },
+  { timestamps: true, collection: 'flows', minimize: false },
+);
+
+/** A customer's way through a flow. `key` separates parallel runs (e.g. one per abandoned cart). */
+export const enrollmentSchema = new Schema(
+  {
+    flowId: { type: String, required: true },
+    customerId: { type: String, required: true },
+    partition: { type: Number, required: true },
+    key: { type: String, default: '' },
+    status: { type: String, enum: ['active', 'completed', 'exited', 'holdout'], default: 'active' },
+    stepIndex: { type: Number, default: 0 },
+    nextStepAt: Date,
+    enrolledAt: { type: Date, default: () => new Date() },
+    endedAt: Date,
+    exitReason: String,
+    context: { type: Schema.Types.Mixed, default: {} },
+  },
+  { collection: 'enrollments', versionKey: false, minimize: false },
+);
+enrollmentSchema.index({ flowId: 1, customerId: 1, key: 1 }, { unique: true });
+enrollmentSchema.index({ partition: 1, status: 1 });
+enrollmentSchema.index({ customerId: 1 });

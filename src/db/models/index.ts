@@ -1,0 +1,59 @@
+import type { Connection, InferSchemaType, Model, Schema } from 'mongoose';
+import { apiKeySchema } from './apiKey.js';
+import { customerSchema } from './customer.js';
+import { eventSchema } from './event.js';
+import { experimentSchema } from './experiment.js';
+import { featureSchema, featureSnapshotSchema } from './feature.js';
+import { enrollmentSchema, flowSchema } from './flow.js';
+import { jobLeaseSchema, jobRunSchema } from './jobRun.js';
+import { messageSchema } from './message.js';
+import { modelVersionSchema } from './modelVersion.js';
+import { productSchema } from './product.js';
+import { reportSchema } from './report.js';
+import { scoreSchema } from './score.js';
+import { segmentMembershipSchema, segmentSchema } from './segment.js';
+import { simTruthSchema } from './simTruth.js';
+import { suppressionSchema } from './suppression.js';
+
+const schemas = {
+  Customer: customerSchema,
+  Event: eventSchema,
+  Product: productSchema,
+  Feature: featureSchema,
+  FeatureSnapshot: featureSnapshotSchema,
+  Score: scoreSchema,
+  ModelVersion: modelVersionSchema,
+  Segment: segmentSchema,
+  SegmentMembership: segmentMembershipSchema,
+  Flow: flowSchema,
+  Enrollment: enrollmentSchema,
+  Message: messageSchema,
+  Experiment: experimentSchema,
+  Report: reportSchema,
+  ApiKey: apiKeySchema,
+  Suppression: suppressionSchema,
+  JobRun: jobRunSchema,
+  JobLease: jobLeaseSchema,
+  SimTruth: simTruthSchema,
+} satisfies Record<string, Schema>;
+
+export type Models = { [K in keyof typeof schemas]: Model<InferSchemaType<(typeof schemas)[K]>> };
+
+/** Models bound to one connection, so each test file can use its own database. */
+export function bindModels(conn: Connection): Models {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(schemas)) {
+    out[name] = conn.models[name] ?? conn.model(name, schema as Schema);
+  }
+  return out as unknown as Models;
+}
+
+/** Creates every collection and index. Idempotent; run at start-up and by `breadcrumb db init`. */
+export async function ensureIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models) as unknown as Model<unknown>[]) {
+    await model.createCollection().catch((err: { code?: number }) => {
+      if (err.code !== 48) throw err; // 48: NamespaceExists
+    });
+    await model.createIndexes();
+  }
+}

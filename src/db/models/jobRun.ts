@@ -1,0 +1,37 @@
+import { Schema } from 'mongoose';
+
+export const jobRunSchema = new Schema(
+  {
+    job: { type: String, required: true },
+    status: { type: String, enum: ['running', 'succeeded', 'failed'], required: true },
+    trigger: { type: String, enum: ['schedule', 'cli', 'api', 'startup', 'test'], default: 'schedule' },
+    worker: String,
+    options: { type: Schema.Types.Mixed, default: {} },
+    counts: { type: Schema.Types.Mixed, default: {} },
+    startedAt: { type: Date, required: true },
+    endedAt: Date,
+    durationMs: Number,
+    error: { message: String, stack: String, type: { type: String } },
+  },
+  { collection: 'job_runs', versionKey: false, minimize: false },
+);
+jobRunSchema.index({ job: 1, startedAt: -1 });
+jobRunSchema.index({ startedAt: -1 });
+
+/**
+ * A lease is inserted under a unique `_id` (job, run key, partition) before a partition is worked
+ * on; a duplicate-key error means another worker has it. Safe on FerretDB, where
+ * findAndModify is not compare-and-set.
+ */
+export const jobLeaseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    job: { type: String, required: true },
+    runKey: { type: String, required: true },
+    partition: { type: Number, required: true },
+    worker: String,
+    createdAt: { type: Date, default: () => new Date() },
+  },
+  { collection: 'job_leases', versionKey: false },
+);
+jobLeaseSchema.index({ job: 1, createdAt: 1 });

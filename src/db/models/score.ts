@@ -1,0 +1,22 @@
+import { Schema } from 'mongoose';
+
+/** Latest scores of a customer (`_id` = customer id); old scores stay until a new run replaces them. */
+export const scoreSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    partition: { type: Number, required: true },
+    churnRisk: Number,
+    predictedLtv: Number,
+    purchaseProbability: Number,
+    expectedNextOrderAt: Date,
+    bestSendHour: Number,
+    sendHourConfidence: Number,
+    drivers: { type: Schema.Types.Mixed, default: {} },
+    modelVersions: { type: Schema.Types.Mixed, default: {} },
+    scoredAt: { type: Date, default: () => new Date() },
+  },
+  { collection: 'scores', versionKey: false },
+);
+scoreSchema.index({ partition: 1 });
+scoreSchema.index({ churnRisk: -1 });
+scoreSchema.index({ predictedLtv: -1 });

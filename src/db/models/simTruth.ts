@@ -1,0 +1,11 @@
+import { Schema } from 'mongoose';
+
+/** Hidden traits and true outcomes of synthetic customers; models never read it, tests score against it. */
+export const simTruthSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    traits: { type: Schema.Types.Mixed, required: true },
+    outcomes: { type: Schema.Types.Mixed, default: {} },
+  },
+  { collection: 'sim_truth', versionKey: false, minimize: false },
+);
