@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { defineJob } from '../src/jobs/defineJob.js';
+import { runIfMain } from '../src/jobs/runFromCommandLine.js';
+
+/** Keeps the bookkeeping collections small: old job runs and spent partition leases. */
+const housekeeping = defineJob({
+  name: 'housekeeping',
+  description: 'delete job runs and partition leases older than the retention period',
+  schedule: '0 4 * * *',
+  options: z.object({
+    jobRunDays: z.coerce.number().int().min(1).default(30).describe('keep job runs for this many days'),
+    leaseHours: z.coerce.number().min(1).default(48).describe('keep partition leases for this many hours'),
+  }),
+  async run({ database }, { jobRunDays, leaseHours }) {
+    const { JobRun, JobLease } = database.models;
+    const runs = await JobRun.deleteMany({ startedAt: { $lt: new Date(Date.now() - jobRunDays * 86_400_000) }, status: { $ne: 'running' } });
+    const leases = await JobLease.deleteMany({ createdAt: { $lt: new Date(Date.now() - leaseHours * 3_600_000) } });
+    return { jobRunsDeleted: runs.deletedCount, leasesDeleted: leases.deletedCount };
+  },
+});
+
+export default housekeeping;
+await runIfMain(import.meta.url, housekeeping);

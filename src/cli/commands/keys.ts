@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../api/apiKeys.js';
+import { roles, type Role } from '../../db/models/apiKey.js';
+import { CliError, printJson, status } from '../output.js';
+import { withDatabase } from '../withDatabase.js';
+
+export function registerKeyCommands(program: Command): void {
+  const keys = program.command('keys').description('API keys (stored hashed; a key is shown once)');
+
+  keys.command('create')
+    .description('create an API key and print it once')
+    .requiredOption('--role <role>', `one of ${roles.join(', ')}`)
+    .requiredOption('--name <name>', 'who or what uses the key')
+    .option('--json', 'print {key, role, name} as JSON')
+    .action(async (opts: { role: string; name: string; json?: boolean }) => {
+      if (!roles.includes(opts.role as Role)) throw new CliError(`--role must be one of ${roles.join(', ')}, got "${opts.role}"`);
+      const created = await withDatabase((db) => createApiKey(db.models, { role: opts.role as Role, name: opts.name }));
+      if (opts.json) printJson({ key: created.key, role: created.role, name: created.name });
+      else {
+        status(`created ${created.role} key "${created.name}" (shown once, store it now):`);
+        process.stdout.write(`${created.key}\n`);
+      }
+    });
+
+  keys.command('list')
+    .description('list API keys (never the secrets)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const list = await withDatabase((db) => listApiKeys(db.models));
+      if (opts.json) printJson(list);
+      else for (const k of list) process.stdout.write(`${k.id}  ${k.role.padEnd(8)} ${k.name}${k.revokedAt ? '  (revoked)' : ''}\n`);
+    });
+
+  keys.command('revoke <id>')
+    .description('revoke an API key by id')
+    .action(async (id: string) => {
+      const revoked = await withDatabase((db) => revokeApiKey(db.models, id));
+      if (!revoked) throw new CliError(`no API key with id ${id}`);
+      status(`revoked ${id}`);
+    });
+}

@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { registerDbCommands } from './commands/db.js';
+import { registerJobCommands } from './commands/job.js';
+import { registerKeyCommands } from './commands/keys.js';
+import { registerSeedCommand } from './commands/seed.js';
+import { CliError } from './output.js';
+
+const program = new Command('breadcrumb')
+  .description('Breadcrumb: predictive analytics, segments and tailored email flows for e-commerce')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerDbCommands(program);
+registerSeedCommand(program);
+registerJobCommands(program);
+registerKeyCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    if (process.env.DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,62 @@
+import { Agenda } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import { log as rootLog } from '../log.js';
+import type { JobDefinition } from './defineJob.js';
+import { runJob } from './runJob.js';
+
+export interface Worker {
+  agenda: Agenda;
+  start(): Promise<void>;
+  /** Finishes running jobs (up to `graceMs`), then stops polling. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface WorkerOptions {
+  database: Database;
+  jobs: JobDefinition[];
+  log?: Logger;
+  processEvery?: string | number;
+}
+
+/**
+ * Agenda on the shared database: each job definition becomes an Agenda job whose handler goes
+ * through runJob, so every scheduled run is validated and recorded like a CLI run. A failed run
+ * is reported to Agenda (for its fail count) and the worker carries on.
+ */
+export function buildWorker({ database, jobs, log = rootLog, processEvery = '10 seconds' }: WorkerOptions): Worker {
+  const agenda = new Agenda({
+    backend: new MongoBackend({ mongo: database.db, collection: 'agenda_jobs' }),
+    name: 'breadcrumb-worker',
+    processEvery,
+    maxConcurrency: 4,
+    defaultConcurrency: 1,
+  });
+  agenda.on('error', (err: Error) => log.error({ err }, 'agenda error'));
+
+  for (const def of jobs) {
+    agenda.define(def.name, async (job) => {
+      const runKey = `${def.name}@${(job.attrs.lastRunAt ?? new Date()).toISOString()}`;
+      const outcome = await runJob(def, job.attrs.data ?? {}, { database, trigger: 'schedule', runKey, log });
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      if (outcome.value.status === 'failed') throw new Error(outcome.value.error?.message ?? 'job failed');
+    });
+  }
+
+  return {
+    agenda,
+    async start() {
+      await agenda.start();
+      for (const def of jobs) {
+        // every() upserts one recurring job per name: calling it again on restart is a no-op.
+        if (def.schedule) await agenda.every(def.schedule, def.name, {}, { skipImmediate: true });
+      }
+      log.info({ jobs: jobs.map((j) => j.name) }, 'worker started');
+    },
+    async stop(graceMs = 10_000) {
+      await agenda.drain(graceMs);
+      await agenda.stop();
+    },
+  };
+}

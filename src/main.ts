@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import { seedShop } from '../data/generator/seedShop.js';
+import { createApiKey } from './api/apiKeys.js';
+import { buildApp } from './api/buildApp.js';
+import { startHttpServer, type HttpServer } from './api/httpServer.js';
+import { createProgress } from './cli/progress.js';
+import { config, redactedConfig } from './config.js';
+import { connectDatabase, type Database } from './db/database.js';
+import { buildWorker, type Worker } from './jobs/buildWorker.js';
+import { loadJobs, pipelineJobs } from './jobs/loadJobs.js';
+import { runJob } from './jobs/runJob.js';
+import { log, setLogLevel } from './log.js';
+
+const DEMO = { customers: 5000, days: 365, seed: 42 };
+
+const { values: flags } = parseArgs({
+  options: {
+    'no-demo': { type: 'boolean', default: false },
+    'worker-only': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (flags.help) {
+  process.stdout.write(
+    [
+      'npm start [-- options]   database (embedded unless MONGODB_URI is set), API + dashboard on PORT, and the job worker',
+      '  --no-demo       do not seed a demo shop into an empty database',
+      '  --worker-only   run only the job worker (what `npm run worker` does)',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+
+const say = (message: string) => process.stderr.write(`${message}\n`);
+
+async function seedDemo(database: Database): Promise<void> {
+  say(`empty database: seeding a demo shop (${DEMO.customers} customers, ${DEMO.days} days; skip with --no-demo)…`);
+  const progress = createProgress('seeding demo shop');
+  const summary = await seedShop(database, { ...DEMO, onProgress: progress.update }).finally(() => progress.stop());
+  say(`seeded ${summary.customers} customers and ${summary.events} events in ${(summary.durationMs / 1000).toFixed(0)} s`);
+  for (const def of pipelineJobs(await loadJobs())) {
+    say(`running ${def.name}…`);
+    const outcome = await runJob(def, {}, { database, trigger: 'startup' });
+    if (!outcome.ok || outcome.value.status === 'failed') say(`${def.name} failed; see GET /v1/jobs`);
+  }
+}
+
+/** A fresh demo marketer key each start (earlier demo keys are revoked), since keys are only ever shown once. */
+async function demoKey(database: Database): Promise<string> {
+  await database.models.ApiKey.updateMany({ name: 'demo marketer', revokedAt: null }, { revokedAt: new Date() });
+  return (await createApiKey(database.models, { role: 'marketer', name: 'demo marketer' })).key;
+}
+
+async function main(): Promise<void> {
+  setLogLevel();
+  const c = config();
+  log.debug({ config: redactedConfig(c) }, 'configuration');
+  const database = await connectDatabase({ status: say });
+  const worker: Worker = buildWorker({ database, jobs: await loadJobs() });
+  let http: HttpServer | undefined;
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: shutting down (finishing requests and jobs)…`);
+    await http?.close(c.SHUTDOWN_GRACE_MS);
+    await worker.stop(c.SHUTDOWN_GRACE_MS);
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (!flags['worker-only']) {
+    http = await startHttpServer(buildApp({ database }), { port: c.PORT, host: c.HOST });
+    say(`Breadcrumb API on ${http.url} (health: ${http.url}/health, OpenAPI: ${http.url}/openapi.json)`);
+    const empty = (await database.models.Event.estimatedDocumentCount()) === 0;
+    if (empty && !flags['no-demo']) await seedDemo(database);
+    if (!flags['no-demo']) say(`demo marketer key: ${await demoKey(database)}`);
+  }
+  await worker.start();
+  say(flags['worker-only'] ? 'worker running; Ctrl-C to stop' : `ready: ${http!.url}  (Ctrl-C to stop)`);
+}
+
+main().catch((err: Error) => {
+  say(`error: ${err.message}`);
+  log.debug({ err }, 'start-up failed');
+  process.exit(1);
+});
