@@ -5,17 +5,22 @@ import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 /** Keeps the bookkeeping collections small: old job runs and spent partition leases. */
 const housekeeping = defineJob({
   name: 'housekeeping',
-  description: 'delete job runs and partition leases older than the retention period',
+  description: 'mark abandoned runs failed; delete job runs and partition leases older than their retention',
   schedule: '0 4 * * *',
   options: z.object({
     jobRunDays: z.coerce.number().int().min(1).default(30).describe('keep job runs for this many days'),
     leaseHours: z.coerce.number().min(1).default(48).describe('keep partition leases for this many hours'),
+    abandonedHours: z.coerce.number().min(1).default(24).describe('a run still "running" after this many hours died with its worker'),
   }),
-  async run({ database }, { jobRunDays, leaseHours }) {
+  async run({ database }, { jobRunDays, leaseHours, abandonedHours }) {
     const { JobRun, JobLease } = database.models;
+    const abandoned = await JobRun.updateMany(
+      { status: 'running', startedAt: { $lt: new Date(Date.now() - abandonedHours * 3_600_000) } },
+      { status: 'failed', endedAt: new Date(), error: { type: 'Abandoned', message: `still running after ${abandonedHours} h: its worker stopped` } },
+    );
     const runs = await JobRun.deleteMany({ startedAt: { $lt: new Date(Date.now() - jobRunDays * 86_400_000) }, status: { $ne: 'running' } });
     const leases = await JobLease.deleteMany({ createdAt: { $lt: new Date(Date.now() - leaseHours * 3_600_000) } });
-    return { jobRunsDeleted: runs.deletedCount, leasesDeleted: leases.deletedCount };
+    return { abandonedRuns: abandoned.modifiedCount, jobRunsDeleted: runs.deletedCount, leasesDeleted: leases.deletedCount };
   },
 });
 

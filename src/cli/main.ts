@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDbCommands } from './commands/db.js';
+import { registerImportCommand } from './commands/import.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerSeedCommand } from './commands/seed.js';
@@ -12,6 +13,7 @@ const program = new Command('breadcrumb')
 
 registerDbCommands(program);
 registerSeedCommand(program);
+registerImportCommand(program);
 registerJobCommands(program);
 registerKeyCommands(program);
 

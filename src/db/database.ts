@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
-import type { Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
 import { config, redactUri } from '../config.js';
+import { replaceById, safeBulkWrite, type BulkCounts } from './bulkWrite.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import type { Status } from './ferretdbBinary.js';
 import { bindModels, ensureIndexes, type Models } from './models/index.js';
@@ -13,6 +14,14 @@ export interface Database {
   models: Models;
   /** Set when this process started or joined an embedded server. */
   server?: EmbeddedServer;
+  /** `FerretDB v1.24.2` or `MongoDB 8.0.4`, from the server's buildInfo. */
+  serverVersion: string;
+  /** True on FerretDB, whose writes by `_id` scan the table and whose pool deadlocks on big update batches. */
+  ferretdb: boolean;
+  /** Bulk updates and replaces in a form the connected server survives (see bulkWrite.ts). */
+  bulkWrite<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[], ordered?: boolean): Promise<BulkCounts>;
+  /** Whole-document replace by `_id` for derived collections (see bulkWrite.ts). */
+  replaceById<T extends Document & { _id: unknown }>(collection: Collection<T>, docs: T[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -53,13 +62,19 @@ export async function connectDatabase(opts: ConnectOptions = {}): Promise<Databa
     throw new Error(`cannot reach the database at ${redactUri(uri)}: ${(err as Error).message}. Check MONGODB_URI (or unset it to use the embedded server).`);
   }
   const models = bindModels(conn);
-  if (!opts.skipIndexes) await ensureIndexes(models);
+  const info = await conn.db!.admin().command({ buildInfo: 1 });
+  const ferretdb = typeof info.ferretdbVersion === 'string';
+  if (!opts.skipIndexes) await ensureIndexes(models, { uniqueOnly: ferretdb });
   return {
     uri,
     conn,
     db: conn.db!,
     models,
     server,
+    serverVersion: ferretdb ? `FerretDB ${info.ferretdbVersion}` : `MongoDB ${info.version}`,
+    ferretdb,
+    bulkWrite: (collection, ops, ordered) => safeBulkWrite(collection, ops, { ordered, chunked: ferretdb }),
+    replaceById: (collection, docs) => replaceById(collection, docs, { chunked: ferretdb }),
     close: async () => {
       await conn.close();
       await server?.stop();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { config, redactUri } from '../../config.js';
 import { connectDatabase } from '../../db/database.js';
 import { liveRecord, startEmbedded, stopServer } from '../../db/embedded.js';
+import { buildFerretdb, findFerretdb } from '../../db/ferretdbBinary.js';
 import { printJson, status } from '../output.js';
 
 export function registerDbCommands(program: Command): void {
@@ -51,6 +52,13 @@ export function registerDbCommands(program: Command): void {
       };
       if (opts.json) printJson(info);
       else status(uri ? `database at ${info.uri} (${info.source}${record ? `, pid ${record.pid}` : ''}) ${JSON.stringify(counts)}` : `no database running for ${c.DATA_DIR}; commands start one when needed`);
+    });
+
+  db.command('build')
+    .description('find the FerretDB binary, or build it from the Go module proxy (what the first start does)')
+    .action(async () => {
+      const found = await findFerretdb();
+      status(found ? `FerretDB found: ${found}` : `FerretDB built: ${await buildFerretdb(status)}`);
     });
 
   db.command('stop')

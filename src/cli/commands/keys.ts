@@ -35,7 +35,7 @@ export function registerKeyCommands(program: Command): void {
     .description('revoke an API key by id')
     .action(async (id: string) => {
       const revoked = await withDatabase((db) => revokeApiKey(db.models, id));
-      if (!revoked) throw new CliError(`no API key with id ${id}`);
+      if (!revoked.ok) throw new CliError(`no API key with id ${id}`);
       status(`revoked ${id}`);
     });
 }

@@ -27,8 +27,6 @@ export const customerSchema = new Schema(
     },
     anonymousIds: { type: [String], default: [] },
     traits: { type: Schema.Types.Mixed, default: {} },
-    firstSeenAt: Date,
-    lastSeenAt: Date,
   },
   { timestamps: true, collection: 'customers', minimize: false },
 );

@@ -5,6 +5,7 @@ import { eventSchema } from './event.js';
 import { experimentSchema } from './experiment.js';
 import { featureSchema, featureSnapshotSchema } from './feature.js';
 import { enrollmentSchema, flowSchema } from './flow.js';
+import { identitySchema } from './identity.js';
 import { jobLeaseSchema, jobRunSchema } from './jobRun.js';
 import { messageSchema } from './message.js';
 import { modelVersionSchema } from './modelVersion.js';
@@ -17,6 +18,7 @@ import { suppressionSchema } from './suppression.js';
 
 const schemas = {
   Customer: customerSchema,
+  Identity: identitySchema,
   Event: eventSchema,
   Product: productSchema,
   Feature: featureSchema,
@@ -48,12 +50,20 @@ export function bindModels(conn: Connection): Models {
   return out as unknown as Models;
 }
 
-/** Creates every collection and index. Idempotent; run at start-up and by `breadcrumb db init`. */
-export async function ensureIndexes(models: Models): Promise<void> {
+/**
+ * Creates every collection and index; idempotent, run at every connect. FerretDB v1's SQLite
+ * backend never uses a secondary index for queries (only `_id` equality is pushed down), while
+ * each index halves insert speed (measured: 20.8k inserts/s with none, 11.1k with the five on
+ * events), so there only unique indexes are built: they enforce idempotency and exactly-once.
+ */
+export async function ensureIndexes(models: Models, opts: { uniqueOnly?: boolean } = {}): Promise<void> {
   for (const model of Object.values(models) as unknown as Model<unknown>[]) {
     await model.createCollection().catch((err: { code?: number }) => {
       if (err.code !== 48) throw err; // 48: NamespaceExists
     });
-    await model.createIndexes();
+    for (const [fields, options] of model.schema.indexes()) {
+      if (opts.uniqueOnly && !options.unique) continue;
+      await model.collection.createIndex(fields as Record<string, 1 | -1>, options as Record<string, unknown>);
+    }
   }
 }

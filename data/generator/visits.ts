@@ -1,0 +1,67 @@
+import { activityAt, activityMax } from './activity.js';
+import type { EmailCampaign } from './calendar.js';
+import type { SimCustomer } from './customers.js';
+import type { Rng } from './random.js';
+import type { SessionBuilder, TrafficSource } from './sessions.js';
+import type { Timeline } from './timeline.js';
+import { DAY, HOUR, type LocalClock } from './timezones.js';
+
+/**
+ * Every site or app visit of one customer up to the end of recorded history: the visit behind
+ * each order, the abandoned carts that came before some of them, a visit per email click, and
+ * background browsing whose rate follows the purchase rate and fades after dropout.
+ */
+
+export const orderIdOf = (customerId: string, n: number): string => `${customerId}-o${n + 1}`;
+
+/** After dropout, browsing decays towards a trickle over about a month. */
+const AFTERLIFE_DAYS = 30;
+const AFTERLIFE_FLOOR = 0.12;
+
+export function simulateVisits(
+  rng: Rng,
+  customer: SimCustomer,
+  timeline: Timeline,
+  sessions: SessionBuilder,
+  clock: LocalClock,
+  campaigns: ReadonlyMap<string, EmailCampaign>,
+  endMs: number,
+): void {
+  const t = customer.traits;
+  const earliest = customer.signedUpMs + 1000;
+  const emailSource = (campaignId: string): TrafficSource => ({
+    utmSource: 'newsletter',
+    utmMedium: 'email',
+    utmCampaign: campaignId,
+    path: campaigns.get(campaignId)!.kind === 'newsletter' ? '/journal' : '/sale',
+  });
+
+  timeline.orders.forEach((order, n) => {
+    if (order.ms >= endMs) return;
+    if (order.kind === 'email') {
+      sessions.order(order, orderIdOf(customer.id, n), emailSource(order.campaignId!), order.clickMs! + rng.int(2_000, 10_000));
+      return;
+    }
+    sessions.order(order, orderIdOf(customer.id, n), sessions.randomSource(), earliest);
+    // Abandoned carts often precede a purchase: the same customer came back and finished.
+    for (let k = 0; k < 3 && rng.chance(t.abandonPropensity * 0.8); k++) {
+      const at = order.ms - rng.uniform(2 * HOUR, 5 * DAY);
+      if (at > earliest) sessions.abandon(at, sessions.randomSource());
+    }
+  });
+
+  for (const click of timeline.clicks) {
+    if (click.ms < endMs) sessions.browse(click.ms + rng.int(2_000, 10_000), emailSource(click.campaignId));
+  }
+
+  // Background browsing: a thinned Poisson process, heavier for frequent buyers.
+  const rate = t.browseRate + 3 * t.purchaseRate;
+  const envelope = (rate * activityMax(t.browsingPattern)) / DAY;
+  const death = timeline.deathMs ?? Infinity;
+  for (let at = earliest + rng.exponential(envelope); at < endMs; at += rng.exponential(envelope)) {
+    const fade = at <= death ? 1 : AFTERLIFE_FLOOR + (1 - AFTERLIFE_FLOOR) * Math.exp(-(at - death) / (AFTERLIFE_DAYS * DAY));
+    if (!rng.chance((fade * activityAt(t.browsingPattern, clock, at)) / activityMax(t.browsingPattern))) continue;
+    if (at <= death && rng.chance(t.abandonPropensity * 0.15)) sessions.abandon(at, sessions.randomSource());
+    else sessions.browse(at, sessions.randomSource());
+  }
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { log as rootLog } from '../log.js';
+import { authenticate } from './auth.js';
+import { mountRoutes, type RouteDefinition } from './defineRoute.js';
+import { errorHandler, notFound } from './errors.js';
+import { createOpenApiRegistry, generateOpenApiDocument } from './openapi.js';
+import { routes as allRoutes } from './routes/index.js';
+
+export interface BuildAppOptions {
+  database: Database;
+  log?: Logger;
+  /** The API's routes by default; tests add their own. */
+  routes?: readonly RouteDefinition[];
+}
+
+/** Short printable ids only: the value is echoed in a header and written to every log line. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** The HTTP API as an express app, not listening: `startHttpServer` serves it, tests call it directly. */
+export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildAppOptions): express.Express {
+  const app = express();
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: requestId,
+      // Which key made each request: the audit trail of who read and wrote what.
+      customProps: (_req, res) => {
+        const key = (res as express.Response).locals?.apiKey;
+        return key ? { apiKeyId: key.id, role: key.role } : {};
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // Request headers carry API keys and cookies, response headers are the same on every line:
+      // log what identifies the exchange, nothing more.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  const registry = createOpenApiRegistry();
+  let document: ReturnType<typeof generateOpenApiDocument> | undefined;
+  app.get('/openapi.json', (_req, res) => {
+    document ??= generateOpenApiDocument(registry);
+    res.json(document);
+  });
+
+  // Before the body parser, so a caller without a key cannot make us read a body.
+  app.use('/v1', authenticate(database.models));
+  app.use(express.json({ limit: config().BODY_LIMIT }));
+  mountRoutes(app, registry, routes, database);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,93 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+
+/** Every error the API answers with, and its HTTP status: the one place the two are tied. */
+export const errorStatus = {
+  validation_failed: 400,
+  invalid_json: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal: 500,
+} as const;
+
+export type ErrorType = keyof typeof errorStatus;
+
+/** An expected failure on its way to the client; route shells throw it, the error handler answers. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return errorStatus[this.type];
+  }
+}
+
+/** The body of every error response; also the OpenAPI `Error` component. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(errorStatus) as [ErrorType, ...ErrorType[]]),
+      message: z.string(),
+      details: z.unknown().meta({ description: 'Structured context, e.g. `{ issues: [{ path, message }] }` for validation_failed; null when there is none' }),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Shape of the errors body-parser (via http-errors) raises. */
+interface HttpError extends Error {
+  status: number;
+  expose: boolean;
+  type?: string;
+  limit?: number;
+}
+
+function isHttpError(err: unknown): err is HttpError {
+  return err instanceof Error && typeof (err as Partial<HttpError>).status === 'number' && typeof (err as Partial<HttpError>).expose === 'boolean';
+}
+
+/** Anything thrown becomes an AppError; what we do not recognise is a bug and becomes `internal`. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (isHttpError(err) && err.expose && err.status < 500) {
+    switch (err.type) {
+      case 'entity.parse.failed':
+        return new AppError('invalid_json', 'request body is not valid JSON', { reason: err.message });
+      case 'entity.too.large':
+        return new AppError('payload_too_large', `request body is larger than the limit of ${err.limit} bytes`, { limitBytes: err.limit });
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return new AppError('unsupported_media_type', err.message);
+      default:
+        return new AppError('bad_request', err.message);
+    }
+  }
+  return new AppError('internal', 'internal server error');
+}
+
+export const notFound: RequestHandler = (req) => {
+  throw new AppError('not_found', `no route for ${req.method} ${req.path}`);
+};
+
+export const errorHandler: ErrorRequestHandler = (err, _req, res, next) => {
+  // A response already under way (a stream that failed midway) can only be cut off.
+  if (res.headersSent) return next(err);
+  const appError = toAppError(err);
+  // pino-http logs `res.err` with the request's completion line, so a bug is logged once, with its stack.
+  if (appError.type === 'internal') res.err = err instanceof Error ? err : new Error(String(err));
+  if (appError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="breadcrumb"');
+  const body: ErrorBody = { error: { code: appError.type, message: appError.message, details: appError.details } };
+  res.status(appError.status).json(body);
+};

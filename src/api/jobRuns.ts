@@ -1,0 +1,98 @@
+import { Types } from 'mongoose';
+import { z } from 'zod';
+import type { Models } from '../db/models/index.js';
+import { objectId } from './validate.js';
+
+/** The `status` values of the JobRun model (src/db/models/jobRun.ts). */
+export const jobRunStatuses = ['running', 'succeeded', 'failed'] as const;
+
+export interface JobRunView {
+  id: string;
+  job: string;
+  status: (typeof jobRunStatuses)[number];
+  trigger: string;
+  worker: string | null;
+  options: Record<string, unknown>;
+  counts: Record<string, unknown>;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  error: { type: string | null; message: string | null; stack?: string | null } | null;
+}
+
+export interface ListJobRunsInput {
+  job?: string;
+  status?: (typeof jobRunStatuses)[number];
+  limit: number;
+  /** `nextCursor` of the previous page; stable while new runs are being added, unlike offset. */
+  cursor?: string;
+  offset?: number;
+  /** Stack traces are for operators; other callers get the type and message. */
+  includeStack?: boolean;
+}
+
+export type ListJobRunsResult = { ok: true; value: { items: JobRunView[]; nextCursor: string | null } } | { ok: false; error: { type: 'invalid_cursor'; message: string } };
+
+/** A position in newest-first order: start time, then id to break ties between runs started together. */
+const cursorSchema = z.tuple([z.iso.datetime(), objectId]);
+
+function encodeCursor(run: JobRunView): string {
+  return Buffer.from(JSON.stringify([run.startedAt, run.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [Date, Types.ObjectId] | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return undefined; // not JSON: the caller reports an invalid cursor
+  }
+  const parsed = cursorSchema.safeParse(raw);
+  return parsed.success ? [new Date(parsed.data[0]), new Types.ObjectId(parsed.data[1])] : undefined;
+}
+
+type JobRunRow = Awaited<ReturnType<typeof findRuns>>[number];
+
+function findRuns(models: Models, filter: Record<string, unknown>) {
+  return models.JobRun.find(filter).sort({ startedAt: -1, _id: -1 }).lean();
+}
+
+function toView(row: JobRunRow, includeStack: boolean): JobRunView {
+  const error = row.error && (row.error.message || row.error.type) ? row.error : undefined;
+  return {
+    id: row._id.toString(),
+    job: row.job,
+    status: row.status,
+    trigger: row.trigger,
+    worker: row.worker ?? null,
+    options: (row.options ?? {}) as Record<string, unknown>,
+    counts: (row.counts ?? {}) as Record<string, unknown>,
+    startedAt: row.startedAt.toISOString(),
+    endedAt: row.endedAt?.toISOString() ?? null,
+    durationMs: row.durationMs ?? null,
+    error: error ? { type: error.type ?? null, message: error.message ?? null, ...(includeStack && { stack: error.stack ?? null }) } : null,
+  };
+}
+
+/** Recent runs, newest first, filtered by job and status, paged by cursor or offset. */
+export async function listJobRuns(models: Models, input: ListJobRunsInput): Promise<ListJobRunsResult> {
+  const filter: Record<string, unknown> = {};
+  if (input.job) filter.job = input.job;
+  if (input.status) filter.status = input.status;
+  if (input.cursor) {
+    const after = decodeCursor(input.cursor);
+    if (!after) return { ok: false, error: { type: 'invalid_cursor', message: 'cursor is not one this API returned' } };
+    const [startedAt, id] = after;
+    filter.$or = [{ startedAt: { $lt: startedAt } }, { startedAt, _id: { $lt: id } }];
+  }
+  // One extra row says whether there is a next page without a second query.
+  const rows = await findRuns(models, filter).skip(input.offset ?? 0).limit(input.limit + 1);
+  const items = rows.slice(0, input.limit).map((row) => toView(row, input.includeStack ?? false));
+  const last = items.at(-1);
+  return { ok: true, value: { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null } };
+}
+
+export async function getJobRun(models: Models, id: string, includeStack = false): Promise<JobRunView | undefined> {
+  const row = await models.JobRun.findById(id).lean();
+  return row ? toView(row, includeStack) : undefined;
+}

@@ -1,0 +1,7 @@
+import type { RouteDefinition } from '../defineRoute.js';
+import { healthRoutes } from './health.js';
+import { jobRoutes } from './jobs.js';
+import { keyRoutes } from './keys.js';
+
+/** Every route of the API; a new route module adds its array here. */
+export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes];

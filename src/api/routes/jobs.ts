@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { defineRoute } from '../defineRoute.js';
+import { AppError } from '../errors.js';
+import { getJobRun, jobRunStatuses, listJobRuns } from '../jobRuns.js';
+import { objectId } from '../validate.js';
+
+const timestamp = z.iso.datetime();
+
+export const jobRunSchema = z
+  .object({
+    id: z.string(),
+    job: z.string(),
+    status: z.enum(jobRunStatuses),
+    trigger: z.string(),
+    worker: z.string().nullable(),
+    options: z.record(z.string(), z.unknown()),
+    counts: z.record(z.string(), z.unknown()),
+    startedAt: timestamp,
+    endedAt: timestamp.nullable(),
+    durationMs: z.number().nullable(),
+    error: z
+      .object({ type: z.string().nullable(), message: z.string().nullable(), stack: z.string().nullable().optional().meta({ description: 'Admin keys only' }) })
+      .nullable(),
+  })
+  .meta({ id: 'JobRun' });
+
+export const listJobRunsQuery = z
+  .object({
+    job: z.string().min(1).max(200).optional(),
+    status: z.enum(jobRunStatuses).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().min(1).max(200).optional().meta({ description: '`nextCursor` from the previous page' }),
+    offset: z.coerce.number().int().min(0).optional().meta({ description: 'Rows to skip; use cursor to page through runs that are still being added' }),
+  })
+  .refine((q) => q.cursor === undefined || q.offset === undefined, { message: 'use cursor or offset, not both', path: ['offset'] });
+
+export const jobRunPageSchema = z.object({ items: z.array(jobRunSchema), nextCursor: z.string().nullable() }).meta({ id: 'JobRunPage' });
+
+export const jobRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/jobs',
+    summary: 'Recent job runs, newest first',
+    tags: ['jobs'],
+    roles: ['admin', 'marketer'],
+    request: { query: listJobRunsQuery },
+    responses: { 200: { description: 'A page of runs', schema: jobRunPageSchema } },
+    handler: async ({ query, database, apiKey }) => {
+      const result = await listJobRuns(database.models, { ...query, includeStack: apiKey?.role === 'admin' });
+      if (!result.ok) throw new AppError('validation_failed', result.error.message, { issues: [{ path: 'query.cursor', message: result.error.message }] });
+      return result.value;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/jobs/:id',
+    summary: 'One job run',
+    tags: ['jobs'],
+    roles: ['admin', 'marketer'],
+    request: { params: z.object({ id: objectId }) },
+    responses: { 200: { description: 'The run', schema: jobRunSchema }, 404: { description: 'No run with this id' } },
+    handler: async ({ params, database, apiKey }) => {
+      const run = await getJobRun(database.models, params.id, apiKey?.role === 'admin');
+      if (!run) throw new AppError('not_found', `no job run ${params.id}`);
+      return run;
+    },
+  }),
+];

@@ -1,0 +1,43 @@
+import type { Database } from '../db/database.js';
+import type { IncomingEvent } from './eventSchemas.js';
+
+function isDuplicateKeyOnly(err: unknown): boolean {
+  const e = err as { code?: number; writeErrors?: { code: number }[] | { code: number } };
+  if (e.writeErrors === undefined) return e.code === 11000;
+  return (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]).every((w) => w.code === 11000);
+}
+
+/** insertMany that treats "already there" as success; any other failure is thrown. */
+export async function insertIgnoringDuplicates(collection: { insertMany(docs: never[], opts: { ordered: boolean }): Promise<unknown> }, docs: object[]): Promise<Set<number>> {
+  if (!docs.length) return new Set();
+  try {
+    await collection.insertMany(docs as never[], { ordered: false });
+    return new Set();
+  } catch (err) {
+    if (!isDuplicateKeyOnly(err)) throw err;
+    const list = (err as { writeErrors?: { index: number }[] | { index: number } }).writeErrors;
+    return new Set((Array.isArray(list) ? list : list ? [list] : []).map((w) => w.index));
+  }
+}
+
+/**
+ * Finds the customer behind each anonymous id of a batch. Links come from events carrying both
+ * ids (identify, or anything sent after login) and are recorded in `identities`; ids seen
+ * before are looked up there. Earlier anonymous events are backfilled by the link-identities job.
+ */
+export async function resolveIdentities(database: Database, events: IncomingEvent[]): Promise<Map<string, string>> {
+  const customerOf = new Map<string, string>();
+  const links: { _id: string; customerId: string; linkedAt: Date; backfilled: boolean }[] = [];
+  for (const e of events) {
+    if (e.customerId && e.anonymousId && !customerOf.has(e.anonymousId)) {
+      customerOf.set(e.anonymousId, e.customerId);
+      links.push({ _id: e.anonymousId, customerId: e.customerId, linkedAt: new Date(), backfilled: false });
+    }
+  }
+  const lookups = [...new Set(events.filter((e) => !e.customerId && e.anonymousId && !customerOf.has(e.anonymousId)).map((e) => e.anonymousId!))];
+  const identities = database.models.Identity.collection;
+  const found = await Promise.all(lookups.map((id) => identities.findOne({ _id: id as never }, { projection: { customerId: 1 } })));
+  found.forEach((doc, i) => doc && customerOf.set(lookups[i]!, doc.customerId as string));
+  await insertIgnoringDuplicates(identities, links);
+  return customerOf;
+}

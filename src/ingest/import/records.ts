@@ -1,0 +1,25 @@
+import readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+
+/** One input record with its line number, for the rejects file. */
+export interface InputRecord<T> {
+  line: number;
+  value: T;
+}
+
+export async function* ndjsonRecords(stream: Readable): AsyncGenerator<InputRecord<string>> {
+  let line = 0;
+  for await (const text of readline.createInterface({ input: stream, crlfDelay: Infinity })) {
+    line++;
+    if (text.trim()) yield { line, value: text };
+  }
+}
+
+/** CSV rows as objects keyed by the header; `line` is the row's line in the file (header = 1). */
+export async function* csvRecords(stream: Readable, delimiter = ','): AsyncGenerator<InputRecord<Record<string, string>>> {
+  const parser = stream.pipe(parse({ columns: true, delimiter, bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, info: true }));
+  for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    yield { line: row.info.lines, value: row.record };
+  }
+}
