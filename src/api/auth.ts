@@ -16,6 +16,20 @@ declare global {
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+const BASIC = /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i;
+
+/**
+ * The key from `Authorization: Bearer <key>`, or from HTTP Basic with the key as the user name,
+ * which is how Segment's libraries send their write key.
+ */
+function keyFrom(header: string): string | undefined {
+  const bearer = BEARER.exec(header);
+  if (bearer) return bearer[1];
+  const basic = BASIC.exec(header);
+  if (!basic) return undefined;
+  const user = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':')[0];
+  return user || undefined;
+}
 
 const verifyMessages = {
   malformed: 'the API key is not in the form bc_<prefix>_<secret>',
@@ -26,9 +40,9 @@ const verifyMessages = {
 /** Who is calling: every request it guards must carry `Authorization: Bearer <key>` with a live key. */
 export function authenticate(models: Models): RequestHandler {
   return async (req, res, next) => {
-    const match = BEARER.exec(req.get('authorization') ?? '');
-    if (!match) throw new AppError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
-    const result = await verifyApiKey(models, match[1]!);
+    const key = keyFrom(req.get('authorization') ?? '');
+    if (!key) throw new AppError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
+    const result = await verifyApiKey(models, key);
     if (!result.ok) throw new AppError('unauthorized', verifyMessages[result.error.type]);
     res.locals.apiKey = result.value;
     next();

@@ -12,6 +12,7 @@ import { mountRoutes, type RouteDefinition } from './defineRoute.js';
 import { errorHandler, notFound } from './errors.js';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi.js';
 import { routes as allRoutes } from './routes/index.js';
+import { documentShopifyWebhook, shopifyWebhookRouter } from './routes/shopifyWebhook.js';
 
 export interface BuildAppOptions {
   database: Database;
@@ -60,6 +61,9 @@ export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildA
     res.json(document);
   });
 
+  // Signed by Shopify instead of carrying a key, and needing the raw body: ahead of both.
+  app.use(shopifyWebhookRouter(database));
+  documentShopifyWebhook(registry);
   // Before the body parser, so a caller without a key cannot make us read a body.
   app.use('/v1', authenticate(database.models));
   app.use(express.json({ limit: config().BODY_LIMIT }));

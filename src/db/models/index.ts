@@ -15,6 +15,7 @@ import { scoreSchema } from './score.js';
 import { segmentMembershipSchema, segmentSchema } from './segment.js';
 import { simTruthSchema } from './simTruth.js';
 import { suppressionSchema } from './suppression.js';
+import { webhookDeliverySchema } from './webhookDelivery.js';
 
 const schemas = {
   Customer: customerSchema,
@@ -37,6 +38,7 @@ const schemas = {
   JobRun: jobRunSchema,
   JobLease: jobLeaseSchema,
   SimTruth: simTruthSchema,
+  WebhookDelivery: webhookDeliverySchema,
 } satisfies Record<string, Schema>;
 
 export type Models = { [K in keyof typeof schemas]: Model<InferSchemaType<(typeof schemas)[K]>> };

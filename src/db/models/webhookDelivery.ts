@@ -1,0 +1,13 @@
+import { Schema } from 'mongoose';
+
+/** Webhook deliveries already processed, keyed by the sender's delivery id (`X-Shopify-Webhook-Id`). */
+export const webhookDeliverySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    source: { type: String, required: true },
+    topic: String,
+    receivedAt: { type: Date, default: () => new Date() },
+    events: Number,
+  },
+  { collection: 'webhook_deliveries', versionKey: false },
+);
