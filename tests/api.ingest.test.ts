@@ -73,7 +73,7 @@ describe('Segment compatibility (the official analytics-node client, unchanged)'
     const analytics = new Analytics({ writeKey: keys.ingest, host: server.url, path: '/v1/segment/batch', flushAt: 20, maxRetries: 0 });
     analytics.on('error', (e) => errors.push(e));
     analytics.identify({ userId: 'seg-1', anonymousId: 'seg-anon-1', traits: { email: 'Seg@Example.com', first_name: 'Sam', plan: 'gold' } });
-    analytics.page({ anonymousId: 'seg-anon-1', name: 'Home', properties: { path: '/' }, context: { campaign: { source: 'newsletter', medium: 'email' } } });
+    analytics.page({ anonymousId: 'seg-anon-1', name: 'Home', properties: { path: '/' }, context: { campaign: { name: 'spring', source: 'newsletter', medium: 'email', term: '', content: '' } } });
     analytics.track({ userId: 'seg-1', event: 'Product Viewed', properties: { product_id: 'sku-1', category: 'shoes', price: 59.5 } });
     analytics.track({ userId: 'seg-1', event: 'Product Added', properties: { cart_id: 'cart-9', product_id: 'sku-1', price: 59.5, quantity: 2 } });
     analytics.track({ userId: 'seg-1', event: 'Checkout Step Completed', properties: { checkout_id: 'co-9', step: 2 } });

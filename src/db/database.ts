@@ -20,6 +20,8 @@ export interface Database {
   ferretdb: boolean;
   /** Bulk updates and replaces in a form the connected server survives (see bulkWrite.ts). */
   bulkWrite<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[], ordered?: boolean): Promise<BulkCounts>;
+  /** Document count from collection statistics: `count` scans the whole table on FerretDB. */
+  estimatedCount(collection: string): Promise<number>;
   /** Whole-document replace by `_id` for derived collections (see bulkWrite.ts). */
   replaceById<T extends Document & { _id: unknown }>(collection: Collection<T>, docs: T[]): Promise<number>;
   close(): Promise<void>;
@@ -75,6 +77,8 @@ export async function connectDatabase(opts: ConnectOptions = {}): Promise<Databa
     ferretdb,
     bulkWrite: (collection, ops, ordered) => safeBulkWrite(collection, ops, { ordered, chunked: ferretdb }),
     replaceById: (collection, docs) => replaceById(collection, docs, { chunked: ferretdb }),
+    estimatedCount: async (collection) =>
+      ferretdb ? Number((await conn.db!.command({ collStats: collection })).count ?? 0) : conn.db!.collection(collection).estimatedDocumentCount(),
     close: async () => {
       await conn.close();
       await server?.stop();

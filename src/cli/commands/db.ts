@@ -37,8 +37,7 @@ export function registerDbCommands(program: Command): void {
       let counts: Record<string, number> | undefined;
       if (uri) {
         const database = await connectDatabase({ uri, skipIndexes: true });
-        const { Customer, Event, Product } = database.models;
-        counts = { customers: await Customer.estimatedDocumentCount(), events: await Event.estimatedDocumentCount(), products: await Product.estimatedDocumentCount() };
+        counts = { customers: await database.estimatedCount('customers'), events: await database.estimatedCount('events'), products: await database.estimatedCount('products') };
         await database.close();
       }
       const info = {
