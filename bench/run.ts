@@ -1,31 +1,12 @@
 // `npm run bench -- <name> [--json] [...]`: runs bench/<name>.ts, whose default export measures
 // ours and a baseline in the same run and returns the report printed here.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Bench } from './_harness.js';
 
-export interface BenchResult {
-  case: string;
-  ours: number;
-  baseline: number;
-  unit: string;
-  /** ours / baseline for throughput units; the bench says when a lower value is better. */
-  ratio: number;
-}
-
-export interface BenchReport {
-  bench: string;
-  results: BenchResult[];
-  env: Record<string, unknown>;
-  [extra: string]: unknown;
-}
-
-export type Bench = (args: string[]) => Promise<BenchReport>;
-
-export function benchEnv(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, ...extra };
-}
+// Request logs would drown the figures; LOG_LEVEL still wins when set.
+process.env.LOG_LEVEL ??= 'warn';
 
 const dir = import.meta.dirname;
 const available = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_')).map((f) => f.slice(0, -3));

@@ -1,0 +1,25 @@
+// Types and helpers shared by the benchmarks (run.ts imports each bench, so they cannot import run.ts).
+import os from 'node:os';
+
+export interface BenchResult {
+  case: string;
+  ours: number;
+  baseline: number;
+  unit: string;
+  /** ours / baseline for throughput units; the bench says when a lower value is better. */
+  ratio: number;
+}
+
+export interface BenchReport {
+  bench: string;
+  results: BenchResult[];
+  env: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+export type Bench = (args: string[]) => Promise<BenchReport>;
+
+export function benchEnv(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, ...extra };
+}
+
