@@ -88,6 +88,14 @@ describe('ingestEvents', () => {
     expect(await database().models.Suppression.findOne({ address: 'ten@example.com' }).lean()).toMatchObject({ reason: 'unsubscribe', customerId: 'c-10' });
   });
 
+  it('recreates a customer erased since this process last saw it, on the next profile change', async () => {
+    const identify = (email: string, ts: string) => ({ type: 'identify', customerId: 'c-20', timestamp: ts, properties: { traits: { email, plan: 'gold' } } });
+    await ingestEvents(database(), [identify('a@example.com', '2026-03-01T00:00:00Z')]);
+    await database().models.Customer.deleteOne({ _id: 'c-20' });
+    await ingestEvents(database(), [identify('b@example.com', '2026-03-02T00:00:00Z')]);
+    expect(await database().models.Customer.findById('c-20').lean()).toMatchObject({ email: 'b@example.com', partition: expect.any(Number), traits: { plan: 'gold' } });
+  });
+
   it('refuses property keys that could act as operators or reach the prototype', async () => {
     for (const bad of [{ $where: 'sleep(1000)' }, { 'a.b': 1 }, JSON.parse('{"__proto__": {"x": 1}}'), { nested: { $gt: '' } }]) {
       const result = await ingestEvents(database(), [{ type: 'custom', customerId: 'c-1', properties: { name: 'x', ...bad } }]);

@@ -57,7 +57,8 @@ export function registerDbCommands(program: Command): void {
     .description('find the FerretDB binary, or build it from the Go module proxy (what the first start does)')
     .action(async () => {
       const found = await findFerretdb();
-      status(found ? `FerretDB found: ${found}` : `FerretDB built: ${await buildFerretdb(status)}`);
+      if (found) status(`FerretDB found: ${found}`);
+      else await buildFerretdb(status);
     });
 
   db.command('stop')
