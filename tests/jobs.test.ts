@@ -123,3 +123,15 @@ describe('worker', () => {
     expect(scheduled).toHaveLength(1);
   });
 });
+
+describe('optionsFromArgs', () => {
+  it('reads --name value, --name=value and boolean flags, camel-casing names', async () => {
+    const { optionsFromArgs } = await import('../src/jobs/runFromCommandLine.js');
+    expect(optionsFromArgs(['--as-of', '2011-06-01', '--max-days=3', '--full', '--json', '--partitions', '0-3'])).toEqual({
+      options: { asOf: '2011-06-01', maxDays: '3', full: true, partitions: '0-3' },
+      json: true,
+      help: false,
+    });
+    expect(() => optionsFromArgs(['stray'])).toThrow(/unexpected argument "stray"/);
+  });
+});

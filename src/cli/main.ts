@@ -4,7 +4,11 @@ import { registerImportCommand } from './commands/import.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerSeedCommand } from './commands/seed.js';
+import { log } from '../log.js';
 import { CliError } from './output.js';
+
+// Commands report through their output and progress bars; LOG_LEVEL=info shows the log too.
+log.level = process.env.LOG_LEVEL ?? 'warn';
 
 const program = new Command('breadcrumb')
   .description('Breadcrumb: predictive analytics, segments and tailored email flows for e-commerce')

@@ -1,19 +1,31 @@
-import { parseArgs } from 'node:util';
 import { createProgress } from '../cli/progress.js';
 import { connectDatabase } from '../db/database.js';
+import { log } from '../log.js';
 import type { JobDefinition } from './defineJob.js';
 import { runJob, type RunOutcome } from './runJob.js';
 
-/** `--as-of 2011-06-01 --max-days 3` → `{ asOf: '2011-06-01', maxDays: '3' }`; zod coerces types. */
+/**
+ * `--as-of 2011-06-01 --max-days=3 --full` → `{ asOf: '2011-06-01', maxDays: '3', full: true }`;
+ * the job's zod schema coerces the strings. A flag followed by another flag is boolean.
+ */
 export function optionsFromArgs(args: string[]): { options: Record<string, string | boolean>; json: boolean; help: boolean } {
-  const { values, tokens } = parseArgs({ args, strict: false, tokens: true });
   const options: Record<string, string | boolean> = {};
-  for (const token of tokens ?? []) {
-    if (token.kind !== 'option' || token.name === 'json' || token.name === 'help') continue;
-    const key = token.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    options[key] = token.value ?? true;
+  let json = false;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--json') json = true;
+    else if (arg === '--help' || arg === '-h') help = true;
+    else if (arg.startsWith('--')) {
+      const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+      const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+      const next = args[i + 1];
+      if (inline !== undefined) options[key] = inline;
+      else if (next !== undefined && !next.startsWith('--')) options[key] = args[++i]!;
+      else options[key] = true;
+    } else throw new Error(`unexpected argument "${arg}": options are --name value`);
   }
-  return { options, json: values.json === true, help: values.help === true || values.h === true };
+  return { options, json, help };
 }
 
 export function jobHelp(def: JobDefinition): string {
@@ -24,7 +36,16 @@ export function jobHelp(def: JobDefinition): string {
 
 /** Connects, runs one job with a progress bar and prints the outcome; the exit code says how it went. */
 export async function runJobCommand(def: JobDefinition, args: string[]): Promise<number> {
-  const { options, json, help } = optionsFromArgs(args);
+  let parsed: ReturnType<typeof optionsFromArgs>;
+  try {
+    parsed = optionsFromArgs(args);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { options, json, help } = parsed;
+  // The progress bar and the result speak for a command-line run; LOG_LEVEL=info shows the log.
+  log.level = process.env.LOG_LEVEL ?? 'warn';
   if (help) {
     process.stdout.write(`${jobHelp(def)}\n`);
     return 0;
