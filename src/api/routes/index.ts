@@ -1,9 +1,10 @@
 import type { RouteDefinition } from '../defineRoute.js';
 import { eventRoutes } from './events.js';
+import { featureRoutes } from './features.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { keyRoutes } from './keys.js';
 import { segmentRoutes } from './segment.js';
 
 /** Every route of the API; a new route module adds its array here. */
-export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes];
+export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes];
