@@ -42,8 +42,10 @@ async function tryTensorflow(): Promise<boolean> {
   try {
     await import(specifier);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') log.warn({ err }, 'tfjs-node installed but failed to load');
+    // Only the package itself missing is the normal case; a missing native binding inside an
+    // installed tfjs-node is also MODULE_NOT_FOUND but names another file, and is worth a warning.
+    const absent = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`'${specifier}'`);
+    if (!absent) log.warn({ err }, 'tfjs-node installed but failed to load');
     return false;
   }
   return tf.setBackend('tensorflow');

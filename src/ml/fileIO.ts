@@ -26,7 +26,7 @@ export function fileHandler(dir: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new Error('fileHandler saves JSON topologies only');
-      const weights = Buffer.from(tf.io.concatenateArrayBuffers(toBuffers(artifacts.weightData)));
+      const weights = Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
         weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
@@ -60,7 +60,7 @@ export function fileHandler(dir: string): tf.io.IOHandler {
         const buffers = await Promise.all(
           manifest.flatMap((group) => group.paths).map(async (file) => toArrayBuffer(await fs.readFile(path.join(dir, file)))),
         );
-        return [tf.io.getWeightSpecs(manifest), tf.io.concatenateArrayBuffers(buffers)];
+        return [tf.io.getWeightSpecs(manifest), tf.io.CompositeArrayBuffer.join(buffers)];
       });
     },
   };
@@ -95,11 +95,6 @@ export async function readMeta<T = unknown>(dir: string, schema?: z.ZodType<T>):
   const checked = schema.safeParse(parsed);
   if (!checked.success) return { ok: false, error: { type: 'invalid', message: `${file}: ${checked.error.message}` } };
   return { ok: true, value: checked.data };
-}
-
-function toBuffers(data: tf.io.WeightData | undefined): ArrayBuffer[] {
-  if (data === undefined) return [];
-  return Array.isArray(data) ? data : [data];
 }
 
 /** A Node Buffer may be a view into a shared pool; tf wants an ArrayBuffer of exactly its bytes. */

@@ -1,8 +1,8 @@
 /**
- * Gauss hypergeometric ₂F₁(a, b; c; z) for 0 ≤ z < 1 by its power series, summed until the terms are
- * shrinking and no longer change the float64 sum. Terms shrink like z^k, so even z = 0.99 needs only a few
- * thousand; callers keep the parameters small (see the Euler transform in bgnbd.ts) so the terms
- * cannot grow huge before they shrink.
+ * Gauss hypergeometric ₂F₁(a, b; c; z) for 0 ≤ z < 1 by its power series, summed until the
+ * terms are shrinking and no longer change the float64 sum. Terms shrink like z^k, so even
+ * z = 0.99 needs only a few thousand; callers keep a and b small (see the Euler transform in
+ * bgnbd.ts) so the terms cannot grow huge before they shrink. NaN if maxTerms is not enough.
  */
 export function hyp2f1(a: number, b: number, c: number, z: number, maxTerms = 100_000): number {
   if (!(z >= 0 && z < 1)) throw new Error(`hyp2f1: z must be in [0, 1), got ${z}`);
