@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDbCommands } from './commands/db.js';
+import { registerFeatureCommands } from './commands/features.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerKeyCommands } from './commands/keys.js';
@@ -20,6 +21,7 @@ registerSeedCommand(program);
 registerImportCommand(program);
 registerJobCommands(program);
 registerKeyCommands(program);
+registerFeatureCommands(program);
 
 try {
   await program.parseAsync(process.argv);
