@@ -4,6 +4,7 @@ import { registerFeatureCommands } from './commands/features.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerModelCommands } from './commands/models.js';
 import { registerSeedCommand } from './commands/seed.js';
 import { log } from '../log.js';
 import { CliError } from './output.js';
@@ -21,6 +22,7 @@ registerSeedCommand(program);
 registerImportCommand(program);
 registerJobCommands(program);
 registerKeyCommands(program);
+registerModelCommands(program);
 registerFeatureCommands(program);
 
 try {

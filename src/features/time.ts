@@ -1,14 +1,14 @@
 /**
  * Local time for a customer's timezone without allocating per event. Creating an
  * Intl.DateTimeFormat costs tens of microseconds and formatting one date a few, so each timezone
- * gets one formatter (made once per process) and a cache of its UTC offset per 15-minute slot:
- * every zone's offset changes only at quarter-hour instants, so the offset at the start of a
- * slot holds for the whole slot.
+ * gets one formatter (made once per process) and a cache of its UTC offsets. Every zone's offset
+ * changes only at quarter-hour instants, so the offset at the start of a 15-minute slot holds for
+ * the whole slot.
  */
 import { DAY } from './read.js';
 
 const SLOT = 15 * 60_000;
-const MAX_CACHED_SLOTS = 100_000;
+const MAX_CACHED = 100_000;
 
 export type OffsetFn = (t: number) => number;
 
@@ -45,13 +45,25 @@ function makeOffsetFn(timezone: string): OffsetFn {
     hour: 'numeric',
     minute: 'numeric',
   });
+  // Offsets change about twice a year: cache one per UTC day, and per slot only on the days a
+  // change happens (their two ends disagree).
+  const days = new Map<number, number>();
   const slots = new Map<number, number>();
   return (t) => {
-    const slot = Math.floor(t / SLOT);
-    let offset = slots.get(slot);
+    const day = Math.floor(t / DAY);
+    let offset = days.get(day);
     if (offset === undefined) {
+      if (days.size >= MAX_CACHED) days.clear();
+      const first = offsetAt(format, day * DAY);
+      offset = first === offsetAt(format, day * DAY + DAY - SLOT) ? first : NaN;
+      days.set(day, offset);
+    }
+    if (!Number.isNaN(offset)) return offset;
+    const slot = Math.floor(t / SLOT);
+    offset = slots.get(slot);
+    if (offset === undefined) {
+      if (slots.size >= MAX_CACHED) slots.clear();
       offset = offsetAt(format, slot * SLOT);
-      if (slots.size >= MAX_CACHED_SLOTS) slots.clear();
       slots.set(slot, offset);
     }
     return offset;

@@ -4,7 +4,8 @@ import { featureRoutes } from './features.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { keyRoutes } from './keys.js';
+import { modelRoutes } from './models.js';
 import { segmentRoutes } from './segment.js';
 
 /** Every route of the API; a new route module adds its array here. */
-export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes];
+export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes, ...modelRoutes];

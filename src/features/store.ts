@@ -1,0 +1,118 @@
+import type { Document } from 'mongodb';
+import type { Database } from '../db/database.js';
+import { FEATURE_VERSION, type FeatureValues } from './buildFeatures.js';
+import { quantile, toNumber } from './read.js';
+
+/**
+ * Reading and writing what build-features needs: customer timezones, the shop's high-value
+ * price, feature documents in chunks, and the per-partition watermarks of incremental runs.
+ */
+
+/** Timezone of each customer matching the filter; customers without a valid one are left out (UTC). */
+export async function loadTimezones(database: Database, filter: Document): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const cursor = database.models.Customer.collection.find(filter, { projection: { timezone: 1 }, batchSize: 5000 });
+  for await (const c of cursor) {
+    if (typeof c.timezone === 'string' && c.timezone !== '' && c.timezone !== 'UTC') out.set(String(c._id), c.timezone);
+  }
+  return out;
+}
+
+/** The 75th percentile of catalogue prices: above it a product is "high value"; null without products. */
+export async function shopHighValuePrice(database: Database): Promise<number | null> {
+  const prices: number[] = [];
+  for await (const p of database.models.Product.collection.find({}, { projection: { price: 1 }, batchSize: 5000 })) {
+    const price = toNumber(p.price);
+    if (price >= 0) prices.push(price);
+  }
+  if (prices.length === 0) return null;
+  prices.sort((a, b) => a - b);
+  return quantile(prices, 0.75);
+}
+
+export type FeatureTarget = { kind: 'current' } | { kind: 'snapshot' };
+
+/** `_id` of a snapshot: filtering on it lets FerretDB (which pushes down only `_id`) find it directly. */
+export function snapshotId(asOf: Date, customerId: string): string {
+  return `${asOf.toISOString()}|${customerId}`;
+}
+
+/**
+ * Buffers feature documents and replaces them by `_id`, a chunk at a time, through
+ * `database.replaceById`: replaceOne upserts on MongoDB; on FerretDB, where a write by `_id`
+ * scans the table and big update batches deadlock its pool, a deleteMany + insertMany per chunk
+ * (a reader can miss a customer's features for that instant; a crash in between loses them until
+ * the next full run recomputes the partition).
+ */
+export class FeatureWriter {
+  written = 0;
+  /** Time spent writing, in ms. */
+  ms = 0;
+  private docs: (Document & { _id: string })[] = [];
+
+  constructor(
+    private readonly database: Database,
+    private readonly target: FeatureTarget,
+    private readonly asOf: Date,
+    private readonly chunkSize = 1000,
+  ) {}
+
+  async add(customerId: string, partition: number, values: FeatureValues): Promise<void> {
+    const doc = { partition, asOf: this.asOf, computedAt: new Date(), version: FEATURE_VERSION, values: values as Document };
+    this.docs.push(this.target.kind === 'current' ? { _id: customerId, ...doc } : { _id: snapshotId(this.asOf, customerId), customerId, ...doc });
+    if (this.docs.length >= this.chunkSize) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.docs.length === 0) return;
+    const docs = this.docs;
+    this.docs = [];
+    const { Feature, FeatureSnapshot } = this.database.models;
+    const collection = this.target.kind === 'current' ? Feature.collection : FeatureSnapshot.collection;
+    const t0 = performance.now();
+    this.written += await this.database.replaceById(collection as never, docs);
+    this.ms += performance.now() - t0;
+  }
+}
+
+/** What an incremental run needs to know about a partition's last run. */
+export interface Watermark {
+  partition: number;
+  /** Events received at or after this were not (surely) seen by the last run. */
+  readFrom: Date;
+  /** When this partition's features were last all recomputed. */
+  lastFullAt: Date | null;
+}
+
+const watermarksCollection = 'feature_watermarks';
+
+export async function loadWatermarks(database: Database): Promise<Map<number, Watermark>> {
+  const out = new Map<number, Watermark>();
+  for await (const w of database.db.collection(watermarksCollection).find({})) {
+    if (typeof w.partition === 'number' && w.readFrom instanceof Date) {
+      out.set(w.partition, { partition: w.partition, readFrom: w.readFrom, lastFullAt: w.lastFullAt instanceof Date ? w.lastFullAt : null });
+    }
+  }
+  return out;
+}
+
+export async function saveWatermark(database: Database, w: Watermark): Promise<void> {
+  await database.db
+    .collection<{ _id: string }>(watermarksCollection)
+    .replaceOne({ _id: `current:${w.partition}` }, { partition: w.partition, readFrom: w.readFrom, lastFullAt: w.lastFullAt, updatedAt: new Date() }, { upsert: true });
+}
+
+/**
+ * The events collection's size when the last all-partition run began reading. Unchanged at the
+ * next incremental run means nothing arrived, so that run can skip reading on FerretDB, where
+ * reading means scanning every event. (Events are only ever added; were some deleted and as many
+ * added between two runs, the next full run would catch up.)
+ */
+export async function loadEventCount(database: Database): Promise<number | null> {
+  const doc = await database.db.collection<{ _id: string; count?: unknown }>(watermarksCollection).findOne({ _id: 'events-count' });
+  return typeof doc?.count === 'number' ? doc.count : null;
+}
+
+export async function saveEventCount(database: Database, count: number): Promise<void> {
+  await database.db.collection<{ _id: string }>(watermarksCollection).replaceOne({ _id: 'events-count' }, { count, updatedAt: new Date() }, { upsert: true });
+}

@@ -1,0 +1,45 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Database } from '../../db/database.js';
+import { loadModel, registerModel, type PromotionDecision, type RegistryOptions, type RegistryResult, type ModelVersionRecord } from '../registry.js';
+import { churnMetaSchema, type ChurnMeta } from './meta.js';
+
+export const CHURN_MODEL = 'churn';
+
+/** The scalars the registry document keeps (and promotion compares); the rest stays in meta.json. */
+export function churnRegistryMetrics(meta: ChurnMeta): Record<string, number | null> {
+  const m = meta.metrics;
+  return {
+    auc: m.auc,
+    prAuc: m.prAuc,
+    brier: m.brier,
+    logLoss: m.logLoss,
+    uncalibratedBrier: m.uncalibrated.brier,
+    validationAuc: m.validation.auc,
+    baselineRecencyAuc: m.baselines.recency.auc,
+    baselineBgnbdAuc: m.baselines.bgnbd.auc,
+    baselineConstantBrier: m.baselines.constant.brier,
+    trainRows: m.rows.train,
+    validationRows: m.rows.validation,
+    testRows: m.rows.test,
+    churnRate: m.churnRate.train,
+  };
+}
+
+/** Registers a trained churn model; it becomes active when its test AUC passes the promotion rule. */
+export function registerChurnModel(
+  database: Database,
+  model: tf.LayersModel,
+  meta: ChurnMeta,
+  opts?: RegistryOptions,
+): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }> {
+  return registerModel(
+    database,
+    { name: CHURN_MODEL, model, meta, asOf: new Date(meta.asOf), horizonDays: meta.horizonDays, featureSchema: meta.featureNames, metrics: churnRegistryMetrics(meta) },
+    opts,
+  );
+}
+
+/** The active churn model (or a given version) with its checked meta.json. */
+export function loadChurnModel(database: Database, version = 'active'): Promise<RegistryResult<{ model: tf.LayersModel; meta: ChurnMeta; record: ModelVersionRecord }>> {
+  return loadModel(database, CHURN_MODEL, version, churnMetaSchema);
+}

@@ -1,0 +1,237 @@
+import * as tf from '@tensorflow/tfjs';
+import { backendName, initBackend } from '../backend.js';
+import { logLoss, rocAuc } from '../metrics.js';
+import { rowsOf, type TrainingRows, type TrainingSet } from '../trainingSet.js';
+import { baselineMetrics, churnRate, modelMetrics } from './evaluate.js';
+import { fitLogistic, sigmoid } from './logistic.js';
+import { finiteOrNull, type ChurnMeta } from './meta.js';
+import { createChurnModel } from './model.js';
+import { driverImportance } from './score.js';
+import { computeStandardization, standardize } from './standardize.js';
+import { readTensor } from './tensors.js';
+
+export interface TrainChurnOptions {
+  /** Upper bound on epochs; early stopping usually ends sooner (default 100). */
+  maxEpochs?: number;
+  /** Epochs without a better validation loss before stopping (default 8). */
+  patience?: number;
+  batchSize?: number;
+  learningRate?: number;
+  hidden?: number[];
+  l2?: number;
+  seed?: number;
+  /** Fit and measure the baselines (BG/NBD costs a second or so; default true). */
+  baselines?: boolean;
+}
+
+export interface EpochLog {
+  epoch: number;
+  maxEpochs: number;
+  /** Class-weighted training loss (mean over the epoch's batches, L2 penalty included). */
+  loss: number;
+  /** The same class-weighted log loss on the validation rows (no penalty): the early-stopping criterion. */
+  valLoss: number;
+  valAuc: number;
+}
+
+export type TrainChurnResult =
+  | { ok: true; value: { model: tf.LayersModel; meta: ChurnMeta } }
+  | { ok: false; error: { type: 'insufficient_data'; message: string } };
+
+/**
+ * Trains the churn network: standardisation from the training rows, class weights so both
+ * classes weigh the same in the loss, Adam with early stopping on the validation log loss (the
+ * best epoch's weights are kept), Platt scaling fitted on validation logits, and every metric on
+ * the test rows next to the baselines.
+ */
+export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {}, onEpoch?: (log: EpochLog) => void | Promise<void>): Promise<TrainChurnResult> {
+  const started = performance.now();
+  const train = rowsOf(set, 'train');
+  const validation = rowsOf(set, 'validation');
+  const test = rowsOf(set, 'test');
+  const problem = checkRows(train, validation, test);
+  if (problem) return { ok: false, error: { type: 'insufficient_data', message: problem } };
+  await initBackend();
+
+  const d = set.featureNames.length;
+  const hidden = opts.hidden ?? [16];
+  const l2 = opts.l2 ?? 0.01;
+  const seed = opts.seed ?? 1;
+  const maxEpochs = opts.maxEpochs ?? 100;
+  const patience = opts.patience ?? 8;
+  const learningRate = opts.learningRate ?? 0.001;
+  // Small sets still get a few steps per epoch, large ones the full batch size.
+  const batchSize = opts.batchSize ?? Math.min(512, Math.max(16, 2 ** Math.floor(Math.log2(Math.max(16, train.rows / 8)))));
+  const stats = computeStandardization(train.X, train.rows, d);
+  const xTrain = standardize(train.X, stats);
+  const xVal = standardize(validation.X, stats);
+  const xTest = standardize(test.X, stats);
+  const rate = churnRate(train.churned);
+  const classWeights: [number, number] = [0.5 / (1 - rate), 0.5 / rate];
+
+  const model = createChurnModel(d, { hidden, seed });
+  const optimizer = tf.train.adam(learningRate);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const kernels = model.trainableWeights.filter((w) => w.name.includes('kernel')).map((w) => w.read());
+  const step = (x: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor2D) =>
+    optimizer.minimize(
+      () => {
+        const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+        const data = tf.losses.sigmoidCrossEntropy(y, logits, w, 0, tf.Reduction.MEAN) as tf.Scalar;
+        return l2 > 0 ? data.add(tf.addN(kernels.map((k) => k.square().sum())).mul(l2)) : data;
+      },
+      true,
+      variables,
+    )!;
+  const random = mulberry32(seed);
+  let best = { loss: Infinity, epoch: 0, weights: [] as tf.Tensor[] };
+  let epochs = 0;
+  let trainingMs = 0;
+  try {
+    for (let epoch = 1; epoch <= maxEpochs; epoch++) {
+      const epochStart = performance.now();
+      const loss = trainEpoch(step, xTrain, train.churned, d, classWeights, shuffled(train.rows, random), batchSize);
+      trainingMs += performance.now() - epochStart;
+      epochs = epoch;
+      const valLogits = predictLogits(model, xVal, d);
+      const valLoss = weightedLogLoss(valLogits, validation.churned, classWeights);
+      await onEpoch?.({ epoch, maxEpochs, loss, valLoss, valAuc: rocAuc(valLogits, validation.churned) });
+      if (valLoss < best.loss - 1e-5) {
+        tf.dispose(best.weights);
+        best = { loss: valLoss, epoch, weights: model.getWeights().map((w) => w.clone()) };
+      } else if (epoch - best.epoch >= patience) break;
+    }
+    if (best.weights.length > 0) model.setWeights(best.weights);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    tf.dispose(best.weights);
+    optimizer.dispose();
+  }
+
+  const valLogits = predictLogits(model, xVal, d);
+  const platt = fitLogistic(valLogits, validation.churned, { plattTargets: true });
+  const testLogits = predictLogits(model, xTest, d);
+  const calibrated = testLogits.map((z) => sigmoid(platt.a * z + platt.b));
+  const uncalibrated = testLogits.map(sigmoid);
+  const empty = { auc: null, prAuc: null, brier: null, logLoss: null };
+  const baselines = opts.baselines === false ? { constant: empty, recency: empty, bgnbd: empty } : await baselineMetrics(train, test, set.horizonDays);
+  const scoring = { means: stats.means, stds: stats.stds, calibration: { method: 'platt' as const, a: platt.a, b: platt.b }, columns: set.columns };
+
+  const meta: ChurnMeta = {
+    kind: 'churn',
+    featureVersion: set.featureVersion,
+    asOf: set.asOf.toISOString(),
+    horizonDays: set.horizonDays,
+    featureNames: set.featureNames,
+    ...scoring,
+    metrics: {
+      ...modelMetrics(calibrated, uncalibrated, test.churned),
+      validation: { auc: finiteOrNull(rocAuc(valLogits, validation.churned)), logLoss: finiteOrNull(logLoss(valLogits.map((z) => sigmoid(platt.a * z + platt.b)), validation.churned)) },
+      rows: { train: train.rows, validation: validation.rows, test: test.rows },
+      churnRate: { train: finiteOrNull(rate), test: finiteOrNull(churnRate(test.churned)) },
+      baselines,
+    },
+    drivers: driverImportance(model, scoring, test.X),
+    training: {
+      epochs,
+      bestEpoch: best.epoch,
+      batchSize,
+      learningRate,
+      hidden,
+      l2,
+      classWeights,
+      seed,
+      durationMs: Math.round(performance.now() - started),
+      rowsPerSecond: Math.round((train.rows * epochs) / (trainingMs / 1000)),
+    },
+    backend: backendName(),
+    trainedAt: new Date().toISOString(),
+  };
+  return { ok: true, value: { model, meta } };
+}
+
+/**
+ * One pass over the training rows in the given order: the epoch's rows go to the backend as one
+ * tensor, batches are slices of it, and the loss is read back once at the end (a read per batch
+ * stalls the pipeline). Returns the mean batch loss.
+ */
+function trainEpoch(
+  step: (x: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor2D) => tf.Scalar,
+  X: Float32Array,
+  labels: Float32Array,
+  d: number,
+  classWeights: [number, number],
+  order: Uint32Array,
+  batchSize: number,
+): number {
+  const n = order.length;
+  const xs = new Float32Array(n * d);
+  const ys = new Float32Array(n);
+  const ws = new Float32Array(n);
+  order.forEach((r, i) => {
+    xs.set(X.subarray(r * d, (r + 1) * d), i * d);
+    ys[i] = labels[r]!;
+    ws[i] = classWeights[labels[r]! > 0.5 ? 1 : 0];
+  });
+  return tf.tidy(() => {
+    const x = tf.tensor2d(xs, [n, d]);
+    const y = tf.tensor2d(ys, [n, 1]);
+    const w = tf.tensor2d(ws, [n, 1]);
+    const costs: tf.Scalar[] = [];
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      costs.push(step(x.slice([start, 0], [size, d]), y.slice([start, 0], [size, 1]), w.slice([start, 0], [size, 1])));
+    }
+    return tf.addN(costs).div(costs.length).dataSync()[0]!;
+  });
+}
+
+function checkRows(train: TrainingRows, validation: TrainingRows, test: TrainingRows): string | undefined {
+  for (const [name, rows] of [['train', train], ['validation', validation], ['test', test]] as const) {
+    if (rows.rows === 0) return `the ${name} split is empty: too few customers with an order before the as-of date`;
+  }
+  const rate = churnRate(train.churned);
+  if (rate === 0 || rate === 1) return `every training customer ${rate === 1 ? 'churned' : 'ordered again'}: is the as-of date plus horizon within the data?`;
+  return undefined;
+}
+
+/** The training objective without the penalty: class-weighted mean log loss, from logits. */
+function weightedLogLoss(logits: Float64Array, y: Float32Array, classWeights: [number, number]): number {
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const z = logits[i]!;
+    const positive = y[i]! > 0.5;
+    // −log σ(z) = softplus(−z); −log(1 − σ(z)) = softplus(z).
+    const s = positive ? -z : z;
+    sum += classWeights[positive ? 1 : 0] * (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s)));
+  }
+  return sum / logits.length;
+}
+
+/** Logits of a standardised row-major matrix. */
+function predictLogits(model: tf.LayersModel, X: Float32Array, d: number): Float64Array {
+  return Float64Array.from(readTensor(() => model.predict(tf.tensor2d(X, [X.length / d, d]), { batchSize: 8192 }) as tf.Tensor));
+}
+
+function shuffled(n: number, random: () => number): Uint32Array {
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/** A small seeded PRNG, so the order of the batches (and so the model) repeats for a seed. */
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

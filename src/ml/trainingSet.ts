@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import { buildFeatures, FEATURE_VERSION, foldContext } from '../features/buildFeatures.js';
+import { featureCatalog } from '../features/catalog.js';
+import type { FoldEvent } from '../features/defineFold.js';
+import { DAY, orderRevenue, toNumber, toText } from '../features/read.js';
+import { loadTimezones, shopHighValuePrice } from '../features/store.js';
+
+export type Split = 'train' | 'validation' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
+
+/** Rows of one split, or of the whole set: an n × d row-major matrix with its labels. */
+export interface TrainingRows {
+  rows: number;
+  X: Float32Array;
+  customerIds: string[];
+  /** 1 when the customer placed no order in (T, T + H]. */
+  churned: Float32Array;
+  /** Order revenue in (T, T + H] (refunds not deducted). */
+  futureRevenue: Float64Array;
+  /** Distinct orders in (T, T + H]. */
+  futureOrders: Float64Array;
+  /** Untransformed values of the features named in `keepRaw` (null → NaN), for baselines. */
+  raw: Record<string, Float64Array>;
+}
+
+export interface TrainingSet extends TrainingRows {
+  asOf: Date;
+  horizonDays: number;
+  featureVersion: number;
+  /** One spec per column of X, in order; `featureNames` are their names. */
+  columns: ColumnSpec[];
+  featureNames: string[];
+  /** 0 train, 1 validation, 2 test, by a hash of the customer id. */
+  split: Uint8Array;
+  /** Where each customer's features came from. */
+  sources: { events: number; snapshots: number };
+  eventsScanned: number;
+}
+
+export interface TrainingSetOptions {
+  asOf: Date;
+  horizonDays: number;
+  /** `buyers` (default): customers with at least one order before T, the churn population. */
+  population?: 'buyers' | 'all';
+  /** Use `feature_snapshots` stored for exactly T (and the current FEATURE_VERSION) when present (default true). */
+  useSnapshots?: boolean;
+  /** Raw features kept alongside X (default: recency and the BG/NBD summary). */
+  keepRaw?: readonly string[];
+  /** Fixed columns (a model's schema); default: derived from the rows (numericColumns). */
+  columns?: ColumnSpec[];
+  onProgress?: (scanned: number, estimatedTotal: number) => void;
+}
+
+const DEFAULT_RAW = ['recencyDays', 'bgnbdX', 'bgnbdTx', 'bgnbdT', 'orders', 'monetaryNet'] as const;
+const PROJECTION = { _id: 0, customerId: 1, type: 1, ts: 1, sessionId: 1, device: 1, props: 1 } as const;
+
+/** Deterministic split of a customer: 70 % train, 15 % validation, 15 % test. */
+export function splitOf(customerId: string): Split {
+  // Salted, so the split is independent of the partition hash of the same id.
+  const u = createHash('md5').update(`split:${customerId}`).digest().readUInt32BE(0) / 2 ** 32;
+  return u < 0.7 ? 'train' : u < 0.85 ? 'validation' : 'test';
+}
+
+interface CustomerAccumulator {
+  /** Events strictly before T, kept only when features must be computed from events. */
+  before: FoldEvent[];
+  hasOrderBefore: boolean;
+  orderIdsBefore: Set<string> | undefined;
+  /** Orders in (T, T + H]; deduplicated at the end (events may arrive in any order). */
+  future: { orderId: string | null; revenue: number }[];
+}
+
+/** What the builder needs from an event: a stored document or a generated one. */
+export type TrainingEvent = FoldEvent & { customerId?: string | null };
+
+export interface BuilderInputs {
+  /** IANA timezone per customer id (local days and hours); missing means UTC. */
+  timezones?: ReadonlyMap<string, string>;
+  /** Feature values stored for exactly T, by customer id; such customers are not folded again. */
+  snapshots?: ReadonlyMap<string, Record<string, unknown>>;
+  /** The shop's high-value price, as build-features uses it (default: each customer's own 75th percentile). */
+  highValuePrice?: number | null;
+}
+
+/**
+ * Accumulates events in any order and turns them into a training set for as-of T and horizon H:
+ * features from events strictly before T, labels from events in (T, T + H]. An event at or after
+ * T only ever updates the label accumulators and never reaches `buildFeatures` (which on top of
+ * that ignores everything at or after T itself).
+ */
+export class TrainingSetBuilder {
+  private readonly customers = new Map<string, CustomerAccumulator>();
+  private readonly T: number;
+  private readonly end: number;
+  private scanned = 0;
+
+  constructor(
+    private readonly opts: TrainingSetOptions,
+    private readonly inputs: BuilderInputs = {},
+  ) {
+    this.T = opts.asOf.getTime();
+    if (!Number.isFinite(this.T)) throw new RangeError('training set: asOf is not a valid date');
+    if (!(opts.horizonDays > 0)) throw new RangeError('training set: horizonDays must be > 0');
+    this.end = this.T + opts.horizonDays * DAY;
+  }
+
+  add(e: TrainingEvent): void {
+    const customerId = e.customerId;
+    const ts = e.ts instanceof Date ? e.ts.getTime() : NaN;
+    if (typeof customerId !== 'string' || !Number.isFinite(ts) || ts > this.end) return;
+    this.scanned++;
+    let acc = this.customers.get(customerId);
+    if (!acc) this.customers.set(customerId, (acc = { before: [], hasOrderBefore: false, orderIdsBefore: undefined, future: [] }));
+    const isOrder = e.type === 'order_completed';
+    const props = e.props;
+    if (ts < this.T) {
+      if (!this.inputs.snapshots?.has(customerId)) acc.before.push(e);
+      if (isOrder) {
+        acc.hasOrderBefore = true;
+        const orderId = toText(props?.orderId);
+        if (orderId !== null) (acc.orderIdsBefore ??= new Set()).add(orderId);
+      }
+    } else if (ts > this.T && isOrder) {
+      // Events exactly at T belong to neither side: features stop before T, labels start after it.
+      acc.future.push({ orderId: toText(props?.orderId), revenue: orderRevenue(props) });
+    }
+  }
+
+  finish(): TrainingSet {
+    const { opts, inputs, T } = this;
+    const population = opts.population ?? 'buyers';
+    const ids = [...this.customers.keys()].filter((id) => population === 'all' || this.customers.get(id)!.hasOrderBefore).sort();
+    const values: Record<string, unknown>[] = [];
+    const sources = { events: 0, snapshots: 0 };
+    const contexts = new Map<string, ReturnType<typeof foldContext>>();
+    for (const id of ids) {
+      const snapshot = inputs.snapshots?.get(id);
+      if (snapshot) {
+        values.push(snapshot);
+        sources.snapshots++;
+        continue;
+      }
+      const acc = this.customers.get(id)!;
+      const timezone = inputs.timezones?.get(id) ?? 'UTC';
+      let ctx = contexts.get(timezone);
+      if (!ctx) contexts.set(timezone, (ctx = foldContext({ asOf: T, timezone, highValuePrice: inputs.highValuePrice ?? null })));
+      acc.before.sort((a, b) => +a.ts - +b.ts);
+      values.push(buildFeatures(acc.before, ctx) as unknown as Record<string, unknown>);
+      acc.before = [];
+      sources.events++;
+    }
+
+    const columns = opts.columns ?? numericColumns(values);
+    const raw: Record<string, Float64Array> = {};
+    for (const name of opts.keepRaw ?? DEFAULT_RAW) raw[name] = Float64Array.from(values, (v) => (typeof v[name] === 'number' ? (v[name] as number) : NaN));
+    const n = ids.length;
+    const churned = new Float32Array(n);
+    const futureRevenue = new Float64Array(n);
+    const futureOrders = new Float64Array(n);
+    const split = new Uint8Array(n);
+    ids.forEach((id, i) => {
+      const outcome = futureOutcome(this.customers.get(id)!);
+      churned[i] = outcome.orders === 0 ? 1 : 0;
+      futureRevenue[i] = outcome.revenue;
+      futureOrders[i] = outcome.orders;
+      split[i] = SPLITS.indexOf(splitOf(id));
+    });
+    return {
+      asOf: new Date(T),
+      horizonDays: opts.horizonDays,
+      featureVersion: FEATURE_VERSION,
+      rows: n,
+      X: encodeRows(values, columns),
+      columns,
+      featureNames: columns.map((c) => c.name),
+      customerIds: ids,
+      churned,
+      futureRevenue,
+      futureOrders,
+      raw,
+      split,
+      sources,
+      eventsScanned: this.scanned,
+    };
+  }
+}
+
+/** A training set from events in memory (a generated shop, a file): the same rules as from the database. */
+export function trainingSetFromEvents(events: Iterable<TrainingEvent>, opts: TrainingSetOptions, inputs?: BuilderInputs): TrainingSet {
+  const builder = new TrainingSetBuilder(opts, inputs);
+  for (const e of events) builder.add(e);
+  return builder.finish();
+}
+
+/**
+ * The training set from the database in one pass over `events` (a full scan is what FerretDB
+ * does for any filter but `_id`, so one scan beats a query per customer or partition), with
+ * customers' timezones and the shop's high-value price read as build-features reads them, and
+ * `feature_snapshots` for exactly T when build-features stored them.
+ */
+export async function buildTrainingSet(database: Database, opts: TrainingSetOptions): Promise<TrainingSet> {
+  // The same shop-wide price as build-features, so features at training and at scoring agree.
+  const inputs = { timezones: await loadTimezones(database, {}), snapshots: await readSnapshots(database, opts), highValuePrice: await shopHighValuePrice(database) };
+  const builder = new TrainingSetBuilder(opts, inputs);
+  const end = new Date(opts.asOf.getTime() + opts.horizonDays * DAY);
+  const estimated = await database.estimatedCount('events');
+  let read = 0;
+  const cursor = database.models.Event.collection.find({ ts: { $lte: end } }, { projection: PROJECTION, batchSize: 5000 });
+  for await (const e of cursor) {
+    builder.add(e as unknown as TrainingEvent);
+    if (opts.onProgress && ++read % 20_000 === 0) opts.onProgress(read, Math.max(estimated, read));
+  }
+  opts.onProgress?.(read, read);
+  return builder.finish();
+}
+
+async function readSnapshots(database: Database, opts: TrainingSetOptions): Promise<Map<string, Record<string, unknown>>> {
+  const snapshots = new Map<string, Record<string, unknown>>();
+  if (opts.useSnapshots === false) return snapshots;
+  const cursor = database.models.FeatureSnapshot.collection.find({ asOf: opts.asOf, version: FEATURE_VERSION }, { projection: { customerId: 1, values: 1 } });
+  for await (const doc of cursor) snapshots.set(doc.customerId as string, doc.values as Record<string, unknown>);
+  return snapshots;
+}
+
+/** Orders in (T, T + H], each orderId once and none already placed before T (as buildFeatures counts them). */
+function futureOutcome(acc: CustomerAccumulator): { orders: number; revenue: number } {
+  const seen = new Set(acc.orderIdsBefore);
+  let orders = 0;
+  let revenue = 0;
+  for (const order of acc.future) {
+    if (order.orderId !== null) {
+      if (seen.has(order.orderId)) continue;
+      seen.add(order.orderId);
+    }
+    orders++;
+    revenue += order.revenue;
+  }
+  return { orders, revenue };
+}
+
+/** The rows of one split (copies), e.g. `rowsOf(set, 'train')`. */
+export function rowsOf(set: TrainingSet, which: Split): TrainingRows {
+  const code = SPLITS.indexOf(which);
+  const index: number[] = [];
+  for (let i = 0; i < set.rows; i++) if (set.split[i] === code) index.push(i);
+  return selectRows(set, index);
+}
+
+export function selectRows(set: TrainingRows & { featureNames: string[] }, index: readonly number[]): TrainingRows {
+  const d = set.featureNames.length;
+  const X = new Float32Array(index.length * d);
+  index.forEach((r, i) => X.set(set.X.subarray(r * d, (r + 1) * d), i * d));
+  const pick = <A extends Float32Array | Float64Array>(a: A, make: (n: number) => A) => {
+    const out = make(index.length);
+    index.forEach((r, i) => (out[i] = a[r]!));
+    return out;
+  };
+  const raw: Record<string, Float64Array> = {};
+  for (const [name, a] of Object.entries(set.raw)) raw[name] = pick(a, (k) => new Float64Array(k));
+  return {
+    rows: index.length,
+    X,
+    customerIds: index.map((r) => set.customerIds[r]!),
+    churned: pick(set.churned, (k) => new Float32Array(k)),
+    futureRevenue: pick(set.futureRevenue, (k) => new Float64Array(k)),
+    futureOrders: pick(set.futureOrders, (k) => new Float64Array(k)),
+    raw,
+  };
+}
+
+/**
+ * How one column of X is made from a customer's feature values. Written to a model's meta.json,
+ * so scoring encodes new customers exactly as the training rows were.
+ */
+export type ColumnSpec =
+  | { name: string; source: string; kind: 'value'; transform: 'log1p' | 'identity' }
+  | { name: string; source: string; kind: 'missing' }
+  | { name: string; source: string; kind: 'oneHot'; value: string };
+
+/** Units whose values are heavy-tailed magnitudes; they enter the models as sign(x)·log(1 + |x|). */
+const LOG_UNITS = new Set(['count', 'days', 'weeks', 'currency', 'seconds']);
+/** Exact rescalings of other features (BG/NBD in weeks): the same information twice. */
+const REDUNDANT = new Set(['bgnbdTxWeeks', 'bgnbdTWeeks']);
+/** Text features with a small fixed vocabulary become one-hot columns; others (top categories) are left out. */
+const ONE_HOT: Record<string, readonly string[]> = { preferredDevice: ['desktop', 'mobile', 'tablet'] };
+
+/**
+ * The columns for a set of rows: every numeric catalogue feature (log-transformed when it is a
+ * count, duration or amount), a `<name>_missing` indicator where some row has no value (null
+ * means "does not apply", e.g. the gap between orders of a one-time buyer; the value column then
+ * holds 0), and one-hot columns for the device.
+ */
+export function numericColumns(rows: readonly Record<string, unknown>[]): ColumnSpec[] {
+  const columns: ColumnSpec[] = [];
+  for (const f of featureCatalog) {
+    if (REDUNDANT.has(f.name)) continue;
+    if (f.type === 'number') {
+      columns.push({ name: f.name, source: f.name, kind: 'value', transform: LOG_UNITS.has(f.unit) ? 'log1p' : 'identity' });
+      if (rows.some((r) => !Number.isFinite(toNumber(r[f.name])))) columns.push({ name: `${f.name}_missing`, source: f.name, kind: 'missing' });
+    } else {
+      for (const value of ONE_HOT[f.name] ?? []) columns.push({ name: `${f.name}=${value}`, source: f.name, kind: 'oneHot', value });
+    }
+  }
+  return columns;
+}
+
+/** Rows of feature values (from buildFeatures, `features` or `feature_snapshots`) → a row-major n × d matrix. */
+export function encodeRows(rows: readonly Record<string, unknown>[], columns: readonly ColumnSpec[]): Float32Array {
+  const d = columns.length;
+  const X = new Float32Array(rows.length * d);
+  rows.forEach((row, i) => {
+    for (let j = 0; j < d; j++) X[i * d + j] = encodeValue(row[columns[j]!.source], columns[j]!);
+  });
+  return X;
+}
+
+function encodeValue(v: unknown, c: ColumnSpec): number {
+  if (c.kind === 'oneHot') return v === c.value ? 1 : 0;
+  const x = toNumber(v);
+  if (c.kind === 'missing') return Number.isFinite(x) ? 0 : 1;
+  if (!Number.isFinite(x)) return 0;
+  return c.transform === 'log1p' ? Math.sign(x) * Math.log1p(Math.abs(x)) : x;
+}
