@@ -8,7 +8,7 @@ import { quantile, toNumber } from './read.js';
  * price, feature documents in chunks, and the per-partition watermarks of incremental runs.
  */
 
-/** Timezone of each customer matching the filter; customers without a valid one are left out (UTC). */
+/** Timezone of each customer matching the filter; customers in UTC or without one are left out (they fold as UTC). */
 export async function loadTimezones(database: Database, filter: Document): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const cursor = database.models.Customer.collection.find(filter, { projection: { timezone: 1 }, batchSize: 5000 });
@@ -32,7 +32,7 @@ export async function shopHighValuePrice(database: Database): Promise<number | n
 
 export type FeatureTarget = { kind: 'current' } | { kind: 'snapshot' };
 
-/** `_id` of a snapshot: filtering on it lets FerretDB (which pushes down only `_id`) find it directly. */
+/** `_id` of a snapshot: deterministic, so a re-run replaces it by `_id` like current features (unique with asOf + customerId). */
 export function snapshotId(asOf: Date, customerId: string): string {
   return `${asOf.toISOString()}|${customerId}`;
 }
