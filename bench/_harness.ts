@@ -17,7 +17,22 @@ export interface BenchReport {
   [extra: string]: unknown;
 }
 
-export type Bench = (args: string[]) => Promise<BenchReport>;
+/** One metric of one model on one task (`npm run bench -- models`); `model` is `breadcrumb` for ours. */
+export interface ModelResult {
+  dataset: string;
+  task: string;
+  model: string;
+  metric: string;
+  value: number;
+}
+
+export interface ModelsReport {
+  bench: 'models';
+  results: ModelResult[];
+  env: Record<string, unknown>;
+}
+
+export type Bench = (args: string[]) => Promise<BenchReport | ModelsReport>;
 
 export function benchEnv(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, ...extra };

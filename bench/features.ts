@@ -21,7 +21,7 @@ interface ShopMarker {
 }
 
 /** Seeds the shop unless this database already holds it whole (the marker is written last). */
-async function ensureShop(database: Database, shop: Omit<ShopMarker, '_id' | 'events'>): Promise<ShopMarker> {
+export async function ensureShop(database: Database, shop: Omit<ShopMarker, '_id' | 'events'>): Promise<ShopMarker> {
   const meta = database.db.collection<ShopMarker>('bench_meta');
   const marker = await meta.findOne({ _id: 'shop' });
   if (marker && marker.customers === shop.customers && marker.days === shop.days && marker.seed === shop.seed) return marker;
@@ -41,7 +41,7 @@ async function ensureShop(database: Database, shop: Omit<ShopMarker, '_id' | 'ev
   return fresh;
 }
 
-async function timed<T>(what: string, work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+export async function timed<T>(what: string, work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   process.stderr.write(`${what}…\n`);
   const t0 = performance.now();
   const value = await work();

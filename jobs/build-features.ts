@@ -12,7 +12,7 @@ const flag = (description: string) =>
     .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
     .describe(description);
 
-const partitionsOption = z
+export const partitionsOption = z
   .union([z.string(), z.number().int(), z.array(z.coerce.number().int())])
   .optional()
   .transform((v, ctx) => {

@@ -18,12 +18,30 @@ const configSchema = z.object({
   FERRETDB_BIN: z.string().optional(),
   SHOPIFY_WEBHOOK_SECRET: z.string().min(1).optional(),
   SMTP_URL: z.string().optional(),
+  /** Used when SMTP_URL is unset; with neither, `npm start` runs the local sink into DATA_DIR/outbox. */
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASS: z.string().min(1).optional(),
+  /** `true`: TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: z.stringbool().default(false),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  /** Messages per second across the pool; 0 = unlimited. */
+  SMTP_RATE_PER_SECOND: z.coerce.number().min(0).default(0),
+  MAIL_FROM: z.string().min(3).default('Breadcrumb Shop <shop@breadcrumb.localhost>'),
+  /** The shop's home page, linked from every mail; product links come from the catalogue. */
+  SHOP_URL: z.string().url().default('https://shop.example.com'),
+  SHOP_NAME: z.string().min(1).default('Breadcrumb Shop'),
+  /** Absolute base URL of tracking, unsubscribe and confirmation links; default http://HOST:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** HMAC key of tracking tokens (≥ 32 chars); unset: a random key kept in DATA_DIR/secrets/. */
+  TRACKING_SECRET: z.string().min(32).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
 
 /** Names of settings that must never be printed or logged in clear. */
-export const secretKeys = ['MONGODB_URI', 'SHOPIFY_WEBHOOK_SECRET', 'SMTP_URL'] as const;
+export const secretKeys = ['MONGODB_URI', 'SHOPIFY_WEBHOOK_SECRET', 'SMTP_URL', 'SMTP_PASS', 'TRACKING_SECRET'] as const;
 
 let cached: Config | undefined;
 

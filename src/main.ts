@@ -4,7 +4,12 @@ import { createApiKey } from './api/apiKeys.js';
 import { buildApp } from './api/buildApp.js';
 import { startHttpServer, type HttpServer } from './api/httpServer.js';
 import { createProgress } from './cli/progress.js';
-import { config, redactedConfig } from './config.js';
+import { startSmtpSink } from './campaigns/delivery/smtpSink.js';
+import type { SmtpSink } from './campaigns/delivery/types.js';
+import { closeCampaignServices, outboxDir } from './campaigns/services.js';
+import { unsubscribeByMail } from './campaigns/tracking/recordEngagement.js';
+import { mailDomain, trackingSecret } from './campaigns/tracking/secret.js';
+import { config, redactedConfig, resetConfig } from './config.js';
 import { connectDatabase, type Database } from './db/database.js';
 import { buildWorker, type Worker } from './jobs/buildWorker.js';
 import { loadJobs, pipelineJobs } from './jobs/loadJobs.js';
@@ -58,6 +63,16 @@ async function main(): Promise<void> {
   const c = config();
   log.debug({ config: redactedConfig(c) }, 'configuration');
   const database = await connectDatabase({ status: say });
+  // No SMTP server configured: mail goes to a local SMTP sink that keeps .eml files in data/outbox/.
+  let sink: SmtpSink | undefined;
+  if (!c.SMTP_URL && !c.SMTP_HOST) {
+    // Mail to unsubscribe@<MAIL_FROM domain> (the List-Unsubscribe mailto) unsubscribes its sender.
+    const domain = mailDomain(c.MAIL_FROM);
+    sink = await startSmtpSink({ dir: outboxDir(), onMessage: (mail) => unsubscribeByMail(database, trackingSecret(c), mail, domain) });
+    process.env.SMTP_URL = sink.url;
+    resetConfig();
+    say(`no SMTP_URL: mail goes to ${sink.url}, kept in ${outboxDir()}`);
+  }
   const worker: Worker = buildWorker({ database, jobs: await loadJobs() });
   let http: HttpServer | undefined;
 
@@ -68,6 +83,8 @@ async function main(): Promise<void> {
     say(`${signal}: shutting down (finishing requests and jobs)…`);
     await http?.close(c.SHUTDOWN_GRACE_MS);
     await worker.stop(c.SHUTDOWN_GRACE_MS);
+    await closeCampaignServices();
+    await sink?.close();
     await database.close();
     process.exit(0);
   };

@@ -1,27 +1,13 @@
-import fs from 'node:fs';
-import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/ml/backend.js';
 import { fitBgNbd } from '../src/ml/btyd/bgnbd.js';
 import { customerLifetimeValue, fitGammaGamma } from '../src/ml/btyd/gammaGamma.js';
-import { periodsBetween, rfmSummary, type RfmRow, type Transaction } from '../src/ml/btyd/summary.js';
+import { periodsBetween, type RfmRow } from '../src/ml/btyd/summary.js';
+import { CDNOW_SPLIT, loadCdnow } from '../src/ml/datasets/cdnow.js';
 import { evaluateLtv, type LtvMetrics } from '../src/ml/ltv/evaluateLtv.js';
 import { scoreLtv, trainLtv } from '../src/ml/ltv/ltvModel.js';
 
-const CDNOW_SAMPLE = new URL('../../shared/data/cdnow_sample.csv.gz', import.meta.url);
-// The classic split: weeks 1–39 calibrate, weeks 40–78 are the holdout whose value we predict.
-const calibrationEnd = new Date('1997-09-30');
-const observationEnd = new Date('1998-06-30');
 const FOLDS = 5;
-
-function loadCdnow(): Transaction[] {
-  const lines = zlib.gunzipSync(fs.readFileSync(CDNOW_SAMPLE)).toString('utf8').trim().split('\n');
-  // customer_id_master,customer_id_sample,date,number_of_cds,dollar_value
-  return lines.slice(1).map((line) => {
-    const [customerId, , date, , value] = line.split(',');
-    return { customerId: customerId!, date: new Date(date!), value: Number(value) };
-  });
-}
 
 /** Heavy-tailed counts and amounts enter in log form: raw dollars let a ReLU net extrapolate wildly. */
 const features = (r: RfmRow): number[] => [Math.log1p(r.x), r.t_x, r.T, Math.log1p(r.monetary), r.x > 0 ? 1 : 0];
@@ -30,13 +16,14 @@ describe('ZILN vs BG/NBD + Gamma-Gamma on the CDNOW sample (holdout value, weeks
   let rows: RfmRow[];
   let actual: number[];
   beforeAll(async () => {
-    rows = rfmSummary(loadCdnow(), { calibrationEnd, observationEnd, unit: 'weeks' });
+    // The classic split: weeks 1–39 calibrate, weeks 40–78 are the holdout whose value we predict.
+    rows = (await loadCdnow()).rfm;
     actual = rows.map((r) => r.holdoutValue!);
     await initBackend();
   });
 
   it('ranks holdout value at least as well as BG/NBD + Gamma-Gamma', async () => {
-    const horizon = periodsBetween(calibrationEnd, observationEnd, 'weeks');
+    const horizon = periodsBetween(CDNOW_SPLIT.calibrationEnd, CDNOW_SPLIT.observationEnd, 'weeks');
     const bgnbd = await fitBgNbd(rows);
     const gammaGamma = await fitGammaGamma(
       rows.map((r) => r.x),

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/ml/backend.js';
 import { evaluateLtv } from '../src/ml/ltv/evaluateLtv.js';
 import { createLtvModel, loadLtvModel, saveLtvModel, scoreLtv, trainLtv, type TrainedLtv } from '../src/ml/ltv/ltvModel.js';
-import { fitStandardizer, standardize } from '../src/ml/ltv/standardize.js';
-import { mulberry32 } from '../src/ml/ltv/trainLoop.js';
+import { fitStandardizer, standardize } from '../src/ml/standardize.js';
+import { mulberry32 } from '../src/ml/trainLoop.js';
 import { zilnLoss, zilnPredict } from '../src/ml/ltv/ziln.js';
 
 let tmp: string;

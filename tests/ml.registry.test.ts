@@ -107,7 +107,7 @@ describe('train-churn job and the model API', () => {
     expect(scores.probabilities[0]).toBeGreaterThan(0);
     expect(scores.probabilities[0]).toBeLessThan(1);
     loaded.value.model.dispose();
-  });
+    }, 180_000);
 
   it('refuses an as-of date whose label window has not ended', async () => {
     const outcome = await runJob(trainChurnJob, { asOf: new Date().toISOString(), modelsDir: tmp }, { database: database(), trigger: 'test' });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/ml/backend.js';
-import { mulberry32 } from '../src/ml/ltv/trainLoop.js';
+import { mulberry32 } from '../src/ml/trainLoop.js';
 import { mostFrequentPastHour, shopWideBestHour } from '../src/ml/sendTime/baselines.js';
 import { evaluateSendTime, type SendTimeMetrics } from '../src/ml/sendTime/evaluateSendTime.js';
 import { bestWindowHour, circularDistance, circularKernel, circularSmooth, windowMass } from '../src/ml/sendTime/hours.js';

@@ -3,6 +3,7 @@
  * browsing) is drawn in local time and stored in UTC, so the offset must follow DST exactly as
  * `Intl` reports it: anything reading the events back with `Intl` then sees the intended hour.
  */
+import { localHour, offsetFnFor, type OffsetFn } from '../../src/features/time.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
@@ -44,35 +45,20 @@ export const zones: readonly Zone[] = [
 
 export const zoneWeights: readonly number[] = zones.map((z) => z.weight);
 
-/** UTC offset of one zone, cached per UTC day; `Intl` is asked ~once a day plus a few times per DST change. */
+/**
+ * A zone's wall clock for the simulation, on the same cached offsets the feature folds read
+ * local time with (src/features/time.ts), so generated and folded hours cannot disagree.
+ */
 export class LocalClock {
-  private readonly format: Intl.DateTimeFormat;
-  private readonly dayStartOffset = new Map<number, number>();
-  private readonly transitions = new Map<number, number>();
+  /** Local time minus UTC, in ms, at the instant `utcMs`. */
+  readonly offsetAt: OffsetFn;
 
   constructor(readonly tz: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    });
-  }
-
-  /** Local time minus UTC, in ms, at the instant `utcMs`. */
-  offsetAt(utcMs: number): number {
-    const day = Math.floor(utcMs / DAY);
-    const before = this.startOffset(day);
-    const after = this.startOffset(day + 1);
-    if (before === after) return before;
-    return utcMs < this.transitionIn(day, before) ? before : after;
+    this.offsetAt = offsetFnFor(tz);
   }
 
   localHour(utcMs: number): number {
-    return Math.floor((((utcMs + this.offsetAt(utcMs)) % DAY) + DAY) % DAY / HOUR);
+    return localHour(utcMs, this.offsetAt);
   }
 
   /** Local wall-clock time expressed as if it were UTC: day and hour arithmetic is then plain division. */
@@ -85,39 +71,6 @@ export class LocalClock {
     const guess = localMs - this.offsetAt(localMs);
     const offset = this.offsetAt(guess);
     return localMs - offset;
-  }
-
-  private startOffset(day: number): number {
-    let offset = this.dayStartOffset.get(day);
-    if (offset === undefined) {
-      offset = this.exactOffset(day * DAY);
-      this.dayStartOffset.set(day, offset);
-    }
-    return offset;
-  }
-
-  /** Binary search (to the quarter hour) for the DST change inside a UTC day. */
-  private transitionIn(day: number, before: number): number {
-    let at = this.transitions.get(day);
-    if (at === undefined) {
-      let lo = 0;
-      let hi = 96;
-      while (hi - lo > 1) {
-        const mid = (lo + hi) >> 1;
-        if (this.exactOffset(day * DAY + mid * 900_000) === before) lo = mid;
-        else hi = mid;
-      }
-      at = day * DAY + hi * 900_000;
-      this.transitions.set(day, at);
-    }
-    return at;
-  }
-
-  private exactOffset(utcMs: number): number {
-    const parts: Record<string, number> = {};
-    for (const p of this.format.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!);
-    return wall - utcMs;
   }
 }
 

@@ -52,10 +52,11 @@ export function authenticate(models: Models): RequestHandler {
 /**
  * Whether the caller may use this route: its key's role must be one the route accepts. Built per
  * route; a route that grants `marketer` a write is a programming error, refused at start-up, which
- * is how "marketer is read-only" holds for every route at once.
+ * is how "marketer is read-only" holds for every route at once. `readOnly` marks a POST that
+ * changes nothing (a query whose input is too rich for a URL, like a segment preview).
  */
-export function authorize(roles: readonly Role[], method: string): RequestHandler {
-  if (roles.includes('marketer') && !READ_METHODS.has(method.toUpperCase())) {
+export function authorize(roles: readonly Role[], method: string, readOnly = false): RequestHandler {
+  if (roles.includes('marketer') && !readOnly && !READ_METHODS.has(method.toUpperCase())) {
     throw new Error(`a ${method.toUpperCase()} route cannot accept the read-only marketer role`);
   }
   return (_req, res, next) => {

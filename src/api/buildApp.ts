@@ -12,7 +12,9 @@ import { mountRoutes, type RouteDefinition } from './defineRoute.js';
 import { errorHandler, notFound } from './errors.js';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi.js';
 import { routes as allRoutes } from './routes/index.js';
+import { documentEmailLinks, emailLinksRouter } from './routes/emailLinks.js';
 import { documentShopifyWebhook, shopifyWebhookRouter } from './routes/shopifyWebhook.js';
+import { dashboardRouter } from './dashboard/router.js';
 
 export interface BuildAppOptions {
   database: Database;
@@ -64,6 +66,11 @@ export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildA
   // Signed by Shopify instead of carrying a key, and needing the raw body: ahead of both.
   app.use(shopifyWebhookRouter(database));
   documentShopifyWebhook(registry);
+  // Links in our mail (pixel, clicks, unsubscribe, confirmation) carry signed tokens, not keys.
+  app.use(emailLinksRouter(database));
+  documentEmailLinks(registry);
+  // The dashboard page holds no data (it calls /v1 with the key it asks for): public, outside /v1.
+  app.use(dashboardRouter());
   // Before the body parser, so a caller without a key cannot make us read a body.
   app.use('/v1', authenticate(database.models));
   app.use(express.json({ limit: config().BODY_LIMIT }));

@@ -36,6 +36,8 @@ export interface RouteSpec<B extends ZodType | undefined, Q extends ZodObject | 
   tags?: string[];
   /** Roles whose keys may call the route, or 'public' for no key at all. */
   roles: readonly Role[] | 'public';
+  /** A POST that stores nothing (a query with a JSON body): read-only roles may call it. */
+  readOnly?: boolean;
   request?: { body?: B; query?: Q; params?: P };
   /** By status; the lowest 2xx is the status of a plain return value. */
   responses: Record<number, ResponseSpec>;
@@ -79,7 +81,7 @@ export function defineRoute<B extends ZodType | undefined = undefined, Q extends
 
   const request = spec.request ?? {};
   const before: RequestHandler[] = [];
-  if (spec.roles !== 'public') before.push(authorize(spec.roles, spec.method));
+  if (spec.roles !== 'public') before.push(authorize(spec.roles, spec.method, spec.readOnly));
   if (request.body || request.query || request.params) before.push(validate(request));
 
   return {

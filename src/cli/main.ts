@@ -6,6 +6,8 @@ import { registerJobCommands } from './commands/job.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerSeedCommand } from './commands/seed.js';
+import { registerSegmentCommands } from './commands/segments.js';
+import { registerReportCommands } from './commands/report.js';
 import { log } from '../log.js';
 import { CliError } from './output.js';
 
@@ -24,6 +26,8 @@ registerJobCommands(program);
 registerKeyCommands(program);
 registerModelCommands(program);
 registerFeatureCommands(program);
+registerSegmentCommands(program);
+registerReportCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -55,8 +55,10 @@ export function customerChanges(events: StoredEvent[]): CustomerChange[] {
         }
         if (traits.signupSource && !change.signedUpAt) change.signedUpAt = e.ts;
         const c = e.props.consent as { email?: boolean; sms?: boolean } | undefined;
-        if (c?.email !== undefined) change.consent.email = { granted: c.email, at: e.ts, source: e.source };
-        if (c?.sms !== undefined) change.consent.sms = { granted: c.sms, at: e.ts, source: e.source };
+        // Where consent was given (e.g. `website_double_opt_in`) when the event says; else the ingest path.
+        const source = typeof e.props.consentSource === 'string' ? e.props.consentSource : e.source;
+        if (c?.email !== undefined) change.consent.email = { granted: c.email, at: e.ts, source };
+        if (c?.sms !== undefined) change.consent.sms = { granted: c.sms, at: e.ts, source };
       }
       const reason = e.type === 'email_unsubscribed' ? 'unsubscribe' : e.type === 'email_complained' ? 'complaint' : e.type === 'email_bounced' && e.props.bounceType !== 'soft' ? 'bounce' : undefined;
       if (reason) {

@@ -7,7 +7,8 @@ import { applyCustomerChanges } from './applyCustomerChanges.js';
 import { customerChanges } from './customerUpdates.js';
 import { insertIgnoringDuplicates, resolveIdentities } from './identity.js';
 
-export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim';
+/** `email`: opens, clicks, unsubscribes, bounces and confirmations from our own mail (src/campaigns). */
+export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'email';
 
 export interface StoreSummary {
   stored: number;

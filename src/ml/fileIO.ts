@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { projectRoot } from '../config.js';
 
 const MODEL_JSON = 'model.json';
-const WEIGHTS_BIN = 'weights.bin';
+export const WEIGHTS_BIN = 'weights.bin';
 const META_JSON = 'meta.json';
 
 /** `models/<name>/<version>/`; one path segment each, so a name can never climb out of the root. */

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
@@ -8,7 +9,7 @@ import { projectRoot } from '../config.js';
 import type { Database } from '../db/database.js';
 import { log } from '../log.js';
 import { backendName, initBackend } from './backend.js';
-import { fileHandler, modelDir, readMeta, writeMeta } from './fileIO.js';
+import { fileHandler, modelDir, readMeta, WEIGHTS_BIN, writeMeta } from './fileIO.js';
 
 /**
  * The model registry: files under `models/<name>/<version>/` (model.json, weights.bin, meta.json)
@@ -34,6 +35,8 @@ export interface ModelVersionRecord {
   promotedAt: Date | null;
   notes: string | null;
   createdAt: Date | null;
+  /** SHA-256 of weights.bin as registered (null: a meta-only model, or registered before checksums). */
+  weightsSha256: string | null;
 }
 
 /** Which metric decides promotion, per model name; a model not listed passes its own. */
@@ -43,13 +46,16 @@ export interface SelectionRule {
 }
 export const selectionRules: Record<string, SelectionRule> = {
   churn: { metric: 'auc', higherIsBetter: true },
+  ltv: { metric: 'gini', higherIsBetter: true },
+  'send-time': { metric: 'hit1h', higherIsBetter: true },
 };
 
 export const DEFAULT_TOLERANCE = 0.01;
 
 export interface RegisterInput {
   name: string;
-  model: tf.LayersModel;
+  /** Absent for a model that is all meta.json (a send-time model without its network). */
+  model?: tf.LayersModel;
   /** Written as meta.json next to the weights. */
   meta: object;
   asOf: Date;
@@ -73,7 +79,7 @@ export interface PromotionDecision {
   reason: string;
 }
 
-export type RegistryError = { type: 'not_found' | 'no_active' | 'no_previous' | 'invalid_meta'; message: string };
+export type RegistryError = { type: 'not_found' | 'no_active' | 'no_previous' | 'invalid_meta' | 'corrupt'; message: string };
 export type RegistryResult<T> = { ok: true; value: T } | { ok: false; error: RegistryError };
 
 /**
@@ -144,8 +150,9 @@ export async function registerModel(
   const version = newVersion(now);
   const dir = modelDir(input.name, version, opts.root ?? defaultRoot());
   await initBackend();
-  await input.model.save(fileHandler(dir));
+  if (input.model) await input.model.save(fileHandler(dir));
   await writeMeta(dir, input.meta);
+  const weightsSha256 = input.model ? await weightsChecksum(dir) : null;
 
   const active = await activeModel(database, input.name);
   const decision = promotionDecision(input.metrics[rule.metric], active && { metric: active.metrics[rule.metric] }, rule, opts.tolerance ?? DEFAULT_TOLERANCE);
@@ -160,6 +167,7 @@ export async function registerModel(
     backend: backendName(),
     codeVersion: codeVersion(),
     path: storedPath(dir),
+    weightsSha256,
     promotedAt: null,
     notes: decision.reason,
     createdAt: now,
@@ -232,12 +240,78 @@ export async function loadModel<M = unknown>(
 ): Promise<RegistryResult<{ model: tf.LayersModel; meta: M; record: ModelVersionRecord }>> {
   const found = await getModelVersion(database, name, version);
   if (!found.ok) return found;
-  const dir = versionDir(found.value);
-  const meta = await readMeta(dir, schema);
-  if (!meta.ok) return { ok: false, error: { type: meta.error.type === 'not_found' ? 'not_found' : 'invalid_meta', message: meta.error.message } };
+  const loaded = await loadNetworkVersion(found.value, schema);
+  return loaded.ok ? { ok: true, value: { ...loaded.value, record: found.value } } : loaded;
+}
+
+/** A version that must have a network (churn, LTV): its files, or why they are refused. */
+export async function loadNetworkVersion<M = unknown>(record: ModelVersionRecord, schema?: z.ZodType<M>): Promise<RegistryResult<{ model: tf.LayersModel; meta: M }>> {
+  const loaded = await loadVersionFiles(record, schema);
+  if (!loaded.ok) return loaded;
+  if (!loaded.value.model) return { ok: false, error: { type: 'corrupt', message: `${record.name} ${record.version} has no network weights` } };
+  return { ok: true, value: { model: loaded.value.model, meta: loaded.value.meta } };
+}
+
+/**
+ * A registered version's files: meta.json (checked against `schema`) and, when the version has
+ * weights, the network. Files that are missing, do not match the checksum taken at registration,
+ * or do not load are refused as data (`corrupt`), never half-used.
+ */
+export async function loadVersionFiles<M = unknown>(record: ModelVersionRecord, schema?: z.ZodType<M>): Promise<RegistryResult<{ model?: tf.LayersModel; meta: M }>> {
+  const dir = versionDir(record);
+  const meta = await readModelMeta(record, schema);
+  if (!meta.ok) return meta;
+  const hasWeights = record.weightsSha256 !== null || (await exists(path.join(dir, WEIGHTS_BIN)));
+  if (!hasWeights) return { ok: true, value: { meta: meta.value } };
+  const label = `${record.name} ${record.version}`;
+  if (record.weightsSha256 !== null) {
+    const actual = await weightsChecksum(dir);
+    if (actual === null) return { ok: false, error: { type: 'corrupt', message: `${label}: ${WEIGHTS_BIN} is missing` } };
+    if (actual !== record.weightsSha256) return { ok: false, error: { type: 'corrupt', message: `${label}: ${WEIGHTS_BIN} does not match the checksum taken at registration` } };
+  }
   await initBackend();
-  const model = await tf.loadLayersModel(fileHandler(dir));
-  return { ok: true, value: { model, meta: meta.value, record: found.value } };
+  try {
+    return { ok: true, value: { model: await tf.loadLayersModel(fileHandler(dir)), meta: meta.value } };
+  } catch (err) {
+    return { ok: false, error: { type: 'corrupt', message: `${label}: the model files do not load (${(err as Error).message})` } };
+  }
+}
+
+/**
+ * What scoring uses: the active version, or, when its files are refused, the most recently
+ * promoted earlier version whose files load. `refused` says which versions were skipped and why.
+ */
+export async function loadActiveOrPrevious<T>(
+  database: Database,
+  name: string,
+  load: (record: ModelVersionRecord) => Promise<RegistryResult<T>>,
+): Promise<RegistryResult<{ value: T; record: ModelVersionRecord; refused: { version: string; reason: string }[] }>> {
+  const active = await activeModel(database, name);
+  if (!active) return { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version` } };
+  const previous = await database.models.ModelVersion.collection.find({ name, status: 'retired' }).sort({ promotedAt: -1 }).toArray();
+  const refused: { version: string; reason: string }[] = [];
+  for (const record of [active, ...previous.map(toRecord)]) {
+    const loaded = await load(record);
+    if (loaded.ok) return { ok: true, value: { value: loaded.value, record, refused } };
+    refused.push({ version: record.version, reason: loaded.error.message });
+  }
+  return { ok: false, error: { type: 'corrupt', message: `no version of "${name}" loads: ${refused.map((r) => r.reason).join('; ')}` } };
+}
+
+async function weightsChecksum(dir: string): Promise<string | null> {
+  try {
+    return createHash('sha256').update(await fs.readFile(path.join(dir, WEIGHTS_BIN))).digest('hex');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Reads a version's meta.json without loading the weights (for reports and the API). */
@@ -263,5 +337,6 @@ function toRecord(doc: Record<string, unknown>): ModelVersionRecord {
     promotedAt: date(doc.promotedAt),
     notes: typeof doc.notes === 'string' ? doc.notes : null,
     createdAt: date(doc.createdAt),
+    weightsSha256: typeof doc.weightsSha256 === 'string' ? doc.weightsSha256 : null,
   };
 }

@@ -5,6 +5,8 @@ import { featureCatalog } from '../features/catalog.js';
 import type { FoldEvent } from '../features/defineFold.js';
 import { DAY, orderRevenue, toNumber, toText } from '../features/read.js';
 import { loadTimezones, shopHighValuePrice } from '../features/store.js';
+import { localHour, offsetFnFor } from '../features/time.js';
+import { BTYD_FEATURES, btydSummary as btydSummaryOf, btydValues, fitBtydParams, type BtydParams, type BtydSummary } from './btyd/btydInputs.js';
 
 export type Split = 'train' | 'validation' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
@@ -20,6 +22,8 @@ export interface TrainingRows {
   futureRevenue: Float64Array;
   /** Distinct orders in (T, T + H]. */
   futureOrders: Float64Array;
+  /** Local hour (0–23) of the first human email open in (T, T + H]; −1 without one (send-time label). */
+  nextOpenHour: Int8Array;
   /** Untransformed values of the features named in `keepRaw` (null → NaN), for baselines. */
   raw: Record<string, Float64Array>;
 }
@@ -36,6 +40,10 @@ export interface TrainingSet extends TrainingRows {
   /** Where each customer's features came from. */
   sources: { events: number; snapshots: number };
   eventsScanned: number;
+  /** BG/NBD + Gamma-Gamma parameters behind the `btyd*` columns (see withBtydInputs); null without them. */
+  btyd?: BtydParams | null;
+  /** Why the `btyd*` columns are absent, when they were asked for. */
+  btydError?: string;
 }
 
 export interface TrainingSetOptions {
@@ -52,7 +60,7 @@ export interface TrainingSetOptions {
   onProgress?: (scanned: number, estimatedTotal: number) => void;
 }
 
-const DEFAULT_RAW = ['recencyDays', 'bgnbdX', 'bgnbdTx', 'bgnbdT', 'orders', 'monetaryNet'] as const;
+const DEFAULT_RAW = ['recencyDays', 'bgnbdX', 'bgnbdTx', 'bgnbdT', 'bgnbdMonetary', 'orders', 'monetaryNet', 'monetaryMean'] as const;
 const PROJECTION = { _id: 0, customerId: 1, type: 1, ts: 1, sessionId: 1, device: 1, props: 1 } as const;
 
 /** Deterministic split of a customer: 70 % train, 15 % validation, 15 % test. */
@@ -69,6 +77,8 @@ interface CustomerAccumulator {
   orderIdsBefore: Set<string> | undefined;
   /** Orders in (T, T + H]; deduplicated at the end (events may arrive in any order). */
   future: { orderId: string | null; revenue: number }[];
+  /** Earliest human email open in (T, T + H], ms; Infinity without one. */
+  firstOpenAfter: number;
 }
 
 /** What the builder needs from an event: a stored document or a generated one. */
@@ -111,7 +121,7 @@ export class TrainingSetBuilder {
     if (typeof customerId !== 'string' || !Number.isFinite(ts) || ts > this.end) return;
     this.scanned++;
     let acc = this.customers.get(customerId);
-    if (!acc) this.customers.set(customerId, (acc = { before: [], hasOrderBefore: false, orderIdsBefore: undefined, future: [] }));
+    if (!acc) this.customers.set(customerId, (acc = { before: [], hasOrderBefore: false, orderIdsBefore: undefined, future: [], firstOpenAfter: Infinity }));
     const isOrder = e.type === 'order_completed';
     const props = e.props;
     if (ts < this.T) {
@@ -124,6 +134,9 @@ export class TrainingSetBuilder {
     } else if (ts > this.T && isOrder) {
       // Events exactly at T belong to neither side: features stop before T, labels start after it.
       acc.future.push({ orderId: toText(props?.orderId), revenue: orderRevenue(props) });
+    } else if (ts > this.T && e.type === 'email_opened' && props?.machineOpen !== true && ts < acc.firstOpenAfter) {
+      // Machine opens (mail privacy prefetch) say nothing about when the person reads.
+      acc.firstOpenAfter = ts;
     }
   }
 
@@ -159,8 +172,11 @@ export class TrainingSetBuilder {
     const futureRevenue = new Float64Array(n);
     const futureOrders = new Float64Array(n);
     const split = new Uint8Array(n);
+    const nextOpenHour = new Int8Array(n);
     ids.forEach((id, i) => {
-      const outcome = futureOutcome(this.customers.get(id)!);
+      const acc = this.customers.get(id)!;
+      const outcome = futureOutcome(acc);
+      nextOpenHour[i] = Number.isFinite(acc.firstOpenAfter) ? localHour(acc.firstOpenAfter, offsetFnFor(inputs.timezones?.get(id) ?? 'UTC')) : -1;
       churned[i] = outcome.orders === 0 ? 1 : 0;
       futureRevenue[i] = outcome.revenue;
       futureOrders[i] = outcome.orders;
@@ -178,6 +194,7 @@ export class TrainingSetBuilder {
       churned,
       futureRevenue,
       futureOrders,
+      nextOpenHour,
       raw,
       split,
       sources,
@@ -251,7 +268,7 @@ export function selectRows(set: TrainingRows & { featureNames: string[] }, index
   const d = set.featureNames.length;
   const X = new Float32Array(index.length * d);
   index.forEach((r, i) => X.set(set.X.subarray(r * d, (r + 1) * d), i * d));
-  const pick = <A extends Float32Array | Float64Array>(a: A, make: (n: number) => A) => {
+  const pick = <A extends Float32Array | Float64Array | Int8Array>(a: A, make: (n: number) => A) => {
     const out = make(index.length);
     index.forEach((r, i) => (out[i] = a[r]!));
     return out;
@@ -265,6 +282,7 @@ export function selectRows(set: TrainingRows & { featureNames: string[] }, index
     churned: pick(set.churned, (k) => new Float32Array(k)),
     futureRevenue: pick(set.futureRevenue, (k) => new Float64Array(k)),
     futureOrders: pick(set.futureOrders, (k) => new Float64Array(k)),
+    nextOpenHour: pick(set.nextOpenHour, (k) => new Int8Array(k)),
     raw,
   };
 }
@@ -321,4 +339,54 @@ function encodeValue(v: unknown, c: ColumnSpec): number {
   if (c.kind === 'missing') return Number.isFinite(x) ? 0 : 1;
   if (!Number.isFinite(x)) return 0;
   return c.transform === 'log1p' ? Math.sign(x) * Math.log1p(Math.abs(x)) : x;
+}
+
+/**
+ * The set with BG/NBD + Gamma-Gamma outputs appended as columns (`btyd*`, see btydInputs.ts).
+ * The parameters are fitted on the training split's RFM summaries, which come from events before
+ * T only, so no label leaks into them; `params` (a model's stored ones) skips the fit. A failed fit
+ * leaves the set as it was, with `btydError` saying why.
+ */
+export async function withBtydInputs(set: TrainingSet, params?: BtydParams): Promise<TrainingSet> {
+  const summaries = Array.from({ length: set.rows }, (_, i) => rawSummary(set.raw, i));
+  let fitted = params;
+  if (!fitted) {
+    const train = SPLITS.indexOf('train');
+    const result = await fitBtydParams(summaries.filter((_, i) => set.split[i] === train), set.horizonDays);
+    if (!result.ok) return { ...set, btyd: null, btydError: result.error.message };
+    fitted = result.value;
+  }
+  const values = summaries.map((s) => btydValues(fitted, s) as Record<string, unknown>);
+  const extra = btydColumns(values);
+  const d = set.columns.length;
+  const e = extra.length;
+  const added = encodeRows(values, extra);
+  const X = new Float32Array(set.rows * (d + e));
+  for (let i = 0; i < set.rows; i++) {
+    X.set(set.X.subarray(i * d, (i + 1) * d), i * (d + e));
+    X.set(added.subarray(i * e, (i + 1) * e), i * (d + e) + d);
+  }
+  const raw = { ...set.raw };
+  for (const name of BTYD_FEATURES) raw[name] = Float64Array.from(values, (v) => v[name] as number);
+  const columns = [...set.columns, ...extra];
+  return { ...set, X, columns, featureNames: columns.map((c) => c.name), raw, btyd: fitted };
+}
+
+/** P(alive) is a probability; counts, amounts and waits are heavy-tailed, so log-scaled like the catalogue's. */
+function btydColumns(values: readonly Record<string, unknown>[]): ColumnSpec[] {
+  const columns: ColumnSpec[] = BTYD_FEATURES.map((name) => ({ name, source: name, kind: 'value', transform: name === 'btydPAlive' ? 'identity' : 'log1p' }));
+  // The four are missing together (a customer without orders): one indicator covers them.
+  if (values.some((v) => !Number.isFinite(v.btydPAlive))) columns.push({ name: 'btyd_missing', source: 'btydPAlive', kind: 'missing' });
+  return columns;
+}
+
+function rawSummary(raw: Record<string, Float64Array>, i: number): BtydSummary {
+  const get = (name: string) => raw[name]?.[i] ?? NaN;
+  const orderValue = Number.isFinite(get('monetaryMean')) ? get('monetaryMean') : get('monetaryNet') / get('orders');
+  return { x: get('bgnbdX'), t_x: get('bgnbdTx'), T: get('bgnbdT'), monetary: get('bgnbdMonetary'), orderValue };
+}
+
+/** A customer's feature record with the BTYD outputs added under their column names, for encodeRows at scoring. */
+export function withBtydValues(values: Record<string, unknown>, params: BtydParams): Record<string, unknown> {
+  return { ...values, ...btydValues(params, btydSummaryOf(values)) };
 }

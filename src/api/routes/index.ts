@@ -1,11 +1,17 @@
 import type { RouteDefinition } from '../defineRoute.js';
 import { eventRoutes } from './events.js';
 import { featureRoutes } from './features.js';
+import { flowRoutes } from './flows.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { keyRoutes } from './keys.js';
 import { modelRoutes } from './models.js';
 import { segmentRoutes } from './segment.js';
+import { signupRoutes } from './signups.js';
+import { customerRoutes } from './customers.js';
+import { segmentsRoutes } from './segments.js';
+import { segmentPreviewRoutes } from './segmentPreview.js';
+import { reportRoutes } from './reports.js';
 
 /** Every route of the API; a new route module adds its array here. */
-export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes, ...modelRoutes];
+export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes, ...modelRoutes, ...segmentPreviewRoutes, ...segmentsRoutes, ...customerRoutes, ...signupRoutes, ...reportRoutes, ...flowRoutes];

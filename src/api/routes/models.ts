@@ -15,7 +15,7 @@ const modelVersionSchema = z
     asOf: timestamp.nullable(),
     horizonDays: z.number().nullable(),
     features: z.number().meta({ description: 'Number of input columns' }),
-    metrics: z.record(z.string(), z.number().nullable()).meta({ description: 'Test-split metrics and baselines; the promotion rule compares `auc` for churn' }),
+    metrics: z.record(z.string(), z.number().nullable()).meta({ description: 'Test-split metrics and baselines; the promotion rule compares `auc` for churn, `gini` for ltv and `hit1h` for send-time' }),
     backend: z.string().nullable(),
     codeVersion: z.string().nullable(),
     promotedAt: timestamp.nullable(),
@@ -86,7 +86,7 @@ export const modelRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/models/:name/:version',
-    summary: 'One model version: metrics, calibration and drivers',
+    summary: 'One model version: metrics, calibration (churn) and drivers (churn, ltv)',
     description: '`version` may be `active` for the version scoring currently uses.',
     tags: ['models'],
     roles: ['admin', 'marketer'],

@@ -13,7 +13,7 @@ export const eventSchema = new Schema(
     partition: Number,
     ts: { type: Date, required: true },
     receivedAt: { type: Date, default: () => new Date() },
-    source: { type: String, enum: ['api', 'segment', 'shopify', 'import', 'sim'], default: 'api' },
+    source: { type: String, enum: ['api', 'segment', 'shopify', 'import', 'sim', 'system', 'email'], default: 'api' },
     channel: String,
     device: String,
     sessionId: String,

@@ -1,12 +1,16 @@
 import { Schema } from 'mongoose';
 
-/** A flow is data: a trigger and steps with delays and conditions, validated by the campaigns module. */
+/** A flow is data: a trigger and steps with delays and conditions, validated by `src/campaigns/flows/flowSchema.ts`. */
 export const flowSchema = new Schema(
   {
     _id: { type: String, required: true },
     name: { type: String, required: true },
     trigger: { type: Schema.Types.Mixed, required: true },
     steps: { type: [Schema.Types.Mixed], default: [] },
+    description: String,
+    /** Exit conditions re-checked before every step (`ordered`, `recovered`, `unsubscribed`). */
+    exitOn: { type: [String], default: undefined },
+    maxTriggerAgeHours: Number,
     holdoutShare: { type: Number, default: 0.1, min: 0, max: 1 },
     priority: { type: Number, default: 0 },
     active: { type: Boolean, default: true },
@@ -29,9 +33,26 @@ export const enrollmentSchema = new Schema(
     endedAt: Date,
     exitReason: String,
     context: { type: Schema.Types.Mixed, default: {} },
+    /** The latest trigger activity; step delays count from it (a cart is abandoned after its last change). */
+    anchorAt: Date,
+    /** Set while the current step waits for the frequency budget; deferred, never dropped. */
+    deferredUntil: Date,
+    deferrals: { type: Number, default: 0 },
+    /** Transient SMTP failures of the current step, for the backoff. */
+    sendAttempts: { type: Number, default: 0 },
   },
   { collection: 'enrollments', versionKey: false, minimize: false },
 );
 enrollmentSchema.index({ flowId: 1, customerId: 1, key: 1 }, { unique: true });
 enrollmentSchema.index({ partition: 1, status: 1 });
 enrollmentSchema.index({ customerId: 1 });
+
+/** Small named state of the campaign jobs (`_id` = name), e.g. the event watermark of dispatch. */
+export const campaignStateSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    value: { type: Schema.Types.Mixed, default: {} },
+    updatedAt: Date,
+  },
+  { collection: 'campaign_state', versionKey: false, minimize: false },
+);

@@ -4,15 +4,16 @@ import { customerSchema } from './customer.js';
 import { eventSchema } from './event.js';
 import { experimentSchema } from './experiment.js';
 import { featureSchema, featureSnapshotSchema } from './feature.js';
-import { enrollmentSchema, flowSchema } from './flow.js';
+import { campaignStateSchema, enrollmentSchema, flowSchema } from './flow.js';
 import { identitySchema } from './identity.js';
 import { jobLeaseSchema, jobRunSchema } from './jobRun.js';
-import { messageSchema } from './message.js';
+import { messageClaimSchema, messageSchema } from './message.js';
 import { modelVersionSchema } from './modelVersion.js';
 import { productSchema } from './product.js';
+import { customerRecoSchema, productStatSchema } from './recommendation.js';
 import { reportSchema } from './report.js';
 import { scoreSchema } from './score.js';
-import { segmentMembershipSchema, segmentSchema } from './segment.js';
+import { customerSegmentsSchema, segmentCountSchema, segmentMemberPageSchema, segmentMembershipSchema, segmentSchema } from './segment.js';
 import { simTruthSchema } from './simTruth.js';
 import { suppressionSchema } from './suppression.js';
 import { webhookDeliverySchema } from './webhookDelivery.js';
@@ -22,15 +23,22 @@ const schemas = {
   Identity: identitySchema,
   Event: eventSchema,
   Product: productSchema,
+  ProductStat: productStatSchema,
+  CustomerReco: customerRecoSchema,
   Feature: featureSchema,
   FeatureSnapshot: featureSnapshotSchema,
   Score: scoreSchema,
   ModelVersion: modelVersionSchema,
   Segment: segmentSchema,
   SegmentMembership: segmentMembershipSchema,
+  CustomerSegments: customerSegmentsSchema,
+  SegmentCount: segmentCountSchema,
+  SegmentMemberPage: segmentMemberPageSchema,
   Flow: flowSchema,
   Enrollment: enrollmentSchema,
+  CampaignState: campaignStateSchema,
   Message: messageSchema,
+  MessageClaim: messageClaimSchema,
   Experiment: experimentSchema,
   Report: reportSchema,
   ApiKey: apiKeySchema,

@@ -13,6 +13,8 @@ export const modelVersionSchema = new Schema(
     backend: String,
     codeVersion: String,
     path: String,
+    /** SHA-256 of weights.bin at registration: scoring refuses files that changed since. */
+    weightsSha256: String,
     promotedAt: Date,
     notes: String,
   },

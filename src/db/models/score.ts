@@ -13,6 +13,8 @@ export const scoreSchema = new Schema(
     sendHourConfidence: Number,
     drivers: { type: Schema.Types.Mixed, default: {} },
     modelVersions: { type: Schema.Types.Mixed, default: {} },
+    /** The features' as-of date: the expected next order is counted from it. */
+    featuresAsOf: Date,
     scoredAt: { type: Date, default: () => new Date() },
   },
   { collection: 'scores', versionKey: false },

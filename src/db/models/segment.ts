@@ -8,10 +8,16 @@ export const segmentSchema = new Schema(
     description: String,
     kind: { type: String, enum: ['behavioural', 'predictive', 'seasonal', 'lifecycle', 'engagement', 'custom'], default: 'custom' },
     rule: { type: Schema.Types.Mixed, required: true },
+    /** Built-ins: the library section (high-impact, cart abandonment, …). */
+    group: String,
     builtIn: { type: Boolean, default: false },
     active: { type: Boolean, default: true },
     memberCount: { type: Number, default: 0 },
     refreshedAt: Date,
+    /** Member pages by partition (`p<n>` → version, pages, count, previous version): see segments/membership/memberPages.ts. */
+    memberPages: { type: Schema.Types.Mixed, default: {} },
+    /** Why the last run thinks the segment is hard to act on (too small, too many segments). */
+    warnings: { type: [String], default: [] },
   },
   { timestamps: true, collection: 'segments', minimize: false },
 );
@@ -30,3 +36,58 @@ export const segmentMembershipSchema = new Schema(
 segmentMembershipSchema.index({ segmentId: 1, customerId: 1, enteredAt: 1 }, { unique: true });
 segmentMembershipSchema.index({ segmentId: 1, exitedAt: 1 });
 segmentMembershipSchema.index({ customerId: 1 });
+
+/**
+ * A customer's segments, current and past, and lifecycle stage with its history (`_id` =
+ * customer id). The membership job's state: on FerretDB only `{_id: …}` is looked up without a
+ * scan, so everything a profile page or the next diff needs about one customer lives here,
+ * rewritten whole (replaceById) only when something changed.
+ */
+export const customerSegmentsSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    partition: { type: Number, required: true },
+    current: { type: [{ _id: false, segmentId: String, enteredAt: Date }], default: [] },
+    past: { type: [{ _id: false, segmentId: String, enteredAt: Date, exitedAt: Date }], default: [] },
+    lifecycle: {
+      stage: String,
+      since: Date,
+      cause: String,
+      history: { type: [{ _id: false, from: String, to: String, at: Date, cause: String }], default: [] },
+    },
+    updatedAt: Date,
+  },
+  { collection: 'customer_segments', versionKey: false, minimize: false },
+);
+customerSegmentsSchema.index({ partition: 1 });
+
+/** Size of a segment on a day, and how many entered and left that day (`_id` = `<segment>:<YYYY-MM-DD>`). */
+export const segmentCountSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    segmentId: { type: String, required: true },
+    day: { type: String, required: true },
+    size: { type: Number, required: true },
+    entered: { type: Number, default: 0 },
+    exited: { type: Number, default: 0 },
+    at: Date,
+  },
+  { collection: 'segment_counts', versionKey: false },
+);
+segmentCountSchema.index({ segmentId: 1, day: 1 });
+
+/**
+ * One page (≤ 1,000 rows, sorted by customer id) of a segment's members as of one run
+ * (`_id` = `<segment>:<version>:<index>`). Member reads and exports fetch pages by `_id`, the one
+ * lookup FerretDB does without scanning, and a cursor stays on the version it started on.
+ */
+export const segmentMemberPageSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    segmentId: { type: String, required: true },
+    version: { type: Number, required: true },
+    index: { type: Number, required: true },
+    rows: { type: [Schema.Types.Mixed], default: [] },
+  },
+  { collection: 'segment_member_pages', versionKey: false, minimize: false },
+);

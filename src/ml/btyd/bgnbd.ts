@@ -75,6 +75,15 @@ export function probabilityAlive(params: BgNbdParams, x: number, t_x: number, T:
 }
 
 /**
+ * P(no purchase in (T, T + t] | x, t_x, T): dropped out already, or alive and no purchase in t
+ * while λ follows its posterior Gamma(r + x, α + T). The churn probability BG/NBD implies.
+ */
+export function probabilityNoPurchase(params: BgNbdParams, t: number, x: number, t_x: number, T: number): number {
+  const buysIfAlive = 1 - Math.pow((params.alpha + T) / (params.alpha + T + t), params.r + x);
+  return 1 - probabilityAlive(params, x, t_x, T) * buysIfAlive;
+}
+
+/**
  * E[purchases in (T, T + t] | x, t_x, T] (Fader, Hardie & Lee 2005, eq. 10). Their
  * ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; z) is rewritten with Euler's transform as
  * (1−z)^(a−1) · ₂F₁(a+b−1−r, a−1; a+b+x−1; z): the same value, but the series' upper parameters

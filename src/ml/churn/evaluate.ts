@@ -1,4 +1,4 @@
-import { fitBgNbd, probabilityAlive } from '../btyd/bgnbd.js';
+import { fitBgNbd, probabilityNoPurchase } from '../btyd/bgnbd.js';
 import { brier, calibrationTable, logLoss, prAuc, rocAuc } from '../metrics.js';
 import type { TrainingRows } from '../trainingSet.js';
 import { fitLogistic, sigmoid } from './logistic.js';
@@ -49,8 +49,7 @@ async function bgnbdBaseline(train: TrainingRows, test: TrainingRows, horizonDay
   const params = fitted.value.params;
   const p = Float64Array.from({ length: test.rows }, (_, i) => {
     const { x, t_x, T } = summary(test, i);
-    const stillBuying = 1 - Math.pow((params.alpha + T) / (params.alpha + T + horizonDays), params.r + x);
-    return 1 - probabilityAlive(params, x, t_x, T) * stillBuying;
+    return probabilityNoPurchase(params, horizonDays, x, t_x, T);
   });
   return scoreMetrics(p, test.churned);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { btydParamsSchema } from '../btyd/btydInputs.js';
 
 /** A metric that may be undefined for its data (no positives in a split): JSON has no NaN, so null. */
 const metric = z.number().nullable();
@@ -50,6 +51,8 @@ export const churnMetaSchema = z.object({
   means: z.array(z.number()),
   stds: z.array(z.number()),
   calibration: z.object({ method: z.literal('platt'), a: z.number(), b: z.number() }),
+  /** Parameters of the `btyd*` input columns, applied to current features at scoring; absent when the model has none. */
+  btyd: btydParamsSchema.nullable().optional(),
   metrics: churnMetricsSchema,
   /** Mean |gradient × input| per catalogue feature on the test rows, largest first. */
   drivers: z.array(driverImportanceSchema),

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { createMlp } from '../mlp.js';
 
 export interface ChurnModelOptions {
   /** Units of each hidden layer (default [16]: on 1–5k rows wider or deeper nets overfit sooner and scored no better). */
@@ -13,20 +14,5 @@ export interface ChurnModelOptions {
  * float32 would round to 0 or 1.
  */
 export function createChurnModel(inputDim: number, opts: ChurnModelOptions = {}): tf.Sequential {
-  const hidden = opts.hidden ?? [16];
-  const seed = opts.seed ?? 1;
-  const model = tf.sequential({ name: 'churn' });
-  hidden.forEach((units, i) => {
-    model.add(
-      tf.layers.dense({
-        ...(i === 0 ? { inputShape: [inputDim] } : {}),
-        units,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.heNormal({ seed: seed * 101 + i }),
-        name: `hidden${i + 1}`,
-      }),
-    );
-  });
-  model.add(tf.layers.dense({ ...(hidden.length === 0 ? { inputShape: [inputDim] } : {}), units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 101 + hidden.length }), name: 'logit' }));
-  return model;
+  return createMlp({ name: 'churn', inputDim, hidden: opts.hidden ?? [16], outputs: 1, outputName: 'logit', seed: (opts.seed ?? 1) * 101 });
 }

@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
 import { loadModel, registerModel, type PromotionDecision, type RegistryOptions, type RegistryResult, type ModelVersionRecord } from '../registry.js';
+import type { Trainer } from '../trainJob.js';
 import { churnMetaSchema, type ChurnMeta } from './meta.js';
+import { trainChurn } from './train.js';
 
 export const CHURN_MODEL = 'churn';
 
@@ -43,3 +45,14 @@ export function registerChurnModel(
 export function loadChurnModel(database: Database, version = 'active'): Promise<RegistryResult<{ model: tf.LayersModel; meta: ChurnMeta; record: ModelVersionRecord }>> {
   return loadModel(database, CHURN_MODEL, version, churnMetaSchema);
 }
+
+/** train-churn's part: the network on the training set, then registration under the AUC rule. */
+export const churnTrainer: Trainer<{ model: tf.LayersModel; meta: ChurnMeta }> = {
+  model: CHURN_MODEL,
+  async train(set, { epochs, seed }, onEpoch) {
+    return trainChurn(set, { maxEpochs: epochs, seed }, (log) => onEpoch(log.epoch, log.maxEpochs));
+  },
+  metrics: ({ meta }) => ({ ...churnRegistryMetrics(meta), epochs: meta.training.epochs, bestEpoch: meta.training.bestEpoch, rowsPerSecond: meta.training.rowsPerSecond }),
+  register: (database, { model, meta }, opts) => registerChurnModel(database, model, meta, opts),
+  dispose: ({ model }) => model.dispose(),
+};

@@ -7,8 +7,9 @@ import { fitLogistic, sigmoid } from './logistic.js';
 import { finiteOrNull, type ChurnMeta } from './meta.js';
 import { createChurnModel } from './model.js';
 import { driverImportance } from './score.js';
-import { computeStandardization, standardize } from './standardize.js';
 import { readTensor } from './tensors.js';
+import { fitStandardizer, standardize } from '../standardize.js';
+import { mulberry32, shuffled } from '../trainLoop.js';
 
 export interface TrainChurnOptions {
   /** Upper bound on epochs; early stopping usually ends sooner (default 100). */
@@ -62,10 +63,10 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   const learningRate = opts.learningRate ?? 0.001;
   // Small sets still get a few steps per epoch, large ones the full batch size.
   const batchSize = opts.batchSize ?? Math.min(512, Math.max(16, 2 ** Math.floor(Math.log2(Math.max(16, train.rows / 8)))));
-  const stats = computeStandardization(train.X, train.rows, d);
-  const xTrain = standardize(train.X, stats);
-  const xVal = standardize(validation.X, stats);
-  const xTest = standardize(test.X, stats);
+  const stats = fitStandardizer(train, d);
+  const xTrain = standardize(train, stats);
+  const xVal = standardize(validation, stats);
+  const xTest = standardize(test, stats);
   const rate = churnRate(train.churned);
   const classWeights: [number, number] = [0.5 / (1 - rate), 0.5 / rate];
 
@@ -126,6 +127,7 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
     horizonDays: set.horizonDays,
     featureNames: set.featureNames,
     ...scoring,
+    btyd: set.btyd ?? null,
     metrics: {
       ...modelMetrics(calibrated, uncalibrated, test.churned),
       validation: { auc: finiteOrNull(rocAuc(valLogits, validation.churned)), logLoss: finiteOrNull(logLoss(valLogits.map((z) => sigmoid(platt.a * z + platt.b)), validation.churned)) },
@@ -163,7 +165,7 @@ function trainEpoch(
   labels: Float32Array,
   d: number,
   classWeights: [number, number],
-  order: Uint32Array,
+  order: Int32Array,
   batchSize: number,
 ): number {
   const n = order.length;
@@ -213,25 +215,4 @@ function weightedLogLoss(logits: Float64Array, y: Float32Array, classWeights: [n
 /** Logits of a standardised row-major matrix. */
 function predictLogits(model: tf.LayersModel, X: Float32Array, d: number): Float64Array {
   return Float64Array.from(readTensor(() => model.predict(tf.tensor2d(X, [X.length / d, d]), { batchSize: 8192 }) as tf.Tensor));
-}
-
-function shuffled(n: number, random: () => number): Uint32Array {
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-/** A small seeded PRNG, so the order of the batches (and so the model) repeats for a seed. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

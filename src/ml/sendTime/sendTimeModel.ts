@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { initBackend } from '../backend.js';
 import { fileHandler, readMeta, writeMeta, type ReadMetaResult } from '../fileIO.js';
-import { fitStandardizer, standardize } from '../ltv/standardize.js';
-import { mulberry32, trainWithEarlyStopping, type OnEpoch, type TrainLoopOptions } from '../ltv/trainLoop.js';
+import { fitStandardizer, standardize } from '../standardize.js';
+import { mulberry32, trainWithEarlyStopping, type OnEpoch, type TrainLoopOptions } from '../trainLoop.js';
 import { evaluateSendTime } from './evaluateSendTime.js';
 import { bestWindowHour, checkHistogram, checkHour, circularKernel, HOURS } from './hours.js';
 import { createSendTimeNetwork, DEFAULT_NETWORK_HIDDEN, hourCrossEntropy } from './network.js';
@@ -274,7 +274,8 @@ function predictProbs(model: SendTimeModel, shrunk: number[][], extras: number[]
     const rows = shrunk.slice(start, start + batchSize);
     const x = standardize(extras.slice(start, start + batchSize), spec);
     const probs = tf.tidy(() => {
-      const logits = model.network!.predict([logProbTensor(rows), tf.tensor2d(x, [rows.length, spec.means.length])]) as tf.Tensor;
+      // predict() would split the batch again into its default batches of 32 rows.
+      const logits = model.network!.predict([logProbTensor(rows), tf.tensor2d(x, [rows.length, spec.means.length])], { batchSize: rows.length }) as tf.Tensor;
       return tf.softmax(logits).dataSync();
     });
     for (let r = 0; r < rows.length; r++) out.push(Array.from(probs.subarray(r * HOURS, (r + 1) * HOURS)));

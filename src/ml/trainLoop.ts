@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { rowCount, standardize, type Matrix, type Standardizer } from './standardize.js';
 
 /**
  * A mini-batch training loop with early stopping that restores the best weights, for models
@@ -46,18 +47,21 @@ export async function trainWithEarlyStopping(
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const order = shuffled(n, random);
-      let lossSum = 0;
+      // Batch losses stay on the backend and are read once per epoch: a read per batch stalls it.
+      const batchLosses: tf.Scalar[] = [];
       for (let start = 0; start < n; start += batchSize) {
         const index = order.subarray(start, Math.min(n, start + batchSize));
-        const batchLoss = tf.tidy(() => {
-          const idx = tf.tensor1d(index, 'int32');
-          const xb = gatherRows(train.x, idx);
-          const yb = train.y.gather(idx);
-          return optimizer.minimize(() => loss(yb, model.apply(xb, { training: true }) as tf.Tensor), true, variables)!;
-        });
-        lossSum += batchLoss.dataSync()[0]! * index.length;
-        batchLoss.dispose();
+        batchLosses.push(
+          tf.tidy(() => {
+            const idx = tf.tensor1d(index, 'int32');
+            const xb = gatherRows(train.x, idx);
+            const yb = train.y.gather(idx);
+            return optimizer.minimize(() => loss(yb, model.apply(xb, { training: true }) as tf.Tensor), true, variables)!.mul(index.length);
+          }),
+        );
       }
+      const lossSum = tf.tidy(() => tf.addN(batchLosses).dataSync()[0]!);
+      tf.dispose(batchLosses);
       const valLoss = evaluateLoss(model, loss, validation.x, validation.y);
       const log = { epoch, loss: lossSum / n, valLoss };
       history.push(log);
@@ -76,6 +80,36 @@ export async function trainWithEarlyStopping(
   } finally {
     tf.dispose(best?.weights);
     optimizer.dispose();
+  }
+}
+
+/**
+ * Row data in, a trained model out: standardises the training and validation rows with the given
+ * statistics, trains with early stopping and frees the tensors. The model is disposed when
+ * training throws, so a caller only ever holds a trained model.
+ */
+export async function trainOnRows(
+  model: tf.LayersModel,
+  loss: LossFn,
+  data: { X: Matrix; y: ArrayLike<number>; Xval: Matrix; yval: ArrayLike<number> },
+  standardizer: Standardizer,
+  options: TrainLoopOptions = {},
+  onEpoch?: OnEpoch,
+): Promise<TrainLoopResult> {
+  const d = standardizer.means.length;
+  const tensors = tf.tidy(() => ({
+    x: tf.tensor2d(standardize(data.X, standardizer), [rowCount(data.X), d]),
+    y: tf.tensor1d(Float32Array.from(data.y)),
+    xVal: tf.tensor2d(standardize(data.Xval, standardizer), [rowCount(data.Xval), d]),
+    yVal: tf.tensor1d(Float32Array.from(data.yval)),
+  }));
+  try {
+    return await trainWithEarlyStopping(model, loss, { x: tensors.x, y: tensors.y }, { x: tensors.xVal, y: tensors.yVal }, options, onEpoch);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    tf.dispose(tensors);
   }
 }
 
@@ -104,7 +138,7 @@ function sliceRows(t: tf.Tensor, start: number, size: number): tf.Tensor {
 }
 
 /** Fisher–Yates over 0…n−1 with the given uniform source. */
-function shuffled(n: number, random: () => number): Int32Array {
+export function shuffled(n: number, random: () => number): Int32Array {
   const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

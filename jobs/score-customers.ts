@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { defineJob } from '../src/jobs/defineJob.js';
+import { runIfMain } from '../src/jobs/runFromCommandLine.js';
+import { SCORE_CUSTOMERS_JOB, scoreCustomers } from '../src/ml/scoring/scoreCustomers.js';
+
+/**
+ * Scores every customer with features using the active churn, LTV and send-time models: churn
+ * risk, predicted LTV and P(purchase), expected next order date, best send hour and confidence,
+ * the top drivers of each score and the model versions used. A model without a usable version is
+ * skipped (counts `missing_<name>`); a corrupt active version falls back to the previous one
+ * (counts `fallback_<name>`); the log says why.
+ */
+const scoreCustomersJob = defineJob({
+  name: SCORE_CUSTOMERS_JOB,
+  description: 'score every customer with the active churn, LTV and send-time models (one scores document each)',
+  schedule: '1 day',
+  stage: 20,
+  options: z.object({
+    drivers: z.coerce.number().int().min(0).max(10).default(3).describe('top drivers written per score (0: none, faster)'),
+    batchSize: z.coerce.number().int().min(1).max(65_536).default(8192).describe('customers per inference batch'),
+  }),
+  run: (ctx, options) => scoreCustomers(ctx, options),
+});
+
+export default scoreCustomersJob;
+await runIfMain(import.meta.url, scoreCustomersJob);

@@ -1,0 +1,73 @@
+import type { Database } from '../../db/database.js';
+import type { EmailTopic, MessageKind } from '../content/types.js';
+
+/** The customer fields the gate reads (a lean customer document fits). */
+export interface Recipient {
+  _id: string;
+  email?: string | null;
+  consent?: { email?: { status?: string | null } | null } | null;
+  /** `traits.emailTopics`: the topics kept in the preference centre; absent means all. */
+  traits?: { emailTopics?: unknown } | null;
+}
+
+export type BlockReason = 'no_address' | 'no_consent' | 'unsubscribed' | 'suppressed' | 'topic_off';
+
+export type SendDecision = { ok: true } | { ok: false; reason: BlockReason };
+
+/**
+ * Suppression reasons that stop transactional mail too. An unsubscribe or a spam complaint
+ * withdraws marketing consent only (the order confirmation still goes); a hard bounce, an
+ * erasure or a manual block means the address must never be mailed at all.
+ */
+const blocksTransactional = new Set(['bounce', 'erasure', 'manual']);
+
+/** Pure decision from a customer and the reason its address is suppressed (if it is). */
+export function decideSend(customer: Recipient, kind: MessageKind, suppression: string | undefined, topic?: EmailTopic): SendDecision {
+  if (!customer.email) return { ok: false, reason: 'no_address' };
+  if (kind === 'transactional') return suppression && blocksTransactional.has(suppression) ? { ok: false, reason: 'suppressed' } : { ok: true };
+  if (suppression === 'unsubscribe' || suppression === 'complaint') return { ok: false, reason: 'unsubscribed' };
+  if (suppression) return { ok: false, reason: 'suppressed' };
+  if (customer.consent?.email?.status !== 'granted') return { ok: false, reason: 'no_consent' };
+  const kept = customer.traits?.emailTopics;
+  if (topic && Array.isArray(kept) && !kept.includes(topic)) return { ok: false, reason: 'topic_off' };
+  return { ok: true };
+}
+
+async function suppressionOf(database: Database, address: string): Promise<string | undefined> {
+  const doc = await database.models.Suppression.collection.findOne({ address: address.toLowerCase(), channel: 'email' }, { projection: { reason: 1 } });
+  return doc?.reason as string | undefined;
+}
+
+/**
+ * The send-time check for marketing mail: consent granted, not unsubscribed, address not
+ * suppressed, and (given the step's `templateInfo(step).topic`) the topic not switched off. Reads the customer's current document (the one passed in may be minutes old: a
+ * one-click unsubscribe in between must win) and the suppression list.
+ */
+export async function canSendMarketing(database: Database, customer: Recipient, topic?: EmailTopic): Promise<SendDecision> {
+  return canSend(database, customer, 'marketing', topic);
+}
+
+/** As `canSendMarketing`, for either kind: transactional mail skips consent and topics, never a hard bounce. */
+export async function canSend(database: Database, customer: Recipient, kind: MessageKind, topic?: EmailTopic): Promise<SendDecision> {
+  const fresh = (await database.models.Customer.collection.findOne({ _id: customer._id as never }, { projection: { email: 1, consent: 1, 'traits.emailTopics': 1 } })) as Recipient | null;
+  const current = fresh ?? customer;
+  if (!current.email) return { ok: false, reason: 'no_address' };
+  return decideSend(current, kind, await suppressionOf(database, current.email), topic);
+}
+
+/**
+ * Loads the whole email suppression list once, for a batch of decisions (`decideSend` per
+ * customer): on FerretDB every filtered read scans the collection, so one scan per batch beats
+ * one per recipient. Re-check with `canSend` right before each send.
+ */
+export async function loadSuppressions(database: Database): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const cursor = database.models.Suppression.collection.find({ channel: 'email' }, { projection: { address: 1, reason: 1 } });
+  for await (const doc of cursor) {
+    // Keep the reason that blocks most: a bounce outranks an unsubscribe for the same address.
+    const reason = doc.reason as string;
+    const seen = out.get(doc.address as string);
+    if (!seen || blocksTransactional.has(reason)) out.set(doc.address as string, reason);
+  }
+  return out;
+}

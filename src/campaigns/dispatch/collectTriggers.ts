@@ -1,0 +1,124 @@
+import type { Database } from '../../db/database.js';
+import { exitEventTypes, exitSignalOf, type ExitSignal } from '../flows/conditions.js';
+import type { Flow } from '../flows/flowSchema.js';
+import { hitsOf, triggerEventTypes, type TriggerEvent, type TriggerHit } from '../flows/triggers.js';
+
+const DAY = 86_400_000;
+const checkoutTypes = ['checkout_started', 'checkout_step_viewed', 'checkout_step_completed'];
+
+export interface EventScan {
+  hits: TriggerHit[];
+  signals: ExitSignal[];
+  eventsRead: number;
+}
+
+/**
+ * Reads the events that became visible since the last run — received after the watermark, or
+ * timestamped after it (a run `--as-of` a past date sees events as they "arrive" in its clock)
+ * — and no older than the oldest trigger any flow accepts. One read serves triggers and exits:
+ * on FerretDB every filtered read of `events` is a scan, so exits are applied as their events
+ * arrive rather than by reading each customer's history before each step.
+ */
+export async function scanEvents(database: Database, flows: readonly Flow[], opts: { asOf: Date; since: Date; lookbackHours: number }): Promise<EventScan> {
+  const types = [...new Set([...triggerEventTypes(flows), ...exitEventTypes, ...checkoutTypes])];
+  const oldest = new Date(opts.asOf.getTime() - opts.lookbackHours * 3_600_000);
+  const cursor = database.models.Event.collection.find(
+    { type: { $in: types }, ts: { $gte: oldest, $lte: opts.asOf }, $or: [{ receivedAt: { $gt: opts.since } }, { ts: { $gt: opts.since } }] },
+    { projection: { eventId: 1, type: 1, customerId: 1, ts: 1, props: 1 }, batchSize: 5000 },
+  );
+  const events: TriggerEvent[] = [];
+  for await (const doc of cursor) {
+    if (typeof doc.customerId !== 'string') continue;
+    events.push({ eventId: doc.eventId as string, type: doc.type as string, customerId: doc.customerId, ts: doc.ts as Date, props: (doc.props ?? {}) as Record<string, unknown> });
+  }
+  events.sort((a, b) => a.ts.getTime() - b.ts.getTime());
+
+  // Orders name their checkout, checkouts their cart; the step the customer left a checkout at
+  // decides the cart incentive (free shipping for whoever stopped at shipping).
+  const cartOfCheckout = new Map<string, string>();
+  const lastViewed = new Map<string, string>();
+  const completed = new Set<string>();
+  for (const e of events) {
+    const checkoutId = e.props.checkoutId;
+    if (typeof checkoutId !== 'string') continue;
+    if (e.type === 'checkout_started' && typeof e.props.cartId === 'string') cartOfCheckout.set(checkoutId, e.props.cartId);
+    if (e.type === 'checkout_step_viewed') lastViewed.set(checkoutId, String(e.props.step));
+    if (e.type === 'checkout_step_completed') completed.add(`${checkoutId}:${String(e.props.step)}`);
+  }
+
+  const hits: TriggerHit[] = [];
+  const signals: ExitSignal[] = [];
+  for (const e of events) {
+    for (const hit of hitsOf(flows, e)) {
+      const checkoutId = hit.context.checkoutIds?.[0];
+      const drop = checkoutId ? lastViewed.get(checkoutId) : undefined;
+      if (checkoutId && drop && !completed.has(`${checkoutId}:${drop}`)) hit.context.checkoutDropStep = drop;
+      hits.push(hit);
+    }
+    const signal = exitSignalOf(e, cartOfCheckout);
+    if (signal) signals.push(signal);
+  }
+  return { hits, signals, eventsRead: events.length };
+}
+
+const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+/**
+ * Triggers read from scores and customer properties rather than events: churn risk over a
+ * threshold (once per lapse: the key is the day of the last order, so only a new order re-arms
+ * it), "N days before the predicted next order", and a date property (sign-up anniversary,
+ * birthday) — each firing during the day after it comes due.
+ */
+export async function scanScoreTriggers(database: Database, flows: readonly Flow[], asOf: Date): Promise<TriggerHit[]> {
+  const now = asOf.getTime();
+  const hits: TriggerHit[] = [];
+  const hit = (flow: Flow, customerId: string, key: string): void => void hits.push({ flowId: flow.id, customerId, key, at: asOf, context: { ref: key } });
+  const { Score, Feature, Customer } = database.models;
+
+  const churnFlows = flows.filter((f) => f.trigger.type === 'churn_risk');
+  if (churnFlows.length) {
+    const min = Math.min(...churnFlows.map((f) => (f.trigger as { threshold: number }).threshold));
+    const risky = await Score.collection.find({ churnRisk: { $gte: min } }, { projection: { churnRisk: 1 } }).toArray();
+    const lastOrder = new Map<string, string>();
+    for (let i = 0; i < risky.length; i += 1000) {
+      const ids = risky.slice(i, i + 1000).map((s) => s._id);
+      for (const f of await Feature.collection.find({ _id: { $in: ids } }, { projection: { asOf: 1, 'values.recencyDays': 1 } }).toArray()) {
+        const recency = (f.values as { recencyDays?: number | null } | undefined)?.recencyDays;
+        if (typeof recency === 'number' && f.asOf instanceof Date) lastOrder.set(String(f._id), isoDay(f.asOf.getTime() - recency * DAY));
+      }
+    }
+    for (const s of risky) {
+      for (const flow of churnFlows) {
+        if ((s.churnRisk as number) >= (flow.trigger as { threshold: number }).threshold) hit(flow, String(s._id), `lapse:${lastOrder.get(String(s._id)) ?? 'none'}`);
+      }
+    }
+  }
+
+  const predictedFlows = flows.filter((f) => f.trigger.type === 'predicted_order');
+  if (predictedFlows.length) {
+    const horizon = Math.max(...predictedFlows.map((f) => (f.trigger as { daysBefore: number }).daysBefore));
+    const upcoming = await Score.collection.find({ expectedNextOrderAt: { $gt: asOf, $lte: new Date(now + horizon * DAY) } }, { projection: { expectedNextOrderAt: 1 } }).toArray();
+    for (const s of upcoming) {
+      const expected = (s.expectedNextOrderAt as Date).getTime();
+      for (const flow of predictedFlows) {
+        if (expected - (flow.trigger as { daysBefore: number }).daysBefore * DAY <= now) hit(flow, String(s._id), `next:${isoDay(expected)}`);
+      }
+    }
+  }
+
+  for (const flow of flows) {
+    const trigger = flow.trigger;
+    if (trigger.type !== 'date_property') continue;
+    for await (const c of Customer.collection.find({}, { projection: { [trigger.property]: 1 } })) {
+      let value: unknown = c;
+      for (const part of trigger.property.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
+      const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
+      if (!date || Number.isNaN(date.getTime())) continue;
+      const base = new Date(date.getTime() + trigger.offsetDays * DAY);
+      if (trigger.annual) base.setUTCFullYear(asOf.getUTCFullYear());
+      const target = base.getTime();
+      if (target <= now && now - target < DAY) hit(flow, String(c._id), `date:${isoDay(target)}`);
+    }
+  }
+  return hits;
+}

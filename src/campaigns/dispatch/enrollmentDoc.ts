@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { durationMs, type Flow, type FlowStep } from '../flows/flowSchema.js';
+import type { TriggerContext } from '../flows/triggers.js';
+
+const DAY = 86_400_000;
+
+/** An enrolment as stored (raw driver document). */
+export interface EnrollmentDoc {
+  _id: string;
+  flowId: string;
+  customerId: string;
+  partition: number;
+  key: string;
+  status: 'active' | 'completed' | 'exited' | 'holdout';
+  stepIndex: number;
+  /** Earliest time the current step may go (its due time; scheduling may move it later). */
+  nextStepAt: Date | null;
+  enrolledAt: Date;
+  triggeredAt: Date;
+  anchorAt: Date;
+  endedAt?: Date;
+  exitReason?: string;
+  context: TriggerContext & { replenishDays?: number };
+  deferredUntil?: Date | null;
+  deferrals: number;
+  sendAttempts: number;
+}
+
+/**
+ * The enrolment's `_id` is its unique key spelled out: inserting it is the exactly-once claim,
+ * and reading it back by `_id` is the one lookup FerretDB does without a scan.
+ */
+export const enrollmentIdOf = (flowId: string, customerId: string, key: string): string => `${flowId}|${customerId}|${key}`;
+
+/**
+ * A message's id is derived from (enrolment, step), so a retry of the same step always carries
+ * the same id, and so the same SMTP Message-ID: a duplicate, were one ever sent, would be
+ * recognisable at the receiver and in the outbox.
+ */
+export function messageIdOf(enrollmentId: string, stepId: string): string {
+  return `m${createHash('sha256').update(enrollmentId).update('\0').update(stepId).digest('hex').slice(0, 24)}`;
+}
+
+/** When a step falls due: its delay after the anchor, or the ordered products' replenishment period. */
+export function stepDueAt(enrollment: Pick<EnrollmentDoc, 'anchorAt' | 'context'>, step: FlowStep): number {
+  const replenish = step.delayFromReplenishment ? enrollment.context.replenishDays : undefined;
+  return enrollment.anchorAt.getTime() + (replenish ? replenish * DAY : durationMs(step.delay));
+}
+
+export function firstStepDue(flow: Flow, anchorAt: Date, context: EnrollmentDoc['context']): Date {
+  return new Date(stepDueAt({ anchorAt, context }, flow.steps[0]!));
+}

@@ -1,0 +1,158 @@
+import type { Collection } from 'mongodb';
+import type { Database } from '../../db/database.js';
+import { engagementLevel } from '../content/personalisation.js';
+import type { EngagementLevel } from '../content/types.js';
+import { assignVariant, experimentId } from '../experiments/assign.js';
+import type { Flow, FlowStep, Variant } from '../flows/flowSchema.js';
+import { checkBudget, type FrequencyBudget } from './budget.js';
+import { stepDueAt, type EnrollmentDoc } from './enrollmentDoc.js';
+import { DocumentWrites } from './documentWrites.js';
+import { sendTimeFor, type QuietHours } from './schedule.js';
+
+const DAY = 86_400_000;
+
+export interface CustomerDoc {
+  _id: string;
+  email?: string | null;
+  timezone?: string | null;
+  consent?: { email?: { status?: string | null } | null } | null;
+}
+
+/** A step that is due, fits the budget and goes out in this run. */
+export interface PlannedSend {
+  enrollment: EnrollmentDoc;
+  flow: Flow;
+  step: FlowStep;
+  variant: Variant | undefined;
+  customer: CustomerDoc;
+  engagement: EngagementLevel;
+  /** The scheduled send time (≤ the run's clock). */
+  sendAt: number;
+}
+
+export interface PlanOptions {
+  asOf: Date;
+  budget: FrequencyBudget;
+  quiet: QuietHours;
+  /** Most steps planned in one run; the rest stay due for the next. */
+  limit: number;
+}
+
+export interface Plan {
+  sends: PlannedSend[];
+  counts: { due: number; rescheduled: number; deferred: number; completed: number; missingFlow: number; missingCustomer: number };
+}
+
+async function byId<T>(collection: Collection, ids: string[], projection: Record<string, 1>): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    for (const d of await collection.find({ _id: { $in: ids.slice(i, i + 1000) as never[] } }, { projection }).toArray()) out.set(String(d._id), d as T);
+  }
+  return out;
+}
+
+/**
+ * Marketing send times of the customers in the budget window: messages sent, and claims still in
+ * flight (another worker is sending them right now; they must count).
+ */
+async function recentSends(database: Database, customerIds: string[], since: Date): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  const add = (customerId: string, at: Date) => out.set(customerId, [...(out.get(customerId) ?? []), at.getTime()]);
+  for (let i = 0; i < customerIds.length; i += 1000) {
+    const ids = customerIds.slice(i, i + 1000);
+    const cursor = database.models.Message.collection.find({ customerId: { $in: ids }, kind: 'marketing', status: 'sent', scheduledFor: { $gte: since } }, { projection: { customerId: 1, scheduledFor: 1 } });
+    for await (const m of cursor) add(m.customerId as string, m.scheduledFor as Date);
+    for await (const c of database.models.MessageClaim.collection.find({ 'message.customerId': { $in: ids }, 'message.kind': 'marketing' }, { projection: { message: 1 } })) {
+      const m = c.message as { customerId: string; scheduledFor: Date };
+      add(m.customerId, m.scheduledFor);
+    }
+  }
+  return out;
+}
+
+/**
+ * Decides what goes out now. Each due step is scheduled in the customer's local time (best
+ * hour, quiet hours; see schedule.ts); steps not yet at their send time get it as their new
+ * `nextStepAt`. Those that are at it compete for the frequency budget in priority order —
+ * transactional first (they never count), then by flow priority, then oldest first — and the
+ * ones that do not fit are deferred to when the budget frees up: deferred, never dropped.
+ */
+export async function planDueSteps(database: Database, flowsById: ReadonlyMap<string, Flow>, opts: PlanOptions): Promise<Plan> {
+  const Enrollment = database.models.Enrollment.collection as unknown as Collection<EnrollmentDoc>;
+  const now = opts.asOf.getTime();
+  const counts: Plan['counts'] = { due: 0, rescheduled: 0, deferred: 0, completed: 0, missingFlow: 0, missingCustomer: 0 };
+  const due = await Enrollment.find({ status: 'active', nextStepAt: { $lte: opts.asOf } }).sort({ nextStepAt: 1 }).limit(opts.limit).toArray();
+  counts.due = due.length;
+  if (!due.length) return { sends: [], counts };
+
+  const customerIds = [...new Set(due.map((e) => e.customerId))];
+  const longestWindow = Math.max(...Object.values(opts.budget).map((r) => r.days));
+  const [customers, scores, features, sends, experiments] = await Promise.all([
+    byId<CustomerDoc>(database.models.Customer.collection as never, customerIds, { email: 1, timezone: 1, consent: 1 }),
+    byId<{ bestSendHour?: number | null }>(database.models.Score.collection as never, customerIds, { bestSendHour: 1 }),
+    byId<{ values?: Record<string, unknown> }>(database.models.Feature.collection as never, customerIds, { 'values.emailOpenRate90d': 1, 'values.emailClickRate90d': 1 }),
+    recentSends(database, customerIds, new Date(now - longestWindow * DAY)),
+    database.models.Experiment.collection.find({}, { projection: { 'results.winner': 1 } }).toArray(),
+  ]);
+  const winners = new Map(experiments.map((x) => [String(x._id), (x.results as { winner?: string } | undefined)?.winner]));
+
+  const updates = new DocumentWrites<EnrollmentDoc>();
+  const set = (doc: EnrollmentDoc, fields: Partial<EnrollmentDoc>, inc?: { deferrals: number }) => updates.add(doc, fields, inc);
+
+  const ready: PlannedSend[] = [];
+  for (const enrollment of due) {
+    const flow = flowsById.get(enrollment.flowId);
+    if (!flow?.active) {
+      counts.missingFlow++;
+      continue;
+    }
+    const step = flow.steps[enrollment.stepIndex];
+    if (!step) {
+      set(enrollment, { status: 'completed', endedAt: opts.asOf, nextStepAt: null });
+      counts.completed++;
+      continue;
+    }
+    const customer = customers.get(enrollment.customerId);
+    if (!customer) {
+      set(enrollment, { status: 'exited', exitReason: 'unknown_customer', endedAt: opts.asOf, nextStepAt: null });
+      counts.missingCustomer++;
+      continue;
+    }
+    const variant = assignVariant(flow.id, step.id, step.variants, customer._id, winners.get(experimentId(flow.id, step.id)));
+    const dueAt = Math.max(stepDueAt(enrollment, step), enrollment.deferredUntil?.getTime() ?? 0);
+    const sendAt = sendTimeFor({
+      due: dueAt,
+      timezone: customer.timezone ?? 'UTC',
+      bestHour: scores.get(customer._id)?.bestSendHour,
+      immediate: variant?.sendTime ? variant.sendTime === 'immediate' : step.urgent,
+      transactional: step.transactional,
+      quiet: opts.quiet,
+    });
+    if (sendAt > now) {
+      set(enrollment, { nextStepAt: new Date(sendAt) });
+      counts.rescheduled++;
+      continue;
+    }
+    ready.push({ enrollment, flow, step, variant, customer, engagement: engagementLevel(features.get(customer._id)?.values), sendAt });
+  }
+
+  ready.sort((a, b) => Number(b.step.transactional) - Number(a.step.transactional) || b.flow.priority - a.flow.priority || a.sendAt - b.sendAt);
+  const planned: PlannedSend[] = [];
+  for (const p of ready) {
+    if (!p.step.transactional) {
+      const history = sends.get(p.customer._id) ?? [];
+      const decision = checkBudget(opts.budget[p.engagement], history, now);
+      if (!decision.ok) {
+        // The deferral is rescheduled like any due step: the best hour after the budget frees up.
+        const retry = sendTimeFor({ due: decision.retryAt, timezone: p.customer.timezone ?? 'UTC', bestHour: scores.get(p.customer._id)?.bestSendHour, immediate: false, transactional: false, quiet: opts.quiet });
+        set(p.enrollment, { deferredUntil: new Date(decision.retryAt), nextStepAt: new Date(retry) }, { deferrals: 1 });
+        counts.deferred++;
+        continue;
+      }
+      sends.set(p.customer._id, [...history, now]);
+    }
+    planned.push(p);
+  }
+  await updates.apply(database, Enrollment);
+  return { sends: planned, counts };
+}

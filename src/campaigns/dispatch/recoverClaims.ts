@@ -1,0 +1,96 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Database } from '../../db/database.js';
+import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { claimsOf, messagesOf, recordOutcome } from './sendMessages.js';
+
+/**
+ * Answers "did the mail server accept these messages?" by our message id. SMTP itself cannot
+ * tell after the fact; a relay's message log can, and so can the local sink's outbox, whose
+ * `.eml` files are written before it replies 250.
+ */
+export interface DeliveryLedger {
+  accepted(messageIds: readonly string[]): Promise<Set<string>>;
+}
+
+/** The local SMTP sink's outbox as a ledger: a message was accepted iff a file carries its Message-ID. */
+export function outboxLedger(dir: string): DeliveryLedger {
+  return {
+    async accepted(messageIds) {
+      const wanted = new Set(messageIds);
+      const found = new Set<string>();
+      const files = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [] as string[];
+        throw err;
+      });
+      for (const file of files.filter((f) => f.endsWith('.eml'))) {
+        const handle = await fs.open(path.join(dir, file));
+        try {
+          const { buffer, bytesRead } = await handle.read(Buffer.alloc(8192), 0, 8192, 0);
+          const id = /^message-id:\s*<([^@>\s]+)@/im.exec(buffer.subarray(0, bytesRead).toString('utf8'))?.[1];
+          if (id && wanted.has(id)) found.add(id);
+        } finally {
+          await handle.close();
+        }
+      }
+      return found;
+    },
+  };
+}
+
+export interface RecoveryCounts {
+  staleClaims: number;
+  /** The message was stored, or the ledger shows it went: recorded as sent, not sent again. */
+  confirmedSent: number;
+  /** The ledger shows it never arrived: the claim is released and the step goes again. */
+  released: number;
+  /** No ledger to ask: recorded as failed, never sent again (at most once). */
+  unknown: number;
+}
+
+/**
+ * Settles claims older than the lease: their sender crashed (or was killed) between its claim
+ * and the end of its batch. The lease must outlast a send (SMTP timeouts are 30 s; the default
+ * lease is 10 minutes), or a slow but live sender's claim could be released and sent twice.
+ *
+ * Why a retry never sends twice: the claim was inserted right before the SMTP hand-off and the
+ * message document right after the server's 250. So a stale claim is either (a) recorded — the
+ * message exists; (b) accepted by the server in the instant before the record; or (c) never
+ * accepted. Only a ledger tells (b) from (c): with one, (b) is recorded as sent and (c) released
+ * and sent again under the same id (so the same Message-ID); without one, both are recorded as
+ * failed and never sent again — a possible loss, never a duplicate. Each stale claim is settled
+ * by one worker: it takes a lease (an insert under a unique key) first.
+ */
+export async function recoverClaims(database: Database, opts: { leaseMs: number; worker: string; ledger?: DeliveryLedger }): Promise<RecoveryCounts> {
+  const counts: RecoveryCounts = { staleClaims: 0, confirmedSent: 0, released: 0, unknown: 0 };
+  const stale = await claimsOf(database).find({ claimedAt: { $lt: new Date(Date.now() - opts.leaseMs) } }).toArray();
+  counts.staleClaims = stale.length;
+  if (!stale.length) return counts;
+
+  const leases = stale.map((c) => ({ _id: `recover:${c._id}:${c.claimedAt.getTime()}`, job: 'dispatch-campaigns', runKey: 'recover', partition: c.message.partition, worker: opts.worker, createdAt: new Date() }));
+  const lost = await insertIgnoringDuplicates(database.models.JobLease.collection, leases);
+  const mine = stale.filter((_, i) => !lost.has(i));
+  const stored = await Promise.all(mine.map((c) => messagesOf(database).findOne({ _id: c._id })));
+  const unrecorded = mine.filter((_, i) => !stored[i]);
+  const accepted = opts.ledger ? await opts.ledger.accepted(unrecorded.map((c) => c._id)) : new Set<string>();
+
+  const done: string[] = [];
+  for (const [i, c] of mine.entries()) {
+    const message = stored[i];
+    if (message) {
+      // Crashed after storing the message: make sure its send event exists too.
+      await recordOutcome(database, message);
+      if (message.status === 'sent') counts.confirmedSent++;
+    } else if (accepted.has(c._id)) {
+      await recordOutcome(database, { ...c.message, status: 'sent', sentAt: c.message.scheduledFor });
+      counts.confirmedSent++;
+    } else if (opts.ledger) counts.released++;
+    else {
+      await recordOutcome(database, { ...c.message, status: 'failed', error: 'interrupted during sending; outcome unknown, not sent again (at most once)' });
+      counts.unknown++;
+    }
+    done.push(c._id);
+  }
+  if (done.length) await claimsOf(database).deleteMany({ _id: { $in: done } });
+  return counts;
+}

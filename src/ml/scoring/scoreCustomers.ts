@@ -1,0 +1,173 @@
+import { config } from '../../config.js';
+import type { Counts, JobContext } from '../../jobs/defineJob.js';
+import { forEachPartition } from '../../jobs/partitions.js';
+import { openHourNames } from '../../features/email.js';
+import { DAY } from '../../features/read.js';
+import { btydSummary, btydValues, type BtydParams } from '../btyd/btydInputs.js';
+import { scoreChurn } from '../churn/score.js';
+import { DriverExplainer, type Driver } from '../drivers.js';
+import { logExpectedValue } from '../ltv/registry.js';
+import { scoreLtv } from '../ltv/ltvModel.js';
+import { predictSendTimeBatch } from '../sendTime/sendTimeModel.js';
+import { encodeRows, type ColumnSpec } from '../trainingSet.js';
+import { btydParamsOf, disposeScoringModels, loadScoringModels, type ScoringModels } from './scoringModels.js';
+
+export const SCORE_CUSTOMERS_JOB = 'score-customers';
+
+/** Score documents written per replaceById call, across partitions. */
+const WRITE_BATCH = 5000;
+
+/** A stored feature document, as the raw driver returns it. */
+export interface FeatureDoc {
+  _id: string;
+  partition: number;
+  asOf: Date;
+  version?: number;
+  values: Record<string, unknown>;
+}
+
+/** One `scores` document (see src/db/models/score.ts). */
+export interface ScoreDoc {
+  _id: string;
+  partition: number;
+  churnRisk?: number;
+  predictedLtv?: number;
+  purchaseProbability?: number;
+  expectedNextOrderAt?: Date | null;
+  bestSendHour?: number;
+  sendHourConfidence?: number;
+  drivers: { churn?: Driver[]; ltv?: Driver[] };
+  modelVersions: Record<string, string>;
+  featuresAsOf: Date;
+  scoredAt: Date;
+}
+
+export interface ScoreOptions {
+  /** Top drivers written per score (0 skips the gradient pass). */
+  drivers: number;
+  batchSize: number;
+}
+
+/** Encodes feature records with a model's columns, adding the `btyd*` values when the model was trained with them. */
+function encodeFor(values: readonly Record<string, unknown>[], columns: ColumnSpec[], btyd: BtydParams | null | undefined): Float32Array {
+  return encodeRows(btyd ? values.map((v) => ({ ...v, ...btydValues(btyd, btydSummary(v)) })) : values, columns);
+}
+
+/**
+ * Scores one batch of customers with every loaded model and returns their score documents. Each
+ * model sees the features encoded exactly as its training rows were (its stored columns, its
+ * standardisation, its BG/NBD parameters).
+ */
+export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], opts: ScoreOptions, scoredAt = new Date()): ScoreDoc[] {
+  const values = docs.map((d) => d.values ?? {});
+  const n = docs.length;
+  const modelVersions: Record<string, string> = {};
+  const out: ScoreDoc[] = docs.map((d) => ({ _id: d._id, partition: d.partition, drivers: {}, modelVersions, featuresAsOf: d.asOf, scoredAt }));
+  if (models.churn) {
+    const { model, meta, version } = models.churn;
+    modelVersions.churn = version;
+    const scores = scoreChurn(model, meta, encodeFor(values, meta.columns, meta.btyd), { drivers: opts.drivers, batchSize: opts.batchSize });
+    out.forEach((s, i) => {
+      s.churnRisk = scores.probabilities[i]!;
+      if (scores.drivers) s.drivers.churn = scores.drivers[i]!;
+    });
+  }
+  if (models.ltv) {
+    const { model, meta, version } = models.ltv;
+    modelVersions.ltv = version;
+    const X = encodeFor(values, meta.columns, meta.btyd);
+    const predicted = scoreLtv(model, meta, { X, rows: n }, opts.batchSize);
+    const explainer = opts.drivers > 0 ? new DriverExplainer(model, meta, logExpectedValue) : undefined;
+    for (let start = 0; start < n; start += opts.batchSize) {
+      const size = Math.min(opts.batchSize, n - start);
+      const drivers = explainer?.topDrivers(X, start, size, opts.drivers);
+      for (let i = 0; i < size; i++) {
+        const s = out[start + i]!;
+        s.predictedLtv = predicted.expectedValue[start + i]!;
+        s.purchaseProbability = predicted.pPurchase[start + i]!;
+        if (drivers) s.drivers.ltv = drivers[i]!;
+      }
+    }
+  }
+  const btyd = btydParamsOf(models);
+  if (btyd) {
+    out.forEach((s, i) => {
+      const wait = btydValues(btyd, btydSummary(values[i]!)).btydDaysToNextOrder;
+      // The wait counts from the features' as-of date, when the customer's history was summarised.
+      s.expectedNextOrderAt = Number.isFinite(wait) ? new Date(docs[i]!.asOf.getTime() + wait * DAY) : null;
+    });
+  }
+  if (models.sendTime) {
+    const { model, version } = models.sendTime;
+    modelVersions['send-time'] = version;
+    const histograms = values.map((v) => openHourNames.map((h) => (typeof v[h] === 'number' && (v[h] as number) >= 0 ? (v[h] as number) : 0)));
+    const network = model.meta.network;
+    let features: number[][] | undefined;
+    if (network && network.featureDim > 0) {
+      const X = encodeRows(values, model.meta.columns);
+      const d = model.meta.columns.length;
+      features = Array.from({ length: n }, (_, i) => Array.from(X.subarray(i * d, (i + 1) * d)));
+    }
+    const predictions = predictSendTimeBatch(model, { histograms, ...(features ? { features } : {}) }, opts.batchSize);
+    out.forEach((s, i) => {
+      s.bestSendHour = predictions[i]!.bestHour;
+      s.sendHourConfidence = predictions[i]!.confidence;
+    });
+  }
+  return out;
+}
+
+/**
+ * The score-customers stage: loads the active models once, then per partition this worker
+ * claims, scores every customer with features and replaces their `scores` documents in bulk, a
+ * few thousand at a time (the previous scores stay readable until then). Features are read in
+ * one pass over the collection, as build-features reads events: on FerretDB a filter on
+ * `partition` is a full scan anyway.
+ */
+export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promise<Counts> {
+  const { database, log } = ctx;
+  const models = await loadScoringModels(database);
+  for (const note of models.notes) log.warn({ job: SCORE_CUSTOMERS_JOB }, note);
+  const counts: Counts = {
+    partitions: 0,
+    customers: 0,
+    written: 0,
+    modelsLoaded: [models.churn, models.ltv, models.sendTime].filter(Boolean).length,
+    modelsMissing: models.missing.length,
+    modelsFallback: models.fallback.length,
+  };
+  for (const name of models.missing) counts[`missing_${name}`] = 1;
+  for (const name of models.fallback) counts[`fallback_${name}`] = 1;
+  try {
+    if (counts.modelsLoaded === 0) return counts;
+    const claimed: number[] = [];
+    await forEachPartition({ ...ctx, progress: () => undefined }, SCORE_CUSTOMERS_JOB, async (p) => void claimed.push(p));
+    if (claimed.length === 0) return counts;
+    const byPartition = new Map<number, FeatureDoc[]>(claimed.map((p) => [p, []]));
+    const filter = byPartition.size === config().PARTITIONS ? {} : { partition: { $in: claimed } };
+    for await (const doc of database.models.Feature.collection.find(filter, { projection: { computedAt: 0 }, batchSize: 5000 })) {
+      byPartition.get(doc.partition as number)?.push(doc as unknown as FeatureDoc);
+    }
+    const scoredAt = new Date();
+    // Small partitions are written together: on FerretDB each replaceById chunk scans the table
+    // once per statement, so 16 writes of 40 documents cost 16 scans where one would do.
+    let pending: ScoreDoc[] = [];
+    const flush = async () => {
+      counts.written! += await database.replaceById(database.models.Score.collection as never, pending as never[]);
+      pending = [];
+    };
+    for (const [partition, docs] of byPartition) {
+      if (ctx.signal.aborted) break;
+      pending.push(...scoreBatch(models, docs, opts, scoredAt));
+      if (pending.length >= WRITE_BATCH) await flush();
+      counts.customers! += docs.length;
+      counts.partitions!++;
+      ctx.progress(counts.partitions!, claimed.length);
+      log.debug({ partition, customers: docs.length }, 'partition scored');
+    }
+    if (pending.length > 0) await flush();
+    return counts;
+  } finally {
+    disposeScoringModels(models);
+  }
+}

@@ -1,0 +1,51 @@
+import type { Database } from '../../db/database.js';
+
+/** A segment's size on a day and the moves that day (`segment_counts`). */
+export interface DailyCount {
+  day: string;
+  size: number;
+  entered: number;
+  exited: number;
+}
+
+export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Records each segment's size today, adding this run's entries and exits to today's earlier runs
+ * (by `_id` `<segment>:<day>`, so the read and the write are lookups, not scans, on FerretDB).
+ */
+export async function recordDailyCounts(database: Database, at: Date, bySegment: Map<string, { size: number; entered: number; exited: number }>): Promise<void> {
+  const collection = database.models.SegmentCount.collection;
+  const day = dayOf(at);
+  const docs = [];
+  for (const [segmentId, c] of bySegment) {
+    const _id = `${segmentId}:${day}`;
+    const earlier = await collection.findOne({ _id: _id as never });
+    docs.push({ _id, segmentId, day, size: c.size, entered: c.entered + Number(earlier?.entered ?? 0), exited: c.exited + Number(earlier?.exited ?? 0), at });
+  }
+  await database.replaceById(collection as never, docs);
+}
+
+/** Daily counts of the given segments since `fromDay` (inclusive), oldest first, by segment. */
+export async function loadDailyCounts(database: Database, segmentIds: string[], fromDay: string): Promise<Map<string, DailyCount[]>> {
+  const out = new Map<string, DailyCount[]>(segmentIds.map((id) => [id, []]));
+  const cursor = database.models.SegmentCount.collection.find(
+    { segmentId: segmentIds.length === 1 ? segmentIds[0] : { $in: segmentIds }, day: { $gte: fromDay } },
+    { projection: { segmentId: 1, day: 1, size: 1, entered: 1, exited: 1 } },
+  );
+  for await (const c of cursor) out.get(String(c.segmentId))?.push({ day: String(c.day), size: Number(c.size), entered: Number(c.entered ?? 0), exited: Number(c.exited ?? 0) });
+  for (const list of out.values()) list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  return out;
+}
+
+/**
+ * Whether a segment is shrinking: its latest size is at least `drop` (20%) below its size
+ * `days` earlier (the first count on or after that day), among segments that had at least 10.
+ */
+export function isDeclining(counts: DailyCount[], days = 30, drop = 0.2): boolean {
+  const last = counts.at(-1);
+  if (!last) return false;
+  const since = dayOf(new Date(Date.parse(last.day) - days * 86_400_000));
+  const first = counts.find((c) => c.day >= since);
+  return !!first && first !== last && first.size >= 10 && last.size <= first.size * (1 - drop);
+}

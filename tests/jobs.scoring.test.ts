@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedShop } from '../data/generator/seedShop.js';
+import buildFeaturesJob from '../jobs/build-features.js';
+import scoreCustomersJob from '../jobs/score-customers.js';
+import trainChurnJob from '../jobs/train-churn.js';
+import trainLtvJob from '../jobs/train-ltv.js';
+import trainSendTimeJob from '../jobs/train-send-time.js';
+import { createApiKey } from '../src/api/apiKeys.js';
+import { buildApp } from '../src/api/buildApp.js';
+import type { JobDefinition } from '../src/jobs/defineJob.js';
+import { runJob } from '../src/jobs/runJob.js';
+import { initBackend } from '../src/ml/backend.js';
+import { loadChurnModel, registerChurnModel } from '../src/ml/churn/registry.js';
+import { activeModel, versionDir } from '../src/ml/registry.js';
+import { useTestDatabase } from './helpers/db.js';
+
+const database = useTestDatabase();
+let tmp: string;
+let customersWithFeatures: string[] = [];
+
+/** Runs a job to the end and returns its counts; a failed run fails the test with its message. */
+async function run(job: JobDefinition, options: Record<string, unknown>): Promise<Record<string, number>> {
+  const outcome = await runJob(job, options, { database: database(), trigger: 'test' });
+  if (!outcome.ok) throw new Error(outcome.error.message);
+  if (outcome.value.status !== 'succeeded') throw new Error(`${job.name}: ${outcome.value.error?.stack}`);
+  return outcome.value.counts;
+}
+
+const scores = async () => new Map((await database().models.Score.collection.find({}).toArray()).map((d) => [d._id as unknown as string, d]));
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'breadcrumb-scoring-'));
+  await initBackend();
+  await seedShop(database(), { customers: 200, days: 200, seed: 11 });
+  await run(buildFeaturesJob, { full: true });
+  customersWithFeatures = (await database().models.Feature.collection.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id as unknown as string);
+}, 240_000);
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('score-customers', () => {
+  it('skips a model with no active version and says so', async () => {
+    await run(trainChurnJob, { asOf: '2026-07-01', horizon: 60, epochs: 5, modelsDir: tmp });
+    await run(trainSendTimeJob, { asOf: '2026-08-15', horizon: 45, epochs: 5, modelsDir: tmp });
+    const counts = await run(scoreCustomersJob, {});
+    expect(counts).toMatchObject({ modelsLoaded: 2, modelsMissing: 1, missing_ltv: 1, customers: customersWithFeatures.length });
+    const first = (await scores()).get(customersWithFeatures[0]!)!;
+    expect(first.predictedLtv).toBeUndefined();
+    expect(first.churnRisk).toEqual(expect.any(Number));
+  }, 180_000);
+
+  it('writes one score per customer with features, every score in range, with the versions used', async () => {
+    const ltv = await run(trainLtvJob, { asOf: '2026-07-01', horizon: 90, epochs: 5, modelsDir: tmp });
+    expect(ltv).toMatchObject({ promoted: 1, btydInputs: 1, gini: expect.any(Number) });
+    const key = (await createApiKey(database().models, { role: 'marketer', name: 'm' })).key;
+    const app = buildApp({ database: database() });
+    const list = await request(app).get('/v1/models').set('Authorization', `Bearer ${key}`);
+    expect(list.body.backend).toMatchObject({ name: 'wasm' });
+    expect(list.body.items.map((i: { name: string }) => i.name).sort()).toEqual(['churn', 'ltv', 'send-time']);
+    const detail = await request(app).get('/v1/models/ltv/active').set('Authorization', `Bearer ${key}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ name: 'ltv', status: 'active', metrics: { gini: expect.any(Number) }, baselines: { btyd: { gini: expect.any(Number) } } });
+    expect(detail.body.drivers[0]).toMatchObject({ feature: expect.any(String), share: expect.any(Number) });
+    expect((await request(app).get('/v1/models/send-time/active').set('Authorization', `Bearer ${key}`)).body.baselines).toMatchObject({ shopWideHour: { hour: expect.any(Number) } });
+
+    const counts = await run(scoreCustomersJob, {});
+    expect(counts).toMatchObject({ modelsLoaded: 3, modelsMissing: 0, customers: customersWithFeatures.length, written: customersWithFeatures.length });
+
+    const versions = Object.fromEntries(await Promise.all(['churn', 'ltv', 'send-time'].map(async (name) => [name, (await activeModel(database(), name))!.version])));
+    const stored = await scores();
+    expect(stored.size).toBe(customersWithFeatures.length);
+    let withNextOrder = 0;
+    for (const id of customersWithFeatures) {
+      const s = stored.get(id)!;
+      expect(s.modelVersions).toEqual(versions);
+      expect(s.churnRisk).toBeGreaterThanOrEqual(0);
+      expect(s.churnRisk).toBeLessThanOrEqual(1);
+      expect(s.purchaseProbability).toBeGreaterThanOrEqual(0);
+      expect(s.purchaseProbability).toBeLessThanOrEqual(1);
+      expect(s.predictedLtv).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(s.predictedLtv)).toBe(true);
+      expect(Number.isInteger(s.bestSendHour) && s.bestSendHour >= 0 && s.bestSendHour < 24).toBe(true);
+      expect(s.sendHourConfidence).toBeGreaterThan(0);
+      expect(s.sendHourConfidence).toBeLessThanOrEqual(1 + 1e-9);
+      expect(s.drivers.churn).toHaveLength(3);
+      expect(s.drivers.ltv[0]).toMatchObject({ feature: expect.any(String), contribution: expect.any(Number) });
+      expect(s.scoredAt).toBeInstanceOf(Date);
+      if (s.expectedNextOrderAt instanceof Date) {
+        withNextOrder++;
+        expect(s.expectedNextOrderAt.getTime()).toBeGreaterThan(s.featuresAsOf.getTime());
+      } else expect(s.expectedNextOrderAt).toBeNull();
+    }
+    // Buyers get an expected next order date; customers who never ordered do not.
+    expect(withNextOrder).toBeGreaterThan(0);
+    expect(withNextOrder).toBeLessThan(customersWithFeatures.length);
+  }, 180_000);
+
+  it('refuses a corrupted weights.bin and keeps scoring with the previous version, then skips the model', async () => {
+    const previous = (await activeModel(database(), 'churn'))!;
+    // A second version (the same network registered again; tolerance 1 promotes it whatever it scores).
+    const loaded = await loadChurnModel(database());
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    await registerChurnModel(database(), loaded.value.model, loaded.value.meta, { root: tmp, tolerance: 1 });
+    loaded.value.model.dispose();
+    const corrupted = (await activeModel(database(), 'churn'))!;
+    expect(corrupted.version).not.toBe(previous.version);
+    const corrupt = (record: typeof previous) => {
+      const file = path.join(versionDir(record), 'weights.bin');
+      const bytes = fs.readFileSync(file);
+      bytes.fill(7, 0, 64);
+      fs.writeFileSync(file, bytes);
+    };
+    corrupt(corrupted);
+
+    const counts = await run(scoreCustomersJob, {});
+    expect(counts).toMatchObject({ modelsFallback: 1, fallback_churn: 1, modelsMissing: 0 });
+    expect((await scores()).get(customersWithFeatures[0]!)!.modelVersions.churn).toBe(previous.version);
+
+    fs.rmSync(path.join(versionDir(previous), 'weights.bin'));
+    const none = await run(scoreCustomersJob, {});
+    expect(none).toMatchObject({ missing_churn: 1, modelsLoaded: 2 });
+    const s = (await scores()).get(customersWithFeatures[0]!)!;
+    expect(s.churnRisk).toBeUndefined();
+    expect(s.modelVersions.churn).toBeUndefined();
+    expect(s.predictedLtv).toEqual(expect.any(Number));
+  }, 180_000);
+
+  it('backtests at several as-of dates, reports each with mean and std, and registers nothing', async () => {
+    const versions = await database().models.ModelVersion.collection.countDocuments({});
+    const counts = await run(trainChurnJob, { asOf: '2026-07-01', horizon: 60, epochs: 3, backtest: 2, backtestStep: 30, modelsDir: tmp });
+    expect(counts).toMatchObject({ backtests: 2, asOf_T0: Date.parse('2026-07-01'), asOf_T1: Date.parse('2026-06-01') });
+    for (const name of ['brier', 'trainRows']) {
+      expect(counts[`${name}_mean`]).toBeCloseTo((counts[`${name}_T0`]! + counts[`${name}_T1`]!) / 2, 9);
+      expect(counts[`${name}_std`]).toBeCloseTo(Math.abs(counts[`${name}_T0`]! - counts[`${name}_T1`]!) / Math.SQRT2, 9);
+    }
+    expect(counts.trainRows_T1).toBeLessThan(counts.trainRows_T0!);
+    expect(await database().models.ModelVersion.collection.countDocuments({})).toBe(versions);
+  }, 180_000);
+});
