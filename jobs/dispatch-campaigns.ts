@@ -27,11 +27,12 @@ const dispatchCampaignsJob = defineJob({
     experimentMinutes: z.coerce.number().min(0).default(60).describe('how often A/B results, winners and holdouts are recomputed'),
     confidence: z.coerce.number().min(0.5).max(0.9999).default(0.95).describe('confidence at which an A/B winner is chosen automatically'),
     minRecipients: z.coerce.number().int().min(1).default(100).describe('recipients every variant needs before a winner is chosen'),
-    outbox: z.string().min(1).optional().describe("the local SMTP sink's .eml directory: lets recovery see which interrupted sends arrived (exactly once instead of at most once)"),
+    outbox: z.string().min(1).optional().describe("the local SMTP sink's .eml directory (default SMTP_OUTBOX, which npm start sets for its sink): lets recovery see which interrupted sends arrived (exactly once instead of at most once)"),
   }),
   async run(ctx, options) {
     const c = config();
-    const deps = await createDispatchDeps(options.outbox ? { outbox: options.outbox } : {});
+    const outbox = options.outbox ?? c.SMTP_OUTBOX;
+    const deps = await createDispatchDeps(outbox ? { outbox } : {});
     try {
       return await dispatchCampaigns(
         ctx,

@@ -27,6 +27,8 @@ const configSchema = z.object({
   SMTP_SECURE: z.stringbool().default(false),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   /** Messages per second across the pool; 0 = unlimited. */
+  /** A directory of .eml files the SMTP server keeps (the local sink's outbox): dispatch recovery reads it to tell which interrupted sends arrived. */
+  SMTP_OUTBOX: z.string().min(1).optional(),
   SMTP_RATE_PER_SECOND: z.coerce.number().min(0).default(0),
   MAIL_FROM: z.string().min(3).default('Breadcrumb Shop <shop@breadcrumb.localhost>'),
   /** The shop's home page, linked from every mail; product links come from the catalogue. */

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     const domain = mailDomain(c.MAIL_FROM);
     sink = await startSmtpSink({ dir: outboxDir(), onMessage: (mail) => unsubscribeByMail(database, trackingSecret(c), mail, domain) });
     process.env.SMTP_URL = sink.url;
+    process.env.SMTP_OUTBOX = outboxDir();
     resetConfig();
     say(`no SMTP_URL: mail goes to ${sink.url}, kept in ${outboxDir()}`);
   }

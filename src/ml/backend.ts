@@ -44,7 +44,9 @@ async function tryTensorflow(): Promise<boolean> {
   } catch (err) {
     // Only the package itself missing is the normal case; a missing native binding inside an
     // installed tfjs-node is also MODULE_NOT_FOUND but names another file, and is worth a warning.
-    const absent = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(`'${specifier}'`);
+    // (notebooks run modules as CommonJS, where the code is MODULE_NOT_FOUND for the package too).
+    const code = (err as NodeJS.ErrnoException).code;
+    const absent = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((err as Error).message).includes(`'${specifier}'`);
     if (!absent) log.warn({ err }, 'tfjs-node installed but failed to load');
     return false;
   }
