@@ -55,8 +55,15 @@ export function scorePurchases(model: tf.LayersModel, meta: PurchasesMeta, X: Ma
   const expected = new Float32Array(n);
   for (let start = 0; start < n; start += batchSize) {
     const rows = sliceRows(X, start, start + batchSize);
-    const values = tf.tidy(() => (model.predict(tf.tensor2d(standardize(rows, meta), [rowCount(rows), meta.inputDim])) as tf.Tensor).reshape([-1]).exp().dataSync());
-    expected.set(values, start);
+    const count = rowCount(rows);
+    // predict() would otherwise split the batch again into its default batches of 32 rows; the
+    // tensor is read outside tf.tidy, which would walk a returned typed array element by element.
+    const rate = tf.tidy(() => (model.predict(tf.tensor2d(standardize(rows, meta), [count, meta.inputDim]), { batchSize: count }) as tf.Tensor).reshape([-1]).exp());
+    try {
+      expected.set(rate.dataSync(), start);
+    } finally {
+      rate.dispose();
+    }
   }
   return expected;
 }

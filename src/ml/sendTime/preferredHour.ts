@@ -120,16 +120,24 @@ function predictiveAt(ev: Float64Array, offset: number, pi: readonly number[], l
 
 /** Distribution of the next open hour given one customer's evidence row. */
 export function predictive(ev: ArrayLike<number>, offset: number, pi: readonly number[], likelihood: Float64Array): number[] {
-  const post = new Float64Array(HOURS);
+  const out = new Float64Array(HOURS);
+  predictiveInto(ev, offset, pi, likelihood, out, 0, new Float64Array(HOURS));
+  return Array.from(out);
+}
+
+/**
+ * `predictive` written into `out[outOffset…outOffset+23]` (which must hold zeros), with `post` as
+ * 24 doubles of scratch: the same arithmetic, without allocating per customer.
+ */
+export function predictiveInto(ev: ArrayLike<number>, offset: number, pi: readonly number[], likelihood: Float64Array, out: Float64Array, outOffset: number, post: Float64Array): void {
   let z = 0;
   for (let q = 0; q < HOURS; q++) z += post[q] = pi[q]! * ev[offset + q]!;
-  const out = new Array<number>(HOURS).fill(0);
   for (let q = 0; q < HOURS; q++) {
     const w = post[q]! / z;
     if (w < 1e-15) continue;
-    for (let o = 0; o < HOURS; o++) out[o]! += w * likelihood[q * HOURS + o]!;
+    const row = q * HOURS;
+    for (let o = 0; o < HOURS; o++) out[outOffset + o]! += w * likelihood[row + o]!;
   }
-  return out;
 }
 
 export type PreferredHourSearch = PreferredHourParams & { logLik: number; evaluated: number };

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { initBackend } from '../backend.js';
 import { fileHandler, readMeta, writeMeta, type ReadMetaResult } from '../fileIO.js';
-import { fitStandardizer, standardize } from '../standardize.js';
+import { fitStandardizer, standardize, type Standardizer } from '../standardize.js';
 import { mulberry32, trainWithEarlyStopping, type OnEpoch, type TrainLoopOptions } from '../trainLoop.js';
 import { evaluateSendTime } from './evaluateSendTime.js';
 import { bestWindowHour, checkHistogram, checkHour, circularKernel, HOURS } from './hours.js';
 import { createSendTimeNetwork, DEFAULT_NETWORK_HIDDEN, hourCrossEntropy } from './network.js';
-import { evidence, fitPreferredHour, openLikelihood, predictive, segmentPis } from './preferredHour.js';
-import { chooseShrinkage, openHourPrior, segmentPriors, shrinkHistogram, total } from './shrinkage.js';
+import { evidence, fitPreferredHour, openLikelihood, predictiveInto, segmentPis } from './preferredHour.js';
+import { chooseShrinkage, openHourPrior, segmentPriors, total } from './shrinkage.js';
 
 /**
  * Best send time: a probability for each local hour per customer, from the customer's open-hour
@@ -143,7 +143,7 @@ export async function fitSendTime(train: SendTimeTrainingData, options: FitSendT
   if (!(options.network ?? features !== undefined)) return { meta };
   const baseline = validationQuality[chosen];
   if (!baseline) throw new Error('training the send-time network needs validation rows: set validationShare > 0');
-  const shrunk = shrinkAll(meta.base, histograms, segments);
+  const shrunk = shrinkFlat(meta.base, histograms, segments);
   await initBackend();
   const extras = extraInputs(histograms, features);
   const standardizer = fitStandardizer(pick(extras, fit));
@@ -151,7 +151,7 @@ export async function fitSendTime(train: SendTimeTrainingData, options: FitSendT
   const network = createSendTimeNetwork(standardizer.means.length, { hidden, seed: options.seed ?? 1 });
   const tensorsFor = (rows: number[]) =>
     tf.tidy(() => ({
-      x: [logProbTensor(pick(shrunk, rows)), tf.tensor2d(standardize(pick(extras, rows), standardizer), [rows.length, standardizer.means.length])],
+      x: [logProbTensor(shrunk, rows), tf.tensor2d(standardize(pick(extras, rows), standardizer), [rows.length, standardizer.means.length])],
       y: tf.tensor1d(rows.map((i) => nextOpenHour[i]!), 'int32'),
     }));
   const fitTensors = tensorsFor(fit);
@@ -166,8 +166,9 @@ export async function fitSendTime(train: SendTimeTrainingData, options: FitSendT
       epochs: training.epochs,
       bestEpoch: training.bestEpoch,
     };
-    const refined = predictProbs({ meta, network }, pick(shrunk, validation), pick(extras, validation));
-    const scored = scoreRows(refined, held.hours, radius);
+    const heldExtras = pick(extras, validation);
+    const refined = predictProbs({ meta, network }, pickRows(shrunk, validation), validation.length, (start, end) => standardize(heldExtras.slice(start, end), meta.network!));
+    const scored = scoreRows(toRows(refined, validation.length), held.hours, radius);
     // The network must earn its place on held-out customers; otherwise the shrinkage alone is the model.
     const kept = scored.logLoss <= baseline.logLoss - (options.networkMinGain ?? 0.002);
     meta.validation.network = { ...scored, kept };
@@ -194,13 +195,47 @@ export function predictSendTimeBatch(
   batchSize = 16_384,
 ): SendTimePrediction[] {
   const { histograms, features, segments } = input;
+  const n = histograms.length;
   histograms.forEach((h, i) => checkHistogram(h, i));
-  const shrunk = shrinkAll(model.meta.base, histograms, segments);
-  const probs = model.network ? predictProbs(model, shrunk, extraInputs(histograms, features, model.meta.network?.featureDim), batchSize) : shrunk;
-  return probs.map((p) => {
-    const { hour, mass } = bestWindowHour(p, model.meta.radius);
-    return { probs: p, bestHour: hour, confidence: mass, maxProb: Math.max(...p) };
-  });
+  const shrunk = shrinkFlat(model.meta.base, histograms, segments);
+  let probs: Float64Array | Float32Array = shrunk;
+  if (model.network) {
+    const featureDim = model.meta.network?.featureDim;
+    checkFeatureRows(n, features, featureDim);
+    probs = predictProbs(model, shrunk, n, (start, end) => standardizedExtras(histograms, features, featureDim ?? 0, model.meta.network!, start, end), batchSize);
+  }
+  return summarise(probs, n, model.meta.radius);
+}
+
+/**
+ * Per row of a row-major `[n × 24]` array: its probabilities, `bestWindowHour` and the largest
+ * probability, computed in one pass with the same sums (window masses added from −radius to
+ * +radius, the earliest hour on ties) and no per-row scratch.
+ */
+function summarise(probs: Float64Array | Float32Array, n: number, radius: number): SendTimePrediction[] {
+  const out = new Array<SendTimePrediction>(n);
+  for (let i = 0; i < n; i++) {
+    const offset = i * HOURS;
+    const p = new Array<number>(HOURS);
+    let maxProb = -Infinity;
+    for (let h = 0; h < HOURS; h++) {
+      const v = probs[offset + h]!;
+      p[h] = v;
+      if (v > maxProb) maxProb = v;
+    }
+    let bestHour = 0;
+    let confidence = -Infinity;
+    for (let h = 0; h < HOURS; h++) {
+      let mass = 0;
+      for (let d = -radius; d <= radius; d++) mass += p[(((h + d) % HOURS) + HOURS) % HOURS]!;
+      if (mass > confidence + 1e-12) {
+        bestHour = h;
+        confidence = mass;
+      }
+    }
+    out[i] = { probs: p, bestHour, confidence, maxProb };
+  }
+  return out;
 }
 
 export async function saveSendTimeModel(dir: string, model: SendTimeModel): Promise<void> {
@@ -244,49 +279,141 @@ function argBest<T>(items: readonly T[], score: (item: T, i: number) => number):
   return best;
 }
 
-/** Each customer's next-open distribution before any network: their opens shrunk toward their segment's (or the shop's) pattern. */
+/** Each customer's next-open distribution before any network, one array per customer. */
 function shrinkAll(base: SendTimeBase, histograms: readonly (readonly number[])[], segments?: readonly string[]): number[][] {
+  return toRows(shrinkFlat(base, histograms, segments), histograms.length);
+}
+
+/**
+ * Each customer's next-open distribution before any network: their opens shrunk toward their
+ * segment's (or the shop's) pattern, as one row-major `[n × 24]` array. The arithmetic is that of
+ * `shrinkHistogram` and `predictive`, done in place over typed arrays.
+ */
+function shrinkFlat(base: SendTimeBase, histograms: readonly (readonly number[])[], segments?: readonly string[]): Float64Array {
   const priorOf = (i: number) => (segments && base.segmentPriors?.[segments[i]!]) || base.prior;
+  const n = histograms.length;
+  const out = new Float64Array(n * HOURS);
   if (base.method === 'dirichlet') {
+    const { k } = base;
     const kernel = circularKernel(base.bandwidth);
-    return histograms.map((histogram, i) => shrinkHistogram(histogram, priorOf(i), base, kernel));
+    // Offsets with zero weight add exact zeros (bandwidth 0 is the identity): skip them.
+    const offsets: number[] = [];
+    for (let d = 0; d < HOURS; d++) if (kernel[d] !== 0) offsets.push(d);
+    const smoothed = new Float64Array(HOURS);
+    for (let i = 0; i < n; i++) {
+      const histogram = histograms[i]!;
+      const prior = priorOf(i);
+      smoothed.fill(0);
+      let count = 0;
+      for (let h = 0; h < HOURS; h++) {
+        const c = histogram[h]!;
+        count += c;
+        if (c === 0) continue;
+        for (const d of offsets) smoothed[(h + d) % HOURS]! += c * kernel[d]!;
+      }
+      const offset = i * HOURS;
+      for (let h = 0; h < HOURS; h++) out[offset + h] = (smoothed[h]! + k * prior[h]!) / (count + k);
+    }
+    return out;
   }
   const likelihood = openLikelihood(base.sigma, base.epsilon);
   const ev = evidence(histograms, likelihood);
-  return histograms.map((_, i) => predictive(ev, i * HOURS, priorOf(i), likelihood));
+  const post = new Float64Array(HOURS);
+  for (let i = 0; i < n; i++) predictiveInto(ev, i * HOURS, priorOf(i), likelihood, out, i * HOURS, post);
+  return out;
+}
+
+/** Rows of a row-major `[n × 24]` array as plain arrays. */
+function toRows(flat: ArrayLike<number> & { subarray(start: number, end: number): ArrayLike<number> }, n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * HOURS, (i + 1) * HOURS)));
+}
+
+/** The given rows of a row-major `[n × 24]` array, in that order. */
+function pickRows(flat: Float64Array, rows: readonly number[]): Float64Array {
+  const out = new Float64Array(rows.length * HOURS);
+  rows.forEach((i, r) => out.set(flat.subarray(i * HOURS, (i + 1) * HOURS), r * HOURS));
+  return out;
 }
 
 /** The network's extra inputs: how much evidence the histogram holds, then the customer's features. */
 function extraInputs(histograms: readonly (readonly number[])[], features?: readonly (readonly number[])[], featureDim?: number): number[][] {
-  if (featureDim !== undefined && featureDim > 0 && !features) throw new Error(`this send-time model needs ${featureDim} features per customer`);
-  return histograms.map((histogram, i) => {
-    const row = features?.[i] ?? [];
-    if (featureDim !== undefined && row.length !== featureDim) throw new Error(`customer ${i} has ${row.length} features, the model expects ${featureDim}`);
-    return [Math.log1p(total(histogram)), ...row];
-  });
+  checkFeatureRows(histograms.length, features, featureDim);
+  return histograms.map((histogram, i) => [Math.log1p(total(histogram)), ...(features?.[i] ?? [])]);
 }
 
-/** Network probabilities for rows of shrunk distributions and raw extras, batched under tf.tidy. */
-function predictProbs(model: SendTimeModel, shrunk: number[][], extras: number[][], batchSize = 16_384): number[][] {
-  const spec = model.meta.network!;
-  const out: number[][] = [];
-  for (let start = 0; start < shrunk.length; start += batchSize) {
-    const rows = shrunk.slice(start, start + batchSize);
-    const x = standardize(extras.slice(start, start + batchSize), spec);
-    const probs = tf.tidy(() => {
-      // predict() would split the batch again into its default batches of 32 rows.
-      const logits = model.network!.predict([logProbTensor(rows), tf.tensor2d(x, [rows.length, spec.means.length])], { batchSize: rows.length }) as tf.Tensor;
-      return tf.softmax(logits).dataSync();
-    });
-    for (let r = 0; r < rows.length; r++) out.push(Array.from(probs.subarray(r * HOURS, (r + 1) * HOURS)));
+function checkFeatureRows(n: number, features: readonly (readonly number[])[] | undefined, featureDim?: number): void {
+  if (featureDim !== undefined && featureDim > 0 && !features) throw new Error(`this send-time model needs ${featureDim} features per customer`);
+  if (featureDim === undefined) return;
+  for (let i = 0; i < n; i++) {
+    const length = features?.[i]?.length ?? 0;
+    if (length !== featureDim) throw new Error(`customer ${i} has ${length} features, the model expects ${featureDim}`);
+  }
+}
+
+/**
+ * `standardize(extraInputs(...).slice(start, end), spec)` for rows [start, end) without building
+ * the rows: the same values and the same error for a non-finite input (row numbers within the batch).
+ */
+function standardizedExtras(histograms: readonly (readonly number[])[], features: readonly (readonly number[])[] | undefined, featureDim: number, spec: Standardizer, start: number, end: number): Float32Array {
+  const columns = spec.means.length;
+  if (columns !== featureDim + 1) throw new Error(`row 0 has ${featureDim + 1} values, expected ${columns}`);
+  const means = Float64Array.from(spec.means);
+  const stds = Float64Array.from(spec.stds);
+  const out = new Float32Array((end - start) * columns);
+  const nonFinite = (r: number, v: number) => new Error(`row ${r} has a non-finite value (${v}); impute missing features before training or scoring`);
+  for (let i = start; i < end; i++) {
+    const r = i - start;
+    const o = r * columns;
+    const first = Math.log1p(total(histograms[i]!));
+    if (!Number.isFinite(first)) throw nonFinite(r, first);
+    out[o] = (first - means[0]!) / stds[0]!;
+    if (columns === 1) continue;
+    const row = features![i]!;
+    for (let j = 1; j < columns; j++) {
+      const v = row[j - 1]!;
+      // Checked in column order, so the first non-finite value is the one reported, as standardize does.
+      if (!Number.isFinite(v)) throw nonFinite(r, v);
+      out[o + j] = (v - means[j]!) / stds[j]!;
+    }
   }
   return out;
 }
 
-function logProbTensor(rows: number[][]): tf.Tensor2D {
-  const flat = new Float32Array(rows.length * HOURS);
-  rows.forEach((p, r) => p.forEach((v, h) => (flat[r * HOURS + h] = Math.log(v))));
-  return tf.tensor2d(flat, [rows.length, HOURS]);
+/**
+ * Network probabilities `[n × 24]` for a row-major array of shrunk distributions and a source of
+ * standardised extras per batch: one predict per batch of `batchSize` rows, under tf.tidy.
+ */
+function predictProbs(model: SendTimeModel, shrunk: Float64Array, n: number, extras: (start: number, end: number) => Float32Array, batchSize = 16_384): Float32Array {
+  const spec = model.meta.network!;
+  const out = new Float32Array(n * HOURS);
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize);
+    const x = extras(start, end);
+    const rows = end - start;
+    const probs = tf.tidy(() => {
+      // predict() would split the batch again into its default batches of 32 rows.
+      const logits = model.network!.predict([logProbTensor(shrunk.subarray(start * HOURS, end * HOURS)), tf.tensor2d(x, [rows, spec.means.length])], { batchSize: rows }) as tf.Tensor;
+      return tf.softmax(logits);
+    });
+    // Read outside tf.tidy: tidy walks whatever it returns, element by element for a typed array.
+    try {
+      out.set(probs.dataSync(), start * HOURS);
+    } finally {
+      probs.dispose();
+    }
+  }
+  return out;
+}
+
+/** Log-probabilities of a row-major `[n × 24]` array (or of its given rows) as a `[n, 24]` tensor. */
+function logProbTensor(shrunk: Float64Array, rows?: readonly number[]): tf.Tensor2D {
+  const n = rows ? rows.length : shrunk.length / HOURS;
+  const flat = new Float32Array(n * HOURS);
+  for (let r = 0; r < n; r++) {
+    const from = (rows ? rows[r]! : r) * HOURS;
+    for (let h = 0; h < HOURS; h++) flat[r * HOURS + h] = Math.log(shrunk[from + h]!);
+  }
+  return tf.tensor2d(flat, [n, HOURS]);
 }
 
 function scoreRows(probs: number[][], actual: number[], radius: number): { logLoss: number; hit1h: number; hit2h: number } {
