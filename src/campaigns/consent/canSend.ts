@@ -33,11 +33,6 @@ export function decideSend(customer: Recipient, kind: MessageKind, suppression: 
   return { ok: true };
 }
 
-async function suppressionOf(database: Database, address: string): Promise<string | undefined> {
-  const doc = await database.models.Suppression.collection.findOne({ address: address.toLowerCase(), channel: 'email' }, { projection: { reason: 1 } });
-  return doc?.reason as string | undefined;
-}
-
 /**
  * The send-time check for marketing mail: consent granted, not unsubscribed, address not
  * suppressed, and (given the step's `templateInfo(step).topic`) the topic not switched off. Reads the customer's current document (the one passed in may be minutes old: a
@@ -49,10 +44,45 @@ export async function canSendMarketing(database: Database, customer: Recipient, 
 
 /** As `canSendMarketing`, for either kind: transactional mail skips consent and topics, never a hard bounce. */
 export async function canSend(database: Database, customer: Recipient, kind: MessageKind, topic?: EmailTopic): Promise<SendDecision> {
-  const fresh = (await database.models.Customer.collection.findOne({ _id: customer._id as never }, { projection: { email: 1, consent: 1, 'traits.emailTopics': 1 } })) as Recipient | null;
-  const current = fresh ?? customer;
-  if (!current.email) return { ok: false, reason: 'no_address' };
-  return decideSend(current, kind, await suppressionOf(database, current.email), topic);
+  const [decision] = await canSendBatch(database, [{ customer, kind, ...(topic ? { topic } : {}) }]);
+  return decision!;
+}
+
+export interface SendCheck {
+  customer: Recipient;
+  kind: MessageKind;
+  topic?: EmailTopic;
+}
+
+/**
+ * `canSend` for many messages at once, decisions in the order of `checks`: the customers'
+ * current documents in one read (`{_id: v}` for one, `$in` for many) and their addresses'
+ * suppressions in one more. Run it right before the batch is sent, as `canSend`.
+ */
+export async function canSendBatch(database: Database, checks: readonly SendCheck[]): Promise<SendDecision[]> {
+  if (!checks.length) return [];
+  const ids = [...new Set(checks.map((c) => c.customer._id))];
+  const fresh = new Map<string, Recipient>();
+  const filter = ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } };
+  for await (const doc of database.models.Customer.collection.find(filter as never, { projection: { email: 1, consent: 1, 'traits.emailTopics': 1 } })) fresh.set(doc._id as unknown as string, doc as unknown as Recipient);
+  const current = checks.map((c) => fresh.get(c.customer._id) ?? c.customer);
+  const addresses = [...new Set(current.filter((c) => c.email).map((c) => c.email!.toLowerCase()))];
+  const suppressions = new Map<string, string>();
+  if (addresses.length) {
+    const cursor = database.models.Suppression.collection.find({ address: addresses.length === 1 ? addresses[0] : { $in: addresses }, channel: 'email' }, { projection: { address: 1, reason: 1 } });
+    for await (const doc of cursor) keepStrongest(suppressions, doc.address as string, doc.reason as string);
+  }
+  return checks.map((c, i) => {
+    const recipient = current[i]!;
+    if (!recipient.email) return { ok: false, reason: 'no_address' };
+    return decideSend(recipient, c.kind, suppressions.get(recipient.email.toLowerCase()), c.topic);
+  });
+}
+
+/** Keeps the reason that blocks most: a bounce outranks an unsubscribe for the same address. */
+function keepStrongest(out: Map<string, string>, address: string, reason: string): void {
+  const seen = out.get(address);
+  if (!seen || blocksTransactional.has(reason)) out.set(address, reason);
 }
 
 /**
@@ -64,10 +94,7 @@ export async function loadSuppressions(database: Database): Promise<Map<string, 
   const out = new Map<string, string>();
   const cursor = database.models.Suppression.collection.find({ channel: 'email' }, { projection: { address: 1, reason: 1 } });
   for await (const doc of cursor) {
-    // Keep the reason that blocks most: a bounce outranks an unsubscribe for the same address.
-    const reason = doc.reason as string;
-    const seen = out.get(doc.address as string);
-    if (!seen || blocksTransactional.has(reason)) out.set(doc.address as string, reason);
+    keepStrongest(out, doc.address as string, doc.reason as string);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import type { Collection, Document } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { Result } from '../delivery/types.js';
@@ -102,6 +103,21 @@ export interface PersonalisationContext {
 
 export type PersonalisationError = { type: 'unknown_customer' | 'no_address'; customerId: string };
 
+/** Documents by `_id`, as a Map: `{_id: v}` for one (pushed down on FerretDB), one `$in` read for many. */
+async function readByIds(collection: Collection<Document>, ids: readonly string[], projection?: Document): Promise<Map<string, Document>> {
+  const out = new Map<string, Document>();
+  const unique = [...new Set(ids)];
+  if (!unique.length) return out;
+  const filter = unique.length === 1 ? { _id: unique[0] } : { _id: { $in: unique } };
+  for await (const doc of collection.find(filter as never, projection ? { projection } : {})) out.set(doc._id as unknown as string, doc);
+  return out;
+}
+
+export interface PersonalisationRequest {
+  customerId: string;
+  context: PersonalisationContext;
+}
+
 /**
  * Everything a template shows for one customer, from documents read by `_id` only (customer,
  * features, customer_recos: the lookups FerretDB pushes down) and the cached catalogue:
@@ -110,13 +126,28 @@ export type PersonalisationError = { type: 'unknown_customer' | 'no_address'; cu
  * browsed categories, new arrivals in the favourite category, and the engagement level.
  */
 export async function buildPersonalisation(database: Database, customerId: string, context: PersonalisationContext): Promise<Result<MessageData, PersonalisationError>> {
+  const [result] = await buildPersonalisationBatch(database, [{ customerId, context }]);
+  return result!;
+}
+
+/**
+ * As `buildPersonalisation`, for many messages at once: one read per collection (customers,
+ * features, customer_recos) for the whole batch, results in the order of `requests`.
+ */
+export async function buildPersonalisationBatch(database: Database, requests: readonly PersonalisationRequest[]): Promise<Result<MessageData, PersonalisationError>[]> {
+  if (!requests.length) return [];
   const { Customer, Feature, CustomerReco } = database.models;
-  const [customer, feature, reco, catalogue] = await Promise.all([
-    Customer.collection.findOne({ _id: customerId as never }, { projection: { email: 1, firstName: 1 } }),
-    Feature.collection.findOne({ _id: customerId as never }, { projection: { values: 1 } }),
-    CustomerReco.collection.findOne({ _id: customerId as never }),
+  const ids = requests.map((r) => r.customerId);
+  const [customers, features, recos, catalogue] = await Promise.all([
+    readByIds(Customer.collection as unknown as Collection<Document>, ids, { email: 1, firstName: 1 }),
+    readByIds(Feature.collection as unknown as Collection<Document>, ids, { values: 1 }),
+    readByIds(CustomerReco.collection as unknown as Collection<Document>, ids),
     loadCatalogue(database),
   ]);
+  return requests.map(({ customerId, context }) => assemble(customerId, context, customers.get(customerId), features.get(customerId), recos.get(customerId), catalogue));
+}
+
+function assemble(customerId: string, context: PersonalisationContext, customer: Document | undefined, feature: Document | undefined, reco: Document | undefined, catalogue: Catalogue): Result<MessageData, PersonalisationError> {
   if (!customer) return { ok: false, error: { type: 'unknown_customer', customerId } };
   if (!customer.email) return { ok: false, error: { type: 'no_address', customerId } };
   const now = (context.now ?? new Date()).getTime();

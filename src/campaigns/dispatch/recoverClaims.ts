@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../ingest/identity.js';
-import { claimsOf, messagesOf, recordOutcome } from './sendMessages.js';
+import { claimsOf, recordOutcomes, storedMessages, type MessageDoc } from './sendMessages.js';
 
 /**
  * Answers "did the mail server accept these messages?" by our message id. SMTP itself cannot
@@ -70,27 +70,30 @@ export async function recoverClaims(database: Database, opts: { leaseMs: number;
   const leases = stale.map((c) => ({ _id: `recover:${c._id}:${c.claimedAt.getTime()}`, job: 'dispatch-campaigns', runKey: 'recover', partition: c.message.partition, worker: opts.worker, createdAt: new Date() }));
   const lost = await insertIgnoringDuplicates(database.models.JobLease.collection, leases);
   const mine = stale.filter((_, i) => !lost.has(i));
-  const stored = await Promise.all(mine.map((c) => messagesOf(database).findOne({ _id: c._id })));
-  const unrecorded = mine.filter((_, i) => !stored[i]);
+  const stored = await storedMessages(database, mine.map((c) => c._id));
+  const unrecorded = mine.filter((c) => !stored.has(c._id));
   const accepted = opts.ledger ? await opts.ledger.accepted(unrecorded.map((c) => c._id)) : new Set<string>();
 
   const done: string[] = [];
-  for (const [i, c] of mine.entries()) {
-    const message = stored[i];
+  const records: MessageDoc[] = [];
+  for (const c of mine) {
+    const message = stored.get(c._id);
     if (message) {
       // Crashed after storing the message: make sure its send event exists too.
-      await recordOutcome(database, message);
+      records.push(message);
       if (message.status === 'sent') counts.confirmedSent++;
     } else if (accepted.has(c._id)) {
-      await recordOutcome(database, { ...c.message, status: 'sent', sentAt: c.message.scheduledFor });
+      records.push({ ...c.message, status: 'sent', sentAt: c.message.scheduledFor });
       counts.confirmedSent++;
     } else if (opts.ledger) counts.released++;
     else {
-      await recordOutcome(database, { ...c.message, status: 'failed', error: 'interrupted during sending; outcome unknown, not sent again (at most once)' });
+      records.push({ ...c.message, status: 'failed', error: 'interrupted during sending; outcome unknown, not sent again (at most once)' });
       counts.unknown++;
     }
     done.push(c._id);
   }
+  // One batch of inserts (a stored message is kept as it is; its event is added if missing).
+  await recordOutcomes(database, records);
   if (done.length) await claimsOf(database).deleteMany({ _id: { $in: done } });
   return counts;
 }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../ingest/identity.js';
-import { canSend } from '../consent/canSend.js';
-import { buildPersonalisation, type PersonalisationContext } from '../content/personalisation.js';
+import { canSendBatch } from '../consent/canSend.js';
+import { buildPersonalisationBatch, type PersonalisationContext } from '../content/personalisation.js';
 import type { Incentive, MessageKind, Renderer } from '../content/types.js';
 import { composeMail, rfcMessageId } from '../delivery/composeMail.js';
 import { recordDeliveryFailure } from '../delivery/recordFailure.js';
@@ -52,7 +52,7 @@ type Outcome =
   | { kind: 'sent' }
   | { kind: 'failed'; error: string }
   | { kind: 'blocked'; reason: string; transactional: boolean }
-  | { kind: 'retry'; error: string }
+  | { kind: 'retry'; error: string; message: MessageDoc }
   /** Claimed before: `settled` when that message's fate is known (sent, failed, suppressed). */
   | { kind: 'taken'; settled: boolean };
 
@@ -67,6 +67,13 @@ export interface SendCounts {
 /** Transient SMTP failures of one step are retried this often, 5 min × 2^attempt apart, then given up. */
 export const MAX_SEND_ATTEMPTS = 5;
 const RETRY_BASE_MS = 5 * 60_000;
+/**
+ * Planned steps per chunk (one set of reads and writes each; on FerretDB each read is a full scan,
+ * so the chunk amortises it): 25 × concurrency, within these bounds. A crash leaves at most one
+ * chunk claimed-but-unrecorded (recoverClaims settles it).
+ */
+const MIN_CHUNK = 50;
+const MAX_CHUNK = 500;
 
 function incentiveFor(choice: IncentiveChoice | undefined, step: FlowStep, enrollment: EnrollmentDoc): Incentive | undefined {
   const code = (prefix: string) => `${prefix}-${createHash('sha256').update(enrollment._id).digest('hex').slice(0, 8).toUpperCase()}`;
@@ -88,10 +95,6 @@ function personalisationContext(p: PlannedSend, messageId: string, now: Date): P
   return ctx;
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000;
-}
-
 export interface ClaimDoc {
   _id: string;
   enrollmentId: string;
@@ -105,91 +108,153 @@ export const claimsOf = (database: Database) => database.models.MessageClaim.col
 export const messagesOf = (database: Database) => database.models.Message.collection as unknown as Collection<MessageDoc>;
 
 /**
- * Stores a message's outcome: the message document (insert-only), and for a send the
- * `email_sent` event (features and attribution count it). The claim is deleted afterwards in
- * bulk (see sendPlanned): until then, claim or message, one of them always holds the key.
+ * Stores messages' outcomes: the message documents (insert-only; one already stored wins), and
+ * for sends the `email_sent` events (features and attribution count them). The claims are
+ * deleted afterwards (see sendPlanned): until then, claim or message, one always holds the key.
  */
+export async function recordOutcomes(database: Database, messages: readonly MessageDoc[]): Promise<void> {
+  if (!messages.length) return;
+  await insertIgnoringDuplicates(messagesOf(database) as never, [...messages]);
+  const sent = messages.filter((m) => m.status === 'sent');
+  await insertIgnoringDuplicates(database.models.Event.collection, sent.map((m) => sentEvent(m, m.subject, m.scheduledFor)));
+}
+
 export async function recordOutcome(database: Database, message: MessageDoc): Promise<void> {
-  try {
-    await messagesOf(database).insertOne(message);
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
+  await recordOutcomes(database, [message]);
+}
+
+/** The stored messages among `ids`, in one read per 500 (`{_id: v}` for one, `$in` for many). */
+export async function storedMessages(database: Database, ids: readonly string[]): Promise<Map<string, MessageDoc>> {
+  const out = new Map<string, MessageDoc>();
+  if (!ids.length) return out;
+  // At most MAX_CHUNK ids per `$in` (SQLite binds one variable per id).
+  for (let i = 0; i < ids.length; i += MAX_CHUNK) {
+    const part = ids.slice(i, i + MAX_CHUNK);
+    const filter = part.length === 1 ? { _id: part[0]! } : { _id: { $in: part } };
+    for await (const m of messagesOf(database).find(filter)) out.set(m._id, m);
   }
-  if (message.status === 'sent') await insertIgnoringDuplicates(database.models.Event.collection, [sentEvent(message, message.subject, message.scheduledFor)]);
+  return out;
+}
+
+interface Prepared {
+  p: PlannedSend;
+  id: string;
+  kind: MessageKind;
+  message: MessageDoc;
+  blocked?: string;
+  mail?: ReturnType<typeof composeMail>;
+  to?: string;
 }
 
 /**
- * Sends one planned step, exactly once across workers and crashes:
- *  1. consent is checked on the customer's current document (canSend; transactional mail only
- *     needs a deliverable address), and the message rendered under its derived id;
- *  2. a claim is INSERTED under the message id (unique `_id` of `message_claims`): whoever's
- *     insert fails did not claim and sends nothing. A claim that succeeds right after another
- *     worker finished (its message stored, its claim deleted) finds that message and backs off;
- *  3. the mail is handed to SMTP immediately after the claim, so a crash can only leave the
- *     messages that were in flight claimed-but-unrecorded (see recoverClaims.ts);
- *  4. the message document is inserted with its outcome (`messages` is insert-only: a status
- *     update would scan the whole collection on FerretDB), with an `email_sent` event.
+ * Sends a chunk of planned steps, exactly once across workers and crashes, with a handful of
+ * database round trips for the whole chunk instead of several per message:
+ *  1. consent is checked on the customers' current documents (canSendBatch; transactional mail
+ *     only needs a deliverable address), and each message rendered under its derived id;
+ *  2. claims are INSERTED under the message ids (unique `_id` of `message_claims`, one unordered
+ *     insertMany): an id whose insert is refused as a duplicate was claimed by someone else and
+ *     is not sent. A claim that succeeds right after another worker finished (its message
+ *     stored, its claim deleted) finds that message (one read for the chunk) and backs off;
+ *  3. the mails are handed to SMTP right after the claims, so a crash can only leave messages
+ *     claimed-but-unrecorded (see recoverClaims.ts, which asks the ledger what was accepted);
+ *  4. the message documents are inserted with their outcomes (`messages` is insert-only: a
+ *     status update would scan the whole collection on FerretDB), with `email_sent` events.
  * A transient failure (refused before the server took the mail) releases the claim so a later
  * run tries again; a timeout may have delivered, so it is never retried: at most once.
  */
-async function sendOne(database: Database, deps: SendDeps, p: PlannedSend, now: Date, worker: string): Promise<Outcome> {
-  const kind: MessageKind = p.step.transactional ? 'transactional' : 'marketing';
-  const id = messageIdOf(p.enrollment._id, p.step.id);
-  const message: MessageDoc = {
-    _id: id,
-    enrollmentId: p.enrollment._id,
-    stepId: p.step.id,
-    flowId: p.flow.id,
-    customerId: p.customer._id,
-    partition: p.enrollment.partition,
-    channel: 'email',
-    template: p.step.template,
-    kind,
-    status: 'claimed',
-    scheduledFor: now,
-    claimedAt: new Date(),
-    claimedBy: worker,
-    providerMessageId: rfcMessageId(id, deps.domain),
-  };
-  if (p.variant) Object.assign(message, { variant: p.variant.name, experimentId: experimentId(p.flow.id, p.step.id) });
-  const settled = async () => Boolean(await messagesOf(database).findOne({ _id: id }, { projection: { _id: 1 } }));
-  const claim = async (): Promise<Outcome | null> => {
-    try {
-      await claimsOf(database).insertOne({ _id: id, enrollmentId: message.enrollmentId, stepId: message.stepId, claimedAt: message.claimedAt, claimedBy: worker, message });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      return { kind: 'taken', settled: await settled() };
-    }
-    if (!(await settled())) return null;
-    await claimsOf(database).deleteOne({ _id: id });
-    return { kind: 'taken', settled: true };
-  };
+async function sendChunk(database: Database, deps: SendDeps, chunk: readonly PlannedSend[], now: Date, worker: string, concurrency: number): Promise<Outcome[]> {
+  const items: Prepared[] = chunk.map((p) => {
+    const kind: MessageKind = p.step.transactional ? 'transactional' : 'marketing';
+    const id = messageIdOf(p.enrollment._id, p.step.id);
+    const message: MessageDoc = {
+      _id: id,
+      enrollmentId: p.enrollment._id,
+      stepId: p.step.id,
+      flowId: p.flow.id,
+      customerId: p.customer._id,
+      partition: p.enrollment.partition,
+      channel: 'email',
+      template: p.step.template,
+      kind,
+      status: 'claimed',
+      scheduledFor: now,
+      claimedAt: new Date(),
+      claimedBy: worker,
+      providerMessageId: rfcMessageId(id, deps.domain),
+    };
+    if (p.variant) Object.assign(message, { variant: p.variant.name, experimentId: experimentId(p.flow.id, p.step.id) });
+    return { p, id, kind, message };
+  });
 
   // Independent reads, so in parallel; the personalisation of a blocked message is simply dropped.
-  const [decision, data] = await Promise.all([canSend(database, p.customer as never, kind), buildPersonalisation(database, p.customer._id, personalisationContext(p, id, now))]);
-  if (!decision.ok || !data.ok) {
-    const reason = !decision.ok ? decision.reason : data.ok ? 'unknown' : data.error.type;
-    const taken = await claim();
-    if (taken) return taken;
-    await recordOutcome(database, { ...message, status: 'suppressed', error: reason });
-    return { kind: 'blocked', reason, transactional: kind === 'transactional' };
+  const [decisions, datas] = await Promise.all([
+    canSendBatch(database, items.map((it) => ({ customer: it.p.customer as never, kind: it.kind }))),
+    buildPersonalisationBatch(database, items.map((it) => ({ customerId: it.p.customer._id, context: personalisationContext(it.p, it.id, now) }))),
+  ]);
+  for (const [i, it] of items.entries()) {
+    const decision = decisions[i]!;
+    const data = datas[i]!;
+    if (!decision.ok || !data.ok) {
+      it.blocked = !decision.ok ? decision.reason : data.ok ? 'unknown' : data.error.type;
+      continue;
+    }
+    const { p } = it;
+    const rendered = deps.renderer.render(p.step.template, { ...(p.variant?.subject !== undefined ? { subject: p.variant.subject } : {}), ...(p.variant?.length ? { length: p.variant.length } : {}) }, data.value);
+    Object.assign(it.message, { to: data.value.to, subject: rendered.subject, links: rendered.links });
+    it.to = data.value.to;
+    it.mail = composeMail(rendered, { to: data.value.to, messageId: it.id, domain: deps.domain });
   }
-  const rendered = deps.renderer.render(p.step.template, { ...(p.variant?.subject !== undefined ? { subject: p.variant.subject } : {}), ...(p.variant?.length ? { length: p.variant.length } : {}) }, data.value);
-  Object.assign(message, { to: data.value.to, subject: rendered.subject, links: rendered.links });
-  const taken = await claim();
-  if (taken) return taken;
 
-  const result = await deps.mailer.send(composeMail(rendered, { to: data.value.to, messageId: id, domain: deps.domain }));
-  if (result.ok) {
-    await recordOutcome(database, { ...message, status: 'sent', sentAt: now });
-    return { kind: 'sent' };
+  // Claim the whole chunk; an id refused as a duplicate belongs to someone else.
+  const refused = await insertIgnoringDuplicates(claimsOf(database) as never, items.map((it) => ({ _id: it.id, enrollmentId: it.message.enrollmentId, stepId: it.message.stepId, claimedAt: it.message.claimedAt, claimedBy: worker, message: it.message })));
+  const stored = await storedMessages(database, items.map((it) => it.id));
+  const outcomes = new Array<Outcome>(items.length);
+  const backedOff: string[] = [];
+  const mine: number[] = [];
+  for (const [i, it] of items.entries()) {
+    if (refused.has(i)) outcomes[i] = { kind: 'taken', settled: stored.has(it.id) };
+    else if (stored.has(it.id)) {
+      backedOff.push(it.id);
+      outcomes[i] = { kind: 'taken', settled: true };
+    } else mine.push(i);
   }
-  const error = result.error;
-  const text = `${error.type}: ${error.response ?? error.message}`.slice(0, 500);
-  if (error.type === 'transient') return { kind: 'retry', error: text };
-  await recordDeliveryFailure(database, { messageId: id, customerId: message.customerId, to: data.value.to, flowId: message.flowId }, error, now);
-  await recordOutcome(database, { ...message, status: 'failed', error: text });
-  return { kind: 'failed', error: text };
+  if (backedOff.length) await claimsOf(database).deleteMany({ _id: { $in: backedOff } });
+
+  const records: MessageDoc[] = [];
+  const toSend: number[] = [];
+  for (const i of mine) {
+    const it = items[i]!;
+    if (it.blocked !== undefined) {
+      records.push({ ...it.message, status: 'suppressed', error: it.blocked });
+      outcomes[i] = { kind: 'blocked', reason: it.blocked, transactional: it.kind === 'transactional' };
+    } else toSend.push(i);
+  }
+
+  let next = 0;
+  const sender = async () => {
+    while (next < toSend.length) {
+      const i = toSend[next++]!;
+      const it = items[i]!;
+      const result = await deps.mailer.send(it.mail!);
+      if (result.ok) {
+        records.push({ ...it.message, status: 'sent', sentAt: now });
+        outcomes[i] = { kind: 'sent' };
+        continue;
+      }
+      const error = result.error;
+      const text = `${error.type}: ${error.response ?? error.message}`.slice(0, 500);
+      if (error.type === 'transient') {
+        outcomes[i] = { kind: 'retry', error: text, message: it.message };
+        continue;
+      }
+      await recordDeliveryFailure(database, { messageId: it.id, customerId: it.message.customerId, to: it.to!, flowId: it.message.flowId }, error, now);
+      records.push({ ...it.message, status: 'failed', error: text });
+      outcomes[i] = { kind: 'failed', error: text };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, toSend.length)) }, sender));
+  await recordOutcomes(database, records);
+  return outcomes;
 }
 
 /** The insert-only proof of a send; features count it, and crash recovery looks for it. */
@@ -218,14 +283,18 @@ function advance(p: PlannedSend, now: Date): Partial<EnrollmentDoc> {
 /** Sends planned steps `concurrency` at a time, then records statuses and advances enrolments in bulk. */
 export async function sendPlanned(database: Database, deps: SendDeps, planned: readonly PlannedSend[], opts: { asOf: Date; concurrency: number; worker: string; signal?: AbortSignal }): Promise<SendCounts> {
   const counts: SendCounts = { sent: 0, failed: 0, suppressed: 0, retried: 0, alreadyClaimed: 0 };
-  const finished: string[] = [];
   const enrollmentUpdates = new DocumentWrites<EnrollmentDoc>();
   const now = opts.asOf;
-  let next = 0;
-  const worker = async () => {
-    while (next < planned.length && !opts.signal?.aborted) {
-      const p = planned[next++]!;
-      const outcome = await sendOne(database, deps, p, now, opts.worker);
+  const concurrency = Math.max(1, opts.concurrency);
+  // Big enough to amortise the chunk's reads and writes, small enough to keep few claims in flight.
+  const size = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, 25 * concurrency));
+  for (let start = 0; start < planned.length && !opts.signal?.aborted; start += size) {
+    const chunk = planned.slice(start, start + size);
+    const outcomes = await sendChunk(database, deps, chunk, now, opts.worker, concurrency);
+    const finished: string[] = [];
+    const exhausted: MessageDoc[] = [];
+    for (const [i, p] of chunk.entries()) {
+      const outcome = outcomes[i]!;
       const id = messageIdOf(p.enrollment._id, p.step.id);
       if (outcome.kind !== 'taken') finished.push(id);
       switch (outcome.kind) {
@@ -247,8 +316,7 @@ export async function sendPlanned(database: Database, deps: SendDeps, planned: r
           counts.retried++;
           const attempts = p.enrollment.sendAttempts + 1;
           if (attempts >= MAX_SEND_ATTEMPTS) {
-            const claim = await claimsOf(database).findOne({ _id: id });
-            if (claim) await recordOutcome(database, { ...claim.message, status: 'failed', error: outcome.error });
+            exhausted.push({ ...outcome.message, status: 'failed', error: outcome.error });
             enrollmentUpdates.add(p.enrollment, advance(p, now));
           } else enrollmentUpdates.add(p.enrollment, { sendAttempts: attempts, nextStepAt: new Date(now.getTime() + RETRY_BASE_MS * 2 ** attempts) });
           break;
@@ -262,10 +330,10 @@ export async function sendPlanned(database: Database, deps: SendDeps, planned: r
           break;
       }
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
-  // Every finished message is stored by now, so its claim can go (a released one is retried).
-  for (let i = 0; i < finished.length; i += 500) await claimsOf(database).deleteMany({ _id: { $in: finished.slice(i, i + 500) } });
+    await recordOutcomes(database, exhausted);
+    // Every finished message of the chunk is stored by now, so its claim can go (a released one is retried).
+    if (finished.length) await claimsOf(database).deleteMany({ _id: { $in: finished } });
+  }
   await enrollmentUpdates.apply(database, database.models.Enrollment.collection as unknown as Collection<EnrollmentDoc>);
   return counts;
 }
