@@ -1,4 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+
+/** What meta.json keeps of a trained network: its layers, input standardisation and training length. */
+export const mlpMetaShape = {
+  hidden: z.array(z.number().int().positive()),
+  means: z.array(z.number()),
+  stds: z.array(z.number()),
+  epochs: z.number().int(),
+  bestEpoch: z.number().int(),
+};
 
 export interface MlpOptions {
   name: string;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { initBackend } from '../backend.js';
 import { fileHandler, readMeta, writeMeta, type ReadMetaResult } from '../fileIO.js';
-import { createMlp } from '../mlp.js';
+import { createMlp, mlpMetaShape } from '../mlp.js';
 import { columnCount, fitStandardizer, rowCount, sliceRows, standardize, type Matrix } from '../standardize.js';
 import { trainOnRows, type OnEpoch, type TrainLoopOptions, type TrainLoopResult } from '../trainLoop.js';
 import { inverseSoftplus, zilnLoss, zilnPredictTensors, type ZilnPrediction } from './ziln.js';
@@ -17,11 +17,7 @@ export const ltvMetaSchema = z.object({
   kind: z.literal('ziln'),
   inputDim: z.number().int().positive(),
   featureNames: z.array(z.string()).optional(),
-  hidden: z.array(z.number().int().positive()),
-  means: z.array(z.number()),
-  stds: z.array(z.number()),
-  epochs: z.number().int(),
-  bestEpoch: z.number().int(),
+  ...mlpMetaShape,
   valLoss: z.number(),
 });
 export type LtvMeta = z.infer<typeof ltvMetaSchema>;

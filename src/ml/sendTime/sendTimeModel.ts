@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { initBackend } from '../backend.js';
 import { fileHandler, readMeta, writeMeta, type ReadMetaResult } from '../fileIO.js';
+import { mlpMetaShape } from '../mlp.js';
 import { fitStandardizer, standardize, type Standardizer } from '../standardize.js';
 import { mulberry32, trainWithEarlyStopping, type OnEpoch, type TrainLoopOptions } from '../trainLoop.js';
 import { evaluateSendTime } from './evaluateSendTime.js';
@@ -51,12 +52,8 @@ export const sendTimeMetaSchema = z.object({
     .object({
       featureDim: z.number().int().min(0),
       featureNames: z.array(z.string()).optional(),
-      hidden: z.array(z.number().int().positive()),
-      /** Standardisation of [log1p(opens), ...features]. */
-      means: z.array(z.number()),
-      stds: z.array(z.number()),
-      epochs: z.number().int(),
-      bestEpoch: z.number().int(),
+      /** means/stds standardise [log1p(opens), ...features]. */
+      ...mlpMetaShape,
     })
     .optional(),
   /** Held-out customers' next opens under each candidate, which is how the model was chosen. */

@@ -1,15 +1,8 @@
 import type { Writable } from 'node:stream';
+import { csvCell } from '../../csv.js';
 import type { MemberField, MemberRow } from './memberPages.js';
 
 export type ExportFormat = 'ndjson' | 'csv';
-
-/** Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with `'`. */
-function csvCell(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return String(v);
-  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 class ClientGone extends Error {}
 
