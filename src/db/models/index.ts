@@ -13,7 +13,7 @@ import { productSchema } from './product.js';
 import { customerRecoSchema, productStatSchema } from './recommendation.js';
 import { reportSchema } from './report.js';
 import { scoreSchema } from './score.js';
-import { customerSegmentsSchema, segmentCountSchema, segmentMemberPageSchema, segmentMembershipSchema, segmentSchema } from './segment.js';
+import { customerSegmentsSchema, segmentCountSchema, segmentMemberPageSchema, segmentSchema } from './segment.js';
 import { simTruthSchema } from './simTruth.js';
 import { suppressionSchema } from './suppression.js';
 import { webhookDeliverySchema } from './webhookDelivery.js';
@@ -30,7 +30,6 @@ const schemas = {
   Score: scoreSchema,
   ModelVersion: modelVersionSchema,
   Segment: segmentSchema,
-  SegmentMembership: segmentMembershipSchema,
   CustomerSegments: customerSegmentsSchema,
   SegmentCount: segmentCountSchema,
   SegmentMemberPage: segmentMemberPageSchema,

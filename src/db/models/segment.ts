@@ -22,21 +22,6 @@ export const segmentSchema = new Schema(
   { timestamps: true, collection: 'segments', minimize: false },
 );
 
-/** Membership with history: a row per stay in a segment; `exitedAt` is null while the customer is in. */
-export const segmentMembershipSchema = new Schema(
-  {
-    segmentId: { type: String, required: true },
-    customerId: { type: String, required: true },
-    partition: { type: Number, required: true },
-    enteredAt: { type: Date, required: true },
-    exitedAt: { type: Date, default: null },
-  },
-  { collection: 'segment_memberships', versionKey: false },
-);
-segmentMembershipSchema.index({ segmentId: 1, customerId: 1, enteredAt: 1 }, { unique: true });
-segmentMembershipSchema.index({ segmentId: 1, exitedAt: 1 });
-segmentMembershipSchema.index({ customerId: 1 });
-
 /**
  * A customer's segments, current and past, and lifecycle stage with its history (`_id` =
  * customer id). The membership job's state: on FerretDB only `{_id: …}` is looked up without a
