@@ -14,6 +14,8 @@ const configSchema = z.object({
   /** Number of customer partitions (hash of the customer id); fixed for the life of a database. */
   PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
   BODY_LIMIT: z.string().default('1mb'),
+  /** Requests per minute per API key unless the key carries its own limit; 0 = unlimited. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   FERRETDB_BIN: z.string().optional(),
   SHOPIFY_WEBHOOK_SECRET: z.string().min(1).optional(),

@@ -18,6 +18,8 @@ export interface ApiKeyPrincipal {
   name: string;
   role: Role;
   prefix: string;
+  /** This key's own limit; null: the server default. */
+  rateLimitPerMinute: number | null;
 }
 
 export interface ApiKeySummary extends ApiKeyPrincipal {
@@ -45,6 +47,7 @@ interface ApiKeyRow {
   name: string;
   role: Role;
   prefix: string;
+  rateLimitPerMinute?: number | null;
   createdAt: Date;
   lastUsedAt?: Date | null;
   revokedAt?: Date | null;
@@ -56,6 +59,7 @@ function toSummary(row: ApiKeyRow): ApiKeySummary {
     name: row.name,
     role: row.role,
     prefix: row.prefix,
+    rateLimitPerMinute: row.rateLimitPerMinute ?? null,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt ?? null,
     revokedAt: row.revokedAt ?? null,
@@ -64,13 +68,13 @@ function toSummary(row: ApiKeyRow): ApiKeySummary {
 
 const DUPLICATE_KEY = 11000;
 
-export async function createApiKey(models: Models, input: { role: Role; name: string }): Promise<CreatedApiKey> {
+export async function createApiKey(models: Models, input: { role: Role; name: string; rateLimitPerMinute?: number }): Promise<CreatedApiKey> {
   // A 48-bit prefix collides about once in 16 million keys; the unique index turns that into a retry.
   for (let attempt = 1; ; attempt++) {
     const prefix = randomBytes(6).toString('base64url');
     const key = `bc_${prefix}_${randomBytes(32).toString('base64url')}`;
     try {
-      const row = await models.ApiKey.create({ name: input.name, role: input.role, prefix, hash: hashApiKey(key) });
+      const row = await models.ApiKey.create({ name: input.name, role: input.role, rateLimitPerMinute: input.rateLimitPerMinute, prefix, hash: hashApiKey(key) });
       return { ...toSummary(row), key };
     } catch (err) {
       if ((err as { code?: number }).code !== DUPLICATE_KEY || attempt >= 3) throw err;
@@ -90,7 +94,7 @@ export async function verifyApiKey(models: Models, key: string, now: Date = new 
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await models.ApiKey.updateOne({ _id: row._id }, { $set: { lastUsedAt: now } });
   }
-  return { ok: true, value: { id: row._id.toString(), name: row.name, role: row.role, prefix: row.prefix } };
+  return { ok: true, value: { id: row._id.toString(), name: row.name, role: row.role, prefix: row.prefix, rateLimitPerMinute: row.rateLimitPerMinute ?? null } };
 }
 
 /** Every key, revoked ones included, newest first. */

@@ -1,8 +1,10 @@
 import type { RequestHandler } from 'express';
+import { config } from '../config.js';
 import type { Role } from '../db/models/apiKey.js';
 import type { Models } from '../db/models/index.js';
 import { verifyApiKey, type ApiKeyPrincipal } from './apiKeys.js';
 import { AppError } from './errors.js';
+import { createRateLimiter } from './rateLimit.js';
 
 declare global {
   namespace Express {
@@ -37,13 +39,27 @@ const verifyMessages = {
   revoked: 'the API key has been revoked',
 } as const;
 
-/** Who is calling: every request it guards must carry `Authorization: Bearer <key>` with a live key. */
+/**
+ * Who is calling: every request it guards must carry `Authorization: Bearer <key>` with a live key,
+ * within that key's rate limit (its own, or API_RATE_LIMIT_PER_MINUTE).
+ */
 export function authenticate(models: Models): RequestHandler {
+  const limiter = createRateLimiter();
   return async (req, res, next) => {
     const key = keyFrom(req.get('authorization') ?? '');
     if (!key) throw new AppError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
     const result = await verifyApiKey(models, key);
     if (!result.ok) throw new AppError('unauthorized', verifyMessages[result.error.type]);
+    const perMinute = result.value.rateLimitPerMinute ?? config().API_RATE_LIMIT_PER_MINUTE;
+    const rate = limiter.take(result.value.id, perMinute);
+    if (rate.limit > 0) {
+      res.setHeader('RateLimit-Limit', String(rate.limit));
+      res.setHeader('RateLimit-Policy', `${rate.limit};w=60`);
+      res.setHeader('RateLimit-Remaining', String(rate.remaining));
+    }
+    if (!rate.allowed) {
+      throw new AppError('rate_limited', `this key may make ${rate.limit} requests a minute; retry in ${rate.retryAfterSec} s`, { limitPerMinute: rate.limit }, rate.retryAfterSec);
+    }
     res.locals.apiKey = result.value;
     next();
   };

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 /** Every error the API answers with, and its HTTP status: the one place the two are tied. */
 export const errorStatus = {
@@ -12,8 +13,13 @@ export const errorStatus = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 } as const;
+
+/** Seconds a client should wait before trying again after a 503: about one driver reconnect cycle. */
+const UNAVAILABLE_RETRY_AFTER_SEC = 5;
 
 export type ErrorType = keyof typeof errorStatus;
 
@@ -25,6 +31,8 @@ export class AppError extends Error {
     readonly type: ErrorType,
     message: string,
     readonly details: unknown = null,
+    /** Sent as `Retry-After` (429, 503). */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
   }
@@ -62,6 +70,8 @@ function isHttpError(err: unknown): err is HttpError {
 /** Anything thrown becomes an AppError; what we do not recognise is a bug and becomes `internal`. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  // Not our bug and not the caller's: the database is down or restarting. Say so, and when to retry.
+  if (isDatabaseUnavailable(err)) return new AppError('unavailable', 'the database is not reachable right now; retry shortly', null, UNAVAILABLE_RETRY_AFTER_SEC);
   if (isHttpError(err) && err.expose && err.status < 500) {
     switch (err.type) {
       case 'entity.parse.failed':
@@ -89,6 +99,9 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, next) => {
   // pino-http logs `res.err` with the request's completion line, so a bug is logged once, with its stack.
   if (appError.type === 'internal') res.err = err instanceof Error ? err : new Error(String(err));
   if (appError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="breadcrumb"');
+  if (appError.retryAfterSec !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(appError.retryAfterSec))));
+  // The driver's reason (which host, which timeout) stays in the log, not in the public answer.
+  if (appError.type === 'unavailable') res.err = err instanceof Error ? err : new Error(String(err));
   const body: ErrorBody = { error: { code: appError.type, message: appError.message, details: appError.details } };
   res.status(appError.status).json(body);
 };

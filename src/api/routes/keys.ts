@@ -13,13 +13,20 @@ export const apiKeySummarySchema = z
     name: z.string(),
     role: z.enum(roles),
     prefix: z.string().meta({ description: 'The part of the key after `bc_` that identifies it in logs and lists' }),
+    rateLimitPerMinute: z.number().int().nullable().meta({ description: "This key's request limit per minute; null: the server default; 0: unlimited" }),
     createdAt: timestamp,
     lastUsedAt: timestamp.nullable().meta({ description: 'Updated at most once a minute' }),
     revokedAt: timestamp.nullable(),
   })
   .meta({ id: 'ApiKey' });
 
-export const createApiKeyBody = z.object({ role: z.enum(roles), name: z.string().trim().min(1).max(100) }).meta({ id: 'CreateApiKey' });
+export const createApiKeyBody = z
+  .object({
+    role: z.enum(roles),
+    name: z.string().trim().min(1).max(100),
+    rateLimitPerMinute: z.number().int().min(0).max(10_000_000).optional().meta({ description: 'Requests per minute for this key; omitted: the server default (API_RATE_LIMIT_PER_MINUTE); 0: unlimited' }),
+  })
+  .meta({ id: 'CreateApiKey' });
 
 export const createdApiKeySchema = apiKeySummarySchema
   .extend({ key: z.string().meta({ description: 'The full key. It is shown only in this response; only its hash is stored.' }) })

@@ -11,10 +11,15 @@ export function registerKeyCommands(program: Command): void {
     .description('create an API key and print it once')
     .requiredOption('--role <role>', `one of ${roles.join(', ')}`)
     .requiredOption('--name <name>', 'who or what uses the key')
+    .option('--rate-limit <n>', 'requests per minute for this key (0 = unlimited; default: API_RATE_LIMIT_PER_MINUTE)')
     .option('--json', 'print {key, role, name} as JSON')
-    .action(async (opts: { role: string; name: string; json?: boolean }) => {
+    .action(async (opts: { role: string; name: string; rateLimit?: string; json?: boolean }) => {
       if (!roles.includes(opts.role as Role)) throw new CliError(`--role must be one of ${roles.join(', ')}, got "${opts.role}"`);
-      const created = await withDatabase((db) => createApiKey(db.models, { role: opts.role as Role, name: opts.name }));
+      const rateLimitPerMinute = opts.rateLimit === undefined ? undefined : Number(opts.rateLimit);
+      if (rateLimitPerMinute !== undefined && !(Number.isInteger(rateLimitPerMinute) && rateLimitPerMinute >= 0)) {
+        throw new CliError(`--rate-limit must be a whole number of requests per minute (0 = unlimited), got "${opts.rateLimit}"`);
+      }
+      const created = await withDatabase((db) => createApiKey(db.models, { role: opts.role as Role, name: opts.name, rateLimitPerMinute }));
       if (opts.json) printJson({ key: created.key, role: created.role, name: created.name });
       else {
         status(`created ${created.role} key "${created.name}" (shown once, store it now):`);

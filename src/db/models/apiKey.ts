@@ -10,6 +10,8 @@ export const apiKeySchema = new Schema(
     role: { type: String, enum: roles, required: true },
     prefix: { type: String, required: true },
     hash: { type: String, required: true },
+    /** Requests per minute for this key; unset: the server default (API_RATE_LIMIT_PER_MINUTE); 0 = unlimited. */
+    rateLimitPerMinute: { type: Number, min: 0 },
     lastUsedAt: Date,
     revokedAt: Date,
   },
