@@ -46,6 +46,7 @@ export interface OpenApiRouteInput {
   description?: string;
   tags?: string[];
   roles: readonly Role[] | 'public';
+  readOnly?: boolean;
   request: { body?: ZodType; query?: ZodObject; params?: ZodObject };
   responses: Record<number, ResponseSpec>;
 }
@@ -72,7 +73,10 @@ export function openApiRoute(route: OpenApiRouteInput): RouteConfig {
     summary: route.summary,
     description: route.description ? `${route.description}\n\n${access}` : access,
     tags: route.tags,
-    ...(route.roles !== 'public' && { security: [{ [BEARER_SCHEME]: [] }] }),
+    // `x-roles` (and `x-read-only` on a POST that stores nothing) state who may call in a form
+    // tools can read: the access tests walk the document by them, so no route escapes the check.
+    ...(route.roles !== 'public' && { security: [{ [BEARER_SCHEME]: [] }], 'x-roles': [...route.roles] }),
+    ...(route.readOnly && { 'x-read-only': true }),
     request: {
       ...(body && { body: { required: true, content: json(body) } }),
       ...(query && { query }),

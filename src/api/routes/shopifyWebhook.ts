@@ -1,9 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import { insertIgnoringDuplicates } from '../../ingest/identity.js';
 import { ingestEvents } from '../../ingest/ingestEvents.js';
 import { fromShopify, shopifyTopics, type ShopifyTopic } from '../../ingest/shopify.js';
 import { AppError } from '../errors.js';
@@ -33,25 +35,34 @@ export function shopifyWebhookRouter(database: Database): Router {
     if (!verifyShopifyHmac(raw, req.get('x-shopify-hmac-sha256'), secret)) throw new AppError('unauthorized', 'X-Shopify-Hmac-Sha256 does not match the body');
     const topic = req.get('x-shopify-topic') as ShopifyTopic | undefined;
     if (!topic || !shopifyTopics.includes(topic)) throw new AppError('bad_request', `unsupported X-Shopify-Topic "${topic ?? ''}"; supported: ${shopifyTopics.join(', ')}`);
-    const deliveryId = req.get('x-shopify-webhook-id');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new AppError('invalid_json', 'the body is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError('bad_request', 'the body must be a JSON object');
+    const payload = parsed as Record<string, unknown>;
     const { WebhookDelivery } = database.models;
+    // The signature covers the body only, so anyone holding one signed delivery could resend it
+    // under another topic (an order as `orders/cancelled` becomes a refund). Each signed body is
+    // remembered with its topic; a resend under a topic that reads it differently is refused.
+    const bodyId = `shopify-body:${createHash('sha256').update(raw).digest('hex')}`;
+    const seen = await WebhookDelivery.collection.findOne({ _id: bodyId as never }, { projection: { topic: 1 } });
+    const seenTopic = seen?.topic as ShopifyTopic | undefined;
+    if (seenTopic && seenTopic !== topic && !isDeepStrictEqual(fromShopify(seenTopic, payload), fromShopify(topic, payload))) {
+      throw new AppError('unauthorized', `this signed body was delivered as ${seenTopic}; it is not accepted again as ${topic}`);
+    }
+    const deliveryId = req.get('x-shopify-webhook-id');
     if (deliveryId && (await WebhookDelivery.collection.findOne({ _id: `shopify:${deliveryId}` as never }))) {
       res.json({ duplicate: true, stored: 0 });
       return;
     }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new AppError('invalid_json', 'the body is not valid JSON');
-    }
-    const result = await ingestEvents(database, fromShopify(topic, payload as Record<string, unknown>), { source: 'shopify' });
+    const result = await ingestEvents(database, fromShopify(topic, payload), { source: 'shopify' });
     if (!result.ok) throw new AppError('validation_failed', result.error.message, { rejected: result.error.rejected });
-    if (deliveryId) {
-      await WebhookDelivery.collection.insertOne({ _id: `shopify:${deliveryId}` as never, source: 'shopify', topic, receivedAt: new Date(), events: result.value.stored }).catch((err: { code?: number }) => {
-        if (err.code !== 11000) throw err;
-      });
-    }
+    const receivedAt = new Date();
+    const records = [...(seen ? [] : [{ _id: bodyId, source: 'shopify', topic, receivedAt }]), ...(deliveryId ? [{ _id: `shopify:${deliveryId}`, source: 'shopify', topic, receivedAt, events: result.value.stored }] : [])];
+    if (records.length) await insertIgnoringDuplicates(WebhookDelivery.collection, records);
     res.json({ duplicate: false, stored: result.value.stored, duplicates: result.value.duplicates });
   });
   return router;
@@ -65,6 +76,6 @@ export function documentShopifyWebhook(registry: OpenAPIRegistry): void {
     description: `Topics: ${shopifyTopics.join(', ')}. Authenticated by X-Shopify-Hmac-Sha256 (HMAC-SHA256 of the raw body with SHOPIFY_WEBHOOK_SECRET), not by an API key; deduplicated by X-Shopify-Webhook-Id.`,
     tags: ['ingest'],
     request: { headers: z.object({ 'x-shopify-topic': z.enum(shopifyTopics), 'x-shopify-hmac-sha256': z.string(), 'x-shopify-webhook-id': z.string().optional() }) },
-    responses: { 200: { description: 'Stored (or recognised as a repeated delivery)' }, 401: { description: 'Signature missing or wrong' } },
+    responses: { 200: { description: 'Stored (or recognised as a repeated delivery)' }, 401: { description: 'Signature missing or wrong, or a signed body resent under a topic that reads it differently' } },
   });
 }

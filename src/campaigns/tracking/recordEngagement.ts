@@ -54,13 +54,21 @@ export async function recordOpen(database: Database, ref: MessageRef, hit: Hit):
 }
 
 /**
+ * Recorded URLs come from templates and the catalogue; one that is not an absolute http(s) URL
+ * (`javascript:`, `data:`, a protocol-relative `//host`) is never a redirect target, whoever wrote it.
+ */
+function isWebUrl(url: string): boolean {
+  return URL.canParse(url) && ['http:', 'https:'].includes(new URL(url).protocol);
+}
+
+/**
  * `GET /c/:token`: the URL recorded for that link of that message, never anything the request
  * supplies (no open redirect), plus an `email_clicked` event and the message's click counter.
  */
 export async function recordClick(database: Database, ref: MessageRef, linkId: string, hit: Hit): Promise<Result<{ url: string }, 'unknown_link'>> {
   const message = await findMessage(database, ref.m);
   const url = message?.links?.find((link) => link.id === linkId)?.url;
-  if (!message || !url) return { ok: false, error: 'unknown_link' };
+  if (!message || !url || !isWebUrl(url)) return { ok: false, error: 'unknown_link' };
   const props: Record<string, unknown> = { url, linkId };
   if (message.flowId) props.flowId = message.flowId;
   await storeEmailEvent(database, 'email_clicked', ref, hit.at, props);
