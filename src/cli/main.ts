@@ -8,6 +8,7 @@ import { registerModelCommands } from './commands/models.js';
 import { registerSeedCommand } from './commands/seed.js';
 import { registerSegmentCommands } from './commands/segments.js';
 import { registerReportCommands } from './commands/report.js';
+import { registerPrivacyCommands } from './commands/privacy.js';
 import { log } from '../log.js';
 import { CliError } from './output.js';
 
@@ -28,6 +29,7 @@ registerModelCommands(program);
 registerFeatureCommands(program);
 registerSegmentCommands(program);
 registerReportCommands(program);
+registerPrivacyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,6 +12,7 @@ import { customerRoutes } from './customers.js';
 import { segmentsRoutes } from './segments.js';
 import { segmentPreviewRoutes } from './segmentPreview.js';
 import { reportRoutes } from './reports.js';
+import { privacyRoutes } from './privacy.js';
 
 /** Every route of the API; a new route module adds its array here. */
-export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes, ...modelRoutes, ...segmentPreviewRoutes, ...segmentsRoutes, ...customerRoutes, ...signupRoutes, ...reportRoutes, ...flowRoutes];
+export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes, ...modelRoutes, ...segmentPreviewRoutes, ...segmentsRoutes, ...customerRoutes, ...signupRoutes, ...reportRoutes, ...flowRoutes, ...privacyRoutes];

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.js';
+import { hashedAddress } from '../../privacy/addressHash.js';
 import type { EmailTopic, MessageKind } from '../content/types.js';
 
 /** The customer fields the gate reads (a lean customer document fits). */
@@ -69,14 +70,24 @@ export async function canSendBatch(database: Database, checks: readonly SendChec
   const addresses = [...new Set(current.filter((c) => c.email).map((c) => c.email!.toLowerCase()))];
   const suppressions = new Map<string, string>();
   if (addresses.length) {
-    const cursor = database.models.Suppression.collection.find({ address: addresses.length === 1 ? addresses[0] : { $in: addresses }, channel: 'email' }, { projection: { address: 1, reason: 1 } });
+    // Erased people are on the list by hash only (src/privacy/addressHash.ts): look up both forms.
+    const lookups = addresses.flatMap((a) => [a, hashedAddress(a)]);
+    const cursor = database.models.Suppression.collection.find({ address: { $in: lookups }, channel: 'email' }, { projection: { address: 1, reason: 1 } });
     for await (const doc of cursor) keepStrongest(suppressions, doc.address as string, doc.reason as string);
   }
   return checks.map((c, i) => {
     const recipient = current[i]!;
     if (!recipient.email) return { ok: false, reason: 'no_address' };
-    return decideSend(recipient, c.kind, suppressions.get(recipient.email.toLowerCase()), c.topic);
+    return decideSend(recipient, c.kind, suppressionOf(suppressions, recipient.email), c.topic);
   });
+}
+
+/**
+ * The suppression reason of an address in a map keyed by stored address, where an erased
+ * person's address is keyed by its hash (and an erasure outranks any other reason).
+ */
+export function suppressionOf(suppressions: ReadonlyMap<string, string>, address: string): string | undefined {
+  return suppressions.get(hashedAddress(address)) ?? suppressions.get(address.toLowerCase());
 }
 
 /** Keeps the reason that blocks most: a bounce outranks an unsubscribe for the same address. */
@@ -87,8 +98,9 @@ function keepStrongest(out: Map<string, string>, address: string, reason: string
 
 /**
  * Loads the whole email suppression list once, for a batch of decisions (`decideSend` per
- * customer): on FerretDB every filtered read scans the collection, so one scan per batch beats
- * one per recipient. Re-check with `canSend` right before each send.
+ * customer, its reason looked up with `suppressionOf`, which also finds erased addresses): on
+ * FerretDB every filtered read scans the collection, so one scan per batch beats one per
+ * recipient. Re-check with `canSend` right before each send.
  */
 export async function loadSuppressions(database: Database): Promise<Map<string, string>> {
   const out = new Map<string, string>();

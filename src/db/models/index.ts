@@ -1,5 +1,6 @@
 import type { Connection, InferSchemaType, Model, Schema } from 'mongoose';
 import { apiKeySchema } from './apiKey.js';
+import { auditEntrySchema } from './auditEntry.js';
 import { customerSchema } from './customer.js';
 import { eventSchema } from './event.js';
 import { experimentSchema } from './experiment.js';
@@ -46,6 +47,7 @@ const schemas = {
   JobLease: jobLeaseSchema,
   SimTruth: simTruthSchema,
   WebhookDelivery: webhookDeliverySchema,
+  AuditEntry: auditEntrySchema,
 } satisfies Record<string, Schema>;
 
 export type Models = { [K in keyof typeof schemas]: Model<InferSchemaType<(typeof schemas)[K]>> };

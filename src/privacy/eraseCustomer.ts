@@ -1,0 +1,103 @@
+import type { Document } from 'mongodb';
+import type { Database } from '../db/database.js';
+import { insertIgnoringDuplicates } from '../ingest/identity.js';
+import { recordAudit, type Actor } from './audit.js';
+import { eraseMemberships } from './memberships.js';
+import { eventsFilter, findSubject, suppressionsFilter, type Subject } from './subject.js';
+
+/** Stands in for the customer id on the messages of an erased person. */
+export const ERASED = 'erased';
+
+/** Message fields that say nothing about the person: what reports add up (flow, step, time, outcome). */
+const KEPT_MESSAGE_FIELDS = [
+  '_id',
+  'flowId',
+  'stepId',
+  'channel',
+  'template',
+  'kind',
+  'variant',
+  'experimentId',
+  'status',
+  'scheduledFor',
+  'claimedAt',
+  'claimedBy',
+  'sentAt',
+  'providerMessageId',
+  'opens',
+  'clicks',
+  'machineOpens',
+  'createdAt',
+] as const;
+
+export type ErasureCounts = Record<string, number>;
+
+export type EraseResult = { ok: true; value: { customerId: string; counts: ErasureCounts } } | { ok: false; error: { type: 'not_found'; message: string } };
+
+/**
+ * A message without its person: the address, subject, tracked links and error text go (the
+ * subject and links are rendered from their name, views and cart), and the enrolment id, which
+ * spells out the customer id, is replaced by one derived from the message's own id, which stays
+ * unique. A step named after the address (the double opt-in's) loses its name too.
+ */
+export function anonymiseMessage(message: Document, emails: ReadonlySet<string>, at: Date): Document {
+  const out: Document = {};
+  for (const field of KEPT_MESSAGE_FIELDS) if (message[field] !== undefined) out[field] = message[field];
+  if (typeof out.stepId === 'string' && emails.has(out.stepId.toLowerCase())) out.stepId = ERASED;
+  return { ...out, enrollmentId: `${ERASED}:${String(message._id)}`, customerId: ERASED, erasedAt: at, updatedAt: at };
+}
+
+/**
+ * Erases a person (the right to erasure): their events (and those of anonymous ids linked to
+ * them), identities, features and snapshots, scores, segment memberships, enrolments,
+ * in-flight send claims, recommendations, simulator truth and customer record go; their messages
+ * stay, anonymised, so campaign reports still count them; their addresses stay only as hashes on
+ * the suppression list, so they are never mailed again.
+ *
+ * Order matters for a retry after a crash: the hashed suppressions go in first (nothing can be
+ * mailed to them while the rest is erased) and the customer record goes last (until then a retry
+ * finds them and does the rest). Every step is a no-op the second time; a second call finds
+ * nothing and answers not_found. The audit entry records who and when, never whom.
+ */
+export async function eraseCustomer(database: Database, customerId: string, actor: Actor, at = new Date()): Promise<EraseResult> {
+  const subject = await findSubject(database, customerId);
+  if (!subject.found) return { ok: false, error: { type: 'not_found', message: `nothing is held about customer ${customerId}` } };
+  const counts = await eraseSubject(database, subject, at);
+  await recordAudit(database, 'privacy.erase', actor, at, counts);
+  return { ok: true, value: { customerId, counts } };
+}
+
+async function eraseSubject(database: Database, subject: Subject, at: Date): Promise<ErasureCounts> {
+  const m = database.models;
+  const { customerId } = subject;
+  const byId = { _id: customerId as never };
+  const counts: ErasureCounts = {};
+
+  await insertIgnoringDuplicates(
+    m.Suppression.collection,
+    subject.addressHashes.map((address) => ({ address, channel: 'email', reason: 'erasure', createdAt: at, updatedAt: at })),
+  );
+  counts.suppressionHashes = subject.addressHashes.length;
+  // The hashed entries carry no customer id, so this leaves them and takes the plain ones.
+  counts.suppressions = (await m.Suppression.collection.deleteMany({ ...suppressionsFilter(subject), address: { $nin: subject.addressHashes } })).deletedCount;
+
+  // Events are insert-only everywhere else; this is the one sanctioned delete of them.
+  counts.events = (await m.Event.collection.deleteMany(eventsFilter(subject))).deletedCount;
+  counts.identities = (await m.Identity.collection.deleteMany({ customerId })).deletedCount;
+  counts.features = (await m.Feature.collection.deleteOne(byId)).deletedCount;
+  counts.featureSnapshots = (await m.FeatureSnapshot.collection.deleteMany({ customerId })).deletedCount;
+  counts.scores = (await m.Score.collection.deleteOne(byId)).deletedCount;
+  Object.assign(counts, await eraseMemberships(database, subject));
+  counts.enrollments = (await m.Enrollment.collection.deleteMany({ customerId })).deletedCount;
+  counts.messageClaims = (await m.MessageClaim.collection.deleteMany({ 'message.customerId': customerId })).deletedCount;
+
+  const emails = new Set(subject.emails);
+  const messages = await m.Message.collection.find({ customerId }).toArray();
+  await database.replaceById(m.Message.collection as never, messages.map((msg) => anonymiseMessage(msg, emails, at)) as never[]);
+  counts.messagesAnonymised = messages.length;
+
+  counts.recommendations = (await m.CustomerReco.collection.deleteOne(byId)).deletedCount;
+  counts.simTruth = (await m.SimTruth.collection.deleteOne(byId)).deletedCount;
+  counts.customers = (await m.Customer.collection.deleteOne(byId)).deletedCount;
+  return counts;
+}
