@@ -15,7 +15,11 @@ const write = (name: string, text: string) => {
   fs.writeFileSync(file, name.endsWith('.gz') ? gzipSync(text) : text);
   return file;
 };
-const run = (file: string, format: ImportFormat) => importFile(database(), file, { format, rejectsFile: `${file}.rejects.ndjson` });
+const run = async (file: string, format: ImportFormat) => {
+  const result = await importFile(database(), file, { format, rejectsFile: `${file}.rejects.ndjson` });
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+};
 const rejects = (file: string) => fs.readFileSync(`${file}.rejects.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; reason: string });
 
 const retailRows = [

@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -9,7 +10,7 @@ import type { Database } from '../db/database.js';
 import { log as rootLog } from '../log.js';
 import { authenticate } from './auth.js';
 import { mountRoutes, type RouteDefinition } from './defineRoute.js';
-import { errorHandler, notFound } from './errors.js';
+import { AppError, errorHandler, notFound } from './errors.js';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi.js';
 import { routes as allRoutes } from './routes/index.js';
 import { documentEmailLinks, emailLinksRouter } from './routes/emailLinks.js';
@@ -32,6 +33,30 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   res.setHeader('X-Request-Id', id);
   return id;
 }
+
+/**
+ * A body of another type (text/plain, a form, multipart) is refused as such (415), instead of
+ * going unparsed and failing validation as a missing body: the client sent the wrong kind of body.
+ */
+const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
+  // req.is: null without a body, false for a body that is not JSON. `Content-Length: 0` counts
+  // as a body there, but fetch sends it on every bodiless POST.
+  if (req.get('content-length') !== '0' && req.is('application/json') === false) throw new AppError('unsupported_media_type', `send the body as application/json (Content-Type was ${req.get('content-type') ?? 'missing'})`);
+  next();
+};
+
+/**
+ * The JSON parser would decode invalid UTF-8 into U+FFFD and store the replacement characters:
+ * refuse such a body (body-parser passes our status and type on; toAppError answers bad_request).
+ */
+function requireUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  if (encoding === 'utf-8' && !isUtf8(body)) throw Object.assign(new Error('request body is not valid UTF-8'), { status: 400, expose: true, type: 'encoding.invalid' });
+}
+
+/** The router refuses a path that is not valid percent-encoding with a URIError whose 400 is not marked safe to expose. */
+const malformedPath: ErrorRequestHandler = (err, _req, _res, next) => {
+  next(err instanceof URIError ? new AppError('bad_request', 'the URL path is not valid percent-encoding') : err);
+};
 
 /** The HTTP API as an express app, not listening: `startHttpServer` serves it, tests call it directly. */
 export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildAppOptions): express.Express {
@@ -73,9 +98,11 @@ export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildA
   app.use(dashboardRouter());
   // Before the body parser, so a caller without a key cannot make us read a body.
   app.use('/v1', authenticate(database.models));
-  app.use(express.json({ limit: config().BODY_LIMIT }));
+  app.use('/v1', jsonBodiesOnly);
+  app.use(express.json({ limit: config().BODY_LIMIT, verify: requireUtf8 }));
   mountRoutes(app, registry, routes, database);
   app.use(notFound);
+  app.use(malformedPath);
   app.use(errorHandler);
   return app;
 }

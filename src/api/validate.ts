@@ -17,6 +17,24 @@ export interface Issue {
 /** A MongoDB ObjectId in its 24-hex-digit text form, as used in `:id` route parameters. */
 export const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hexadecimal id');
 
+/** Deeper than any body we take needs; schemas that allow depth bound it themselves. */
+const PROTO_SCAN_DEPTH = 32;
+
+/**
+ * Path of an own `__proto__` key in a parsed JSON body. JSON.parse makes it an ordinary key, but
+ * the first assignment that copies it (zod copying a loose object's extra keys) turns it into the
+ * copy's prototype, so it would vanish or mislead instead of being refused.
+ */
+function protoKeyPath(value: unknown, path: string[] = []): string[] | undefined {
+  if (value === null || typeof value !== 'object' || path.length >= PROTO_SCAN_DEPTH) return undefined;
+  if (Object.hasOwn(value, '__proto__')) return [...path, '__proto__'];
+  for (const [k, v] of Object.entries(value)) {
+    const found = protoKeyPath(v, [...path, k]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * Parses params, query and body with their schemas and replaces them with the parsed values
  * (coerced, defaulted, unknown keys stripped), or fails with one `validation_failed` listing
@@ -29,6 +47,11 @@ export function validate(schemas: RequestSchemas): RequestHandler {
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = schemas[part];
       if (!schema) continue;
+      const proto = part === 'body' ? protoKeyPath(req.body) : undefined;
+      if (proto) {
+        issues.push({ path: ['body', ...proto].join('.'), message: '"__proto__" may not be used as a key' });
+        continue;
+      }
       const result = schema.safeParse(req[part]);
       if (result.success) parsed[part] = result.data;
       else issues.push(...result.error.issues.map((i) => ({ path: [part, ...i.path.map(String)].join('.'), message: i.message })));

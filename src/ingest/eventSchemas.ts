@@ -113,14 +113,32 @@ function eventOf<T extends EventType>(type: T) {
 const variants = eventTypes.map((t) => eventOf(t)) as unknown as [ReturnType<typeof eventOf<'custom'>>, ...ReturnType<typeof eventOf<EventType>>[]];
 
 /** Keys that would be operators or paths in MongoDB, or that reach Object.prototype. */
+const unsafeKeyReason = 'keys may not start with "$", contain ".", or be __proto__/constructor/prototype';
 const unsafeKey = (k: string) => k.startsWith('$') || k.includes('.') || k === '__proto__' || k === 'constructor' || k === 'prototype';
 
-/** Path of the first unsafe key in raw input (checked before parsing: zod turns `__proto__` into a prototype). */
-export function findUnsafeKey(value: unknown, path: (string | number)[], depth = 0): (string | number)[] | undefined {
-  if (depth > 8 || value === null || typeof value !== 'object') return undefined;
+/** Far deeper than any event or rule needs, well inside MongoDB's 100 levels, and a bound for every walker after this one. */
+const MAX_NESTING = 32;
+
+export interface Unstorable {
+  path: (string | number)[];
+  reason: string;
+}
+
+/**
+ * The first thing in raw input that must not reach the database (checked before parsing: zod turns
+ * `__proto__` into a prototype): an unsafe key, an array directly inside an array (FerretDB v1
+ * cannot store one: the insert fails), or nesting past MAX_NESTING (a 10,000-deep body would
+ * otherwise reach recursive code such as the BSON serializer).
+ */
+export function findUnstorable(value: unknown, path: (string | number)[], depth = 0): Unstorable | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_NESTING) return { path, reason: `nested more than ${MAX_NESTING} levels deep` };
+  const array = Array.isArray(value);
   for (const [k, v] of Object.entries(value)) {
-    if (unsafeKey(k)) return [...path, k];
-    const found = findUnsafeKey(v, [...path, Array.isArray(value) ? Number(k) : k], depth + 1);
+    const at = [...path, array ? Number(k) : k];
+    if (!array && unsafeKey(k)) return { path: at, reason: unsafeKeyReason };
+    if (array && Array.isArray(v)) return { path: at, reason: 'an array may not directly contain arrays' };
+    const found = findUnstorable(v, at, depth + 1);
     if (found) return found;
   }
   return undefined;
@@ -129,8 +147,6 @@ export function findUnsafeKey(value: unknown, path: (string | number)[], depth =
 export const eventSchema = z
   .discriminatedUnion('type', variants)
   .refine((e) => Boolean(e.customerId || e.anonymousId), { message: 'customerId or anonymousId is required', path: ['customerId'] });
-
-export const unsafeKeyReason = 'keys may not start with "$", contain ".", or be __proto__/constructor/prototype';
 
 export type IncomingEvent = z.output<typeof eventSchema>;
 

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { eventSchema, eventTypes, findUnsafeKey, unsafeKeyReason, type IncomingEvent } from './eventSchemas.js';
+import { eventSchema, eventTypes, findUnstorable, type IncomingEvent } from './eventSchemas.js';
 import { storeEvents, type EventSource } from './storeEvents.js';
 
 export interface Rejection {
@@ -27,8 +27,8 @@ export function validateEvent(raw: unknown, index: number): { ok: true; event: I
     const reason = typeof type === 'string' ? `unknown event type "${type.slice(0, 100)}"; send it as type "custom" with properties.name` : 'type is required';
     return { ok: false, rejections: [{ index, field: 'type', reason }] };
   }
-  const unsafe = findUnsafeKey(raw, []);
-  if (unsafe) return { ok: false, rejections: [{ index, field: unsafe.join('.'), reason: unsafeKeyReason }] };
+  const unstorable = findUnstorable(raw, []);
+  if (unstorable) return { ok: false, rejections: [{ index, field: unstorable.path.join('.'), reason: unstorable.reason }] };
   const parsed = eventSchema.safeParse(raw);
   if (parsed.success) return { ok: true, event: parsed.data };
   return { ok: false, rejections: parsed.error.issues.map((i) => ({ index, field: i.path.join('.') || '(event)', reason: i.message })) };

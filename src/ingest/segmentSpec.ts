@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { objectsOf, scalarNumber as num, scalarText as str } from './payloadValues.js';
 
 /**
  * The Segment HTTP Tracking API (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/)
@@ -23,8 +24,6 @@ export type SegmentMessage = z.output<typeof segmentMessageSchema>;
 export const segmentBatchSchema = z.looseObject({ batch: z.array(z.unknown()).min(1).max(2500) });
 
 type Props = Record<string, unknown>;
-const str = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
-const num = (v: unknown) => (v === undefined || v === null || v === '' || Number.isNaN(Number(v)) ? undefined : Number(v));
 const steps = ['contact', 'shipping', 'payment', 'review'] as const;
 
 function product(p: Props) {
@@ -62,7 +61,7 @@ const trackMappings: Record<string, (p: Props) => { type: string; properties: Pr
       shipping: num(p.shipping) ?? 0,
       currency: str(p.currency)?.toUpperCase() ?? 'USD',
       couponCode: str(p.coupon),
-      items: (Array.isArray(p.products) ? (p.products as Props[]) : []).map(product),
+      items: objectsOf(p.products).map(product),
     },
   }),
   'Order Refunded': (p) => ({ type: 'order_refunded', properties: { orderId: str(p.order_id) ?? '', amount: num(p.total ?? p.revenue) ?? 0 } }),

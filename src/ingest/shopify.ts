@@ -1,3 +1,5 @@
+import { objectsOf, scalarNumber as num, scalarText as str } from './payloadValues.js';
+
 /**
  * Shopify webhook payloads (Admin API REST shapes) → Breadcrumb events. Every eventId is derived
  * from Shopify's own ids, so a re-delivered or repeated webhook (orders/create then orders/paid,
@@ -18,12 +20,10 @@ export type ShopifyTopic = (typeof shopifyTopics)[number];
 
 type P = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- untyped webhook JSON, read defensively
 
-const str = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
-const num = (v: unknown) => (v === undefined || v === null || v === '' || Number.isNaN(Number(v)) ? undefined : Number(v));
 const cartAnonymousId = (token: unknown) => (str(token) ? `shopify-cart:${str(token)}` : undefined);
 
 function lineItems(items: unknown) {
-  return (Array.isArray(items) ? (items as P[]) : []).map((li) => ({
+  return objectsOf(items).map((li) => ({
     productId: str(li.product_id ?? li.variant_id ?? li.sku) ?? 'unknown',
     name: str(li.title ?? li.name),
     category: str(li.product_type),
@@ -39,7 +39,7 @@ function who(p: P): { customerId?: string; anonymousId?: string } {
 function order(p: P) {
   return {
     ...who(p),
-    eventId: `shopify:order:${p.id}`,
+    eventId: `shopify:order:${str(p.id)}`,
     type: 'order_completed',
     timestamp: str(p.created_at ?? p.processed_at),
     properties: {
@@ -98,7 +98,7 @@ function customer(p: P) {
   return [
     {
       customerId: str(p.id),
-      eventId: `shopify:customer:${p.id}:${p.updated_at ?? p.created_at}`,
+      eventId: `shopify:customer:${str(p.id)}:${str(p.updated_at ?? p.created_at)}`,
       type: 'identify',
       timestamp: str(p.updated_at ?? p.created_at),
       properties: {
@@ -122,14 +122,14 @@ export function fromShopify(topic: ShopifyTopic, p: P): unknown[] {
       case 'orders/create':
       case 'orders/paid':
         // The identify links `shopify-order:<id>` to the customer: refund webhooks name only the order.
-        return [order(p), ...(p.customer?.id ? [{ customerId: str(p.customer.id), anonymousId: `shopify-order:${p.id}`, eventId: `shopify:order:${p.id}:link`, type: 'identify', timestamp: str(p.created_at), properties: { traits: { email: str(p.email ?? p.customer?.email) } } }] : [])];
+        return [order(p), ...(p.customer?.id ? [{ customerId: str(p.customer.id), anonymousId: `shopify-order:${str(p.id)}`, eventId: `shopify:order:${str(p.id)}:link`, type: 'identify', timestamp: str(p.created_at), properties: { traits: { email: str(p.email ?? p.customer?.email) } } }] : [])];
       case 'orders/cancelled':
-        return [{ ...who(p), eventId: `shopify:order:${p.id}:cancelled`, type: 'order_refunded', timestamp: str(p.cancelled_at ?? p.updated_at), properties: { orderId: str(p.id), amount: num(p.total_price) ?? 0, reason: str(p.cancel_reason) } }];
+        return [{ ...who(p), eventId: `shopify:order:${str(p.id)}:cancelled`, type: 'order_refunded', timestamp: str(p.cancelled_at ?? p.updated_at), properties: { orderId: str(p.id), amount: num(p.total_price) ?? 0, reason: str(p.cancel_reason) } }];
       case 'refunds/create': {
-        const amount = (Array.isArray(p.transactions) ? (p.transactions as P[]) : []).filter((t) => t.kind === 'refund').reduce((s, t) => s + (num(t.amount) ?? 0), 0);
-        const items = (Array.isArray(p.refund_line_items) ? (p.refund_line_items as P[]) : []).map((r) => ({ ...lineItems([r.line_item])[0]!, quantity: num(r.quantity) ?? 1 }));
+        const amount = objectsOf(p.transactions).filter((t) => t.kind === 'refund').reduce((s, t) => s + (num(t.amount) ?? 0), 0);
+        const items = objectsOf(p.refund_line_items).flatMap((r) => lineItems([r.line_item]).map((li) => ({ ...li, quantity: num(r.quantity) ?? 1 })));
         const fallback = items.reduce((s, li) => s + li.price * li.quantity, 0);
-        return [{ anonymousId: `shopify-order:${p.order_id}`, eventId: `shopify:refund:${p.id}`, type: 'order_refunded', timestamp: str(p.created_at), properties: { orderId: str(p.order_id), amount: amount || fallback, items } }];
+        return [{ anonymousId: `shopify-order:${str(p.order_id)}`, eventId: `shopify:refund:${str(p.id)}`, type: 'order_refunded', timestamp: str(p.created_at), properties: { orderId: str(p.order_id), amount: amount || fallback, items } }];
       }
       case 'checkouts/create':
       case 'checkouts/update':

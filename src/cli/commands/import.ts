@@ -16,7 +16,9 @@ export function registerImportCommand(program: Command): void {
       if (!importFormats.includes(opts.format as ImportFormat)) throw new CliError(`--format must be one of ${importFormats.join(', ')}, got "${opts.format}"`);
       const rejectsFile = opts.rejects ?? `${path.basename(file).replace(/(\.gz)?$/, '')}.rejects.ndjson`;
       const progress = createProgress(`importing ${path.basename(file)} (bytes)`);
-      const summary = await withDatabase((db) => importFile(db, file, { format: opts.format as ImportFormat, rejectsFile, onProgress: progress.update })).finally(() => progress.stop());
+      const result = await withDatabase((db) => importFile(db, file, { format: opts.format as ImportFormat, rejectsFile, onProgress: progress.update })).finally(() => progress.stop());
+      if (!result.ok) throw new CliError(result.error.message);
+      const summary = result.value;
       if (opts.json) printJson(summary);
       else status(`read ${summary.read}, stored ${summary.stored}, duplicates ${summary.duplicates}, rejected ${summary.rejected}, skipped ${summary.skipped}`);
       if (summary.rejected) status(`rejected records and reasons: ${rejectsFile}`);

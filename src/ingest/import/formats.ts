@@ -25,9 +25,14 @@ export const ndjsonEvents: Converter<string> = async function* (records) {
  * CSV of events: columns eventId, type, customerId, anonymousId, timestamp, channel, device,
  * sessionId; properties as a JSON `properties` column and/or `properties.<key>` columns, whose
  * values are read as JSON numbers/booleans when they look like one (ids always stay strings).
+ * A row with more or fewer fields than the header is refused: its values may sit under the wrong names.
  */
 export const csvEvents: Converter<Record<string, string>> = async function* (records) {
-  for await (const { line, value } of records) {
+  for await (const { line, value, ragged } of records) {
+    if (ragged) {
+      yield { kind: 'reject', line, reason: ragged };
+      continue;
+    }
     const event: Record<string, unknown> = {};
     let properties: Record<string, unknown> = {};
     try {

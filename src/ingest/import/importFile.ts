@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { CsvError } from 'csv-parse';
 import type { Database } from '../../db/database.js';
 import type { IncomingEvent } from '../eventSchemas.js';
 import { validateEvent } from '../ingestEvents.js';
@@ -6,7 +7,7 @@ import { storeEvents } from '../storeEvents.js';
 import { cdnowEvents } from './cdnow.js';
 import { csvEvents, ndjsonEvents, type Converted } from './formats.js';
 import { onlineRetailEvents } from './onlineRetail.js';
-import { openSource } from './openSource.js';
+import { checkGzip, openSource } from './openSource.js';
 import { csvRecords, ndjsonRecords } from './records.js';
 
 export const importFormats = ['ndjson', 'csv', 'online-retail', 'cdnow'] as const;
@@ -20,6 +21,13 @@ export interface ImportSummary {
   rejected: number;
   skipped: number;
 }
+
+/**
+ * A file that cannot be read as its format: a damaged gzip (found before anything is stored) or a
+ * CSV broken past recovery, e.g. a quote never closed (batches before it are stored; importing the
+ * fixed file again stores nothing twice).
+ */
+export type ImportResult = { ok: true; value: ImportSummary } | { ok: false; error: { type: 'unreadable'; message: string; stored: number } };
 
 export interface ImportOptions {
   format: ImportFormat;
@@ -54,7 +62,9 @@ function converted(format: ImportFormat, file: string): { items: AsyncGenerator<
  * each with the API's schema, stores valid ones idempotently (a re-run stores nothing twice)
  * and writes refused records to the rejects file with their line numbers.
  */
-export async function importFile(database: Database, file: string, opts: ImportOptions): Promise<ImportSummary> {
+export async function importFile(database: Database, file: string, opts: ImportOptions): Promise<ImportResult> {
+  const gzip = await checkGzip(file);
+  if (!gzip.ok) return { ok: false, error: { type: 'unreadable', message: `${file}: ${gzip.error}; nothing was imported`, stored: 0 } };
   const { items, records, source } = converted(opts.format, file);
   const summary: ImportSummary = { read: 0, stored: 0, duplicates: 0, rejected: 0, skipped: 0 };
   let rejects: fs.WriteStream | undefined;
@@ -84,10 +94,14 @@ export async function importFile(database: Database, file: string, opts: ImportO
       }
     }
     await flush();
+  } catch (err) {
+    if (!(err instanceof CsvError)) throw err;
+    const message = `${file}: ${err.message}; ${summary.stored ? `${summary.stored} events before it were stored (importing the fixed file stores nothing twice)` : 'nothing was imported'}`;
+    return { ok: false, error: { type: 'unreadable', message, stored: summary.stored } };
   } finally {
     if (rejects) await new Promise<void>((resolve) => rejects!.end(resolve));
   }
   summary.read = records();
   opts.onProgress?.(source.size, source.size);
-  return summary;
+  return { ok: true, value: summary };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findUnsafeKey, unsafeKeyReason, type EventType } from '../../ingest/eventSchemas.js';
+import { findUnstorable, type EventType } from '../../ingest/eventSchemas.js';
 import { occasions } from '../calendar.js';
 import { eventEnums, eventFieldNames, eventFieldOf, fieldType, knownEventTypes, type FieldType } from './fields.js';
 import type { RuleError, RulePath, RuleResult } from './types.js';
@@ -87,9 +87,13 @@ const nodeKeys = ['all', 'any', 'not', 'field', ...Object.keys(leafSchemas)];
 
 /**
  * Checks untrusted input and returns the rule, or the first problem with its path. Unsafe keys
- * (`$where`, `__proto__`, dotted keys) are looked for in each node before anything reads it.
+ * (`$where`, `__proto__`, dotted keys) are looked for before anything reads the rule.
  */
 export function parseRule(input: unknown): RuleResult<Rule> {
+  // The whole rule at once, before any node is read: a rule at its limits nests about 20 levels,
+  // well inside what findUnstorable walks (deeper input is refused there).
+  const unstorable = findUnstorable(input, []);
+  if (unstorable) return fail(unstorable.path, unstorable.reason);
   const counter = { nodes: 0 };
   return parseNode(input, [], 0, counter);
 }
@@ -98,9 +102,6 @@ function parseNode(raw: unknown, path: RulePath, depth: number, counter: { nodes
   if (depth > MAX_DEPTH) return fail(path, `rules nest at most ${MAX_DEPTH} levels deep`);
   if (++counter.nodes > MAX_NODES) return fail(path, `a rule has at most ${MAX_NODES} conditions`);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(path, 'expected a rule object');
-  // Per node, as findUnsafeKey looks 8 levels down and a whole rule nests deeper than that.
-  const unsafe = findUnsafeKey(raw, path, 0);
-  if (unsafe) return fail(unsafe, unsafeKeyReason);
   const keys = Object.keys(raw).filter((k) => nodeKeys.includes(k));
   if (keys.length !== 1) return fail(path, `a rule node has exactly one of: ${nodeKeys.join(', ')}`);
   const key = keys[0]!;
