@@ -230,6 +230,10 @@ describe('wrong content types, encodings and sizes', () => {
       const body = Buffer.concat([Buffer.from('[{"eventId":"inj-utf8","type":"custom","customerId":"inj-c","properties":{"name":"'), bad, Buffer.from('"}}]')]);
       const res = await refuseRaw('encodings', body, { 'content-type': 'application/json' }, 400);
       expect(res.body).toMatchObject({ error: { code: 'bad_request', message: 'request body is not valid UTF-8' } });
+      // The Shopify webhook reads its raw body itself (to check the signature): same rule there.
+      const order = Buffer.concat([Buffer.from('{"id":990001,"customer":{"id":7,"first_name":"'), bad, Buffer.from('"},"line_items":[]}')]);
+      const signature = createHmac('sha256', SHOPIFY_SECRET).update(order).digest('base64');
+      await refuse('encodings', { ...rawPost('/v1/webhooks/shopify', order), headers: { 'x-shopify-topic': 'orders/create', 'x-shopify-hmac-sha256': signature } }, 400);
     }
   });
 

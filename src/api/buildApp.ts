@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -53,11 +53,6 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: strin
   if (encoding === 'utf-8' && !isUtf8(body)) throw Object.assign(new Error('request body is not valid UTF-8'), { status: 400, expose: true, type: 'encoding.invalid' });
 }
 
-/** The router refuses a path that is not valid percent-encoding with a URIError whose 400 is not marked safe to expose. */
-const malformedPath: ErrorRequestHandler = (err, _req, _res, next) => {
-  next(err instanceof URIError ? new AppError('bad_request', 'the URL path is not valid percent-encoding') : err);
-};
-
 /** The HTTP API as an express app, not listening: `startHttpServer` serves it, tests call it directly. */
 export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildAppOptions): express.Express {
   const app = express();
@@ -102,7 +97,6 @@ export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildA
   app.use(express.json({ limit: config().BODY_LIMIT, verify: requireUtf8 }));
   mountRoutes(app, registry, routes, database);
   app.use(notFound);
-  app.use(malformedPath);
   app.use(errorHandler);
   return app;
 }

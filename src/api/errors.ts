@@ -70,6 +70,8 @@ function isHttpError(err: unknown): err is HttpError {
 /** Anything thrown becomes an AppError; what we do not recognise is a bug and becomes `internal`. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  // The router decodes path parameters and throws this (with a 400 not marked safe to expose) on bad percent-encoding.
+  if (err instanceof URIError) return new AppError('bad_request', 'the URL path is not valid percent-encoding');
   // Not our bug and not the caller's: the database is down or restarting. Say so, and when to retry.
   if (isDatabaseUnavailable(err)) return new AppError('unavailable', 'the database is not reachable right now; retry shortly', null, UNAVAILABLE_RETRY_AFTER_SEC);
   if (isHttpError(err) && err.expose && err.status < 500) {

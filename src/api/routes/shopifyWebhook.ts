@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
@@ -35,6 +36,8 @@ export function shopifyWebhookRouter(database: Database): Router {
     if (!verifyShopifyHmac(raw, req.get('x-shopify-hmac-sha256'), secret)) throw new AppError('unauthorized', 'X-Shopify-Hmac-Sha256 does not match the body');
     const topic = req.get('x-shopify-topic') as ShopifyTopic | undefined;
     if (!topic || !shopifyTopics.includes(topic)) throw new AppError('bad_request', `unsupported X-Shopify-Topic "${topic ?? ''}"; supported: ${shopifyTopics.join(', ')}`);
+    // Decoding would turn invalid UTF-8 into U+FFFD and store it: refuse it, as the JSON API does.
+    if (!isUtf8(raw)) throw new AppError('bad_request', 'the body is not valid UTF-8');
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));
