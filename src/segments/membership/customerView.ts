@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
+import { recentEvents } from './recentEvents.js';
 import type { CustomerSegmentsDoc } from './state.js';
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
@@ -8,10 +9,10 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
 /**
  * Everything known about one customer, for `GET /v1/customers/:id`. The documents are fetched by
  * `_id` (no scan on FerretDB); recent events are found by `customerId`, an index on MongoDB but a
- * scan of the events on FerretDB.
+ * scan of the events on FerretDB, shared by the profile reads that arrive together (recentEvents.ts).
  */
 export async function loadCustomerView(database: Database, customerId: string, eventCount: number) {
-  const { Customer, Feature, Score, CustomerSegments, Segment, Event } = database.models;
+  const { Customer, Feature, Score, CustomerSegments, Segment } = database.models;
   const [customer, features, scores, state] = await Promise.all([
     Customer.collection.findOne({ _id: customerId as never }, { projection: { anonymousIds: 0 } }),
     Feature.collection.findOne({ _id: customerId as never }),
@@ -19,7 +20,7 @@ export async function loadCustomerView(database: Database, customerId: string, e
     CustomerSegments.collection.findOne({ _id: customerId as never }) as Promise<CustomerSegmentsDoc | null>,
   ]);
   if (!customer) return null;
-  const events = eventCount > 0 ? await Event.collection.find({ customerId }, { projection: { eventId: 1, type: 1, ts: 1, channel: 1, props: 1 } }).sort({ ts: -1 }).limit(eventCount).toArray() : [];
+  const events = eventCount > 0 ? await recentEvents(database, customerId, eventCount) : [];
   const segmentIds = [...new Set([...(state?.current ?? []), ...(state?.past ?? [])].map((s) => s.segmentId))];
   const names = new Map((segmentIds.length ? await Segment.collection.find({ _id: { $in: segmentIds as never[] } }, { projection: { name: 1 } }).toArray() : []).map((s) => [String(s._id), String(s.name)]));
   const stay = (s: { segmentId: string; enteredAt: Date; exitedAt?: Date }) => ({ segmentId: s.segmentId, name: names.get(s.segmentId) ?? null, enteredAt: s.enteredAt.toISOString(), exitedAt: iso(s.exitedAt) });
