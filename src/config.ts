@@ -32,6 +32,8 @@ const configSchema = z.object({
   /** A directory of .eml files the SMTP server keeps (the local sink's outbox): dispatch recovery reads it to tell which interrupted sends arrived. */
   SMTP_OUTBOX: z.string().min(1).optional(),
   SMTP_RATE_PER_SECOND: z.coerce.number().min(0).default(0),
+  /** How long (ms) an SMTP server may stay silent before a send counts as timed out; connecting and its greeting get at most 10 s of it. */
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   MAIL_FROM: z.string().min(3).default('Breadcrumb Shop <shop@breadcrumb.localhost>'),
   /** The shop's home page, linked from every mail; product links come from the catalogue. */
   SHOP_URL: z.string().url().default('https://shop.example.com'),

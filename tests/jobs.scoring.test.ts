@@ -30,6 +30,9 @@ async function run(job: JobDefinition, options: Record<string, unknown>): Promis
   return outcome.value.counts;
 }
 
+/** The notes on a job's latest run record. */
+const lastRunNotes = async (job: JobDefinition) => (await database().models.JobRun.findOne({ job: job.name }).sort({ startedAt: -1 }).lean())?.notes ?? [];
+
 const scores = async () => new Map((await database().models.Score.collection.find({}).toArray()).map((d) => [d._id as unknown as string, d]));
 
 beforeAll(async () => {
@@ -118,10 +121,17 @@ describe('score-customers', () => {
     const counts = await run(scoreCustomersJob, {});
     expect(counts).toMatchObject({ modelsFallback: 1, fallback_churn: 1, modelsMissing: 0 });
     expect((await scores()).get(customersWithFeatures[0]!)!.modelVersions.churn).toBe(previous.version);
+    // The run's record says why, not only the log.
+    const fallbackNotes = await lastRunNotes(scoreCustomersJob);
+    expect(fallbackNotes).toEqual([expect.stringMatching(new RegExp(`^churn: using ${previous.version}; refused ${corrupted.version} \\(.*checksum`))]);
+    expect((await activeModel(database(), 'churn'))!.version).toBe(corrupted.version);
 
     fs.rmSync(path.join(versionDir(previous), 'weights.bin'));
     const none = await run(scoreCustomersJob, {});
     expect(none).toMatchObject({ missing_churn: 1, modelsLoaded: 2 });
+    const missingNotes = await lastRunNotes(scoreCustomersJob);
+    expect(missingNotes).toEqual([expect.stringMatching(/^churn: not scored: .*weights\.bin/)]);
+    console.log(`[reliability] model files: corrupt active churn weights.bin refused, scored with the previous version (counts fallback_churn 1, run note "${fallbackNotes[0]}"); previous version's weights.bin missing too: churn not scored, LTV and send time still scored (counts missing_churn 1, run note "${missingNotes[0]}")`);
     const s = (await scores()).get(customersWithFeatures[0]!)!;
     expect(s.churnRisk).toBeUndefined();
     expect(s.modelVersions.churn).toBeUndefined();

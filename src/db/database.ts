@@ -47,11 +47,19 @@ export async function resolveServer(opts: ConnectOptions = {}): Promise<{ uri: s
   return { uri: server.uri, server };
 }
 
+/**
+ * Model calls made while the server is unreachable wait as long as driver calls do (mongoose's
+ * default is 10 s), so a request during an outage gets its 503 after one selection timeout. A
+ * documented createConnection option that mongoose's types leave out, hence the spread.
+ */
+const bufferLikeSelection = { bufferTimeoutMS: 5000 };
+
 export async function connectDatabase(opts: ConnectOptions = {}): Promise<Database> {
   const { uri, server } = await resolveServer(opts);
   const conn = mongoose.createConnection(uri, {
     dbName: opts.dbName ?? (dbNameFromUri(uri) || DEFAULT_DB_NAME),
     serverSelectionTimeoutMS: 5000,
+    ...bufferLikeSelection,
     autoIndex: false,
     autoCreate: false,
   });

@@ -27,6 +27,11 @@ export interface StartOptions {
   detached?: boolean;
   status?: Status;
   readyTimeoutMs?: number;
+  /**
+   * Listen on this port instead of a free one: a server restarted on the port it had is found
+   * again by clients that are already connected (their driver keeps reconnecting to that address).
+   */
+  port?: number;
 }
 
 const dbDir = (dataDir: string) => path.join(dataDir, 'db');
@@ -150,7 +155,7 @@ export async function startEmbedded(opts: StartOptions): Promise<EmbeddedServer>
     const existing = await liveRecord(opts.dataDir);
     if (existing) return { ...existing, owned: false, stop: async () => undefined };
 
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const { kind, argv } = await serverCommand(opts.dataDir, port, status);
     const setpriv = opts.detached ? undefined : await onPath('setpriv');
     const [cmd, ...args] = setpriv ? [setpriv, '--pdeathsig', 'SIGTERM', ...argv] : argv;

@@ -73,6 +73,21 @@ export class FeatureRun {
     return { partition, since: w.readFrom, lastFullAt: w.lastFullAt };
   }
 
+  /**
+   * Called before a partition's features are rewritten: its watermark loses `lastFullAt`, so if
+   * this run dies before finishPartitions the next run, even an incremental one, recomputes the
+   * whole partition. Without it a killed run would leave customers whose features were deleted
+   * but not yet re-inserted (FeatureWriter's delete-then-insert chunks on FerretDB), and a killed
+   * full run the rest of the partition as stale as before, until the next daily full run.
+   */
+  async beginPartitions(partitions: number[]): Promise<void> {
+    if (this.options.snapshot) return;
+    for (const partition of partitions) {
+      const w = this.watermarks.get(partition);
+      if (w?.lastFullAt) await saveWatermark(this.database, { ...w, lastFullAt: null });
+    }
+  }
+
   /** Folds one customer's events (any order) and queues the features; nothing before asOf, nothing written. */
   async foldCustomer(customerId: string, partition: number, events: EventDoc[], timezone = 'UTC'): Promise<void> {
     const t0 = performance.now();

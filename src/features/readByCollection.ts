@@ -40,6 +40,7 @@ export async function refreshByCollectionScan(ctx: JobContext, run: FeatureRun, 
     return { unchanged: 1 };
   }
 
+  await run.beginPartitions(claimed);
   const timezones = await loadTimezones(database, everyPartition ? {} : { partition: { $in: claimed } });
   const budget = options.maxEventsInMemory ?? defaultEventBudget();
   const events = database.models.Event.collection;

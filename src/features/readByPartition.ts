@@ -18,6 +18,7 @@ export async function refreshByPartition(ctx: JobContext, run: FeatureRun, job: 
     job,
     async (partition) => {
       const plan = run.planFor(partition);
+      await run.beginPartitions([partition]);
       const readStart = new Date();
       const timezones = await loadTimezones(run.database, { partition });
       let filters: Document[] = [{ partition }];

@@ -42,7 +42,7 @@ export function snapshotId(asOf: Date, customerId: string): string {
  * `database.replaceById`: replaceOne upserts on MongoDB; on FerretDB, where a write by `_id`
  * scans the table and big update batches deadlock its pool, a deleteMany + insertMany per chunk
  * (a reader can miss a customer's features for that instant; a crash in between loses them until
- * the next full run recomputes the partition).
+ * the next run, which recomputes the whole partition: see FeatureRun.beginPartitions).
  */
 export class FeatureWriter {
   written = 0;

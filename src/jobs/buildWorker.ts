@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { log as rootLog } from '../log.js';
 import type { JobDefinition } from './defineJob.js';
-import { runJob } from './runJob.js';
+import { runJob, type RetryPolicy } from './runJob.js';
 
 export interface Worker {
   agenda: Agenda;
@@ -18,6 +18,8 @@ export interface WorkerOptions {
   jobs: JobDefinition[];
   log?: Logger;
   processEvery?: string | number;
+  /** How runs ride out a database outage (default DEFAULT_RETRY). */
+  retry?: Partial<RetryPolicy>;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface WorkerOptions {
  * through runJob, so every scheduled run is validated and recorded like a CLI run. A failed run
  * is reported to Agenda (for its fail count) and the worker carries on.
  */
-export function buildWorker({ database, jobs, log = rootLog, processEvery = '10 seconds' }: WorkerOptions): Worker {
+export function buildWorker({ database, jobs, log = rootLog, processEvery = '10 seconds', retry }: WorkerOptions): Worker {
   const agenda = new Agenda({
     backend: new MongoBackend({ mongo: database.db, collection: 'agenda_jobs' }),
     name: 'breadcrumb-worker',
@@ -38,7 +40,7 @@ export function buildWorker({ database, jobs, log = rootLog, processEvery = '10 
   for (const def of jobs) {
     agenda.define(def.name, async (job) => {
       const runKey = `${def.name}@${(job.attrs.lastRunAt ?? new Date()).toISOString()}`;
-      const outcome = await runJob(def, job.attrs.data ?? {}, { database, trigger: 'schedule', runKey, log });
+      const outcome = await runJob(def, job.attrs.data ?? {}, { database, trigger: 'schedule', runKey, log, retry });
       if (!outcome.ok) throw new Error(outcome.error.message);
       if (outcome.value.status === 'failed') throw new Error(outcome.value.error?.message ?? 'job failed');
     });

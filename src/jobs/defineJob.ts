@@ -13,6 +13,11 @@ export interface JobContext {
   /** Long work reports progress; the CLI shows it as a bar, the worker logs it. */
   progress(done: number, total: number): void;
   signal: AbortSignal;
+  /**
+   * Says something about the run that counts cannot (which model file was refused, and why);
+   * runJob keeps these on the job run. Contexts built by hand (tests, benchmarks) may leave it out.
+   */
+  note?(message: string): void;
 }
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {

@@ -1,10 +1,28 @@
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { log as rootLog } from '../log.js';
-import type { Counts, JobDefinition } from './defineJob.js';
+import { markRunEnded, markRunStarted } from './abandonedRuns.js';
+import type { Counts, JobContext, JobDefinition } from './defineJob.js';
 
 export type Trigger = 'schedule' | 'cli' | 'api' | 'startup' | 'test';
+
+/**
+ * How a run rides out a database outage: the job runs up to `attempts` times, `baseDelayMs ×
+ * 2^(attempt-1)` apart (at most `maxDelayMs`). Only "database unreachable" errors are retried;
+ * anything else is the job's own failure and retrying would only repeat it.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** 2, 4, 8, 16 s apart: with the driver's 5 s server selection each, about a minute of outage is covered. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 2_000, maxDelayMs: 60_000 };
 
 export interface RunOptions {
   database: Database;
@@ -13,6 +31,7 @@ export interface RunOptions {
   log?: Logger;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface JobRunResult {
@@ -21,6 +40,10 @@ export interface JobRunResult {
   status: 'succeeded' | 'failed';
   counts: Counts;
   durationMs: number;
+  /** Runs of the job, the first included (more than one after a database outage). */
+  attempts: number;
+  /** What the job said about its run beyond counts (e.g. a model file it refused, and why). */
+  notes: string[];
   error?: { type: string; message: string; stack?: string };
 }
 
@@ -28,10 +51,38 @@ export type RunOutcome = { ok: true; value: JobRunResult } | { ok: false; error:
 
 export const workerId = `${os.hostname()}:${process.pid}`;
 
+const backoff = (policy: RetryPolicy, attempt: number) => Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+
+/** Waits, but wakes at once when the run is aborted (a shutdown should not sit out a backoff). */
+const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
+
+/**
+ * Writes the run's own record. While the database is unreachable the write is retried like the
+ * job; if it still cannot be written the run goes on unrecorded (logged), because a worker must
+ * not die of an outage. Returns whether the record was written.
+ */
+async function writeRecord(write: () => Promise<unknown>, policy: RetryPolicy, signal: AbortSignal, log: Logger, what: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      if (attempt >= policy.attempts || signal.aborted) {
+        log.error({ err, what }, 'job run record not written: the database is unreachable');
+        return false;
+      }
+      await pause(backoff(policy, attempt), signal);
+    }
+  }
+}
+
 /**
  * Validates options, records the run in `job_runs`, runs the job and records how it ended. A job
- * that throws is recorded as failed and reported, never rethrown: the caller (worker or CLI)
- * decides what a failure means for it.
+ * that fails because the database is unreachable is run again with backoff (jobs are idempotent,
+ * so a rerun from the start is safe); the attempts and their errors go on the run's record. A job
+ * that throws anything else is recorded as failed and reported, never rethrown: the caller
+ * (worker or CLI) decides what a failure means for it.
  */
 export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunOptions): Promise<RunOutcome> {
   const parsed = def.options.safeParse(rawOptions ?? {});
@@ -39,11 +90,29 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
     const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(options)', message: i.message }));
     return { ok: false, error: { type: 'invalid_options', message: `${def.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues } };
   }
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const signal = opts.signal ?? new AbortController().signal;
   const { JobRun } = opts.database.models;
   const startedAt = new Date();
-  const run = await JobRun.create({ job: def.name, status: 'running', trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt });
-  const log = (opts.log ?? rootLog).child({ job: def.name, runId: run.id });
-  log.info({ options: parsed.data, trigger: opts.trigger }, 'job started');
+  // The id is ours, so an insert retried after a lost reply finds its own record (duplicate key).
+  const _id = new Types.ObjectId();
+  const id = _id.toHexString();
+  const log = (opts.log ?? rootLog).child({ job: def.name, runId: id });
+  const record = { job: def.name, status: 'running', trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt };
+  let abandoned = 0;
+  const created = await writeRecord(
+    () =>
+      JobRun.collection
+        .insertOne({ _id, ...record })
+        .catch((err: { code?: number }) => (err.code === 11000 ? undefined : Promise.reject(err)))
+        .then(async () => void (abandoned = await markRunStarted(opts.database, { id, job: def.name, worker: workerId, startedAt }))),
+    policy,
+    signal,
+    log,
+    'start',
+  );
+  log.info({ options: parsed.data, trigger: opts.trigger, recorded: created }, 'job started');
+  if (abandoned > 0) log.warn({ abandoned }, 'job runs of workers that died marked failed');
   let lastLogged = 0;
   const progress = (done: number, total: number) => {
     opts.onProgress?.(done, total);
@@ -52,21 +121,45 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
       log.info({ done, total }, 'job progress');
     }
   };
-  try {
-    const counts = await def.run(
-      { database: opts.database, log, runKey: opts.runKey ?? run.id, worker: workerId, progress, signal: opts.signal ?? new AbortController().signal },
-      parsed.data,
+  const retries: { at: Date; error: string; waitMs: number }[] = [];
+  const finish = async (result: Omit<JobRunResult, 'id' | 'job' | 'durationMs' | 'attempts'>): Promise<JobRunResult> => {
+    const durationMs = Date.now() - startedAt.getTime();
+    const attempts = retries.length + 1;
+    const fields = { status: result.status, counts: result.counts, notes: result.notes, attempts, retries, endedAt: new Date(), durationMs, ...(result.error ? { error: result.error } : {}) };
+    // An upsert, so a run whose first record was lost to the outage still ends up recorded.
+    await writeRecord(
+      () => JobRun.collection.updateOne({ _id }, { $set: fields, $setOnInsert: { job: def.name, trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt } }, { upsert: true }).then(() => markRunEnded(opts.database, id)),
+      policy,
+      signal,
+      log,
+      'end',
     );
-    const durationMs = Date.now() - startedAt.getTime();
-    await JobRun.updateOne({ _id: run._id }, { status: 'succeeded', counts, endedAt: new Date(), durationMs });
-    log.info({ counts, durationMs }, 'job succeeded');
-    return { ok: true, value: { id: run.id, job: def.name, status: 'succeeded', counts, durationMs } };
-  } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const error = { type: e.name, message: e.message, stack: e.stack };
-    const durationMs = Date.now() - startedAt.getTime();
-    await JobRun.updateOne({ _id: run._id }, { status: 'failed', error, endedAt: new Date(), durationMs });
-    log.error({ err: e, durationMs }, 'job failed');
-    return { ok: true, value: { id: run.id, job: def.name, status: 'failed', counts: {}, durationMs, error } };
+    return { id, job: def.name, durationMs, attempts, ...result };
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    const notes: string[] = [];
+    // A fresh run key per attempt: partition leases taken by the failed attempt would otherwise
+    // make the retry skip the partitions it never finished.
+    const runKey = attempt === 1 ? (opts.runKey ?? id) : `${opts.runKey ?? id}#${attempt}`;
+    const ctx: JobContext = { database: opts.database, log, runKey, worker: workerId, progress, signal, note: (message) => void notes.push(message) };
+    try {
+      const counts = await def.run(ctx, parsed.data);
+      const value = await finish({ status: 'succeeded', counts, notes });
+      log.info({ counts, attempts: attempt, durationMs: value.durationMs }, 'job succeeded');
+      return { ok: true, value };
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (isDatabaseUnavailable(e) && attempt < policy.attempts && !signal.aborted) {
+        const waitMs = backoff(policy, attempt);
+        retries.push({ at: new Date(), error: `${e.name}: ${e.message}`.slice(0, 500), waitMs });
+        log.warn({ err: e, attempt, waitMs }, 'job: database unreachable, retrying');
+        await pause(waitMs, signal);
+        continue;
+      }
+      const error = { type: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+      log.error({ err: e, attempts: attempt }, 'job failed');
+      return { ok: true, value: await finish({ status: 'failed', counts: {}, notes, error }) };
+    }
   }
 }

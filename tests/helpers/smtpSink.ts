@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startSmtpSink } from '../../src/campaigns/delivery/smtpSink.js';
-import type { SmtpSink } from '../../src/campaigns/delivery/types.js';
+import type { SmtpSink, SmtpSinkOptions } from '../../src/campaigns/delivery/types.js';
 import { resetConfig } from '../../src/config.js';
 
 /** What a process that sends mail needs in its environment besides SMTP_URL (no secret is written to disk). */
@@ -14,11 +14,11 @@ export const mailEnv = { TRACKING_SECRET: 'k'.repeat(40), PUBLIC_URL: 'https://m
  * pointing at it so jobs that read the configuration send there. Registered before the caller's
  * own `beforeAll`, so the sink exists when it runs.
  */
-export function useSmtpSink(): { sink: () => SmtpSink; outbox: string } {
+export function useSmtpSink(opts: Pick<SmtpSinkOptions, 'onRecipient'> = {}): { sink: () => SmtpSink; outbox: string } {
   const outbox = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-outbox-'));
   let sink: SmtpSink | undefined;
   beforeAll(async () => {
-    sink = await startSmtpSink({ dir: outbox });
+    sink = await startSmtpSink({ dir: outbox, ...opts });
     Object.assign(process.env, mailEnv, { SMTP_URL: sink.url });
     resetConfig();
   });

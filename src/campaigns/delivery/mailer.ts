@@ -26,7 +26,8 @@ export function classifySmtpError(err: SmtpFailure): DeliveryError {
 
 /** Options from SMTP_URL (`smtp://user:pass@host:port`, `smtps://…` for TLS) or the SMTP_* variables. */
 export function mailerOptionsFromConfig(c: Config): MailerOptions {
-  const opts: MailerOptions = { from: c.MAIL_FROM, maxConnections: c.SMTP_POOL_SIZE };
+  const waitMs = Math.min(10_000, c.SMTP_TIMEOUT_MS);
+  const opts: MailerOptions = { from: c.MAIL_FROM, maxConnections: c.SMTP_POOL_SIZE, socketTimeoutMs: c.SMTP_TIMEOUT_MS, connectionTimeoutMs: waitMs, greetingTimeoutMs: waitMs };
   if (c.SMTP_RATE_PER_SECOND > 0) opts.ratePerSecond = c.SMTP_RATE_PER_SECOND;
   if (c.SMTP_URL) opts.url = c.SMTP_URL;
   else if (c.SMTP_HOST) {

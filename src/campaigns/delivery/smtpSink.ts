@@ -15,6 +15,7 @@ const MEMORY_LIMIT = 10_000;
 export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
   fs.mkdirSync(opts.dir, { recursive: true });
   const received: ReceivedMail[] = [];
+  const unconfirmed = new Set<string>();
   let sequence = 0;
   const server = new SMTPServer({
     authOptional: true,
@@ -24,10 +25,11 @@ export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
     banner: 'breadcrumb outbox',
     size: 25 * 1024 * 1024,
     closeTimeout: 1000,
-    onRcptTo(address: SMTPServerAddress, _session, callback) {
+    onRcptTo(address: SMTPServerAddress, session, callback) {
       const reply = opts.onRecipient?.(address.address) ?? 'accept';
       if (reply === 'hang') return; // never answer: the client's socket timeout has to fire
-      if (reply === 'accept') return callback();
+      if (reply === 'hang_after_data') unconfirmed.add(session.id);
+      if (reply === 'accept' || reply === 'hang_after_data') return callback();
       callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
     },
     onData(stream, session, callback) {
@@ -52,6 +54,8 @@ export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
           if (received.length >= MEMORY_LIMIT) received.shift();
           received.push(mail);
           opts.onMessage?.(mail).catch((error: unknown) => log.error({ err: error, file }, 'smtp sink: message handler failed'));
+          // Kept, but the 250 never comes: the client cannot know the mail arrived.
+          if (unconfirmed.delete(session.id)) return;
           callback(null, `OK: queued as ${id}`);
         });
       });

@@ -84,10 +84,12 @@ export interface ReceivedMail {
 }
 
 /**
- * How the sink answers a recipient: accept, reply with an SMTP error (e.g. 550, 421), or never
- * answer (to exercise timeouts). Tests script it; `npm start` accepts everything.
+ * How the sink answers a recipient: accept, reply with an SMTP error (e.g. 550, 421), never
+ * answer (to exercise timeouts), or keep the message and then never confirm it (`hang_after_data`:
+ * the client times out on a mail that did arrive, the case a retry must not send twice). Tests
+ * script it; `npm start` accepts everything.
  */
-export type SinkReply = 'accept' | 'hang' | { code: number; message: string };
+export type SinkReply = 'accept' | 'hang' | 'hang_after_data' | { code: number; message: string };
 
 export interface SmtpSinkOptions {
   /** Where `.eml` files go (`data/outbox/`). */

@@ -6,7 +6,7 @@ import { defaultBudget, type FrequencyBudget } from './budget.js';
 import { scanEvents, scanScoreTriggers } from './collectTriggers.js';
 import { applyExits, enrol } from './enrol.js';
 import { planDueSteps } from './planSteps.js';
-import { recoverClaims, type DeliveryLedger } from './recoverClaims.js';
+import { recoverClaims } from './recoverClaims.js';
 import type { QuietHours } from './schedule.js';
 import { sendPlanned, type SendDeps } from './sendMessages.js';
 
@@ -26,9 +26,7 @@ export interface DispatchOptions {
   minRecipients: number;
 }
 
-export interface DispatchDeps extends SendDeps {
-  ledger?: DeliveryLedger;
-}
+export type DispatchDeps = SendDeps;
 
 interface DispatchState {
   /** Events visible up to here were read by an earlier run. */

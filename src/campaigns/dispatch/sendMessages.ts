@@ -13,6 +13,7 @@ import type { FlowStep, IncentiveChoice } from '../flows/flowSchema.js';
 import { messageIdOf, stepDueAt, type EnrollmentDoc } from './enrollmentDoc.js';
 import { DocumentWrites } from './documentWrites.js';
 import type { PlannedSend } from './planSteps.js';
+import type { DeliveryLedger } from './recoverClaims.js';
 
 /** What sending needs from outside: the pooled mailer and the compiled templates. */
 export interface SendDeps {
@@ -20,6 +21,12 @@ export interface SendDeps {
   renderer: Renderer;
   /** Domain of Message-IDs (`mailDomain()`). */
   domain: string;
+  /**
+   * Where the SMTP server's accepted messages can be looked up (the local sink's outbox). With
+   * one, a timed-out send is retried (the ledger is asked first whether it arrived after all);
+   * without one it is given up (at most once), and crash recovery cannot tell either.
+   */
+  ledger?: DeliveryLedger;
 }
 
 /** A message as stored (raw driver document). */
@@ -49,7 +56,8 @@ export interface MessageDoc {
 }
 
 type Outcome =
-  | { kind: 'sent' }
+  /** `earlier`: an earlier, timed-out attempt turned out to have arrived; nothing was sent now. */
+  | { kind: 'sent'; earlier?: boolean }
   | { kind: 'failed'; error: string }
   | { kind: 'blocked'; reason: string; transactional: boolean }
   | { kind: 'retry'; error: string; message: MessageDoc }
@@ -61,10 +69,15 @@ export interface SendCounts {
   failed: number;
   suppressed: number;
   retried: number;
+  /** Retries the ledger showed had arrived the first time: recorded as sent, not sent again. */
+  acceptedEarlier: number;
   alreadyClaimed: number;
 }
 
-/** Transient SMTP failures of one step are retried this often, 5 min × 2^attempt apart, then given up. */
+/**
+ * Transient SMTP failures of one step (and timeouts, given a ledger) are retried this often,
+ * 5 min × 2^attempt apart in the dispatch clock (10, 20, 40, 80 min), then given up as failed.
+ */
 export const MAX_SEND_ATTEMPTS = 5;
 const RETRY_BASE_MS = 5 * 60_000;
 /**
@@ -160,7 +173,8 @@ interface Prepared {
  *  4. the message documents are inserted with their outcomes (`messages` is insert-only: a
  *     status update would scan the whole collection on FerretDB), with `email_sent` events.
  * A transient failure (refused before the server took the mail) releases the claim so a later
- * run tries again; a timeout may have delivered, so it is never retried: at most once.
+ * run tries again with backoff; a timeout may have delivered, so it is retried only with a ledger,
+ * which is asked first whether the earlier attempt arrived; without one it fails: at most once.
  */
 async function sendChunk(database: Database, deps: SendDeps, chunk: readonly PlannedSend[], now: Date, worker: string, concurrency: number): Promise<Outcome[]> {
   const items: Prepared[] = chunk.map((p) => {
@@ -220,11 +234,17 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
   }
   if (backedOff.length) await claimsOf(database).deleteMany({ _id: { $in: backedOff } });
 
+  // A step that failed before may have timed out on a mail the server kept: ask before resending.
+  const retrying = mine.filter((i) => items[i]!.p.enrollment.sendAttempts > 0).map((i) => items[i]!.id);
+  const arrived = deps.ledger && retrying.length ? await deps.ledger.accepted(retrying) : new Set<string>();
   const records: MessageDoc[] = [];
   const toSend: number[] = [];
   for (const i of mine) {
     const it = items[i]!;
-    if (it.blocked !== undefined) {
+    if (arrived.has(it.id)) {
+      records.push({ ...it.message, status: 'sent', sentAt: now });
+      outcomes[i] = { kind: 'sent', earlier: true };
+    } else if (it.blocked !== undefined) {
       records.push({ ...it.message, status: 'suppressed', error: it.blocked });
       outcomes[i] = { kind: 'blocked', reason: it.blocked, transactional: it.kind === 'transactional' };
     } else toSend.push(i);
@@ -243,7 +263,8 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
       }
       const error = result.error;
       const text = `${error.type}: ${error.response ?? error.message}`.slice(0, 500);
-      if (error.type === 'transient') {
+      // A timeout may have delivered: retried only where the ledger can tell before the resend.
+      if (error.type === 'transient' || (error.type === 'timeout' && deps.ledger)) {
         outcomes[i] = { kind: 'retry', error: text, message: it.message };
         continue;
       }
@@ -282,7 +303,7 @@ function advance(p: PlannedSend, now: Date): Partial<EnrollmentDoc> {
 
 /** Sends planned steps `concurrency` at a time, then records statuses and advances enrolments in bulk. */
 export async function sendPlanned(database: Database, deps: SendDeps, planned: readonly PlannedSend[], opts: { asOf: Date; concurrency: number; worker: string; signal?: AbortSignal }): Promise<SendCounts> {
-  const counts: SendCounts = { sent: 0, failed: 0, suppressed: 0, retried: 0, alreadyClaimed: 0 };
+  const counts: SendCounts = { sent: 0, failed: 0, suppressed: 0, retried: 0, acceptedEarlier: 0, alreadyClaimed: 0 };
   const enrollmentUpdates = new DocumentWrites<EnrollmentDoc>();
   const now = opts.asOf;
   const concurrency = Math.max(1, opts.concurrency);
@@ -299,7 +320,8 @@ export async function sendPlanned(database: Database, deps: SendDeps, planned: r
       if (outcome.kind !== 'taken') finished.push(id);
       switch (outcome.kind) {
         case 'sent':
-          counts.sent++;
+          if (outcome.earlier) counts.acceptedEarlier++;
+          else counts.sent++;
           enrollmentUpdates.add(p.enrollment, advance(p, now));
           break;
         case 'failed':

@@ -13,6 +13,7 @@ import { modelVersionSchema } from './modelVersion.js';
 import { productSchema } from './product.js';
 import { customerRecoSchema, productStatSchema } from './recommendation.js';
 import { reportSchema } from './report.js';
+import { runningJobSchema } from './runningJob.js';
 import { scoreSchema } from './score.js';
 import { customerSegmentsSchema, segmentCountSchema, segmentMemberPageSchema, segmentSchema } from './segment.js';
 import { simTruthSchema } from './simTruth.js';
@@ -45,6 +46,7 @@ const schemas = {
   Suppression: suppressionSchema,
   JobRun: jobRunSchema,
   JobLease: jobLeaseSchema,
+  RunningJob: runningJobSchema,
   SimTruth: simTruthSchema,
   WebhookDelivery: webhookDeliverySchema,
   AuditEntry: auditEntrySchema,

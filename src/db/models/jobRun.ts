@@ -12,6 +12,11 @@ export const jobRunSchema = new Schema(
     endedAt: Date,
     durationMs: Number,
     error: { message: String, stack: String, type: { type: String } },
+    /** What the job said about the run beyond its counts (see JobContext.note). */
+    notes: { type: [String], default: undefined },
+    /** Runs of the job, the first included; more than one when the database was unreachable (see runJob). */
+    attempts: Number,
+    retries: { type: [{ _id: false, at: Date, error: String, waitMs: Number }], default: undefined },
   },
   { collection: 'job_runs', versionKey: false, minimize: false },
 );

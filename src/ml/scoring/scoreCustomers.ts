@@ -127,7 +127,10 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
 export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promise<Counts> {
   const { database, log } = ctx;
   const models = await loadScoringModels(database);
-  for (const note of models.notes) log.warn({ job: SCORE_CUSTOMERS_JOB }, note);
+  for (const note of models.notes) {
+    log.warn({ job: SCORE_CUSTOMERS_JOB }, note);
+    ctx.note?.(note);
+  }
   const counts: Counts = {
     partitions: 0,
     customers: 0,

@@ -7,10 +7,10 @@ import type { SegmentDefinition } from '../library/index.js';
 import { lifecycleStage } from '../lifecycle.js';
 import type { QuantileSpec } from '../rules/index.js';
 import type { ScanMode } from '../profiles.js';
-import { recordDailyCounts } from './counts.js';
+import { dayOf, recordDailyCounts, tallyDayMoves } from './counts.js';
 import { compileSegments, evaluateSegments } from './evaluate.js';
 import { insertEvents, membershipEvent } from './events.js';
-import { memberCount, memberRow, MemberPagesWriter, type MemberPagesIndex, type MemberRow } from './memberPages.js';
+import { dayMoves, memberCount, memberRow, MemberPagesWriter, type DayMoves, type MemberPagesIndex, type MemberRow } from './memberPages.js';
 import { diffCustomer, type CustomerSegmentsDoc } from './state.js';
 import { segmentWarnings } from './warnings.js';
 
@@ -95,7 +95,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
 
   const pagesWriter = await MemberPagesWriter.open(database, Date.now(), compiled.map((s) => s.id));
   const at = options.asOf;
-  const moves = new Map(compiled.map((s) => [s.id, { entered: 0, exited: 0 }]));
+  const day = dayOf(at);
   let done = 0;
   await evaluateSegments(database, compiled, { asOf: at, partitions: claimed, everyPartition, scan, signal: ctx.signal, extraQuantiles: [VIP_LTV] }, async (partition, profiles, extra) => {
     const vipLtvCutoff = extra[VIP_LTV.id] ?? null;
@@ -104,6 +104,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
     const events: Document[] = [];
     const writes: CustomerSegmentsDoc[] = [];
     const members = new Map<string, { row: MemberRow; enteredAt: Date }[]>(compiled.map((s) => [s.id, []]));
+    const moves = new Map<string, DayMoves>(compiled.map((s) => [s.id, { day, entered: 0, exited: 0 }]));
     const receivedAt = new Date();
     for (const { stored: s, profile, matched } of profiles) {
       const customerId = profile._id;
@@ -111,12 +112,11 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
       partState.delete(customerId);
       for (const change of diff.changes) {
         events.push(membershipEvent(change, names.get(change.segmentId), receivedAt));
-        const m = moves.get(change.segmentId);
-        if (m) m[change.kind]++;
         counts[change.kind]++;
       }
       if (diff.transition) counts.transitions++;
       if (diff.changed) writes.push(diff.doc);
+      tallyDayMoves(moves, day, diff.doc);
       if (diff.doc.current.length > 0) {
         const row = memberRow(customerId, s.customer, s.scores, diff.doc.lifecycle?.stage ?? null);
         for (const stay of diff.doc.current) members.get(stay.segmentId)?.push({ row, enteredAt: stay.enteredAt });
@@ -125,7 +125,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
     counts.events += await insertEvents(Event.collection, events);
     await database.replaceById(CustomerSegments.collection as never, writes as never[]);
     counts.stateWrites += writes.length;
-    await pagesWriter.writePartition(partition, members);
+    await pagesWriter.writePartition(partition, members, moves);
     counts.writeMs += performance.now() - writeStart;
     counts.customers += profiles.length;
     counts.partitions++;
@@ -137,10 +137,12 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   counts.writeMs += performance.now() - commitStart;
   counts.evaluateMs = Math.round(performance.now() - started - counts.writeMs);
   counts.writeMs = Math.round(counts.writeMs);
-  // Sizes come from the member index, so partitions other workers evaluated count too.
+  // Sizes and the day's moves come from the member index, so partitions other workers (or an
+  // earlier run killed before this point) evaluated count too.
   const totals = await Segment.collection.find({ _id: { $in: compiled.map((s) => s.id) as never[] } }, { projection: { memberPages: 1 } }).toArray();
-  const sizes = new Map(totals.map((s) => [String(s._id), memberCount(s.memberPages as MemberPagesIndex | undefined)]));
-  await recordDailyCounts(database, at, new Map(compiled.map((s) => [s.id, { size: sizes.get(s.id) ?? 0, ...moves.get(s.id)! }])));
+  const indexes = new Map(totals.map((s) => [String(s._id), s.memberPages as MemberPagesIndex | undefined]));
+  const sizes = new Map(compiled.map((s) => [s.id, memberCount(indexes.get(s.id))]));
+  await recordDailyCounts(database, at, new Map(compiled.map((s) => [s.id, { size: sizes.get(s.id)!, ...dayMoves(indexes.get(s.id), day) }])));
   const customers = await database.estimatedCount('customers');
   const warnings = segmentWarnings(sizes, customers, options.minSize);
   const refreshedAt = new Date();

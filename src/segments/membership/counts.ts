@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.js';
+import type { PastStay, Stay } from './state.js';
 
 /** A segment's size on a day and the moves that day (`segment_counts`). */
 export interface DailyCount {
@@ -11,19 +12,28 @@ export interface DailyCount {
 export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
- * Records each segment's size today, adding this run's entries and exits to today's earlier runs
- * (by `_id` `<segment>:<day>`, so the read and the write are lookups, not scans, on FerretDB).
+ * Records each segment's size today and its entries and exits so far today (by `_id`
+ * `<segment>:<day>`, a lookup, not a scan, on FerretDB). The moves are whole-day totals tallied
+ * from the stored stays, not this run's moves added to the earlier runs': a run killed after
+ * storing some partitions' stays but before getting here would otherwise lose those moves, and
+ * the run after it, finding nothing left to change, would never count them.
  */
 export async function recordDailyCounts(database: Database, at: Date, bySegment: Map<string, { size: number; entered: number; exited: number }>): Promise<void> {
-  const collection = database.models.SegmentCount.collection;
   const day = dayOf(at);
-  const docs = [];
-  for (const [segmentId, c] of bySegment) {
-    const _id = `${segmentId}:${day}`;
-    const earlier = await collection.findOne({ _id: _id as never });
-    docs.push({ _id, segmentId, day, size: c.size, entered: c.entered + Number(earlier?.entered ?? 0), exited: c.exited + Number(earlier?.exited ?? 0), at });
+  const docs = [...bySegment].map(([segmentId, c]) => ({ _id: `${segmentId}:${day}`, segmentId, day, size: c.size, entered: c.entered, exited: c.exited, at }));
+  await database.replaceById(database.models.SegmentCount.collection as never, docs);
+}
+
+/** One customer's stays tallied into `moves` (by segment): entries and exits dated `day`. */
+export function tallyDayMoves(moves: Map<string, { entered: number; exited: number }>, day: string, stays: { current: Stay[]; past: PastStay[] }): void {
+  for (const stay of [...stays.current, ...stays.past]) {
+    const m = moves.get(stay.segmentId);
+    if (m && dayOf(stay.enteredAt) === day) m.entered++;
   }
-  await database.replaceById(collection as never, docs);
+  for (const stay of stays.past) {
+    const m = moves.get(stay.segmentId);
+    if (m && dayOf(stay.exitedAt) === day) m.exited++;
+  }
 }
 
 /** Daily counts of the given segments since `fromDay` (inclusive), oldest first, by segment. */

@@ -42,12 +42,21 @@ export function parseMemberFields(spec: string | undefined): { ok: true; value: 
   return { ok: true, value: ['customerId', ...(list as MemberField[]).filter((f) => f !== 'customerId')] };
 }
 
+/** A partition's entries into and exits from a segment on one day, tallied from the stored stays. */
+export interface DayMoves {
+  day: string;
+  entered: number;
+  exited: number;
+}
+
 /** Where a partition's pages are: the current version and the one before (still readable). */
 export interface PartitionPages {
   version: number;
   pages: number;
   count: number;
   previous: { version: number; pages: number } | null;
+  /** The day of the run that wrote this version, with the partition's moves that day (see daily counts). */
+  moves?: DayMoves;
 }
 
 /** `segments.memberPages`: by `p<partition>`. */
@@ -98,8 +107,11 @@ export class MemberPagesWriter {
     return new MemberPagesWriter(database, version, new Map(segments.map((s) => [String(s._id), s.memberPages as MemberPagesIndex | undefined])));
   }
 
-  /** One partition's members of each segment (every evaluated segment, empty or not: nobody left shows no one). */
-  async writePartition(partition: number, members: Map<string, { row: MemberRow; enteredAt: Date }[]>): Promise<void> {
+  /**
+   * One partition's members of each segment (every evaluated segment, empty or not: nobody left
+   * shows no one), and its moves that day per segment.
+   */
+  async writePartition(partition: number, members: Map<string, { row: MemberRow; enteredAt: Date }[]>, moves: Map<string, DayMoves>): Promise<void> {
     const key = `p${partition}`;
     const pages: Document[] = [];
     for (const [segmentId, list] of members) {
@@ -113,7 +125,8 @@ export class MemberPagesWriter {
       if (old?.previous) for (let i = 0; i < old.previous.pages; i++) this.stale.push(pageId(segmentId, partition, old.previous.version, i));
       let entries = this.entries.get(segmentId);
       if (!entries) this.entries.set(segmentId, (entries = {}));
-      entries[key] = { version: this.version, pages: index, count: list.length, previous: old ? { version: old.version, pages: old.pages } : null };
+      const day = moves.get(segmentId);
+      entries[key] = { version: this.version, pages: index, count: list.length, previous: old ? { version: old.version, pages: old.pages } : null, ...(day ? { moves: day } : {}) };
     }
     // A few pages per insert: each is up to ~250 KB.
     for (let i = 0; i < pages.length; i += 8) await this.database.models.SegmentMemberPage.collection.insertMany(pages.slice(i, i + 8) as never[], { ordered: false });
@@ -144,6 +157,31 @@ export async function deletePages(database: Database, ids: string[]): Promise<vo
   for (let i = 0; i < ids.length; i += 500) await database.models.SegmentMemberPage.collection.deleteMany({ _id: { $in: ids.slice(i, i + 500) as never[] } });
 }
 
+/**
+ * Deletes pages no segment points at, written by runs that began before `before` (a page's
+ * version is its run's start time): a run killed before `commit` leaves its pages unreferenced,
+ * and nothing else would ever delete them. Pages of a run still working are younger. Reads every
+ * page's id once (a scan on FerretDB), so it belongs in housekeeping. Returns how many it deleted.
+ */
+export async function sweepOrphanPages(database: Database, before: Date): Promise<number> {
+  const referenced = new Set<string>();
+  for await (const s of database.models.Segment.collection.find({}, { projection: { memberPages: 1 } })) {
+    for (const [key, entry] of Object.entries((s.memberPages ?? {}) as MemberPagesIndex)) {
+      referenced.add(`${String(s._id)}:${key.slice(1)}:${entry.version}`);
+      if (entry.previous) referenced.add(`${String(s._id)}:${key.slice(1)}:${entry.previous.version}`);
+    }
+  }
+  const orphans: string[] = [];
+  for await (const page of database.models.SegmentMemberPage.collection.find({}, { projection: { _id: 1, version: 1 } })) {
+    const id = String(page._id);
+    // `<segment>:<partition>:<version>:<index>`; a segment id may itself hold colons
+    const partitionVersion = id.slice(0, id.lastIndexOf(':'));
+    if (!referenced.has(partitionVersion) && Number(page.version) < before.getTime()) orphans.push(id);
+  }
+  await deletePages(database, orphans);
+  return orphans.length;
+}
+
 /** A position in a segment's member list; the opaque cursor is its base64url JSON. */
 const positionSchema = z.strictObject({ p: z.number().int().min(0), v: z.number().int().min(0), i: z.number().int().min(0), o: z.number().int().min(0) });
 export type Position = z.infer<typeof positionSchema>;
@@ -165,6 +203,18 @@ export function decodeCursor(cursor: string): { ok: true; value: Position } | { 
 /** Total current members from the index (sum over partitions). */
 export function memberCount(index: MemberPagesIndex | undefined): number {
   return Object.values(index ?? {}).reduce((sum, p) => sum + p.count, 0);
+}
+
+/** Entries and exits on `day` from the index (sum over the partitions last evaluated that day). */
+export function dayMoves(index: MemberPagesIndex | undefined, day: string): { entered: number; exited: number } {
+  let entered = 0;
+  let exited = 0;
+  for (const p of Object.values(index ?? {})) {
+    if (p.moves?.day !== day) continue;
+    entered += p.moves.entered;
+    exited += p.moves.exited;
+  }
+  return { entered, exited };
 }
 
 export type ReadResult = { ok: true; value: { next: Position | null } } | { ok: false; error: 'cursor_expired' };
