@@ -9,6 +9,7 @@ import { resetConfig } from '../src/config.js';
 import { eventSchema } from '../src/ingest/eventSchemas.js';
 import { storeEvents } from '../src/ingest/storeEvents.js';
 import { defineJob } from '../src/jobs/defineJob.js';
+import { getJobRun } from '../src/api/jobRuns.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';
 import { useSmtpSink } from './helpers/smtpSink.js';
@@ -47,6 +48,9 @@ describe('job retry policy', () => {
     const run = await database().models.JobRun.findById(down.ok ? down.value.id : '').lean();
     expect(run).toMatchObject({ status: 'failed', attempts: 3 });
     expect(run!.retries!.map((r) => r.waitMs)).toEqual([20, 40]);
+    // The API shows the same: GET /v1/jobs/:id carries the attempts and each retry's reason.
+    const view = await getJobRun(database().models, down.ok ? down.value.id : '');
+    expect(view).toMatchObject({ attempts: 3, retries: [{ error: expect.stringContaining('closed'), waitMs: 20 }, { waitMs: 40 }] });
 
     const bug = await runFailing(() => new RangeError('boom'));
     expect(bug).toMatchObject({ ok: true, value: { status: 'failed', attempts: 1, error: { type: 'RangeError' } } });

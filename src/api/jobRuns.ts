@@ -18,6 +18,9 @@ export interface JobRunView {
   endedAt: string | null;
   durationMs: number | null;
   error: { type: string | null; message: string | null; stack?: string | null } | null;
+  notes: string[];
+  attempts: number;
+  retries: { at: string; error: string; waitMs: number }[];
 }
 
 export interface ListJobRunsInput {
@@ -71,6 +74,9 @@ function toView(row: JobRunRow, includeStack: boolean): JobRunView {
     endedAt: row.endedAt?.toISOString() ?? null,
     durationMs: row.durationMs ?? null,
     error: error ? { type: error.type ?? null, message: error.message ?? null, ...(includeStack && { stack: error.stack ?? null }) } : null,
+    notes: row.notes ?? [],
+    attempts: row.attempts ?? 1,
+    retries: (row.retries ?? []).map((r) => ({ at: r.at?.toISOString() ?? row.startedAt.toISOString(), error: r.error ?? '', waitMs: r.waitMs ?? 0 })),
   };
 }
 

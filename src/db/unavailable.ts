@@ -10,9 +10,18 @@ const UNAVAILABLE_NAMES = new Set([
   'MongoNetworkError',
   'MongoNetworkTimeoutError',
   'MongoPoolClearedError',
+  'MongoPoolClosedError',
+  'MongoServerClosedError',
   'MongoTopologyClosedError',
   'MongoNotConnectedError',
+  'MongoWaitQueueTimeoutError',
 ]);
+
+/**
+ * Server answers that mean "not now" rather than "no": host unreachable or not found, network
+ * timeout, shutdown in progress or interrupted by it, not primary / stepped down, socket error.
+ */
+const UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436]);
 
 /** Mongoose queues commands while disconnected and fails them with this message when the wait runs out. */
 const BUFFERING_TIMEOUT = /buffering timed out/;
@@ -20,6 +29,7 @@ const BUFFERING_TIMEOUT = /buffering timed out/;
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (UNAVAILABLE_NAMES.has(e.name)) return true;
+    if (e.name === 'MongoServerError' && UNAVAILABLE_CODES.has((e as { code?: unknown }).code as number)) return true;
     if (e.name === 'MongooseError' && BUFFERING_TIMEOUT.test(e.message)) return true;
   }
   return false;

@@ -21,6 +21,9 @@ export const jobRunSchema = z
     error: z
       .object({ type: z.string().nullable(), message: z.string().nullable(), stack: z.string().nullable().optional().meta({ description: 'Admin keys only' }) })
       .nullable(),
+    notes: z.array(z.string()).meta({ description: 'What the job said beyond its counts, e.g. which model file scoring refused and why' }),
+    attempts: z.number().int().meta({ description: 'Runs of the job, the first included; more than 1 when the database was unreachable and the run was retried' }),
+    retries: z.array(z.object({ at: timestamp, error: z.string(), waitMs: z.number() })).meta({ description: 'Each retry: when the attempt failed, why, and the wait before the next' }),
   })
   .meta({ id: 'JobRun' });
 
