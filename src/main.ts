@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { seedShop } from '../data/generator/seedShop.js';
 import { createApiKey } from './api/apiKeys.js';
@@ -12,6 +13,7 @@ import { mailDomain, trackingSecret } from './campaigns/tracking/secret.js';
 import { config, redactedConfig, resetConfig } from './config.js';
 import { connectDatabase, type Database } from './db/database.js';
 import { buildWorker, type Worker } from './jobs/buildWorker.js';
+import { trainDemoModels } from './jobs/demoModels.js';
 import { loadJobs, pipelineJobs } from './jobs/loadJobs.js';
 import { runJob } from './jobs/runJob.js';
 import { log, setLogLevel } from './log.js';
@@ -30,7 +32,7 @@ if (flags.help) {
   process.stdout.write(
     [
       'npm start [-- options]   database (embedded unless MONGODB_URI is set), API + dashboard on PORT, and the job worker',
-      '  --no-demo       do not seed a demo shop into an empty database',
+      '  --no-demo       do not seed a demo shop into an empty database, nor train its models',
       '  --worker-only   run only the job worker (what `npm run worker` does)',
       '',
     ].join('\n'),
@@ -74,15 +76,23 @@ async function main(): Promise<void> {
     resetConfig();
     say(`no SMTP_URL: mail goes to ${sink.url}, kept in ${outboxDir()}`);
   }
-  const worker: Worker = buildWorker({ database, jobs: await loadJobs() });
+  const jobs = await loadJobs();
+  const worker: Worker = buildWorker({ database, jobs });
   let http: HttpServer | undefined;
+  // Demo model training runs after "ready"; shutdown aborts it and waits for the running job to
+  // record its end before the database closes (the next start trains what is still missing).
+  const demoModels = new AbortController();
+  let demoTraining: Promise<unknown> | undefined;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     say(`${signal}: shutting down (finishing requests and jobs)…`);
+    demoModels.abort();
     await http?.close(c.SHUTDOWN_GRACE_MS);
+    // Bounded like the worker's drain: a step that cannot be interrupted must not hold the exit.
+    await Promise.race([demoTraining, sleep(c.SHUTDOWN_GRACE_MS, undefined, { ref: false })]);
     await worker.stop(c.SHUTDOWN_GRACE_MS);
     await closeCampaignServices();
     await sink?.close();
@@ -101,6 +111,14 @@ async function main(): Promise<void> {
   }
   await worker.start();
   say(flags['worker-only'] ? 'worker running; Ctrl-C to stop' : `ready: ${http!.url}  (Ctrl-C to stop)`);
+  // In the background, so the API and worker serve meanwhile: without models the demo's scores,
+  // predictive segments and model charts would stay empty until someone trains them by hand.
+  if (!flags['worker-only'] && !flags['no-demo'] && !stopping) {
+    demoTraining = trainDemoModels({ database, jobs, signal: demoModels.signal, say }).catch((err: Error) => {
+      say(`demo models: ${err.message}`);
+      log.debug({ err }, 'demo model training failed');
+    });
+  }
 }
 
 main().catch((err: Error) => {

@@ -163,7 +163,10 @@ export async function startEmbedded(opts: StartOptions): Promise<EmbeddedServer>
     const child = spawn(cmd!, args, {
       cwd: dbDir(opts.dataDir),
       stdio: ['ignore', logFile, logFile],
-      detached: Boolean(opts.detached),
+      // Its own process group even when we own it (pdeathsig still ends it with us): a terminal's
+      // Ctrl-C goes to the whole foreground group, and a server killed by it at once would fail
+      // the jobs and requests the shutdown is letting finish, and lose their run records.
+      detached: Boolean(opts.detached) || setpriv !== undefined,
     });
     fs.closeSync(logFile);
     const uri = `mongodb://127.0.0.1:${port}/`;

@@ -46,7 +46,7 @@ export interface Trainer<T> {
 /** Builds the training set at T (with the BG/NBD + Gamma-Gamma input columns). */
 export async function trainingSetAt(ctx: JobContext, asOf: Date, horizonDays: number, extra: Partial<TrainingSetOptions> = {}): Promise<TrainingSet> {
   const started = performance.now();
-  const set = await withBtydInputs(await buildTrainingSet(ctx.database, { ...extra, asOf, horizonDays, onProgress: ctx.progress }));
+  const set = await withBtydInputs(await buildTrainingSet(ctx.database, { ...extra, asOf, horizonDays, onProgress: ctx.progress, signal: ctx.signal }));
   if (set.btydError) ctx.log.warn({ reason: set.btydError }, 'training without the BG/NBD inputs');
   ctx.log.info({ asOf, rows: set.rows, features: set.featureNames.length, events: set.eventsScanned, sources: set.sources, ms: Math.round(performance.now() - started) }, 'training set built');
   return set;

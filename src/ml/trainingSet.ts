@@ -58,6 +58,8 @@ export interface TrainingSetOptions {
   /** Fixed columns (a model's schema); default: derived from the rows (numericColumns). */
   columns?: ColumnSpec[];
   onProgress?: (scanned: number, estimatedTotal: number) => void;
+  /** Stops the events scan (a shutdown should not wait for a million events to be read). */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_RAW = ['recencyDays', 'bgnbdX', 'bgnbdTx', 'bgnbdT', 'bgnbdMonetary', 'orders', 'monetaryNet', 'monetaryMean'] as const;
@@ -226,7 +228,10 @@ export async function buildTrainingSet(database: Database, opts: TrainingSetOpti
   const cursor = database.models.Event.collection.find({ ts: { $lte: end } }, { projection: PROJECTION, batchSize: 5000 });
   for await (const e of cursor) {
     builder.add(e as unknown as TrainingEvent);
-    if (opts.onProgress && ++read % 20_000 === 0) opts.onProgress(read, Math.max(estimated, read));
+    if (++read % 20_000 === 0) {
+      opts.signal?.throwIfAborted();
+      opts.onProgress?.(read, Math.max(estimated, read));
+    }
   }
   opts.onProgress?.(read, read);
   return builder.finish();
