@@ -26,8 +26,6 @@ export interface DispatchOptions {
   minRecipients: number;
 }
 
-export type DispatchDeps = SendDeps;
-
 interface DispatchState {
   /** Events visible up to here were read by an earlier run. */
   eventsUntil?: Date;
@@ -43,7 +41,7 @@ const STATE_ID = 'dispatch';
  * (enrolment, message, recovery lease), so runs may overlap — on one worker or several — and a
  * run killed at any point is completed by the next one without sending anything twice.
  */
-export async function dispatchCampaigns(ctx: JobContext, options: DispatchOptions, deps: DispatchDeps): Promise<Counts> {
+export async function dispatchCampaigns(ctx: JobContext, options: DispatchOptions, deps: SendDeps): Promise<Counts> {
   const { database } = ctx;
   const asOf = options.asOf;
   const State = database.models.CampaignState.collection;

@@ -4,7 +4,7 @@ import type { Renderer, StepTemplateKey } from '../content/types.js';
 import { createMailer, mailerOptionsFromConfig } from '../delivery/mailer.js';
 import type { MailerOptions } from '../delivery/types.js';
 import { mailDomain, publicUrl, trackingSecret } from '../tracking/secret.js';
-import type { DispatchDeps } from './dispatchCampaigns.js';
+import type { SendDeps } from './sendMessages.js';
 import { outboxLedger } from './recoverClaims.js';
 
 // MJML compiles every template once per process (about a second); every run reuses it.
@@ -25,10 +25,10 @@ export function sharedRenderer(c: Config = config(), steps?: readonly StepTempla
  * What dispatch sends with, from the configuration: a pooled mailer (close it after the run),
  * the shared renderer, and, given the local sink's outbox, a ledger for crash recovery.
  */
-export async function createDispatchDeps(opts: { mailer?: Partial<MailerOptions>; outbox?: string; steps?: readonly StepTemplateKey[] } = {}): Promise<DispatchDeps> {
+export async function createDispatchDeps(opts: { mailer?: Partial<MailerOptions>; outbox?: string; steps?: readonly StepTemplateKey[] } = {}): Promise<SendDeps> {
   const c = config();
   const mailerOptions = opts.mailer?.url || opts.mailer?.host ? { from: c.MAIL_FROM, maxConnections: c.SMTP_POOL_SIZE, ...opts.mailer } : { ...mailerOptionsFromConfig(c), ...opts.mailer };
-  const deps: DispatchDeps = { mailer: createMailer(mailerOptions), renderer: await sharedRenderer(c, opts.steps), domain: mailDomain(c.MAIL_FROM) };
+  const deps: SendDeps = { mailer: createMailer(mailerOptions), renderer: await sharedRenderer(c, opts.steps), domain: mailDomain(c.MAIL_FROM) };
   if (opts.outbox) deps.ledger = outboxLedger(opts.outbox);
   return deps;
 }
