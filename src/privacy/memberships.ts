@@ -1,15 +1,7 @@
 import type { Document } from 'mongodb';
 import type { Database } from '../db/database.js';
-import type { MemberPagesIndex, MemberRow } from '../segments/membership/memberPages.js';
+import type { MemberPageDoc, MemberPagesIndex } from '../segments/membership/memberPages.js';
 import type { Subject } from './subject.js';
-
-export interface MemberPageDoc {
-  _id: string;
-  segmentId: string;
-  version: number;
-  index: number;
-  rows: MemberRow[];
-}
 
 /**
  * Every member page holding a row of the person: current and previous versions, and pages a run

@@ -42,6 +42,15 @@ export function parseMemberFields(spec: string | undefined): { ok: true; value: 
   return { ok: true, value: ['customerId', ...(list as MemberField[]).filter((f) => f !== 'customerId')] };
 }
 
+/** One stored page (`segment_member_pages`): up to PAGE_ROWS rows of a segment × partition version. */
+export interface MemberPageDoc {
+  _id: string;
+  segmentId: string;
+  version: number;
+  index: number;
+  rows: MemberRow[];
+}
+
 /** A partition's entries into and exits from a segment on one day, tallied from the stored stays. */
 export interface DayMoves {
   day: string;
@@ -113,7 +122,7 @@ export class MemberPagesWriter {
    */
   async writePartition(partition: number, members: Map<string, { row: MemberRow; enteredAt: Date }[]>, moves: Map<string, DayMoves>): Promise<void> {
     const key = `p${partition}`;
-    const pages: Document[] = [];
+    const pages: MemberPageDoc[] = [];
     for (const [segmentId, list] of members) {
       list.sort((a, b) => (a.row.customerId < b.row.customerId ? -1 : a.row.customerId > b.row.customerId ? 1 : 0));
       let index = 0;
