@@ -1,9 +1,9 @@
+import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
 import { z } from 'zod';
 import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
 import { defineJob } from '../src/jobs/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
-import { insertIgnoringDuplicates } from '../src/ingest/identity.js';
 
 /**
  * Makes events sent before login count for the customer. Events stored while their anonymous id
@@ -31,7 +31,7 @@ const linkIdentities = defineJob({
         const customerId = customerOf.get(e.anonymousId as string)!;
         return { ...e, eventId: `${e.eventId}@${customerId}`, customerId, partition: partitionOf(customerId, config().PARTITIONS), linkedFrom: e.eventId };
       });
-      copied += copies.length - (await insertIgnoringDuplicates(Event.collection, copies)).size;
+      copied += (await recordEvents(database, copies as unknown as StoredEvent[])).stored;
       await Identity.collection.updateMany({ _id: { $in: [...customerOf.keys()] as never[] } }, { $set: { backfilled: true } });
       progress(Math.min(i + chunk, pending.length), pending.length);
     }

@@ -30,6 +30,11 @@ export async function shopHighValuePrice(database: Database): Promise<number | n
   return quantile(prices, 0.75);
 }
 
+/** A customer's current features document (`features`, keyed by customer id). */
+export function currentFeatureDoc(customerId: string, partition: number, asOf: Date, values: FeatureValues) {
+  return { _id: customerId, partition, asOf, computedAt: new Date(), version: FEATURE_VERSION, values: values as Document };
+}
+
 export type FeatureTarget = { kind: 'current' } | { kind: 'snapshot' };
 
 /** `_id` of a snapshot: deterministic, so a re-run replaces it by `_id` like current features (unique with asOf + customerId). */
@@ -58,8 +63,8 @@ export class FeatureWriter {
   ) {}
 
   async add(customerId: string, partition: number, values: FeatureValues): Promise<void> {
-    const doc = { partition, asOf: this.asOf, computedAt: new Date(), version: FEATURE_VERSION, values: values as Document };
-    this.docs.push(this.target.kind === 'current' ? { _id: customerId, ...doc } : { _id: snapshotId(this.asOf, customerId), customerId, ...doc });
+    const { _id, ...doc } = currentFeatureDoc(customerId, partition, this.asOf, values);
+    this.docs.push(this.target.kind === 'current' ? { _id, ...doc } : { _id: snapshotId(this.asOf, customerId), customerId, ...doc });
     if (this.docs.length >= this.chunkSize) await this.flush();
   }
 

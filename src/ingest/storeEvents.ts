@@ -3,12 +3,12 @@ import { config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { partitionOf } from '../db/partition.js';
 import type { IncomingEvent } from './eventSchemas.js';
-import { applyCustomerChanges } from './applyCustomerChanges.js';
-import { customerChanges } from './customerUpdates.js';
 import { insertIgnoringDuplicates, resolveIdentities } from './identity.js';
+import { foldNow, foldSoon } from './timeline/folder.js';
+import { stageEvents } from './timeline/stageEvents.js';
 
 /** `email`: opens, clicks, unsubscribes, bounces and confirmations from our own mail (src/campaigns). */
-export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'email';
+export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'email' | 'system';
 
 export interface StoreSummary {
   stored: number;
@@ -32,18 +32,33 @@ export interface StoredEvent {
   props: Record<string, unknown>;
 }
 
-/** Inserts documents that carry unique eventIds; a repeated eventId is counted, not an error. */
-export async function insertIdempotent(database: Database, docs: StoredEvent[]): Promise<{ stored: number; duplicates: number }> {
-  const duplicates = (await insertIgnoringDuplicates(database.models.Event.collection, docs)).size;
+export interface RecordOptions {
+  /** 'wait' (default): return once the batch is folded into timelines, profiles and features; 'background': once it is durable. */
+  fold?: 'wait' | 'background' | 'none';
+}
+
+/**
+ * The one way events enter the store: inserted idempotently by eventId into `events` (the system
+ * of record), then staged for the fold — all of them, duplicates too: a batch retried after a
+ * crash between the two steps is staged by the retry, and timelines skip eventIds they hold.
+ * A repeated eventId is counted, not an error.
+ */
+export async function recordEvents(database: Database, docs: (StoredEvent & { linkedFrom?: string })[], opts: RecordOptions = {}): Promise<{ stored: number; duplicates: number }> {
+  let duplicates = 0;
+  for (let i = 0; i < docs.length; i += 5000) duplicates += (await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 5000))).size;
+  await stageEvents(database, docs);
+  const fold = opts.fold ?? 'wait';
+  if (fold === 'wait') await foldNow(database);
+  else if (fold === 'background') foldSoon(database);
   return { stored: docs.length - duplicates, duplicates };
 }
 
 /**
- * Stores validated events: resolves anonymous ids to customers, inserts idempotently by eventId
- * and keeps customer documents (traits, consent, suppressions) in step. Every step is
- * idempotent, so a retried batch converges to the same state.
+ * Stores validated events: resolves anonymous ids to customers and records them (see
+ * recordEvents); customer documents (traits, consent), suppressions and features follow from the
+ * fold. Every step is idempotent, so a retried batch converges to the same state.
  */
-export async function storeEvents(database: Database, events: IncomingEvent[], source: EventSource, receivedAt = new Date()): Promise<StoreSummary> {
+export async function storeEvents(database: Database, events: IncomingEvent[], source: EventSource, receivedAt = new Date(), opts: RecordOptions = {}): Promise<StoreSummary> {
   const partitions = config().PARTITIONS;
   const customerOf = await resolveIdentities(database, events);
   const docs: StoredEvent[] = events.map((e) => {
@@ -66,9 +81,6 @@ export async function storeEvents(database: Database, events: IncomingEvent[], s
     if (e.sessionId) doc.sessionId = e.sessionId;
     return doc;
   });
-  const { stored, duplicates } = await insertIdempotent(database, docs);
-  // Applied for duplicates too: every change is idempotent, and a batch retried after a crash
-  // between the insert and this step still brings the customer documents up to date.
-  await applyCustomerChanges(database, customerChanges(docs));
+  const { stored, duplicates } = await recordEvents(database, docs, opts);
   return { stored, duplicates, eventIds: docs.map((d) => d.eventId) };
 }

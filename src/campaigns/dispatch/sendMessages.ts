@@ -1,3 +1,4 @@
+import { recordEvents, type StoredEvent } from '../../ingest/storeEvents.js';
 import { createHash } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import type { Database } from '../../db/database.js';
@@ -129,7 +130,7 @@ export async function recordOutcomes(database: Database, messages: readonly Mess
   if (!messages.length) return;
   await insertIgnoringDuplicates(messagesOf(database) as never, [...messages]);
   const sent = messages.filter((m) => m.status === 'sent');
-  await insertIgnoringDuplicates(database.models.Event.collection, sent.map((m) => sentEvent(m, m.subject, m.scheduledFor)));
+  await recordEvents(database, sent.map((m) => sentEvent(m, m.subject, m.scheduledFor)) as StoredEvent[], { fold: 'background' });
 }
 
 export async function recordOutcome(database: Database, message: MessageDoc): Promise<void> {

@@ -18,12 +18,17 @@ import { scoreSchema } from './score.js';
 import { customerSegmentsSchema, segmentCountSchema, segmentMemberPageSchema, segmentSchema } from './segment.js';
 import { simTruthSchema } from './simTruth.js';
 import { suppressionSchema } from './suppression.js';
+import { customerTimelineSchema, eventInboxSchema, foldLeaseSchema, foldStatsSchema } from './timeline.js';
 import { webhookDeliverySchema } from './webhookDelivery.js';
 
 const schemas = {
   Customer: customerSchema,
   Identity: identitySchema,
   Event: eventSchema,
+  CustomerTimeline: customerTimelineSchema,
+  EventInbox: eventInboxSchema,
+  FoldLease: foldLeaseSchema,
+  FoldStats: foldStatsSchema,
   Product: productSchema,
   ProductStat: productStatSchema,
   CustomerReco: customerRecoSchema,

@@ -122,7 +122,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
         for (const stay of diff.doc.current) members.get(stay.segmentId)?.push({ row, enteredAt: stay.enteredAt });
       }
     }
-    counts.events += await insertEvents(Event.collection, events);
+    counts.events += await insertEvents(database, events);
     await database.replaceById(CustomerSegments.collection as never, writes as never[]);
     counts.stateWrites += writes.length;
     await pagesWriter.writePartition(partition, members, moves);

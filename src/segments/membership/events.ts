@@ -1,5 +1,6 @@
-import type { Collection, Document } from 'mongodb';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import type { Document } from 'mongodb';
+import type { Database } from '../../db/database.js';
+import { recordEvents, type StoredEvent } from '../../ingest/storeEvents.js';
 import type { MembershipChange } from './state.js';
 
 /**
@@ -28,12 +29,7 @@ export function membershipEvent(change: MembershipChange, segmentName: string | 
   };
 }
 
-/** Inserts events, ignoring those already stored (a re-run); returns how many were new. */
-export async function insertEvents(events: Collection, docs: Document[]): Promise<number> {
-  let inserted = 0;
-  for (let i = 0; i < docs.length; i += 1000) {
-    const chunk = docs.slice(i, i + 1000);
-    inserted += chunk.length - (await insertIgnoringDuplicates(events, chunk)).size;
-  }
-  return inserted;
+/** Records events, ignoring those already stored (a re-run); returns how many were new. */
+export async function insertEvents(database: Database, docs: Document[]): Promise<number> {
+  return (await recordEvents(database, docs as StoredEvent[])).stored;
 }

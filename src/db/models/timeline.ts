@@ -1,0 +1,68 @@
+import { Schema } from 'mongoose';
+
+/**
+ * One document per customer holding every event of theirs, sorted by (ts, eventId), as one JSON
+ * string (see src/ingest/timeline/compact.ts). It is the fold state everything per customer is
+ * derived from — profile, consent, features, recent events — read and written by `_id` only.
+ * FerretDB decodes every returned document at ~8k/CPU-second whatever its size, so one string per
+ * customer costs one decode where a customer's events cost hundreds.
+ */
+export const customerTimelineSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    partition: { type: Number, required: true },
+    /** Layout version of `events`; a document of another version is rebuilt from `events`. */
+    v: { type: Number, required: true },
+    n: { type: Number, required: true },
+    events: { type: String, required: true },
+    lastTs: Date,
+    foldedAt: Date,
+  },
+  { collection: 'customer_timelines', versionKey: false },
+);
+customerTimelineSchema.index({ partition: 1 });
+
+/**
+ * Events stored but not yet folded into timelines: one document per (stored batch, partition),
+ * inserted right after the batch's events and deleted once folded. A run consumes it whole; it
+ * stays small, so scanning it (all FerretDB can do) is cheap.
+ */
+export const eventInboxSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    partition: { type: Number, required: true },
+    events: { type: String, required: true },
+    n: { type: Number, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'event_inbox', versionKey: false },
+);
+eventInboxSchema.index({ partition: 1 });
+
+/**
+ * Who folds a partition: inserted under `fold:<partition>` (the one write that is atomic on
+ * FerretDB too), so one writer at a time changes a partition's timelines and customers, and no
+ * concurrent batch can lose another's update. Expired leases (a crashed holder) are taken over.
+ */
+export const foldLeaseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    owner: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'fold_leases', versionKey: false },
+);
+
+/** Kept counters per partition, written only by the partition's lease holder (so never lost). */
+export const foldStatsSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    partition: { type: Number, required: true },
+    customers: { type: Number, required: true },
+    events: { type: Number, required: true },
+    firstEventAt: Date,
+    lastEventAt: Date,
+    updatedAt: Date,
+  },
+  { collection: 'fold_stats', versionKey: false },
+);

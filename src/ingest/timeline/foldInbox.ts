@@ -1,0 +1,194 @@
+import type { Collection, Document } from 'mongodb';
+import type { Database } from '../../db/database.js';
+import { currentFeatureDoc } from '../../features/store.js';
+import { featuresOfTimeline, FoldContexts } from '../../features/timelineFeatures.js';
+import { insertIgnoringDuplicates } from '../identity.js';
+import { mergeTimeline, type TimelineEvent } from './compact.js';
+import { claimFoldLease, FOLD_LEASE_MS, releaseFoldLease, renewFoldLease } from './foldLease.js';
+import { deriveProfile } from './profile.js';
+import { dedupeSorted, readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
+
+/** Inbox documents read per round: bounds memory while a large import is folded. */
+const ROUND = 200;
+/** Timelines read at once, and documents replaced at once: FerretDB serialises writes, a few in flight hide the reads. */
+const READS_IN_FLIGHT = 8;
+const WRITES_IN_FLIGHT = 4;
+
+export interface FoldCounts {
+  inboxDocs: number;
+  events: number;
+  /** Events new to their timeline (the rest were already folded: retries, copies staged twice). */
+  added: number;
+  customers: number;
+  newCustomers: number;
+  /** Partitions with work that another process was folding. */
+  busy: number;
+}
+
+export const emptyFoldCounts = (): FoldCounts => ({ inboxDocs: 0, events: 0, added: 0, customers: 0, newCustomers: 0, busy: 0 });
+
+interface InboxDoc {
+  _id: string;
+  partition: number;
+  events: string;
+}
+
+/** One staged event: a timeline event plus the customer it belongs to. */
+export type StagedEvent = TimelineEvent & { cid: string };
+
+/**
+ * Folds staged events into customer timelines and everything derived from them: the customer
+ * document (profile, consent), suppressions, current features and the partition's counters.
+ * One process folds a partition at a time (a lease), so no update can be lost between concurrent
+ * batches; each step is idempotent (timelines skip eventIds they hold, the rest is recomputed),
+ * so a fold killed anywhere is finished by the next one and the inbox is deleted only after.
+ */
+export async function foldInbox(database: Database, opts: { signal?: AbortSignal; progress?: (done: number) => void } = {}): Promise<FoldCounts> {
+  const counts = emptyFoldCounts();
+  const skip = new Set<number>();
+  for (;;) {
+    if (opts.signal?.aborted) break;
+    const filter = skip.size ? { partition: { $nin: [...skip] } } : {};
+    const docs = (await database.models.EventInbox.collection.find(filter as never).limit(ROUND).toArray()) as unknown as InboxDoc[];
+    if (docs.length === 0) break;
+    const byPartition = new Map<number, InboxDoc[]>();
+    for (const d of docs) {
+      const list = byPartition.get(d.partition);
+      if (list) list.push(d);
+      else byPartition.set(d.partition, [d]);
+    }
+    for (const [partition, list] of byPartition) {
+      if (!(await claimFoldLease(database, partition))) {
+        skip.add(partition);
+        counts.busy++;
+        continue;
+      }
+      try {
+        await foldPartition(database, partition, list, counts);
+      } finally {
+        await releaseFoldLease(database, partition);
+      }
+      opts.progress?.(counts.events);
+    }
+  }
+  return counts;
+}
+
+async function foldPartition(database: Database, partition: number, docs: InboxDoc[], counts: FoldCounts): Promise<void> {
+  const byCustomer = new Map<string, TimelineEvent[]>();
+  for (const doc of docs) {
+    const staged = JSON.parse(doc.events) as StagedEvent[];
+    counts.inboxDocs++;
+    counts.events += staged.length;
+    for (const { cid, ...e } of staged) {
+      const list = byCustomer.get(cid);
+      if (list) list.push(e);
+      else byCustomer.set(cid, [e]);
+    }
+  }
+  const renew = setInterval(() => void renewFoldLease(database, partition).catch(() => undefined), FOLD_LEASE_MS / 4);
+  try {
+    await foldCustomers(database, partition, byCustomer, counts, { fresh: false });
+  } finally {
+    clearInterval(renew);
+  }
+  await database.models.EventInbox.collection.deleteMany({ _id: { $in: docs.map((d) => d._id) } as never });
+}
+
+/**
+ * Merges each customer's new events into their timeline and rewrites what derives from it.
+ * `fresh`: the caller knows no timeline exists yet (seeding, rebuild), so none is read and
+ * documents are inserted in bulk (an existing one, found by its duplicate key, is replaced).
+ */
+export async function foldCustomers(database: Database, partition: number, byCustomer: Map<string, TimelineEvent[]>, counts: FoldCounts, opts: { fresh: boolean }): Promise<void> {
+  const now = new Date();
+  const contexts = await FoldContexts.forShop(database, now.getTime());
+  const stats = await readStats(database, partition);
+  const ids = [...byCustomer.keys()];
+  const timelines: Timeline[] = [];
+  const stored = new Set<string>();
+  for (let k = 0; k < ids.length; k += READS_IN_FLIGHT) {
+    const read = await Promise.all(
+      ids.slice(k, k + READS_IN_FLIGHT).map((id) => (opts.fresh ? { customerId: id, partition, events: [], stored: false } : readTimeline(database, id, partition))),
+    );
+    for (const timeline of read) {
+      const incoming = byCustomer.get(timeline.customerId)!;
+      const merged = mergeTimeline(timeline.events, incoming);
+      if (merged.added === 0 && timeline.stored) continue;
+      counts.customers++;
+      counts.added += merged.added;
+      stats.events += merged.added;
+      if (timeline.stored) stored.add(timeline.customerId);
+      else {
+        counts.newCustomers++;
+        stats.customers++;
+      }
+      for (const e of incoming) {
+        if (stats.firstEventAt === null || e.s < stats.firstEventAt) stats.firstEventAt = e.s;
+        if (stats.lastEventAt === null || e.s > stats.lastEventAt) stats.lastEventAt = e.s;
+      }
+      timelines.push({ ...timeline, events: merged.events });
+    }
+  }
+  // Derived documents first, the timelines last: a fold killed in between finds the events still
+  // missing from the timelines and redoes both; the other order could leave them stale.
+  const derived = timelines.map((t) => deriveAll(t, contexts));
+  const m = database.models;
+  await upsertMany(m.Customer.collection as never, derived.map((d) => d.profile), stored);
+  await upsertMany(m.Feature.collection as never, derived.flatMap((d) => (d.features ? [d.features] : [])), stored);
+  await insertIgnoringDuplicates(m.Suppression.collection, derived.flatMap((d) => d.suppressions));
+  await upsertMany(m.CustomerTimeline.collection as never, timelines.map((t) => timelineDoc(t.customerId, partition, t.events, now)), stored);
+  await writeStats(database, partition, stats, now);
+}
+
+/** Everything a customer's timeline determines: profile, suppressions and current features. */
+function deriveAll(t: Timeline, contexts: FoldContexts) {
+  const { profile, suppressions } = deriveProfile(t.customerId, t.partition, t.events);
+  const values = featuresOfTimeline(t.events, contexts.of(profile.timezone));
+  const updatedAt = new Date();
+  return {
+    profile,
+    features: values ? currentFeatureDoc(t.customerId, t.partition, new Date(contexts.asOf), values) : null,
+    suppressions: profile.email ? suppressions.map((s) => ({ address: profile.email, channel: 'email', customerId: t.customerId, reason: s.reason, createdAt: s.at, updatedAt })) : [],
+  };
+}
+
+/**
+ * Writes documents by `_id`: those of customers not known to be stored are inserted in one
+ * batch (cheap everywhere), the rest — and any insert that hit an existing `_id` — replaced one
+ * by one, a few in flight (on FerretDB only a single-`_id` filter reaches its index).
+ */
+async function upsertMany(collection: Collection<Document>, docs: (Document & { _id: string })[], stored: Set<string>): Promise<void> {
+  const fresh = docs.filter((d) => !stored.has(d._id));
+  const duplicates = await insertIgnoringDuplicates(collection as never, fresh);
+  const replace = docs.filter((d) => stored.has(d._id)).concat(fresh.filter((_, i) => duplicates.has(i)));
+  for (let k = 0; k < replace.length; k += WRITES_IN_FLIGHT) {
+    await Promise.all(replace.slice(k, k + WRITES_IN_FLIGHT).map((d) => collection.replaceOne({ _id: d._id } as never, d, { upsert: true })));
+  }
+}
+
+interface Stats {
+  customers: number;
+  events: number;
+  firstEventAt: number | null;
+  lastEventAt: number | null;
+}
+
+async function readStats(database: Database, partition: number): Promise<Stats> {
+  const doc = await database.models.FoldStats.collection.findOne({ _id: `p${partition}` as never });
+  return {
+    customers: (doc?.customers as number) ?? 0,
+    events: (doc?.events as number) ?? 0,
+    firstEventAt: doc?.firstEventAt ? +(doc.firstEventAt as Date) : null,
+    lastEventAt: doc?.lastEventAt ? +(doc.lastEventAt as Date) : null,
+  };
+}
+
+export async function writeStats(database: Database, partition: number, s: Stats, now: Date): Promise<void> {
+  await database.models.FoldStats.collection.replaceOne(
+    { _id: `p${partition}` as never },
+    { partition, customers: s.customers, events: s.events, firstEventAt: s.firstEventAt === null ? null : new Date(s.firstEventAt), lastEventAt: s.lastEventAt === null ? null : new Date(s.lastEventAt), updatedAt: now },
+    { upsert: true },
+  );
+}
+

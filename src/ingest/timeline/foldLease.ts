@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/database.js';
+
+/** A holder that stops renewing (crashed, frozen) loses the partition after this long. */
+export const FOLD_LEASE_MS = 120_000;
+const owner = `${process.pid}:${randomUUID()}`;
+
+const leaseId = (partition: number) => `fold:${partition}`;
+const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
+
+/**
+ * Claims the right to fold a partition: an insert under a unique `_id`, atomic on MongoDB and on
+ * FerretDB alike. An expired lease is deleted (matching its old owner and expiry) and claimed
+ * again; the only race left is two processes taking over the same dead holder's lease at once.
+ */
+export async function claimFoldLease(database: Database, partition: number): Promise<boolean> {
+  const leases = database.models.FoldLease.collection;
+  const doc = { _id: leaseId(partition) as never, owner, expiresAt: new Date(Date.now() + FOLD_LEASE_MS) };
+  try {
+    await leases.insertOne(doc);
+    return true;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const held = await leases.findOne({ _id: leaseId(partition) as never });
+  if (!held || (held.expiresAt as Date) > new Date()) return false;
+  await leases.deleteOne({ _id: leaseId(partition) as never, owner: held.owner, expiresAt: held.expiresAt });
+  try {
+    await leases.insertOne(doc);
+    return true;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return false;
+  }
+}
+
+export async function renewFoldLease(database: Database, partition: number): Promise<void> {
+  await database.models.FoldLease.collection.updateOne({ _id: leaseId(partition) as never, owner }, { $set: { expiresAt: new Date(Date.now() + FOLD_LEASE_MS) } });
+}
+
+export async function releaseFoldLease(database: Database, partition: number): Promise<void> {
+  await database.models.FoldLease.collection.deleteOne({ _id: leaseId(partition) as never, owner });
+}

@@ -1,0 +1,46 @@
+import type { Database } from '../../db/database.js';
+import type { StoredEvent } from '../storeEvents.js';
+import { compareTimelineEvents, decodeTimeline, encodeTimeline, TIMELINE_VERSION, toTimelineEvent, type TimelineEvent } from './compact.js';
+
+export interface Timeline {
+  customerId: string;
+  partition: number;
+  events: TimelineEvent[];
+  /** False when no document was stored yet. */
+  stored: boolean;
+}
+
+/**
+ * A customer's timeline, read by `_id`. A document that fails its schema (or has another layout
+ * version) is never served: it is rebuilt from the events collection, the system of record.
+ */
+export async function readTimeline(database: Database, customerId: string, partition: number): Promise<Timeline> {
+  const doc = await database.models.CustomerTimeline.collection.findOne({ _id: customerId as never });
+  if (!doc) return { customerId, partition, events: [], stored: false };
+  const events = doc.v === TIMELINE_VERSION ? decodeTimeline(doc.events) : null;
+  if (events) return { customerId, partition, events, stored: true };
+  return { customerId, partition, events: await timelineFromEvents(database, customerId), stored: true };
+}
+
+/** Rebuilds one customer's events from the events collection (a scan on FerretDB: only for damaged state). */
+export async function timelineFromEvents(database: Database, customerId: string): Promise<TimelineEvent[]> {
+  const docs = await database.models.Event.collection.find({ customerId }).toArray();
+  return dedupeSorted(docs.map((d) => toTimelineEvent(d as unknown as StoredEvent)));
+}
+
+export function dedupeSorted(events: TimelineEvent[]): TimelineEvent[] {
+  events.sort(compareTimelineEvents);
+  return events.filter((e, k) => k === 0 || e.i !== events[k - 1]!.i);
+}
+
+export function timelineDoc(customerId: string, partition: number, events: TimelineEvent[], foldedAt: Date) {
+  return {
+    _id: customerId,
+    partition,
+    v: TIMELINE_VERSION,
+    n: events.length,
+    events: encodeTimeline(events),
+    lastTs: events.length ? new Date(events[events.length - 1]!.s) : null,
+    foldedAt,
+  };
+}
