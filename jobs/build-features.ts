@@ -39,12 +39,10 @@ const buildFeaturesJob = defineJob({
   options: z.object({
     asOf: asOfOption,
     snapshot: flag('write feature_snapshots keyed (asOf, customerId) instead of the current features'),
-    full: flag('recompute every customer (default: only customers with events received since the last run)'),
+    full: flag('recompute every customer from their timeline (default: fold what is staged; everyone once a day)'),
     partitions: partitionsOption,
-    scan: z.enum(['auto', 'partition', 'collection']).default('auto').describe('how events are read: auto picks collection on FerretDB, partition on MongoDB'),
-    maxEventsInMemory: z.coerce.number().int().min(1).optional().describe('collection scan: events held in memory at once (≈ 0.8 KB each; default: half the heap)'),
     abandonHours: z.coerce.number().positive().max(24 * 30).default(24).describe('a cart or checkout without an order within this many hours is abandoned'),
-    fullEveryHours: z.coerce.number().min(0).default(24).describe('recompute a whole partition when its last full run is older than this (0: only with --full)'),
+    fullEveryHours: z.coerce.number().min(0).default(24).describe('recompute everyone when the last full run is older than this (0: only with --full)'),
   }),
   run: (ctx, options) => refreshFeatures(ctx, options),
 });

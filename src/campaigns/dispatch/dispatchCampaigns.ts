@@ -1,5 +1,6 @@
 import type { Counts, JobContext } from '../../jobs/defineJob.js';
-import { WATERMARK_MARGIN_MS } from '../../features/featureRun.js';
+/** Events received a little before a scan's watermark are read again: receivedAt is stamped before commit, and clocks differ. */
+const WATERMARK_MARGIN_MS = 5 * 60_000;
 import { evaluateExperiments } from '../experiments/evaluateExperiments.js';
 import { loadFlows } from '../flows/flowStore.js';
 import { defaultBudget, type FrequencyBudget } from './budget.js';
