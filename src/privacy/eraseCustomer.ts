@@ -1,3 +1,6 @@
+import { config } from '../config.js';
+import { partitionOf } from '../db/partition.js';
+import { eraseTimeline } from '../ingest/timeline/foldInbox.js';
 import type { Document } from 'mongodb';
 import type { Database } from '../db/database.js';
 import { insertIgnoringDuplicates } from '../ingest/identity.js';
@@ -83,6 +86,7 @@ async function eraseSubject(database: Database, subject: Subject, at: Date): Pro
 
   // Events are insert-only everywhere else; this is the one sanctioned delete of them.
   counts.events = (await m.Event.collection.deleteMany(eventsFilter(subject))).deletedCount;
+  counts.timelines = (await eraseTimeline(database, customerId, partitionOf(customerId, config().PARTITIONS))).timelines;
   counts.identities = (await m.Identity.collection.deleteMany({ customerId })).deletedCount;
   counts.features = (await m.Feature.collection.deleteOne(byId)).deletedCount;
   counts.featureSnapshots = (await m.FeatureSnapshot.collection.deleteMany({ customerId })).deletedCount;

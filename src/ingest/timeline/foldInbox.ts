@@ -192,3 +192,26 @@ export async function writeStats(database: Database, partition: number, s: Stats
   );
 }
 
+
+/**
+ * Removes a customer's timeline (erasure): what is staged is folded first, so none of their
+ * events is left in the inbox to bring the timeline back; the partition's lease is held while
+ * its counters are corrected, so no fold writes them at the same time.
+ */
+export async function eraseTimeline(database: Database, customerId: string, partition: number): Promise<{ timelines: number; inbox: number }> {
+  await foldInbox(database);
+  for (let tries = 0; !(await claimFoldLease(database, partition)); tries++) {
+    if (tries > 600) throw new Error(`erasure: partition ${partition} stayed leased by another fold for a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  try {
+    const doc = await database.models.CustomerTimeline.collection.findOne({ _id: customerId as never }, { projection: { n: 1 } });
+    if (!doc) return { timelines: 0, inbox: 0 };
+    await database.models.CustomerTimeline.collection.deleteOne({ _id: customerId as never });
+    const stats = await readStats(database, partition);
+    await writeStats(database, partition, { ...stats, customers: Math.max(0, stats.customers - 1), events: Math.max(0, stats.events - ((doc.n as number) ?? 0)) }, new Date());
+    return { timelines: 1, inbox: 0 };
+  } finally {
+    await releaseFoldLease(database, partition);
+  }
+}
