@@ -8,15 +8,15 @@ import { customerLifetimeValue, expectedAverageSpend, fitGammaGamma } from '../s
 import { hyp2f1 } from '../src/ml/btyd/hyp2f1.js';
 import { lgamma } from '../src/ml/btyd/lgamma.js';
 import { periodsBetween, rfmSummary, type RfmRow, type Transaction } from '../src/ml/btyd/summary.js';
+import { CDNOW_SAMPLE_FILE } from '../src/ml/datasets/cdnow.js';
 import { mae, pearson } from '../src/ml/metrics.js';
 
-const CDNOW_SAMPLE = new URL('../../shared/data/cdnow_sample.csv.gz', import.meta.url);
 // The classic split: weeks 1–39 (1997-01-01 … 09-30) calibrate, weeks 40–78 (… 1998-06-30) are held out.
 const calibrationEnd = new Date('1997-09-30');
 const observationEnd = new Date('1998-06-30');
 
 function loadCdnow(): Transaction[] {
-  const lines = zlib.gunzipSync(fs.readFileSync(CDNOW_SAMPLE)).toString('utf8').trim().split('\n');
+  const lines = zlib.gunzipSync(fs.readFileSync(CDNOW_SAMPLE_FILE)).toString('utf8').trim().split('\n');
   // customer_id_master,customer_id_sample,date,number_of_cds,dollar_value
   return lines.slice(1).map((line) => {
     const [customerId, , date, , value] = line.split(',');
