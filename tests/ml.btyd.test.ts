@@ -89,16 +89,14 @@ describe('BG/NBD and Gamma-Gamma on the CDNOW sample', () => {
   });
 
   it('recovers the published BG/NBD parameters by maximum likelihood', async () => {
-    const started = performance.now();
     const fit = await fitBgNbd(rows);
-    const seconds = (performance.now() - started) / 1000;
     if (!fit.ok) throw new Error(fit.error.message);
     bgnbd = fit.value.params;
     // Fader, Hardie & Lee (2005) / lifetimes: r 0.243, α 4.414, a 0.793, b 2.426; LL −9582.4.
     const published = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
     for (const [name, value] of Object.entries(published)) expect(bgnbd[name as keyof BgNbdParams] / value).toBeCloseTo(1, 1.5);
     expect(fit.value.nll).toBeCloseTo(9582.4, 0);
-    expect(seconds).toBeLessThan(10);
+    // How fast it fits: `npm run bench -- btyd`.
     // Deterministic: the same data gives the same fit, bit for bit.
     expect(await fitBgNbd(rows)).toEqual(fit);
   });
@@ -129,19 +127,16 @@ describe('BG/NBD and Gamma-Gamma on the CDNOW sample', () => {
   });
 
   it('recovers lifetimes’ Gamma-Gamma parameters on repeat buyers', async () => {
-    const started = performance.now();
     const fit = await fitGammaGamma(
       rows.map((r) => r.x),
       rows.map((r) => r.monetary),
     );
-    const seconds = (performance.now() - started) / 1000;
     if (!fit.ok) throw new Error(fit.error.message);
     const gg = fit.value.params;
     // lifetimes' documented CDNOW fit: p 6.25, q 3.74, v 15.45.
     expect(gg.p / 6.25).toBeCloseTo(1, 1.5);
     expect(gg.q / 3.74).toBeCloseTo(1, 1.5);
     expect(gg.v / 15.45).toBeCloseTo(1, 1.5);
-    expect(seconds).toBeLessThan(10);
     // lifetimes' documented conditional expected average profit for the first three customers.
     expect(expectedAverageSpend(gg, rows[0]!.x, rows[0]!.monetary)).toBeCloseTo(24.66, 1);
     expect(expectedAverageSpend(gg, rows[1]!.x, rows[1]!.monetary)).toBeCloseTo(18.91, 1);
