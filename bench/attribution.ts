@@ -11,10 +11,10 @@ import type { Attribution } from '../src/attribution/credit.js';
 import { markov } from '../src/attribution/markov.js';
 import { attributeAll } from '../src/attribution/models.js';
 import { buildPathSet, readPathTable, type Journey } from '../src/attribution/paths.js';
+import { CHANNEL_ATTRIBUTION_FILE } from '../src/ml/datasets/publicData.js';
 import { benchEnv, type Bench, type BenchResult } from './_harness.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const referenceFile = path.resolve(root, '../shared/data/channelattribution_pathdata.csv.gz');
 
 interface Peer {
   package: string;
@@ -53,7 +53,7 @@ function runPeer(replicate: number, sims: number): Peer | null {
     return null;
   }
   process.stderr.write(`ChannelAttribution markov_model on ${replicate * 10_000} rows, nsim_start ${sims}…\n`);
-  const run = spawnSync(python, [path.join(root, 'bench/peers/attribution.py'), referenceFile, String(replicate), String(sims), '0'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const run = spawnSync(python, [path.join(root, 'bench/peers/attribution.py'), CHANNEL_ATTRIBUTION_FILE, String(replicate), String(sims), '0'], { encoding: 'utf8', maxBuffer: 1 << 24 });
   // The package prints a banner on import; the document is the last line.
   const last = run.stdout?.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !last.startsWith('{')) {
@@ -80,7 +80,7 @@ const bench: Bench = async (args) => {
   const { values } = parseArgs({ args, strict: false, options: { replicate: { type: 'string' }, 'ca-sims': { type: 'string' }, 'no-peer': { type: 'boolean' } } });
   const replicate = Number(values.replicate ?? 100);
   const sims = Number(values['ca-sims'] ?? 1e7);
-  const reference = readPathTable(referenceFile);
+  const reference = readPathTable(CHANNEL_ATTRIBUTION_FILE);
   const journeys: Journey[] = [];
   for (let r = 0; r < replicate; r++) journeys.push(...reference);
   const n = journeys.length;

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { backendName, initBackend } from '../src/ml/backend.js';
 import { CDNOW_MASTER_FILE, CDNOW_SAMPLE_FILE, cdnowTable } from '../src/ml/datasets/cdnow.js';
 import { writeTableCsv } from '../src/ml/datasets/exportCsv.js';
-import { onlineRetailTable } from '../src/ml/datasets/onlineRetail.js';
+import { ONLINE_RETAIL_FILE, onlineRetailTable } from '../src/ml/datasets/onlineRetail.js';
 import { syntheticTable } from '../src/ml/datasets/synthetic.js';
 import { FOLDS, type TrainingTable } from '../src/ml/datasets/trainingTable.js';
 import { brier, hitRateWithin, mae, normalizedGini, pearson, prAuc, rocAuc, spearman, topShareCapture } from '../src/ml/metrics.js';
@@ -31,13 +31,22 @@ export const usage = `usage: npm run bench -- models --dataset ${DATASETS.join('
 Breadcrumb's churn, holdout-purchase, lifetime-value and send-time models against lifetimes
 (BG/NBD + Gamma-Gamma), scikit-learn and LightGBM on the same rows, features, labels and 5 folds.
 
-  --dataset NAME     cdnow (2,357-customer sample), cdnow-full (23,570), online-retail, synthetic
+  --dataset NAME     cdnow (2,357-customer sample), cdnow-full (23,570), online-retail (the full UCI
+                     file in ../shared/data when present, else data/public's 1-in-10 trim), synthetic
   --file F           another file of the same layout (CDNOW log or Online Retail CSV, plain or gzip)
   --customers N      synthetic shop size before the buyers-only cut (default 4000)
   --no-peers         ours only (the peers need python3; .venv/ is created on first use)
   --json             {"bench":"models","results":[{"dataset","task","model","metric","value"}],"env":{…}}`;
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);
+
+/** The full UCI file (7.5 MB, beside the repository) when it is there; else the repository's 1-in-10 trim. */
+function onlineRetailFile(): string {
+  const full = path.resolve(import.meta.dirname, '../../shared/data/online_retail.csv.gz');
+  if (fs.existsSync(full)) return full;
+  progress(`online-retail: ${full} not found; using the repository's 1-in-10 customer trim ${ONLINE_RETAIL_FILE}`);
+  return ONLINE_RETAIL_FILE;
+}
 
 async function loadTable(args: z.infer<typeof argsSchema>): Promise<TrainingTable> {
   switch (args.dataset) {
@@ -46,7 +55,7 @@ async function loadTable(args: z.infer<typeof argsSchema>): Promise<TrainingTabl
     case 'cdnow-full':
       return cdnowTable(args.file ?? CDNOW_MASTER_FILE, 'cdnow-full');
     case 'online-retail':
-      return onlineRetailTable(args.file);
+      return onlineRetailTable(args.file ?? onlineRetailFile());
     case 'synthetic':
       if (args.file) throw new Error('--file does not apply to the synthetic shop (it is generated)');
       return syntheticTable({ customers: args.customers });

@@ -65,18 +65,16 @@ describe('graceful HTTP shutdown', () => {
 
       const inFlight = get(`${server.url}/test/slow`, busyAgent);
       await sleep(100);
-      const started = Date.now();
-      const closed = server.close(5000);
+      // A grace period longer than the test may run: close() can only finish by itself, never by the cut.
+      const closed = server.close(10 * 60_000);
 
       await expect(connect(server.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
       const answer = await inFlight;
       expect(answer).toMatchObject({ status: 200, body: { done: true } });
       expect(answer.headers.connection).toBe('close');
 
+      // Neither the idle keep-alive socket nor the answered request holds the close up.
       await closed;
-      const took = Date.now() - started;
-      expect(took).toBeGreaterThanOrEqual(300);
-      expect(took).toBeLessThan(2000);
     } finally {
       idleAgent.destroy();
       busyAgent.destroy();
@@ -89,9 +87,8 @@ describe('graceful HTTP shutdown', () => {
     try {
       const inFlight = get(`${server.url}/test/slow`, agent);
       await sleep(100);
-      const started = Date.now();
       await server.close(200);
-      expect(Date.now() - started).toBeLessThan(1000);
+      // Cut at the end of the grace period: the 3 s request never answers.
       await expect(inFlight).rejects.toMatchObject({ code: 'ECONNRESET' });
     } finally {
       agent.destroy();

@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { firstTouch, lastTouch, linear } from '../src/attribution/heuristics.js';
 import { markov } from '../src/attribution/markov.js';
 import { buildPathSet, readPathTable } from '../src/attribution/paths.js';
+import { CHANNEL_ATTRIBUTION_FILE } from '../src/ml/datasets/publicData.js';
 
 // ChannelAttribution's example data: 10,000 paths over 12 channels.
-const file = path.resolve(import.meta.dirname, '../../shared/data/channelattribution_pathdata.csv.gz');
-const journeys = readPathTable(file);
+const journeys = readPathTable(CHANNEL_ATTRIBUTION_FILE);
 const paths = buildPathSet(journeys);
 
 /**

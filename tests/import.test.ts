@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, inject, it } from 'vitest';
 import { importFile, type ImportFormat } from '../src/ingest/import/importFile.js';
+import { CDNOW_SAMPLE_FILE } from '../src/ml/datasets/cdnow.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const database = useTestDatabase();
@@ -73,7 +74,9 @@ describe('importFile', () => {
   });
 
   it('reads the CDNOW sample log row for row, and a re-run stores nothing twice', async () => {
-    const file = path.join(import.meta.dirname, '../../shared/data/cdnow_sample.csv.gz');
+    // A copy in the test's folder: a rejects file would otherwise land beside the repository's data.
+    const file = path.join(dir, 'cdnow_sample.csv.gz');
+    fs.copyFileSync(CDNOW_SAMPLE_FILE, file);
     expect(await run(file, 'cdnow')).toEqual({ read: 6919, stored: 6919, duplicates: 0, rejected: 0, skipped: 0 });
     expect(await run(file, 'cdnow')).toEqual({ read: 6919, stored: 0, duplicates: 6919, rejected: 0, skipped: 0 });
     const customers = await database().models.Event.distinct('customerId', { source: 'import', eventId: /^cdnow-/ });

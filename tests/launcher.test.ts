@@ -83,10 +83,9 @@ describe('embedded database launcher', () => {
 });
 
 describe('connectDatabase', () => {
-  it('fails fast with a clear error when MONGODB_URI points nowhere', async () => {
-    const started = Date.now();
+  // The deadline is the check: the driver's default server selection (30 s) would miss it, our 5 s does not.
+  it('fails fast with a clear error when MONGODB_URI points nowhere', { timeout: 20_000 }, async () => {
     await expect(connectDatabase({ uri: 'mongodb://127.0.0.1:1/breadcrumb' })).rejects.toThrow(/cannot reach the database at mongodb:\/\/127\.0\.0\.1:1\/breadcrumb.*MONGODB_URI/);
-    expect(Date.now() - started).toBeLessThan(8000);
   });
 
   it('never prints the password of a URI it cannot reach', async () => {

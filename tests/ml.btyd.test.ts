@@ -8,15 +8,15 @@ import { customerLifetimeValue, expectedAverageSpend, fitGammaGamma } from '../s
 import { hyp2f1 } from '../src/ml/btyd/hyp2f1.js';
 import { lgamma } from '../src/ml/btyd/lgamma.js';
 import { periodsBetween, rfmSummary, type RfmRow, type Transaction } from '../src/ml/btyd/summary.js';
+import { CDNOW_SAMPLE_FILE } from '../src/ml/datasets/cdnow.js';
 import { mae, pearson } from '../src/ml/metrics.js';
 
-const CDNOW_SAMPLE = new URL('../../shared/data/cdnow_sample.csv.gz', import.meta.url);
 // The classic split: weeks 1–39 (1997-01-01 … 09-30) calibrate, weeks 40–78 (… 1998-06-30) are held out.
 const calibrationEnd = new Date('1997-09-30');
 const observationEnd = new Date('1998-06-30');
 
 function loadCdnow(): Transaction[] {
-  const lines = zlib.gunzipSync(fs.readFileSync(CDNOW_SAMPLE)).toString('utf8').trim().split('\n');
+  const lines = zlib.gunzipSync(fs.readFileSync(CDNOW_SAMPLE_FILE)).toString('utf8').trim().split('\n');
   // customer_id_master,customer_id_sample,date,number_of_cds,dollar_value
   return lines.slice(1).map((line) => {
     const [customerId, , date, , value] = line.split(',');
@@ -89,16 +89,14 @@ describe('BG/NBD and Gamma-Gamma on the CDNOW sample', () => {
   });
 
   it('recovers the published BG/NBD parameters by maximum likelihood', async () => {
-    const started = performance.now();
     const fit = await fitBgNbd(rows);
-    const seconds = (performance.now() - started) / 1000;
     if (!fit.ok) throw new Error(fit.error.message);
     bgnbd = fit.value.params;
     // Fader, Hardie & Lee (2005) / lifetimes: r 0.243, α 4.414, a 0.793, b 2.426; LL −9582.4.
     const published = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
     for (const [name, value] of Object.entries(published)) expect(bgnbd[name as keyof BgNbdParams] / value).toBeCloseTo(1, 1.5);
     expect(fit.value.nll).toBeCloseTo(9582.4, 0);
-    expect(seconds).toBeLessThan(10);
+    // How fast it fits: `npm run bench -- btyd`.
     // Deterministic: the same data gives the same fit, bit for bit.
     expect(await fitBgNbd(rows)).toEqual(fit);
   });
@@ -129,19 +127,16 @@ describe('BG/NBD and Gamma-Gamma on the CDNOW sample', () => {
   });
 
   it('recovers lifetimes’ Gamma-Gamma parameters on repeat buyers', async () => {
-    const started = performance.now();
     const fit = await fitGammaGamma(
       rows.map((r) => r.x),
       rows.map((r) => r.monetary),
     );
-    const seconds = (performance.now() - started) / 1000;
     if (!fit.ok) throw new Error(fit.error.message);
     const gg = fit.value.params;
     // lifetimes' documented CDNOW fit: p 6.25, q 3.74, v 15.45.
     expect(gg.p / 6.25).toBeCloseTo(1, 1.5);
     expect(gg.q / 3.74).toBeCloseTo(1, 1.5);
     expect(gg.v / 15.45).toBeCloseTo(1, 1.5);
-    expect(seconds).toBeLessThan(10);
     // lifetimes' documented conditional expected average profit for the first three customers.
     expect(expectedAverageSpend(gg, rows[0]!.x, rows[0]!.monetary)).toBeCloseTo(24.66, 1);
     expect(expectedAverageSpend(gg, rows[1]!.x, rows[1]!.monetary)).toBeCloseTo(18.91, 1);

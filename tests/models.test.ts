@@ -42,8 +42,12 @@ describe('model indexes', () => {
 });
 
 describe('partitionOf', () => {
-  it('is stable and spreads ids over every partition', () => {
-    expect(partitionOf('customer-42', 16)).toBe(partitionOf('customer-42', 16));
+  it('is the contract every language can compute, and spreads ids over every partition', () => {
+    // From `printf customer-42 | md5sum` (cd8e59ee… → 0xcd8e59ee = 3,448,658,414) and the same for the others.
+    expect(partitionOf('customer-42', 16)).toBe(3_448_658_414 % 16);
+    expect(partitionOf('customer-42', 64)).toBe(46);
+    expect(partitionOf('c0', 16)).toBe(3);
+    expect(partitionOf('alice', 64)).toBe(50);
     const counts = new Array(16).fill(0);
     for (let i = 0; i < 16_000; i++) counts[partitionOf(`c${i}`, 16)]++;
     expect(Math.min(...counts)).toBeGreaterThan(800);

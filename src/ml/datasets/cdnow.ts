@@ -1,13 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { DAY } from '../../features/read.js';
 import { periodsBetween, rfmSummary, type RfmRow, type Transaction } from '../btyd/summary.js';
 import { tableFromEvents, type TrainingTable } from './trainingTable.js';
 import { openSource } from '../../ingest/import/openSource.js';
 import { csvRecords } from '../../ingest/import/records.js';
+import { publicDataFile } from './publicData.js';
 
-/** The shared copies (`../shared/data/` beside the repository). */
-export const CDNOW_SAMPLE_FILE = fileURLToPath(new URL('../../../../shared/data/cdnow_sample.csv.gz', import.meta.url));
-export const CDNOW_MASTER_FILE = fileURLToPath(new URL('../../../../shared/data/cdnow_master.csv.gz', import.meta.url));
+/** The copies carried in the repository, both complete. */
+export const CDNOW_SAMPLE_FILE = publicDataFile('cdnow_sample.csv.gz');
+export const CDNOW_MASTER_FILE = publicDataFile('cdnow_master.csv.gz');
 
 /**
  * The classic split of the BTYD literature: weeks 1–39 (1997-01-01 … 1997-09-30) calibrate,

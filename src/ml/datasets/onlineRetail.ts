@@ -1,12 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { DAY } from '../../features/read.js';
 import { onlineRetailEvents } from '../../ingest/import/onlineRetail.js';
 import { openSource } from '../../ingest/import/openSource.js';
 import { csvRecords } from '../../ingest/import/records.js';
 import type { TrainingEvent } from '../trainingSet.js';
+import { publicDataFile } from './publicData.js';
 import { tableFromEvents, type TrainingTable } from './trainingTable.js';
 
-export const ONLINE_RETAIL_FILE = fileURLToPath(new URL('../../../../shared/data/online_retail.csv.gz', import.meta.url));
+/** The repository's copy: 1 customer in 10 of the UCI file, whole histories (`data/public/trim.ts`). */
+export const ONLINE_RETAIL_FILE = publicDataFile('online_retail.csv.gz');
 /** The holdout: the last 90 days of the file, the churn horizon of the issue. */
 export const ONLINE_RETAIL_HOLDOUT_DAYS = 90;
 
