@@ -149,7 +149,7 @@ function deriveAll(t: Timeline, contexts: FoldContexts) {
   return {
     profile,
     features: values ? currentFeatureDoc(t.customerId, t.partition, new Date(contexts.asOf), values) : null,
-    suppressions: profile.email ? suppressions.map((s) => ({ address: profile.email, channel: 'email', customerId: t.customerId, reason: s.reason, createdAt: s.at, updatedAt })) : [],
+    suppressions: suppressions.map((s) => ({ address: s.address, channel: 'email', customerId: t.customerId, reason: s.reason, createdAt: s.at, updatedAt })),
   };
 }
 

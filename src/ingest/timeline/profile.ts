@@ -11,6 +11,8 @@ export interface ConsentState {
 }
 
 export interface Suppression {
+  /** The address the customer had when they said it (a later new address is not suppressed by it). */
+  address: string;
   reason: 'unsubscribe' | 'complaint' | 'bounce';
   at: Date;
 }
@@ -95,7 +97,7 @@ export function deriveProfile(customerId: string, partition: number, events: rea
     }
     const reason = suppressionReason(e);
     if (reason) {
-      suppressions.push({ reason, at });
+      if (profile.email) suppressions.push({ address: profile.email, reason, at });
       if (reason !== 'bounce') profile.consent.email = { status: 'denied', updatedAt: at, source: e.o };
     }
   }
