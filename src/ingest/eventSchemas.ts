@@ -77,6 +77,9 @@ const propertiesByType = {
         timezone: z.string().max(100).refine(isTimeZone, 'unknown IANA time zone').optional(),
         country: z.string().max(100).optional(),
         signupSource: z.string().max(100).optional(),
+        /** When the account was created (Segment's `createdAt`): the signup date. */
+        signedUpAt: timestampSchema.optional(),
+        locale: z.string().max(35).optional(),
       })
       .default({}),
     consent: z.object({ email: z.boolean().optional(), sms: z.boolean().optional() }).optional(),
@@ -87,7 +90,7 @@ const propertiesByType = {
 export type EventType = keyof typeof propertiesByType;
 export const eventTypes = Object.keys(propertiesByType) as EventType[];
 
-function isTimeZone(tz: string): boolean {
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

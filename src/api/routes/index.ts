@@ -13,6 +13,7 @@ import { segmentsRoutes } from './segments.js';
 import { segmentPreviewRoutes } from './segmentPreview.js';
 import { reportRoutes } from './reports.js';
 import { privacyRoutes } from './privacy.js';
+import { scoresRoutes } from './scores.js';
 
 /** Every route of the API; a new route module adds its array here. */
-export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes, ...modelRoutes, ...segmentPreviewRoutes, ...segmentsRoutes, ...customerRoutes, ...signupRoutes, ...reportRoutes, ...flowRoutes, ...privacyRoutes];
+export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentRoutes, ...featureRoutes, ...modelRoutes, ...segmentPreviewRoutes, ...segmentsRoutes, ...customerRoutes, ...scoresRoutes, ...signupRoutes, ...reportRoutes, ...flowRoutes, ...privacyRoutes];

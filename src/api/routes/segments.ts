@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { config } from '../../config.js';
-import { decodeCursor, encodeCursor, memberFields, parseMemberFields, readMembers, type MemberRow } from '../../segments/membership/memberPages.js';
-import { contentTypes, isClientGone, memberStream } from '../../segments/membership/exportMembers.js';
+import { contentTypes, fieldsQuery, isClientGone, rowStream } from '../../rowExport.js';
+import { decodeCursor, encodeCursor, memberFields, readMembers, type MemberRow } from '../../segments/membership/memberPages.js';
 import { segmentPerformance } from '../../segments/membership/performance.js';
 import { createSegment, deleteSegment, getMemberIndex, getSegment, listSegments, updateSegment, type StoreError } from '../../segments/membership/segmentStore.js';
 import { defineRoute, Reply } from '../defineRoute.js';
@@ -53,17 +53,7 @@ const membersQuery = z.object({
   format: z.enum(['json', 'ndjson', 'csv']).default('json').meta({ description: 'json: one page with `nextCursor`; ndjson and csv: streamed from the cursor to the end (or `limit`)' }),
   limit: z.coerce.number().int().min(1).max(1_000_000).optional().meta({ description: 'Rows; json: 1–1000, default 100; streams: default all' }),
   cursor: z.string().min(1).max(500).optional().meta({ description: '`nextCursor` of the previous page (opaque)' }),
-  fields: z
-    .string()
-    .max(500)
-    .optional()
-    .transform((v, ctx) => {
-      const parsed = parseMemberFields(v);
-      if (parsed.ok) return parsed.value;
-      ctx.addIssue({ code: 'custom', message: parsed.error });
-      return z.NEVER;
-    })
-    .meta({ description: `Comma-separated columns (customerId always included); allowed: ${memberFields.join(', ')}` }),
+  fields: fieldsQuery(memberFields, 'customerId'),
 });
 
 const memberRowSchema = z.object(Object.fromEntries(memberFields.map((f) => [f, z.union([z.string(), z.number(), z.null()]).optional()]))).meta({ id: 'SegmentMember' });
@@ -180,7 +170,7 @@ export const segmentsRoutes = [
       const probe = await readMembers(database, segment, from, 0, () => undefined);
       if (!probe.ok) throw expired();
       res.status(200).setHeader('Content-Type', contentTypes[query.format]);
-      const out = memberStream(res, query.format, query.fields);
+      const out = rowStream(res, query.format, query.fields);
       try {
         await readMembers(database, segment, from, query.limit ?? Infinity, out.row);
         await out.end();

@@ -15,12 +15,16 @@ export function registerJobCommands(program: Command): void {
       else for (const j of jobs) process.stdout.write(`${j.name.padEnd(24)} ${(j.schedule ?? 'on demand').padEnd(14)} ${j.description}\n`);
     });
 
-  job.command('run <name>')
+  const run = job
+    .command('run <name>')
     .description('run one job now; options as --kebab-case flags (see `job run <name> --help`), e.g. --as-of 2011-06-01')
     .allowUnknownOption()
     .helpOption(false)
     .argument('[options...]')
     .action(async (name: string, rest: string[]) => {
+      // Help is off for this command so that `job run <name> --help` reaches the job's own help;
+      // without a name, `--help` arrives as the name.
+      if (name === '--help' || name === '-h') return run.outputHelp();
       const def = (await loadJobs()).find((j) => j.name === name);
       if (!def) throw new CliError(`no job named "${name}"; \`breadcrumb job list\` shows them`);
       if (rest.includes('--help') || rest.includes('-h')) {

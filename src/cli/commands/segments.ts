@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { config } from '../../config.js';
+import { rowStream } from '../../rowExport.js';
 import { memberFields, parseMemberFields, readMembers, type MemberField } from '../../segments/membership/memberPages.js';
-import { memberStream } from '../../segments/membership/exportMembers.js';
 import { previewRule } from '../../segments/membership/preview.js';
 import { getMemberIndex, getSegment, listSegments } from '../../segments/membership/segmentStore.js';
 import { CliError, printJson, status } from '../output.js';
@@ -64,7 +64,7 @@ export function registerSegmentCommands(program: Command): void {
       await withDatabase(async (db) => {
         const found = await getMemberIndex(db, key);
         if (!found.ok) throw new CliError(found.error.message);
-        const out = memberStream(process.stdout, format, fields);
+        const out = rowStream(process.stdout, format, fields);
         await readMembers(db, { id: key, index: found.value, partitions: config().PARTITIONS }, null, limit, out.row);
         await out.flush();
       });

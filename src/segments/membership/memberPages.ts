@@ -1,6 +1,7 @@
 import type { Document } from 'mongodb';
 import { z } from 'zod';
 import type { Database } from '../../db/database.js';
+import { parseFieldList } from '../../rowExport.js';
 
 /**
  * A segment's current members, stored as pages per partition: `segment_member_pages` documents
@@ -34,13 +35,7 @@ export type MemberField = (typeof memberFields)[number];
 export type MemberRow = Partial<Record<MemberField, string | number | null>> & { customerId: string };
 
 /** `email,churnRisk` → the columns, customerId first; unknown names are an error (the whitelist). */
-export function parseMemberFields(spec: string | undefined): { ok: true; value: MemberField[] } | { ok: false; error: string } {
-  if (spec === undefined) return { ok: true, value: [...memberFields] };
-  const list = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = list.filter((f) => !(memberFields as readonly string[]).includes(f));
-  if (unknown.length > 0 || list.length === 0) return { ok: false, error: `unknown field(s) ${unknown.join(', ') || '(none given)'}; allowed: ${memberFields.join(', ')}` };
-  return { ok: true, value: ['customerId', ...(list as MemberField[]).filter((f) => f !== 'customerId')] };
-}
+export const parseMemberFields = (spec: string | undefined) => parseFieldList(spec, memberFields, 'customerId');
 
 /** One stored page (`segment_member_pages`): up to PAGE_ROWS rows of a segment × partition version. */
 export interface MemberPageDoc {
