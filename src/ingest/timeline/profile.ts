@@ -43,6 +43,7 @@ export function suppressionReason(e: TimelineEvent): Suppression['reason'] | und
 }
 
 function dateOf(v: unknown): Date | undefined {
+  if (v instanceof Date) return Number.isNaN(+v) ? undefined : v;
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
   const d = new Date(v);
   return Number.isNaN(+d) ? undefined : d;
@@ -79,14 +80,15 @@ export function deriveProfile(customerId: string, partition: number, events: rea
     if (e.t === 'identify') {
       const traits = (e.p.traits ?? {}) as Record<string, unknown>;
       for (const [k, v] of Object.entries(traits)) {
-        if (v === undefined || !safeTraitKey.test(k)) continue;
+        if (v === undefined || !safeTraitKey.test(k) || k === 'signedUpAt' || k === 'createdAt') continue;
         if (k === 'email') {
           if (typeof v === 'string') profile.email = v.trim().toLowerCase();
         } else if (topLevelTraits.has(k)) top[k] = v;
         else profile.traits[k] = v;
       }
       // The signup date: the shop's own account creation date when it says, else the first identify naming a signup source.
-      const created = dateOf(traits.createdAt);
+      // (Segment's `traits.createdAt` arrives normalised as `signedUpAt`.)
+      const created = dateOf(traits.signedUpAt) ?? dateOf(traits.createdAt);
       if (created && (!profile.signedUpAt || created < profile.signedUpAt)) profile.signedUpAt = created;
       else if (traits.signupSource && !profile.signedUpAt) profile.signedUpAt = at;
       const consent = e.p.consent as { email?: unknown; sms?: unknown } | undefined;
