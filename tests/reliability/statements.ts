@@ -59,14 +59,15 @@ export function customerStatements(trial: number, customers: number): Statement[
 export function expectedState(statements: readonly Statement[]) {
   const byCustomer = new Map<string, Statement[]>();
   for (const s of statements) byCustomer.set(s.customerId, [...(byCustomer.get(s.customerId) ?? []), s]);
-  const out = new Map<string, { email: string | null; emailConsent: string; smsConsent: string; timezone: string; tier: unknown; firstName: unknown; unsubscribed: boolean }>();
+  const out = new Map<string, { email: string | null; emailConsent: string; smsConsent: string; timezone: string; tier: unknown; firstName: unknown; unsubscribed: string[] }>();
   for (const [id, list] of byCustomer) {
     list.sort((a, b) => a.at - b.at);
-    const state = { email: null as string | null, emailConsent: 'unknown', smsConsent: 'unknown', timezone: 'UTC', tier: undefined as unknown, firstName: undefined as unknown, unsubscribed: false };
+    // `unsubscribed`: the addresses the customer had when they unsubscribed (those must be suppressed).
+    const state = { email: null as string | null, emailConsent: 'unknown', smsConsent: 'unknown', timezone: 'UTC', tier: undefined as unknown, firstName: undefined as unknown, unsubscribed: [] as string[] };
     for (const { event } of list) {
       if (event.type === 'email_unsubscribed') {
         state.emailConsent = 'denied';
-        state.unsubscribed = true;
+        if (state.email) state.unsubscribed.push(state.email);
         continue;
       }
       const p = event.properties as { traits: Record<string, unknown>; consent: { email?: boolean; sms?: boolean } };
