@@ -16,6 +16,10 @@ const configSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   /** Requests per minute per API key unless the key carries its own limit; 0 = unlimited. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  /** Ingest requests (events, Segment, Shopify webhooks, signups) processed at once per API process; the rest wait or are refused with 429 + Retry-After. 0 = no limit. */
+  INGEST_MAX_CONCURRENT: z.coerce.number().int().min(0).max(1000).default(4),
+  /** Every ingest request is answered within about this long (ms): it waits for a slot only while its expected wait and processing fit. */
+  INGEST_RESPONSE_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   FERRETDB_BIN: z.string().optional(),
   SHOPIFY_WEBHOOK_SECRET: z.string().min(1).optional(),

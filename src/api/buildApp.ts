@@ -11,10 +11,11 @@ import { log as rootLog } from '../log.js';
 import { authenticate } from './auth.js';
 import { mountRoutes, type RouteDefinition } from './defineRoute.js';
 import { AppError, errorHandler, notFound } from './errors.js';
+import { admitIngest, createIntakeLimiter, type IntakeLimiter } from './intakeLimiter.js';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi.js';
 import { routes as allRoutes } from './routes/index.js';
 import { documentEmailLinks, emailLinksRouter } from './routes/emailLinks.js';
-import { documentShopifyWebhook, shopifyWebhookRouter } from './routes/shopifyWebhook.js';
+import { documentShopifyWebhook, SHOPIFY_WEBHOOK_PATH, shopifyWebhookRouter } from './routes/shopifyWebhook.js';
 import { dashboardRouter } from './dashboard/router.js';
 
 export interface BuildAppOptions {
@@ -22,7 +23,21 @@ export interface BuildAppOptions {
   log?: Logger;
   /** The API's routes by default; tests add their own. */
   routes?: readonly RouteDefinition[];
+  /** Admission control of the ingest routes; by default from INGEST_MAX_CONCURRENT and INGEST_RESPONSE_BUDGET_MS. */
+  intake?: IntakeLimiter;
 }
+
+declare global {
+  namespace Express {
+    interface Locals {
+      /** The app's ingest admission control: `/health` reports its counters. */
+      intake?: IntakeLimiter;
+    }
+  }
+}
+
+/** Routes that store events; the Shopify webhook is admitted ahead of its own router. */
+const INGEST_PATHS = ['/v1/events', '/v1/segment/:type', '/v1/signups'];
 
 /** Short printable ids only: the value is echoed in a header and written to every log line. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -54,8 +69,9 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: strin
 }
 
 /** The HTTP API as an express app, not listening: `startHttpServer` serves it, tests call it directly. */
-export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildAppOptions): express.Express {
+export function buildApp({ database, log = rootLog, routes = allRoutes, intake = createIntakeLimiter({ maxConcurrent: config().INGEST_MAX_CONCURRENT, budgetMs: config().INGEST_RESPONSE_BUDGET_MS }) }: BuildAppOptions): express.Express {
   const app = express();
+  app.locals.intake = intake;
   app.use(helmet());
   app.use(
     pinoHttp({
@@ -84,6 +100,7 @@ export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildA
   });
 
   // Signed by Shopify instead of carrying a key, and needing the raw body: ahead of both.
+  app.post(SHOPIFY_WEBHOOK_PATH, admitIngest(intake));
   app.use(shopifyWebhookRouter(database));
   documentShopifyWebhook(registry);
   // Links in our mail (pixel, clicks, unsubscribe, confirmation) carry signed tokens, not keys.
@@ -92,6 +109,9 @@ export function buildApp({ database, log = rootLog, routes = allRoutes }: BuildA
   // The dashboard page holds no data (it calls /v1 with the key it asks for): public, outside /v1.
   app.use(dashboardRouter());
   // Before the body parser, so a caller without a key cannot make us read a body.
+  // Ahead of the key check, which reads the database too: under a flood the key lookups alone
+  // queued for seconds in front of an admission placed after them. Before the body is read.
+  app.post(INGEST_PATHS, admitIngest(intake));
   app.use('/v1', authenticate(database.models));
   app.use('/v1', jsonBodiesOnly);
   app.use(express.json({ limit: config().BODY_LIMIT, verify: requireUtf8 }));

@@ -17,6 +17,16 @@ export const healthSchema = z
       backend: z.string().optional().meta({ description: 'The server behind the wire protocol when it is not MongoDB, e.g. "FerretDB v1.24.2"' }),
     }),
     uptimeSec: z.number().int(),
+    intake: z
+      .object({
+        accepted: z.number().int(),
+        shed: z.number().int(),
+        inFlight: z.number().int(),
+        queued: z.number().int(),
+        serviceMs: z.number(),
+      })
+      .optional()
+      .meta({ description: 'Admission control of the ingest routes since start: requests accepted, shed (429 + Retry-After, nothing stored), running, waiting, and the recent average time of one' }),
   })
   .meta({ id: 'Health' });
 
@@ -59,8 +69,8 @@ export const healthRoutes = [
       200: { description: 'The service and its database answer', schema: healthSchema },
       503: { description: 'The database does not answer', schema: healthSchema },
     },
-    handler: async ({ database, log }) => {
-      const health = await checkHealth(database, log);
+    handler: async ({ database, log, req }) => {
+      const health = { ...(await checkHealth(database, log)), intake: req.app.locals.intake?.stats() };
       return health.database.ok ? health : new Reply(503, health);
     },
   }),

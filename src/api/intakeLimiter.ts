@@ -1,0 +1,131 @@
+import type { RequestHandler } from 'express';
+import { AppError } from './errors.js';
+
+/**
+ * Admission control for the routes that store events. Past a few concurrent batches the database
+ * gets no faster, only every batch slower: at ~200 concurrent Segment batches a batch took ~7 s,
+ * past analytics-node's 10 s timeout, so the client counted stored batches as failed and sent
+ * them again (issue #17). Here at most `maxConcurrent` ingest requests run; the others wait in a
+ * queue only while their expected wait plus one request's processing fits the response budget, and
+ * are refused at once (429 with Retry-After, before their body is read) when it would not. A
+ * request that has waited until the budget no longer fits is refused as well. Refused requests
+ * store nothing, so the client's resend is the only copy.
+ */
+export interface IntakeLimits {
+  /** Ingest requests processed at once; 0 = no limit. */
+  maxConcurrent: number;
+  /** Every ingest request is answered within about this long (ms). */
+  budgetMs: number;
+}
+
+export interface IntakeStats {
+  /** Requests let through (at once or after waiting) and refused, since start. */
+  accepted: number;
+  shed: number;
+  inFlight: number;
+  queued: number;
+  /** Recent average time (ms) from admission to the end of the response. */
+  serviceMs: number;
+}
+
+export type Admission = { ok: true; release: () => void } | { ok: false; retryAfterSec: number; reason: string };
+
+interface Waiter {
+  admit: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Before any request has finished: a guess a fresh server corrects within a few requests. */
+const INITIAL_SERVICE_MS = 250;
+/** Weight of the newest service time in the running average. */
+const SMOOTHING = 0.2;
+/** Longest Retry-After we ask for: analytics-node caps it at 300 s, Shopify retries on its own schedule. */
+const MAX_RETRY_AFTER_SEC = 30;
+
+export interface IntakeLimiter {
+  /** Resolves when the request may run (call `release` when its response ends) or should be refused. */
+  enter(onAbandon: (cancel: () => void) => void): Promise<Admission>;
+  stats(): IntakeStats;
+}
+
+export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
+  const queue: Waiter[] = [];
+  let inFlight = 0;
+  let serviceMs = INITIAL_SERVICE_MS;
+  let accepted = 0;
+  let shed = 0;
+
+  /** Time until a request joining the queue now would start: the queue ahead drains `maxConcurrent` at a time. */
+  const expectedWaitMs = (ahead: number) => Math.ceil((ahead + 1) / limits.maxConcurrent) * serviceMs;
+
+  function refuse(reason: string): Admission {
+    shed++;
+    // When the queue ahead of a resend will have drained: sooner would only be refused again.
+    const retryAfterSec = Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(expectedWaitMs(queue.length) / 1000)));
+    return { ok: false, retryAfterSec, reason };
+  }
+
+  function start(): Admission {
+    inFlight++;
+    accepted++;
+    const started = performance.now();
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        inFlight--;
+        serviceMs += SMOOTHING * (performance.now() - started - serviceMs);
+        const next = queue.shift();
+        if (next) {
+          clearTimeout(next.timer);
+          next.admit();
+        }
+      },
+    };
+  }
+
+  return {
+    enter(onAbandon) {
+      if (limits.maxConcurrent === 0 || inFlight < limits.maxConcurrent) return Promise.resolve(start());
+      const waitMs = limits.budgetMs - serviceMs;
+      if (expectedWaitMs(queue.length) > waitMs) return Promise.resolve(refuse(`${inFlight} requests running and ${queue.length} waiting would take longer than ${limits.budgetMs} ms`));
+      return new Promise((resolve) => {
+        const waiter: Waiter = {
+          admit: () => resolve(start()),
+          timer: setTimeout(() => {
+            queue.splice(queue.indexOf(waiter), 1);
+            resolve(refuse(`waited ${Math.round(waitMs)} ms without a free slot`));
+          }, waitMs),
+        };
+        queue.push(waiter);
+        // A client that hangs up while waiting gives its place away.
+        onAbandon(() => {
+          const at = queue.indexOf(waiter);
+          if (at < 0) return;
+          queue.splice(at, 1);
+          clearTimeout(waiter.timer);
+        });
+      });
+    },
+    stats: () => ({ accepted, shed, inFlight, queued: queue.length, serviceMs: Math.round(serviceMs) }),
+  };
+}
+
+/**
+ * The limiter as middleware: ahead of the body parser, so a refused request costs no parsing, and
+ * its slot is held until the response has gone out, whatever the route does in between.
+ */
+export function admitIngest(limiter: IntakeLimiter): RequestHandler {
+  return async (_req, res, next) => {
+    // A client that hung up before this point (a timeout while its key was checked) takes no
+    // slot: the 'close' that frees a slot has already been and will not come again.
+    if (res.closed) return;
+    const admission = await limiter.enter((cancel) => res.once('close', cancel));
+    if (!admission.ok) throw new AppError('rate_limited', `ingestion is at capacity, nothing was stored; retry in ${admission.retryAfterSec} s (${admission.reason})`, { retryAfterSec: admission.retryAfterSec }, admission.retryAfterSec);
+    if (res.closed) return admission.release();
+    res.once('close', admission.release);
+    next();
+  };
+}
