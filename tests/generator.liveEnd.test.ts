@@ -96,3 +96,29 @@ describe('a demo shop seeded without --end', () => {
     expect(digest(regenerate(hourLater))).not.toBe(digest(events));
   }, 120_000);
 });
+
+describe('a shop ending on any day', () => {
+  it('keeps its holidays on the real calendar of its window', () => {
+    const DAY = 24 * HOUR;
+    for (const end of [new Date(), new Date(Date.now() + 182 * DAY)]) {
+      const ctx = createShopContext({ days: 365, seed: 3, end, partitions: 1 });
+      const holiday = ctx.calendar.emails.filter((c) => c.kind === 'holiday').map((c) => new Date(c.sendMs));
+      // Each 365-day history holds one holiday season (two to three weeks of Sundays, fewer if cut by the window).
+      expect(holiday.filter((d) => d.getTime() >= ctx.startMs && d.getTime() < ctx.endMs).length, end.toISOString()).toBeGreaterThanOrEqual(1);
+      for (const d of holiday) {
+        expect(d.getUTCDay()).toBe(0);
+        const m = d.getUTCMonth() + 1;
+        expect((m === 11 && d.getUTCDate() >= 15) || (m === 12 && d.getUTCDate() <= 22), d.toISOString()).toBe(true);
+      }
+      // Holiday buyers order more in November and December than other customers do, wherever those months fall.
+      const orders = { holiday: { season: 0, rest: 0 }, other: { season: 0, rest: 0 } };
+      for (let i = 0; i < 1500; i++) {
+        const sim = simulateCustomer(ctx, i);
+        const counts = orders[sim.truth.traits.holidayBuyer ? 'holiday' : 'other'];
+        for (const e of sim.events) if (e.type === 'order_completed') counts[e.ts.getUTCMonth() >= 10 ? 'season' : 'rest']++;
+      }
+      const seasonShare = (c: { season: number; rest: number }) => c.season / c.rest;
+      expect(seasonShare(orders.holiday), end.toISOString()).toBeGreaterThan(1.3 * seasonShare(orders.other));
+    }
+  }, 120_000);
+});

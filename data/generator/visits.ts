@@ -38,14 +38,6 @@ export function simulateVisits(
     path: campaigns.get(campaignId)!.kind === 'newsletter' ? '/journal' : '/sale',
   });
 
-  // Abandoned carts often precede a purchase: the same customer came back and finished.
-  const abandonBefore = (order: PlannedOrder) => {
-    for (let k = 0; k < 3 && rng.chance(t.abandonPropensity * 0.8); k++) {
-      const at = order.ms - rng.uniform(2 * HOUR, ABANDON_LEAD_DAYS * DAY);
-      if (at > earliest && at < endMs) sessions.abandon(at, sessions.randomSource());
-    }
-  };
-
   timeline.orders.forEach((order, n) => {
     if (order.ms >= endMs) return;
     if (order.kind === 'email') {
@@ -53,7 +45,7 @@ export function simulateVisits(
       return;
     }
     sessions.order(order, orderIdOf(customer.id, n), sessions.randomSource(), earliest);
-    abandonBefore(order);
+    abandonBefore(rng, customer, sessions, order, endMs);
   });
 
   for (const click of timeline.clicks) {
@@ -70,11 +62,24 @@ export function simulateVisits(
     if (at <= death && rng.chance(t.abandonPropensity * 0.15)) sessions.abandon(at, sessions.randomSource());
     else sessions.browse(at, sessions.randomSource());
   }
+}
 
-  // An order just after the end has its abandoned carts before the end, still open there, so the
-  // last days of history hold as many open carts as any others (drawn after the visits above, so
-  // those stay where an earlier end put them).
+/**
+ * An order just after the end has its abandoned carts before the end, still open there, so the
+ * last days of history hold as many open carts as any others. Run after every other draw of the
+ * visit stream (touchpoints included), so these carts change no other draw.
+ */
+export function simulateCartsOpenAtEnd(rng: Rng, customer: SimCustomer, timeline: Timeline, sessions: SessionBuilder, endMs: number): void {
   for (const order of timeline.orders) {
-    if (order.kind !== 'email' && order.ms >= endMs && order.ms < endMs + ABANDON_LEAD_DAYS * DAY) abandonBefore(order);
+    if (order.kind !== 'email' && order.ms >= endMs && order.ms < endMs + ABANDON_LEAD_DAYS * DAY) abandonBefore(rng, customer, sessions, order, endMs);
+  }
+}
+
+/** Abandoned carts often precede a purchase: the same customer came back and finished. */
+function abandonBefore(rng: Rng, customer: SimCustomer, sessions: SessionBuilder, order: PlannedOrder, endMs: number): void {
+  const earliest = customer.signedUpMs + 1000;
+  for (let k = 0; k < 3 && rng.chance(customer.traits.abandonPropensity * 0.8); k++) {
+    const at = order.ms - rng.uniform(2 * HOUR, ABANDON_LEAD_DAYS * DAY);
+    if (at > earliest && at < endMs) sessions.abandon(at, sessions.randomSource());
   }
 }
