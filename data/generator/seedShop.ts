@@ -12,8 +12,8 @@ export { createShopContext, simulateCustomer, type ShopContext, type SimulatedCu
 /**
  * Seeds a synthetic shop: products, customers, their events up to `end`, and the hidden truth
  * (traits and future outcomes) in `sim_truth`. The same seed, size and end give identical
- * documents; a second run into the same database stores nothing twice. The demo ends at the
- * moment it is seeded, so its recent-behaviour segments have members on the day it is shown.
+ * documents; a second run into the same database stores nothing twice. A seed not given an end
+ * ends now (defaultSeedEnd), so the demo's recent-behaviour segments have members the day it is shown.
  */
 
 export interface SeedShopOptions {
@@ -43,8 +43,8 @@ export interface SeedSummary {
 
 /**
  * An end that never moves, for what must be the same on every day it runs: in-memory datasets,
- * benches and tests that name dates. It was the seed's default end before the demo followed the
- * clock, so shops seeded then (their truth has no `historyEnd`) end here.
+ * benches and tests that name dates. It was the default end while truth had no `historyEnd`, so
+ * shops seeded then end here.
  */
 export const FIXED_SHOP_END = new Date('2026-10-01T00:00:00Z');
 export const DEFAULT_SEED_BATCH = 1_000;
@@ -139,7 +139,7 @@ async function batchStored(truth: Collection, expected: TruthDoc): Promise<boole
   const found = await truth.findOne({ _id: expected._id as never });
   if (found === null) return false;
   if (!sameDocument(found, expected)) {
-    throw new Error(`the database already holds a different synthetic shop (customer ${expected._id} differs): seed it with the same --seed, --days and end, or use an empty database`);
+    throw new Error(`the database already holds a different synthetic shop (customer ${expected._id} differs): seed it with the same --seed, --days and --end, or use an empty database`);
   }
   return true;
 }
