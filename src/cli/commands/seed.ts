@@ -9,14 +9,14 @@ const seedOptions = z.object({
   customers: z.coerce.number().int().min(1).max(10_000_000),
   days: z.coerce.number().int().min(1).max(3650),
   seed: z.coerce.number().int(),
-  end: z.coerce.date().optional(),
+  end: z.coerce.date({ error: 'must be a date (2026-12-01 or ISO 8601)' }).optional(),
   json: z.boolean().optional(),
 });
 
 export function registerSeedCommand(program: Command): void {
   program
     .command('seed')
-    .description('generate a synthetic shop (catalog, customers with hidden traits, events); same seed, same data')
+    .description('generate a synthetic shop (catalog, customers with hidden traits, events) ending now or at --end; same seed and end, same data')
     .option('--customers <n>', 'number of customers', '5000')
     .option('--days <d>', 'days of history', '365')
     .option('--seed <s>', 'random seed', '42')
