@@ -3,7 +3,7 @@
 // run on the same server and synthetic shop (seeded once per size into its own database and
 // reused while its marker matches).
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEED_END, seedShop } from '../data/generator/seedShop.js';
+import { FIXED_SHOP_END, seedShop } from '../data/generator/seedShop.js';
 import buildFeaturesJob from '../jobs/build-features.js';
 import { config } from '../src/config.js';
 import { connectDatabase, type Database } from '../src/db/database.js';
@@ -29,6 +29,7 @@ export async function ensureShop(database: Database, shop: Omit<ShopMarker, '_id
   let last = 0;
   const summary = await seedShop(database, {
     ...shop,
+    end: FIXED_SHOP_END,
     onProgress: (done, total) => {
       if (Date.now() - last > 5000 || done === total) {
         last = Date.now();
@@ -79,7 +80,7 @@ const bench: Bench = async (args) => {
 
     // (a) ours: a full build-features run
     const run = await timed('build-features, full run', async () => {
-      const outcome = await runJob(buildFeaturesJob, { asOf: DEFAULT_SEED_END.toISOString(), full: true }, { database, trigger: 'cli' });
+      const outcome = await runJob(buildFeaturesJob, { asOf: FIXED_SHOP_END.toISOString(), full: true }, { database, trigger: 'cli' });
       if (!outcome.ok) throw new Error(outcome.error.message);
       if (outcome.value.status !== 'succeeded') throw new Error(`build-features failed: ${outcome.value.error?.message}`);
       return outcome.value.counts;
@@ -96,7 +97,7 @@ const bench: Bench = async (args) => {
     // the fold alone, in memory, on partition 0's customers
     const sampleLists = [...sample.values()].map((l) => l.sort((a, b) => +a.ts - +b.ts));
     const sampleEvents = sampleLists.reduce((n, l) => n + l.length, 0);
-    const ctx = foldContext({ asOf: DEFAULT_SEED_END, timezone: 'America/New_York' });
+    const ctx = foldContext({ asOf: FIXED_SHOP_END, timezone: 'America/New_York' });
     let foldSeconds = Infinity;
     for (let round = 0; round < 5; round++) {
       const t0 = performance.now();

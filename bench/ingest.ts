@@ -2,7 +2,7 @@
 // Events/s through POST /v1/events (several concurrent clients) vs the raw driver's insertMany of
 // the same stored documents into the same server, each into a fresh database with the same indexes.
 import { parseArgs } from 'node:util';
-import { createShopContext, DEFAULT_SEED_END, simulateCustomer } from '../data/generator/seedShop.js';
+import { createShopContext, FIXED_SHOP_END, simulateCustomer } from '../data/generator/seedShop.js';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
 import { startHttpServer } from '../src/api/httpServer.js';
@@ -14,7 +14,7 @@ type SimEvent = ReturnType<typeof simulateCustomer>['events'][number];
 
 /** Every k-th event of a whole synthetic shop, so the sample spans all its customers and types. */
 function sampleEvents(customers: number, wanted: number): SimEvent[] {
-  const ctx = createShopContext({ seed: 11, days: 365, end: DEFAULT_SEED_END, partitions: config().PARTITIONS });
+  const ctx = createShopContext({ seed: 11, days: 365, end: FIXED_SHOP_END, partitions: config().PARTITIONS });
   const all: SimEvent[] = [];
   for (let i = 0; i < customers; i++) all.push(...simulateCustomer(ctx, i).events);
   const stride = Math.max(1, Math.floor(all.length / wanted));

@@ -7,7 +7,7 @@
 //     models are trained once and reused (its own database).
 import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
-import { DEFAULT_SEED_END } from '../data/generator/seedShop.js';
+import { FIXED_SHOP_END } from '../data/generator/seedShop.js';
 import buildFeaturesJob from '../jobs/build-features.js';
 import scoreCustomersJob from '../jobs/score-customers.js';
 import trainChurnJob from '../jobs/train-churn.js';
@@ -153,8 +153,8 @@ async function run(database: Database, job: JobDefinition, options: Record<strin
 
 /** Features and the three active models, made once per shop and reused by later runs. */
 async function ensureModels(database: Database, days: number): Promise<void> {
-  if ((await database.estimatedCount('features')) === 0) await timed('build-features', () => run(database, buildFeaturesJob, { asOf: DEFAULT_SEED_END.toISOString(), full: true }));
-  const end = DEFAULT_SEED_END.getTime();
+  if ((await database.estimatedCount('features')) === 0) await timed('build-features', () => run(database, buildFeaturesJob, { asOf: FIXED_SHOP_END.toISOString(), full: true }));
+  const end = FIXED_SHOP_END.getTime();
   const asOf = (horizon: number) => new Date(end - Math.min(horizon, days / 3) * 86_400_000 - 86_400_000).toISOString();
   const horizon = (h: number) => Math.floor(Math.min(h, days / 3));
   for (const [name, job, h] of [['churn', trainChurnJob, 90], ['ltv', trainLtvJob, 365], ['send-time', trainSendTimeJob, 30]] as const) {

@@ -8,7 +8,7 @@ import type { Document } from 'mongodb';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import express from 'express';
-import { DEFAULT_SEED_END } from '../data/generator/seedShop.js';
+import { FIXED_SHOP_END } from '../data/generator/seedShop.js';
 import assignSegmentsJob from '../jobs/assign-segments.js';
 import buildFeaturesJob from '../jobs/build-features.js';
 import { createApiKey } from '../src/api/apiKeys.js';
@@ -46,7 +46,7 @@ const bench: Bench = async (args) => {
   const seed = Number(values.seed ?? 7);
   const clients = Number(values.clients ?? 50);
   const seconds = Number(values.seconds ?? 10);
-  const asOf = DEFAULT_SEED_END;
+  const asOf = FIXED_SHOP_END;
   const database = await connectDatabase({ dbName: `bench_features_c${customers}_d${days}_s${seed}`, status: (m) => process.stderr.write(`${m}\n`) });
   try {
     const shop = await ensureShop(database, { customers, days, seed });

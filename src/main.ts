@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { seedShop } from '../data/generator/seedShop.js';
+import { defaultSeedEnd, seedShop } from '../data/generator/seedShop.js';
 import { createApiKey } from './api/apiKeys.js';
 import { buildApp } from './api/buildApp.js';
 import { startHttpServer, type HttpServer } from './api/httpServer.js';
@@ -45,8 +45,9 @@ const say = (message: string) => process.stderr.write(`${message}\n`);
 async function seedDemo(database: Database): Promise<void> {
   say(`empty database: seeding a demo shop (${DEMO.customers} customers, ${DEMO.days} days; skip with --no-demo)…`);
   const progress = createProgress('seeding demo shop');
-  const summary = await seedShop(database, { ...DEMO, onProgress: progress.update }).finally(() => progress.stop());
-  say(`seeded ${summary.customers} customers and ${summary.events} events in ${(summary.durationMs / 1000).toFixed(0)} s`);
+  // Ends now (dates relative to the moment of seeding), so the recent-behaviour segments have members.
+  const summary = await seedShop(database, { ...DEMO, end: await defaultSeedEnd(database), onProgress: progress.update }).finally(() => progress.stop());
+  say(`seeded ${summary.customers} customers and ${summary.events} events in ${(summary.durationMs / 1000).toFixed(0)} s (history ends ${summary.end.toISOString()})`);
   for (const def of pipelineJobs(await loadJobs())) {
     say(`running ${def.name}…`);
     const outcome = await runJob(def, {}, { database, trigger: 'startup' });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedShop } from '../data/generator/seedShop.js';
+import { defaultSeedEnd, seedShop } from '../data/generator/seedShop.js';
 import buildFeaturesJob from '../jobs/build-features.js';
 import { trainDemoModels } from '../src/jobs/demoModels.js';
 import { loadJobs } from '../src/jobs/loadJobs.js';
@@ -22,6 +22,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+const DAY = 86_400_000;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const startupRuns = async () => database().models.JobRun.collection.find({ trigger: 'startup' }).sort({ startedAt: 1 }).toArray();
 
 describe('trainDemoModels', () => {
@@ -34,8 +36,10 @@ describe('trainDemoModels', () => {
   });
 
   it('stops on abort, resumes on the next call, scores, and does not retrain once models exist', async () => {
-    // The demo's 365 days ending at the generator's fixed end, with fewer customers.
-    await seedShop(database(), { customers: 300, days: 365, seed: 5 });
+    // The demo's 365 days ending now, as `npm start` seeds them, with fewer customers.
+    const { end } = await seedShop(database(), { customers: 300, days: 365, seed: 5, end: await defaultSeedEnd(database()) });
+    expect(Date.now() - end.getTime()).toBeLessThan(60_000);
+    const asOf = (horizonDays: number) => end.getTime() - horizonDays * DAY;
     const features = await runJob(buildFeaturesJob, { full: true }, { database: database(), trigger: 'test' });
     expect(features.ok && features.value.status).toBe('succeeded');
     const trainOptions = { epochs: 5, modelsDir: tmp };
@@ -45,15 +49,15 @@ describe('trainDemoModels', () => {
     const first: string[] = [];
     const stopped = await trainDemoModels({ database: database(), jobs, trainOptions, signal: stop.signal, say: (m) => (first.push(m), m.includes('training churn') && stop.abort()) });
     expect(stopped).toMatchObject({ trained: [], stopped: true });
-    expect(first[0]).toBe('demo models: training churn (as of 2026-07-03, 90-day horizon)…');
+    expect(first[0]).toBe(`demo models: training churn (as of ${day(asOf(90))}, 90-day horizon)…`);
     expect((await startupRuns()).map((r) => [r.job, r.status])).toEqual([['train-churn', 'failed']]);
     expect(await database().models.ModelVersion.collection.countDocuments({})).toBe(0);
 
     const lines: string[] = [];
     const result = await trainDemoModels({ database: database(), jobs, trainOptions, signal: new AbortController().signal, say: (m) => lines.push(m) });
     expect(result).toMatchObject({ trained: ['churn', 'ltv', 'send-time'], failed: [], stopped: false });
-    expect(lines).toContain('demo models: training ltv (as of 2026-04-04, 180-day horizon)…');
-    expect(lines).toContain('demo models: training send-time (as of 2026-09-01, 30-day horizon)…');
+    expect(lines).toContain(`demo models: training ltv (as of ${day(asOf(180))}, 180-day horizon)…`);
+    expect(lines).toContain(`demo models: training send-time (as of ${day(asOf(30))}, 30-day horizon)…`);
     expect(lines.at(-1)).toMatch(/^demo models: ready — scores for \d+ customers \(churn AUC /);
     expect(result.scored, lines.join('\n')).toBeGreaterThan(0);
     const runs = (await startupRuns()).slice(1);
@@ -64,7 +68,13 @@ describe('trainDemoModels', () => {
       ['score-customers', 'succeeded'],
       ['assign-segments', 'succeeded'],
     ]);
-    expect(runs[0]!.options).toMatchObject({ asOf: new Date('2026-07-03T00:00:00Z'), horizon: 90 });
+    expect(runs.slice(0, 3).map((r) => r.options)).toMatchObject([
+      { asOf: new Date(asOf(90)), horizon: 90 },
+      { asOf: new Date(asOf(180)), horizon: 180 },
+      { asOf: new Date(asOf(30)), horizon: 30 },
+    ]);
+    const versions = await database().models.ModelVersion.collection.find({}, { projection: { name: 1, asOf: 1 } }).toArray();
+    expect(new Map(versions.map((v) => [v.name, v.asOf]))).toEqual(new Map([['churn', new Date(asOf(90))], ['ltv', new Date(asOf(180))], ['send-time', new Date(asOf(30))]]));
 
     const again: string[] = [];
     const later = await trainDemoModels({ database: database(), jobs, trainOptions, signal: new AbortController().signal, say: (m) => again.push(m) });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Document } from 'mongodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createShopContext, DEFAULT_SEED_END, seedShop, simEventTypes, simulateCustomer, type SeedSummary } from '../data/generator/seedShop.js';
+import { createShopContext, FIXED_SHOP_END, seedShop, simEventTypes, simulateCustomer, type SeedSummary } from '../data/generator/seedShop.js';
 import { canonical } from '../data/generator/sameDocument.js';
 import { BatchWriter } from '../data/generator/writer.js';
 import { config } from '../src/config.js';
@@ -9,7 +9,7 @@ import { partitionOf } from '../src/db/partition.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const database = useTestDatabase();
-const shop = { customers: 300, days: 365, seed: 42 };
+const shop = { customers: 300, days: 365, seed: 42, end: FIXED_SHOP_END };
 const DAY = 86_400_000;
 
 function digest(docs: readonly Document[]): string {
@@ -81,7 +81,7 @@ describe('seedShop', () => {
     expect(summary.events / shop.customers).toBeLessThan(300);
 
     // Regenerate in memory, customer by customer: the stored documents must be the same, byte for byte.
-    const ctx = createShopContext({ seed: shop.seed, days: shop.days, end: DEFAULT_SEED_END, partitions: config().PARTITIONS });
+    const ctx = createShopContext({ seed: shop.seed, days: shop.days, end: FIXED_SHOP_END, partitions: config().PARTITIONS });
     const sims = Array.from({ length: shop.customers }, (_, i) => simulateCustomer(ctx, i));
     const { db } = database();
     expect(digest(events)).toBe(digest(sims.flatMap((s) => s.events)));
@@ -89,7 +89,7 @@ describe('seedShop', () => {
     expect(digest([...truth.values()])).toBe(digest(sims.map((s) => s.truth)));
     expect(digest(await db.collection('products').find({}).toArray())).toBe(digest(ctx.catalog.products));
 
-    const other = createShopContext({ seed: shop.seed + 1, days: shop.days, end: DEFAULT_SEED_END, partitions: config().PARTITIONS });
+    const other = createShopContext({ seed: shop.seed + 1, days: shop.days, end: FIXED_SHOP_END, partitions: config().PARTITIONS });
     const otherSims = Array.from({ length: 20 }, (_, i) => simulateCustomer(other, i));
     expect(digest(otherSims.map((s) => s.customer))).not.toBe(digest(sims.slice(0, 20).map((s) => s.customer)));
     expect(digest(otherSims.flatMap((s) => s.events))).not.toBe(digest(sims.slice(0, 20).flatMap((s) => s.events)));
@@ -97,9 +97,9 @@ describe('seedShop', () => {
 
   it('writes well-formed events: known types, identify first, inside the window, right partition', () => {
     const known = new Set<string>(simEventTypes);
-    const startMs = DEFAULT_SEED_END.getTime() - shop.days * DAY;
+    const startMs = FIXED_SHOP_END.getTime() - shop.days * DAY;
     const bad = events.filter(
-      (e) => !known.has(e.type) || e.source !== 'sim' || e.ts.getTime() >= DEFAULT_SEED_END.getTime() || e.ts.getTime() < startMs || e.receivedAt.getTime() !== e.ts.getTime(),
+      (e) => !known.has(e.type) || e.source !== 'sim' || e.ts.getTime() >= FIXED_SHOP_END.getTime() || e.ts.getTime() < startMs || e.receivedAt.getTime() !== e.ts.getTime(),
     );
     expect(bad).toEqual([]);
     for (const [customerId, list] of byCustomer(events)) {
@@ -157,7 +157,7 @@ describe('hidden traits show in behaviour', () => {
   it('customers with a higher purchase rate order more often', () => {
     const orders = byCustomer(eventsOf('order_completed'));
     const rows = [...truth.values()].map((t) => {
-      const tenureDays = (DEFAULT_SEED_END.getTime() - customers.get(t._id)!.signedUpAt.getTime()) / DAY;
+      const tenureDays = (FIXED_SHOP_END.getTime() - customers.get(t._id)!.signedUpAt.getTime()) / DAY;
       return { rate: t.traits.purchaseRate as number, perYear: ((orders.get(t._id)?.length ?? 0) / tenureDays) * 365, tenureDays };
     });
     const settled = rows.filter((r) => r.tenureDays >= 60).sort((a, b) => a.rate - b.rate);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedShop } from '../data/generator/seedShop.js';
+import { FIXED_SHOP_END, seedShop } from '../data/generator/seedShop.js';
 import buildFeaturesJob from '../jobs/build-features.js';
 import scoreCustomersJob from '../jobs/score-customers.js';
 import trainChurnJob from '../jobs/train-churn.js';
@@ -38,7 +38,7 @@ const scores = async () => new Map((await database().models.Score.collection.fin
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'breadcrumb-scoring-'));
   await initBackend();
-  await seedShop(database(), { customers: 200, days: 200, seed: 11 });
+  await seedShop(database(), { customers: 200, days: 200, seed: 11, end: FIXED_SHOP_END });
   await run(buildFeaturesJob, { full: true });
   customersWithFeatures = (await database().models.Feature.collection.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id as unknown as string);
 }, 240_000);

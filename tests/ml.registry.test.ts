@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedShop } from '../data/generator/seedShop.js';
+import { FIXED_SHOP_END, seedShop } from '../data/generator/seedShop.js';
 import trainChurnJob from '../jobs/train-churn.js';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
@@ -89,7 +89,7 @@ describe('train-churn job and the model API', () => {
   let ingestKey = '';
 
   beforeAll(async () => {
-    await seedShop(database(), { customers: 160, days: 365, seed: 5 });
+    await seedShop(database(), { customers: 160, days: 365, seed: 5, end: FIXED_SHOP_END });
     key = (await createApiKey(database().models, { role: 'marketer', name: 'm' })).key;
     ingestKey = (await createApiKey(database().models, { role: 'ingest', name: 'i' })).key;
   });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createShopContext, DEFAULT_SEED_END, simulateCustomer } from '../data/generator/seedShop.js';
+import { createShopContext, FIXED_SHOP_END, simulateCustomer } from '../data/generator/seedShop.js';
 import { localHour, offsetFnFor } from '../src/features/time.js';
 import { mostFrequentPastHour, shopWideBestHour } from '../src/ml/sendTime/baselines.js';
 import { evaluateSendTime, type SendTimeMetrics } from '../src/ml/sendTime/evaluateSendTime.js';
@@ -25,7 +25,7 @@ const histogramOf = (opens: { hour: number }[]) => {
 };
 
 describe('send time on the synthetic shop (generator in memory, truth from sim_truth)', () => {
-  const ctx = createShopContext({ seed: 11, days: 365, end: DEFAULT_SEED_END, partitions: 8 });
+  const ctx = createShopContext({ seed: 11, days: 365, end: FIXED_SHOP_END, partitions: 8 });
   const asOf = ctx.endMs - LABEL_WINDOW_DAYS * DAY;
   let customers: ShopCustomer[];
   const report: Record<string, SendTimeMetrics> = {};

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Document } from 'mongodb';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedShop } from '../data/generator/seedShop.js';
+import { FIXED_SHOP_END, seedShop } from '../data/generator/seedShop.js';
 import assignSegmentsJob from '../jobs/assign-segments.js';
 import buildFeaturesJob from '../jobs/build-features.js';
 import dispatchJob from '../jobs/dispatch-campaigns.js';
@@ -52,7 +52,7 @@ describe('pipeline jobs killed mid-work', () => {
   beforeAll(async () => {
     modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-kill-models-'));
     await initBackend();
-    customers = (await seedShop(database(), { customers: 150, days: 150, seed: 8 })).customers;
+    customers = (await seedShop(database(), { customers: 150, days: 150, seed: 8, end: FIXED_SHOP_END })).customers;
   }, 120_000);
   afterAll(() => fs.rmSync(modelsDir, { recursive: true, force: true }));
 

@@ -12,15 +12,16 @@ export { createShopContext, simulateCustomer, type ShopContext, type SimulatedCu
 /**
  * Seeds a synthetic shop: products, customers, their events up to `end`, and the hidden truth
  * (traits and future outcomes) in `sim_truth`. The same seed, size and end give identical
- * documents; a second run into the same database stores nothing twice.
+ * documents; a second run into the same database stores nothing twice. A seed not given an end
+ * ends now (defaultSeedEnd), so the demo's recent-behaviour segments have members the day it is shown.
  */
 
 export interface SeedShopOptions {
   customers: number;
   days: number;
   seed: number;
-  /** End of recorded history (exclusive). Fixed by default so a seed always means the same shop. */
-  end?: Date;
+  /** End of recorded history (exclusive): with the seed, it fixes the shop. See defaultSeedEnd. */
+  end: Date;
   /** Customers generated and written per batch; memory is bounded by one batch. */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
@@ -34,11 +35,18 @@ export interface SeedSummary {
   orders: number;
   truth: number;
   durationMs: number;
+  /** End of recorded history: pass it as `--end` to seed the same shop again. */
+  end: Date;
   /** Documents actually stored by this run (fewer than generated when re-running a seed). */
   inserted: { customers: number; products: number; events: number; truth: number };
 }
 
-export const DEFAULT_SEED_END = new Date('2026-10-01T00:00:00Z');
+/**
+ * An end that never moves, for what must be the same on every day it runs: in-memory datasets,
+ * benches and tests that name dates. It was the default end while truth had no `historyEnd`, so
+ * shops seeded then end here.
+ */
+export const FIXED_SHOP_END = new Date('2026-10-01T00:00:00Z');
 export const DEFAULT_SEED_BATCH = 1_000;
 
 /** Events per insertMany: large enough to amortise round trips, small enough for the server. */
@@ -47,8 +55,7 @@ const EVENT_CHUNK = 5_000;
 const YIELD_EVERY = 50;
 
 export async function seedShop(database: Database, opts: SeedShopOptions): Promise<SeedSummary> {
-  const { customers, days, seed } = opts;
-  const end = opts.end ?? DEFAULT_SEED_END;
+  const { customers, days, seed, end } = opts;
   const batchSize = opts.batchSize ?? DEFAULT_SEED_BATCH;
   if (!Number.isInteger(customers) || customers < 0) throw new RangeError(`customers must be a whole number ≥ 0, got ${customers}`);
   if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a whole number ≥ 1, got ${days}`);
@@ -103,8 +110,24 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
     orders,
     truth: customers,
     durationMs: Math.round(performance.now() - started),
+    end,
     inserted: { customers: customerWriter.inserted, products: productWriter.inserted, events: eventWriter.inserted, truth: truthWriter.inserted },
   };
+}
+
+/** Where the shop in this database ends (its truth says), or null when it holds no generated shop. */
+export async function storedShopEnd(database: Database): Promise<Date | null> {
+  const truth = await database.models.SimTruth.collection.findOne({}, { projection: { historyEnd: 1 } });
+  if (truth === null) return null;
+  return truth.historyEnd instanceof Date ? truth.historyEnd : FIXED_SHOP_END;
+}
+
+/**
+ * The end of a seed not given one: the end of the shop already in the database, so a stopped
+ * seed resumes it rather than clashing with it, else now, so the shop's last events are minutes old.
+ */
+export async function defaultSeedEnd(database: Database): Promise<Date> {
+  return (await storedShopEnd(database)) ?? new Date();
 }
 
 /**
@@ -116,7 +139,7 @@ async function batchStored(truth: Collection, expected: TruthDoc): Promise<boole
   const found = await truth.findOne({ _id: expected._id as never });
   if (found === null) return false;
   if (!sameDocument(found, expected)) {
-    throw new Error(`the database already holds a different synthetic shop (customer ${expected._id} differs): seed it with the same --seed, --days and end, or use an empty database`);
+    throw new Error(`the database already holds a different synthetic shop (customer ${expected._id} differs): seed it with the same --seed, --days and --end, or use an empty database`);
   }
   return true;
 }

@@ -32,6 +32,8 @@ export interface TruthOutcomes {
 
 export interface TruthDoc {
   _id: string;
+  /** End of recorded history: the outcomes are counted from here, and the demo's as-of dates back from it. */
+  historyEnd: Date;
   traits: HiddenTraits;
   outcomes: TruthOutcomes;
 }
@@ -51,6 +53,7 @@ export function buildTruth(customer: SimCustomer, timeline: Timeline, clock: Loc
   const nextOpen = timeline.futureOpens.length > 0 ? Math.min(...timeline.futureOpens) : undefined;
   return {
     _id: customer.id,
+    historyEnd: new Date(endMs),
     traits: customer.traits,
     outcomes: {
       ordersObserved: past.count,

@@ -3,7 +3,7 @@ import type { EmailCampaign } from './calendar.js';
 import type { SimCustomer } from './customers.js';
 import type { Rng } from './random.js';
 import type { SessionBuilder, TrafficSource } from './sessions.js';
-import type { Timeline } from './timeline.js';
+import type { PlannedOrder, Timeline } from './timeline.js';
 import { DAY, HOUR, type LocalClock } from './timezones.js';
 
 /**
@@ -17,6 +17,8 @@ export const orderIdOf = (customerId: string, n: number): string => `${customerI
 /** After dropout, browsing decays towards a trickle over about a month. */
 const AFTERLIFE_DAYS = 30;
 const AFTERLIFE_FLOOR = 0.12;
+/** How long before an order its abandoned carts can come. */
+const ABANDON_LEAD_DAYS = 5;
 
 export function simulateVisits(
   rng: Rng,
@@ -43,11 +45,7 @@ export function simulateVisits(
       return;
     }
     sessions.order(order, orderIdOf(customer.id, n), sessions.randomSource(), earliest);
-    // Abandoned carts often precede a purchase: the same customer came back and finished.
-    for (let k = 0; k < 3 && rng.chance(t.abandonPropensity * 0.8); k++) {
-      const at = order.ms - rng.uniform(2 * HOUR, 5 * DAY);
-      if (at > earliest) sessions.abandon(at, sessions.randomSource());
-    }
+    abandonBefore(rng, customer, sessions, order, endMs);
   });
 
   for (const click of timeline.clicks) {
@@ -63,5 +61,25 @@ export function simulateVisits(
     if (!rng.chance((fade * activityAt(t.browsingPattern, clock, at)) / activityMax(t.browsingPattern))) continue;
     if (at <= death && rng.chance(t.abandonPropensity * 0.15)) sessions.abandon(at, sessions.randomSource());
     else sessions.browse(at, sessions.randomSource());
+  }
+}
+
+/**
+ * An order just after the end has its abandoned carts before the end, still open there, so the
+ * last days of history hold as many open carts as any others. Run after every other draw of the
+ * visit stream (touchpoints included), so these carts change no other draw.
+ */
+export function simulateCartsOpenAtEnd(rng: Rng, customer: SimCustomer, timeline: Timeline, sessions: SessionBuilder, endMs: number): void {
+  for (const order of timeline.orders) {
+    if (order.kind !== 'email' && order.ms >= endMs && order.ms < endMs + ABANDON_LEAD_DAYS * DAY) abandonBefore(rng, customer, sessions, order, endMs);
+  }
+}
+
+/** Abandoned carts often precede a purchase: the same customer came back and finished. */
+function abandonBefore(rng: Rng, customer: SimCustomer, sessions: SessionBuilder, order: PlannedOrder, endMs: number): void {
+  const earliest = customer.signedUpMs + 1000;
+  for (let k = 0; k < 3 && rng.chance(customer.traits.abandonPropensity * 0.8); k++) {
+    const at = order.ms - rng.uniform(2 * HOUR, ABANDON_LEAD_DAYS * DAY);
+    if (at > earliest && at < endMs) sessions.abandon(at, sessions.randomSource());
   }
 }

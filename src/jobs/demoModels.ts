@@ -1,4 +1,4 @@
-import { DEFAULT_SEED_END } from '../../data/generator/seedShop.js';
+import { storedShopEnd } from '../../data/generator/seedShop.js';
 import type { Database } from '../db/database.js';
 import type { JobDefinition } from './defineJob.js';
 import { runJob, type JobRunResult } from './runJob.js';
@@ -6,8 +6,9 @@ import { runJob, type JobRunResult } from './runJob.js';
 /**
  * Trains the demo shop's models at start-up, so a first `npm start` shows scores, predictive
  * segments and model charts without anyone running the training jobs by hand. The train jobs'
- * default as-of (horizon days before now) does not fit the demo: its events end at the generator's
- * fixed DEFAULT_SEED_END, so every as-of here is counted back from that date instead.
+ * default as-of (horizon days before now) fits the demo only on the day it was seeded: its events
+ * end where the seed ended them (stored with the shop's truth), so every as-of here is counted
+ * back from that end instead.
  *
  * Only a model kind with no registered version at all is trained: that is what makes a start
  * interrupted mid-training pick up where it stopped, and never overrides a data scientist's own
@@ -34,8 +35,6 @@ export interface DemoModelsOptions {
   signal: AbortSignal;
   /** One line per step (start-up prints them to stderr). */
   say: (message: string) => void;
-  /** Where the demo data ends (default: the generator's fixed end, which `npm start` seeds with). */
-  dataEnd?: Date;
   /** More options for the train jobs (tests: fewer epochs, a temporary modelsDir). */
   trainOptions?: Record<string, unknown>;
 }
@@ -50,11 +49,6 @@ export interface DemoModelsResult {
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
-/** Whether the database holds a generated shop: only the generator writes `sim_truth`. */
-export async function holdsDemoShop(database: Database): Promise<boolean> {
-  return (await database.models.SimTruth.collection.findOne({}, { projection: { _id: 1 } })) !== null;
-}
-
 /**
  * Trains every demo model kind that has no registered version yet (as-of = data end − horizon),
  * then runs score-customers and assign-segments so scores and predictive segments appear. Runs go
@@ -65,8 +59,9 @@ export async function holdsDemoShop(database: Database): Promise<boolean> {
 export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoModelsResult> {
   const { database, signal, say } = opts;
   const result: DemoModelsResult = { trained: [], failed: [], stopped: false };
-  if (!(await holdsDemoShop(database))) return result;
-  const dataEnd = opts.dataEnd ?? DEFAULT_SEED_END;
+  // Only the generator writes `sim_truth`: without it there is no demo shop to train on.
+  const dataEnd = await storedShopEnd(database);
+  if (dataEnd === null) return result;
   const { ModelVersion, Score } = database.models;
   const missing = [];
   for (const spec of DEMO_MODELS) if (!(await ModelVersion.collection.findOne({ name: spec.model }, { projection: { _id: 1 } }))) missing.push(spec);

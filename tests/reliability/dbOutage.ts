@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { expect } from 'vitest';
-import { seedShop } from '../../data/generator/seedShop.js';
+import { FIXED_SHOP_END, seedShop } from '../../data/generator/seedShop.js';
 import buildFeaturesJob from '../../jobs/build-features.js';
 import { createApiKey } from '../../src/api/apiKeys.js';
 import { buildApp } from '../../src/api/buildApp.js';
@@ -144,7 +144,7 @@ export async function runDbOutageScenario(opts: { downtimeMs: number; customers:
   });
   const worker = buildWorker({ database, jobs: [buildFeaturesJob], processEvery: 500, log: pino({ level: 'info' }, lines), retry: { attempts: 8, baseDelayMs: 500, maxDelayMs: 4000 } });
   try {
-    await seedShop(database, { customers: opts.customers, days: 60, seed: 5 });
+    await seedShop(database, { customers: opts.customers, days: 60, seed: 5, end: FIXED_SHOP_END });
     const customerId = ((await database.models.Customer.collection.findOne({}))!._id as unknown as string);
     const customersWithEvents = (await database.models.Event.collection.distinct('customerId', { customerId: { $ne: null } })).length;
     const key = (await createApiKey(database.models, { role: 'admin', name: 'outage', rateLimitPerMinute: 0 })).key;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { seedShop } from '../../../data/generator/seedShop.js';
+import { defaultSeedEnd, seedShop } from '../../../data/generator/seedShop.js';
 import { createProgress } from '../progress.js';
 import { CliError, printJson, status } from '../output.js';
 import { withDatabase } from '../withDatabase.js';
@@ -9,18 +9,18 @@ const seedOptions = z.object({
   customers: z.coerce.number().int().min(1).max(10_000_000),
   days: z.coerce.number().int().min(1).max(3650),
   seed: z.coerce.number().int(),
-  end: z.coerce.date().optional(),
+  end: z.coerce.date({ error: 'must be a date (2026-12-01 or ISO 8601)' }).optional(),
   json: z.boolean().optional(),
 });
 
 export function registerSeedCommand(program: Command): void {
   program
     .command('seed')
-    .description('generate a synthetic shop (catalog, customers with hidden traits, events); same seed, same data')
+    .description('generate a synthetic shop (catalog, customers with hidden traits, events) ending now or at --end; same seed and end, same data')
     .option('--customers <n>', 'number of customers', '5000')
     .option('--days <d>', 'days of history', '365')
     .option('--seed <s>', 'random seed', '42')
-    .option('--end <date>', 'last day of history (default: the generator\'s fixed end date)')
+    .option('--end <date>', 'end of history, ISO 8601 (default: now, or the end of the shop already in the database so a stopped seed resumes)')
     .option('--json', 'print the summary as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = seedOptions.safeParse(raw);
@@ -30,10 +30,10 @@ export function registerSeedCommand(program: Command): void {
       }
       const opts = parsed.data;
       const progress = createProgress('seeding customers');
-      const summary = await withDatabase((db) =>
-        seedShop(db, { customers: opts.customers, days: opts.days, seed: opts.seed, end: opts.end, onProgress: progress.update }),
+      const summary = await withDatabase(async (db) =>
+        seedShop(db, { customers: opts.customers, days: opts.days, seed: opts.seed, end: opts.end ?? (await defaultSeedEnd(db)), onProgress: progress.update }),
       ).finally(() => progress.stop());
       if (opts.json) printJson(summary);
-      else status(`seeded ${summary.customers} customers, ${summary.products} products, ${summary.events} events (${summary.orders} orders) in ${(summary.durationMs / 1000).toFixed(1)} s`);
+      else status(`seeded ${summary.customers} customers, ${summary.products} products, ${summary.events} events (${summary.orders} orders) in ${(summary.durationMs / 1000).toFixed(1)} s; history ends ${summary.end.toISOString()} (pass it as --end to seed the same shop again)`);
     });
 }

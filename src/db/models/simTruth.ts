@@ -4,6 +4,7 @@ import { Schema } from 'mongoose';
 export const simTruthSchema = new Schema(
   {
     _id: { type: String, required: true },
+    historyEnd: { type: Date },
     traits: { type: Schema.Types.Mixed, required: true },
     outcomes: { type: Schema.Types.Mixed, default: {} },
   },

@@ -1,4 +1,4 @@
-import { createShopContext, DEFAULT_SEED_END, simulateCustomer } from '../../../data/generator/seedShop.js';
+import { createShopContext, FIXED_SHOP_END, simulateCustomer } from '../../../data/generator/seedShop.js';
 import { DAY } from '../../features/read.js';
 import type { TrainingEvent } from '../trainingSet.js';
 import { tableFromEvents, type TrainingTable } from './trainingTable.js';
@@ -18,7 +18,7 @@ const HOLDOUT_DAYS = 90;
  * simulator's hidden preferred open hour (sim_truth) beside the send-time labels.
  */
 export function syntheticTable({ customers = 3000, days = 365, seed = 7 }: SyntheticOptions = {}): TrainingTable {
-  const ctx = createShopContext({ seed, days, end: DEFAULT_SEED_END, partitions: 1 });
+  const ctx = createShopContext({ seed, days, end: FIXED_SHOP_END, partitions: 1 });
   const events: TrainingEvent[] = [];
   const timezones = new Map<string, string>();
   const trueHours = new Map<string, number>();
