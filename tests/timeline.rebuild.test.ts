@@ -55,7 +55,8 @@ async function snapshot() {
     timelines: strip(sortById(await m.CustomerTimeline.collection.find({}).toArray()), ['foldedAt']),
     customers: sortById(await m.Customer.collection.find({}).toArray()),
     suppressions: (await m.Suppression.collection.find({}, { projection: { _id: 0, updatedAt: 0 } }).toArray()).map((x) => JSON.stringify(x)).sort(),
-    stats: strip(sortById(await m.FoldStats.collection.find({}).toArray()), ['updatedAt']),
+    // The time bounds only widen (an erasure does not narrow them); the counts are exact.
+    stats: strip(sortById(await m.FoldStats.collection.find({ customers: { $gt: 0 } }).toArray()), ['updatedAt', 'firstEventAt', 'lastEventAt']),
     features: strip(sortById(await m.Feature.collection.find({}).toArray()), ['computedAt']),
   };
 }

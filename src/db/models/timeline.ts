@@ -53,7 +53,10 @@ export const foldLeaseSchema = new Schema(
   { collection: 'fold_leases', versionKey: false },
 );
 
-/** Kept counters per partition, written only by the partition's lease holder (so never lost). */
+/**
+ * Kept counters per partition, written only by the partition's lease holder (so never lost): the
+ * customer and event counts are exact; the time bounds only widen (an erasure does not narrow them).
+ */
 export const foldStatsSchema = new Schema(
   {
     _id: { type: String, required: true },

@@ -101,6 +101,7 @@ async function foldPartition(database: Database, partition: number, docs: InboxD
  * documents are inserted in bulk (an existing one, found by its duplicate key, is replaced).
  */
 export async function foldCustomers(database: Database, partition: number, byCustomer: Map<string, TimelineEvent[]>, counts: FoldCounts, opts: { fresh: boolean }): Promise<void> {
+  if (byCustomer.size === 0) return;
   const now = new Date();
   const contexts = await FoldContexts.forShop(database, now.getTime());
   const stats = await readStats(database, partition);
