@@ -1,3 +1,6 @@
+import type { StoredEvent } from '../../src/ingest/storeEvents.js';
+import { toTimelineEvent, type TimelineEvent } from '../../src/ingest/timeline/compact.js';
+import { emptyFoldCounts, foldCustomers } from '../../src/ingest/timeline/foldInbox.js';
 import type { Collection } from 'mongodb';
 import { config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
@@ -65,9 +68,9 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
 
   const started = performance.now();
   const ctx = createShopContext({ seed, days, end, partitions: config().PARTITIONS });
-  const { Customer, Event, Product, SimTruth } = database.models;
+  const { Event, Product, SimTruth } = database.models;
   const productWriter = new BatchWriter(Product.collection);
-  const customerWriter = new BatchWriter(Customer.collection);
+  const folded = emptyFoldCounts();
   const truthWriter = new BatchWriter(SimTruth.collection);
   const eventWriter = new BatchWriter(Event.collection, EVENT_CHUNK);
 
@@ -82,22 +85,25 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
     const to = Math.min(customers, from + batchSize);
     const stored: boolean = resuming && (await batchStored(SimTruth.collection, simulateCustomer(ctx, to - 1).truth));
     resuming = stored;
-    const batchCustomers = [];
+    // Each customer's whole history is at hand: their timeline (and the profile and features it
+    // determines) is written at once, with no fold reading the events back.
+    const batchTimelines = new Map<number, Map<string, TimelineEvent[]>>();
     const batchTruth = [];
     for (let index = from; index < to; index++) {
       const sim = simulateCustomer(ctx, index);
       events += sim.events.length;
       orders += sim.orders;
       if (stored) continue;
-      batchCustomers.push(sim.customer);
+      const partition = sim.customer.partition;
+      if (!batchTimelines.has(partition)) batchTimelines.set(partition, new Map());
+      batchTimelines.get(partition)!.set(sim.customer._id, sim.events.map((e) => toTimelineEvent(e as unknown as StoredEvent)));
       batchTruth.push(sim.truth);
       await eventWriter.add(sim.events);
       if ((index - from) % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
     }
     // Truth goes last: a stored truth document then proves its customer and all earlier ones are complete.
     await eventWriter.flush();
-    await customerWriter.add(batchCustomers);
-    await customerWriter.flush();
+    for (const [partition, timelines] of batchTimelines) await foldCustomers(database, partition, timelines, folded, { fresh: true });
     await truthWriter.add(batchTruth);
     await truthWriter.flush();
     opts.onProgress?.(to, customers);
@@ -111,7 +117,7 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
     truth: customers,
     durationMs: Math.round(performance.now() - started),
     end,
-    inserted: { customers: customerWriter.inserted, products: productWriter.inserted, events: eventWriter.inserted, truth: truthWriter.inserted },
+    inserted: { customers: folded.newCustomers, products: productWriter.inserted, events: eventWriter.inserted, truth: truthWriter.inserted },
   };
 }
 
