@@ -17,6 +17,8 @@ const configSchema = z.object({
   /** Requests per minute per API key unless the key carries its own limit; 0 = unlimited. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** `off`: `npm start` serves the API but runs no scheduled jobs (same as `--no-schedule`); `npm run worker` is where the schedule runs. */
+  SCHEDULE: z.enum(['on', 'off']).default('on'),
   FERRETDB_BIN: z.string().optional(),
   SHOPIFY_WEBHOOK_SECRET: z.string().min(1).optional(),
   SMTP_URL: z.string().optional(),

@@ -245,6 +245,35 @@ async function readSnapshots(database: Database, opts: TrainingSetOptions): Prom
   return snapshots;
 }
 
+/** Why a training as-of is refused: its label window reaches past the data (or there is no data). */
+export type LabelWindowError = { type: 'label_window_open' | 'no_events'; message: string };
+
+/** The latest as-of whose label window (T, T + H] the data covers: the last event − H, floored to a UTC day. */
+export function latestValidAsOf(dataEnd: Date, horizonDays: number): Date {
+  return new Date(Math.floor((dataEnd.getTime() - horizonDays * DAY) / DAY) * DAY);
+}
+
+/**
+ * A training as-of T is valid when the labels of (T, T + H] are known, i.e. the data reaches
+ * T + H. Checked against the data's last event, not the clock: on a shop whose data ends in the
+ * past a window past its end would label every customer "churned" with nothing to say so.
+ */
+export function checkLabelWindow(asOf: Date, horizonDays: number, dataEnd: Date | null): { ok: true } | { ok: false; error: LabelWindowError } {
+  if (dataEnd === null) return { ok: false, error: { type: 'no_events', message: 'no events stored: there is nothing to train on' } };
+  const windowEnd = asOf.getTime() + horizonDays * DAY;
+  if (windowEnd <= dataEnd.getTime()) return { ok: true };
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  return {
+    ok: false,
+    error: {
+      type: 'label_window_open',
+      message:
+        `the label window (${day(asOf)}, +${horizonDays} days] ends ${new Date(windowEnd).toISOString()}, after the data's last event ${dataEnd.toISOString()}: ` +
+        `its labels are unknown. Latest valid --as-of: ${day(latestValidAsOf(dataEnd, horizonDays))} (last event − ${horizonDays} days)`,
+    },
+  };
+}
+
 /** Orders in (T, T + H], each orderId once and none already placed before T (as buildFeatures counts them). */
 function futureOutcome(acc: CustomerAccumulator): { orders: number; revenue: number } {
   const seen = new Set(acc.orderIdsBefore);
