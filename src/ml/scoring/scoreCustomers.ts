@@ -122,6 +122,26 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   return out;
 }
 
+const SCORE_FIELDS = ['churnRisk', 'predictedLtv', 'purchaseProbability', 'bestSendHour', 'sendHourConfidence'] as const;
+
+/**
+ * Removes scores that are not finite numbers and returns how many: MongoDB would store them as
+ * values no reader can rank, FerretDB refuses the whole write (and the run with it).
+ */
+function dropNonFinite(docs: ScoreDoc[]): number {
+  let dropped = 0;
+  for (const doc of docs) {
+    for (const field of SCORE_FIELDS) {
+      const v = doc[field];
+      if (v !== undefined && !Number.isFinite(v)) {
+        delete doc[field];
+        dropped++;
+      }
+    }
+  }
+  return dropped;
+}
+
 /**
  * The score-customers stage: loads the active models once, then per partition this worker
  * claims, scores every customer with features and replaces their `scores` documents in bulk, a
@@ -169,7 +189,9 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
     };
     for (const [partition, docs] of byPartition) {
       if (ctx.signal.aborted) break;
-      pending.push(...scoreBatch(models, docs, opts, scoredAt));
+      const scored = scoreBatch(models, docs, opts, scoredAt);
+      counts.nonFinite = (counts.nonFinite ?? 0) + dropNonFinite(scored);
+      pending.push(...scored);
       if (pending.length >= WRITE_BATCH) await flush();
       counts.customers! += docs.length;
       counts.partitions!++;
@@ -177,6 +199,7 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
       log.debug({ partition, customers: docs.length }, 'partition scored');
     }
     if (pending.length > 0) await flush();
+    if (counts.nonFinite) ctx.note?.(`${counts.nonFinite} scores were not finite (an overflowing model) and were left out of their documents`);
     return counts;
   } finally {
     disposeScoringModels(models);
