@@ -58,7 +58,8 @@ describe('training guard', () => {
     const result = await run(trainChurnJob, { asOf, horizon: 90, epochs: 2, modelsDir: tmp });
     expect(result.status).toBe('failed');
     expect(result.error?.type).toBe('TrainingRefused');
-    const latestValid = new Date(Math.floor((dataEnd.getTime() - 90 * DAY) / DAY) * DAY);
+    // The data covers its last event's whole day.
+    const latestValid = new Date(Math.ceil(dataEnd.getTime() / DAY) * DAY - 90 * DAY);
     expect(result.error?.message).toContain(`after the data's last event ${dataEnd.toISOString()}`);
     expect(result.error?.message).toContain(`Latest valid --as-of: ${dayOf(latestValid)} (last event − 90 days)`);
   });

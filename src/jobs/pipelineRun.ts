@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataEndsAt } from '../features/dataEnd.js';
+import { dataCoveredUntil } from '../ml/trainingSet.js';
 import type { Counts, JobContext, JobDefinition } from './defineJob.js';
 import { loadJobs } from './loadJobs.js';
 import { runJob } from './runJob.js';
@@ -48,10 +49,10 @@ function stepsOf(o: PipelineOptions): Step[] {
 async function checkDataReaches(ctx: JobContext, asOf: Date): Promise<void> {
   const end = await dataEndsAt(ctx.database);
   if (end === null) throw new Error('no events stored: there is nothing to run the pipeline on');
-  if (asOf > end) {
+  if (asOf > dataCoveredUntil(end)) {
     throw new Error(
       `training as of ${asOf.toISOString()} needs labels up to that date, but the data's last event is ${end.toISOString()}: ` +
-        `choose --as-of ${end.toISOString().slice(0, 10)} or earlier, or --skip-training`,
+        `choose --as-of ${dataCoveredUntil(end).toISOString().slice(0, 10)} or earlier, or --skip-training`,
     );
   }
 }

@@ -248,9 +248,18 @@ async function readSnapshots(database: Database, opts: TrainingSetOptions): Prom
 /** Why a training as-of is refused: its label window reaches past the data (or there is no data). */
 export type LabelWindowError = { type: 'label_window_open' | 'no_events'; message: string };
 
-/** The latest as-of whose label window (T, T + H] the data covers: the last event − H, floored to a UTC day. */
+/**
+ * Until when the data counts as complete: the end of its last event's UTC day. As-of dates and
+ * horizons are whole days, and a shop's data "ending on the 30th" covers the 30th (its last event
+ * at 23:10 should not make the 30th-day horizon a day short).
+ */
+export function dataCoveredUntil(dataEnd: Date): Date {
+  return new Date(Math.ceil(dataEnd.getTime() / DAY) * DAY);
+}
+
+/** The latest as-of whose label window (T, T + H] the data covers: the end of the last event's day − H. */
 export function latestValidAsOf(dataEnd: Date, horizonDays: number): Date {
-  return new Date(Math.floor((dataEnd.getTime() - horizonDays * DAY) / DAY) * DAY);
+  return new Date(dataCoveredUntil(dataEnd).getTime() - horizonDays * DAY);
 }
 
 /**
@@ -261,15 +270,15 @@ export function latestValidAsOf(dataEnd: Date, horizonDays: number): Date {
 export function checkLabelWindow(asOf: Date, horizonDays: number, dataEnd: Date | null): { ok: true } | { ok: false; error: LabelWindowError } {
   if (dataEnd === null) return { ok: false, error: { type: 'no_events', message: 'no events stored: there is nothing to train on' } };
   const windowEnd = asOf.getTime() + horizonDays * DAY;
-  if (windowEnd <= dataEnd.getTime()) return { ok: true };
+  if (windowEnd <= dataCoveredUntil(dataEnd).getTime()) return { ok: true };
   const day = (d: Date) => d.toISOString().slice(0, 10);
   return {
     ok: false,
     error: {
       type: 'label_window_open',
       message:
-        `the label window (${day(asOf)}, +${horizonDays} days] ends ${new Date(windowEnd).toISOString()}, after the data's last event ${dataEnd.toISOString()}: ` +
-        `its labels are unknown. Latest valid --as-of: ${day(latestValidAsOf(dataEnd, horizonDays))} (last event − ${horizonDays} days)`,
+        `the label window (${day(asOf)}, +${horizonDays} days] has not ended in the data: it ends ${new Date(windowEnd).toISOString()}, after the data's last event ${dataEnd.toISOString()}, so its labels are unknown. ` +
+        `Latest valid --as-of: ${day(latestValidAsOf(dataEnd, horizonDays))} (last event − ${horizonDays} days)`,
     },
   };
 }
