@@ -8,6 +8,7 @@ import { defineJob } from '../src/jobs/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { currentHold, placeHold, releaseHold } from '../src/jobs/scheduleHold.js';
 import { useTestDatabase } from './helpers/db.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const database = useTestDatabase();
 
@@ -38,16 +39,6 @@ const slow = defineJob({
     return { steps };
   },
 });
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
-  }
-}
 
 describe('schedule hold', () => {
   it('skips scheduled runs of a held job with a note naming the hold, runs it on demand, and schedules it again once released', async () => {

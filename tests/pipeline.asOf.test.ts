@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedShop } from '../data/generator/seedShop.js';
 import assignSegmentsJob from '../jobs/assign-segments.js';
 import buildFeaturesJob from '../jobs/build-features.js';
@@ -17,9 +17,10 @@ import { dataEndsAt } from '../src/features/dataEnd.js';
 import { buildWorker } from '../src/jobs/buildWorker.js';
 import type { JobDefinition } from '../src/jobs/defineJob.js';
 import { runJob, type JobRunResult } from '../src/jobs/runJob.js';
-import { currentHold, releaseHold } from '../src/jobs/scheduleHold.js';
+import { currentHold, placeHold, releaseHold } from '../src/jobs/scheduleHold.js';
 import { initBackend } from '../src/ml/backend.js';
 import { useTestDatabase } from './helpers/db.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const database = useTestDatabase();
 const DAY = 86_400_000;
@@ -123,15 +124,12 @@ describe('pipeline run --as-of', () => {
     try {
       await worker.agenda.now('build-features', { full: true });
       await worker.agenda.now('assign-segments', {});
-      for (;;) {
-        const skipped = await JobRun.find({ trigger: 'schedule', status: 'skipped' }).lean();
-        if (skipped.length >= 2) {
-          expect(skipped.map((r) => r.job).sort()).toEqual(['assign-segments', 'build-features']);
-          for (const r of skipped) expect(r.notes?.[0]).toContain(`held by pipeline run ${pipeline.id}`);
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const skipped = await waitFor(async () => {
+        const runs = await JobRun.find({ trigger: 'schedule', status: 'skipped' }).lean();
+        return runs.length >= 2 && runs;
+      });
+      expect(skipped.map((r) => r.job).sort()).toEqual(['assign-segments', 'build-features']);
+      for (const r of skipped) expect(r.notes?.[0]).toContain(`held by pipeline run ${pipeline.id}`);
     } finally {
       await worker.stop(5000);
     }
@@ -178,5 +176,17 @@ describe('CLI help', () => {
     const pipeline = await cli('npx', ['tsx', 'src/cli/main.ts', 'pipeline', 'run', '--help'], { encoding: 'utf8' });
     expect(pipeline.stdout).toContain('--as-of  as-of date D (required)');
     expect(pipeline.stdout).toContain('--skip-training');
+  }, 60_000);
+
+  it('`pipeline status` and `pipeline release` report and lift the hold', async () => {
+    const uri = new URL(inject('mongoUri'));
+    uri.pathname = `/${database().db.databaseName}`;
+    const env = { ...process.env, MONGODB_URI: uri.toString() };
+    await placeHold(database(), { runId: 'cli-run', asOf: D, jobs: ['assign-segments'], by: 'test' });
+    const held = await cli('npx', ['tsx', 'src/cli/main.ts', 'pipeline', 'status', '--json'], { encoding: 'utf8', env });
+    expect(JSON.parse(held.stdout)).toMatchObject({ held: true, runId: 'cli-run', asOf: D.toISOString(), jobs: ['assign-segments'] });
+    const released = await cli('npx', ['tsx', 'src/cli/main.ts', 'pipeline', 'release', '--json'], { encoding: 'utf8', env });
+    expect(JSON.parse(released.stdout)).toMatchObject({ released: true, hold: { runId: 'cli-run' } });
+    expect(await currentHold(database())).toBeNull();
   }, 60_000);
 });
