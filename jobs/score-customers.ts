@@ -8,7 +8,8 @@ import { SCORE_CUSTOMERS_JOB, scoreCustomers } from '../src/ml/scoring/scoreCust
  * risk, predicted LTV and P(purchase), expected next order date, best send hour and confidence,
  * the top drivers of each score and the model versions used. A model without a usable version is
  * skipped (counts `missing_<name>`); a corrupt active version falls back to the previous one
- * (counts `fallback_<name>`); the log says why.
+ * (counts `fallback_<name>`); the log says why. `--as-of D` scores from the features computed as of
+ * D and stamps the scores with it.
  */
 const scoreCustomersJob = defineJob({
   name: SCORE_CUSTOMERS_JOB,
@@ -18,6 +19,7 @@ const scoreCustomersJob = defineJob({
   options: z.object({
     drivers: z.coerce.number().int().min(0).max(10).default(3).describe('top drivers written per score (0: none, faster)'),
     batchSize: z.coerce.number().int().min(1).max(65_536).default(8192).describe('customers per inference batch'),
+    asOf: z.coerce.date().optional().describe('score as of this date from features computed as of exactly it (feature_snapshots from build-features --as-of D --snapshot, else features from --as-of D --full); default: the current features'),
   }),
   run: (ctx, options) => scoreCustomers(ctx, options),
 });

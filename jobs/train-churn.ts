@@ -6,7 +6,7 @@ import { runTrainJob, trainJobOptions } from '../src/ml/trainJob.js';
 /**
  * Trains a churn model on the training set at as-of T (features before T, churn = no order in
  * (T, T + horizon]), registers it, and promotes it when its test AUC is not worse than the active
- * model's by more than the tolerance. T + horizon must lie in the past: later labels are unknown.
+ * model's by more than the tolerance. T + horizon must not pass the data's last event: later labels are unknown.
  * `--backtest n` trains at n as-of dates instead and reports each one's metrics (registers nothing).
  */
 const trainChurnJob = defineJob({

@@ -21,6 +21,8 @@ const configSchema = z.object({
   /** Every ingest request is answered within about this long (ms): it waits for a slot only while its expected wait and processing fit. */
   INGEST_RESPONSE_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** `off`: `npm start` serves the API but runs no scheduled jobs (same as `--no-schedule`); `npm run worker` is where the schedule runs. */
+  SCHEDULE: z.enum(['on', 'off']).default('on'),
   FERRETDB_BIN: z.string().optional(),
   SHOPIFY_WEBHOOK_SECRET: z.string().min(1).optional(),
   SMTP_URL: z.string().optional(),

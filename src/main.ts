@@ -16,6 +16,7 @@ import { buildWorker, type Worker } from './jobs/buildWorker.js';
 import { trainDemoModels } from './jobs/demoModels.js';
 import { loadJobs, pipelineJobs } from './jobs/loadJobs.js';
 import { runJob } from './jobs/runJob.js';
+import { currentHold, describeHold } from './jobs/scheduleHold.js';
 import { log, setLogLevel } from './log.js';
 
 const DEMO = { customers: 5000, days: 365, seed: 42 };
@@ -24,6 +25,7 @@ const { values: flags } = parseArgs({
   options: {
     'no-demo': { type: 'boolean', default: false },
     'worker-only': { type: 'boolean', default: false },
+    'no-schedule': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -34,6 +36,7 @@ if (flags.help) {
       'npm start [-- options]   database (embedded unless MONGODB_URI is set), API + dashboard on PORT, and the job worker',
       '  --no-demo       do not seed a demo shop into an empty database, nor train its models',
       '  --worker-only   run only the job worker (what `npm run worker` does)',
+      '  --no-schedule   run no scheduled jobs (also SCHEDULE=off): the API serves, jobs run on demand (`breadcrumb job run`), `npm run worker` runs the schedule',
       '',
     ].join('\n'),
   );
@@ -65,6 +68,9 @@ async function main(): Promise<void> {
   setLogLevel();
   const c = config();
   log.debug({ config: redactedConfig(c) }, 'configuration');
+  // Off: no worker at all, so not even occurrences stored in agenda_jobs by earlier starts fire.
+  const scheduled = !flags['no-schedule'] && c.SCHEDULE === 'on';
+  if (!scheduled && flags['worker-only']) throw new Error('--worker-only with the schedule off (--no-schedule or SCHEDULE=off) has nothing to run');
   const database = await connectDatabase({ status: say });
   // No SMTP server configured: mail goes to a local SMTP sink that keeps .eml files in data/outbox/.
   let sink: SmtpSink | undefined;
@@ -78,7 +84,7 @@ async function main(): Promise<void> {
     say(`no SMTP_URL: mail goes to ${sink.url}, kept in ${outboxDir()}`);
   }
   const jobs = await loadJobs();
-  const worker: Worker = buildWorker({ database, jobs });
+  const worker: Worker | undefined = scheduled ? buildWorker({ database, jobs }) : undefined;
   let http: HttpServer | undefined;
   // Demo model training runs after "ready"; shutdown aborts it and waits for the running job to
   // record its end before the database closes (the next start trains what is still missing).
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
     await http?.close(c.SHUTDOWN_GRACE_MS);
     // Bounded like the worker's drain: a step that cannot be interrupted must not hold the exit.
     await Promise.race([demoTraining, sleep(c.SHUTDOWN_GRACE_MS, undefined, { ref: false })]);
-    await worker.stop(c.SHUTDOWN_GRACE_MS);
+    await worker?.stop(c.SHUTDOWN_GRACE_MS);
     await closeCampaignServices();
     await sink?.close();
     await database.close();
@@ -110,7 +116,10 @@ async function main(): Promise<void> {
     if (empty && !flags['no-demo']) await seedDemo(database);
     if (!flags['no-demo']) say(`demo marketer key: ${await demoKey(database)}`);
   }
-  await worker.start();
+  await worker?.start();
+  if (!scheduled) say('schedule off (--no-schedule / SCHEDULE=off): no job runs unless asked for; `npm run worker` runs the schedule');
+  const hold = await currentHold(database);
+  if (hold && scheduled) say(`${describeHold(hold)}: its jobs skip their scheduled runs`);
   say(flags['worker-only'] ? 'worker running; Ctrl-C to stop' : `ready: ${http!.url}  (Ctrl-C to stop)`);
   // In the background, so the API and worker serve meanwhile: without models the demo's scores,
   // predictive segments and model charts would stay empty until someone trains them by hand.

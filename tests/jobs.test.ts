@@ -7,6 +7,7 @@ import { loadJobs } from '../src/jobs/loadJobs.js';
 import { forEachPartition } from '../src/jobs/partitions.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const database = useTestDatabase();
 
@@ -30,16 +31,6 @@ const throwing = defineJob({
     throw new RangeError('boom at step 3');
   },
 });
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('runJob', () => {
   it('records a successful run with its counts and options', async () => {

@@ -4,7 +4,7 @@ import type { Models } from '../db/models/index.js';
 import { objectId } from './validate.js';
 
 /** The `status` values of the JobRun model (src/db/models/jobRun.ts). */
-export const jobRunStatuses = ['running', 'succeeded', 'failed'] as const;
+export const jobRunStatuses = ['running', 'succeeded', 'failed', 'skipped'] as const;
 
 export interface JobRunView {
   id: string;
@@ -21,6 +21,8 @@ export interface JobRunView {
   notes: string[];
   attempts: number;
   retries: { at: string; error: string; waitMs: number }[];
+  parentRunId: string | null;
+  steps: { job: string; runId: string; status: string; durationMs: number | null; options: Record<string, unknown>; counts: Record<string, unknown>; error: string | null }[];
 }
 
 export interface ListJobRunsInput {
@@ -77,6 +79,16 @@ function toView(row: JobRunRow, includeStack: boolean): JobRunView {
     notes: row.notes ?? [],
     attempts: row.attempts ?? 1,
     retries: (row.retries ?? []).map((r) => ({ at: r.at?.toISOString() ?? row.startedAt.toISOString(), error: r.error ?? '', waitMs: r.waitMs ?? 0 })),
+    parentRunId: row.parentRunId ?? null,
+    steps: (row.steps ?? []).map((s) => ({
+      job: s.job ?? '',
+      runId: s.runId ?? '',
+      status: s.status ?? '',
+      durationMs: s.durationMs ?? null,
+      options: (s.options ?? {}) as Record<string, unknown>,
+      counts: (s.counts ?? {}) as Record<string, unknown>,
+      error: s.error ?? null,
+    })),
   };
 }
 

@@ -5,6 +5,7 @@ import { registerImportCommand } from './commands/import.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerModelCommands } from './commands/models.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerSeedCommand } from './commands/seed.js';
 import { registerScoreCommands } from './commands/scores.js';
 import { registerSegmentCommands } from './commands/segments.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSeedCommand(program);
   registerImportCommand(program);
   registerJobCommands(program);
+  registerPipelineCommands(program);
   registerKeyCommands(program);
   registerModelCommands(program);
   registerFeatureCommands(program);

@@ -4,9 +4,22 @@ import type { Database } from '../db/database.js';
 
 export type Counts = Record<string, number>;
 
+/** A run one job made of another (a pipeline run's step), kept on the outer run's record. */
+export interface JobStep {
+  job: string;
+  runId: string;
+  status: string;
+  durationMs: number;
+  options: Record<string, unknown>;
+  counts: Counts;
+  error?: string;
+}
+
 export interface JobContext {
   database: Database;
   log: Logger;
+  /** This run's `job_runs` id (runs it starts of other jobs name it as their parent). Hand-built contexts may leave it out. */
+  runId?: string;
   /** Identifies this run's occurrence; workers sharing one occurrence share partition leases. */
   runKey: string;
   worker: string;
@@ -18,6 +31,8 @@ export interface JobContext {
    * runJob keeps these on the job run. Contexts built by hand (tests, benchmarks) may leave it out.
    */
   note?(message: string): void;
+  /** Records a run of another job made by this one; runJob keeps the steps on the run. */
+  step?(step: JobStep): void;
 }
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {

@@ -6,9 +6,15 @@ import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { log as rootLog } from '../log.js';
 import { markRunEnded, markRunStarted } from './abandonedRuns.js';
-import type { Counts, JobContext, JobDefinition } from './defineJob.js';
+import type { Counts, JobContext, JobDefinition, JobStep } from './defineJob.js';
+import { keepLockAlive, type LockKeepAlive } from './lockKeepAlive.js';
+import { describeHold, holdOn } from './scheduleHold.js';
 
-export type Trigger = 'schedule' | 'cli' | 'api' | 'startup' | 'test';
+/** `pipeline`: a step of a pipeline run (its record names the run as `parentRunId`). */
+export type Trigger = 'schedule' | 'cli' | 'api' | 'startup' | 'test' | 'pipeline';
+
+/** Runs nobody asked for just now: these honour a schedule hold (see scheduleHold.ts); runs on demand do not. */
+const HELD_TRIGGERS: readonly Trigger[] = ['schedule', 'startup'];
 
 /**
  * How a run rides out a database outage: the job runs up to `attempts` times, `baseDelayMs ×
@@ -32,18 +38,25 @@ export interface RunOptions {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
   retry?: Partial<RetryPolicy>;
+  /** The run this one is a step of (a pipeline run); kept on the record. */
+  parentRunId?: string;
+  /** Renews the scheduler's lock while the run is alive (the worker passes Agenda's touch). */
+  keepAlive?: LockKeepAlive;
 }
 
 export interface JobRunResult {
   id: string;
   job: string;
-  status: 'succeeded' | 'failed';
+  /** `skipped`: a scheduled run that a schedule hold stopped before it began (its note names the hold). */
+  status: 'succeeded' | 'failed' | 'skipped';
   counts: Counts;
   durationMs: number;
   /** Runs of the job, the first included (more than one after a database outage). */
   attempts: number;
   /** What the job said about its run beyond counts (e.g. a model file it refused, and why). */
   notes: string[];
+  /** The runs this one made of other jobs, in order (a pipeline run's steps). */
+  steps?: JobStep[];
   error?: { type: string; message: string; stack?: string };
 }
 
@@ -98,7 +111,7 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
   const _id = new Types.ObjectId();
   const id = _id.toHexString();
   const log = (opts.log ?? rootLog).child({ job: def.name, runId: id });
-  const record = { job: def.name, status: 'running', trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt };
+  const record = { job: def.name, status: 'running', trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt, ...(opts.parentRunId && { parentRunId: opts.parentRunId }) };
   let abandoned = 0;
   const created = await writeRecord(
     () =>
@@ -114,7 +127,9 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
   log.info({ options: parsed.data, trigger: opts.trigger, recorded: created }, 'job started');
   if (abandoned > 0) log.warn({ abandoned }, 'job runs of workers that died marked failed');
   let lastLogged = 0;
+  const lock = opts.keepAlive ? keepLockAlive(opts.keepAlive, log) : undefined;
   const progress = (done: number, total: number) => {
+    lock?.progress(done, total);
     opts.onProgress?.(done, total);
     if (!opts.onProgress && Date.now() - lastLogged > 5000) {
       lastLogged = Date.now();
@@ -125,7 +140,7 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
   const finish = async (result: Omit<JobRunResult, 'id' | 'job' | 'durationMs' | 'attempts'>): Promise<JobRunResult> => {
     const durationMs = Date.now() - startedAt.getTime();
     const attempts = retries.length + 1;
-    const fields = { status: result.status, counts: result.counts, notes: result.notes, attempts, retries, endedAt: new Date(), durationMs, ...(result.error ? { error: result.error } : {}) };
+    const fields = { status: result.status, counts: result.counts, notes: result.notes, attempts, retries, endedAt: new Date(), durationMs, ...(result.steps && { steps: result.steps }), ...(result.error ? { error: result.error } : {}) };
     // An upsert, so a run whose first record was lost to the outage still ends up recorded.
     await writeRecord(
       () => JobRun.collection.updateOne({ _id }, { $set: fields, $setOnInsert: { job: def.name, trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt } }, { upsert: true }).then(() => markRunEnded(opts.database, id)),
@@ -137,29 +152,44 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
     return { id, job: def.name, durationMs, attempts, ...result };
   };
 
-  for (let attempt = 1; ; attempt++) {
-    const notes: string[] = [];
-    // A fresh run key per attempt: partition leases taken by the failed attempt would otherwise
-    // make the retry skip the partitions it never finished.
-    const runKey = attempt === 1 ? (opts.runKey ?? id) : `${opts.runKey ?? id}#${attempt}`;
-    const ctx: JobContext = { database: opts.database, log, runKey, worker: workerId, progress, signal, note: (message) => void notes.push(message) };
-    try {
-      const counts = await def.run(ctx, parsed.data);
-      const value = await finish({ status: 'succeeded', counts, notes });
-      log.info({ counts, attempts: attempt, durationMs: value.durationMs }, 'job succeeded');
-      return { ok: true, value };
-    } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      if (isDatabaseUnavailable(e) && attempt < policy.attempts && !signal.aborted) {
-        const waitMs = backoff(policy, attempt);
-        retries.push({ at: new Date(), error: `${e.name}: ${e.message}`.slice(0, 500), waitMs });
-        log.warn({ err: e, attempt, waitMs }, 'job: database unreachable, retrying');
-        await pause(waitMs, signal);
-        continue;
+  try {
+    return await runAttempts();
+  } finally {
+    await lock?.stop();
+  }
+
+  async function runAttempts(): Promise<RunOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const notes: string[] = [];
+      const steps: JobStep[] = [];
+      // A fresh run key per attempt: partition leases taken by the failed attempt would otherwise
+      // make the retry skip the partitions it never finished.
+      const runKey = attempt === 1 ? (opts.runKey ?? id) : `${opts.runKey ?? id}#${attempt}`;
+      const ctx: JobContext = { database: opts.database, log, runId: id, runKey, worker: workerId, progress, signal, note: (message) => void notes.push(message), step: (s) => void steps.push(s) };
+      try {
+        const hold = HELD_TRIGGERS.includes(opts.trigger) ? await holdOn(opts.database, def.name) : null;
+        if (hold) {
+          const value = await finish({ status: 'skipped', counts: {}, notes: [`skipped: ${describeHold(hold)}`] });
+          log.info({ hold: hold.runId }, 'job skipped: the schedule is held');
+          return { ok: true, value };
+        }
+        const counts = await def.run(ctx, parsed.data);
+        const value = await finish({ status: 'succeeded', counts, notes, ...(steps.length > 0 && { steps }) });
+        log.info({ counts, attempts: attempt, durationMs: value.durationMs }, 'job succeeded');
+        return { ok: true, value };
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        if (isDatabaseUnavailable(e) && attempt < policy.attempts && !signal.aborted) {
+          const waitMs = backoff(policy, attempt);
+          retries.push({ at: new Date(), error: `${e.name}: ${e.message}`.slice(0, 500), waitMs });
+          log.warn({ err: e, attempt, waitMs }, 'job: database unreachable, retrying');
+          await pause(waitMs, signal);
+          continue;
+        }
+        const error = { type: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+        log.error({ err: e, attempts: attempt }, 'job failed');
+        return { ok: true, value: await finish({ status: 'failed', counts: {}, notes, ...(steps.length > 0 && { steps }), error }) };
       }
-      const error = { type: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
-      log.error({ err: e, attempts: attempt }, 'job failed');
-      return { ok: true, value: await finish({ status: 'failed', counts: {}, notes, error }) };
     }
   }
 }

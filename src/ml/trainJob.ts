@@ -4,11 +4,12 @@ import { projectRoot } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Counts, JobContext } from '../jobs/defineJob.js';
 import { DEFAULT_TOLERANCE, type ModelVersionRecord, type PromotionDecision, type RegistryOptions } from './registry.js';
-import { buildTrainingSet, withBtydInputs, type TrainingSet, type TrainingSetOptions } from './trainingSet.js';
+import { dataEndsAt } from '../features/dataEnd.js';
+import { buildTrainingSet, checkLabelWindow, latestValidAsOf, withBtydInputs, type TrainingSet, type TrainingSetOptions } from './trainingSet.js';
 
 /**
  * What the three training jobs (train-churn, train-ltv, train-send-time) share: their options,
- * the as-of date check, registering the model, and the backtest mode that trains at several
+ * the as-of date check against the data's end, registering the model, and the backtest mode that trains at several
  * as-of dates and reports each one's metrics with their mean and standard deviation.
  */
 
@@ -16,7 +17,7 @@ const DAY = 86_400_000;
 
 export function trainJobOptions(defaults: { horizon: number; epochs: number; metric: string }) {
   return z.object({
-    asOf: z.coerce.date().optional().describe('as-of date T: features from events before it, labels from (T, T + horizon]; default: horizon days ago'),
+    asOf: z.coerce.date().optional().describe('as-of date T: features from events before it, labels from (T, T + horizon]; default: the latest the data allows, its last event − horizon'),
     horizon: z.coerce.number().int().min(1).max(730).default(defaults.horizon).describe(`days after T the labels are taken from (default ${defaults.horizon})`),
     epochs: z.coerce.number().int().min(1).max(1000).default(defaults.epochs).describe(`maximum epochs; early stopping usually ends sooner (default ${defaults.epochs})`),
     tolerance: z.coerce.number().min(0).max(1).default(DEFAULT_TOLERANCE).describe(`how much lower than the active model's ${defaults.metric} may still be promoted (default ${DEFAULT_TOLERANCE})`),
@@ -52,12 +53,26 @@ export async function trainingSetAt(ctx: JobContext, asOf: Date, horizonDays: nu
   return set;
 }
 
+/** A training refused before it starts (its message says why and what to do); recorded as the run's error type. */
+export class TrainingRefused extends Error {
+  override name = 'TrainingRefused';
+}
+
+/**
+ * The as-of T to train at: the given one, or the latest the data allows (its last event − the
+ * horizon). Refuses when (T, T + horizon] reaches past the data's last event.
+ */
+export async function trainingAsOf(database: Database, asOf: Date | undefined, horizonDays: number): Promise<Date> {
+  const dataEnd = await dataEndsAt(database);
+  const T = asOf ?? (dataEnd ? latestValidAsOf(dataEnd, horizonDays) : new Date(Number.NaN));
+  const check = checkLabelWindow(T, horizonDays, dataEnd);
+  if (!check.ok) throw new TrainingRefused(check.error.message);
+  return T;
+}
+
 export async function runTrainJob<T>(ctx: JobContext, options: TrainJobOptions, trainer: Trainer<T>): Promise<Counts> {
-  const now = Date.now();
-  const asOf = options.asOf ?? new Date(now - options.horizon * DAY);
-  if (asOf.getTime() + options.horizon * DAY > now) {
-    throw new Error(`the label window (${asOf.toISOString()}, +${options.horizon} days] has not ended yet: choose --as-of at least ${options.horizon} days ago`);
-  }
+  const asOf = await trainingAsOf(ctx.database, options.asOf, options.horizon);
+  if (!options.asOf) ctx.note?.(`as-of ${asOf.toISOString().slice(0, 10)}: the latest the data allows (its last event − ${options.horizon} days)`);
   if (options.backtest > 0) return backtest(ctx, options, asOf, trainer);
 
   const set = await trainingSetAt(ctx, asOf, options.horizon, trainer.setOptions);

@@ -245,6 +245,44 @@ async function readSnapshots(database: Database, opts: TrainingSetOptions): Prom
   return snapshots;
 }
 
+/** Why a training as-of is refused: its label window reaches past the data (or there is no data). */
+export type LabelWindowError = { type: 'label_window_open' | 'no_events'; message: string };
+
+/**
+ * Until when the data counts as complete: the end of its last event's UTC day. As-of dates and
+ * horizons are whole days, and a shop's data "ending on the 30th" covers the 30th (its last event
+ * at 23:10 should not make the 30th-day horizon a day short).
+ */
+export function dataCoveredUntil(dataEnd: Date): Date {
+  return new Date(Math.ceil(dataEnd.getTime() / DAY) * DAY);
+}
+
+/** The latest as-of whose label window (T, T + H] the data covers: the end of the last event's day − H. */
+export function latestValidAsOf(dataEnd: Date, horizonDays: number): Date {
+  return new Date(dataCoveredUntil(dataEnd).getTime() - horizonDays * DAY);
+}
+
+/**
+ * A training as-of T is valid when the labels of (T, T + H] are known, i.e. the data reaches
+ * T + H. Checked against the data's last event, not the clock: on a shop whose data ends in the
+ * past a window past its end would label every customer "churned" with nothing to say so.
+ */
+export function checkLabelWindow(asOf: Date, horizonDays: number, dataEnd: Date | null): { ok: true } | { ok: false; error: LabelWindowError } {
+  if (dataEnd === null) return { ok: false, error: { type: 'no_events', message: 'no events stored: there is nothing to train on' } };
+  const windowEnd = asOf.getTime() + horizonDays * DAY;
+  if (windowEnd <= dataCoveredUntil(dataEnd).getTime()) return { ok: true };
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  return {
+    ok: false,
+    error: {
+      type: 'label_window_open',
+      message:
+        `the label window (${day(asOf)}, +${horizonDays} days] has not ended in the data: it ends ${new Date(windowEnd).toISOString()}, after the data's last event ${dataEnd.toISOString()}, so its labels are unknown. ` +
+        `Latest valid --as-of: ${day(latestValidAsOf(dataEnd, horizonDays))} (last event − ${horizonDays} days)`,
+    },
+  };
+}
+
 /** Orders in (T, T + H], each orderId once and none already placed before T (as buildFeatures counts them). */
 function futureOutcome(acc: CustomerAccumulator): { orders: number; revenue: number } {
   const seen = new Set(acc.orderIdsBefore);

@@ -24,6 +24,20 @@ export const jobRunSchema = z
     notes: z.array(z.string()).meta({ description: 'What the job said beyond its counts, e.g. which model file scoring refused and why' }),
     attempts: z.number().int().meta({ description: 'Runs of the job, the first included; more than 1 when the database was unreachable and the run was retried' }),
     retries: z.array(z.object({ at: timestamp, error: z.string(), waitMs: z.number() })).meta({ description: 'Each retry: when the attempt failed, why, and the wait before the next' }),
+    parentRunId: z.string().nullable().meta({ description: 'The pipeline run this run was a step of' }),
+    steps: z
+      .array(
+        z.object({
+          job: z.string(),
+          runId: z.string(),
+          status: z.string(),
+          durationMs: z.number().nullable(),
+          options: z.record(z.string(), z.unknown()),
+          counts: z.record(z.string(), z.unknown()),
+          error: z.string().nullable(),
+        }),
+      )
+      .meta({ description: 'A pipeline run: the job runs it made, in order (each also listed on its own)' }),
   })
   .meta({ id: 'JobRun' });
 

@@ -21,10 +21,12 @@ export function registerJobCommands(program: Command): void {
     .allowUnknownOption()
     .helpOption(false)
     .argument('[options...]')
-    .action(async (name: string, rest: string[]) => {
-      // Help is off for this command so that `job run <name> --help` reaches the job's own help;
-      // without a name, `--help` arrives as the name.
-      if (name === '--help' || name === '-h') return run.outputHelp();
+    .action(async (name: string, rest: string[], _opts: unknown, command: Command) => {
+      // Help is turned off here so `job run <name> --help` reaches the job; without a name it is the command's own.
+      if (name === '--help' || name === '-h') {
+        process.stdout.write(`${command.helpInformation()}\nthe jobs: \`breadcrumb job list\`; one job's options: \`breadcrumb job run <name> --help\`\n`);
+        return;
+      }
       const def = (await loadJobs()).find((j) => j.name === name);
       if (!def) throw new CliError(`no job named "${name}"; \`breadcrumb job list\` shows them`);
       if (rest.includes('--help') || rest.includes('-h')) {

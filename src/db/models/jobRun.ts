@@ -3,8 +3,8 @@ import { Schema } from 'mongoose';
 export const jobRunSchema = new Schema(
   {
     job: { type: String, required: true },
-    status: { type: String, enum: ['running', 'succeeded', 'failed'], required: true },
-    trigger: { type: String, enum: ['schedule', 'cli', 'api', 'startup', 'test'], default: 'schedule' },
+    status: { type: String, enum: ['running', 'succeeded', 'failed', 'skipped'], required: true },
+    trigger: { type: String, enum: ['schedule', 'cli', 'api', 'startup', 'test', 'pipeline'], default: 'schedule' },
     worker: String,
     options: { type: Schema.Types.Mixed, default: {} },
     counts: { type: Schema.Types.Mixed, default: {} },
@@ -17,6 +17,13 @@ export const jobRunSchema = new Schema(
     /** Runs of the job, the first included; more than one when the database was unreachable (see runJob). */
     attempts: Number,
     retries: { type: [{ _id: false, at: Date, error: String, waitMs: Number }], default: undefined },
+    /** The run this one was a step of (a pipeline run). */
+    parentRunId: String,
+    /** Runs this one made of other jobs, in order (see JobContext.step). */
+    steps: {
+      type: [{ _id: false, job: String, runId: String, status: String, durationMs: Number, options: Schema.Types.Mixed, counts: Schema.Types.Mixed, error: String }],
+      default: undefined,
+    },
   },
   { collection: 'job_runs', versionKey: false, minimize: false },
 );

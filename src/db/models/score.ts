@@ -15,6 +15,8 @@ export const scoreSchema = new Schema(
     modelVersions: { type: Schema.Types.Mixed, default: {} },
     /** The features' as-of date: the expected next order is counted from it. */
     featuresAsOf: Date,
+    /** The moment the score describes: score-customers' `--as-of`, else when it was scored. */
+    asOf: Date,
     scoredAt: { type: Date, default: () => new Date() },
   },
   { collection: 'scores', versionKey: false },

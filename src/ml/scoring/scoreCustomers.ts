@@ -10,6 +10,7 @@ import { logExpectedValue } from '../ltv/registry.js';
 import { scoreLtv } from '../ltv/ltvModel.js';
 import { predictSendTimeBatch } from '../sendTime/sendTimeModel.js';
 import { encodeRows, type ColumnSpec } from '../trainingSet.js';
+import { featuresToScore } from './featuresToScore.js';
 import { btydParamsOf, disposeScoringModels, loadScoringModels, type ScoringModels } from './scoringModels.js';
 
 export const SCORE_CUSTOMERS_JOB = 'score-customers';
@@ -39,6 +40,8 @@ export interface ScoreDoc {
   drivers: { churn?: Driver[]; ltv?: Driver[] };
   modelVersions: Record<string, string>;
   featuresAsOf: Date;
+  /** The moment the score describes: the run's `--as-of` when given, else when it was scored. */
+  asOf: Date;
   scoredAt: Date;
 }
 
@@ -46,6 +49,8 @@ export interface ScoreOptions {
   /** Top drivers written per score (0 skips the gradient pass). */
   drivers: number;
   batchSize: number;
+  /** Score as of this date, from features as of exactly it (see featuresToScore). */
+  asOf?: Date;
 }
 
 /** Encodes feature records with a model's columns, adding the `btyd*` values when the model was trained with them. */
@@ -62,7 +67,7 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   const values = docs.map((d) => d.values ?? {});
   const n = docs.length;
   const modelVersions: Record<string, string> = {};
-  const out: ScoreDoc[] = docs.map((d) => ({ _id: d._id, partition: d.partition, drivers: {}, modelVersions, featuresAsOf: d.asOf, scoredAt }));
+  const out: ScoreDoc[] = docs.map((d) => ({ _id: d._id, partition: d.partition, drivers: {}, modelVersions, featuresAsOf: d.asOf, asOf: opts.asOf ?? scoredAt, scoredAt }));
   if (models.churn) {
     const { model, meta, version } = models.churn;
     modelVersions.churn = version;
@@ -117,6 +122,26 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   return out;
 }
 
+const SCORE_FIELDS = ['churnRisk', 'predictedLtv', 'purchaseProbability', 'bestSendHour', 'sendHourConfidence'] as const;
+
+/**
+ * Removes scores that are not finite numbers and returns how many: MongoDB would store them as
+ * values no reader can rank, FerretDB refuses the whole write (and the run with it).
+ */
+function dropNonFinite(docs: ScoreDoc[]): number {
+  let dropped = 0;
+  for (const doc of docs) {
+    for (const field of SCORE_FIELDS) {
+      const v = doc[field];
+      if (v !== undefined && !Number.isFinite(v)) {
+        delete doc[field];
+        dropped++;
+      }
+    }
+  }
+  return dropped;
+}
+
 /**
  * The score-customers stage: loads the active models once, then per partition this worker
  * claims, scores every customer with features and replaces their `scores` documents in bulk, a
@@ -146,11 +171,14 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
     const claimed: number[] = [];
     await forEachPartition({ ...ctx, progress: () => undefined }, SCORE_CUSTOMERS_JOB, async (p) => void claimed.push(p));
     if (claimed.length === 0) return counts;
-    const byPartition = new Map<number, FeatureDoc[]>(claimed.map((p) => [p, []]));
-    const filter = byPartition.size === config().PARTITIONS ? {} : { partition: { $in: claimed } };
-    for await (const doc of database.models.Feature.collection.find(filter, { projection: { computedAt: 0 }, batchSize: 5000 })) {
-      byPartition.get(doc.partition as number)?.push(doc as unknown as FeatureDoc);
+    // Reading is most of a run on FerretDB: report it, so the run's lock is seen to be alive.
+    const features = await featuresToScore(database, claimed, config().PARTITIONS, opts.asOf, () => ctx.progress(0, claimed.length));
+    if (!features) {
+      const day = opts.asOf!.toISOString();
+      throw new Error(`no features as of ${day}: run \`breadcrumb job run build-features --as-of ${day} --snapshot\` (or \`--full\`) first`);
     }
+    if (opts.asOf) ctx.note?.(`scored as of ${opts.asOf.toISOString()} from ${features.source === 'snapshots' ? 'feature_snapshots' : 'features'} computed as of it`);
+    const { byPartition } = features;
     const scoredAt = new Date();
     // Small partitions are written together: on FerretDB each replaceById chunk scans the table
     // once per statement, so 16 writes of 40 documents cost 16 scans where one would do.
@@ -161,7 +189,9 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
     };
     for (const [partition, docs] of byPartition) {
       if (ctx.signal.aborted) break;
-      pending.push(...scoreBatch(models, docs, opts, scoredAt));
+      const scored = scoreBatch(models, docs, opts, scoredAt);
+      counts.nonFinite = (counts.nonFinite ?? 0) + dropNonFinite(scored);
+      pending.push(...scored);
       if (pending.length >= WRITE_BATCH) await flush();
       counts.customers! += docs.length;
       counts.partitions!++;
@@ -169,6 +199,7 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
       log.debug({ partition, customers: docs.length }, 'partition scored');
     }
     if (pending.length > 0) await flush();
+    if (counts.nonFinite) ctx.note?.(`${counts.nonFinite} scores were not finite (an overflowing model) and were left out of their documents`);
     return counts;
   } finally {
     disposeScoringModels(models);
