@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_VERSION } from '../src/features/buildFeatures.js';
 import { buildTrainingSet, encodeRows, numericColumns, rowsOf, splitOf, trainingSetFromEvents, type TrainingSet } from '../src/ml/trainingSet.js';
+import { recordEvents } from '../src/ingest/storeEvents.js';
+import { rebuildTimelines } from '../src/ingest/timeline/rebuild.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const database = useTestDatabase();
@@ -16,6 +18,8 @@ const event = (customerId: string, type: string, ts: Date, props: Record<string,
   type,
   ts,
   props,
+  receivedAt: ts,
+  source: 'api' as const,
   device: 'mobile',
   sessionId: `s-${customerId}-${Math.floor(ts.getTime() / DAY)}`,
   ...extra,
@@ -50,8 +54,7 @@ function row(set: TrainingSet, customerId: string): { x: number[]; churned: numb
 let before: TrainingSet;
 
 beforeAll(async () => {
-  await database().models.Customer.collection.insertMany([{ _id: 'alice' as never, partition: 0, timezone: 'Europe/Paris' }]);
-  await database().models.Event.collection.insertMany(history());
+  await recordEvents(database(), [event('alice', 'identify', at(-400), { traits: { timezone: 'Europe/Paris' } }), ...history()]);
   before = await build();
 });
 
@@ -70,7 +73,7 @@ describe('training set', () => {
 
   it('lets no event at or after T reach the features, while labels follow the future', async () => {
     const { Event } = database().models;
-    await Event.collection.insertMany([
+    await recordEvents(database(), [
       // Bob comes back after T (so is no longer churned) and is very active exactly at T.
       order('bob', at(30), 'b2', 500),
       event('bob', 'product_viewed', T, { productId: 'p9', price: 999 }),
@@ -82,8 +85,9 @@ describe('training set', () => {
       order('carol', T, 'c0', 7),
       event('dave', 'cart_item_added', at(2), { productId: 'p1', price: 30 }),
     ]);
-    // Altering a future event changes nothing on the feature side either.
+    // Altering a future event (in the system of record, then rebuilt from it) changes nothing on the feature side either.
     await Event.collection.updateOne({ 'props.orderId': 'a3' }, { $set: { 'props.revenue': 9999 } });
+    await rebuildTimelines(database());
     const after = await build();
 
     expect(after.customerIds).toEqual(before.customerIds);

@@ -4,7 +4,12 @@ import { buildFeatures, FEATURE_VERSION, foldContext } from '../features/buildFe
 import { featureCatalog } from '../features/catalog.js';
 import type { FoldEvent } from '../features/defineFold.js';
 import { DAY, orderRevenue, toNumber, toText } from '../features/read.js';
-import { loadTimezones, shopHighValuePrice } from '../features/store.js';
+import { config } from '../config.js';
+import { customerCount } from '../features/refreshFeatures.js';
+import { shopHighValuePrice } from '../features/store.js';
+import { decodeTimeline, TIMELINE_VERSION } from '../ingest/timeline/compact.js';
+import { deriveProfile } from '../ingest/timeline/profile.js';
+import { timelineFromEvents } from '../ingest/timeline/timelineStore.js';
 import { localHour, offsetFnFor } from '../features/time.js';
 import { BTYD_FEATURES, btydSummary as btydSummaryOf, btydValues, fitBtydParams, type BtydParams, type BtydSummary } from './btyd/btydInputs.js';
 
@@ -63,7 +68,6 @@ export interface TrainingSetOptions {
 }
 
 const DEFAULT_RAW = ['recencyDays', 'bgnbdX', 'bgnbdTx', 'bgnbdT', 'bgnbdMonetary', 'orders', 'monetaryNet', 'monetaryMean'] as const;
-const PROJECTION = { _id: 0, customerId: 1, type: 1, ts: 1, sessionId: 1, device: 1, props: 1 } as const;
 
 /** Deterministic split of a customer: 70 % train, 15 % validation, 15 % test. */
 export function splitOf(customerId: string): Split {
@@ -213,28 +217,42 @@ export function trainingSetFromEvents(events: Iterable<TrainingEvent>, opts: Tra
 }
 
 /**
- * The training set from the database in one pass over `events` (a full scan is what FerretDB
- * does for any filter but `_id`, so one scan beats a query per customer or partition), with
- * customers' timezones and the shop's high-value price read as build-features reads them, and
- * `feature_snapshots` for exactly T when build-features stored them.
+ * The training set from the database: one pass over the customers' timelines (one document per
+ * customer, never the events collection), with each customer's time zone as their profile says
+ * and the shop's high-value price as build-features uses it, and `feature_snapshots` for exactly T
+ * when they were stored. See buildTrainingSets to build several (as-of, horizon) sets in one pass.
  */
 export async function buildTrainingSet(database: Database, opts: TrainingSetOptions): Promise<TrainingSet> {
-  // The same shop-wide price as build-features, so features at training and at scoring agree.
-  const inputs = { timezones: await loadTimezones(database, {}), snapshots: await readSnapshots(database, opts), highValuePrice: await shopHighValuePrice(database) };
-  const builder = new TrainingSetBuilder(opts, inputs);
-  const end = new Date(opts.asOf.getTime() + opts.horizonDays * DAY);
-  const estimated = await database.estimatedCount('events');
+  return (await buildTrainingSets(database, [opts]))[0]!;
+}
+
+/**
+ * Several training sets — e.g. churn, LTV and send time at their own as-of dates and horizons —
+ * from one read of the timelines: each customer's events are handed to every builder, which keeps
+ * what lies before its T (features) and in (T, T + H] (labels).
+ */
+export async function buildTrainingSets(database: Database, list: readonly TrainingSetOptions[]): Promise<TrainingSet[]> {
+  const timezones = new Map<string, string>();
+  const highValuePrice = await shopHighValuePrice(database);
+  const builders = await Promise.all(list.map(async (opts) => new TrainingSetBuilder(opts, { timezones, snapshots: await readSnapshots(database, opts), highValuePrice })));
+  const total = await customerCount(database, Array.from({ length: config().PARTITIONS }, (_, p) => p));
+  const first = list[0]!;
   let read = 0;
-  const cursor = database.models.Event.collection.find({ ts: { $lte: end } }, { projection: PROJECTION, batchSize: 5000 });
-  for await (const e of cursor) {
-    builder.add(e as unknown as TrainingEvent);
-    if (++read % 20_000 === 0) {
-      opts.signal?.throwIfAborted();
-      opts.onProgress?.(read, Math.max(estimated, read));
+  for await (const doc of database.models.CustomerTimeline.collection.find({}, { batchSize: 1000 })) {
+    const customerId = String(doc._id);
+    const events = (doc.v === TIMELINE_VERSION ? decodeTimeline(doc.events) : null) ?? (await timelineFromEvents(database, customerId));
+    timezones.set(customerId, deriveProfile(customerId, doc.partition as number, events).profile.timezone);
+    for (const e of events) {
+      const event: TrainingEvent = { customerId, type: e.t, ts: new Date(e.s), sessionId: e.ss ?? null, device: e.d ?? null, props: e.p };
+      for (const b of builders) b.add(event);
+    }
+    if (++read % 500 === 0) {
+      first.signal?.throwIfAborted();
+      first.onProgress?.(read, Math.max(total, read));
     }
   }
-  opts.onProgress?.(read, read);
-  return builder.finish();
+  first.onProgress?.(read, read);
+  return builders.map((b) => b.finish());
 }
 
 async function readSnapshots(database: Database, opts: TrainingSetOptions): Promise<Map<string, Record<string, unknown>>> {
