@@ -223,7 +223,33 @@ export function trainingSetFromEvents(events: Iterable<TrainingEvent>, opts: Tra
  * when they were stored. See buildTrainingSets to build several (as-of, horizon) sets in one pass.
  */
 export async function buildTrainingSet(database: Database, opts: TrainingSetOptions): Promise<TrainingSet> {
+  const ready = prepared.get(database)?.get(setKey(opts));
+  if (ready) {
+    prepared.get(database)!.delete(setKey(opts));
+    return ready;
+  }
   return (await buildTrainingSets(database, [opts]))[0]!;
+}
+
+/** Sets built ahead by prepareTrainingSets, by database and (as-of, horizon, population, raw, snapshots). */
+const prepared = new WeakMap<Database, Map<string, Promise<TrainingSet>>>();
+const setKey = (o: TrainingSetOptions) => JSON.stringify([o.asOf.toISOString(), o.horizonDays, o.population ?? 'buyers', o.keepRaw ?? null, o.useSnapshots ?? true, o.columns ?? null]);
+
+/**
+ * Builds several sets in one pass now, for the training jobs about to ask for them one by one
+ * (start-up trains the demo's three models: one read of the timelines instead of three). Each
+ * prepared set is handed out once; a job asking for another set builds its own.
+ */
+export function prepareTrainingSets(database: Database, list: readonly TrainingSetOptions[]): Promise<TrainingSet[]> {
+  const all = buildTrainingSets(database, list);
+  let map = prepared.get(database);
+  if (!map) prepared.set(database, (map = new Map()));
+  list.forEach((o, i) => {
+    const one = all.then((sets) => sets[i]!);
+    one.catch(() => undefined);
+    map.set(setKey(o), one);
+  });
+  return all;
 }
 
 /**
