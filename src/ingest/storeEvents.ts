@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
+import { log } from '../log.js';
 import type { Database } from '../db/database.js';
 import { partitionOf } from '../db/partition.js';
 import type { IncomingEvent } from './eventSchemas.js';
@@ -35,6 +36,8 @@ export interface StoredEvent {
 export interface RecordOptions {
   /** 'wait' (default): return once the batch is folded into timelines, profiles and features; 'background': once it is durable. */
   fold?: 'wait' | 'background' | 'none';
+  /** With 'wait': return after this long even if the fold goes on (it then finishes in the background). */
+  maxWaitMs?: number;
 }
 
 /**
@@ -48,7 +51,8 @@ export async function recordEvents(database: Database, docs: (StoredEvent & { li
   for (let i = 0; i < docs.length; i += 5000) duplicates += (await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 5000))).size;
   await stageEvents(database, docs);
   const fold = opts.fold ?? 'wait';
-  if (fold === 'wait') await foldNow(database);
+  if (fold === 'wait' && opts.maxWaitMs === undefined) await foldNow(database);
+  else if (fold === 'wait') await boundedWait(foldNow(database), opts.maxWaitMs!);
   else if (fold === 'background') foldSoon(database);
   return { stored: docs.length - duplicates, duplicates };
 }
@@ -83,4 +87,16 @@ export async function storeEvents(database: Database, events: IncomingEvent[], s
   });
   const { stored, duplicates } = await recordEvents(database, docs, opts);
   return { stored, duplicates, eventIds: docs.map((d) => d.eventId) };
+}
+
+/** Waits for `work` at most `ms`; a failure after that is logged (the staged events stay for the next fold). */
+async function boundedWait(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  work.catch((err: unknown) => log.warn({ err }, 'fold failed; the next batch or fold-events retries it'));
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

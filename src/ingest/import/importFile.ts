@@ -1,3 +1,4 @@
+import { foldNow } from '../timeline/folder.js';
 import fs from 'node:fs';
 import { CsvError } from 'csv-parse';
 import type { Database } from '../../db/database.js';
@@ -76,7 +77,8 @@ export async function importFile(database: Database, file: string, opts: ImportO
   let batch: IncomingEvent[] = [];
   const flush = async () => {
     if (!batch.length) return;
-    const result = await storeEvents(database, batch, 'import');
+    // Folded behind the reading (batches that arrive while a fold runs are folded together); the end waits for it.
+    const result = await storeEvents(database, batch, 'import', new Date(), { fold: 'background' });
     summary.stored += result.stored;
     summary.duplicates += result.duplicates;
     batch = [];
@@ -94,6 +96,7 @@ export async function importFile(database: Database, file: string, opts: ImportO
       }
     }
     await flush();
+    await foldNow(database);
   } catch (err) {
     if (!(err instanceof CsvError)) throw err;
     const message = `${file}: ${err.message}; ${summary.stored ? `${summary.stored} events before it were stored (importing the fixed file stores nothing twice)` : 'nothing was imported'}`;
