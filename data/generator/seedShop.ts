@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
+import { recordEvents, type StoredEvent } from '../../src/ingest/storeEvents.js';
 import { sameDocument } from './sameDocument.js';
 import { createShopContext, simulateCustomer } from './simulate.js';
 import type { TruthDoc } from './truth.js';
@@ -10,9 +11,10 @@ export { simEventTypes, type SimEventType } from './simEventTypes.js';
 export { createShopContext, simulateCustomer, type ShopContext, type SimulatedCustomer } from './simulate.js';
 
 /**
- * Seeds a synthetic shop: products, customers, their events up to `end`, and the hidden truth
- * (traits and future outcomes) in `sim_truth`. The same seed, size and end give identical
- * documents; a second run into the same database stores nothing twice.
+ * Seeds a synthetic shop: products, customers' events up to `end`, and the hidden truth (traits
+ * and future outcomes) in `sim_truth`. Events enter as any others do (recordEvents), so customer
+ * documents, timelines and current features are the fold's, as in production. The same seed,
+ * size and end give identical documents; a second run into the same database stores nothing twice.
  */
 
 export interface SeedShopOptions {
@@ -41,10 +43,8 @@ export interface SeedSummary {
 export const DEFAULT_SEED_END = new Date('2026-10-01T00:00:00Z');
 export const DEFAULT_SEED_BATCH = 1_000;
 
-/** Events per insertMany: large enough to amortise round trips, small enough for the server. */
+/** Events recorded at once: large enough to amortise round trips, small enough for the server. */
 const EVENT_CHUNK = 5_000;
-/** Generation is synchronous; yielding this often lets in-flight inserts make progress. */
-const YIELD_EVERY = 50;
 
 export async function seedShop(database: Database, opts: SeedShopOptions): Promise<SeedSummary> {
   const { customers, days, seed } = opts;
@@ -58,11 +58,17 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
 
   const started = performance.now();
   const ctx = createShopContext({ seed, days, end, partitions: config().PARTITIONS });
-  const { Customer, Event, Product, SimTruth } = database.models;
+  const { Customer, Product, SimTruth } = database.models;
   const productWriter = new BatchWriter(Product.collection);
-  const customerWriter = new BatchWriter(Customer.collection);
   const truthWriter = new BatchWriter(SimTruth.collection);
-  const eventWriter = new BatchWriter(Event.collection, EVENT_CHUNK);
+  const customersBefore = await Customer.collection.countDocuments();
+  let eventsInserted = 0;
+  let buffered: StoredEvent[] = [];
+  /** Records buffered events; `fold`: wait until the batch is folded into customers and features. */
+  const recordBuffered = async (fold: 'none' | 'wait') => {
+    eventsInserted += (await recordEvents(database, buffered, { fold })).stored;
+    buffered = [];
+  };
 
   await productWriter.add(ctx.catalog.products);
   await productWriter.flush();
@@ -75,22 +81,18 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
     const to = Math.min(customers, from + batchSize);
     const stored: boolean = resuming && (await batchStored(SimTruth.collection, simulateCustomer(ctx, to - 1).truth));
     resuming = stored;
-    const batchCustomers = [];
     const batchTruth = [];
     for (let index = from; index < to; index++) {
       const sim = simulateCustomer(ctx, index);
       events += sim.events.length;
       orders += sim.orders;
       if (stored) continue;
-      batchCustomers.push(sim.customer);
       batchTruth.push(sim.truth);
-      await eventWriter.add(sim.events);
-      if ((index - from) % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+      buffered.push(...sim.events);
+      if (buffered.length >= EVENT_CHUNK) await recordBuffered('none');
     }
     // Truth goes last: a stored truth document then proves its customer and all earlier ones are complete.
-    await eventWriter.flush();
-    await customerWriter.add(batchCustomers);
-    await customerWriter.flush();
+    if (!stored) await recordBuffered('wait');
     await truthWriter.add(batchTruth);
     await truthWriter.flush();
     opts.onProgress?.(to, customers);
@@ -103,7 +105,7 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
     orders,
     truth: customers,
     durationMs: Math.round(performance.now() - started),
-    inserted: { customers: customerWriter.inserted, products: productWriter.inserted, events: eventWriter.inserted, truth: truthWriter.inserted },
+    inserted: { customers: (await Customer.collection.countDocuments()) - customersBefore, products: productWriter.inserted, events: eventsInserted, truth: truthWriter.inserted },
   };
 }
 
