@@ -8,6 +8,7 @@ import { stepTemplateKeys, type MessageData, type ProductCard, type Renderer } f
 import { verifyToken } from '../src/campaigns/tracking/tokens.js';
 import { storeEvents } from '../src/ingest/storeEvents.js';
 import { eventSchema } from '../src/ingest/eventSchemas.js';
+import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const secret = Buffer.alloc(32, 7);
@@ -134,18 +135,21 @@ describe('buildPersonalisation', () => {
   const day = 86_400_000;
 
   beforeAll(async () => {
-    const { Product, Customer, Feature } = database().models;
-    await Product.insertMany([
+    const products = [
       { _id: 'beans', name: 'House Beans', category: 'coffee', price: 14, replenishDays: 20, url: 'https://shop.example.com/beans' },
       { _id: 'grinder', name: 'Burr Grinder', category: 'kitchen', price: 60 },
       { _id: 'mug', name: 'Stone Mug', category: 'kitchen', price: 12 },
       { _id: 'filter', name: 'Paper Filters', category: 'coffee', price: 5 },
       { _id: 'tea', name: 'Green Tea', category: 'tea', price: 9 },
-    ]);
-    await Customer.insertMany([{ _id: 'ana', partition: 0, email: 'ana@example.com', firstName: 'Ana' }, { _id: 'nomail', partition: 0 }]);
-    await Feature.insertMany([{ _id: 'ana', partition: 0, asOf: now, values: { topCategory1: 'coffee', emailOpenRate90d: 0.6 } }]);
+    ];
+    await database().models.Product.insertMany(products);
+    const categoryOf = new Map(products.map((p) => [p._id, p.category]));
+    await addCustomers(database(), [{ id: 'ana', email: 'ana@example.com', firstName: 'Ana' }, { id: 'nomail' }]);
     const order = (id: string, customerId: string, at: number, items: string[]) =>
-      eventSchema.parse({ eventId: id, type: 'order_completed', customerId, timestamp: at, properties: { orderId: id, revenue: 20, items: items.map((productId) => ({ productId, price: 5, quantity: 1 })) } });
+      eventSchema.parse({ eventId: id, type: 'order_completed', customerId, timestamp: at, properties: { orderId: id, revenue: 20, items: items.map((productId) => ({ productId, category: categoryOf.get(productId), price: 5, quantity: 1 })) } });
+    // Ana opened 3 of her last 5 mails (an open rate of 0.6: highly engaged). Her features are
+    // current, as of the wall clock, so the mails are in the days before it, not before `now`.
+    const mail = (i: number, type: 'email_sent' | 'email_opened') => eventSchema.parse({ eventId: `${type}-${i}`, type, customerId: 'ana', timestamp: Date.now() - (6 - i) * day + (type === 'email_opened' ? 3_600_000 : 0), properties: { messageId: `mail-${i}` } });
     const view = (id: string, customerId: string, at: number, productId: string) => eventSchema.parse({ eventId: id, type: 'product_viewed', customerId, timestamp: at, properties: { productId } });
     await storeEvents(
       database(),
@@ -156,6 +160,8 @@ describe('buildPersonalisation', () => {
         order('o4', 'ana', now.getTime() - 25 * day, ['beans']),
         view('v1', 'ana', now.getTime() - 2 * day, 'tea'),
         view('v2', 'ana', now.getTime() - 1 * day, 'grinder'),
+        ...[1, 2, 3, 4, 5].map((i) => mail(i, 'email_sent')),
+        ...[1, 2, 3].map((i) => mail(i, 'email_opened')),
       ],
       'api',
     );

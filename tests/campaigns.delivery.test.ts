@@ -10,6 +10,7 @@ import { classifySmtpError, createMailer } from '../src/campaigns/delivery/maile
 import { recordDeliveryFailure } from '../src/campaigns/delivery/recordFailure.js';
 import { startSmtpSink } from '../src/campaigns/delivery/smtpSink.js';
 import type { Mailer, SinkReply, SmtpSink } from '../src/campaigns/delivery/types.js';
+import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
 import { cartMessageData } from './helpers/messageData.js';
 
@@ -28,9 +29,9 @@ beforeAll(async () => {
   sink = await startSmtpSink({ dir, onRecipient: (address) => replies.get(address) ?? 'accept' });
   mailer = createMailer({ url: sink.url, from: 'Shop <shop@shop.example.com>', maxConnections: 2, socketTimeoutMs: 800, greetingTimeoutMs: 800, connectionTimeoutMs: 800 });
   renderer = await createRenderer({ publicUrl: 'https://t.example', shopUrl: 'https://shop.example.com', secret: Buffer.alloc(32, 3), mailDomain: 'shop.example.com', steps: ['cart_1h', 'post_purchase_confirmation'] });
-  await database().models.Customer.insertMany([
-    { _id: 'ok', partition: 0, email: 'ok@example.com', consent: { email: { status: 'granted' } } },
-    { _id: 'gone', partition: 0, email: 'gone@example.com', consent: { email: { status: 'granted' } } },
+  await addCustomers(database(), [
+    { id: 'ok', email: 'ok@example.com', consent: { email: true } },
+    { id: 'gone', email: 'gone@example.com', consent: { email: true } },
   ]);
 }, 60_000);
 

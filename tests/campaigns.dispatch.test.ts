@@ -69,10 +69,14 @@ beforeAll(async () => {
   await identify(low, 'UTC', true);
   await identify(busy, 'UTC', true);
   await identify(held, 'UTC', true);
-  const { Score, Feature, Message } = database().models;
+  const { Score, Message } = database().models;
   await Score.collection.insertOne({ _id: ny, partition: partitionOf(ny, config().PARTITIONS), bestSendHour: 18, sendHourConfidence: 0.8 } as never);
-  // A low-engaged reader (2 a month) who already got two this month, and a medium one (2 a week) with one this week.
-  await Feature.collection.insertOne({ _id: low, partition: 0, asOf: new Date('2026-02-01T00:00:00Z'), values: { emailsSent90d: 20, emailOpenRate90d: 0.02, emailClickRate90d: 0 } } as never);
+  // A low-engaged reader (2 a month): 20 mails, none opened, in the 90 days of their features.
+  // Current features are as of the wall clock, not this story's dates, so those days end now.
+  const unopened = Array.from({ length: 20 }, (_, i) => eventSchema.parse({ eventId: `unopened-${i}`, type: 'email_sent', customerId: low, timestamp: Date.now() - (i + 1) * 3 * D, properties: { messageId: `unopened-${i}` } }));
+  await storeEvents(database(), unopened, 'email');
+  expect((await database().models.Feature.collection.findOne({ _id: low as never }))!.values).toMatchObject({ emailsSent90d: 20, emailOpenRate90d: 0 });
+  // The low reader already got two this month, and a medium one (2 a week) one this week.
   const earlier = (customer: string, iso: string, i: number) => ({ _id: `old-${customer}-${i}`, enrollmentId: `old-${i}`, stepId: 's', customerId: customer, kind: 'marketing', status: 'sent', scheduledFor: new Date(iso), sentAt: new Date(iso) });
   await Message.collection.insertMany([earlier(low, '2026-01-10T10:00:00Z', 1), earlier(low, '2026-01-20T10:00:00Z', 2), earlier(busy, '2026-01-30T10:00:00Z', 3)] as never[]);
 }, 120_000);

@@ -9,6 +9,7 @@ import { builtInFlows } from '../src/campaigns/flows/builtInFlows.js';
 import { exitReason, exitSignalOf } from '../src/campaigns/flows/conditions.js';
 import { durationMs, flowSchema, type FlowInput } from '../src/campaigns/flows/flowSchema.js';
 import { eventKey, hitsOf, type TriggerEvent } from '../src/campaigns/flows/triggers.js';
+import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const H = 3_600_000;
@@ -163,7 +164,7 @@ describe('score and date triggers', () => {
   ];
 
   it('fires churn once per lapse, N days before the predicted order, and on the anniversary', async () => {
-    const { Score, Feature, Customer } = database().models;
+    const { Score, Feature } = database().models;
     const asOf = new Date('2026-05-10T12:00:00Z');
     await Score.collection.insertMany([
       { _id: 'risky', partition: 0, churnRisk: 0.8 },
@@ -171,10 +172,10 @@ describe('score and date triggers', () => {
       { _id: 'due', partition: 0, churnRisk: 0.1, expectedNextOrderAt: new Date('2026-05-12T09:00:00Z') },
     ] as never[]);
     await Feature.collection.insertOne({ _id: 'risky', partition: 0, asOf: new Date('2026-05-10T00:00:00Z'), values: { recencyDays: 100 } } as never);
-    await Customer.collection.insertMany([
-      { _id: 'bday', partition: 0, traits: { birthday: '1990-05-10T00:00:00Z' } },
-      { _id: 'other', partition: 0, traits: { birthday: '1990-07-01T00:00:00Z' } },
-    ] as never[]);
+    await addCustomers(database(), [
+      { id: 'bday', traits: { birthday: '1990-05-10T00:00:00Z' } },
+      { id: 'other', traits: { birthday: '1990-07-01T00:00:00Z' } },
+    ]);
     const hits = await scanScoreTriggers(database(), flows, asOf);
     expect(hits.map((h) => `${h.flowId}:${h.customerId}:${h.key}`).sort()).toEqual(['birthday:bday:date:2026-05-10', 'lapse:risky:lapse:2026-01-30', 'restock:due:next:2026-05-12']);
   });

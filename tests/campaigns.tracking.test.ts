@@ -15,6 +15,7 @@ import { machineOpenReason } from '../src/campaigns/tracking/machineOpen.js';
 import { unsubscribeByMail } from '../src/campaigns/tracking/recordEngagement.js';
 import { signToken } from '../src/campaigns/tracking/tokens.js';
 import { resetConfig } from '../src/config.js';
+import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
 import { cartMessageData } from './helpers/messageData.js';
 
@@ -72,8 +73,9 @@ beforeAll(async () => {
   resetConfig();
   app = buildApp({ database: database() });
   adminKey = (await createApiKey(database().models, { role: 'admin', name: 'admin' })).key;
-  await database().models.Customer.insertMany(
-    ['ana', 'bo', 'dan', 'fay'].map((id) => ({ _id: id, partition: 0, email: `${id}@example.com`, consent: { email: { status: 'granted', updatedAt: new Date('2026-01-01') } } })),
+  await addCustomers(
+    database(),
+    ['ana', 'bo', 'dan', 'fay'].map((id) => ({ id, email: `${id}@example.com`, consent: { email: true }, at: new Date('2026-01-01') })),
   );
 }, 60_000);
 

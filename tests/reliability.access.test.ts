@@ -8,6 +8,7 @@ import { unsubscribeByMail } from '../src/campaigns/tracking/recordEngagement.js
 import { signToken, type TokenClaims } from '../src/campaigns/tracking/tokens.js';
 import { resetConfig } from '../src/config.js';
 import type { Role } from '../src/db/models/apiKey.js';
+import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
 import { concretePath, describeOp, operations } from './reliability/roleMatrix.js';
 
@@ -284,10 +285,10 @@ describe('signed links: tokens and redirects', () => {
   const DAY = 86_400_000;
 
   beforeAll(async () => {
-    const { Customer, Message } = database().models;
-    await Customer.collection.insertMany([
-      { _id: 'tk-ana' as never, partition: 0, email: 'ana@tk.test', consent: { email: { status: 'granted', updatedAt: new Date('2026-01-01') } } },
-      { _id: 'tk-bo' as never, partition: 0, email: 'bo@tk.test' },
+    const { Message } = database().models;
+    await addCustomers(database(), [
+      { id: 'tk-ana', email: 'ana@tk.test', consent: { email: true }, at: new Date('2026-01-01') },
+      { id: 'tk-bo', email: 'bo@tk.test' },
     ]);
     const message = (_id: ObjectId, links: { id: string; url: string }[]) => ({ _id, enrollmentId: `tk-${_id.toHexString()}`, stepId: 's', customerId: 'tk-ana', to: 'ana@tk.test', status: 'sent', sentAt: new Date(Date.now() - 3_600_000), links, opens: 0, clicks: 0, machineOpens: 0 });
     await Message.collection.insertMany([

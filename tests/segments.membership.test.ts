@@ -2,10 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import assignSegmentsJob from '../jobs/assign-segments.js';
 import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
+import { eventSchema } from '../src/ingest/eventSchemas.js';
+import { storeEvents } from '../src/ingest/storeEvents.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { isDeclining } from '../src/segments/membership/counts.js';
 import { readMembers, type MemberRow } from '../src/segments/membership/memberPages.js';
 import { maxUsefulSegments, segmentWarnings } from '../src/segments/membership/warnings.js';
+import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const database = useTestDatabase();
@@ -34,10 +37,11 @@ async function members(segment: string): Promise<MemberRow[]> {
 }
 
 beforeAll(async () => {
-  const { Customer, Feature, Segment } = database().models;
-  await Customer.collection.insertMany(ids.map((id, i) => ({ _id: id as never, partition: partitionOf(id, P), email: `${id}@example.com`, firstName: `F${i}`, timezone: 'UTC', consent: {}, traits: {} })));
-  await Feature.collection.insertMany(ids.map((id, i) => ({ _id: id as never, partition: partitionOf(id, P), asOf: new Date(), values: { orders: i % 4 } })));
-  await Segment.collection.insertMany([
+  await addCustomers(database(), ids.map((id, i) => ({ id, email: `${id}@example.com`, firstName: `F${i}`, timezone: 'UTC', at: new Date('2026-01-01') })));
+  // c-<i> placed i % 4 orders in the last days (current features are as of now).
+  const orders = ids.flatMap((id, i) => Array.from({ length: i % 4 }, (_, k) => eventSchema.parse({ type: 'order_completed', customerId: id, timestamp: Date.now() - (k + 1) * 86_400_000, properties: { orderId: `o-${id}-${k}`, revenue: 20 } })));
+  await storeEvents(database(), orders, 'api');
+  await database().models.Segment.collection.insertMany([
     { _id: 'at-risk' as never, name: 'At risk', kind: 'custom', builtIn: false, active: true, rule: { field: 'scores.churnRisk', op: 'gte', value: 0.5 } },
     { _id: 'top-ltv' as never, name: 'Top LTV', kind: 'custom', builtIn: false, active: true, rule: { quantile: { field: 'scores.predictedLtv', top: 0.2 } } },
   ]);

@@ -5,6 +5,8 @@ import { buildApp } from '../src/api/buildApp.js';
 import { defineRoute } from '../src/api/defineRoute.js';
 import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
+import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
+import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const database = useTestDatabase();
@@ -17,14 +19,14 @@ let app: ReturnType<typeof buildApp>;
 beforeAll(async () => {
   app = buildApp({ database: database() });
   for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(database().models, { role, name: role })).key;
-  const { Customer, Feature, Event } = database().models;
   const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
-  await Customer.collection.insertMany(ids.map((id, i) => ({ _id: id, partition: partitionOf(id, P), email: `${id}@example.com`, country: i < 5 ? 'PT' : 'AU', timezone: i < 5 ? 'Europe/Lisbon' : 'Australia/Sydney' })) as never[]);
-  await Feature.collection.insertMany(ids.map((id, i) => ({ _id: id, partition: partitionOf(id, P), asOf: new Date(asOf), values: { orders: i, monetaryNet: i * 50 } })) as never[]);
+  await addCustomers(database(), ids.map((id, i) => ({ id, email: `${id}@example.com`, country: i < 5 ? 'PT' : 'AU', timezone: i < 5 ? 'Europe/Lisbon' : 'Australia/Sydney', at: new Date('2026-01-01') })));
+  // Features follow from the events: c<i> placed i orders of 50.
+  const orders = ids.flatMap((id, i) => Array.from({ length: i }, (_, k) => ({ eventId: `o-${id}-${k}`, type: 'order_completed', customerId: id, partition: partitionOf(id, P), ts: new Date(Date.parse(asOf) - (10 + k) * 86_400_000), receivedAt: new Date(asOf), source: 'api', props: { orderId: `o-${id}-${k}`, revenue: 50 } })));
   const views = ids.filter((_, i) => i % 2 === 0).flatMap((id, i) =>
     [1, 2].map((d) => ({ eventId: `v-${id}-${d}`, type: 'product_viewed', customerId: id, partition: partitionOf(id, P), ts: new Date(Date.parse(asOf) - d * 86_400_000), receivedAt: new Date(asOf), source: 'api', props: { productId: `p${i}`, category: 'shoes' } })),
   );
-  await Event.collection.insertMany(views as never[]);
+  await recordEvents(database(), [...orders, ...views] as StoredEvent[]);
 });
 
 const preview = (role: keyof typeof keys, body: unknown) =>

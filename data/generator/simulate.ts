@@ -1,12 +1,14 @@
 import { ObjectId } from 'mongodb';
 import { partitionOf } from '../../src/db/partition.js';
+import { toTimelineEvent } from '../../src/ingest/timeline/compact.js';
+import { deriveProfile, type DerivedProfile } from '../../src/ingest/timeline/profile.js';
 import { buildCalendar, type EmailCampaign, type ShopCalendar } from './calendar.js';
 import { Catalog } from './catalog.js';
 import { drawCustomer, type SimCustomer } from './customers.js';
 import { hashKey, Rng } from './random.js';
 import { SessionBuilder } from './sessions.js';
 import { EventSink, type SimEventDoc } from './simEventTypes.js';
-import { planTimeline, type Timeline } from './timeline.js';
+import { planTimeline } from './timeline.js';
 import { clockFor, DAY } from './timezones.js';
 import { simulateTouchpoints } from './touchpoints.js';
 import { buildTruth, TRUTH_HORIZON_DAYS, type TruthDoc } from './truth.js';
@@ -43,33 +45,9 @@ export function createShopContext(opts: { seed: number; days: number; end: Date;
   };
 }
 
-export interface CustomerDoc {
-  _id: string;
-  partition: number;
-  email: string;
-  firstName: string;
-  lastName: string;
-  timezone: string;
-  country: string;
-  signupSource: string;
-  signedUpAt: Date;
-  consent: { email: ConsentDoc; sms: ConsentDoc };
-  anonymousIds: string[];
-  traits: Record<string, unknown>;
-  firstSeenAt: Date;
-  lastSeenAt: Date;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-interface ConsentDoc {
-  status: 'granted' | 'denied';
-  updatedAt: Date;
-  source: 'sim';
-}
-
 export interface SimulatedCustomer {
-  customer: CustomerDoc;
+  /** The customer document, as the fold derives it from `events`. */
+  customer: DerivedProfile;
   truth: TruthDoc;
   events: SimEventDoc[];
   /** Orders placed before the end of history (the ones in `events`). */
@@ -110,38 +88,10 @@ export function simulateCustomer(ctx: ShopContext, index: number): SimulatedCust
     return doc;
   });
   return {
-    customer: customerDoc(customer, timeline, partition, events, ctx.endMs),
+    customer: deriveProfile(customer.id, partition, events.map((e) => toTimelineEvent(e))).profile,
     truth: buildTruth(customer, timeline, clock, ctx.endMs),
     events,
     orders: timeline.orders.filter((o) => o.ms < ctx.endMs).length,
-  };
-}
-
-/** The profile as the shop knows it at the end of history (an unsubscribe has withdrawn consent). */
-function customerDoc(customer: SimCustomer, timeline: Timeline, partition: number, events: SimEventDoc[], endMs: number): CustomerDoc {
-  const t = customer.traits;
-  const signedUpAt = new Date(customer.signedUpMs);
-  const unsubscribed = timeline.unsubscribedMs !== null && timeline.unsubscribedMs < endMs;
-  return {
-    _id: customer.id,
-    partition,
-    email: customer.email,
-    firstName: customer.firstName,
-    lastName: customer.lastName,
-    timezone: t.timezone,
-    country: t.country,
-    signupSource: t.signupSource,
-    signedUpAt,
-    consent: {
-      email: { status: t.emailConsent && !unsubscribed ? 'granted' : 'denied', updatedAt: unsubscribed ? new Date(timeline.unsubscribedMs!) : signedUpAt, source: 'sim' },
-      sms: { status: t.smsConsent ? 'granted' : 'denied', updatedAt: signedUpAt, source: 'sim' },
-    },
-    anonymousIds: [],
-    traits: {},
-    firstSeenAt: signedUpAt,
-    lastSeenAt: events[events.length - 1]!.ts,
-    createdAt: signedUpAt,
-    updatedAt: events[events.length - 1]!.ts,
   };
 }
 
