@@ -2,6 +2,7 @@ import type { Collection, Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { currentFeatureDoc } from '../../features/store.js';
 import { featuresOfTimeline, FoldContexts } from '../../features/timelineFeatures.js';
+import { holdOn } from '../../jobs/scheduleHold.js';
 import { insertIgnoringDuplicates } from '../identity.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, FOLD_LEASE_MS, releaseFoldLease, renewFoldLease } from './foldLease.js';
@@ -136,7 +137,9 @@ export async function foldCustomers(database: Database, partition: number, byCus
   const derived = timelines.map((t) => deriveAll(t, contexts));
   const m = database.models;
   await upsertMany(m.Customer.collection as never, derived.map((d) => d.profile), stored);
-  await upsertMany(m.Feature.collection as never, derived.flatMap((d) => (d.features ? [d.features] : [])), stored);
+  // While a pipeline run holds the schedule, current features stay as of its date (build-features
+  // catches them up after the release); timelines, profiles and consent never wait.
+  if (!(await holdOn(database, 'build-features'))) await upsertMany(m.Feature.collection as never, derived.flatMap((d) => (d.features ? [d.features] : [])), stored);
   await insertIgnoringDuplicates(m.Suppression.collection, derived.flatMap((d) => d.suppressions));
   await upsertMany(m.CustomerTimeline.collection as never, timelines.map((t) => timelineDoc(t.customerId, partition, t.events, now)), stored);
   await writeStats(database, partition, stats, now);
