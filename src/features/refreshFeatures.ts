@@ -90,6 +90,11 @@ async function fullDue(database: Database, everyHours: number, now: number): Pro
   return !doc?.at || now - doc.at.getTime() > everyHours * 3_600_000;
 }
 
+/** Makes the next build-features run recompute everyone (after a pipeline run's as-of features are released). */
+export async function forgetFullRecompute(database: Database): Promise<void> {
+  await database.db.collection<{ _id: string }>('feature_watermarks').deleteOne({ _id: lastFullId });
+}
+
 async function markFull(database: Database, at: number): Promise<void> {
   await database.db.collection<{ _id: string }>('feature_watermarks').replaceOne({ _id: lastFullId }, { at: new Date(at) }, { upsert: true });
 }

@@ -1,3 +1,4 @@
+import { forgetFullRecompute } from '../../features/refreshFeatures.js';
 import type { Command } from 'commander';
 import { findJob } from '../../jobs/loadJobs.js';
 import { PIPELINE_JOB } from '../../jobs/pipelineRun.js';
@@ -43,10 +44,15 @@ export function registerPipelineCommands(program: Command): void {
     .description('lift the hold: scheduled runs of the held jobs resume at their next occurrence')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const hold = await withDatabase(releaseHold);
+      const hold = await withDatabase(async (db) => {
+        const released = await releaseHold(db);
+        // Features were left as of the pipeline's date: the next build-features recomputes everyone as of now.
+        if (released) await forgetFullRecompute(db);
+        return released;
+      });
       if (opts.json) return printJson({ released: hold !== null, ...(hold && { hold: holdJson(hold) }) });
       if (!hold) return status('the schedule was not held');
-      status(`released the hold of pipeline run ${hold.runId} (as of ${hold.asOf.toISOString()}); scheduled ${hold.jobs.join(', ')} resume at their next occurrence`);
+      status(`released the hold of pipeline run ${hold.runId} (as of ${hold.asOf.toISOString()}); scheduled ${hold.jobs.join(', ')} resume at their next occurrence (the next build-features recomputes everyone as of now)`);
       status('to bring everything back to now at once: npx breadcrumb job run build-features --full && npx breadcrumb job run score-customers && npx breadcrumb job run assign-segments');
     });
 }
