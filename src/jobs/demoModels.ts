@@ -70,7 +70,8 @@ export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoMode
   const missing = [];
   for (const spec of DEMO_MODELS) if (!(await ModelVersion.collection.findOne({ name: spec.model }, { projection: { _id: 1 } }))) missing.push(spec);
   // Models but no scores: a start stopped after training and before scoring still has to score.
-  const unscored = missing.length < DEMO_MODELS.length && !(await Score.collection.findOne({}, { projection: { _id: 1 } }));
+  // (On a freshly seeded demo, start-up leaves scoring and segments to the end of this, too.)
+  const unscored = !(await Score.collection.findOne({}, { projection: { _id: 1 } }));
   if (missing.length === 0 && !unscored) return result;
 
   const find = (name: string) => {
