@@ -109,6 +109,8 @@ export async function foldCustomers(database: Database, partition: number, byCus
   const ids = [...byCustomer.keys()];
   const timelines: Timeline[] = [];
   const stored = new Set<string>();
+  /** What the stored timelines determined before this fold: documents that come out the same are not rewritten. */
+  const before = new Map<string, ReturnType<typeof deriveAll>>();
   for (let k = 0; k < ids.length; k += READS_IN_FLIGHT) {
     const read = await Promise.all(
       ids.slice(k, k + READS_IN_FLIGHT).map((id) => (opts.fresh ? { customerId: id, partition, events: [], stored: false } : readTimeline(database, id, partition))),
@@ -130,16 +132,19 @@ export async function foldCustomers(database: Database, partition: number, byCus
         if (stats.lastEventAt === null || e.s > stats.lastEventAt) stats.lastEventAt = e.s;
       }
       timelines.push({ ...timeline, events: merged.events });
+      if (timeline.stored) before.set(timeline.customerId, deriveAll(timeline, contexts));
     }
   }
   // Derived documents first, the timelines last: a fold killed in between finds the events still
   // missing from the timelines and redoes both; the other order could leave them stale.
   const derived = timelines.map((t) => deriveAll(t, contexts));
+  const changed = <T>(id: string, pick: (d: ReturnType<typeof deriveAll>) => T, now: T) => !before.has(id) || JSON.stringify(pick(before.get(id)!)) !== JSON.stringify(now);
   const m = database.models;
-  await upsertMany(m.Customer.collection as never, derived.map((d) => d.profile), stored);
+  await upsertMany(m.Customer.collection as never, derived.filter((d) => changed(d.profile._id, (x) => x.profile, d.profile)).map((d) => d.profile), stored);
   // While a pipeline run holds the schedule, current features stay as of its date (build-features
   // catches them up after the release); timelines, profiles and consent never wait.
-  if (!(await holdOn(database, 'build-features'))) await upsertMany(m.Feature.collection as never, derived.flatMap((d) => (d.features ? [d.features] : [])), stored);
+  const features = derived.flatMap((d) => (d.features && changed(d.profile._id, (x) => x.features?.values, d.features.values) ? [d.features] : []));
+  if (!(await holdOn(database, 'build-features'))) await upsertMany(m.Feature.collection as never, features, stored);
   await insertIgnoringDuplicates(m.Suppression.collection, derived.flatMap((d) => d.suppressions));
   await upsertMany(m.CustomerTimeline.collection as never, timelines.map((t) => timelineDoc(t.customerId, partition, t.events, now)), stored);
   await writeStats(database, partition, stats, now);

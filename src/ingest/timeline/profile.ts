@@ -74,7 +74,8 @@ export function deriveProfile(customerId: string, partition: number, events: rea
   const suppressions: Suppression[] = [];
   for (const e of events) {
     if (e.r < firstReceived) firstReceived = e.r;
-    if (e.r > lastReceived) lastReceived = e.r;
+    // `updatedAt`: when the profile last changed (a statement or a new anonymous id), not the last event.
+    if ((e.t === 'identify' || suppressionReason(e) || (e.a && !anonymous.has(e.a))) && e.r > lastReceived) lastReceived = e.r;
     if (e.a) anonymous.add(e.a);
     const at = new Date(e.s);
     if (e.t === 'identify') {
@@ -107,7 +108,7 @@ export function deriveProfile(customerId: string, partition: number, events: rea
   if (typeof profile.timezone !== 'string' || profile.timezone === '') profile.timezone = 'UTC';
   if (events.length) {
     profile.createdAt = new Date(firstReceived);
-    profile.updatedAt = new Date(lastReceived);
+    profile.updatedAt = new Date(Math.max(lastReceived, firstReceived));
   }
   return { profile, suppressions };
 }
