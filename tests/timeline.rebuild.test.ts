@@ -3,6 +3,7 @@ import featuresJob from '../jobs/build-features.js';
 import linkIdentities from '../jobs/link-identities.js';
 import type { IncomingEvent } from '../src/ingest/eventSchemas.js';
 import { storeEvents } from '../src/ingest/storeEvents.js';
+import { decodeTimeline } from '../src/ingest/timeline/compact.js';
 import { foldNow } from '../src/ingest/timeline/folder.js';
 import { rebuildTimelines } from '../src/ingest/timeline/rebuild.js';
 import { runJob } from '../src/jobs/runJob.js';
@@ -92,7 +93,7 @@ describe('incremental fold == rebuild from events', () => {
     // rb-3's timeline holds the browsing before login; the refund and the unsubscribe reached features and consent.
     const rb3 = incremental.timelines.find((t) => String(t._id) === 'rb-3')!;
     // (resolved at ingest when the link was known by then, else copied by link-identities)
-    expect(JSON.parse(rb3.events as string).filter((e: { a?: string; t: string }) => e.a === 'anon-rb-3' && e.t === 'product_viewed').length).toBe(4);
+    expect(decodeTimeline(rb3.events)!.filter((e: { a?: string; t: string }) => e.a === 'anon-rb-3' && e.t === 'product_viewed').length).toBe(4);
     expect(incremental.customers.find((c) => String(c._id) === 'rb-1')!.consent).toMatchObject({ email: { status: 'denied' } });
     expect(incremental.features.find((f) => String(f._id) === 'rb-0')!.values).toMatchObject({ orders: 1 });
   }, 180_000);

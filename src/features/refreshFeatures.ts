@@ -1,6 +1,6 @@
 import { config } from '../config.js';
 import type { Database } from '../db/database.js';
-import { decodeTimeline, TIMELINE_VERSION } from '../ingest/timeline/compact.js';
+import { timelineEventsOf } from '../ingest/timeline/compact.js';
 import { foldInbox } from '../ingest/timeline/foldInbox.js';
 import { deriveProfile } from '../ingest/timeline/profile.js';
 import { timelineFromEvents } from '../ingest/timeline/timelineStore.js';
@@ -57,7 +57,7 @@ export async function refreshFeatures(ctx: JobContext, options: RefreshOptions):
     const customerId = String(doc._id);
     const partition = doc.partition as number;
     // Damaged or older state is never served: recomputed from the events of that customer.
-    const events = (doc.v === TIMELINE_VERSION ? decodeTimeline(doc.events) : null) ?? (await timelineFromEvents(database, customerId));
+    const events = timelineEventsOf(doc) ?? (await timelineFromEvents(database, customerId));
     const { profile } = deriveProfile(customerId, partition, events);
     const values = featuresOfTimeline(events, contexts.of(profile.timezone));
     if (values) {

@@ -7,7 +7,7 @@ import { DAY, orderRevenue, toNumber, toText } from '../features/read.js';
 import { config } from '../config.js';
 import { customerCount } from '../features/refreshFeatures.js';
 import { shopHighValuePrice } from '../features/store.js';
-import { decodeTimeline, TIMELINE_VERSION } from '../ingest/timeline/compact.js';
+import { timelineEventsOf } from '../ingest/timeline/compact.js';
 import { deriveProfile } from '../ingest/timeline/profile.js';
 import { timelineFromEvents } from '../ingest/timeline/timelineStore.js';
 import { localHour, offsetFnFor } from '../features/time.js';
@@ -266,7 +266,7 @@ export async function buildTrainingSets(database: Database, list: readonly Train
   let read = 0;
   for await (const doc of database.models.CustomerTimeline.collection.find({}, { batchSize: 1000 })) {
     const customerId = String(doc._id);
-    const events = (doc.v === TIMELINE_VERSION ? decodeTimeline(doc.events) : null) ?? (await timelineFromEvents(database, customerId));
+    const events = timelineEventsOf(doc) ?? (await timelineFromEvents(database, customerId));
     timezones.set(customerId, deriveProfile(customerId, doc.partition as number, events).profile.timezone);
     for (const e of events) {
       const event: TrainingEvent = { customerId, type: e.t, ts: new Date(e.s), sessionId: e.ss ?? null, device: e.d ?? null, props: e.p };

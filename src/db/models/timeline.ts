@@ -1,8 +1,8 @@
 import { Schema } from 'mongoose';
 
 /**
- * One document per customer holding every event of theirs, sorted by (ts, eventId), as one JSON
- * string (see src/ingest/timeline/compact.ts). It is the fold state everything per customer is
+ * One document per customer holding every event of theirs, sorted by (ts, eventId), as one deflated
+ * JSON value (see src/ingest/timeline/compact.ts). It is the fold state everything per customer is
  * derived from — profile, consent, features, recent events — read and written by `_id` only.
  * FerretDB decodes every returned document at ~8k/CPU-second whatever its size, so one string per
  * customer costs one decode where a customer's events cost hundreds.
@@ -14,7 +14,8 @@ export const customerTimelineSchema = new Schema(
     /** Layout version of `events`; a document of another version is rebuilt from `events`. */
     v: { type: Number, required: true },
     n: { type: Number, required: true },
-    events: { type: String, required: true },
+    /** Deflated JSON of the events (src/ingest/timeline/compact.ts). */
+    events: { type: Buffer, required: true },
     lastTs: Date,
     foldedAt: Date,
   },

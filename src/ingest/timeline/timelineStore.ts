@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.js';
 import type { StoredEvent } from '../storeEvents.js';
-import { compareTimelineEvents, decodeTimeline, encodeTimeline, TIMELINE_VERSION, toTimelineEvent, type TimelineEvent } from './compact.js';
+import { compareTimelineEvents, encodeTimeline, TIMELINE_VERSION, timelineEventsOf, toTimelineEvent, type TimelineEvent } from './compact.js';
 
 export interface Timeline {
   customerId: string;
@@ -17,7 +17,7 @@ export interface Timeline {
 export async function readTimeline(database: Database, customerId: string, partition: number): Promise<Timeline> {
   const doc = await database.models.CustomerTimeline.collection.findOne({ _id: customerId as never });
   if (!doc) return { customerId, partition, events: [], stored: false };
-  const events = doc.v === TIMELINE_VERSION ? decodeTimeline(doc.events) : null;
+  const events = timelineEventsOf(doc);
   if (events) return { customerId, partition, events, stored: true };
   return { customerId, partition, events: await timelineFromEvents(database, customerId), stored: true };
 }
