@@ -23,6 +23,8 @@ const configSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** `off`: `npm start` serves the API but runs no scheduled jobs (same as `--no-schedule`); `npm run worker` is where the schedule runs. */
   SCHEDULE: z.enum(['on', 'off']).default('on'),
+  /** A process folding a partition renews its lease every quarter of this; one that stops (crashed) loses it after this long. */
+  FOLD_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
   FERRETDB_BIN: z.string().optional(),
   SHOPIFY_WEBHOOK_SECRET: z.string().min(1).optional(),
   SMTP_URL: z.string().optional(),

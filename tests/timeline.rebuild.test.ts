@@ -9,6 +9,7 @@ import { rebuildTimelines } from '../src/ingest/timeline/rebuild.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { eraseCustomer } from '../src/privacy/eraseCustomer.js';
 import { useTestDatabase } from './helpers/db.js';
+import { derivedState } from './helpers/derivedState.js';
 
 /**
  * Each event is read once (issue #13): the incremental fold and a full rebuild from the events
@@ -48,20 +49,6 @@ function shopEvents(): IncomingEvent[][] {
   return batches;
 }
 
-async function snapshot() {
-  const m = database().models;
-  const sortById = <T extends { _id: unknown }>(docs: T[]) => docs.sort((a, b) => String(a._id).localeCompare(String(b._id)));
-  const strip = (docs: Record<string, unknown>[], keys: string[]) => docs.map((d) => Object.fromEntries(Object.entries(d).filter(([k]) => !keys.includes(k))));
-  return {
-    timelines: strip(sortById(await m.CustomerTimeline.collection.find({}).toArray()), ['foldedAt']),
-    customers: sortById(await m.Customer.collection.find({}).toArray()),
-    suppressions: (await m.Suppression.collection.find({}, { projection: { _id: 0, updatedAt: 0 } }).toArray()).map((x) => JSON.stringify(x)).sort(),
-    // The time bounds only widen (an erasure does not narrow them); the counts are exact.
-    stats: strip(sortById(await m.FoldStats.collection.find({ customers: { $gt: 0 } }).toArray()), ['updatedAt', 'firstEventAt', 'lastEventAt']),
-    features: strip(sortById(await m.Feature.collection.find({}).toArray()), ['computedAt']),
-  };
-}
-
 describe('incremental fold == rebuild from events', () => {
   it('agrees on timelines, customers, suppressions, counters and features after late events, retries, a merge, refunds and an erasure', async () => {
     const batches = shopEvents();
@@ -76,12 +63,12 @@ describe('incremental fold == rebuild from events', () => {
     await foldNow(database());
     const asOf = new Date(t0 + 90 * H);
     expect((await runJob(featuresJob, { asOf: asOf.toISOString(), full: true }, { database: database(), trigger: 'test' })).ok).toBe(true);
-    const incremental = await snapshot();
+    const incremental = await derivedState(database());
 
     const rebuilt = await rebuildTimelines(database());
     expect(rebuilt.passes).toBe(1);
     expect((await runJob(featuresJob, { asOf: asOf.toISOString(), full: true }, { database: database(), trigger: 'test' })).ok).toBe(true);
-    const fromEvents = await snapshot();
+    const fromEvents = await derivedState(database());
 
     expect(incremental.timelines.length).toBe(11);
     expect(fromEvents).toEqual(incremental);

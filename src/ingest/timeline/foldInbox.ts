@@ -5,7 +5,7 @@ import { featuresOfTimeline, FoldContexts } from '../../features/timelineFeature
 import { holdOn } from '../../jobs/scheduleHold.js';
 import { insertIgnoringDuplicates } from '../identity.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
-import { claimFoldLease, FOLD_LEASE_MS, releaseFoldLease, renewFoldLease } from './foldLease.js';
+import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease } from './foldLease.js';
 import { deriveProfile } from './profile.js';
 import { dedupeSorted, readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
 
@@ -87,7 +87,7 @@ async function foldPartition(database: Database, partition: number, docs: InboxD
       else byCustomer.set(cid, [e]);
     }
   }
-  const renew = setInterval(() => void renewFoldLease(database, partition).catch(() => undefined), FOLD_LEASE_MS / 4);
+  const renew = setInterval(() => void renewFoldLease(database, partition).catch(() => undefined), foldLeaseMs() / 4);
   try {
     await foldCustomers(database, partition, byCustomer, counts, { fresh: false });
   } finally {

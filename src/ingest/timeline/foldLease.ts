@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 
-/** A holder that stops renewing (crashed, frozen) loses the partition after this long. */
-export const FOLD_LEASE_MS = 120_000;
+/** A holder that stops renewing (crashed, frozen) loses the partition after this long (FOLD_LEASE_SECONDS). */
+export const foldLeaseMs = () => config().FOLD_LEASE_SECONDS * 1000;
 const owner = `${process.pid}:${randomUUID()}`;
 
 const leaseId = (partition: number) => `fold:${partition}`;
@@ -15,7 +16,7 @@ const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 110
  */
 export async function claimFoldLease(database: Database, partition: number): Promise<boolean> {
   const leases = database.models.FoldLease.collection;
-  const doc = { _id: leaseId(partition) as never, owner, expiresAt: new Date(Date.now() + FOLD_LEASE_MS) };
+  const doc = { _id: leaseId(partition) as never, owner, expiresAt: new Date(Date.now() + foldLeaseMs()) };
   try {
     await leases.insertOne(doc);
     return true;
@@ -35,7 +36,7 @@ export async function claimFoldLease(database: Database, partition: number): Pro
 }
 
 export async function renewFoldLease(database: Database, partition: number): Promise<void> {
-  await database.models.FoldLease.collection.updateOne({ _id: leaseId(partition) as never, owner }, { $set: { expiresAt: new Date(Date.now() + FOLD_LEASE_MS) } });
+  await database.models.FoldLease.collection.updateOne({ _id: leaseId(partition) as never, owner }, { $set: { expiresAt: new Date(Date.now() + foldLeaseMs()) } });
 }
 
 export async function releaseFoldLease(database: Database, partition: number): Promise<void> {
