@@ -5,6 +5,7 @@ import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
 import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
+import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';
 
@@ -120,20 +121,21 @@ describe('segments API', () => {
   });
 
   it('reports opens, clicks, unsubscribes and revenue per recipient once email was sent', async () => {
-    const { Message, Event } = database().models;
+    const { Message } = database().models;
     const sentAt = new Date(Date.now() - 10 * 86_400_000);
     const at = (hours: number) => new Date(sentAt.getTime() + hours * 3_600_000);
     const { insertedId } = await Message.collection.insertOne({ enrollmentId: 'en-1', stepId: 's1', customerId: 'c-00001', status: 'sent', sentAt });
     await Message.collection.insertOne({ enrollmentId: 'en-2', stepId: 's1', customerId: 'c-00002', status: 'sent', sentAt });
     const messageId = String(insertedId);
-    await Event.collection.insertMany([
-      { eventId: 'p-1', type: 'email_opened', customerId: 'c-00001', ts: at(1), props: { messageId } },
-      { eventId: 'p-2', type: 'email_clicked', customerId: 'c-00001', ts: at(2), props: { messageId } },
-      { eventId: 'p-3', type: 'order_completed', customerId: 'c-00001', ts: at(3), props: { orderId: 'o-1', revenue: 50 } },
+    const event = (eventId: string, type: string, customerId: string, ts: Date, props: Record<string, unknown>): StoredEvent => ({ eventId, type, customerId, partition: partitionOf(customerId, config().PARTITIONS), ts, receivedAt: ts, source: 'email', props });
+    await recordEvents(database(), [
+      event('p-1', 'email_opened', 'c-00001', at(1), { messageId }),
+      event('p-2', 'email_clicked', 'c-00001', at(2), { messageId }),
+      event('p-3', 'order_completed', 'c-00001', at(3), { orderId: 'o-1', revenue: 50 }),
       // outside the 7-day window, and from someone who got no email: not credited
-      { eventId: 'p-4', type: 'order_completed', customerId: 'c-00001', ts: at(24 * 8), props: { orderId: 'o-2', revenue: 70 } },
-      { eventId: 'p-5', type: 'order_completed', customerId: 'c-00003', ts: at(3), props: { orderId: 'o-3', revenue: 90 } },
-    ] as never[]);
+      event('p-4', 'order_completed', 'c-00001', at(24 * 8), { orderId: 'o-2', revenue: 70 }),
+      event('p-5', 'order_completed', 'c-00003', at(3), { orderId: 'o-3', revenue: 90 }),
+    ]);
     const res = await get('/v1/segments/everyone/performance');
     expect(res.body.email).toEqual({ recipients: 2, messages: 2, opens: 1, clicks: 1, unsubscribes: 0, revenue: 50, revenuePerRecipient: 25, openRate: 0.5, clickRate: 0.5 });
   });

@@ -3,6 +3,9 @@ import { assignVariant, inHoldout } from '../src/campaigns/experiments/assign.js
 import { evaluateExperiments } from '../src/campaigns/experiments/evaluateExperiments.js';
 import { decideWinner, normalCdf, twoProportionZTest, winProbabilities } from '../src/campaigns/experiments/significance.js';
 import { builtInFlows } from '../src/campaigns/flows/builtInFlows.js';
+import { config } from '../src/config.js';
+import { partitionOf } from '../src/db/partition.js';
+import { recordEvents } from '../src/ingest/storeEvents.js';
 import { useTestDatabase } from './helpers/db.js';
 
 describe('significance', () => {
@@ -61,7 +64,7 @@ describe('evaluateExperiments', () => {
   const database = useTestDatabase();
 
   it('counts opens, clicks and conversions per variant, picks the winner, and compares the holdout', async () => {
-    const { Message, Event, Enrollment, Experiment } = database().models;
+    const { Message, Enrollment, Experiment } = database().models;
     const sentAt = new Date('2026-02-02T10:00:00Z');
     const messages = [];
     const events = [];
@@ -78,7 +81,8 @@ describe('evaluateExperiments', () => {
     const enrollments = Array.from({ length: 20 }, (_, i) => ({ _id: `pp${i}`, flowId: 'post-purchase', customerId: `p${i}`, partition: 0, key: `o${i}`, status: i < 10 ? 'completed' : 'holdout', stepIndex: 0, enrolledAt: sentAt }));
     for (let i = 0; i < 10; i++) events.push({ eventId: `po${i}`, type: 'order_completed', customerId: `p${i}`, ts: new Date(sentAt.getTime() + 2 * 86_400_000), props: { orderId: `po${i}`, revenue: 50 } });
     await Message.collection.insertMany(messages as never[]);
-    await Event.collection.insertMany(events as never[]);
+    const P = config().PARTITIONS;
+    await recordEvents(database(), events.map((e) => ({ ...e, partition: partitionOf(e.customerId, P), receivedAt: e.ts, source: 'email' as const })));
     await Enrollment.collection.insertMany(enrollments as never[]);
 
     const result = await evaluateExperiments(database(), builtInFlows, { asOf: new Date('2026-02-20T00:00:00Z'), confidence: 0.95, minRecipients: 100, attributionDays: 7, windowDays: 90 });

@@ -5,6 +5,7 @@ import { buildApp } from '../src/api/buildApp.js';
 import { defineRoute } from '../src/api/defineRoute.js';
 import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
+import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const database = useTestDatabase();
@@ -17,14 +18,16 @@ let app: ReturnType<typeof buildApp>;
 beforeAll(async () => {
   app = buildApp({ database: database() });
   for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(database().models, { role, name: role })).key;
-  const { Customer, Feature, Event } = database().models;
+  const { Feature } = database().models;
   const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
-  await Customer.collection.insertMany(ids.map((id, i) => ({ _id: id, partition: partitionOf(id, P), email: `${id}@example.com`, country: i < 5 ? 'PT' : 'AU', timezone: i < 5 ? 'Europe/Lisbon' : 'Australia/Sydney' })) as never[]);
+  const event = (id: string, eventId: string, type: string, ts: Date, props: Record<string, unknown>): StoredEvent => ({ eventId, type, customerId: id, partition: partitionOf(id, P), ts, receivedAt: new Date(asOf), source: 'api', props });
+  // The customer documents follow from each customer's identify (the fold derives them).
+  const identifies = ids.map((id, i) => event(id, `i-${id}`, 'identify', new Date(Date.parse(asOf) - 30 * 86_400_000), { traits: { email: `${id}@example.com`, country: i < 5 ? 'PT' : 'AU', timezone: i < 5 ? 'Europe/Lisbon' : 'Australia/Sydney' } }));
+  const views = ids.filter((_, i) => i % 2 === 0).flatMap((id, i) => [1, 2].map((d) => event(id, `v-${id}-${d}`, 'product_viewed', new Date(Date.parse(asOf) - d * 86_400_000), { productId: `p${i}`, category: 'shoes' })));
+  await recordEvents(database(), [...identifies, ...views]);
+  // The features rules read here are given, not derived: they replace what the fold computed.
+  await Feature.collection.deleteMany({});
   await Feature.collection.insertMany(ids.map((id, i) => ({ _id: id, partition: partitionOf(id, P), asOf: new Date(asOf), values: { orders: i, monetaryNet: i * 50 } })) as never[]);
-  const views = ids.filter((_, i) => i % 2 === 0).flatMap((id, i) =>
-    [1, 2].map((d) => ({ eventId: `v-${id}-${d}`, type: 'product_viewed', customerId: id, partition: partitionOf(id, P), ts: new Date(Date.parse(asOf) - d * 86_400_000), receivedAt: new Date(asOf), source: 'api', props: { productId: `p${i}`, category: 'shoes' } })),
-  );
-  await Event.collection.insertMany(views as never[]);
 });
 
 const preview = (role: keyof typeof keys, body: unknown) =>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
+import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
 import { buildProfile, compileRule, matchesFilter, parseRule, quantileCutoffs, resolveEventFacts, ruleSchema, type CompiledSegment, type Profile } from '../src/segments/rules/index.js';
 import { useTestDatabase } from './helpers/db.js';
 
@@ -214,13 +215,11 @@ describe('event facts from the events collection', () => {
   });
 
   it('counts, anchors and local time', async () => {
-    const { Event, Customer } = database().models;
-    await Customer.collection.insertMany([
-      { _id: 'shoes-fan', partition: partitionOf('shoes-fan', P), timezone: 'Europe/Berlin' },
-      { _id: 'abandoner', partition: partitionOf('abandoner', P), timezone: 'America/New_York' },
-      { _id: 'buyer', partition: partitionOf('buyer', P), timezone: 'UTC' },
-    ] as never[]);
-    await Event.collection.insertMany([
+    // Timezones come from each customer's identify, as the fold derives the customer document.
+    await recordEvents(database(), [
+      ev('shoes-fan', 'identify', ago(100), { traits: { timezone: 'Europe/Berlin' } }),
+      ev('abandoner', 'identify', ago(100), { traits: { timezone: 'America/New_York' } }),
+      ev('buyer', 'identify', ago(100), { traits: { timezone: 'UTC' } }),
       ev('shoes-fan', 'product_viewed', ago(1), { category: 'shoes', productId: 'p1' }),
       ev('shoes-fan', 'product_viewed', ago(3), { category: 'shoes', productId: 'p2' }),
       ev('shoes-fan', 'product_viewed', ago(10), { category: 'shoes', productId: 'p3' }),
@@ -234,20 +233,20 @@ describe('event facts from the events collection', () => {
       ev('buyer', 'cart_item_added', hours(40), { cartId: 'k2', productId: 'p9', price: 30 }),
       ev('buyer', 'order_completed', hours(39), { orderId: 'o1', revenue: 30 }),
       ev('buyer', 'cart_item_added', hours(2), { cartId: 'k3', productId: 'p9', price: 30 }),
-    ]);
+    ] as StoredEvent[]);
     const shoes = compile({ event: { type: 'product_viewed', where: [{ field: 'category', op: 'eq', value: 'shoes' }], within: { days: 7 }, count: { gte: 2 } } });
     const abandoned = compile({ event: { type: 'order_completed', since: { type: 'cart_item_added', within: { hours: 72 }, olderThan: { hours: 24 } }, count: { lte: 0 } } });
     const lunch = compile({ event: { type: 'page_viewed', within: { days: 7 }, localTime: { fromHour: 12, toHour: 14, weekdays: [1, 2, 3, 4, 5] } } });
 
     const facts = async (c: CompiledSegment) => {
-      const f = await resolveEventFacts(database().models, c.eventQueries, {});
+      const f = await resolveEventFacts(database(), c.eventQueries, {});
       return ['shoes-fan', 'abandoner', 'buyer', 'nobody'].map((id) => buildProfile({ customer: { _id: id }, ...(f.has(id) ? { events: f.get(id)! } : {}) }, c.eventQueries)).filter((p) => c.matches(p)).map((p) => p._id);
     };
     expect(await facts(shoes)).toEqual(['shoes-fan']);
     // The buyer's last cart add is 2 hours old: too recent to count as abandoned.
     expect(await facts(abandoned)).toEqual(['abandoner']);
     expect(await facts(lunch)).toEqual(['shoes-fan']);
-    const scoped = await resolveEventFacts(database().models, shoes.eventQueries, { customerIds: ['abandoner'] });
+    const scoped = await resolveEventFacts(database(), shoes.eventQueries, { customerIds: ['abandoner'] });
     expect([...scoped.keys()]).toEqual(['abandoner']);
   });
 });
