@@ -142,14 +142,14 @@ describe('buildPersonalisation', () => {
       { _id: 'filter', name: 'Paper Filters', category: 'coffee', price: 5 },
       { _id: 'tea', name: 'Green Tea', category: 'tea', price: 9 },
     ]);
-    await Customer.insertMany([{ _id: 'ana', partition: 0, email: 'ana@example.com', firstName: 'Ana' }, { _id: 'nomail', partition: 0 }]);
-    await Feature.insertMany([{ _id: 'ana', partition: 0, asOf: now, values: { topCategory1: 'coffee', emailOpenRate90d: 0.6 } }]);
     const order = (id: string, customerId: string, at: number, items: string[]) =>
       eventSchema.parse({ eventId: id, type: 'order_completed', customerId, timestamp: at, properties: { orderId: id, revenue: 20, items: items.map((productId) => ({ productId, price: 5, quantity: 1 })) } });
     const view = (id: string, customerId: string, at: number, productId: string) => eventSchema.parse({ eventId: id, type: 'product_viewed', customerId, timestamp: at, properties: { productId } });
     await storeEvents(
       database(),
       [
+        // ana's customer document follows from her identify (the fold derives it)
+        eventSchema.parse({ eventId: 'i1', type: 'identify', customerId: 'ana', timestamp: now.getTime() - 30 * day, properties: { traits: { email: 'ana@example.com', firstName: 'Ana' } } }),
         order('o1', 'bo', now.getTime() - 5 * day, ['beans', 'filter']),
         order('o2', 'cy', now.getTime() - 4 * day, ['beans', 'filter', 'mug']),
         order('o3', 'dee', now.getTime() - 3 * day, ['grinder', 'beans']),
@@ -159,6 +159,9 @@ describe('buildPersonalisation', () => {
       ],
       'api',
     );
+    await Customer.insertMany([{ _id: 'nomail', partition: 0 }]);
+    // The features mail reads here are given, not derived: they replace what the fold computed.
+    await Feature.replaceOne({ _id: 'ana' }, { _id: 'ana', partition: 0, asOf: now, values: { topCategory1: 'coffee', emailOpenRate90d: 0.6 } }, { upsert: true });
     await buildRecommendationStats(database(), now);
   });
 
