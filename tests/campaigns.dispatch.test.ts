@@ -69,10 +69,9 @@ beforeAll(async () => {
   await identify(low, 'UTC', true);
   await identify(busy, 'UTC', true);
   await identify(held, 'UTC', true);
-  const { Score, Feature, Message } = database().models;
+  const { Score, Message } = database().models;
   await Score.collection.insertOne({ _id: ny, partition: partitionOf(ny, config().PARTITIONS), bestSendHour: 18, sendHourConfidence: 0.8 } as never);
-  // A low-engaged reader (2 a month) who already got two this month, and a medium one (2 a week) with one this week.
-  await Feature.collection.insertOne({ _id: low, partition: 0, asOf: new Date('2026-02-01T00:00:00Z'), values: { emailsSent90d: 20, emailOpenRate90d: 0.02, emailClickRate90d: 0 } } as never);
+  // A low-engaged reader (2 a month: its features are set in the budget test) who already got two this month, and a medium one (2 a week) with one this week.
   const earlier = (customer: string, iso: string, i: number) => ({ _id: `old-${customer}-${i}`, enrollmentId: `old-${i}`, stepId: 's', customerId: customer, kind: 'marketing', status: 'sent', scheduledFor: new Date(iso), sentAt: new Date(iso) });
   await Message.collection.insertMany([earlier(low, '2026-01-10T10:00:00Z', 1), earlier(low, '2026-01-20T10:00:00Z', 2), earlier(busy, '2026-01-30T10:00:00Z', 3)] as never[]);
 }, 120_000);
@@ -152,6 +151,8 @@ describe('dispatch-campaigns on hand-made shoppers', () => {
   it('defers over-budget mail by priority instead of dropping it', async () => {
     // low: already 2 in 30 days → the reminder waits until the older one leaves the window (9 Feb 10:00).
     await send(low, 'cart_item_added', '2026-02-02T09:00:00Z', { cartId: 'cart-low', productId: 'p1', price: 40 });
+    // Given, not derived: replaces the features each fold of low's events computes (as of the real clock).
+    await database().models.Feature.collection.replaceOne({ _id: low } as never, { partition: 0, asOf: new Date('2026-02-01T00:00:00Z'), values: { emailsSent90d: 20, emailOpenRate90d: 0.02, emailClickRate90d: 0 } }, { upsert: true });
     // busy: one slot left this week; a browse reminder (priority 40) and a cart reminder (90) fall due together.
     await send(busy, 'product_viewed', '2026-02-02T05:00:00Z', { productId: 'p3', price: 12 });
     await send(busy, 'cart_item_added', '2026-02-02T09:00:00Z', { cartId: 'cart-busy', productId: 'p1', price: 40 });
