@@ -83,7 +83,7 @@ function envelope(filters: MongoFilter[]): EventSelection {
 }
 
 async function timezones(models: Pick<Models, 'Customer'>, scope: ProfileScope): Promise<Map<string, string>> {
-  const rows = await models.Customer.collection.find(scopeFilter(scope, '_id'), { projection: { timezone: 1 } }).toArray();
+  const rows = await models.Customer.collection.find(scopeFilter(scope), { projection: { timezone: 1 } }).toArray();
   return new Map(rows.map((r) => [String(r._id), typeof r.timezone === 'string' ? r.timezone : 'UTC']));
 }
 
