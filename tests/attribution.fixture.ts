@@ -3,21 +3,22 @@
 import { config } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
 import { partitionOf } from '../src/db/partition.js';
+import { recordEvents } from '../src/ingest/storeEvents.js';
 
 export const period = { from: '2026-03-01T00:00:00.000Z', to: '2026-03-31T00:00:00.000Z' };
 
 let n = 0;
 function event(customerId: string, type: string, iso: string, props: Record<string, unknown> = {}) {
-  return { eventId: `attr-${++n}`, type, customerId, partition: partitionOf(customerId, config().PARTITIONS), ts: new Date(iso), receivedAt: new Date(iso), source: 'sim', props };
+  return { eventId: `attr-${++n}`, type, customerId, partition: partitionOf(customerId, config().PARTITIONS), ts: new Date(iso), receivedAt: new Date(iso), source: 'sim' as const, props };
 }
 
 const day = (d: number, h = 10) => `2026-03-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00Z`;
 
 export async function seedAttributionShop(database: Database): Promise<void> {
-  const { Event, Message, Enrollment, CustomerSegments } = database.models;
+  const { Message, Enrollment, CustomerSegments } = database.models;
   const welcome = { flowId: 'welcome' };
   const spring = { campaignId: 'spring' };
-  await Event.collection.insertMany([
+  await recordEvents(database, [
     // c1: a machine open (never a touch), a click on the welcome flow, a paid visit, an order of 100.
     event('c1', 'email_delivered', day(1), { messageId: 'm1', ...welcome }),
     event('c1', 'email_opened', day(2), { messageId: 'm1', ...welcome, machineOpen: true }),

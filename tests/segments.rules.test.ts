@@ -241,14 +241,14 @@ describe('event facts from the events collection', () => {
     const lunch = compile({ event: { type: 'page_viewed', within: { days: 7 }, localTime: { fromHour: 12, toHour: 14, weekdays: [1, 2, 3, 4, 5] } } });
 
     const facts = async (c: CompiledSegment) => {
-      const f = await resolveEventFacts(database().models, c.eventQueries, {});
+      const f = await resolveEventFacts(database(), c.eventQueries, {});
       return ['shoes-fan', 'abandoner', 'buyer', 'nobody'].map((id) => buildProfile({ customer: { _id: id }, ...(f.has(id) ? { events: f.get(id)! } : {}) }, c.eventQueries)).filter((p) => c.matches(p)).map((p) => p._id);
     };
     expect(await facts(shoes)).toEqual(['shoes-fan']);
     // The buyer's last cart add is 2 hours old: too recent to count as abandoned.
     expect(await facts(abandoned)).toEqual(['abandoner']);
     expect(await facts(lunch)).toEqual(['shoes-fan']);
-    const scoped = await resolveEventFacts(database().models, shoes.eventQueries, { customerIds: ['abandoner'] });
+    const scoped = await resolveEventFacts(database(), shoes.eventQueries, { customerIds: ['abandoner'] });
     expect([...scoped.keys()]).toEqual(['abandoner']);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import { readTimelines } from '../ingest/timeline/readTimelines.js';
 import type { Attribution } from './credit.js';
 import { computeKpis, kpiDimensions, kpiSettingsSchema, type EmailEvent, type KpiDimension, type KpiRow, type Order } from './kpis.js';
 import { attribute, modelNames, modelParamsSchema, type ModelName } from './models.js';
@@ -44,38 +45,29 @@ interface SegmentStays {
   past?: { segmentId: string; enteredAt?: Date; exitedAt?: Date | null }[];
 }
 
-interface EventDoc {
-  type: string;
-  customerId: string;
-  ts: Date;
-  props?: Record<string, unknown>;
-}
-
 /**
- * Reads one period's touches, orders and email events in a single pass over the events (every
- * query but `_id` equality is a full scan on FerretDB, so one scan serves both reports), plus
+ * Reads one period's touches, orders and email events in a single pass over the customer
+ * timelines (one document per customer; each holds its events in time order), plus
  * the period's messages, enrolments and segment stays, and computes attribution and KPIs.
  */
 export async function buildReports(database: Database, options: ReportOptions, progress?: (done: number, total: number) => void): Promise<{ attribution: AttributionResult; kpis: KpiResult }> {
   const o = reportOptionsSchema.parse(options);
   if (o.to <= o.from) throw new Error('the period is empty: `to` must be after `from`');
-  const { Event, Message, Enrollment, CustomerSegments } = database.models;
+  const { Message, Enrollment, CustomerSegments } = database.models;
   const since = new Date(o.from.getTime() - Math.max(...Object.values(o.lookback), o.kpis.attributionDays) * DAY);
   const byCustomer = new Map<string, TouchEvent[]>();
   const emailEvents: EmailEvent[] = [];
   const orders: Order[] = [];
-  const cursor = Event.collection.find(
-    { ts: { $gte: since, $lt: o.to }, type: { $in: [...new Set([...journeyEventTypes, ...EMAIL_EVENTS])] }, customerId: { $type: 'string' } },
-    { projection: { _id: 0, type: 1, customerId: 1, ts: 1, props: 1 }, batchSize: 5000 },
-  );
-  for await (const raw of cursor) {
-    const e = raw as unknown as EventDoc;
-    const props = e.props ?? {};
-    let list = byCustomer.get(e.customerId);
-    if (!list) byCustomer.set(e.customerId, (list = []));
-    list.push({ type: e.type, ts: e.ts, props });
-    if (e.type === 'order_completed') orders.push({ customerId: e.customerId, ts: e.ts, revenue: Number(props.revenue) || 0 });
-    else if (EMAIL_EVENTS.includes(e.type)) emailEvents.push({ type: e.type, customerId: e.customerId, ts: e.ts, props });
+  const types = [...new Set([...journeyEventTypes, ...EMAIL_EVENTS])];
+  for await (const { customerId, events } of readTimelines(database, {}, { types, from: since, until: o.to })) {
+    if (events.length === 0) continue;
+    const list: TouchEvent[] = [];
+    byCustomer.set(customerId, list);
+    for (const { type, ts, props } of events) {
+      list.push({ type, ts, props });
+      if (type === 'order_completed') orders.push({ customerId, ts, revenue: Number(props.revenue) || 0 });
+      else if (EMAIL_EVENTS.includes(type)) emailEvents.push({ type, customerId, ts, props });
+    }
   }
 
   const journeys: Journey[] = [];
@@ -83,7 +75,6 @@ export async function buildReports(database: Database, options: ReportOptions, p
   const touchCounts = new Map<string, number>();
   let done = 0;
   for (const events of byCustomer.values()) {
-    events.sort((a, b) => a.ts.getTime() - b.ts.getTime());
     const c = customerJourneys(events, o.from, o.to, o.lookback);
     untouched.orders += c.untouchedOrders;
     untouched.revenue += c.untouchedRevenue;
@@ -161,7 +152,7 @@ export type StoredReport<T> = NonNullable<Awaited<ReturnType<typeof latestReport
 /**
  * The latest stored report of the period, or one computed and stored now (null when no period is
  * given and none is stored). The attribution-report job precomputes the usual periods, so
- * computing here is the exception: a full pass over the period's events.
+ * computing here is the exception: a pass over every customer timeline.
  */
 export async function reportFor<T>(database: Database, kind: 'attribution' | 'kpis', period?: { from: Date; to: Date }): Promise<StoredReport<T> | null> {
   const stored = await latestReport<T>(database, kind, period);

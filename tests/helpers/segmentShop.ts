@@ -56,7 +56,7 @@ export async function evaluateRules(database: Database, rules: Record<string, un
     compiled.set(key, r.value);
   }
   const queries = [...compiled].flatMap(([key, c]) => c.eventQueries.map((q) => ({ ...q, id: `${key}/${q.id}` })));
-  const facts = await resolveEventFacts(database.models, queries, {});
+  const facts = await resolveEventFacts(database, queries, {});
   const { Customer, Feature, Score } = database.models;
   const [customers, features, scores] = await Promise.all([Customer.collection.find({}).toArray(), Feature.collection.find({}).toArray(), Score.collection.find({}).toArray()]);
   const f = new Map(features.map((d) => [String(d._id), d]));

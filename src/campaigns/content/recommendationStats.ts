@@ -1,6 +1,7 @@
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { partitionOf } from '../../db/partition.js';
+import { readTimelines } from '../../ingest/timeline/readTimelines.js';
 import type { Counts } from '../../jobs/defineJob.js';
 
 const DAY = 86_400_000;
@@ -29,46 +30,49 @@ function keepLatest(map: Map<string, number>, productId: string, ts: number, lim
 const latest = (map: Map<string, number>, limit: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, limit);
 
 /**
- * One pass over product views and orders before `asOf`: per product, units sold in the last 30
- * days and co-purchase counts (distinct products in the same order); per customer, the most
- * recently viewed products and the last purchase of each product (for replenishment). On FerretDB
- * any filtered read scans the events table, so one pass serves every customer; mail-time
- * personalisation then reads these documents by `_id` only.
+ * One pass over the customer timelines, views and orders before `asOf`: per product, units sold in
+ * the last 30 days and co-purchase counts (distinct products in the same order); per customer, the
+ * most recently viewed products and the last purchase of each product (for replenishment).
+ * Recomputed whole each run from one document per customer (the product figures need every
+ * order anyway: a 30-day window slides, pair counts are kept only as the top few); mail-time
+ * personalisation then reads these documents by `_id` only. Events that never got a customer
+ * (anonymous, never linked) have no timeline and count nowhere; a linked one counts once, as
+ * its customer's copy.
  */
 export async function buildRecommendationStats(database: Database, asOf: Date, progress: (done: number, total: number) => void = () => undefined): Promise<Counts> {
-  const { Event, ProductStat, CustomerReco, Product } = database.models;
+  const { ProductStat, CustomerReco, Product } = database.models;
   const since30d = asOf.getTime() - 30 * DAY;
   const customers = new Map<string, CustomerAcc>();
   const sold = new Map<string, number>();
   const pairs = new Map<string, Map<string, number>>();
-  const total = await database.estimatedCount('events');
-  let scanned = 0;
-  const cursor = Event.collection.find(
-    { type: { $in: ['product_viewed', 'order_completed'] }, ts: { $lt: asOf } },
-    { projection: { type: 1, customerId: 1, ts: 1, 'props.productId': 1, 'props.items': 1 }, batchSize: 2000 },
-  );
-  for await (const e of cursor) {
-    if (++scanned % 20_000 === 0) progress(scanned, total);
-    const customerId = e.customerId as string | undefined;
-    const ts = (e.ts as Date).getTime();
-    const props = (e.props ?? {}) as { productId?: string; items?: { productId?: string; quantity?: number }[] };
-    let acc = customerId ? customers.get(customerId) : undefined;
-    if (customerId && !acc) customers.set(customerId, (acc = { viewed: new Map(), bought: new Map() }));
-    if (e.type === 'product_viewed') {
-      if (acc && props.productId) keepLatest(acc.viewed, props.productId, ts, VIEWED_KEPT);
-      continue;
-    }
-    const ids = [...new Set((props.items ?? []).map((i) => i.productId).filter((id): id is string => Boolean(id)))];
-    for (const item of props.items ?? []) {
-      if (!item.productId) continue;
-      if (acc) keepLatest(acc.bought, item.productId, ts, PURCHASES_KEPT);
-      if (ts >= since30d) sold.set(item.productId, (sold.get(item.productId) ?? 0) + (item.quantity ?? 1));
-    }
-    if (ids.length < 2 || ids.length > MAX_ORDER_LINES_FOR_PAIRS) continue;
-    for (const a of ids) {
-      let row = pairs.get(a);
-      if (!row) pairs.set(a, (row = new Map()));
-      for (const b of ids) if (a !== b) row.set(b, (row.get(b) ?? 0) + 1);
+  const total = await database.estimatedCount('customer_timelines');
+  let timelines = 0;
+  let eventsRead = 0;
+  for await (const timeline of readTimelines(database, {}, { types: ['product_viewed', 'order_completed'], until: asOf })) {
+    if (++timelines % 500 === 0) progress(timelines, total);
+    if (timeline.events.length === 0) continue;
+    const acc: CustomerAcc = { viewed: new Map(), bought: new Map() };
+    customers.set(timeline.customerId, acc);
+    for (const e of timeline.events) {
+      eventsRead++;
+      const ts = e.ts.getTime();
+      const props = e.props as { productId?: string; items?: { productId?: string; quantity?: number }[] };
+      if (e.type === 'product_viewed') {
+        if (props.productId) keepLatest(acc.viewed, props.productId, ts, VIEWED_KEPT);
+        continue;
+      }
+      const ids = [...new Set((props.items ?? []).map((i) => i.productId).filter((id): id is string => Boolean(id)))];
+      for (const item of props.items ?? []) {
+        if (!item.productId) continue;
+        keepLatest(acc.bought, item.productId, ts, PURCHASES_KEPT);
+        if (ts >= since30d) sold.set(item.productId, (sold.get(item.productId) ?? 0) + (item.quantity ?? 1));
+      }
+      if (ids.length < 2 || ids.length > MAX_ORDER_LINES_FOR_PAIRS) continue;
+      for (const a of ids) {
+        let row = pairs.get(a);
+        if (!row) pairs.set(a, (row = new Map()));
+        for (const b of ids) if (a !== b) row.set(b, (row.get(b) ?? 0) + 1);
+      }
     }
   }
   progress(total, total);
@@ -96,5 +100,5 @@ export async function buildRecommendationStats(database: Database, asOf: Date, p
   }));
   await database.replaceById(ProductStat.collection as never, productDocs as never[]);
   await database.replaceById(CustomerReco.collection as never, customerDocs as never[]);
-  return { eventsScanned: scanned, products: productDocs.length, customers: customerDocs.length };
+  return { timelines, eventsRead, products: productDocs.length, customers: customerDocs.length };
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.js';
+import { readTimelines } from '../../ingest/timeline/readTimelines.js';
 import { exitEventTypes, exitSignalOf, type ExitSignal } from '../flows/conditions.js';
 import type { Flow } from '../flows/flowSchema.js';
 import { hitsOf, triggerEventTypes, type TriggerEvent, type TriggerHit } from '../flows/triggers.js';
@@ -13,23 +14,23 @@ export interface EventScan {
 }
 
 /**
- * Reads the events that became visible since the last run — received after the watermark, or
- * timestamped after it (a run `--as-of` a past date sees events as they "arrive" in its clock)
- * — and no older than the oldest trigger any flow accepts. One read serves triggers and exits:
- * on FerretDB every filtered read of `events` is a scan, so exits are applied as their events
- * arrive rather than by reading each customer's history before each step.
+ * Reads the trigger and exit events of the customers whose timeline changed since the last run:
+ * folded after the watermark (new events arrived), or holding an event timestamped after it (a
+ * run `--as-of` a past date sees events as they "arrive" in its clock). Each such customer's
+ * window — no older than the oldest trigger any flow accepts — is read whole: which of its events
+ * were folded after the watermark is not recorded per event, and a fold that lagged behind the
+ * watermark must not hide one. Rereading is harmless: enrolments are keyed by their trigger, and
+ * an exit only ends enrolments triggered before it. Timelines hold one document per customer, so
+ * the changed ones are found without reading the events collection (a scan on FerretDB). One
+ * read serves triggers and exits: exits are applied as their events arrive rather than by
+ * reading each customer's history before each step.
  */
 export async function scanEvents(database: Database, flows: readonly Flow[], opts: { asOf: Date; since: Date; lookbackHours: number }): Promise<EventScan> {
   const types = [...new Set([...triggerEventTypes(flows), ...exitEventTypes, ...checkoutTypes])];
   const oldest = new Date(opts.asOf.getTime() - opts.lookbackHours * 3_600_000);
-  const cursor = database.models.Event.collection.find(
-    { type: { $in: types }, ts: { $gte: oldest, $lte: opts.asOf }, $or: [{ receivedAt: { $gt: opts.since } }, { ts: { $gt: opts.since } }] },
-    { projection: { eventId: 1, type: 1, customerId: 1, ts: 1, props: 1 }, batchSize: 5000 },
-  );
   const events: TriggerEvent[] = [];
-  for await (const doc of cursor) {
-    if (typeof doc.customerId !== 'string') continue;
-    events.push({ eventId: doc.eventId as string, type: doc.type as string, customerId: doc.customerId, ts: doc.ts as Date, props: (doc.props ?? {}) as Record<string, unknown> });
+  for await (const timeline of readTimelines(database, { changedSince: opts.since }, { types, from: oldest, until: new Date(opts.asOf.getTime() + 1) })) {
+    for (const e of timeline.events) events.push({ eventId: e.eventId, type: e.type, customerId: e.customerId, ts: e.ts, props: e.props });
   }
   events.sort((a, b) => a.ts.getTime() - b.ts.getTime());
 

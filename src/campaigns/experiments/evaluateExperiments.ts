@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.js';
+import { readTimelines } from '../../ingest/timeline/readTimelines.js';
 import type { Flow } from '../flows/flowSchema.js';
 import { experimentId } from './assign.js';
 import { decideWinner, type WinnerDecision } from './significance.js';
@@ -38,11 +39,11 @@ const rate = (n: number, d: number) => (d ? n / d : 0);
  * Per-variant opens (people, not privacy proxies), clicks and conversions of every A/B-tested
  * step, the automatic winner once the leader is significant, and for every flow the revenue per
  * customer of those enrolled against its holdout group (who got nothing). One read of the
- * messages, the enrolments and the events involved; results are stored in `experiments`.
+ * messages, the enrolments and the timelines of their customers; results are stored in `experiments`.
  */
 export async function evaluateExperiments(database: Database, flows: readonly Flow[], opts: EvaluateOptions): Promise<{ experiments: number; winners: number }> {
   const since = new Date(opts.asOf.getTime() - opts.windowDays * DAY);
-  const { Message, Enrollment, Event, Experiment } = database.models;
+  const { Message, Enrollment, Experiment } = database.models;
   const messages = await Message.collection
     .find({ status: 'sent', sentAt: { $gte: since }, experimentId: { $exists: true } }, { projection: { experimentId: 1, variant: 1, customerId: 1, sentAt: 1 } })
     .toArray();
@@ -51,14 +52,18 @@ export async function evaluateExperiments(database: Database, flows: readonly Fl
   const opened = new Set<string>();
   const clicked = new Set<string>();
   const orders = new Map<string, { at: number; revenue: number }[]>();
-  const cursor = Event.collection.find({ type: { $in: ['email_opened', 'email_clicked', 'order_completed'] }, ts: { $gte: since } }, { projection: { type: 1, customerId: 1, ts: 1, props: 1 } });
-  for await (const e of cursor) {
-    const props = (e.props ?? {}) as Record<string, unknown>;
-    if (e.type === 'order_completed' && typeof e.customerId === 'string') {
-      orders.set(e.customerId, [...(orders.get(e.customerId) ?? []), { at: (e.ts as Date).getTime(), revenue: Number(props.revenue) || 0 }]);
-    } else if (typeof props.messageId === 'string') {
-      if (e.type === 'email_clicked') clicked.add(props.messageId);
-      if (e.type === 'email_clicked' || props.machineOpen !== true) opened.add(props.messageId);
+  // Opens and clicks are stored on the recipient's timeline, orders on the customer's: only the
+  // timelines of those messaged or enrolled are read, by `_id`.
+  const customerIds = [...new Set([...messages, ...enrollments].map((x) => String(x.customerId)))];
+  const types = ['email_opened', 'email_clicked', 'order_completed'];
+  for await (const { customerId, events } of readTimelines(database, { customerIds }, { types, from: since })) {
+    for (const e of events) {
+      if (e.type === 'order_completed') {
+        orders.set(customerId, [...(orders.get(customerId) ?? []), { at: e.ts.getTime(), revenue: Number(e.props.revenue) || 0 }]);
+      } else if (typeof e.props.messageId === 'string') {
+        if (e.type === 'email_clicked') clicked.add(e.props.messageId);
+        if (e.type === 'email_clicked' || e.props.machineOpen !== true) opened.add(e.props.messageId);
+      }
     }
   }
   const orderAfter = (customerId: string, at: number) => (orders.get(customerId) ?? []).filter((o) => o.at >= at && o.at < at + opts.attributionDays * DAY);

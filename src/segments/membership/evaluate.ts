@@ -100,7 +100,7 @@ export async function evaluateSegments(
   }
   let facts: EventFacts | null = null;
   // One resolution for the whole shop where it is read as a whole; else per partition, below.
-  if (opts.scan === 'collection' && opts.everyPartition && queries.length > 0) facts = await resolveEventFacts(models, queries, {});
+  if (opts.scan === 'collection' && opts.everyPartition && queries.length > 0) facts = await resolveEventFacts(database, queries, {});
 
   await forEachProfilePartition(
     database,
@@ -117,7 +117,9 @@ export async function evaluateSegments(
           : undefined,
     },
     async (partition, stored) => {
-      const partitionFacts = facts ?? (queries.length > 0 ? await resolveEventFacts(models, queries, { partition }) : new Map());
+      // By the partition's customer ids: read by `_id`, where a partition filter scans every timeline on FerretDB.
+      const customerIds = stored.map((s) => String(s.customer._id));
+      const partitionFacts = facts ?? (queries.length > 0 && customerIds.length > 0 ? await resolveEventFacts(database, queries, { customerIds }) : new Map());
       const out: EvaluatedProfile[] = [];
       for (const s of stored) {
         const shared = partitionFacts.get(String(s.customer._id));

@@ -1,6 +1,7 @@
 import type { Database } from '../../db/database.js';
 import { orderRevenue } from '../../features/read.js';
 import { config } from '../../config.js';
+import { readTimelines } from '../../ingest/timeline/readTimelines.js';
 import { dayOf, isDeclining, loadDailyCounts, type DailyCount } from './counts.js';
 import { readMembers, type MemberPagesIndex } from './memberPages.js';
 
@@ -19,8 +20,8 @@ export const ATTRIBUTION_DAYS = 7;
 /**
  * Size over time and, once flows have sent email, how the segment's current members responded:
  * opens and clicks (events carrying the message's id), unsubscribes, and revenue of orders placed
- * within 7 days after a message, per recipient. One pass over messages and one over the window's
- * events (both scans on FerretDB; bounded by `days`).
+ * within 7 days after a message, per recipient. One pass over the window's messages (a scan on
+ * FerretDB), then the recipients' timelines, read by `_id`.
  */
 export async function segmentPerformance(database: Database, segment: { key: string; memberPages: MemberPagesIndex | undefined }, days: number, now = new Date()): Promise<SegmentPerformance> {
   const since = new Date(now.getTime() - days * 86_400_000);
@@ -47,19 +48,19 @@ export async function segmentPerformance(database: Database, segment: { key: str
   let unsubscribes = 0;
   let revenue = 0;
   const types = ['email_opened', 'email_clicked', 'email_unsubscribed', 'order_completed'];
-  for await (const e of database.models.Event.collection.find({ type: { $in: types }, ts: { $gte: since } }, { projection: { type: 1, customerId: 1, ts: 1, props: 1 } })) {
-    const times = sentTo.get(String(e.customerId));
-    if (!times) continue;
-    const props = (e.props ?? {}) as Record<string, unknown>;
-    if (e.type === 'order_completed') {
-      const t = (e.ts as Date).getTime();
-      if (times.some((s) => t >= s && t - s <= ATTRIBUTION_DAYS * 86_400_000)) revenue += orderRevenue(props);
-      continue;
+  for await (const { customerId, events } of readTimelines(database, { customerIds: [...sentTo.keys()] }, { types, from: since })) {
+    const times = sentTo.get(customerId)!;
+    for (const e of events) {
+      if (e.type === 'order_completed') {
+        const t = e.ts.getTime();
+        if (times.some((s) => t >= s && t - s <= ATTRIBUTION_DAYS * 86_400_000)) revenue += orderRevenue(e.props);
+        continue;
+      }
+      if (typeof e.props.messageId !== 'string' || !messageIds.has(e.props.messageId)) continue;
+      if (e.type === 'email_opened') opens++;
+      else if (e.type === 'email_clicked') clicks++;
+      else unsubscribes++;
     }
-    if (typeof props.messageId !== 'string' || !messageIds.has(props.messageId)) continue;
-    if (e.type === 'email_opened') opens++;
-    else if (e.type === 'email_clicked') clicks++;
-    else unsubscribes++;
   }
   const recipients = sentTo.size;
   return {

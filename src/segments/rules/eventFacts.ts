@@ -1,4 +1,6 @@
+import type { Database } from '../../db/database.js';
 import type { Models } from '../../db/models/index.js';
+import { readTimelines, type EventSelection } from '../../ingest/timeline/readTimelines.js';
 import { localDay, localHour, offsetFnFor } from '../../features/time.js';
 import { matchesFilter } from './compile.js';
 import { scopeFilter, type ProfileScope } from './profile.js';
@@ -9,13 +11,14 @@ export type EventFacts = Map<string, Record<string, number | null>>;
 /**
  * Answers event queries for the customers of a scope: `customerId → {[query id]: value}`.
  *
- * One pass over the events for all queries: on FerretDB every filtered query scans the whole
- * collection (7–10k events/s decoded), so N queries as N `$group`s cost N scans. The server
- * returns the events of the queries' types and time span (see `envelope`) and each query's own
- * filter is applied in Node with `matchesFilter`, the same matching on the same generated filters. The per-customer "last anchor" and local-time windows
- * (customer timezone) need Node anyway.
+ * One pass over the scope's customer timelines for all queries (one document per customer, where
+ * the events collection holds hundreds: FerretDB decodes every document it reads). Each timeline
+ * hands over the events of the queries' types and time span (see `envelope`) and each query's own
+ * filter is applied with `matchesFilter`, the same matching on the same generated filters. The
+ * per-customer "last anchor" and local-time windows (customer timezone) need Node anyway.
  */
-export async function resolveEventFacts(models: Pick<Models, 'Event' | 'Customer'>, queries: readonly EventQuery[], scope: ProfileScope): Promise<EventFacts> {
+export async function resolveEventFacts(database: Database, queries: readonly EventQuery[], scope: ProfileScope): Promise<EventFacts> {
+  const models = database.models;
   const facts: EventFacts = new Map();
   if (queries.length === 0) return facts;
   const filters: MongoFilter[] = queries.flatMap((q) => (q.anchor ? [q.filter, q.anchor.filter] : [q.filter]));
@@ -25,7 +28,6 @@ export async function resolveEventFacts(models: Pick<Models, 'Event' | 'Customer
   /** Per anchored query: customer → last anchor time, and the times of counted events. */
   const anchors = queries.map(() => new Map<string, number>());
   const counted = queries.map(() => new Map<string, number[]>());
-  const cursor = models.Event.collection.find({ ...envelope(filters), ...scopeFilter(scope, 'customerId') }, { projection: { _id: 0, customerId: 1, ts: 1, type: 1, channel: 1, device: 1, sessionId: 1, props: 1 } });
   // Each event is tested only against the queries (and anchors) of its type.
   const byType = new Map<unknown, { i: number; anchor: boolean }[]>();
   const add = (type: unknown, entry: { i: number; anchor: boolean }) => byType.set(type, [...(byType.get(type) ?? []), entry]);
@@ -33,20 +35,20 @@ export async function resolveEventFacts(models: Pick<Models, 'Event' | 'Customer
     add(q.filter.type, { i, anchor: false });
     if (q.anchor) add(q.anchor.filter.type, { i, anchor: true });
   });
-  for await (const e of cursor) {
-    const customerId = e.customerId as unknown;
-    if (typeof customerId !== 'string') continue;
-    const t = (e.ts as Date).getTime();
-    for (const { i, anchor } of byType.get(e.type) ?? []) {
-      const q = queries[i]!;
-      if (anchor) {
-        if (matchesFilter(e, q.anchor!.filter) && t > (anchors[i]!.get(customerId) ?? -Infinity)) anchors[i]!.set(customerId, t);
-        continue;
+  for await (const { customerId, events } of readTimelines(database, scope, envelope(filters))) {
+    for (const e of events) {
+      const t = e.ts.getTime();
+      for (const { i, anchor } of byType.get(e.type)!) {
+        const q = queries[i]!;
+        if (anchor) {
+          if (matchesFilter(e, q.anchor!.filter) && t > (anchors[i]!.get(customerId) ?? -Infinity)) anchors[i]!.set(customerId, t);
+          continue;
+        }
+        if (!matchesFilter(e, q.filter) || (inWindow[i] && !inWindow[i]!(customerId, t))) continue;
+        let times = counted[i]!.get(customerId);
+        if (!times) counted[i]!.set(customerId, (times = []));
+        times.push(t);
       }
-      if (!matchesFilter(e, q.filter) || (inWindow[i] && !inWindow[i]!(customerId, t))) continue;
-      let times = counted[i]!.get(customerId);
-      if (!times) counted[i]!.set(customerId, (times = []));
-      times.push(t);
     }
   }
 
@@ -70,24 +72,18 @@ export async function resolveEventFacts(models: Pick<Models, 'Event' | 'Customer
   return facts;
 }
 
-/**
- * A coarse filter every query's events pass: their types and the widest time window. Cheap for
- * FerretDB to evaluate per document (a 40-branch `$or` costs it 4× the scan), and served by the
- * `{type, ts}` index on MongoDB.
- */
-function envelope(filters: MongoFilter[]): MongoFilter {
-  const types = [...new Set(filters.map((f) => f.type as string))].sort();
+/** What every query's events pass: their types and the widest time window (the rest is `matchesFilter`). */
+function envelope(filters: MongoFilter[]): EventSelection {
   const bounds = filters.map((f) => (f.ts ?? {}) as { $gte?: Date; $lt?: Date });
-  const from = bounds.every((b) => b.$gte) ? new Date(Math.min(...bounds.map((b) => b.$gte!.getTime()))) : null;
-  const to = bounds.every((b) => b.$lt) ? new Date(Math.max(...bounds.map((b) => b.$lt!.getTime()))) : null;
   return {
-    type: types.length === 1 ? types[0] : { $in: types },
-    ...(from || to ? { ts: { ...(from ? { $gte: from } : {}), ...(to ? { $lt: to } : {}) } } : {}),
+    types: [...new Set(filters.map((f) => f.type as string))],
+    ...(bounds.every((b) => b.$gte) ? { from: new Date(Math.min(...bounds.map((b) => b.$gte!.getTime()))) } : {}),
+    ...(bounds.every((b) => b.$lt) ? { until: new Date(Math.max(...bounds.map((b) => b.$lt!.getTime()))) } : {}),
   };
 }
 
 async function timezones(models: Pick<Models, 'Customer'>, scope: ProfileScope): Promise<Map<string, string>> {
-  const rows = await models.Customer.collection.find(scopeFilter(scope, '_id'), { projection: { timezone: 1 } }).toArray();
+  const rows = await models.Customer.collection.find(scopeFilter(scope), { projection: { timezone: 1 } }).toArray();
   return new Map(rows.map((r) => [String(r._id), typeof r.timezone === 'string' ? r.timezone : 'UTC']));
 }
 

@@ -49,11 +49,13 @@ export interface ProfileScope {
   customerIds?: readonly string[];
 }
 
-export function scopeFilter(scope: ProfileScope, idField: '_id' | 'customerId'): Record<string, unknown> {
-  return {
-    ...(scope.partition !== undefined ? { partition: scope.partition } : {}),
-    ...(scope.customerIds ? { [idField]: { $in: [...scope.customerIds] } } : {}),
-  };
+/**
+ * A filter over customer documents covering the scope: by `_id` alone when ids are given (the one
+ * filter FerretDB serves from an index; the partition then only narrows what the caller keeps).
+ */
+export function scopeFilter(scope: ProfileScope): Record<string, unknown> {
+  if (scope.customerIds) return { _id: { $in: [...scope.customerIds] } };
+  return scope.partition !== undefined ? { partition: scope.partition } : {};
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

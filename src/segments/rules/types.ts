@@ -12,10 +12,10 @@
  * `{ ok: true, value: CompiledSegment }` or `{ ok: false, error: RuleError }` naming the path.
  * A CompiledSegment is evaluated in three steps:
  *
- *   1. `eventQueries`: per-customer facts from the events collection ("did product_viewed with
+ *   1. `eventQueries`: per-customer facts from the customer's events ("did product_viewed with
  *      category = shoes ≥ 2 times in 7 days", "no order_completed since the last cart add").
- *      `resolveEventFacts(Event, queries, scope)` answers them as `Map<customerId, {[id]: number | null}>`;
- *      put each customer's record in `profile.events`. A customer absent from the map has no such
+ *      `resolveEventFacts(database, queries, scope)` answers them from the customer timelines as
+ *      `Map<customerId, {[id]: number | null}>`; put each customer's record in `profile.events`. A customer absent from the map has no such
  *      events: `buildProfile` fills counts with 0 and anchored facts with null.
  *   2. `quantiles`: "top 20% by scores.predictedLtv" needs the population's cut-off first:
  *      `quantileCutoffs(compiled, profiles)` (or `cutoffOf(spec, values)` when values are streamed).
@@ -52,13 +52,13 @@ export interface Profile {
   events: Record<string, number | null>;
 }
 
-/** A MongoDB filter over profile-shaped documents (or over the events collection). */
+/** A MongoDB filter over profile-shaped documents (or over stored events, as `matchesFilter` applies it). */
 export type MongoFilter = Record<string, unknown>;
 
 /**
- * A per-customer fact read from the events collection. `filter` selects events (type, ts window,
- * `props.*`, channel, device) and never the customer: the resolver adds the scope (partition /
- * customer ids). The fact is
+ * A per-customer fact read from the customer's events. `filter` selects events (type, ts window,
+ * `props.*`, channel, device) and never the customer: the resolver reads the scope's timelines
+ * (partition / customer ids). The fact is
  *   - without `anchor`: the number of matching events;
  *   - with `anchor`: the number of matching events after the customer's last anchor event, or null
  *     when the customer has no anchor event or the last one lies outside [anchor.from, anchor.to).
