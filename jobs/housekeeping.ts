@@ -3,11 +3,12 @@ import { ABANDONED, settleAbandonedRuns } from '../src/jobs/abandonedRuns.js';
 import { defineJob } from '../src/jobs/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 import { sweepOrphanPages } from '../src/segments/membership/memberPages.js';
+import { pruneTimelineChanges } from '../src/ingest/timeline/timelineChanges.js';
 
 /** Keeps the bookkeeping collections small: old job runs, spent partition leases, orphaned member pages. */
 const housekeeping = defineJob({
   name: 'housekeeping',
-  description: 'mark abandoned runs failed; delete job runs and partition leases older than their retention and member pages no segment points at',
+  description: 'mark abandoned runs failed; delete job runs, partition leases and timeline change buckets older than their retention and member pages no segment points at',
   schedule: '0 4 * * *',
   options: z.object({
     jobRunDays: z.coerce.number().int().min(1).default(30).describe('keep job runs for this many days'),
@@ -28,7 +29,8 @@ const housekeeping = defineJob({
     const leases = await JobLease.deleteMany({ createdAt: { $lt: new Date(Date.now() - leaseHours * 3_600_000) } });
     // Member pages of assign-segments runs that died before pointing their segments at them.
     const orphanPages = await sweepOrphanPages(database, cutoff);
-    return { abandonedRuns: settled + abandoned.modifiedCount, jobRunsDeleted: runs.deletedCount, leasesDeleted: leases.deletedCount, orphanPagesDeleted: orphanPages };
+    const changeBuckets = await pruneTimelineChanges(database);
+    return { abandonedRuns: settled + abandoned.modifiedCount, jobRunsDeleted: runs.deletedCount, leasesDeleted: leases.deletedCount, orphanPagesDeleted: orphanPages, changeBucketsDeleted: changeBuckets };
   },
 });
 

@@ -229,7 +229,7 @@ describe('privacy: export and erasure of one person', () => {
     const before = await scanDatabase(needles);
     // Ana has something in every collection that holds per-person data.
     expect([...before.hits.ana!.keys()].sort()).toEqual(
-      ['customer_recos', 'customer_segments', 'customer_timelines', 'customers', 'enrollments', 'events', 'feature_snapshots', 'features', 'identities', 'messages', 'scores', 'segment_member_pages', 'suppressions'],
+      ['customer_recos', 'customer_segments', 'customer_timelines', 'customers', 'enrollments', 'events', 'feature_snapshots', 'features', 'identities', 'messages', 'scores', 'segment_member_pages', 'suppressions', 'timeline_changes'],
     );
     const benBefore = bensData(before.hits.ben!);
     const sendsBefore = await kpiSends();

@@ -18,7 +18,7 @@ import { scoreSchema } from './score.js';
 import { customerSegmentsSchema, segmentCountSchema, segmentMemberPageSchema, segmentSchema } from './segment.js';
 import { simTruthSchema } from './simTruth.js';
 import { suppressionSchema } from './suppression.js';
-import { customerTimelineSchema, eventInboxSchema, foldLeaseSchema, foldStatsSchema } from './timeline.js';
+import { customerTimelineSchema, eventInboxSchema, foldLeaseSchema, foldStatsSchema, timelineChangeSchema } from './timeline.js';
 import { webhookDeliverySchema } from './webhookDelivery.js';
 
 const schemas = {
@@ -29,6 +29,7 @@ const schemas = {
   EventInbox: eventInboxSchema,
   FoldLease: foldLeaseSchema,
   FoldStats: foldStatsSchema,
+  TimelineChange: timelineChangeSchema,
   Product: productSchema,
   ProductStat: productStatSchema,
   CustomerReco: customerRecoSchema,

@@ -70,3 +70,19 @@ export const foldStatsSchema = new Schema(
   },
   { collection: 'fold_stats', versionKey: false },
 );
+
+/**
+ * Which customers' timelines a fold changed, per partition and UTC minute (`_id` `p<partition>:<minute ISO>`):
+ * readers that want "changed since T" (flow triggers) compute the bucket ids from T to now and read
+ * them by `_id`, instead of scanning every timeline. Written by the partition's lease holder only.
+ */
+export const timelineChangeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    partition: { type: Number, required: true },
+    minute: { type: Date, required: true },
+    customers: { type: [String], default: [] },
+  },
+  { collection: 'timeline_changes', versionKey: false },
+);
+timelineChangeSchema.index({ minute: 1 });

@@ -7,6 +7,7 @@ import { insertIgnoringDuplicates } from '../identity.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease } from './foldLease.js';
 import { deriveProfile } from './profile.js';
+import { recordTimelineChanges } from './timelineChanges.js';
 import { dedupeSorted, readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
 
 /** Inbox documents read per round: bounds memory while a large import is folded. */
@@ -148,6 +149,7 @@ export async function foldCustomers(database: Database, partition: number, byCus
   await insertIgnoringDuplicates(m.Suppression.collection, derived.flatMap((d) => d.suppressions));
   await upsertMany(m.CustomerTimeline.collection as never, timelines.map((t) => timelineDoc(t.customerId, partition, t.events, now)), stored);
   await writeStats(database, partition, stats, now);
+  await recordTimelineChanges(database, partition, timelines.map((t) => t.customerId), now);
 }
 
 /** Everything a customer's timeline determines: profile, suppressions and current features. */
@@ -217,6 +219,7 @@ export async function eraseTimeline(database: Database, customerId: string, part
     const doc = await database.models.CustomerTimeline.collection.findOne({ _id: customerId as never }, { projection: { n: 1 } });
     if (!doc) return { timelines: 0, inbox: 0 };
     await database.models.CustomerTimeline.collection.deleteOne({ _id: customerId as never });
+    await database.models.TimelineChange.collection.updateMany({ partition, customers: customerId }, { $pull: { customers: customerId } } as never);
     const stats = await readStats(database, partition);
     await writeStats(database, partition, { ...stats, customers: Math.max(0, stats.customers - 1), events: Math.max(0, stats.events - ((doc.n as number) ?? 0)) }, new Date());
     return { timelines: 1, inbox: 0 };

@@ -1,7 +1,9 @@
 import type { Database } from '../../db/database.js';
 import type { StoredEvent } from '../storeEvents.js';
 import { decodeTimeline, TIMELINE_VERSION, toStoredEvent, type TimelineEvent } from './compact.js';
+import { changedCustomers } from './timelineChanges.js';
 import { timelineFromEvents } from './timelineStore.js';
+import { config } from '../../config.js';
 
 /** Which timelines: one partition, a list of customers, those changed since a time; none of them: all. */
 export interface TimelineScope {
@@ -65,6 +67,14 @@ async function* timelineDocs(database: Database, scope: TimelineScope): AsyncGen
       yield* collection.find({ _id: { $in: ids.slice(k, k + IDS_PER_QUERY) } as never }, options) as AsyncIterable<TimelineDoc>;
     }
     return;
+  }
+  if (scope.changedSince) {
+    // The fold's change buckets name the customers, read then by `_id`; older than they reach back: a scan.
+    const changed = await changedCustomers(database, scope.changedSince, config().PARTITIONS);
+    if (changed) {
+      yield* timelineDocs(database, { ...scope, customerIds: [...changed] });
+      return;
+    }
   }
   const filter: Record<string, unknown> = {};
   if (scope.partition !== undefined) filter.partition = scope.partition;
