@@ -4,6 +4,7 @@ import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
 import { buildFeatures, snapshotId } from '../src/features/index.js';
 import { parsePartitionList } from '../src/features/refreshFeatures.js';
+import { recordEvents } from '../src/ingest/storeEvents.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';
 
@@ -49,10 +50,13 @@ function historyOf(customerId: string, month: number): Doc[] {
 }
 
 const events: Doc[] = [
+  // time zones come from what the customers said (identify), as the fold derives profiles
+  event('cust-ny', 'identify', '2023-12-01T00:00:00Z', { traits: { timezone: 'America/New_York' } }),
+  event('cust-syd', 'identify', '2024-02-01T00:00:00Z', { traits: { timezone: 'Australia/Sydney' } }),
   ...historyOf('cust-ny', 1),
   ...historyOf('cust-syd', 2),
   ...historyOf('cust-nodoc', 1),
-  // only after every as-of date used here: never gets features
+  // only after every as-of date used here: never gets features as of them
   ...historyOf('cust-future', 4),
   event(undefined, 'page_viewed', '2024-01-05T00:00:00Z', { path: '/' }),
 ];
@@ -76,18 +80,14 @@ async function currentFeatures() {
 }
 
 beforeAll(async () => {
-  const { Event, Customer, Feature } = database().models;
-  await Event.collection.insertMany(events as never[]);
-  await Customer.collection.insertMany(Object.entries(timezones).map(([id, timezone]) => ({ _id: id, partition: partitionOf(id, P), timezone })) as never[]);
-  // features of a customer whose events are gone: a full run removes them
-  await Feature.collection.insertOne({ _id: 'cust-ghost', partition: partitionOf('cust-ghost', P), asOf, computedAt: new Date(0), version: 1, values: {} } as never);
+  await recordEvents(database(), events as never[]);
 });
 
 describe('build-features job', () => {
-  it('computes every customer with events before asOf, in their timezone', async () => {
+  it('computes every customer with events before asOf from their timeline, in their timezone, and drops the others', async () => {
     const counts = await run({ asOf: asOf.toISOString(), full: true });
+    // cust-future has nothing before asOf: its features (written as of now by the fold) go
     expect(counts).toMatchObject({ customers: 3, partitions: P, written: 3, staleDeleted: 1 });
-    expect(counts.events).toBe(24);
     const docs = await currentFeatures();
     expect([...docs.keys()]).toEqual(['cust-nodoc', 'cust-ny', 'cust-syd']);
     for (const [id, doc] of docs) {
@@ -97,21 +97,6 @@ describe('build-features job', () => {
     expect(docs.get('cust-ny')!.values).toMatchObject({ orders: 2, monetaryNet: 200, openHour_09: 1, discountOrderShare: 0.5 });
     // 10 Feb 14:00 UTC is 1 am on the 11th in Sydney
     expect(docs.get('cust-syd')!.values).toMatchObject({ orders: 2, openHour_01: 1, spendShareSummer: 1 });
-  });
-
-  it('gives the same features whichever way it reads events', async () => {
-    const before = await currentFeatures();
-    const byPartition = await run({ asOf: asOf.toISOString(), full: true, scan: 'partition' });
-    expect(byPartition.scans).toBe(P);
-    const afterPartition = await currentFeatures();
-    // a memory budget of one event: one collection scan per partition that has events
-    const waves = await run({ asOf: asOf.toISOString(), full: true, scan: 'collection', maxEventsInMemory: 1 });
-    expect(waves.scans).toBeGreaterThan(1);
-    const afterWaves = await currentFeatures();
-    for (const [id, doc] of before) {
-      expect(afterPartition.get(id)!.values, id).toEqual(doc.values);
-      expect(afterWaves.get(id)!.values, id).toEqual(doc.values);
-    }
   });
 
   it('writes snapshots keyed by (asOf, customerId) and leaves the current features alone', async () => {
@@ -133,43 +118,26 @@ describe('build-features job', () => {
     for (const [id, doc] of before) expect(after.get(id)!.computedAt).toEqual(doc.computedAt);
   });
 
-  it('recomputes only customers with new events when incremental', async () => {
+  it('new events reach features through the fold, for their customer only, without any job', async () => {
     const before = await currentFeatures();
     const late = event('cust-syd', 'order_completed', '2024-02-25T10:00:00Z', { orderId: 'cust-syd-o3', revenue: 50 }, new Date());
-    await database().models.Event.collection.insertOne(late as never);
-    const counts = await run({ asOf: asOf.toISOString() });
-    expect(counts).toMatchObject({ customers: 1, written: 1, incrementalPartitions: P });
+    await recordEvents(database(), [late as never]);
     const after = await currentFeatures();
-    expect(after.get('cust-syd')!.values).toEqual(expected('cust-syd', asOf, [...events, late]));
-    expect(after.get('cust-syd')!.values.orders).toBe(3);
-    expect(+after.get('cust-syd')!.computedAt).toBeGreaterThan(+before.get('cust-syd')!.computedAt);
-    expect(after.get('cust-ny')!.computedAt).toEqual(before.get('cust-ny')!.computedAt);
-    // run again at once: on FerretDB nothing was added, so nothing is read; elsewhere the late
-    // event is still inside the watermark's safety margin
-    const again = await run({ asOf: asOf.toISOString() });
-    if (database().ferretdb) expect(again).toMatchObject({ unchanged: 1, customers: 0, eventsRead: 0 });
-    else expect(again).toMatchObject({ customers: 1, written: 1 });
-    expect((await currentFeatures()).get('cust-ny')!.computedAt).toEqual(before.get('cust-ny')!.computedAt);
-  });
-
-  it('recomputes only customers with new events when reading partition by partition too', async () => {
-    const before = await currentFeatures();
-    const late = event('cust-nodoc', 'page_viewed', '2024-01-28T10:00:00Z', { path: '/late' }, new Date());
-    await database().models.Event.collection.insertOne(late as never);
-    const counts = await run({ asOf: asOf.toISOString(), scan: 'partition' });
-    expect(counts.incrementalPartitions).toBe(P);
-    const after = await currentFeatures();
-    expect(+after.get('cust-nodoc')!.computedAt).toBeGreaterThan(+before.get('cust-nodoc')!.computedAt);
-    expect(after.get('cust-nodoc')!.values).toEqual(expected('cust-nodoc', asOf, [...events, late]));
+    const syd = after.get('cust-syd')!;
+    expect(syd.values).toEqual(expected('cust-syd', syd.asOf as Date, [...events, late]));
+    expect(syd.values.orders).toBe(3);
+    expect(+syd.computedAt).toBeGreaterThan(+before.get('cust-syd')!.computedAt);
     expect(after.get('cust-ny')!.computedAt).toEqual(before.get('cust-ny')!.computedAt);
   });
 
-  it('recomputes a whole partition once its last full run is older than fullEveryHours', async () => {
-    await database().db.collection('feature_watermarks').updateMany({}, { $set: { lastFullAt: new Date(Date.now() - 25 * 3_600_000) } });
-    const counts = await run({ asOf: asOf.toISOString() });
-    expect(counts).toMatchObject({ customers: 3, incrementalPartitions: 0 });
-    // and that full run moved the mark: the next run is incremental again
-    expect(await run({ asOf: asOf.toISOString() })).toMatchObject({ incrementalPartitions: P });
+  it('recomputes everyone as of now once a day, and in between only folds what is staged', async () => {
+    const first = await run({});
+    expect(first).toMatchObject({ customers: 4, written: 4 });
+    const again = await run({});
+    expect(again).toMatchObject({ customers: 0, written: 0, folded: 0 });
+    // a day later it is due again
+    await database().db.collection('feature_watermarks').updateMany({}, { $set: { at: new Date(Date.now() - 25 * 3_600_000) } });
+    expect(await run({})).toMatchObject({ customers: 4 });
   });
 
   it('restricts a run to some partitions', async () => {

@@ -40,7 +40,7 @@ export async function refreshFeatures(ctx: JobContext, options: RefreshOptions):
   const { database } = ctx;
   const started = Date.now();
   const fold = await foldInbox(database, { signal: ctx.signal });
-  const counts = { folded: fold.added, foldedCustomers: fold.customers, customers: 0, written: 0, partitions: 0 };
+  const counts = { folded: fold.added, foldedCustomers: fold.customers, customers: 0, written: 0, partitions: 0, staleDeleted: 0 };
   const current = !options.snapshot && Math.abs(options.asOf.getTime() - started) < NOW_TOLERANCE_MS;
   if (current && !options.full && !(await fullDue(database, options.fullEveryHours, started))) return { ...counts, durationMs: Date.now() - started };
 
@@ -68,6 +68,12 @@ export async function refreshFeatures(ctx: JobContext, options: RefreshOptions):
   }
   await writer.flush();
   counts.written = writer.written;
+  // A full current run also drops the features of customers with nothing before its as-of (erased
+  // or merged since, or only later events): what was not rewritten by this run.
+  if (!options.snapshot && !ctx.signal.aborted) {
+    const stale = { ...partitionFilter(claimed), computedAt: { $lt: new Date(started) } };
+    counts.staleDeleted = (await database.models.Feature.collection.deleteMany(stale as never)).deletedCount;
+  }
   ctx.progress(done, done);
   if (current && !ctx.signal.aborted && claimed.length === config().PARTITIONS) await markFull(database, started);
   return { ...counts, durationMs: Date.now() - started };
