@@ -48,7 +48,7 @@ export async function* readTimelines(database: Database, scope: TimelineScope, s
   for await (const doc of timelineDocs(database, scope)) {
     const customerId = String(doc._id);
     const partition = doc.partition as number;
-    if (scope.customerIds && !inScope(doc, scope)) continue;
+    if ((scope.customerIds || scope.changedSince) && !inScope(doc, scope)) continue;
     const events = (doc.v === TIMELINE_VERSION ? decodeTimeline(doc.events) : null) ?? (await timelineFromEvents(database, customerId));
     const selected: CustomerEvent[] = [];
     for (const e of events) if (keep(e)) selected.push(toStoredEvent(e, customerId, partition) as CustomerEvent);
