@@ -24,7 +24,7 @@ export function registerJobCommands(program: Command): void {
     .action(async (name: string, rest: string[], _opts: unknown, command: Command) => {
       // Help is turned off here so `job run <name> --help` reaches the job; without a name it is the command's own.
       if (name === '--help' || name === '-h') {
-        process.stdout.write(`${command.helpInformation()}\nthe jobs: \`breadcrumb job list\`; one job's options: \`breadcrumb job run <name> --help\`\n`);
+        writeOut(command, `${command.helpInformation()}\nthe jobs: \`breadcrumb job list\`; one job's options: \`breadcrumb job run <name> --help\`\n`);
         return;
       }
       const def = (await loadJobs()).find((j) => j.name === name);
@@ -35,4 +35,11 @@ export function registerJobCommands(program: Command): void {
       }
       process.exitCode = await runJobCommand(def, rest);
     });
+}
+
+/** Help text through the command's own output (what `configureOutput` set; stdout by default). */
+export function writeOut(command: Command, text: string): void {
+  const write = command.configureOutput().writeOut;
+  if (write) write(text);
+  else process.stdout.write(text);
 }

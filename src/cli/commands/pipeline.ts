@@ -1,3 +1,4 @@
+import { writeOut } from './job.js';
 import { forgetFullRecompute } from '../../features/refreshFeatures.js';
 import type { Command } from 'commander';
 import { findJob } from '../../jobs/loadJobs.js';
@@ -18,11 +19,11 @@ export function registerPipelineCommands(program: Command): void {
     .allowUnknownOption()
     .helpOption(false)
     .argument('[options...]')
-    .action(async (rest: string[]) => {
+    .action(async (rest: string[], _opts: unknown, command: Command) => {
       const def = await findJob(PIPELINE_JOB);
       if (!def) throw new CliError(`jobs/${PIPELINE_JOB}.ts is missing`);
       if (rest.includes('--help') || rest.includes('-h')) {
-        process.stdout.write(`${jobHelp(def)}\nexample: npx breadcrumb pipeline run --as-of 2026-07-01 --json\n`);
+        writeOut(command, `${command.helpInformation()}\n${jobHelp(def)}\nexample: npx breadcrumb pipeline run --as-of 2026-07-01 --json\n`);
         return;
       }
       process.exitCode = await runJobCommand(def, rest);

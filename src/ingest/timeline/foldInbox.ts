@@ -112,9 +112,11 @@ export async function foldCustomers(database: Database, partition: number, byCus
   const stored = new Set<string>();
   /** What the stored timelines determined before this fold: documents that come out the same are not rewritten. */
   const before = new Map<string, ReturnType<typeof deriveAll>>();
+  // `fresh` callers may be resuming (a seed stopped midway): timelines that exist after all are merged, not replaced.
+  const existing = opts.fresh ? await existingIds(database, ids) : null;
   for (let k = 0; k < ids.length; k += READS_IN_FLIGHT) {
     const read = await Promise.all(
-      ids.slice(k, k + READS_IN_FLIGHT).map((id) => (opts.fresh ? { customerId: id, partition, events: [], stored: false } : readTimeline(database, id, partition))),
+      ids.slice(k, k + READS_IN_FLIGHT).map((id) => (existing && !existing.has(id) ? { customerId: id, partition, events: [], stored: false } : readTimeline(database, id, partition))),
     );
     for (const timeline of read) {
       const incoming = byCustomer.get(timeline.customerId)!;
@@ -150,6 +152,16 @@ export async function foldCustomers(database: Database, partition: number, byCus
   await upsertMany(m.CustomerTimeline.collection as never, timelines.map((t) => timelineDoc(t.customerId, partition, t.events, now)), stored);
   await writeStats(database, partition, stats, now);
   await recordTimelineChanges(database, partition, timelines.map((t) => t.customerId), now);
+}
+
+/** Which of these customers have a timeline: one indexed `_id $in` read per thousand. */
+async function existingIds(database: Database, ids: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let k = 0; k < ids.length; k += 1000) {
+    const docs = await database.models.CustomerTimeline.collection.find({ _id: { $in: ids.slice(k, k + 1000) } as never }, { projection: { _id: 1 } }).toArray();
+    for (const d of docs) out.add(String(d._id));
+  }
+  return out;
 }
 
 /** Everything a customer's timeline determines: profile, suppressions and current features. */
