@@ -49,7 +49,9 @@ describe('trainDemoModels', () => {
     const first: string[] = [];
     const stopped = await trainDemoModels({ database: database(), jobs, trainOptions, signal: stop.signal, say: (m) => (first.push(m), m.includes('training churn') && stop.abort()) });
     expect(stopped).toMatchObject({ trained: [], stopped: true });
-    expect(first[0]).toBe(`demo models: training churn (as of ${day(asOf(90))}, 90-day horizon)…`);
+    // The three training sets come from one read of the timelines, before the first model trains.
+    expect(first[0]).toBe('demo models: building 3 training sets in one pass over the timelines…');
+    expect(first[2]).toBe(`demo models: training churn (as of ${day(asOf(90))}, 90-day horizon)…`);
     expect((await startupRuns()).map((r) => [r.job, r.status])).toEqual([['train-churn', 'failed']]);
     expect(await database().models.ModelVersion.collection.countDocuments({})).toBe(0);
 
