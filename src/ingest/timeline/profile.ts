@@ -73,9 +73,10 @@ export function deriveProfile(customerId: string, partition: number, events: rea
   const anonymous = new Set<string>();
   const suppressions: Suppression[] = [];
   for (const e of events) {
-    if (e.r < firstReceived) firstReceived = e.r;
+    // By event time, not arrival: a batch resent after a crash arrives again but says the same.
+    if (e.s < firstReceived) firstReceived = e.s;
     // `updatedAt`: when the profile last changed (a statement or a new anonymous id), not the last event.
-    if ((e.t === 'identify' || suppressionReason(e) || (e.a && !anonymous.has(e.a))) && e.r > lastReceived) lastReceived = e.r;
+    if ((e.t === 'identify' || suppressionReason(e) || (e.a && !anonymous.has(e.a))) && e.s > lastReceived) lastReceived = e.s;
     if (e.a) anonymous.add(e.a);
     const at = new Date(e.s);
     if (e.t === 'identify') {
