@@ -12,6 +12,7 @@ import { foldNow } from '../src/ingest/timeline/folder.js';
 import { rebuildTimelines } from '../src/ingest/timeline/rebuild.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';
+import { shuffledBatches } from './helpers/shuffledBatches.js';
 import { derivedState } from './helpers/derivedState.js';
 import { childUri } from './reliability/kill.js';
 
@@ -35,15 +36,8 @@ function shop(): IncomingEvent[][] {
     e(21, 'order_completed', t0 + 22 * DAY + c * 1000, { orderId: `o-${c}`, revenue: 30 + c });
     if (c % 7 === 0) e(22, 'email_unsubscribed', t0 + 23 * DAY + c * 1000, {});
   }
-  let s = 99;
-  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (let k = out.length - 1; k > 0; k--) {
-    const j = Math.floor(random() * (k + 1));
-    [out[k], out[j]] = [out[j]!, out[k]!];
-  }
-  const batches: IncomingEvent[][] = [];
-  for (let k = 0; k < out.length; k += 20) batches.push(out.slice(k, k + 20));
-  return batches;
+  // Shuffled (late and out-of-order events), cut into batches.
+  return shuffledBatches(out, 20, 99);
 }
 
 describe('ingest killed between storing and folding', () => {

@@ -8,6 +8,7 @@ import { rebuildTimelines } from '../src/ingest/timeline/rebuild.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { eraseCustomer } from '../src/privacy/eraseCustomer.js';
 import { useTestDatabase } from './helpers/db.js';
+import { shuffledBatches } from './helpers/shuffledBatches.js';
 import { derivedState } from './helpers/derivedState.js';
 
 /**
@@ -37,15 +38,7 @@ function shopEvents(): IncomingEvent[][] {
   for (let v = 0; v < 4; v++) ev(`anon-v${v}`, 'product_viewed', 2 * H + v * H, { productId: 'p1', category: 'shoes', price: 30 }, { anonymousId: 'anon-rb-3' });
   ev('rb-3-login', 'identify', 20 * H, { traits: {} }, { customerId: 'rb-3', anonymousId: 'anon-rb-3' });
   // Shuffled (late and out-of-order events), cut into batches.
-  let s = 12345;
-  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (let k = out.length - 1; k > 0; k--) {
-    const j = Math.floor(random() * (k + 1));
-    [out[k], out[j]] = [out[j]!, out[k]!];
-  }
-  const batches: IncomingEvent[][] = [];
-  for (let k = 0; k < out.length; k += 17) batches.push(out.slice(k, k + 17));
-  return batches;
+  return shuffledBatches(out, 17, 12345);
 }
 
 describe('incremental fold == rebuild from events', () => {
