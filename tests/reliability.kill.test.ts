@@ -60,16 +60,20 @@ describe('pipeline jobs killed mid-work', () => {
 
   it('build-features: a run as of the same date after the kill completes it; features equal a clean run', async () => {
     const db = database();
-    const { Feature, JobRun } = db.models;
+    const { Feature, JobRun, RunningJob } = db.models;
     await runToEnd(db, buildFeaturesJob, { asOf, full: true });
     const clean = featureValues(await Feature.collection.find({}).toArray());
     expect(clean.size).toBeGreaterThan(customers / 2);
 
-    // Killed as soon as its run is recorded: it reads timelines and writes features in one pass.
+    // Killed as soon as its run is recorded and registered as running (what lets the next run tell
+    // it died): it reads timelines and writes features in one pass, too fast to catch later.
     const t0 = new Date();
     const refreshed = () => Feature.collection.countDocuments({ computedAt: { $gte: t0 } });
     const killed = await killMidWork(db, 'build-features', ['--as-of', asOf, '--full'], {
-      midWork: async () => (await JobRun.collection.countDocuments({ job: 'build-features', status: 'running', startedAt: { $gte: t0 } })) > 0,
+      midWork: async () =>
+        (await JobRun.collection.countDocuments({ job: 'build-features', status: 'running', startedAt: { $gte: t0 } })) > 0 &&
+        (await RunningJob.collection.countDocuments({ job: 'build-features' })) > 0,
+      pollMs: 5,
     });
     await expectKilledMidWork(killed);
     const atKill = await refreshed();
