@@ -8,7 +8,7 @@ import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease } from './foldLease.js';
 import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
-import { dedupeSorted, readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
+import { readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
 
 /** Inbox documents read per round: bounds memory while a large import is folded. */
 const ROUND = 200;

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.js';
 import type { StoredEvent } from '../storeEvents.js';
-import { decodeTimeline, TIMELINE_VERSION, toStoredEvent, type TimelineEvent } from './compact.js';
+import { timelineEventsOf, toStoredEvent, type TimelineEvent } from './compact.js';
 import { changedCustomers } from './timelineChanges.js';
 import { timelineFromEvents } from './timelineStore.js';
 import { config } from '../../config.js';
@@ -49,7 +49,7 @@ export async function* readTimelines(database: Database, scope: TimelineScope, s
     const customerId = String(doc._id);
     const partition = doc.partition as number;
     if ((scope.customerIds || scope.changedSince) && !inScope(doc, scope)) continue;
-    const events = (doc.v === TIMELINE_VERSION ? decodeTimeline(doc.events) : null) ?? (await timelineFromEvents(database, customerId));
+    const events = timelineEventsOf(doc) ?? (await timelineFromEvents(database, customerId));
     const selected: CustomerEvent[] = [];
     for (const e of events) if (keep(e)) selected.push(toStoredEvent(e, customerId, partition) as CustomerEvent);
     yield { customerId, partition, events: selected, n: events.length };
