@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import { partitionOf } from '../db/partition.js';
 import type { IncomingEvent } from './eventSchemas.js';
 import { insertIgnoringDuplicates, resolveIdentities } from './identity.js';
-import { foldNow, foldSoon } from './timeline/folder.js';
+import { foldNow, foldSoon, isFolding } from './timeline/folder.js';
 import { stageEvents } from './timeline/stageEvents.js';
 
 /** `email`: opens, clicks, unsubscribes, bounces and confirmations from our own mail (src/campaigns). */
@@ -36,7 +36,7 @@ export interface StoredEvent {
 export interface RecordOptions {
   /** 'wait' (default): return once the batch is folded into timelines, profiles and features; 'background': once it is durable. */
   fold?: 'wait' | 'background' | 'none';
-  /** With 'wait': return after this long even if the fold goes on (it then finishes in the background). */
+  /** With 'wait': return after this long even if the fold goes on (it then finishes in the background), and at once while another fold runs. */
   maxWaitMs?: number;
 }
 
@@ -52,6 +52,9 @@ export async function recordEvents(database: Database, docs: (StoredEvent & { li
   await stageEvents(database, docs);
   const fold = opts.fold ?? 'wait';
   if (fold === 'wait' && opts.maxWaitMs === undefined) await foldNow(database);
+  // Bounded: a fold already running takes this batch in its next round; waiting for it would only
+  // hold the request (and its intake slot) while a backfill keeps the folder busy.
+  else if (fold === 'wait' && isFolding(database)) foldSoon(database);
   else if (fold === 'wait') await boundedWait(foldNow(database), opts.maxWaitMs!);
   else if (fold === 'background') foldSoon(database);
   return { stored: docs.length - duplicates, duplicates };

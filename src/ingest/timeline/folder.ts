@@ -44,6 +44,11 @@ export function foldNow(database: Database): Promise<FoldCounts> {
   return run;
 }
 
+/** Whether this process is folding now (a batch staged meanwhile is taken by that fold's next round). */
+export function isFolding(database: Database): boolean {
+  return stateOf(database).running !== null;
+}
+
 /** Starts a fold without waiting for it (the ingest endpoints answer once events are durable). */
 export function foldSoon(database: Database): void {
   foldNow(database).catch((err: unknown) => log.warn({ err }, 'fold failed; the next batch or the worker retries it'));
