@@ -61,7 +61,8 @@ async function sendBackfill(o: BackfillOptions): Promise<BackfillFigures> {
 /** Runs the client in a child process, killed after `timeoutMs`, and returns its figures. */
 export function runSegmentBackfill(o: BackfillOptions, timeoutMs: number): Promise<BackfillFigures> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs });
+    // 400k messages queued in the client at once take more than Node's default heap (the client's settings stay default).
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
