@@ -10,8 +10,12 @@ import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
 import { readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
 
-/** Inbox documents read per round: bounds memory while a large import is folded. */
-const ROUND = 200;
+/**
+ * Staged events read per round (bounds memory while a large import is folded). Rounds are large on
+ * purpose: a fold costs a read and a write per customer touched, so a backfill of small batches is
+ * folded fastest when each round takes many of them together.
+ */
+const ROUND_EVENTS = 100_000;
 /** Timelines read at once, and documents replaced at once: FerretDB serialises writes, a few in flight hide the reads. */
 const READS_IN_FLIGHT = 8;
 const WRITES_IN_FLIGHT = 4;
@@ -51,7 +55,13 @@ export async function foldInbox(database: Database, opts: { signal?: AbortSignal
   for (;;) {
     if (opts.signal?.aborted) break;
     const filter = skip.size ? { partition: { $nin: [...skip] } } : {};
-    const docs = (await database.models.EventInbox.collection.find(filter as never).limit(ROUND).toArray()) as unknown as InboxDoc[];
+    const docs: InboxDoc[] = [];
+    let staged = 0;
+    for await (const doc of database.models.EventInbox.collection.find(filter as never, { batchSize: 1000 })) {
+      docs.push(doc as unknown as InboxDoc);
+      staged += (doc.n as number) ?? 1;
+      if (staged >= ROUND_EVENTS) break;
+    }
     if (docs.length === 0) break;
     const byPartition = new Map<number, InboxDoc[]>();
     for (const d of docs) {
