@@ -80,10 +80,26 @@ export async function replaceById<T extends Document & { _id: unknown }>(collect
     await acquire();
     try {
       await collection.deleteMany({ _id: { $in: chunk.map((d) => d._id) } } as never);
-      await collection.insertMany(chunk as never[], { ordered: false });
+      // Another writer (the fold writes a customer's features as their events arrive) may insert
+      // one between the two: those are replaced, the newer state winning.
+      const again = await insertReportingDuplicates(collection, chunk);
+      for (const d of again) await collection.replaceOne({ _id: d._id } as never, d, { upsert: true });
     } finally {
       release();
     }
   }
   return docs.length;
+}
+
+/** insertMany (unordered) that returns the documents refused as duplicates of an existing `_id`; any other failure is thrown. */
+async function insertReportingDuplicates<T extends Document>(collection: Collection<T>, docs: T[]): Promise<T[]> {
+  try {
+    await collection.insertMany(docs as never[], { ordered: false });
+    return [];
+  } catch (err) {
+    const e = err as { code?: number; writeErrors?: { code: number; index: number }[] | { code: number; index: number } };
+    const list = e.writeErrors === undefined ? [] : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+    if (list.length === 0 || list.some((w) => w.code !== 11000)) throw err;
+    return list.map((w) => docs[w.index]!);
+  }
 }

@@ -164,6 +164,19 @@ export async function foldCustomers(database: Database, partition: number, byCus
   await recordTimelineChanges(database, partition, timelines.map((t) => t.customerId), now);
 }
 
+/**
+ * replaceOne with upsert, once more on a duplicate key: build-features' full recompute writes
+ * features by delete + insert, and an upsert landing between the two collides with its insert.
+ */
+async function replaceUpserting(collection: Collection<Document>, doc: Document & { _id: string }): Promise<void> {
+  try {
+    await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err;
+    await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
+  }
+}
+
 /** Which of these customers have a timeline: one indexed `_id $in` read per thousand. */
 async function existingIds(database: Database, ids: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
@@ -196,7 +209,7 @@ async function upsertMany(collection: Collection<Document>, docs: (Document & { 
   const duplicates = await insertIgnoringDuplicates(collection as never, fresh);
   const replace = docs.filter((d) => stored.has(d._id)).concat(fresh.filter((_, i) => duplicates.has(i)));
   for (let k = 0; k < replace.length; k += WRITES_IN_FLIGHT) {
-    await Promise.all(replace.slice(k, k + WRITES_IN_FLIGHT).map((d) => collection.replaceOne({ _id: d._id } as never, d, { upsert: true })));
+    await Promise.all(replace.slice(k, k + WRITES_IN_FLIGHT).map((d) => replaceUpserting(collection, d)));
   }
 }
 
