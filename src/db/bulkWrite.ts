@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, BulkWriteResult, Collection, Document } from 'mongodb';
+import { insertIgnoringDuplicates } from './insertIgnoringDuplicates.js';
 
 /**
  * FerretDB v1.24 (SQLite) keeps every matched document's query open until an `update` command
@@ -82,8 +83,8 @@ export async function replaceById<T extends Document & { _id: unknown }>(collect
       await collection.deleteMany({ _id: { $in: chunk.map((d) => d._id) } } as never);
       // Another writer (the fold writes a customer's features as their events arrive) may insert
       // one between the two: those are replaced, the newer state winning.
-      const again = await insertReportingDuplicates(collection, chunk);
-      for (const d of again) await collection.replaceOne({ _id: d._id } as never, d, { upsert: true });
+      const again = await insertIgnoringDuplicates(collection as never, chunk);
+      for (const i of again) await collection.replaceOne({ _id: chunk[i]!._id } as never, chunk[i]!, { upsert: true });
     } finally {
       release();
     }
@@ -91,15 +92,3 @@ export async function replaceById<T extends Document & { _id: unknown }>(collect
   return docs.length;
 }
 
-/** insertMany (unordered) that returns the documents refused as duplicates of an existing `_id`; any other failure is thrown. */
-async function insertReportingDuplicates<T extends Document>(collection: Collection<T>, docs: T[]): Promise<T[]> {
-  try {
-    await collection.insertMany(docs as never[], { ordered: false });
-    return [];
-  } catch (err) {
-    const e = err as { code?: number; writeErrors?: { code: number; index: number }[] | { code: number; index: number } };
-    const list = e.writeErrors === undefined ? [] : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
-    if (list.length === 0 || list.some((w) => w.code !== 11000)) throw err;
-    return list.map((w) => docs[w.index]!);
-  }
-}

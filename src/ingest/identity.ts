@@ -1,24 +1,9 @@
 import type { Database } from '../db/database.js';
 import type { IncomingEvent } from './eventSchemas.js';
+import { insertIgnoringDuplicates } from '../db/insertIgnoringDuplicates.js';
 
-function isDuplicateKeyOnly(err: unknown): boolean {
-  const e = err as { code?: number; writeErrors?: { code: number }[] | { code: number } };
-  if (e.writeErrors === undefined) return e.code === 11000;
-  return (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]).every((w) => w.code === 11000);
-}
-
-/** insertMany that treats "already there" as success; any other failure is thrown. */
-export async function insertIgnoringDuplicates(collection: { insertMany(docs: never[], opts: { ordered: boolean }): Promise<unknown> }, docs: object[]): Promise<Set<number>> {
-  if (!docs.length) return new Set();
-  try {
-    await collection.insertMany(docs as never[], { ordered: false });
-    return new Set();
-  } catch (err) {
-    if (!isDuplicateKeyOnly(err)) throw err;
-    const list = (err as { writeErrors?: { index: number }[] | { index: number } }).writeErrors;
-    return new Set((Array.isArray(list) ? list : list ? [list] : []).map((w) => w.index));
-  }
-}
+// Re-exported for the stages that import it from here; it lives in src/db, beneath all of them.
+export { insertIgnoringDuplicates };
 
 /**
  * Finds the customer behind each anonymous id of a batch. Links come from events carrying both

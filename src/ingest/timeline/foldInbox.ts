@@ -3,9 +3,9 @@ import type { Database } from '../../db/database.js';
 import { currentFeatureDoc } from '../../features/store.js';
 import { featuresOfTimeline, FoldContexts } from '../../features/timelineFeatures.js';
 import { holdOn } from '../../jobs/scheduleHold.js';
-import { insertIgnoringDuplicates } from '../identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
-import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease } from './foldLease.js';
+import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease, waitForFoldLease } from './foldLease.js';
 import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
 import { readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
@@ -246,10 +246,7 @@ export async function writeStats(database: Database, partition: number, s: Stats
  */
 export async function eraseTimeline(database: Database, customerId: string, partition: number): Promise<{ timelines: number; inbox: number }> {
   await foldInbox(database);
-  for (let tries = 0; !(await claimFoldLease(database, partition)); tries++) {
-    if (tries > 600) throw new Error(`erasure: partition ${partition} stayed leased by another fold for a minute`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitForFoldLease(database, partition, 'erasure', 60_000);
   try {
     const doc = await database.models.CustomerTimeline.collection.findOne({ _id: customerId as never }, { projection: { n: 1 } });
     if (!doc) return { timelines: 0, inbox: 0 };

@@ -42,3 +42,12 @@ export async function renewFoldLease(database: Database, partition: number): Pro
 export async function releaseFoldLease(database: Database, partition: number): Promise<void> {
   await database.models.FoldLease.collection.deleteOne({ _id: leaseId(partition) as never, owner });
 }
+
+/** Claims the partition's fold lease, waiting while another fold holds it; throws after `waitMs`, naming `who` wanted it. */
+export async function waitForFoldLease(database: Database, partition: number, who: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (!(await claimFoldLease(database, partition))) {
+    if (Date.now() > deadline) throw new Error(`${who}: partition ${partition} stayed leased by another fold for ${Math.round(waitMs / 1000)} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -2,7 +2,7 @@ import type { Database } from '../../db/database.js';
 import { config } from '../../config.js';
 import { toTimelineEvent, type TimelineEvent } from './compact.js';
 import { emptyFoldCounts, foldCustomers, foldInbox, type FoldCounts } from './foldInbox.js';
-import { claimFoldLease, releaseFoldLease } from './foldLease.js';
+import { releaseFoldLease, waitForFoldLease } from './foldLease.js';
 import type { StoredEvent } from '../storeEvents.js';
 
 export interface RebuildOptions {
@@ -22,12 +22,7 @@ export interface RebuildOptions {
  */
 export async function rebuildTimelines(database: Database, opts: RebuildOptions = {}): Promise<FoldCounts & { eventsRead: number; passes: number }> {
   const partitions = Array.from({ length: config().PARTITIONS }, (_, p) => p);
-  for (const p of partitions) {
-    for (let tries = 0; !(await claimFoldLease(database, p)); tries++) {
-      if (tries > 1200) throw new Error(`rebuild: partition ${p} stayed leased by another fold for two minutes`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  for (const p of partitions) await waitForFoldLease(database, p, 'rebuild', 120_000);
   const counts = { ...emptyFoldCounts(), eventsRead: 0, passes: 0 };
   try {
     const m = database.models;

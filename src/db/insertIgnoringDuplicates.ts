@@ -1,0 +1,22 @@
+function isDuplicateKeyOnly(err: unknown): boolean {
+  const e = err as { code?: number; writeErrors?: { code: number }[] | { code: number } };
+  if (e.writeErrors === undefined) return e.code === 11000;
+  return (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]).every((w) => w.code === 11000);
+}
+
+/**
+ * insertMany that treats "already there" as success and returns the indexes of the documents that were;
+ * any other failure is thrown. The one write that is safe on FerretDB as on MongoDB.
+ */
+export async function insertIgnoringDuplicates(collection: { insertMany(docs: never[], opts: { ordered: boolean }): Promise<unknown> }, docs: object[]): Promise<Set<number>> {
+  if (!docs.length) return new Set();
+  try {
+    await collection.insertMany(docs as never[], { ordered: false });
+    return new Set();
+  } catch (err) {
+    if (!isDuplicateKeyOnly(err)) throw err;
+    const list = (err as { writeErrors?: { index: number }[] | { index: number } }).writeErrors;
+    return new Set((Array.isArray(list) ? list : list ? [list] : []).map((w) => w.index));
+  }
+}
+
