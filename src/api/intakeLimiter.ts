@@ -58,16 +58,14 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
   /** Time until a request joining the queue now would start: the queue ahead drains `maxConcurrent` at a time. */
   const expectedWaitMs = (ahead: number) => Math.ceil((ahead + 1) / limits.maxConcurrent) * serviceMs;
 
-  /** When the requests refused in the current burst were told to come back (ms): each later one is sent after them. */
-  let retrySlotAt = 0;
-
+  /**
+   * Retry-After is when the queue ahead will have drained, not a slot staggered across the burst:
+   * analytics-node pauses all its sends until the latest Retry-After it was given, so a burst of
+   * staggered refusals (up to 30 s) left the server idle while the client waited (issue #17).
+   */
   function refuse(reason: string): Admission {
     shed++;
-    // When the queue ahead — and the requests already refused in this burst — will have drained:
-    // sooner would only be refused again, and one Retry-After for a whole burst brings it back at once.
-    const now = Date.now();
-    retrySlotAt = Math.max(retrySlotAt, now + expectedWaitMs(queue.length)) + serviceMs / limits.maxConcurrent;
-    const retryAfterSec = Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil((retrySlotAt - now) / 1000)));
+    const retryAfterSec = Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(expectedWaitMs(queue.length) / 1000)));
     return { ok: false, retryAfterSec, reason };
   }
 

@@ -13,7 +13,7 @@ export async function derivedState(database: Database) {
   return {
     // Events as each timeline holds them, but for receivedAt: an event resent after a crash (stored
     // once, staged again by the resend) carries the resend's arrival in the timeline.
-    timelines: sortById(await m.CustomerTimeline.collection.find({}).toArray()).map(({ foldedAt: _f, events, ...t }) => ({ ...t, events: decodeTimeline(events)?.map(({ r: _r, ...e }) => e) })),
+    timelines: sortById(await m.CustomerTimeline.collection.find({}).toArray()).map(({ foldedAt: _f, derived: _d, events, ...t }) => ({ ...t, events: decodeTimeline(events)?.map(({ r: _r, ...e }) => e) })),
     customers: sortById(await m.Customer.collection.find({}).toArray()),
     suppressions: (await m.Suppression.collection.find({}, { projection: { _id: 0, updatedAt: 0 } }).toArray()).map((x) => JSON.stringify(x)).sort(),
     stats: strip(sortById(await m.FoldStats.collection.find({ customers: { $gt: 0 } }).toArray()), ['updatedAt', 'firstEventAt', 'lastEventAt']),

@@ -40,7 +40,15 @@ export function defineBackfillSuite(o: BackfillSuiteOptions): void {
   describe(`official Segment client backfill (${o.label})`, () => {
     it(`${o.messages} messages at once with default settings: all stored exactly once, none failed`, async () => {
       const prefix = `backfill-${o.label}`;
+      // A long run shows where it is: the intake's counters and the fold's backlog.
+      const started = Date.now();
+      const progress = setInterval(() => {
+        void database()
+          .models.EventInbox.collection.estimatedDocumentCount()
+          .then((backlog) => line(`segment backfill ${o.label} at ${Math.round((Date.now() - started) / 1000)} s`, `${JSON.stringify(intake.stats())}, inbox ${backlog} documents`));
+      }, 30_000);
       const f = await runSegmentBackfill({ url: server.url, key, messages: o.messages, customers: o.customers, prefix }, o.timeoutMs - 30_000);
+      clearInterval(progress);
       const failed = new Set(f.failedIds);
       const delivered = new Set(Array.from({ length: o.messages }, (_, n) => `${prefix}-${n}`).filter((id) => !failed.has(id)));
       const check = await checkStored(database(), prefix, delivered);

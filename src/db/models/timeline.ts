@@ -17,6 +17,8 @@ export const customerTimelineSchema = new Schema(
     /** Deflated JSON of the events (src/ingest/timeline/compact.ts). */
     events: { type: Buffer, required: true },
     lastTs: Date,
+    /** Hashes of the profile and features these events determined (src/ingest/timeline/timelineStore.ts). */
+    derived: { profile: String, features: String },
     foldedAt: Date,
   },
   { collection: 'customer_timelines', versionKey: false },

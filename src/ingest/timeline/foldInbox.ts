@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Collection, Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { currentFeatureDoc } from '../../features/store.js';
@@ -8,7 +9,7 @@ import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease, waitForFoldLease } from './foldLease.js';
 import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
-import { readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
+import { readTimeline, timelineDoc, type DerivedHashes, type Timeline } from './timelineStore.js';
 
 /**
  * Staged events read per round (bounds memory while a large import is folded). Rounds are large on
@@ -18,6 +19,8 @@ import { readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
 const ROUND_EVENTS = 100_000;
 /** Timelines read at once, and documents replaced at once: FerretDB serialises writes, a few in flight hide the reads. */
 const READS_IN_FLIGHT = 8;
+/** Customers derived, compressed and written together: bounds how long the event loop is held. */
+const CHUNK = 64;
 const WRITES_IN_FLIGHT = 4;
 
 export interface FoldCounts {
@@ -108,7 +111,9 @@ async function foldPartition(database: Database, partition: number, docs: InboxD
 }
 
 /**
- * Merges each customer's new events into their timeline and rewrites what derives from it.
+ * Merges each customer's new events into their timeline and rewrites what derives from it, a chunk
+ * of customers at a time: deriving and compressing thousands of timelines in one go held the
+ * event loop for seconds, past the timeouts of the HTTP clients it serves meanwhile.
  * `fresh`: the caller knows no timeline exists yet (seeding, rebuild), so none is read and
  * documents are inserted in bulk (an existing one, found by its duplicate key, is replaced).
  */
@@ -117,51 +122,65 @@ export async function foldCustomers(database: Database, partition: number, byCus
   const now = new Date();
   const contexts = await FoldContexts.forShop(database, now.getTime());
   const stats = await readStats(database, partition);
-  const ids = [...byCustomer.keys()];
-  const timelines: Timeline[] = [];
-  const stored = new Set<string>();
-  /** What the stored timelines determined before this fold: documents that come out the same are not rewritten. */
-  const before = new Map<string, ReturnType<typeof deriveAll>>();
-  // `fresh` callers may be resuming (a seed stopped midway): timelines that exist after all are merged, not replaced.
-  const existing = opts.fresh ? await existingIds(database, ids) : null;
-  for (let k = 0; k < ids.length; k += READS_IN_FLIGHT) {
-    const read = await Promise.all(
-      ids.slice(k, k + READS_IN_FLIGHT).map((id) => (existing && !existing.has(id) ? { customerId: id, partition, events: [], stored: false } : readTimeline(database, id, partition))),
-    );
-    for (const timeline of read) {
-      const incoming = byCustomer.get(timeline.customerId)!;
-      const merged = mergeTimeline(timeline.events, incoming);
-      if (merged.added === 0 && timeline.stored) continue;
-      counts.customers++;
-      counts.added += merged.added;
-      stats.events += merged.added;
-      if (timeline.stored) stored.add(timeline.customerId);
-      else {
-        counts.newCustomers++;
-        stats.customers++;
-      }
-      for (const e of incoming) {
-        if (stats.firstEventAt === null || e.s < stats.firstEventAt) stats.firstEventAt = e.s;
-        if (stats.lastEventAt === null || e.s > stats.lastEventAt) stats.lastEventAt = e.s;
-      }
-      timelines.push({ ...timeline, events: merged.events });
-      if (timeline.stored) before.set(timeline.customerId, deriveAll(timeline, contexts));
-    }
-  }
-  // Derived documents first, the timelines last: a fold killed in between finds the events still
-  // missing from the timelines and redoes both; the other order could leave them stale.
-  const derived = timelines.map((t) => deriveAll(t, contexts));
-  const changed = <T>(id: string, pick: (d: ReturnType<typeof deriveAll>) => T, now: T) => !before.has(id) || JSON.stringify(pick(before.get(id)!)) !== JSON.stringify(now);
-  const m = database.models;
-  await upsertMany(m.Customer.collection as never, derived.filter((d) => changed(d.profile._id, (x) => x.profile, d.profile)).map((d) => d.profile), stored);
   // While a pipeline run holds the schedule, current features stay as of its date (build-features
   // catches them up after the release); timelines, profiles and consent never wait.
-  const features = derived.flatMap((d) => (d.features && changed(d.profile._id, (x) => x.features?.values, d.features.values) ? [d.features] : []));
-  if (!(await holdOn(database, 'build-features'))) await upsertMany(m.Feature.collection as never, features, stored);
-  await insertIgnoringDuplicates(m.Suppression.collection, derived.flatMap((d) => d.suppressions));
-  await upsertMany(m.CustomerTimeline.collection as never, timelines.map((t) => timelineDoc(t.customerId, partition, t.events, now)), stored);
+  const holdFeatures = (await holdOn(database, 'build-features')) !== null;
+  const ids = [...byCustomer.keys()];
+  // `fresh` callers may be resuming (a seed stopped midway): timelines that exist after all are merged, not replaced.
+  const existing = opts.fresh ? await existingIds(database, ids) : null;
+  const folded: string[] = [];
+  for (let k = 0; k < ids.length; k += CHUNK) {
+    const timelines: Timeline[] = [];
+    for (let r = k; r < Math.min(k + CHUNK, ids.length); r += READS_IN_FLIGHT) {
+      const read = await Promise.all(
+        ids.slice(r, Math.min(r + READS_IN_FLIGHT, k + CHUNK)).map((id) => (existing && !existing.has(id) ? { customerId: id, partition, events: [], stored: false } : readTimeline(database, id, partition))),
+      );
+      for (const timeline of read) {
+        const incoming = byCustomer.get(timeline.customerId)!;
+        const merged = mergeTimeline(timeline.events, incoming);
+        if (merged.added === 0 && timeline.stored) continue;
+        counts.customers++;
+        counts.added += merged.added;
+        stats.events += merged.added;
+        if (!timeline.stored) {
+          counts.newCustomers++;
+          stats.customers++;
+        }
+        for (const e of incoming) {
+          if (stats.firstEventAt === null || e.s < stats.firstEventAt) stats.firstEventAt = e.s;
+          if (stats.lastEventAt === null || e.s > stats.lastEventAt) stats.lastEventAt = e.s;
+        }
+        timelines.push({ ...timeline, events: merged.events });
+      }
+    }
+    await writeFolded(database, partition, timelines, contexts, { holdFeatures, now });
+    folded.push(...timelines.map((t) => t.customerId));
+  }
   await writeStats(database, partition, stats, now);
-  await recordTimelineChanges(database, partition, timelines.map((t) => t.customerId), now);
+  await recordTimelineChanges(database, partition, folded, now);
+}
+
+/**
+ * Writes what the merged timelines determine, then the timelines. Derived documents come first:
+ * a fold killed in between finds the events still missing from the timelines and redoes both;
+ * the other order could leave them stale.
+ */
+async function writeFolded(database: Database, partition: number, timelines: Timeline[], contexts: FoldContexts, o: { holdFeatures: boolean; now: Date }): Promise<void> {
+  const stored = new Set(timelines.filter((t) => t.stored).map((t) => t.customerId));
+  const derived = timelines.map((t) => deriveAll(t, contexts));
+  const m = database.models;
+  const changed = (t: Timeline, kind: keyof DerivedHashes, hash: string) => t.derived?.[kind] !== hash;
+  await upsertMany(m.Customer.collection as never, derived.filter((d, k) => changed(timelines[k]!, 'profile', d.hashes.profile)).map((d) => d.profile), stored);
+  if (!o.holdFeatures) {
+    const features = derived.flatMap((d, k) => (d.features && changed(timelines[k]!, 'features', d.hashes.features) ? [d.features] : []));
+    await upsertMany(m.Feature.collection as never, features, stored);
+  }
+  await insertIgnoringDuplicates(m.Suppression.collection, derived.flatMap((d) => d.suppressions));
+  // Features held back by a pipeline hold are not recorded as written: the next fold writes them.
+  const docs = await Promise.all(
+    timelines.map((t, k) => timelineDoc(t.customerId, partition, t.events, o.holdFeatures ? { ...derived[k]!.hashes, features: t.derived?.features ?? '' } : derived[k]!.hashes, o.now)),
+  );
+  await upsertMany(m.CustomerTimeline.collection as never, docs, stored);
 }
 
 /**
@@ -187,7 +206,7 @@ async function existingIds(database: Database, ids: readonly string[]): Promise<
   return out;
 }
 
-/** Everything a customer's timeline determines: profile, suppressions and current features. */
+/** Everything a customer's timeline determines: profile, suppressions and current features, with the hashes kept on the timeline. */
 function deriveAll(t: Timeline, contexts: FoldContexts) {
   const { profile, suppressions } = deriveProfile(t.customerId, t.partition, t.events);
   const values = featuresOfTimeline(t.events, contexts.of(profile.timezone));
@@ -196,8 +215,11 @@ function deriveAll(t: Timeline, contexts: FoldContexts) {
     profile,
     features: values ? currentFeatureDoc(t.customerId, t.partition, new Date(contexts.asOf), values) : null,
     suppressions: suppressions.map((s) => ({ address: s.address, channel: 'email', customerId: t.customerId, reason: s.reason, createdAt: s.at, updatedAt })),
+    hashes: { profile: hashOf(profile), features: hashOf(values) } satisfies DerivedHashes,
   };
 }
+
+const hashOf = (value: unknown) => createHash('sha1').update(JSON.stringify(value ?? null)).digest('base64url');
 
 /**
  * Writes documents by `_id`: those of customers not known to be stored are inserted in one

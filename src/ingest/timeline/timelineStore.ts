@@ -8,6 +8,18 @@ export interface Timeline {
   events: TimelineEvent[];
   /** False when no document was stored yet. */
   stored: boolean;
+  /** Hashes of what the stored events determined when they were folded (see DerivedHashes). */
+  derived?: DerivedHashes;
+}
+
+/**
+ * Hashes of the documents a timeline determined at its last fold, kept on the timeline so the
+ * next fold can tell what changed without deriving the old state again: a profile or feature
+ * document that comes out the same is not rewritten.
+ */
+export interface DerivedHashes {
+  profile: string;
+  features: string;
 }
 
 /**
@@ -18,7 +30,7 @@ export async function readTimeline(database: Database, customerId: string, parti
   const doc = await database.models.CustomerTimeline.collection.findOne({ _id: customerId as never });
   if (!doc) return { customerId, partition, events: [], stored: false };
   const events = timelineEventsOf(doc);
-  if (events) return { customerId, partition, events, stored: true };
+  if (events) return { customerId, partition, events, stored: true, derived: doc.derived as DerivedHashes | undefined };
   return { customerId, partition, events: await timelineFromEvents(database, customerId), stored: true };
 }
 
@@ -33,14 +45,15 @@ export function dedupeSorted(events: TimelineEvent[]): TimelineEvent[] {
   return events.filter((e, k) => k === 0 || e.i !== events[k - 1]!.i);
 }
 
-export function timelineDoc(customerId: string, partition: number, events: TimelineEvent[], foldedAt: Date) {
+export async function timelineDoc(customerId: string, partition: number, events: TimelineEvent[], derived: DerivedHashes, foldedAt: Date) {
   return {
     _id: customerId,
     partition,
     v: TIMELINE_VERSION,
     n: events.length,
-    events: encodeTimeline(events),
+    events: await encodeTimeline(events),
     lastTs: events.length ? new Date(events[events.length - 1]!.s) : null,
+    derived,
     foldedAt,
   };
 }
