@@ -20,6 +20,10 @@ const configSchema = z.object({
   INGEST_MAX_CONCURRENT: z.coerce.number().int().min(0).max(1000).default(4),
   /** Every ingest request is answered within about this long (ms): it waits for a slot only while its expected wait and processing fit. */
   INGEST_RESPONSE_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
+  /** Event and Segment requests taken at once while every ingest slot is busy: validated, queued in one write, answered 202 and stored in the background. 0 = refuse instead. */
+  INGEST_MAX_QUEUEING: z.coerce.number().int().min(0).max(1000).default(16),
+  /** Inbox documents (queued requests, staged folds) past which a busy intake refuses with 429 instead of queueing: the fold is that far behind. */
+  INGEST_QUEUE_LIMIT: z.coerce.number().int().min(1).default(50_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** `off`: `npm start` serves the API but runs no scheduled jobs (same as `--no-schedule`); `npm run worker` is where the schedule runs. */
   SCHEDULE: z.enum(['on', 'off']).default('on'),

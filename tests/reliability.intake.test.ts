@@ -7,6 +7,10 @@ import { createIntakeLimiter } from '../src/api/intakeLimiter.js';
 import { useTestDatabase } from './helpers/db.js';
 import { defineBackfillSuite } from './reliability/backfillSuite.js';
 import { checkStored, latency } from './reliability/load.js';
+import { config } from '../src/config.js';
+import { partitionOf } from '../src/db/partition.js';
+import { foldNow } from '../src/ingest/timeline/folder.js';
+import { readTimeline } from '../src/ingest/timeline/timelineStore.js';
 
 const BUDGET_MS = 1000;
 /** What the intake promises: an answer within ~5 s of a request's arrival, whatever the load. */
@@ -132,6 +136,49 @@ describe('ingest admission control (issue #17)', () => {
       expect(await checkStored(database(), 'intake-refused', new Set())).toEqual({ stored: 0, missing: 0, duplicated: 0, unacknowledged: 0 });
       const health = (await (await fetch(`${held.url}/health`)).json()) as { intake: { accepted: number; shed: number } };
       expect(health.intake).toMatchObject({ accepted: 1, shed: routes.length + 1, inFlight: 0, queued: 0 });
+    } finally {
+      await held.close(1000);
+    }
+  });
+  it('a busy intake queues event and Segment batches (202, one write each) and stores them once in the background; other routes are refused', async () => {
+    const busy = createIntakeLimiter({ maxConcurrent: 1, budgetMs: 100, maxQueueing: 4 });
+    const held = await startHttpServer(buildApp({ database: database(), intake: busy }), { port: 0, host: '127.0.0.1' });
+    try {
+      const body = JSON.stringify(batchOf('intake-slow', 0, 3));
+      const slow = http.request(`${held.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const answer = new Promise<number>((resolve, reject) => {
+        slow.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        slow.on('error', reject);
+      });
+      slow.write(body.slice(0, 10));
+      while (busy.stats().inFlight === 0) await sleep(20);
+
+      const send = async (path: string, payload: unknown) => {
+        const res = await fetch(`${held.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+        return { status: res.status, body: (await res.json()) as { stored?: number; queued?: number; duplicates?: number; eventIds?: string[] } };
+      };
+      const events = await send('/v1/events', batchOf('intake-queued', 0, 20));
+      const segment = await send('/v1/segment/batch', { batch: Array.from({ length: 15 }, (_, i) => ({ type: 'track', event: 'Product Viewed', userId: `intake-queued-u${i % 4}`, messageId: `intake-queued-seg-${i}`, properties: { product_id: `p${i}` } })) });
+      expect([events.status, events.body.queued, events.body.stored]).toEqual([202, 20, 0]);
+      expect([segment.status, segment.body.queued]).toEqual([202, 15]);
+      // Not queueable: a signup creates a customer the caller reads back at once.
+      expect((await send('/v1/signups', { customerId: 'intake-queued-signup', email: 'q@example.com', source: 'checkout' })).status).toBe(429);
+      expect(busy.stats()).toMatchObject({ deferred: 2, deferring: 0 });
+
+      slow.end(body.slice(10));
+      expect(await answer).toBe(200);
+      await foldNow(database());
+      const queuedIds = new Set([...batchOf('intake-queued', 0, 20).map((e) => e.eventId), ...Array.from({ length: 15 }, (_, i) => `intake-queued-seg-${i}`)]);
+      expect(await checkStored(database(), 'intake-queued', queuedIds)).toEqual({ stored: 35, missing: 0, duplicated: 0, unacknowledged: 0 });
+      // Folded like any batch: the Segment users' timelines hold their views.
+      const timeline = await readTimeline(database(), 'intake-queued-u0', partitionOf('intake-queued-u0', config().PARTITIONS));
+      expect(timeline.events.filter((e) => e.i.startsWith('intake-queued-seg-')).length).toBe(4);
+      // A resend once the intake is free is stored synchronously: everything already there.
+      const resent = await send('/v1/events', batchOf('intake-queued', 0, 20));
+      expect([resent.status, resent.body.stored, resent.body.duplicates]).toEqual([200, 0, 20]);
     } finally {
       await held.close(1000);
     }

@@ -11,6 +11,7 @@ import { log as rootLog } from '../log.js';
 import { authenticate } from './auth.js';
 import { mountRoutes, type RouteDefinition } from './defineRoute.js';
 import { AppError, errorHandler, notFound } from './errors.js';
+import { queueHasRoom } from '../ingest/timeline/intakeQueue.js';
 import { admitIngest, createIntakeLimiter, type IntakeLimiter } from './intakeLimiter.js';
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi.js';
 import { routes as allRoutes } from './routes/index.js';
@@ -38,6 +39,8 @@ declare global {
 
 /** Routes that store events; the Shopify webhook is admitted ahead of its own router. */
 const INGEST_PATHS = ['/v1/events', '/v1/segment/:type', '/v1/signups'];
+/** Ingest routes that queue their events while every slot is busy (see src/ingest/timeline/intakeQueue.ts). */
+const QUEUEABLE_PATHS = new Set(['/v1/events', '/v1/segment/batch']);
 
 /** Short printable ids only: the value is echoed in a header and written to every log line. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -69,7 +72,7 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: strin
 }
 
 /** The HTTP API as an express app, not listening: `startHttpServer` serves it, tests call it directly. */
-export function buildApp({ database, log = rootLog, routes = allRoutes, intake = createIntakeLimiter({ maxConcurrent: config().INGEST_MAX_CONCURRENT, budgetMs: config().INGEST_RESPONSE_BUDGET_MS }) }: BuildAppOptions): express.Express {
+export function buildApp({ database, log = rootLog, routes = allRoutes, intake = createIntakeLimiter({ maxConcurrent: config().INGEST_MAX_CONCURRENT, budgetMs: config().INGEST_RESPONSE_BUDGET_MS, maxQueueing: config().INGEST_MAX_QUEUEING }) }: BuildAppOptions): express.Express {
   const app = express();
   app.locals.intake = intake;
   app.use(helmet());
@@ -111,7 +114,7 @@ export function buildApp({ database, log = rootLog, routes = allRoutes, intake =
   // Before the body parser, so a caller without a key cannot make us read a body.
   // Ahead of the key check, which reads the database too: under a flood the key lookups alone
   // queued for seconds in front of an admission placed after them. Before the body is read.
-  app.post(INGEST_PATHS, admitIngest(intake));
+  app.post(INGEST_PATHS, admitIngest(intake, (req) => QUEUEABLE_PATHS.has(req.path) && queueHasRoom(database)));
   app.use('/v1', authenticate(database.models));
   app.use('/v1', jsonBodiesOnly);
   app.use(express.json({ limit: config().BODY_LIMIT, verify: requireUtf8 }));

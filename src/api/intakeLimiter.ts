@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { AppError } from './errors.js';
 
 /**
@@ -16,6 +16,11 @@ export interface IntakeLimits {
   maxConcurrent: number;
   /** Every ingest request is answered within about this long (ms). */
   budgetMs: number;
+  /**
+   * Requests of queueable routes taken at once while every slot is busy: they are validated and
+   * their events queued durably in one write, to be stored and folded in the background (202). 0 = never.
+   */
+  maxQueueing?: number;
 }
 
 export interface IntakeStats {
@@ -24,11 +29,15 @@ export interface IntakeStats {
   shed: number;
   inFlight: number;
   queued: number;
+  /** Requests answered 202 (their events queued durably, stored in the background) since start, and being queued now. */
+  deferred: number;
+  deferring: number;
   /** Recent average time (ms) from admission to the end of the response. */
   serviceMs: number;
 }
 
-export type Admission = { ok: true; release: () => void } | { ok: false; retryAfterSec: number; reason: string };
+/** `queue`: the route validates and queues the events durably instead of storing them now. */
+export type Admission = { ok: true; queue: boolean; release: () => void } | { ok: false; retryAfterSec: number; reason: string };
 
 interface Waiter {
   admit: () => void;
@@ -43,8 +52,11 @@ const SMOOTHING = 0.2;
 const MAX_RETRY_AFTER_SEC = 30;
 
 export interface IntakeLimiter {
-  /** Resolves when the request may run (call `release` when its response ends) or should be refused. */
-  enter(onAbandon: (cancel: () => void) => void): Promise<Admission>;
+  /**
+   * Resolves when the request may run (call `release` when its response ends) or should be refused.
+   * `queueable`: the route can queue its events, and the queue has room for them.
+   */
+  enter(onAbandon: (cancel: () => void) => void, queueable?: boolean): Promise<Admission>;
   stats(): IntakeStats;
 }
 
@@ -54,6 +66,8 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
   let serviceMs = INITIAL_SERVICE_MS;
   let accepted = 0;
   let shed = 0;
+  let deferred = 0;
+  let deferring = 0;
 
   /** Time until a request joining the queue now would start: the queue ahead drains `maxConcurrent` at a time. */
   const expectedWaitMs = (ahead: number) => Math.ceil((ahead + 1) / limits.maxConcurrent) * serviceMs;
@@ -76,6 +90,7 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
     let released = false;
     return {
       ok: true,
+      queue: false,
       release: () => {
         if (released) return;
         released = true;
@@ -90,9 +105,26 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
     };
   }
 
+  /** A queueing request holds no processing slot: its one write is cheap next to storing and folding. */
+  function startQueueing(): Admission {
+    deferring++;
+    deferred++;
+    let released = false;
+    return {
+      ok: true,
+      queue: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        deferring--;
+      },
+    };
+  }
+
   return {
-    enter(onAbandon) {
+    enter(onAbandon, queueable = false) {
       if (limits.maxConcurrent === 0 || inFlight < limits.maxConcurrent) return Promise.resolve(start());
+      if (queueable && deferring < (limits.maxQueueing ?? 0)) return Promise.resolve(startQueueing());
       const waitMs = limits.budgetMs - serviceMs;
       if (expectedWaitMs(queue.length) > waitMs) return Promise.resolve(refuse(`${inFlight} requests running and ${queue.length} waiting would take longer than ${limits.budgetMs} ms`));
       return new Promise((resolve) => {
@@ -113,7 +145,7 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
         });
       });
     },
-    stats: () => ({ accepted, shed, inFlight, queued: queue.length, serviceMs: Math.round(serviceMs) }),
+    stats: () => ({ accepted, shed, inFlight, queued: queue.length, deferred, deferring, serviceMs: Math.round(serviceMs) }),
   };
 }
 
@@ -121,15 +153,16 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
  * The limiter as middleware: ahead of the body parser, so a refused request costs no parsing, and
  * its slot is held until the response has gone out, whatever the route does in between.
  */
-export function admitIngest(limiter: IntakeLimiter): RequestHandler {
-  return async (_req, res, next) => {
+export function admitIngest(limiter: IntakeLimiter, queueable: (req: Request) => boolean = () => false): RequestHandler {
+  return async (req, res, next) => {
     // A client that hung up before this point (a timeout while its key was checked) takes no
     // slot: the 'close' that frees a slot has already been and will not come again.
     if (res.closed) return;
-    const admission = await limiter.enter((cancel) => res.once('close', cancel));
+    const admission = await limiter.enter((cancel) => res.once('close', cancel), queueable(req));
     if (!admission.ok) throw new AppError('rate_limited', `ingestion is at capacity, nothing was stored; retry in ${admission.retryAfterSec} s (${admission.reason})`, { retryAfterSec: admission.retryAfterSec }, admission.retryAfterSec);
     if (res.closed) return admission.release();
     res.once('close', admission.release);
+    res.locals.queueEvents = admission.queue;
     next();
   };
 }

@@ -12,6 +12,8 @@ export interface IngestSummary {
   received: number;
   stored: number;
   duplicates: number;
+  /** Events queued to be stored in the background (a busy intake answers 202); stored and duplicates are counted then. */
+  queued: number;
   rejected: Rejection[];
   /** eventId per input position; null where the event was rejected. */
   eventIds: (string | null)[];
@@ -38,7 +40,7 @@ export function validateEvent(raw: unknown, index: number): { ok: true; event: I
  * The edge of ingestion: validates every event; by default a batch with any bad event stores
  * nothing, with `partial` the valid ones are stored and the bad ones listed.
  */
-export async function ingestEvents(database: Database, raw: unknown[], opts: { partial?: boolean; source?: EventSource } = {}): Promise<IngestResult> {
+export async function ingestEvents(database: Database, raw: unknown[], opts: { partial?: boolean; source?: EventSource; queue?: boolean } = {}): Promise<IngestResult> {
   const valid: { index: number; event: IncomingEvent }[] = [];
   const rejected: Rejection[] = [];
   raw.forEach((r, index) => {
@@ -52,8 +54,8 @@ export async function ingestEvents(database: Database, raw: unknown[], opts: { p
   }
   // Clients usually see their batch folded (profiles, consent, features) when the answer comes;
   // under load the answer does not wait longer than a quarter second for it (the fold carries on).
-  const summary = await storeEvents(database, valid.map((v) => v.event), opts.source ?? 'api', new Date(), { fold: 'wait', maxWaitMs: 250 });
+  const summary = await storeEvents(database, valid.map((v) => v.event), opts.source ?? 'api', new Date(), { fold: 'wait', maxWaitMs: 250, queue: opts.queue });
   const eventIds: (string | null)[] = raw.map(() => null);
   valid.forEach((v, i) => (eventIds[v.index] = summary.eventIds[i]!));
-  return { ok: true, value: { received: raw.length, stored: summary.stored, duplicates: summary.duplicates, rejected, eventIds } };
+  return { ok: true, value: { received: raw.length, stored: summary.stored, duplicates: summary.duplicates, queued: summary.queued, rejected, eventIds } };
 }

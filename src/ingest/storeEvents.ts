@@ -6,6 +6,7 @@ import { partitionOf } from '../db/partition.js';
 import type { IncomingEvent } from './eventSchemas.js';
 import { insertIgnoringDuplicates, resolveIdentities } from './identity.js';
 import { foldNow, foldSoon, isFolding } from './timeline/folder.js';
+import { queueEvents } from './timeline/intakeQueue.js';
 import { stageEvents } from './timeline/stageEvents.js';
 
 /** `email`: opens, clicks, unsubscribes, bounces and confirmations from our own mail (src/campaigns). */
@@ -14,6 +15,8 @@ export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'em
 export interface StoreSummary {
   stored: number;
   duplicates: number;
+  /** Events queued to be stored in the background: how many are new is known only then. */
+  queued: number;
   /** The eventId of each input event, in input order (generated where the client sent none). */
   eventIds: string[];
 }
@@ -38,6 +41,8 @@ export interface RecordOptions {
   fold?: 'wait' | 'background' | 'none';
   /** With 'wait': return after this long even if the fold goes on (it then finishes in the background), and at once while another fold runs. */
   maxWaitMs?: number;
+  /** Queue the events durably in one write and store them in the background (a busy intake, see intakeQueue.ts). */
+  queue?: boolean;
 }
 
 /**
@@ -46,7 +51,12 @@ export interface RecordOptions {
  * crash between the two steps is staged by the retry, and timelines skip eventIds they hold.
  * A repeated eventId is counted, not an error.
  */
-export async function recordEvents(database: Database, docs: (StoredEvent & { linkedFrom?: string })[], opts: RecordOptions = {}): Promise<{ stored: number; duplicates: number }> {
+export async function recordEvents(database: Database, docs: (StoredEvent & { linkedFrom?: string })[], opts: RecordOptions = {}): Promise<{ stored: number; duplicates: number; queued: number }> {
+  if (opts.queue) {
+    await queueEvents(database, docs);
+    foldSoon(database);
+    return { stored: 0, duplicates: 0, queued: docs.length };
+  }
   let duplicates = 0;
   for (let i = 0; i < docs.length; i += 5000) duplicates += (await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 5000))).size;
   await stageEvents(database, docs);
@@ -57,7 +67,7 @@ export async function recordEvents(database: Database, docs: (StoredEvent & { li
   else if (fold === 'wait' && isFolding(database)) foldSoon(database);
   else if (fold === 'wait') await boundedWait(foldNow(database), opts.maxWaitMs!);
   else if (fold === 'background') foldSoon(database);
-  return { stored: docs.length - duplicates, duplicates };
+  return { stored: docs.length - duplicates, duplicates, queued: 0 };
 }
 
 /**
@@ -88,8 +98,8 @@ export async function storeEvents(database: Database, events: IncomingEvent[], s
     if (e.sessionId) doc.sessionId = e.sessionId;
     return doc;
   });
-  const { stored, duplicates } = await recordEvents(database, docs, opts);
-  return { stored, duplicates, eventIds: docs.map((d) => d.eventId) };
+  const { stored, duplicates, queued } = await recordEvents(database, docs, opts);
+  return { stored, duplicates, queued, eventIds: docs.map((d) => d.eventId) };
 }
 
 /** Waits for `work` at most `ms`; a failure after that is logged (the staged events stay for the next fold). */

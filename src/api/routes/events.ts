@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { eventTypes } from '../../ingest/eventSchemas.js';
 import { ingestEvents } from '../../ingest/ingestEvents.js';
-import { defineRoute } from '../defineRoute.js';
+import { defineRoute, Reply } from '../defineRoute.js';
 import { AppError } from '../errors.js';
 
 const rejectionSchema = z.object({ index: z.number().int(), field: z.string(), reason: z.string() }).meta({ id: 'EventRejection' });
@@ -11,6 +11,7 @@ export const ingestSummarySchema = z
     received: z.number().int(),
     stored: z.number().int(),
     duplicates: z.number().int().meta({ description: 'events whose eventId was already stored (a retried batch)' }),
+    queued: z.number().int().meta({ description: 'events queued to be stored in the background (status 202, a busy intake); stored and duplicates are counted then' }),
     rejected: z.array(rejectionSchema),
     eventIds: z.array(z.string().nullable()).meta({ description: 'eventId per input position, generated where none was sent; null where rejected' }),
   })
@@ -34,12 +35,12 @@ export const eventRoutes = [
     tags: ['ingest'],
     roles: ['admin', 'ingest'],
     request: { body: eventsBody, query: z.object({ partial: z.enum(['true', 'false']).default('false') }) },
-    responses: { 200: { description: 'What was stored', schema: ingestSummarySchema }, 400: { description: 'Invalid events: details.rejected lists index, field and reason; nothing was stored' } },
-    handler: async ({ body, query, database }) => {
+    responses: { 200: { description: 'What was stored', schema: ingestSummarySchema }, 202: { description: 'Accepted while the intake was busy: the events are queued durably and stored in the background', schema: ingestSummarySchema }, 400: { description: 'Invalid events: details.rejected lists index, field and reason; nothing was stored' } },
+    handler: async ({ body, query, database, res }) => {
       const raw = Array.isArray(body) ? body : [body];
-      const result = await ingestEvents(database, raw, { partial: query.partial === 'true', source: 'api' });
+      const result = await ingestEvents(database, raw, { partial: query.partial === 'true', source: 'api', queue: res.locals.queueEvents === true });
       if (!result.ok) throw new AppError('validation_failed', result.error.message, { rejected: result.error.rejected });
-      return result.value;
+      return result.value.queued ? new Reply(202, result.value) : result.value;
     },
   }),
 ];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { ingestSegment } from '../../ingest/ingestSegment.js';
 import { segmentBatchSchema } from '../../ingest/segmentSpec.js';
-import { defineRoute } from '../defineRoute.js';
+import { defineRoute, Reply } from '../defineRoute.js';
 import { AppError } from '../errors.js';
 import { ingestSummarySchema } from './events.js';
 
@@ -12,7 +12,7 @@ import { ingestSummarySchema } from './events.js';
  * stored partially (see ingestSegment); what each spec event and field becomes is in
  * docs/segment-spec.md.
  */
-const ingest = async (database: Database, messages: unknown[]) => ({ success: true, ...(await ingestSegment(database, messages)) });
+const ingest = async (database: Database, messages: unknown[], queue = false) => ({ success: true, ...(await ingestSegment(database, messages, { queue })) });
 
 /** One message by hand (curl, a test): when it is refused nothing was stored, and a 400 says why. */
 async function ingestOne(database: Database, message: unknown) {
@@ -45,8 +45,14 @@ export const segmentRoutes = [
     tags: ['segment'],
     roles: ['admin', 'ingest'],
     request: { body: segmentBatchSchema },
-    responses: { 200: { description: 'What was stored', schema: responseSchema } },
-    handler: ({ body, database }) => ingest(database, body.batch),
+    responses: {
+      200: { description: 'What was stored', schema: responseSchema },
+      202: { description: 'Accepted while the intake was busy: the messages are queued durably and stored in the background', schema: responseSchema },
+    },
+    handler: async ({ body, database, res }) => {
+      const summary = await ingest(database, body.batch, res.locals.queueEvents === true);
+      return summary.queued ? new Reply(202, summary) : summary;
+    },
   }),
   ...(['track', 'identify', 'page', 'screen', 'alias'] as const).map(single),
 ];

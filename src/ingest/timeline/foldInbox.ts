@@ -7,6 +7,7 @@ import { holdOn } from '../../jobs/scheduleHold.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease, waitForFoldLease } from './foldLease.js';
+import { QUEUED_PARTITION, settleQueued } from './intakeQueue.js';
 import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
 import { readTimeline, timelineDoc, type DerivedHashes, type Timeline } from './timelineStore.js';
@@ -32,13 +33,16 @@ export interface FoldCounts {
   newCustomers: number;
   /** Partitions with work that another process was folding. */
   busy: number;
+  /** Events of queued requests stored and staged (see intakeQueue.ts). */
+  settled: number;
 }
 
-export const emptyFoldCounts = (): FoldCounts => ({ inboxDocs: 0, events: 0, added: 0, customers: 0, newCustomers: 0, busy: 0 });
+export const emptyFoldCounts = (): FoldCounts => ({ inboxDocs: 0, events: 0, added: 0, customers: 0, newCustomers: 0, busy: 0, settled: 0 });
 
 interface InboxDoc {
   _id: string;
   partition: number;
+  /** JSON of the staged events; a queued request's BSON (intakeQueue.ts). */
   events: string;
 }
 
@@ -72,14 +76,16 @@ export async function foldInbox(database: Database, opts: { signal?: AbortSignal
       if (list) list.push(d);
       else byPartition.set(d.partition, [d]);
     }
-    for (const [partition, list] of byPartition) {
+    // Queued requests first: settling them stages their events for this same loop's next round.
+    for (const [partition, list] of [...byPartition].sort(([a], [b]) => a - b)) {
       if (!(await claimFoldLease(database, partition))) {
         skip.add(partition);
         counts.busy++;
         continue;
       }
       try {
-        await foldPartition(database, partition, list, counts);
+        if (partition === QUEUED_PARTITION) counts.settled += await settleQueued(database, list);
+        else await foldPartition(database, partition, list, counts);
       } finally {
         await releaseFoldLease(database, partition);
       }

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { Binary, BSON } from 'mongodb';
+import { config } from '../../config.js';
+import type { Database } from '../../db/database.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
+import type { StoredEvent } from '../storeEvents.js';
+import { stageEvents } from './stageEvents.js';
+
+/**
+ * The intake queue: while every ingest slot is busy, a queueable request (events, Segment) is
+ * validated and its events written as one inbox document under this pseudo-partition, and answered
+ * 202. One small write costs a fraction of storing a batch's events (each under the events
+ * collection's indexes) and staging them per partition, so a busy server takes a backfill as fast
+ * as the client sends it and stores it behind: analytics-node gives up on a batch after 30 refused
+ * attempts, and a server that can only refuse runs a large backfill out of them (issue #17).
+ * The fold settles queued documents first: events stored (idempotent by eventId), staged per
+ * partition, the queued document deleted — a settle killed midway is redone whole.
+ */
+export const QUEUED_PARTITION = -1;
+
+/** Queues validated events durably, in one write (BSON keeps their dates and types exactly). */
+export async function queueEvents(database: Database, docs: StoredEvent[]): Promise<void> {
+  const doc = { _id: randomUUID(), partition: QUEUED_PARTITION, n: docs.length, events: new Binary(BSON.serialize({ docs })), createdAt: new Date() };
+  await database.models.EventInbox.collection.insertOne(doc as never);
+  queueSize.docs++;
+}
+
+/** Stores and stages the events of queued inbox documents, then deletes them (the caller holds the queue's lease). */
+export async function settleQueued(database: Database, queued: { _id: string; events: unknown }[]): Promise<number> {
+  const docs = queued.flatMap((q) => (BSON.deserialize((q.events as Binary).buffer) as { docs: StoredEvent[] }).docs);
+  // In thousands: one long insert would hold the database's only writer while requests wait to queue.
+  for (let i = 0; i < docs.length; i += 1000) await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 1000));
+  await stageEvents(database, docs);
+  await database.models.EventInbox.collection.deleteMany({ _id: { $in: queued.map((q) => q._id) } as never });
+  return docs.length;
+}
+
+/** Inbox documents as last counted (the count is refreshed at most once a second, never awaited by a request). */
+const queueSize = { docs: 0, countedAt: 0, counting: false };
+
+/**
+ * Whether the queue may take another request: the inbox (queued and staged documents) is under
+ * INGEST_QUEUE_LIMIT. Past it the fold is far behind, and requests are refused with Retry-After.
+ */
+export function queueHasRoom(database: Database): boolean {
+  if (!queueSize.counting && Date.now() - queueSize.countedAt > 1000) {
+    queueSize.counting = true;
+    database.models.EventInbox.collection
+      .estimatedDocumentCount()
+      .then((n) => Object.assign(queueSize, { docs: n, countedAt: Date.now() }))
+      .catch(() => undefined)
+      .finally(() => (queueSize.counting = false));
+  }
+  return queueSize.docs < config().INGEST_QUEUE_LIMIT;
+}
