@@ -159,9 +159,9 @@ export const segmentsRoutes = [
       }
       const segment = { id: params.key, index: found.value, partitions: config().PARTITIONS };
       const expired = () => new AppError('validation_failed', 'invalid request: query.cursor: the cursor is from a run before the last two; start again without it', { issues: [{ path: 'query.cursor', message: 'expired' }] });
-      const pick = (r: MemberRow) => Object.fromEntries(query.fields.map((f) => [f, r[f] ?? null]));
+      const pick = (r: MemberRow): MemberRow => Object.fromEntries(query.fields.map((f) => [f, r[f] ?? null])) as MemberRow;
       if (query.format === 'json') {
-        const items: Record<string, unknown>[] = [];
+        const items: MemberRow[] = [];
         const read = await readMembers(database, segment, from, Math.min(query.limit ?? 100, 1000), (r) => void items.push(pick(r)));
         if (!read.ok) throw expired();
         return { items, nextCursor: read.value.next ? encodeCursor(read.value.next) : null };
