@@ -8,15 +8,22 @@ interface OpenApiDocument {
 }
 
 /**
- * The document's schemas as the JSON Schema a response is held to. OpenAPI 3.0's `nullable: true`
+ * The document's schemas as the JSON Schema a response is held to (ajv's draft-07). OpenAPI 3.0's `nullable: true`
  * becomes "or null" (ajv reads `nullable` only beside a `type`; zod-to-openapi also puts it beside
  * `allOf`/`$ref`). Objects are closed: a field the server sends that the document does not name is
  * a mismatch (zod strips unknown keys when it parses, but nothing parses a response).
  */
-function nullableAsJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(nullableAsJsonSchema);
+function asJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(asJsonSchema);
   if (!node || typeof node !== 'object') return node;
-  const { nullable, ...rest } = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, nullableAsJsonSchema(v)])) as Record<string, unknown>;
+  const { nullable, ...rest } = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, asJsonSchema(v)])) as Record<string, unknown>;
+  // OpenAPI 3.0 writes an exclusive bound as `minimum: n, exclusiveMinimum: true`; JSON Schema as `exclusiveMinimum: n`.
+  for (const [bound, exclusive] of [['minimum', 'exclusiveMinimum'], ['maximum', 'exclusiveMaximum']] as const) {
+    if (rest[exclusive] === true) {
+      rest[exclusive] = rest[bound];
+      delete rest[bound];
+    } else if (rest[exclusive] === false) delete rest[exclusive];
+  }
   const closed = rest.type === 'object' && rest.properties && rest.additionalProperties === undefined ? { ...rest, additionalProperties: false } : rest;
   return nullable === true ? { anyOf: [closed, { type: 'null' }] } : nullable === undefined ? closed : { ...closed, nullable };
 }
@@ -40,7 +47,7 @@ export class OpenApiChecker {
     this.ajv.addFormat('date', /^\d{4}-\d\d-\d\d$/);
     this.ajv.addFormat('email', /^[^\s@]+@[^\s@]+$/);
     this.ajv.addFormat('uri', (s: string) => URL.canParse(s));
-    this.ajv.addSchema(nullableAsJsonSchema(document) as object, 'openapi');
+    this.ajv.addSchema(asJsonSchema(document) as object, 'openapi');
     this.templates = Object.keys(document.paths).map((path) => ({
       path,
       pattern: new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}$`),
