@@ -25,7 +25,7 @@ const segmentSchema = z
   })
   .meta({ id: 'Segment' });
 
-const ruleField = z.unknown().meta({ description: 'A segment rule (see the README: all/any/not over field, event, quantile and season conditions)' });
+const ruleField = z.unknown().meta({ description: 'A segment rule (see docs/segments.md: all/any/not over field, event, quantile and season conditions)' });
 const createBody = z.object({ key: keySchema, name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), rule: ruleField, active: z.boolean().optional() }).meta({ id: 'CreateSegment' });
 const updateBody = z
   .object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).optional(), rule: ruleField.optional(), active: z.boolean().optional() })
