@@ -7,6 +7,7 @@ import { defineRoute } from '../src/api/defineRoute.js';
 import { routes } from '../src/api/routes/index.js';
 import { connectDatabase } from '../src/db/database.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 
 const database = useTestDatabase();
 
@@ -22,11 +23,13 @@ const boom = defineRoute({
 });
 
 let app: ReturnType<typeof buildApp>;
+let api: OpenApiClient;
 let admin: string;
 let marketer: string;
 
 beforeAll(async () => {
   app = buildApp({ database: database(), routes: [...routes, boom] });
+  api = await openApiClient(app);
   admin = (await createApiKey(database().models, { role: 'admin', name: 'admin' })).key;
   marketer = (await createApiKey(database().models, { role: 'marketer', name: 'marketer' })).key;
 });
@@ -35,7 +38,7 @@ const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 describe('GET /health', () => {
   it('reports ok with database and versions', async () => {
-    const res = await request(app).get('/health');
+    const res = await api.get('/health');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', database: { ok: true, pingMs: expect.any(Number) }, versions: { breadcrumb: '0.1.0', node: process.versions.node } });
     expect(res.body.versions.mongodbServer).toMatch(/^\d+\.\d+/);
@@ -60,33 +63,33 @@ describe('errors', () => {
   });
 
   it('answers malformed JSON with 400 invalid_json', async () => {
-    const res = await request(app).post('/v1/keys').set(bearer(admin)).set('Content-Type', 'application/json').send('{"role": "admin",');
+    const res = await api.post('/v1/keys').set(bearer(admin)).set('Content-Type', 'application/json').send('{"role": "admin",');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_json');
     expect(res.body.error).toHaveProperty('details');
   });
 
   it('answers a body over the limit with 413', async () => {
-    const res = await request(app).post('/v1/keys').set(bearer(admin)).send({ role: 'admin', name: 'x'.repeat(1_100_000) });
+    const res = await api.post('/v1/keys').set(bearer(admin)).send({ role: 'admin', name: 'x'.repeat(1_100_000) });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
   });
 
   it('lists every validation issue with its field path and reason', async () => {
-    const res = await request(app).post('/v1/keys').set(bearer(admin)).send({ role: 'boss' });
+    const res = await api.post('/v1/keys').set(bearer(admin)).send({ role: 'boss' });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     const issues = res.body.error.details.issues as { path: string; message: string }[];
     expect(issues.map((i) => i.path).sort()).toEqual(['body.name', 'body.role']);
     for (const issue of issues) expect(issue.message).toEqual(expect.any(String));
 
-    const query = await request(app).get('/v1/jobs?limit=1000').set(bearer(admin));
+    const query = await api.get('/v1/jobs?limit=1000').set(bearer(admin));
     expect(query.status).toBe(400);
     expect(query.body.error.details.issues).toEqual([{ path: 'query.limit', message: expect.stringMatching(/500/) }]);
   });
 
   it('answers a bug with 500 internal and no internals', async () => {
-    const res = await request(app).get('/test/boom');
+    const res = await api.get('/test/boom');
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'internal', message: 'internal server error', details: null } });
     expect(res.text).not.toContain('secret internals');
@@ -96,15 +99,15 @@ describe('errors', () => {
 
 describe('request ids', () => {
   it('echoes a sane incoming X-Request-Id', async () => {
-    const res = await request(app).get('/health').set('X-Request-Id', 'edge-7f3a:42');
+    const res = await api.get('/health').set('X-Request-Id', 'edge-7f3a:42');
     expect(res.headers['x-request-id']).toBe('edge-7f3a:42');
   });
 
   it('replaces a missing or unsafe one with a UUID', async () => {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-    expect((await request(app).get('/health')).headers['x-request-id']).toMatch(uuid);
-    expect((await request(app).get('/health').set('X-Request-Id', 'a b <script>')).headers['x-request-id']).toMatch(uuid);
-    expect((await request(app).get('/health').set('X-Request-Id', 'x'.repeat(500))).headers['x-request-id']).toMatch(uuid);
+    expect((await api.get('/health')).headers['x-request-id']).toMatch(uuid);
+    expect((await api.get('/health').set('X-Request-Id', 'a b <script>')).headers['x-request-id']).toMatch(uuid);
+    expect((await api.get('/health').set('X-Request-Id', 'x'.repeat(500))).headers['x-request-id']).toMatch(uuid);
   });
 });
 
@@ -131,6 +134,17 @@ describe('GET /openapi.json', () => {
     expect(refs).toContain('Error');
     for (const ref of refs) expect(doc.components.schemas, ref).toHaveProperty(ref);
   });
+
+  it('is what the API tests check every response against, and the check fails on a mismatch', async () => {
+    const res = await api.get('/v1/jobs?limit=1').set('Authorization', `Bearer ${admin}`);
+    expect(res.status).toBe(200);
+    const altered = (body: unknown, status = res.status) => ({ ...res, status, body, req: (res as unknown as { req: unknown }).req }) as unknown as typeof res;
+    expect(() => api.checker.check(altered({ items: 'not a list' }))).toThrow(/body does not match \/openapi.json: .*items must be array/);
+    expect(() => api.checker.check(altered({ ...res.body, extra: 1 }))).toThrow(/must NOT have additional properties/);
+    expect(() => api.checker.check(altered(res.body, 302))).toThrow(/status not documented for GET \/v1\/jobs/);
+    expect(() => api.checker.check(altered({ error: { code: 'unavailable', message: 'down', details: null } }, 503))).not.toThrow();
+    await expect(request(app).get('/v1/nowhere').expect((r) => api.checker.check(r))).rejects.toThrow(/no operation in \/openapi.json/);
+  });
 });
 
 describe('GET /v1/jobs', () => {
@@ -156,7 +170,7 @@ describe('GET /v1/jobs', () => {
   });
 
   it('lists runs newest first', async () => {
-    const res = await request(app).get('/v1/jobs').set(bearer(marketer));
+    const res = await api.get('/v1/jobs').set(bearer(marketer));
     expect(res.status).toBe(200);
     expect(res.body.nextCursor).toBeNull();
     const started = res.body.items.map((r: { startedAt: string }) => Date.parse(r.startedAt));
@@ -166,9 +180,9 @@ describe('GET /v1/jobs', () => {
   });
 
   it('filters by job and status', async () => {
-    const byJob = await request(app).get('/v1/jobs?job=build-features').set(bearer(marketer));
+    const byJob = await api.get('/v1/jobs?job=build-features').set(bearer(marketer));
     expect(byJob.body.items.map((r: { id: string }) => r.id)).toEqual([ids[3], ids[2], ids[0]]);
-    const both = await request(app).get('/v1/jobs?job=score-churn&status=failed').set(bearer(marketer));
+    const both = await api.get('/v1/jobs?job=score-churn&status=failed').set(bearer(marketer));
     expect(both.body.items.map((r: { id: string }) => r.id)).toEqual([ids[1]]);
   });
 
@@ -177,7 +191,7 @@ describe('GET /v1/jobs', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: request.Response = await request(app)
+      const res: request.Response = await api
         .get('/v1/jobs')
         .query(cursor ? { limit: 2, cursor } : { limit: 2 })
         .set(bearer(marketer));
@@ -192,26 +206,26 @@ describe('GET /v1/jobs', () => {
   });
 
   it('pages by offset', async () => {
-    const all = (await request(app).get('/v1/jobs').set(bearer(marketer))).body.items.map((r: { id: string }) => r.id);
-    const page = await request(app).get('/v1/jobs?offset=1&limit=2').set(bearer(marketer));
+    const all = (await api.get('/v1/jobs').set(bearer(marketer))).body.items.map((r: { id: string }) => r.id);
+    const page = await api.get('/v1/jobs?offset=1&limit=2').set(bearer(marketer));
     expect(page.body.items.map((r: { id: string }) => r.id)).toEqual(all.slice(1, 3));
   });
 
   it('rejects a cursor it did not issue, and cursor with offset', async () => {
-    const bad = await request(app).get('/v1/jobs?cursor=bm90LWEtY3Vyc29y').set(bearer(marketer));
+    const bad = await api.get('/v1/jobs?cursor=bm90LWEtY3Vyc29y').set(bearer(marketer));
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues[0].path).toBe('query.cursor');
-    const both = await request(app).get('/v1/jobs?cursor=abc&offset=2').set(bearer(marketer));
+    const both = await api.get('/v1/jobs?cursor=abc&offset=2').set(bearer(marketer));
     expect(both.status).toBe(400);
     expect(both.body.error.details.issues[0].path).toBe('query.offset');
   });
 
   it('returns one run, with its stack only for admins', async () => {
-    const asMarketer = await request(app).get(`/v1/jobs/${ids[1]}`).set(bearer(marketer));
+    const asMarketer = await api.get(`/v1/jobs/${ids[1]}`).set(bearer(marketer));
     expect(asMarketer.status).toBe(200);
     expect(asMarketer.body.error).toEqual({ type: 'TypeError', message: 'boom' });
-    const asAdmin = await request(app).get(`/v1/jobs/${ids[1]}`).set(bearer(admin));
+    const asAdmin = await api.get(`/v1/jobs/${ids[1]}`).set(bearer(admin));
     expect(asAdmin.body.error.stack).toContain('at x');
-    expect((await request(app).get('/v1/jobs/0123456789abcdef01234567').set(bearer(admin))).status).toBe(404);
+    expect((await api.get('/v1/jobs/0123456789abcdef01234567').set(bearer(admin))).status).toBe(404);
   });
 });

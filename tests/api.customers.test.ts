@@ -10,6 +10,7 @@ import { storeEvents } from '../src/ingest/storeEvents.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 
 const database = useTestDatabase();
 /** `days` before today's UTC midnight, plus `hours`: current features are as of now, so the story ends now. */
@@ -18,11 +19,13 @@ const at = (days: number, hours = 0) => new Date(+today - days * 86_400_000 + ho
 const firstRun = at(2, 2);
 const secondRun = at(1, 2);
 let app: ReturnType<typeof buildApp>;
+let api: OpenApiClient;
 let key = '';
 
 beforeAll(async () => {
   const db = database();
   app = buildApp({ database: db });
+  api = await openApiClient(app);
   key = (await createApiKey(db.models, { role: 'marketer', name: 'm' })).key;
   // Profile, consent and features derive from the customer's events (an identify, three orders).
   await addCustomers(db, [{ id: 'c-1', email: 'ana@example.com', firstName: 'Ana', consent: { email: true }, traits: { vipTier: 'gold' }, at: at(30) }]);
@@ -39,7 +42,7 @@ beforeAll(async () => {
 
 describe('GET /v1/customers/:id', () => {
   it('shows profile, consent, features, scores with drivers and versions, past segments and recent events', async () => {
-    const res = await request(app).get('/v1/customers/c-1').set('Authorization', `Bearer ${key}`);
+    const res = await api.get('/v1/customers/c-1').set('Authorization', `Bearer ${key}`);
     expect(res.status).toBe(200);
     const features = await database().models.Feature.collection.findOne({ _id: 'c-1' as never });
     expect(res.body).toMatchObject({
@@ -58,6 +61,6 @@ describe('GET /v1/customers/:id', () => {
   });
 
   it('answers 404 for an unknown customer', async () => {
-    expect((await request(app).get('/v1/customers/nobody').set('Authorization', `Bearer ${key}`)).status).toBe(404);
+    expect((await api.get('/v1/customers/nobody').set('Authorization', `Bearer ${key}`)).status).toBe(404);
   });
 });

@@ -7,16 +7,19 @@ import { buildApp } from '../src/api/buildApp.js';
 import { startHttpServer, type HttpServer } from '../src/api/httpServer.js';
 import { resetConfig } from '../src/config.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 
 const database = useTestDatabase();
 const SECRET = 'shopify-test-secret';
 let app: ReturnType<typeof buildApp>;
+let api: OpenApiClient;
 const keys = { admin: '', marketer: '', ingest: '' };
 
 beforeAll(async () => {
   process.env.SHOPIFY_WEBHOOK_SECRET = SECRET;
   resetConfig();
   app = buildApp({ database: database() });
+  api = await openApiClient(app);
   for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(database().models, { role, name: role })).key;
 });
 afterAll(() => {
@@ -24,7 +27,7 @@ afterAll(() => {
   resetConfig();
 });
 
-const post = (body: unknown, key = keys.ingest, query = '') => request(app).post(`/v1/events${query}`).set('Authorization', `Bearer ${key}`).send(body as object);
+const post = (body: unknown, key = keys.ingest, query = '') => api.post(`/v1/events${query}`).set('Authorization', `Bearer ${key}`).send(body as object);
 const event = (i: number) => ({ eventId: `api-${i}`, type: 'product_viewed', customerId: 'api-c1', timestamp: '2026-05-01T12:00:00Z', properties: { productId: `p${i}`, price: 10 } });
 
 describe('POST /v1/events', () => {
@@ -99,7 +102,7 @@ describe('Segment compatibility (the official analytics-node client, unchanged)'
   });
 
   it('refuses a write key that is not an API key', async () => {
-    const res = await request(app).post('/v1/segment/track').auth('nope', '').send({ userId: 'x', event: 'Product Viewed' });
+    const res = await api.post('/v1/segment/track').auth('nope', '').send({ userId: 'x', event: 'Product Viewed' });
     expect(res.status).toBe(401);
   });
 });
@@ -108,7 +111,7 @@ describe('Shopify webhooks', () => {
   const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('base64');
   const deliver = (topic: string, payload: unknown, webhookId: string, secret = SECRET) => {
     const body = JSON.stringify(payload);
-    return request(app)
+    return api
       .post('/v1/webhooks/shopify')
       .set({ 'Content-Type': 'application/json', 'X-Shopify-Topic': topic, 'X-Shopify-Hmac-Sha256': sign(body, secret), 'X-Shopify-Webhook-Id': webhookId, 'X-Shopify-Shop-Domain': 'example.myshopify.com' })
       .send(body);

@@ -4,15 +4,18 @@ import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
 import { period, seedAttributionShop } from './attribution.fixture.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 
 const database = useTestDatabase();
 let app: ReturnType<typeof buildApp>;
+let api: OpenApiClient;
 let key = '';
-const get = (url: string) => request(app).get(url).set('Authorization', `Bearer ${key}`);
+const get = (url: string) => api.get(url).set('Authorization', `Bearer ${key}`);
 const q = `from=${period.from}&to=${period.to}`;
 
 beforeAll(async () => {
   app = buildApp({ database: database() });
+  api = await openApiClient(app);
   key = (await createApiKey(database().models, { role: 'marketer', name: 'm' })).key;
 });
 

@@ -13,14 +13,16 @@ import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 
 const database = useTestDatabase();
 let app: ReturnType<typeof buildApp>;
+let api: OpenApiClient;
 const keys = { admin: '', marketer: '', ingest: '' };
 const N = 750;
 const ids = Array.from({ length: N }, (_, i) => `s-${String(i).padStart(4, '0')}`);
 const scoredAt = new Date('2026-09-30T00:00:00Z');
-const get = (path: string, key = keys.marketer) => request(app).get(path).set('Authorization', `Bearer ${key}`);
+const get = (path: string, key = keys.marketer) => api.get(path).set('Authorization', `Bearer ${key}`);
 const text = (req: request.Test) =>
   req.buffer(true).parse((res, cb) => {
     let body = '';
@@ -31,6 +33,7 @@ const text = (req: request.Test) =>
 beforeAll(async () => {
   const db = database();
   app = buildApp({ database: db });
+  api = await openApiClient(app);
   for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(db.models, { role, name: role })).key;
   const P = config().PARTITIONS;
   await db.models.Customer.collection.insertMany(ids.map((id) => ({ _id: id as never, partition: partitionOf(id, P), email: `${id}@example.com`, consent: { email: { status: 'granted' } }, traits: {} })));
@@ -122,7 +125,7 @@ describe('GET /v1/scores', () => {
   it('is for marketer and admin keys only, and is in the OpenAPI document with its roles', async () => {
     expect((await get('/v1/scores?limit=1', keys.admin)).status).toBe(200);
     expect((await get('/v1/scores?limit=1', keys.ingest)).status).toBe(403);
-    expect((await request(app).get('/v1/scores')).status).toBe(401);
+    expect((await api.get('/v1/scores')).status).toBe(401);
     const doc = (await request(app).get('/openapi.json')).body;
     expect(doc.paths['/v1/scores'].get['x-roles']).toEqual(['admin', 'marketer']);
     expect(doc.paths['/v1/scores'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['segment', 'fields', 'format', 'cursor', 'limit']));

@@ -10,18 +10,21 @@ import { storeEvents } from '../src/ingest/storeEvents.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 
 const database = useTestDatabase();
 let app: ReturnType<typeof buildApp>;
+let api: OpenApiClient;
 let admin = '';
 let marketer = '';
 const N = 2000;
 const ids = Array.from({ length: N }, (_, i) => `c-${String(i).padStart(5, '0')}`);
-const get = (path: string, key = marketer) => request(app).get(path).set('Authorization', `Bearer ${key}`);
+const get = (path: string, key = marketer) => api.get(path).set('Authorization', `Bearer ${key}`);
 
 beforeAll(async () => {
   const db = database();
   app = buildApp({ database: db });
+  api = await openApiClient(app);
   admin = (await createApiKey(db.models, { role: 'admin', name: 'a' })).key;
   marketer = (await createApiKey(db.models, { role: 'marketer', name: 'm' })).key;
   const P = config().PARTITIONS;
@@ -93,7 +96,7 @@ describe('segments API', () => {
   });
 
   it('creates, changes and deletes custom segments; built-ins are read-only; rules are validated', async () => {
-    const post = (body: unknown, key = admin) => request(app).post('/v1/segments').set('Authorization', `Bearer ${key}`).send(body as object);
+    const post = (body: unknown, key = admin) => api.post('/v1/segments').set('Authorization', `Bearer ${key}`).send(body as object);
     expect((await post({ key: 'risky', name: 'Risky', rule: { field: 'scores.churnRisk', op: 'gte', value: 0.9 } }, marketer)).status).toBe(403);
     const created = await post({ key: 'risky', name: 'Risky', rule: { field: 'scores.churnRisk', op: 'gte', value: 0.9 } });
     expect(created.status).toBe(201);
@@ -105,13 +108,13 @@ describe('segments API', () => {
     const unknownField = await post({ key: 'evil', name: 'Evil', rule: { field: 'customer.password', op: 'eq', value: 'x' } });
     expect(unknownField.body.error.details.issues[0].path).toBe('body.rule.field');
 
-    const put = (key: string, body: object) => request(app).put(`/v1/segments/${key}`).set('Authorization', `Bearer ${admin}`).send(body);
+    const put = (key: string, body: object) => api.put(`/v1/segments/${key}`).set('Authorization', `Bearer ${admin}`).send(body);
     expect((await put('risky', { name: 'Very risky' })).body).toMatchObject({ key: 'risky', name: 'Very risky' });
     const builtIn = await put('vip', { name: 'Mine now' });
     expect(builtIn.status).toBe(403);
     expect(builtIn.body.error.message).toMatch(/built-in/);
-    expect((await request(app).delete('/v1/segments/vip').set('Authorization', `Bearer ${admin}`)).status).toBe(403);
-    expect((await request(app).delete('/v1/segments/risky').set('Authorization', `Bearer ${admin}`)).status).toBe(204);
+    expect((await api.delete('/v1/segments/vip').set('Authorization', `Bearer ${admin}`)).status).toBe(403);
+    expect((await api.delete('/v1/segments/risky').set('Authorization', `Bearer ${admin}`)).status).toBe(204);
     expect((await get('/v1/segments/risky')).status).toBe(404);
   });
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { buildApp } from '../src/api/buildApp.js';
 import { defineRoute } from '../src/api/defineRoute.js';
 import { startHttpServer } from '../src/api/httpServer.js';
@@ -16,7 +17,7 @@ const slowRoute = (ms: number) =>
     path: '/test/slow',
     summary: 'Answers after a while',
     roles: 'public',
-    responses: { 200: { description: 'done' } },
+    responses: { 200: { description: 'done', schema: z.object({ done: z.boolean() }) } },
     handler: async () => {
       await sleep(ms);
       return { done: true };

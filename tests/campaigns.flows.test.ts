@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
@@ -11,6 +10,7 @@ import { durationMs, flowSchema, type FlowInput } from '../src/campaigns/flows/f
 import { eventKey, hitsOf, type TriggerEvent } from '../src/campaigns/flows/triggers.js';
 import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -117,39 +117,41 @@ describe('frequency budget', () => {
 describe('flow routes', () => {
   const database = useTestDatabase();
   let app: ReturnType<typeof buildApp>;
+  let api: OpenApiClient;
   let admin = '';
   let marketer = '';
   const flow = { id: 'vip-birthday', name: 'VIP birthday', trigger: { type: 'date_property', property: 'traits.birthday', annual: true }, steps: [{ id: 'gift', delay: '0m', template: 'welcome_discount', incentive: 'discount', discountPercent: 20 }] };
 
   beforeAll(async () => {
     app = buildApp({ database: database() });
+    api = await openApiClient(app);
     admin = (await createApiKey(database().models, { role: 'admin', name: 'a' })).key;
     marketer = (await createApiKey(database().models, { role: 'marketer', name: 'm' })).key;
   });
 
   it('lists the built-ins, creates, replaces and refuses bad flows with the field named', async () => {
-    const list = await request(app).get('/v1/flows').set('Authorization', `Bearer ${marketer}`);
+    const list = await api.get('/v1/flows').set('Authorization', `Bearer ${marketer}`);
     expect(list.status).toBe(200);
     expect(list.body.items.map((f: { id: string }) => f.id)).toContain('abandoned-cart');
     expect(list.body.items.find((f: { id: string }) => f.id === 'abandoned-cart').builtIn).toBe(true);
 
-    expect((await request(app).post('/v1/flows').set('Authorization', `Bearer ${marketer}`).send(flow)).status).toBe(403);
-    const created = await request(app).post('/v1/flows').set('Authorization', `Bearer ${admin}`).send(flow);
+    expect((await api.post('/v1/flows').set('Authorization', `Bearer ${marketer}`).send(flow)).status).toBe(403);
+    const created = await api.post('/v1/flows').set('Authorization', `Bearer ${admin}`).send(flow);
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'vip-birthday', holdoutShare: 0.1, priority: 50, builtIn: false });
-    expect((await request(app).post('/v1/flows').set('Authorization', `Bearer ${admin}`).send(flow)).status).toBe(400);
+    expect((await api.post('/v1/flows').set('Authorization', `Bearer ${admin}`).send(flow)).status).toBe(400);
 
-    const bad = await request(app).post('/v1/flows').set('Authorization', `Bearer ${admin}`).send({ ...flow, id: 'other', steps: [{ id: 'x', delay: 'soon', template: 'welcome_brand' }] });
+    const bad = await api.post('/v1/flows').set('Authorization', `Bearer ${admin}`).send({ ...flow, id: 'other', steps: [{ id: 'x', delay: 'soon', template: 'welcome_brand' }] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues[0].path).toBe('body.steps.0.delay');
 
-    const put = await request(app).put('/v1/flows/abandoned-cart').set('Authorization', `Bearer ${admin}`).send({ ...builtInFlows.find((f) => f.id === 'abandoned-cart')!, active: false });
+    const put = await api.put('/v1/flows/abandoned-cart').set('Authorization', `Bearer ${admin}`).send({ ...builtInFlows.find((f) => f.id === 'abandoned-cart')!, active: false });
     expect(put.status).toBe(200);
-    const got = await request(app).get('/v1/flows/abandoned-cart').set('Authorization', `Bearer ${marketer}`);
+    const got = await api.get('/v1/flows/abandoned-cart').set('Authorization', `Bearer ${marketer}`);
     expect(got.body).toMatchObject({ active: false, builtIn: true });
-    expect((await request(app).put('/v1/flows/nope').set('Authorization', `Bearer ${admin}`).send({ ...flow, id: 'nope' })).status).toBe(404);
+    expect((await api.put('/v1/flows/nope').set('Authorization', `Bearer ${admin}`).send({ ...flow, id: 'nope' })).status).toBe(404);
 
-    const experiments = await request(app).get('/v1/experiments').set('Authorization', `Bearer ${marketer}`);
+    const experiments = await api.get('/v1/experiments').set('Authorization', `Bearer ${marketer}`);
     expect(experiments.status).toBe(200);
     expect(experiments.body.items).toEqual([]);
   });

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXED_SHOP_END, seedShop } from '../data/generator/seedShop.js';
 import trainChurnJob from '../jobs/train-churn.js';
@@ -12,6 +11,7 @@ import { initBackend } from '../src/ml/backend.js';
 import { createChurnModel, loadChurnModel, scoreChurn } from '../src/ml/churn/index.js';
 import { activeModel, codeVersion, getModelVersion, listModels, loadModel, newVersion, promote, promotionDecision, registerModel, rollback } from '../src/ml/registry.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient } from './helpers/openApiClient.js';
 
 const database = useTestDatabase();
 let tmp: string;
@@ -116,20 +116,20 @@ describe('train-churn job and the model API', () => {
   });
 
   it('lists versions with the backend, and shows one with calibration and drivers', async () => {
-    const app = buildApp({ database: database() });
-    const list = await request(app).get('/v1/models?name=churn').set('Authorization', `Bearer ${key}`);
+    const api = await openApiClient(buildApp({ database: database() }));
+    const list = await api.get('/v1/models?name=churn').set('Authorization', `Bearer ${key}`);
     expect(list.status).toBe(200);
     expect(list.body.backend).toEqual({ name: 'wasm', simd: true });
     expect(list.body.items).toHaveLength(1);
     const version = list.body.items[0].version as string;
     expect(list.body.items[0]).toMatchObject({ name: 'churn', status: 'active', horizonDays: 90, asOf: '2026-07-01T00:00:00.000Z', metrics: { auc: expect.any(Number) } });
 
-    const detail = await request(app).get(`/v1/models/churn/${version}`).set('Authorization', `Bearer ${key}`);
+    const detail = await api.get(`/v1/models/churn/${version}`).set('Authorization', `Bearer ${key}`);
     expect(detail.status).toBe(200);
     expect(detail.body).toMatchObject({ version, calibration: { method: 'platt', a: expect.any(Number), table: expect.any(Array) }, baselines: { bgnbd: expect.any(Object) } });
     expect(detail.body.drivers[0]).toMatchObject({ feature: expect.any(String), share: expect.any(Number) });
-    expect((await request(app).get('/v1/models/churn/active').set('Authorization', `Bearer ${key}`)).body.version).toBe(version);
-    expect((await request(app).get('/v1/models/churn/nope').set('Authorization', `Bearer ${key}`)).status).toBe(404);
-    expect((await request(app).get('/v1/models').set('Authorization', `Bearer ${ingestKey}`)).status).toBe(403);
+    expect((await api.get('/v1/models/churn/active').set('Authorization', `Bearer ${key}`)).body.version).toBe(version);
+    expect((await api.get('/v1/models/churn/nope').set('Authorization', `Bearer ${key}`)).status).toBe(404);
+    expect((await api.get('/v1/models').set('Authorization', `Bearer ${ingestKey}`)).status).toBe(403);
   });
 });

@@ -24,6 +24,7 @@ import { runJob } from '../src/jobs/runJob.js';
 import { initBackend } from '../src/ml/backend.js';
 import { hashedAddress } from '../src/privacy/addressHash.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 import { useSmtpSink } from './helpers/smtpSink.js';
 
 const database = useTestDatabase();
@@ -55,6 +56,8 @@ const SHARED_DEVICE = 'anon-shared-device-9e2';
 const needles = { ana: [ana.id, ana.anonymousId, ana.oldEmail, ana.email], ben: [ben.id, ben.anonymousId, ben.oldEmail, ben.email] };
 
 let app: ReturnType<typeof buildApp>;
+
+let api: OpenApiClient;
 let admin = { key: '', id: '' };
 let marketer = '';
 let modelsDir = '';
@@ -68,7 +71,7 @@ async function run(job: JobDefinition, options: Record<string, unknown>): Promis
 }
 
 async function send(events: Record<string, unknown>[]): Promise<void> {
-  const res = await asAdmin(request(app).post('/v1/events')).send(events);
+  const res = await asAdmin(api.post('/v1/events')).send(events);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
@@ -150,6 +153,7 @@ const figures: Record<string, unknown> = {};
 beforeAll(async () => {
   modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-privacy-models-'));
   app = buildApp({ database: database() });
+  api = await openApiClient(app);
   const created = await createApiKey(database().models, { role: 'admin', name: 'dpo', rateLimitPerMinute: 0 });
   admin = { key: created.key, id: created.id };
   marketer = (await createApiKey(database().models, { role: 'marketer', name: 'm' })).key;
@@ -173,21 +177,21 @@ beforeAll(async () => {
   await run(buildRecommendationsJob, {});
   await run(dispatchJob, { asOf: at(-2 * D + 10 * H + 5 * 60_000) });
   // A double opt-in confirmation (its message is filed under the address), and an open of a mail.
-  expect((await asAdmin(request(app).post('/v1/signups')).send({ customerId: ana.id, email: ana.email, source: 'website' })).body.status).toBe('confirmation_sent');
+  expect((await asAdmin(api.post('/v1/signups')).send({ customerId: ana.id, email: ana.email, source: 'website' })).body.status).toBe('confirmation_sent');
   const raw = sink().received().filter((m) => m.to.includes(ana.email)).map((m) => m.raw.replace(/=\r\n/g, '').replace(/=3D/g, '=')).join('\n');
   const pixel = /https:\/\/mail\.shop\.test\/o\/([\w.-]+)/.exec(raw)![1]!;
   // A person's browser: a missing user agent would count as a machine open.
-  expect((await request(app).get(`/o/${pixel}`).set('User-Agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15')).status).toBe(200);
+  expect((await api.get(`/o/${pixel}`).set('User-Agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15')).status).toBe(200);
 }, 240_000);
 
 afterAll(() => fs.rmSync(modelsDir, { recursive: true, force: true }));
 
 describe('privacy: export and erasure of one person', () => {
   it('exports everything held about Ana, from every collection, to admins only', async () => {
-    expect((await request(app).get(`/v1/privacy/customers/${ana.id}/export`).set('Authorization', `Bearer ${marketer}`)).status).toBe(403);
-    expect((await asAdmin(request(app).get('/v1/privacy/customers/nobody-at-all/export'))).status).toBe(404);
+    expect((await api.get(`/v1/privacy/customers/${ana.id}/export`).set('Authorization', `Bearer ${marketer}`)).status).toBe(403);
+    expect((await asAdmin(api.get('/v1/privacy/customers/nobody-at-all/export'))).status).toBe(404);
 
-    const res = await asAdmin(request(app).get(`/v1/privacy/customers/${ana.id}/export`));
+    const res = await asAdmin(api.get(`/v1/privacy/customers/${ana.id}/export`));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     const doc = res.body;
@@ -235,8 +239,8 @@ describe('privacy: export and erasure of one person', () => {
     const sendsBefore = await kpiSends();
     expect(Object.values(sendsBefore).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 
-    expect((await request(app).delete(`/v1/privacy/customers/${ana.id}`).set('Authorization', `Bearer ${marketer}`)).status).toBe(403);
-    const res = await asAdmin(request(app).delete(`/v1/privacy/customers/${ana.id}`));
+    expect((await api.delete(`/v1/privacy/customers/${ana.id}`).set('Authorization', `Bearer ${marketer}`)).status).toBe(403);
+    const res = await asAdmin(api.delete(`/v1/privacy/customers/${ana.id}`));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ customerId: ana.id, erased: true });
     const counts = res.body.counts as Record<string, number>;
@@ -265,9 +269,9 @@ describe('privacy: export and erasure of one person', () => {
     const sendsAfter = await kpiSends();
     expect(sendsAfter).toEqual(sendsBefore);
 
-    const again = await asAdmin(request(app).delete(`/v1/privacy/customers/${ana.id}`));
+    const again = await asAdmin(api.delete(`/v1/privacy/customers/${ana.id}`));
     expect(again.status).toBe(404);
-    expect((await asAdmin(request(app).get(`/v1/privacy/customers/${ana.id}/export`))).status).toBe(404);
+    expect((await asAdmin(api.get(`/v1/privacy/customers/${ana.id}/export`))).status).toBe(404);
     const audit = await database().models.AuditEntry.collection.find({ action: 'privacy.erase' }).toArray();
     expect(audit).toEqual([expect.objectContaining({ actorType: 'api_key', actorId: admin.id, at: expect.any(Date) })]);
 
@@ -282,7 +286,7 @@ describe('privacy: export and erasure of one person', () => {
 
   it('never mails her address again: a new signup is refused and a new identify is suppressed at send time', async () => {
     const mailsBefore = sink().received().filter((m) => m.to.includes(ana.email)).length;
-    const refused = await asAdmin(request(app).post('/v1/signups')).send({ customerId: 'returning-ana', email: ana.email, source: 'website' });
+    const refused = await asAdmin(api.post('/v1/signups')).send({ customerId: 'returning-ana', email: ana.email, source: 'website' });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/cannot be mailed \(suppressed\)/);
 

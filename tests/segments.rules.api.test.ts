@@ -8,16 +8,19 @@ import { partitionOf } from '../src/db/partition.js';
 import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
 import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
+import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 
 const database = useTestDatabase();
 const P = config().PARTITIONS;
 const asOf = '2026-06-15T12:00:00.000Z';
 const keys: Record<'admin' | 'marketer' | 'ingest', string> = { admin: '', marketer: '', ingest: '' };
 let app: ReturnType<typeof buildApp>;
+let api: OpenApiClient;
 
 /** Ten customers: c0…c9 with i orders, i × 50 spent; the even ones viewed shoes twice this week. */
 beforeAll(async () => {
   app = buildApp({ database: database() });
+  api = await openApiClient(app);
   for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(database().models, { role, name: role })).key;
   const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
   await addCustomers(database(), ids.map((id, i) => ({ id, email: `${id}@example.com`, country: i < 5 ? 'PT' : 'AU', timezone: i < 5 ? 'Europe/Lisbon' : 'Australia/Sydney', at: new Date('2026-01-01') })));
@@ -30,7 +33,7 @@ beforeAll(async () => {
 });
 
 const preview = (role: keyof typeof keys, body: unknown) =>
-  request(app)
+  api
     .post('/v1/segments/preview')
     .set('Authorization', `Bearer ${keys[role]}`)
     .set('content-type', 'application/json')
@@ -62,7 +65,7 @@ describe('POST /v1/segments/preview', () => {
   });
 
   it('is a POST marketers may call only because it is declared read-only', () => {
-    const route = (readOnly: boolean) => defineRoute({ method: 'post', path: '/v1/x', summary: 'x', roles: ['marketer'], readOnly, responses: { 200: { description: 'ok' } }, handler: () => ({}) }).handlers(database());
+    const route = (readOnly: boolean) => defineRoute({ method: 'post', path: '/v1/x', summary: 'x', roles: ['marketer'], readOnly, responses: { 200: { description: 'ok' } }, handler: () => undefined }).handlers(database());
     expect(() => route(false)).toThrow(/read-only marketer/);
     expect(route(true).length).toBeGreaterThan(0);
   });

@@ -13,6 +13,11 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 type Parsed<S> = S extends ZodType ? z.output<S> : undefined;
 
+type Responses = Record<number, ResponseSpec>;
+type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+/** What a handler may return as its success body: the type of a 2xx response's zod schema (read-only values welcome). */
+type SuccessBody<R extends Responses> = { [K in keyof R]: K extends 200 | 201 | 202 | 204 ? (R[K]['schema'] extends ZodType ? DeepReadonly<z.input<R[K]['schema']>> : undefined) : never }[keyof R];
+
 /** What a handler gets: the parsed request, who is calling, and the service's dependencies. */
 export interface RouteContext<Body, Query, Params> {
   body: Body;
@@ -27,7 +32,7 @@ export interface RouteContext<Body, Query, Params> {
   res: Response;
 }
 
-export interface RouteSpec<B extends ZodType | undefined, Q extends ZodObject | undefined, P extends ZodObject | undefined> {
+export interface RouteSpec<B extends ZodType | undefined, Q extends ZodObject | undefined, P extends ZodObject | undefined, R extends Responses> {
   method: Method;
   /** Express syntax (`/v1/jobs/:id`). Routes under /v1 need a key; routes outside it must be public. */
   path: string;
@@ -40,13 +45,14 @@ export interface RouteSpec<B extends ZodType | undefined, Q extends ZodObject | 
   readOnly?: boolean;
   request?: { body?: B; query?: Q; params?: P };
   /** By status; the lowest 2xx is the status of a plain return value. */
-  responses: Record<number, ResponseSpec>;
+  responses: R;
   /**
    * Returns the response body (sent as JSON with the success status), a `Reply` for another
    * status, or nothing after writing the response itself (a CSV stream). Expected failures throw
-   * an AppError.
+   * an AppError. The body's type is the success schema's, so the document cannot promise what the
+   * handler does not return.
    */
-  handler: (ctx: RouteContext<Parsed<B>, Parsed<Q>, Parsed<P>>) => unknown;
+  handler: (ctx: RouteContext<Parsed<B>, Parsed<Q>, Parsed<P>>) => SuccessBody<R> | Reply | void | Promise<SuccessBody<R> | Reply | void>;
 }
 
 /** A response with a status other than the route's success status. */
@@ -69,8 +75,8 @@ export interface RouteDefinition {
  * and document the operation. Mistakes in the description (a write open to marketers, a public
  * route under /v1) throw here, when the route module is imported.
  */
-export function defineRoute<B extends ZodType | undefined = undefined, Q extends ZodObject | undefined = undefined, P extends ZodObject | undefined = undefined>(
-  spec: RouteSpec<B, Q, P>,
+export function defineRoute<B extends ZodType | undefined = undefined, Q extends ZodObject | undefined = undefined, P extends ZodObject | undefined = undefined, const R extends Responses = Responses>(
+  spec: RouteSpec<B, Q, P, R>,
 ): RouteDefinition {
   const where = `${spec.method.toUpperCase()} ${spec.path}`;
   const guarded = spec.roles !== 'public';

@@ -66,6 +66,9 @@ export function openApiRoute(route: OpenApiRouteInput): RouteConfig {
     responses['401'] ??= { description: 'Missing, unknown or revoked API key', content: json(errorBodySchema) };
     responses['403'] ??= { description: 'The key’s role may not use this route', content: json(errorBodySchema) };
   }
+  // Any route can also be refused before or around its handler (body too large or not JSON, rate
+  // limit, database unreachable, a bug): always in the shared Error shape.
+  responses['default'] ??= { description: 'Any other error: 413, 415, 429 (Retry-After), 500, 503 (Retry-After)', content: json(errorBodySchema) };
   const access = route.roles === 'public' ? 'No API key needed.' : `Roles: ${route.roles.join(', ')}.`;
   return {
     method: route.method,

@@ -53,40 +53,45 @@ export interface KpiInput {
   segmentsOf: Map<string, string[]>;
 }
 
-export interface Holdout {
-  recipients: number;
-  holdout: number;
-  revenuePerRecipient: number;
-  revenuePerHoldout: number;
-  /** Difference of the two means, with a 95% normal-approximation (Welch) interval. */
-  incrementalPerRecipient: number;
-  ci95: [number, number];
-  attributedPerRecipient: number;
-}
+export const holdoutSchema = z.object({
+  recipients: z.number(),
+  holdout: z.number(),
+  revenuePerRecipient: z.number(),
+  revenuePerHoldout: z.number(),
+  incrementalPerRecipient: z.number().meta({ description: 'Difference of the two means, with a 95% normal-approximation (Welch) interval in ci95' }),
+  ci95: z.tuple([z.number(), z.number()]),
+  attributedPerRecipient: z.number(),
+});
+export type Holdout = z.infer<typeof holdoutSchema>;
 
-export interface KpiRow {
-  key: string;
-  sends: number;
-  delivered: number;
-  opens: number;
-  clicks: number;
-  unsubscribes: number;
-  complaints: number;
-  deliveryRate: number | null;
-  openRate: number | null;
-  clickRate: number | null;
-  clickToOpen: number | null;
-  unsubscribeRate: number | null;
-  complaintRate: number | null;
-  conversions: number;
-  revenue: number;
-  revenuePerEmail: number | null;
-  averageOrderValue: number | null;
-  cost: number;
-  roi: number | null;
-  readingTimeSec: number | null;
-  holdout: Holdout | null;
-}
+const rate = z.number().nullable();
+/** One group's KPIs: the type the reports store and the API's `KpiRow` schema, defined once. */
+export const kpiRowSchema = z
+  .object({
+    key: z.string(),
+    sends: z.number(),
+    delivered: z.number(),
+    opens: z.number().meta({ description: 'Messages opened by a person (machine opens excluded)' }),
+    clicks: z.number(),
+    unsubscribes: z.number(),
+    complaints: z.number(),
+    deliveryRate: rate,
+    openRate: rate,
+    clickRate: rate,
+    clickToOpen: rate,
+    unsubscribeRate: rate,
+    complaintRate: rate,
+    conversions: z.number(),
+    revenue: z.number(),
+    revenuePerEmail: rate,
+    averageOrderValue: rate,
+    cost: z.number(),
+    roi: rate,
+    readingTimeSec: rate,
+    holdout: holdoutSchema.nullable().meta({ description: 'Flows with held-out enrolments: incremental revenue per recipient next to the attributed' }),
+  })
+  .meta({ id: 'KpiRow' });
+export type KpiRow = z.infer<typeof kpiRowSchema>;
 
 interface Tally {
   /** Sent in the period (a message record, or an `email_sent` event). */

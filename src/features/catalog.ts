@@ -24,7 +24,7 @@ export const featureNames: readonly string[] = Object.freeze(featureCatalog.map(
 const duplicate = featureNames.find((name, i) => featureNames.indexOf(name) !== i);
 if (duplicate) throw new Error(`feature "${duplicate}" is declared by two folds`);
 
-/** The catalogue as a Markdown table (for the README and the API docs). */
+/** The catalogue as a Markdown table (docs/features.md, kept equal by tests/readme.test.ts). */
 export function featureCatalogMarkdown(): string {
   const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
   const rows = featureCatalog.map((f) => `| \`${f.name}\` | ${f.group} | ${f.type} | ${cell(f.unit)} | ${cell(f.window)} | ${cell(f.description)} |`);

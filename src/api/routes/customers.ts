@@ -1,37 +1,7 @@
 import { z } from 'zod';
-import { loadCustomerView } from '../../segments/membership/customerView.js';
+import { customerViewSchema, loadCustomerView } from '../../segments/membership/customerView.js';
 import { defineRoute } from '../defineRoute.js';
 import { AppError } from '../errors.js';
-
-const timestamp = z.iso.datetime();
-const stay = z.object({ segmentId: z.string(), name: z.string().nullable(), enteredAt: timestamp, exitedAt: timestamp.nullable() });
-
-const customerViewSchema = z
-  .object({
-    customerId: z.string(),
-    profile: z.object({
-      email: z.string().nullable(),
-      firstName: z.string().nullable(),
-      lastName: z.string().nullable(),
-      country: z.string().nullable(),
-      timezone: z.string().nullable(),
-      signupSource: z.string().nullable(),
-      signedUpAt: timestamp.nullable(),
-      traits: z.record(z.string(), z.unknown()),
-    }),
-    consent: z.record(z.string(), z.object({ status: z.string(), updatedAt: timestamp.nullable(), source: z.string().nullable() })),
-    lifecycle: z
-      .object({ stage: z.string(), since: timestamp, cause: z.string(), history: z.array(z.object({ from: z.string().nullable(), to: z.string(), at: timestamp, cause: z.string() })) })
-      .nullable(),
-    features: z.object({ asOf: timestamp, values: z.record(z.string(), z.unknown()) }).nullable(),
-    scores: z
-      .object({ values: z.record(z.string(), z.unknown()), drivers: z.record(z.string(), z.unknown()), modelVersions: z.record(z.string(), z.unknown()), scoredAt: timestamp.nullable() })
-      .nullable()
-      .meta({ description: 'Latest scores, what drove each, and the model versions that produced them' }),
-    segments: z.object({ current: z.array(stay), past: z.array(stay) }),
-    recentEvents: z.array(z.object({ eventId: z.string(), type: z.string(), ts: timestamp, channel: z.string().nullable(), properties: z.record(z.string(), z.unknown()) })),
-  })
-  .meta({ id: 'CustomerView' });
 
 export const customerRoutes = [
   defineRoute({

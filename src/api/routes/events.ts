@@ -22,7 +22,7 @@ const eventsBody = z
   .union([z.array(z.unknown()).min(1).max(1000), z.looseObject({ type: z.string() })])
   .meta({
     id: 'EventBatch',
-    description: `one event, or an array of up to 1,000 events (1 MB at most): {eventId?, type, customerId | anonymousId, timestamp?, channel?, device?, sessionId?, properties}; type is one of ${eventTypes.join(', ')}; the README lists each type's properties. Property keys may not start with $, contain a dot, or be __proto__/constructor/prototype; properties nest at most 32 levels, and an array may not directly hold arrays`,
+    description: `one event, or an array of up to 1,000 events (1 MB at most): {eventId?, type, customerId | anonymousId, timestamp?, channel?, device?, sessionId?, properties}; type is one of ${eventTypes.join(', ')}; docs/api.md lists each type's properties. Property keys may not start with $, contain a dot, or be __proto__/constructor/prototype; properties nest at most 32 levels, and an array may not directly hold arrays`,
   });
 
 export const eventRoutes = [

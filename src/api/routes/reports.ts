@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { renderChartPng } from '../../attribution/charts.js';
 import { toCsv } from '../../attribution/csv.js';
-import { kpiDimensions, type KpiRow } from '../../attribution/kpis.js';
+import { kpiDimensions, kpiRowSchema, type KpiRow } from '../../attribution/kpis.js';
 import { modelNameSchema } from '../../attribution/models.js';
 import { attributionView, reportFor, type AttributionResult, type KpiResult, type StoredReport } from '../../attribution/report.js';
 import { dashboardData } from '../../attribution/dashboardData.js';
@@ -33,42 +33,6 @@ const attributionSchema = z
     models: z.array(z.object({ model: modelNameSchema, channels: z.array(creditSchema), details: z.record(z.string(), z.unknown()).optional() })),
   })
   .meta({ id: 'AttributionReport' });
-
-const holdoutSchema = z.object({
-  recipients: z.number(),
-  holdout: z.number(),
-  revenuePerRecipient: z.number(),
-  revenuePerHoldout: z.number(),
-  incrementalPerRecipient: z.number(),
-  ci95: z.tuple([z.number(), z.number()]),
-  attributedPerRecipient: z.number(),
-});
-const rate = z.number().nullable();
-const kpiRowSchema = z
-  .object({
-    key: z.string(),
-    sends: z.number(),
-    delivered: z.number(),
-    opens: z.number().meta({ description: 'Messages opened by a person (machine opens excluded)' }),
-    clicks: z.number(),
-    unsubscribes: z.number(),
-    complaints: z.number(),
-    deliveryRate: rate,
-    openRate: rate,
-    clickRate: rate,
-    clickToOpen: rate,
-    unsubscribeRate: rate,
-    complaintRate: rate,
-    conversions: z.number(),
-    revenue: z.number(),
-    revenuePerEmail: rate,
-    averageOrderValue: rate,
-    cost: z.number(),
-    roi: rate,
-    readingTimeSec: rate,
-    holdout: holdoutSchema.nullable().meta({ description: 'Flows with held-out enrolments: incremental revenue per recipient next to the attributed' }),
-  })
-  .meta({ id: 'KpiRow' });
 
 const wantsCsv = (req: Request, format: string | undefined) => format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
 

@@ -25,7 +25,7 @@ const segmentSchema = z
   })
   .meta({ id: 'Segment' });
 
-const ruleField = z.unknown().meta({ description: 'A segment rule (see the README: all/any/not over field, event, quantile and season conditions)' });
+const ruleField = z.unknown().meta({ description: 'A segment rule (see docs/segments.md: all/any/not over field, event, quantile and season conditions)' });
 const createBody = z.object({ key: keySchema, name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), rule: ruleField, active: z.boolean().optional() }).meta({ id: 'CreateSegment' });
 const updateBody = z
   .object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).optional(), rule: ruleField.optional(), active: z.boolean().optional() })
@@ -159,9 +159,9 @@ export const segmentsRoutes = [
       }
       const segment = { id: params.key, index: found.value, partitions: config().PARTITIONS };
       const expired = () => new AppError('validation_failed', 'invalid request: query.cursor: the cursor is from a run before the last two; start again without it', { issues: [{ path: 'query.cursor', message: 'expired' }] });
-      const pick = (r: MemberRow) => Object.fromEntries(query.fields.map((f) => [f, r[f] ?? null]));
+      const pick = (r: MemberRow): MemberRow => Object.fromEntries(query.fields.map((f) => [f, r[f] ?? null])) as MemberRow;
       if (query.format === 'json') {
-        const items: Record<string, unknown>[] = [];
+        const items: MemberRow[] = [];
         const read = await readMembers(database, segment, from, Math.min(query.limit ?? 100, 1000), (r) => void items.push(pick(r)));
         if (!read.ok) throw expired();
         return { items, nextCursor: read.value.next ? encodeCursor(read.value.next) : null };

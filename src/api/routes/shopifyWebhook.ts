@@ -9,9 +9,12 @@ import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../ingest/identity.js';
 import { ingestEvents } from '../../ingest/ingestEvents.js';
 import { fromShopify, shopifyTopics, type ShopifyTopic } from '../../ingest/shopify.js';
-import { AppError } from '../errors.js';
+import { AppError, errorBodySchema } from '../errors.js';
 
 export const SHOPIFY_WEBHOOK_PATH = '/v1/webhooks/shopify';
+
+const shopifyWebhookReplySchema = z.object({ duplicate: z.boolean().describe('a delivery id seen before: nothing stored'), stored: z.number().int(), duplicates: z.number().int().optional() });
+type ShopifyWebhookReply = z.infer<typeof shopifyWebhookReplySchema>;
 
 /** Shopify signs the raw body: base64 HMAC-SHA256 with the app's shared secret. */
 export function verifyShopifyHmac(rawBody: Buffer, header: string | undefined, secret: string): boolean {
@@ -58,7 +61,7 @@ export function shopifyWebhookRouter(database: Database): Router {
     }
     const deliveryId = req.get('x-shopify-webhook-id');
     if (deliveryId && (await WebhookDelivery.collection.findOne({ _id: `shopify:${deliveryId}` as never }))) {
-      res.json({ duplicate: true, stored: 0 });
+      res.json({ duplicate: true, stored: 0 } satisfies ShopifyWebhookReply);
       return;
     }
     const result = await ingestEvents(database, fromShopify(topic, payload), { source: 'shopify' });
@@ -66,7 +69,7 @@ export function shopifyWebhookRouter(database: Database): Router {
     const receivedAt = new Date();
     const records = [...(seen ? [] : [{ _id: bodyId, source: 'shopify', topic, receivedAt }]), ...(deliveryId ? [{ _id: `shopify:${deliveryId}`, source: 'shopify', topic, receivedAt, events: result.value.stored }] : [])];
     if (records.length) await insertIgnoringDuplicates(WebhookDelivery.collection, records);
-    res.json({ duplicate: false, stored: result.value.stored, duplicates: result.value.duplicates });
+    res.json({ duplicate: false, stored: result.value.stored, duplicates: result.value.duplicates } satisfies ShopifyWebhookReply);
   });
   return router;
 }
@@ -79,6 +82,11 @@ export function documentShopifyWebhook(registry: OpenAPIRegistry): void {
     description: `Topics: ${shopifyTopics.join(', ')}. Authenticated by X-Shopify-Hmac-Sha256 (HMAC-SHA256 of the raw body with SHOPIFY_WEBHOOK_SECRET), not by an API key; deduplicated by X-Shopify-Webhook-Id.`,
     tags: ['ingest'],
     request: { headers: z.object({ 'x-shopify-topic': z.enum(shopifyTopics), 'x-shopify-hmac-sha256': z.string(), 'x-shopify-webhook-id': z.string().optional() }) },
-    responses: { 200: { description: 'Stored (or recognised as a repeated delivery)' }, 401: { description: 'Signature missing or wrong, or a signed body resent under a topic that reads it differently' } },
+    responses: {
+      200: { description: 'Stored (or recognised as a repeated delivery)', content: { 'application/json': { schema: shopifyWebhookReplySchema } } },
+      400: { description: 'Unsupported topic, a body that is not a UTF-8 JSON object, or events that do not validate', content: { 'application/json': { schema: errorBodySchema } } },
+      401: { description: 'Signature missing or wrong, or a signed body resent under a topic that reads it differently', content: { 'application/json': { schema: errorBodySchema } } },
+      default: { description: 'Any other error: 413, 429 (Retry-After), 500, 503 (Retry-After)', content: { 'application/json': { schema: errorBodySchema } } },
+    },
   });
 }

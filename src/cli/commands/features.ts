@@ -9,7 +9,7 @@ export function registerFeatureCommands(program: Command): void {
   const features = program.command('features').description('behavioural features');
   features
     .command('catalog')
-    .description('every feature with its meaning, window and unit (the README table is this output)')
+    .description('every feature with its meaning, window and unit (docs/features.md is this output)')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
       if (opts.json) printJson(featureCatalog);

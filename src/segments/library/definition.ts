@@ -9,7 +9,7 @@ export interface SegmentDefinition {
   key: string;
   name: string;
   kind: SegmentKind;
-  /** Library section, for the README and the API listing. */
+  /** Library section, for docs/segments.md and the API listing. */
   group: 'high-impact' | 'browse abandonment' | 'cart abandonment' | 'purchase' | 'engagement' | 'predictive' | 'seasonal' | 'combined';
   description: string;
   rule: Rule;

@@ -1,7 +1,40 @@
 import type { Document } from 'mongodb';
+import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { recentEvents } from './recentEvents.js';
 import type { CustomerSegmentsDoc } from './state.js';
+
+const timestamp = z.iso.datetime();
+const stay = z.object({ segmentId: z.string(), name: z.string().nullable(), enteredAt: timestamp, exitedAt: timestamp.nullable() });
+
+/** `GET /v1/customers/:id`: the API's `CustomerView` schema and the type `loadCustomerView` returns. */
+export const customerViewSchema = z
+  .object({
+    customerId: z.string(),
+    profile: z.object({
+      email: z.string().nullable(),
+      firstName: z.string().nullable(),
+      lastName: z.string().nullable(),
+      country: z.string().nullable(),
+      timezone: z.string().nullable(),
+      signupSource: z.string().nullable(),
+      signedUpAt: timestamp.nullable(),
+      traits: z.record(z.string(), z.unknown()),
+    }),
+    consent: z.record(z.string(), z.object({ status: z.string(), updatedAt: timestamp.nullable(), source: z.string().nullable() })),
+    lifecycle: z
+      .object({ stage: z.string(), since: timestamp, cause: z.string(), history: z.array(z.object({ from: z.string().nullable(), to: z.string(), at: timestamp, cause: z.string() })) })
+      .nullable(),
+    features: z.object({ asOf: timestamp, values: z.record(z.string(), z.unknown()) }).nullable(),
+    scores: z
+      .object({ values: z.record(z.string(), z.unknown()), drivers: z.record(z.string(), z.unknown()), modelVersions: z.record(z.string(), z.unknown()), scoredAt: timestamp.nullable() })
+      .nullable()
+      .meta({ description: 'Latest scores, what drove each, and the model versions that produced them' }),
+    segments: z.object({ current: z.array(stay), past: z.array(stay) }),
+    recentEvents: z.array(z.object({ eventId: z.string(), type: z.string(), ts: timestamp, channel: z.string().nullable(), properties: z.record(z.string(), z.unknown()) })),
+  })
+  .meta({ id: 'CustomerView' });
+export type CustomerView = z.infer<typeof customerViewSchema>;
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
@@ -11,7 +44,7 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
  * `_id` (no scan on FerretDB); recent events are found by `customerId`, an index on MongoDB but a
  * scan of the events on FerretDB, shared by the profile reads that arrive together (recentEvents.ts).
  */
-export async function loadCustomerView(database: Database, customerId: string, eventCount: number) {
+export async function loadCustomerView(database: Database, customerId: string, eventCount: number): Promise<CustomerView | null> {
   const { Customer, Feature, Score, CustomerSegments, Segment } = database.models;
   const [customer, features, scores, state] = await Promise.all([
     Customer.collection.findOne({ _id: customerId as never }, { projection: { anonymousIds: 0 } }),

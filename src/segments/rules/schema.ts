@@ -229,4 +229,4 @@ export const ruleSchema = z
     ctx.addIssue({ code: 'custom', message: r.error.message, path: r.error.path, input });
     return z.NEVER;
   })
-  .meta({ description: 'A segment rule: all/any/not over field, event, quantile and season conditions (see the README, "Segment rules")' });
+  .meta({ description: 'A segment rule: all/any/not over field, event, quantile and season conditions (see docs/segments.md, "Rules")' });
