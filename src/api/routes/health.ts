@@ -23,10 +23,12 @@ export const healthSchema = z
         shed: z.number().int(),
         inFlight: z.number().int(),
         queued: z.number().int(),
+        deferred: z.number().int(),
+        deferring: z.number().int(),
         serviceMs: z.number(),
       })
       .optional()
-      .meta({ description: 'Admission control of the ingest routes since start: requests accepted, shed (429 + Retry-After, nothing stored), running, waiting, and the recent average time of one' }),
+      .meta({ description: 'Admission control of the ingest routes since start: requests accepted, shed (429 + Retry-After, nothing stored), running, waiting, queued while busy (202: deferred since start, deferring now), and the recent average time of one' }),
   })
   .meta({ id: 'Health' });
 
