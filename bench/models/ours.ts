@@ -133,7 +133,7 @@ async function revenueFold({ table, set, stacked, rows, fitted, k }: Fold): Prom
       ltv.model.dispose();
     }
   };
-  // Inner folds: each non-test fold scored by a network trained on two others, stopped early on the fourth.
+  // Inner folds: each non-test fold scored by a network trained on two others and stopped early on the remaining one.
   const inner = Array.from({ length: FOLDS - 1 }, (_, j) => (k + 1 + j) % FOLDS);
   const byFold = (f: number) => indexWhere(table.fold, f);
   const outOfFold = { rows: [] as number[], ziln: [] as number[] };
