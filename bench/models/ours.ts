@@ -5,12 +5,13 @@ import { expectedPurchases, fitBgNbd, probabilityNoPurchase, type BgNbdParams } 
 import { customerLifetimeValue, fitGammaGamma, type GammaGammaParams } from '../../src/ml/btyd/gammaGamma.js';
 import { scoreChurn, trainChurn } from '../../src/ml/churn/index.js';
 import { FOLDS, foldSet, type TrainingTable } from '../../src/ml/datasets/trainingTable.js';
+import { blendPredictions, chooseBlendWeight } from '../../src/ml/ltv/blendWeight.js';
 import { scoreLtv, trainLtv } from '../../src/ml/ltv/ltvModel.js';
 import { scorePurchases, trainPurchases } from '../../src/ml/purchases/purchasesModel.js';
 import { mostFrequentPastHour, shopWideBestHour } from '../../src/ml/sendTime/baselines.js';
 import { fitSendTime, predictSendTimeBatch } from '../../src/ml/sendTime/sendTimeModel.js';
 import { openHourPrior } from '../../src/ml/sendTime/shrinkage.js';
-import { normalizedGini, rocAuc } from '../../src/ml/metrics.js';
+import { rocAuc } from '../../src/ml/metrics.js';
 import { selectRows, withBtydInputs, type TrainingSet } from '../../src/ml/trainingSet.js';
 
 /** Out-of-fold predictions of one model; a task it does not do is absent. */
@@ -44,7 +45,7 @@ export async function crossFitOurs(table: TrainingTable, progress: Progress): Pr
     const fitted = await fitBtyd(set, [...rows.train, ...rows.validation]);
     const stacked = await withBtydInputs(set);
     if (stacked.btydError) throw new Error(`${table.dataset}: the BG/NBD inputs could not be fitted: ${stacked.btydError}`);
-    const fold: Fold = { table, set, rows, fitted, stacked };
+    const fold: Fold = { table, set, rows, fitted, stacked, k };
     const predicted = { btyd: rows.test.map((i) => btydPredict(fitted, set, i)), churn: await churnFold(fold), revenue: await revenueFold(fold), purchases: await purchasesFold(fold) };
     rows.test.forEach((i, j) => {
       ({ churn: btyd.churn[i], purchases: btyd.purchases[i], revenue: btyd.revenue[i] } = predicted.btyd[j]!);
@@ -78,6 +79,8 @@ interface Fold {
   stacked: TrainingSet;
   rows: { train: number[]; validation: number[]; test: number[] };
   fitted: BtydFit;
+  /** The test fold. */
+  k: number;
 }
 
 /** A candidate's predictions for the validation and the test rows of a fold. */
@@ -116,19 +119,35 @@ async function churnFold({ table, stacked, rows }: Fold): Promise<{ chosen: stri
   return chooseOnValidation(candidates, (p) => rocAuc(p, churned));
 }
 
-/** ZILN on the stacked features and BG/NBD + Gamma-Gamma, chosen by validation Gini. */
-async function revenueFold({ set, stacked, rows, fitted }: Fold): Promise<{ chosen: string; test: ArrayLike<number> }> {
-  const matrix = (index: number[]) => selectRows(stacked, index);
-  const ltv = await trainLtv({ X: matrix(rows.train), y: pick(set.futureRevenue, rows.train), Xval: matrix(rows.validation), yval: pick(set.futureRevenue, rows.validation) });
-  const ziln = (index: number[]) => scoreLtv(ltv.model, ltv.meta, matrix(index)).expectedValue;
+/**
+ * ZILN on the stacked features and BG/NBD + Gamma-Gamma, blended with the weight that ranks best
+ * out of fold over every non-test customer (chooseBlendWeight): the ZILN predictions for that
+ * choice come from networks that never saw the customer, one per non-test fold.
+ */
+async function revenueFold({ table, set, stacked, rows, fitted, k }: Fold): Promise<{ chosen: string; test: ArrayLike<number> }> {
+  const zilnOn = async (train: number[], validation: number[], scored: number[]) => {
+    const ltv = await trainLtv({ X: selectRows(stacked, train), y: pick(set.futureRevenue, train), Xval: selectRows(stacked, validation), yval: pick(set.futureRevenue, validation) });
+    try {
+      return scoreLtv(ltv.model, ltv.meta, selectRows(stacked, scored)).expectedValue;
+    } finally {
+      ltv.model.dispose();
+    }
+  };
+  // Inner folds: each non-test fold scored by a network trained on two others and stopped early on the remaining one.
+  const inner = Array.from({ length: FOLDS - 1 }, (_, j) => (k + 1 + j) % FOLDS);
+  const byFold = (f: number) => indexWhere(table.fold, f);
+  const outOfFold = { rows: [] as number[], ziln: [] as number[] };
+  for (const [j, f] of inner.entries()) {
+    const stop = inner[(j + 1) % inner.length]!;
+    const train = inner.filter((g) => g !== f && g !== stop).flatMap(byFold);
+    const scored = byFold(f);
+    outOfFold.rows.push(...scored);
+    outOfFold.ziln.push(...(await zilnOn(train, byFold(stop), scored)));
+  }
   const clv = (index: number[]) => index.map((i) => btydPredict(fitted, set, i).revenue);
-  const candidates = [
-    { name: 'ZILN', validation: ziln(rows.validation), test: ziln(rows.test) },
-    { name: 'BG/NBD+GG', validation: clv(rows.validation), test: clv(rows.test) },
-  ];
-  ltv.model.dispose();
-  const actual = pick(set.futureRevenue, rows.validation);
-  return chooseOnValidation(candidates, (p) => normalizedGini(p, actual));
+  const { weight } = chooseBlendWeight(outOfFold.ziln, clv(outOfFold.rows), pick(set.futureRevenue, outOfFold.rows));
+  const test = blendPredictions(await zilnOn(rows.train, rows.validation, rows.test), clv(rows.test), weight);
+  return { chosen: `${weight} ZILN + ${1 - weight} BG/NBD+GG`, test };
 }
 
 /** The Poisson network on the stacked features and BG/NBD's expected count, chosen by validation Poisson loss. */
