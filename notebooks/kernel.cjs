@@ -67,7 +67,9 @@ const compilerOverrides = {
     let afterProgramCreate;
     Object.defineProperty(host, 'afterProgramCreate', {
       get: () => afterProgramCreate,
-      set: (capture) => (afterProgramCreate = (builder) => capture(withLightEmit(builder))),
+      set: (capture) => {
+        afterProgramCreate = (builder) => capture(withLightEmit(builder));
+      },
     });
     return host;
   },

@@ -20,8 +20,8 @@ const database = useTestDatabase();
 const SHOP = { customers: 2000, days: 365, seed: 11, end: new Date('2026-10-01T00:00:00Z') };
 const T = new Date('2026-07-01T00:00:00Z');
 
-let events: TrainingEvent[] = [];
-let timezones = new Map<string, string>();
+const events: TrainingEvent[] = [];
+const timezones = new Map<string, string>();
 let set: TrainingSet;
 let model: tf.LayersModel;
 let meta: ChurnMeta;

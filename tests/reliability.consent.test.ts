@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../src/config.js';
 import { connectDatabase, type Database } from '../src/db/database.js';
@@ -64,7 +65,7 @@ async function storeHere(db: Database, batches: Statement[][]): Promise<void> {
   );
 }
 
-const view = (c: Record<string, any> | null) =>
+const view = (c: Document | null) =>
   c && { email: c.email ?? null, emailConsent: c.consent?.email?.status, smsConsent: c.consent?.sms?.status, timezone: c.timezone, tier: c.traits?.tier, firstName: c.firstName, signedUpAt: c.signedUpAt ?? null };
 
 describe('customer state under concurrent ingestion (several processes, out of order)', () => {

@@ -4,7 +4,7 @@ import { toTimelineEvent } from '../../src/ingest/timeline/compact.js';
 import { deriveProfile, type DerivedProfile } from '../../src/ingest/timeline/profile.js';
 import { buildCalendar, type EmailCampaign, type ShopCalendar } from './calendar.js';
 import { Catalog } from './catalog.js';
-import { drawCustomer, type SimCustomer } from './customers.js';
+import { drawCustomer } from './customers.js';
 import { hashKey, Rng } from './random.js';
 import { SessionBuilder } from './sessions.js';
 import { EventSink, type SimEventDoc } from './simEventTypes.js';

@@ -69,7 +69,7 @@ export async function connectDatabase(opts: ConnectOptions = {}): Promise<Databa
   } catch (err) {
     await conn.close().catch(() => undefined);
     await server?.stop();
-    throw new Error(`cannot reach the database at ${redactUri(uri)}: ${(err as Error).message}. Check MONGODB_URI (or unset it to use the embedded server).`);
+    throw new Error(`cannot reach the database at ${redactUri(uri)}: ${(err as Error).message}. Check MONGODB_URI (or unset it to use the embedded server).`, { cause: err });
   }
   const models = bindModels(conn);
   const info = await conn.db!.admin().command({ buildInfo: 1 });

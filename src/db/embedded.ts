@@ -132,7 +132,7 @@ async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<
         fs.rmSync(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for process ${holder} to start the database`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for process ${holder} to start the database`, { cause: err });
       await new Promise((r) => setTimeout(r, 200));
     }
   }

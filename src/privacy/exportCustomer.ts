@@ -41,7 +41,6 @@ async function* exportChunks(database: Database, subject: Subject, actor: Actor,
     counts[name] = value.length;
     return value;
   };
-  let buffer = '';
   try {
     const pages = await memberPagesOf(database, customerId);
     const memberRows = pages.flatMap((p) => p.rows.filter((r) => r.customerId === customerId).map((row) => ({ segmentId: p.segmentId, version: p.version, page: p.index, row })));
@@ -66,7 +65,7 @@ async function* exportChunks(database: Database, subject: Subject, actor: Actor,
       simTruth: await one('simTruth', m.SimTruth.collection.findOne(byId)),
     };
     const text = JSON.stringify(head);
-    buffer = `${text.slice(0, -1)},"events":[`;
+    let buffer = `${text.slice(0, -1)},"events":[`;
     counts.events = 0;
     for await (const event of m.Event.collection.find(eventsFilter(subject), { sort: { ts: 1 }, batchSize: 1000 })) {
       buffer += `${counts.events++ ? ',' : ''}${JSON.stringify(event)}`;

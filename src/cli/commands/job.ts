@@ -15,7 +15,7 @@ export function registerJobCommands(program: Command): void {
       else for (const j of jobs) process.stdout.write(`${j.name.padEnd(24)} ${(j.schedule ?? 'on demand').padEnd(14)} ${j.description}\n`);
     });
 
-  const run = job
+  job
     .command('run <name>')
     .description('run one job now; options as --kebab-case flags (see `job run <name> --help`), e.g. --as-of 2011-06-01')
     .allowUnknownOption()

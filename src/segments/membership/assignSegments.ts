@@ -67,7 +67,7 @@ export async function seedBuiltIns(database: Database, builtIns: readonly Segmen
  */
 export async function assignSegments(ctx: JobContext, options: AssignOptions, deps: { builtIns: readonly SegmentDefinition[] }): Promise<Counts> {
   const { database } = ctx;
-  const { Segment, CustomerSegments, Event } = database.models;
+  const { Segment, CustomerSegments } = database.models;
   const counts = { seeded: 0, segments: 0, invalidSegments: 0, partitions: 0, customers: 0, entered: 0, exited: 0, events: 0, transitions: 0, stateWrites: 0, warnings: 0, evaluateMs: 0, writeMs: 0 };
   const started = performance.now();
   counts.seeded = await seedBuiltIns(database, deps.builtIns);
