@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import assignSegmentsJob from '../jobs/assign-segments.js';
 import { createApiKey } from '../src/api/apiKeys.js';

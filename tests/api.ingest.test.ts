@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { Analytics } from '@segment/analytics-node';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
