@@ -11,7 +11,7 @@ const hourFeatures = Object.fromEntries(
 ) as Record<`openHour_${Hour}`, ReturnType<typeof n>>;
 
 const features = {
-  emailsSent30d: n('emails sent in the last 30 days: messages with an `email_sent` or an `email_delivered` event, each once', 'count', '30 days'),
+  emailsSent30d: n('emails sent in the last 30 days', 'count', '30 days'),
   emailsSent90d: n('emails sent in the last 90 days', 'count', '90 days'),
   emailOpenRate30d: n('messages opened by a person (first open in the window; machine opens excluded; a click counts as an open) / emails sent, in the last 30 days, at most 1; null without sends', 'ratio', '30 days'),
   emailOpenRate90d: n('as emailOpenRate30d, over 90 days', 'ratio', '90 days'),
