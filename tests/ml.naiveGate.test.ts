@@ -18,13 +18,18 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** A seeded linear congruential stream in [0, 1). */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
 /**
  * 400 validation buyers, half one-time, half repeat. Churn follows days since the last order
  * (with noise), so "days since last order" ranks them well; `ours` is what a model predicts.
  */
 function validationRows(): JudgedRows {
-  let s = 7;
-  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = lcg(7);
   const n = 400;
   const recencyDays = Float64Array.from({ length: n }, () => 1 + random() * 300);
   const orders = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 2 + Math.floor(random() * 5)));
@@ -37,8 +42,7 @@ function validationRows(): JudgedRows {
  * outcome), so it beats recency; on `randomOn` it predicts at random instead.
  */
 function predictions(rows: JudgedRows, randomOn: 'one-time buyers' | null): Float64Array {
-  let s = 3;
-  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = lcg(3);
   const recency = rows.raw.recencyDays!;
   const orders = rows.raw.orders!;
   return Float64Array.from(recency, (d, i) => (randomOn === 'one-time buyers' && orders[i] === 1 ? random() : d / 300 + (rows.churned[i]! > 0.5 ? 0.05 : 0)));
