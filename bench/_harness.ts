@@ -17,9 +17,11 @@ export interface BenchReport {
   [extra: string]: unknown;
 }
 
-/** One metric of one model on one task (`npm run bench -- models`); `model` is `breadcrumb` for ours. */
+/** One metric of one model on one task and cohort (`npm run bench -- models`); `model` is `breadcrumb` for ours, `naive_*` for the naive baselines. */
 export interface ModelResult {
   dataset: string;
+  /** Customers by orders before the cut: `one-time buyers`, `repeat buyers`, `prospects`, or `all`. */
+  cohort: string;
   task: string;
   model: string;
   metric: string;

@@ -13,6 +13,7 @@ import { writeTableCsv } from '../src/ml/datasets/exportCsv.js';
 import { ONLINE_RETAIL_FILE, onlineRetailTable } from '../src/ml/datasets/onlineRetail.js';
 import { syntheticTable } from '../src/ml/datasets/synthetic.js';
 import { FOLDS, type TrainingTable } from '../src/ml/datasets/trainingTable.js';
+import { COHORTS, cohortOf, naiveTasks } from '../src/ml/naiveBaselines.js';
 import { brier, hitRateWithin, mae, normalizedGini, pearson, prAuc, rocAuc, spearman, topShareCapture } from '../src/ml/metrics.js';
 import { benchEnv, type ModelsReport, type ModelResult } from './_harness.js';
 import { crossFitOurs, type Predictions } from './models/ours.js';
@@ -29,14 +30,19 @@ const argsSchema = z.object({
 export const usage = `usage: npm run bench -- models --dataset ${DATASETS.join('|')} [options]
 
 Breadcrumb's churn, holdout-purchase, lifetime-value and send-time models against lifetimes
-(BG/NBD + Gamma-Gamma), scikit-learn and LightGBM on the same rows, features, labels and 5 folds.
+(BG/NBD + Gamma-Gamma), scikit-learn and LightGBM on the same rows, features, labels and 5 folds,
+and against the naive baselines a marketer would use without a model: naive_recency and
+naive_frequency (churn AUC of days since the last order and of order count), naive_past_revenue
+(LTV Gini of past revenue) and naive_open_hour (the customer's own most frequent open hour).
+Every metric per cohort: one-time buyers, repeat buyers and all (the tables hold buyers only;
+prospects are the first-purchase model's).
 
   --dataset NAME     cdnow (2,357-customer sample), cdnow-full (23,570), online-retail (the full UCI
                      file in ../shared/data when present, else data/public's 1-in-10 trim), synthetic
   --file F           another file of the same layout (CDNOW log or Online Retail CSV, plain or gzip)
   --customers N      synthetic shop size before the buyers-only cut (default 4000)
   --no-peers         ours only (the peers need python3; .venv/ is created on first use)
-  --json             {"bench":"models","results":[{"dataset","task","model","metric","value"}],"env":{…}}`;
+  --json             {"bench":"models","results":[{"dataset","cohort","task","model","metric","value"}],"env":{…}}`;
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -62,31 +68,49 @@ async function loadTable(args: z.infer<typeof argsSchema>): Promise<TrainingTabl
   }
 }
 
-/** Every metric of every task a model predicts, over all customers (out of fold). */
+/** Naive predictions from the table's raw features: what a marketer would rank by without a model. */
+function naiveModels(table: TrainingTable): Record<string, Predictions> {
+  const [recency, frequency] = naiveTasks.churn.naive.map((b) => b.predict(table.set));
+  const models: Record<string, Predictions> = {
+    naive_recency: { churn: Float64Array.from(recency!), rankOnly: true },
+    naive_frequency: { churn: Float64Array.from(frequency!), rankOnly: true },
+    naive_past_revenue: { revenue: Float64Array.from(naiveTasks.ltv.naive[0]!.predict(table.set)), rankOnly: true },
+  };
+  if (table.sendTime) models.naive_open_hour = { sendTime: Int16Array.from(naiveTasks['send-time'].naive[0]!.predict(table.set)) };
+  return models;
+}
+
+/** Every metric of every task a model predicts, out of fold, per cohort (orders before the cut) and over all customers. */
 function score(dataset: string, model: string, p: Predictions, table: TrainingTable): ModelResult[] {
   const { set, holdoutPurchases } = table;
   const rows: ModelResult[] = [];
-  const add = (task: string, metric: string, value: number) => rows.push({ dataset, task, model, metric, value });
-  if (p.churn) {
-    add('churn', 'churn_auc', rocAuc(p.churn, set.churned));
-    add('churn', 'churn_pr_auc', prAuc(p.churn, set.churned));
-    add('churn', 'churn_brier', brier(p.churn, set.churned));
-  }
-  if (p.purchases) {
-    add('holdout purchases', 'holdout_corr', pearson(p.purchases, holdoutPurchases));
-    add('holdout purchases', 'holdout_mae', mae(p.purchases, holdoutPurchases));
-  }
-  if (p.revenue) {
-    add('ltv', 'ltv_gini', normalizedGini(p.revenue, set.futureRevenue));
-    add('ltv', 'ltv_spearman', spearman(p.revenue, set.futureRevenue));
-    add('ltv', 'ltv_top20_capture', topShareCapture(p.revenue, set.futureRevenue, 0.2));
-  }
-  if (p.sendTime && table.sendTime) {
-    const judged = [...table.sendTime.nextOpenHour.keys()].filter((i) => table.sendTime!.nextOpenHour[i]! >= 0);
-    const predicted = judged.map((i) => p.sendTime![i]!);
-    const actual = judged.map((i) => table.sendTime!.nextOpenHour[i]!);
-    add('send time', 'sendtime_hit_1h', hitRateWithin(predicted, actual, 1));
-    add('send time', 'sendtime_hit_2h', hitRateWithin(predicted, actual, 2));
+  for (const cohort of COHORTS) {
+    const index = set.customerIds.map((_, i) => i).filter((i) => cohort === 'all' || cohortOf(set.raw.orders![i]!) === cohort);
+    // The bench tables hold buyers only (the churn population); prospects are scored by the first-purchase model, whose table adds them.
+    if (index.length === 0) continue;
+    const at = <A extends ArrayLike<number>>(values: A, only = index) => only.map((i) => values[i]!);
+    const add = (task: string, metric: string, value: number) => rows.push({ dataset, cohort, task, model, metric, value });
+    const { churned, futureRevenue } = set;
+    if (p.churn) {
+      add('churn', 'churn_auc', rocAuc(at(p.churn), at(churned)));
+      add('churn', 'churn_pr_auc', prAuc(at(p.churn), at(churned)));
+      if (!p.rankOnly) add('churn', 'churn_brier', brier(at(p.churn), at(churned)));
+    }
+    if (p.purchases) {
+      add('holdout purchases', 'holdout_corr', pearson(at(p.purchases), at(holdoutPurchases)));
+      add('holdout purchases', 'holdout_mae', mae(at(p.purchases), at(holdoutPurchases)));
+    }
+    if (p.revenue) {
+      add('ltv', 'ltv_gini', normalizedGini(at(p.revenue), at(futureRevenue)));
+      add('ltv', 'ltv_spearman', spearman(at(p.revenue), at(futureRevenue)));
+      add('ltv', 'ltv_top20_capture', topShareCapture(at(p.revenue), at(futureRevenue), 0.2));
+    }
+    if (p.sendTime && table.sendTime) {
+      const { nextOpenHour } = table.sendTime;
+      const judged = index.filter((i) => nextOpenHour[i]! >= 0);
+      add('send time', 'sendtime_hit_1h', hitRateWithin(at(p.sendTime, judged), at(nextOpenHour, judged), 1));
+      add('send time', 'sendtime_hit_2h', hitRateWithin(at(p.sendTime, judged), at(nextOpenHour, judged), 2));
+    }
   }
   return rows;
 }
@@ -118,7 +142,7 @@ export default async function models(argv: string[]): Promise<ModelsReport> {
   }
   if (!peers.ok) progress(`PEERS NOT RUN: ${peers.error}`);
 
-  const all = { ...ours, ...(peers.ok ? peers.models : {}) };
+  const all = { ...ours, ...naiveModels(table), ...(peers.ok ? peers.models : {}) };
   return {
     bench: 'models',
     results: Object.entries(all).flatMap(([model, p]) => score(table.dataset, model, p, table)),

@@ -42,19 +42,19 @@ function isModelsReport(report: BenchReport | ModelsReport): report is ModelsRep
   return report.bench === 'models';
 }
 
-/** One table: a row per dataset, task and metric, a column per model (ours first). */
+/** One table: a row per dataset, cohort, task and metric, a column per model (ours first). */
 function printModels(report: ModelsReport): void {
   const models = [...new Set(report.results.map((r) => r.model))];
   const rows = new Map<string, Map<string, number>>();
   for (const r of report.results) {
-    const key = [r.dataset, r.task, r.metric].join('\t');
+    const key = [r.dataset, r.cohort, r.task, r.metric].join('\t');
     if (!rows.has(key)) rows.set(key, new Map());
     rows.get(key)!.set(r.model, r.value);
   }
-  const header = ['dataset', 'task', 'metric', ...models];
+  const header = ['dataset', 'cohort', 'task', 'metric', ...models];
   const lines = [...rows].map(([key, values]) => [...key.split('\t'), ...models.map((m) => (values.has(m) ? values.get(m)!.toFixed(4) : '—'))]);
   const widths = header.map((h, j) => Math.max(h.length, ...lines.map((l) => l[j]!.length)));
-  const line = (cells: string[]) => cells.map((c, j) => (j < 3 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
+  const line = (cells: string[]) => cells.map((c, j) => (j < 4 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
   process.stdout.write(`\nmodels  (${Object.entries(report.env).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')})\n`);
   process.stdout.write(`${line(header)}\n${lines.map(line).join('\n')}\n`);
 }

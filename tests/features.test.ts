@@ -174,6 +174,17 @@ describe('email fold', () => {
     expect(f.daysSinceLastClick).toBeCloseTo(8 + 14 / 24, 9);
   });
 
+  it('counts a send from `email_sent` or `email_delivered`, each message once', () => {
+    const delivered = events.map((e) => (e.type === 'email_sent' ? { ...e, type: 'email_delivered' } : e));
+    // An ESP reporting only deliveries (Segment's Email spec) gives the same features as our own sends.
+    expect(build(delivered, '2024-03-01T00:00:00Z', 'America/New_York')).toEqual(f);
+    // Both reported for the same messages: one send each.
+    expect(build([...events, ...delivered.filter((e) => e.type === 'email_delivered')], '2024-03-01T00:00:00Z', 'America/New_York')).toEqual(f);
+    // Without message ids the two cannot be matched: sends are the larger count, not the sum.
+    const unkeyed = [ev('email_sent', '2024-02-10T12:00:00Z'), ev('email_delivered', '2024-02-10T12:01:00Z'), ev('email_delivered', '2024-02-20T12:00:00Z'), ev('email_sent', '2024-01-10T12:00:00Z')];
+    expect(build(unkeyed, '2024-03-01T00:00:00Z')).toMatchObject({ emailsSent30d: 2, emailsSent90d: 2 });
+  });
+
   it('bins human opens by local hour', () => {
     const hist = Array.from({ length: 24 }, (_, h) => f[`openHour_${String(h).padStart(2, '0')}` as keyof FeatureValues]);
     const expected = new Array(24).fill(0);

@@ -100,6 +100,8 @@ describe('train-churn job and the model API', () => {
     expect(outcome.ok && outcome.value.error).toBeUndefined();
     if (!outcome.ok) return;
     expect(outcome.value).toMatchObject({ status: 'succeeded', counts: { promoted: 1, rows: expect.any(Number), epochs: expect.any(Number), auc: expect.any(Number) } });
+    // The run note says how the version fared against the naive baselines, by cohort.
+    expect(outcome.value.notes.find((n) => n.startsWith('churn '))).toMatch(/promoted: .*naive baselines on the validation fold.*one-time buyers.*repeat buyers/);
     expect(epochs.length).toBe(outcome.value.counts.epochs);
     const loaded = await loadChurnModel(database());
     if (!loaded.ok) throw new Error(loaded.error.message);

@@ -8,10 +8,10 @@ import { FOLDS, foldSet, type TrainingTable } from '../../src/ml/datasets/traini
 import { blendPredictions, chooseBlendWeight } from '../../src/ml/ltv/blendWeight.js';
 import { scoreLtv, trainLtv } from '../../src/ml/ltv/ltvModel.js';
 import { scorePurchases, trainPurchases } from '../../src/ml/purchases/purchasesModel.js';
-import { mostFrequentPastHour, shopWideBestHour } from '../../src/ml/sendTime/baselines.js';
+import { shopWideBestHour } from '../../src/ml/sendTime/baselines.js';
 import { fitSendTime, predictSendTimeBatch } from '../../src/ml/sendTime/sendTimeModel.js';
 import { openHourPrior } from '../../src/ml/sendTime/shrinkage.js';
-import { rocAuc } from '../../src/ml/metrics.js';
+import { normalizedGini, rocAuc } from '../../src/ml/metrics.js';
 import { selectRows, withBtydInputs, type TrainingSet } from '../../src/ml/trainingSet.js';
 
 /** Out-of-fold predictions of one model; a task it does not do is absent. */
@@ -24,20 +24,22 @@ export interface Predictions {
   revenue?: Float64Array;
   /** Best send hour (−1 where the customer has no holdout open to judge it by). */
   sendTime?: Int16Array;
+  /** Scores that only rank (a naive baseline's days or orders): no Brier score. */
+  rankOnly?: boolean;
 }
 
 export type Progress = (message: string) => void;
 
 /**
  * `breadcrumb` (the networks and the send-time model), `breadcrumb BG/NBD+GG` (the TypeScript BTYD
- * fit) and, with send time, its baselines: the best hour for everyone, each customer's most
- * frequent past hour and (synthetic shop) the true preferred hour.
+ * fit) and, with send time, the best hour for everyone and (synthetic shop) the true preferred
+ * hour; each customer's own most frequent open hour is the naive baseline (naive_open_hour).
  */
 export async function crossFitOurs(table: TrainingTable, progress: Progress): Promise<Record<string, Predictions>> {
   const n = table.set.rows;
   const ours = { churn: new Float64Array(n), purchases: new Float64Array(n), revenue: new Float64Array(n) };
   const btyd = { churn: new Float64Array(n), purchases: new Float64Array(n), revenue: new Float64Array(n) };
-  const hours = { ours: new Int16Array(n).fill(-1), everyone: new Int16Array(n).fill(-1), mostFrequent: new Int16Array(n).fill(-1) };
+  const hours = { ours: new Int16Array(n).fill(-1), everyone: new Int16Array(n).fill(-1) };
   for (let k = 0; k < FOLDS; k++) {
     const started = performance.now();
     const set = foldSet(table, k);
@@ -62,7 +64,6 @@ export async function crossFitOurs(table: TrainingTable, progress: Progress): Pr
     breadcrumb: { ...ours, sendTime: hours.ours },
     'breadcrumb BG/NBD+GG': btyd,
     'best hour for everyone': { sendTime: hours.everyone },
-    'most frequent past hour': { sendTime: hours.mostFrequent },
   };
   const { trueHour } = table.sendTime;
   if (trueHour) models['true preferred hour (sim_truth)'] = { sendTime: Int16Array.from(trueHour) };
@@ -169,7 +170,7 @@ async function purchasesFold({ table, set, stacked, rows, fitted }: Fold): Promi
 }
 
 /** The send-time model and its baselines, fitted on the train and validation customers with an open in the holdout. */
-async function sendTimeFold({ rows }: Fold, { histograms, nextOpenHour }: NonNullable<TrainingTable['sendTime']>, hours: Record<'ours' | 'everyone' | 'mostFrequent', Int16Array>): Promise<void> {
+async function sendTimeFold({ rows }: Fold, { histograms, nextOpenHour }: NonNullable<TrainingTable['sendTime']>, hours: Record<'ours' | 'everyone', Int16Array>): Promise<void> {
   const fitRows = [...rows.train, ...rows.validation];
   const opened = (index: number[]) => index.filter((i) => nextOpenHour[i]! >= 0);
   const fit = opened(fitRows);
@@ -179,11 +180,7 @@ async function sendTimeFold({ rows }: Fold, { histograms, nextOpenHour }: NonNul
   model.network?.dispose();
   const fitHistograms = fitRows.map((i) => histograms[i]!);
   const everyoneHour = shopWideBestHour(fitHistograms);
-  const prior = openHourPrior(fitHistograms);
-  for (const i of judged) {
-    hours.everyone[i] = everyoneHour;
-    hours.mostFrequent[i] = mostFrequentPastHour(histograms[i]!, prior, everyoneHour);
-  }
+  for (const i of judged) hours.everyone[i] = everyoneHour;
 }
 
 interface BtydFit {

@@ -29,6 +29,10 @@ const features = {
  * first human open or click, against the sends of the same window. The open-hour histogram
  * (`openHour_00` … `openHour_23`, flat so models and segment rules can use each hour) counts
  * human opens by local hour over all time.
+ *
+ * A send is known from `email_sent` (our own dispatch) or `email_delivered` (an ESP reporting
+ * through Segment's Email spec, which has no "sent"): a shop whose sends arrive only as
+ * deliveries had no sends, so no open rate, and every engagement tier stayed empty.
  */
 export const emailFold = defineFold({
   name: 'email',
@@ -38,8 +42,8 @@ export const emailFold = defineFold({
 });
 
 class EmailState {
-  private sent30 = 0;
-  private sent90 = 0;
+  /** Messages with a send or delivery event, counted once each at the first of them. */
+  private readonly sends = new SendCounts();
   private opens30 = 0;
   private opens90 = 0;
   private clicks30 = 0;
@@ -56,10 +60,8 @@ class EmailState {
     const ctx = this.ctx;
     switch (code) {
       case E.email_sent:
-        if (t >= ctx.since90d) {
-          this.sent90++;
-          if (t >= ctx.since30d) this.sent30++;
-        }
+      case E.email_delivered:
+        this.sends.add(messageKey(e.props), code, t, ctx);
         break;
       case E.email_opened:
         if (e.props?.machineOpen === true) return;
@@ -102,20 +104,50 @@ class EmailState {
   finish(): FoldValues<typeof features> {
     const { asOf } = this.ctx;
     const rate = (events: number, sends: number) => (sends > 0 ? Math.min(1, events / sends) : null);
-    const sentPrev = this.sent90 - this.sent30;
+    const sent30 = this.sends.count('30d');
+    const sent90 = this.sends.count('90d');
+    const sentPrev = sent90 - sent30;
     const out: Record<string, number | null> = {
-      emailsSent30d: this.sent30,
-      emailsSent90d: this.sent90,
-      emailOpenRate30d: rate(this.opens30, this.sent30),
-      emailOpenRate90d: rate(this.opens90, this.sent90),
-      emailClickRate30d: rate(this.clicks30, this.sent30),
-      emailClickRate90d: rate(this.clicks90, this.sent90),
+      emailsSent30d: sent30,
+      emailsSent90d: sent90,
+      emailOpenRate30d: rate(this.opens30, sent30),
+      emailOpenRate90d: rate(this.opens90, sent90),
+      emailClickRate30d: rate(this.clicks30, sent30),
+      emailClickRate90d: rate(this.clicks90, sent90),
       daysSinceLastOpen: Number.isNaN(this.lastOpen) ? null : (asOf - this.lastOpen) / DAY,
       daysSinceLastClick: Number.isNaN(this.lastClick) ? null : (asOf - this.lastClick) / DAY,
-      emailEngagementTrend: this.sent30 > 0 && sentPrev > 0 ? Math.min(1, this.opens30 / this.sent30) - Math.min(1, (this.opens90 - this.opens30) / sentPrev) : null,
+      emailEngagementTrend: sent30 > 0 && sentPrev > 0 ? Math.min(1, this.opens30 / sent30) - Math.min(1, (this.opens90 - this.opens30) / sentPrev) : null,
     };
     for (let h = 0; h < 24; h++) out[openHourNames[h]!] = this.hours[h]!;
     return out as FoldValues<typeof features>;
+  }
+}
+
+/**
+ * Sends in the trailing windows. A message id seen in `email_sent` and in `email_delivered` is one
+ * send. Events without an id cannot be matched: where a source reports both for the same
+ * messages, the larger of the two counts is the number of sends (not their sum).
+ */
+class SendCounts {
+  private keyed: Set<string> | undefined;
+  private readonly windows = { '30d': { keyed: 0, sent: 0, delivered: 0 }, '90d': { keyed: 0, sent: 0, delivered: 0 } };
+
+  add(key: string | null, code: EventCode, t: number, ctx: FoldContext): void {
+    if (key !== null) {
+      const keyed = (this.keyed ??= new Set());
+      if (keyed.has(key)) return;
+      keyed.add(key);
+    }
+    const field = key !== null ? 'keyed' : code === E.email_sent ? 'sent' : 'delivered';
+    if (t >= ctx.since90d) {
+      this.windows['90d'][field]++;
+      if (t >= ctx.since30d) this.windows['30d'][field]++;
+    }
+  }
+
+  count(window: '30d' | '90d'): number {
+    const w = this.windows[window];
+    return w.keyed + Math.max(w.sent, w.delivered);
   }
 }
 

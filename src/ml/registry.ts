@@ -10,6 +10,7 @@ import type { Database } from '../db/database.js';
 import { log } from '../log.js';
 import { backendName, initBackend } from './backend.js';
 import { fileHandler, modelDir, readMeta, WEIGHTS_BIN, writeMeta } from './fileIO.js';
+import type { NaiveVerdict } from './naiveGate.js';
 
 /**
  * The model registry: files under `models/<name>/<version>/` (model.json, weights.bin, meta.json)
@@ -72,6 +73,8 @@ export interface RegistryOptions {
   /** How much worse than the active model's metric a new model may be and still be promoted. */
   tolerance?: number;
   now?: Date;
+  /** The version against its naive baselines on its validation rows (naiveGate): a loss refuses promotion. */
+  naive?: NaiveVerdict;
 }
 
 export interface PromotionDecision {
@@ -98,6 +101,13 @@ export function promotionDecision(candidate: unknown, active: { metric: unknown 
   const fmt = (x: number) => x.toFixed(4);
   if (worseBy > tolerance) return { promote: false, reason: `${rule.metric} ${fmt(c)} is worse than the active ${fmt(a)} by ${fmt(worseBy)} (> tolerance ${tolerance})` };
   return { promote: true, reason: `${rule.metric} ${fmt(c)} vs active ${fmt(a)}: within tolerance ${tolerance} or better` };
+}
+
+/** A loss to a naive baseline refuses even a first version: a model worse than "days since last order" should not score anyone. */
+function withNaiveVerdict(decision: PromotionDecision, naive: NaiveVerdict | undefined): PromotionDecision {
+  if (!naive) return decision;
+  if (!naive.pass) return { promote: false, reason: naive.reason };
+  return { promote: decision.promote, reason: `${decision.reason}; ${naive.reason}` };
 }
 
 /** `2026-11-27T0350-ab12`: sorts by time, unique enough for one name, and a valid directory name. */
@@ -155,7 +165,7 @@ export async function registerModel(
   const weightsSha256 = input.model ? await weightsChecksum(dir) : null;
 
   const active = await activeModel(database, input.name);
-  const decision = promotionDecision(input.metrics[rule.metric], active && { metric: active.metrics[rule.metric] }, rule, opts.tolerance ?? DEFAULT_TOLERANCE);
+  const decision = withNaiveVerdict(promotionDecision(input.metrics[rule.metric], active && { metric: active.metrics[rule.metric] }, rule, opts.tolerance ?? DEFAULT_TOLERANCE), opts.naive);
   await database.models.ModelVersion.collection.insertOne({
     name: input.name,
     version,
@@ -163,7 +173,7 @@ export async function registerModel(
     asOf: input.asOf,
     horizonDays: input.horizonDays,
     featureSchema: input.featureSchema,
-    metrics: input.metrics,
+    metrics: { ...input.metrics, ...opts.naive?.metrics },
     backend: backendName(),
     codeVersion: codeVersion(),
     path: storedPath(dir),

@@ -5,6 +5,8 @@ import type { Database } from '../db/database.js';
 import type { Counts, JobContext } from '../jobs/defineJob.js';
 import { DEFAULT_TOLERANCE, type ModelVersionRecord, type PromotionDecision, type RegistryOptions } from './registry.js';
 import { dataEndsAt } from '../features/dataEnd.js';
+import type { Cohort, JudgedRows, NaiveTask } from './naiveBaselines.js';
+import { naiveGate } from './naiveGate.js';
 import { buildTrainingSet, checkLabelWindow, latestValidAsOf, withBtydInputs, type TrainingSet, type TrainingSetOptions } from './trainingSet.js';
 
 /**
@@ -42,6 +44,12 @@ export interface Trainer<T> {
   metrics(trained: T): Record<string, number | null>;
   register(database: Database, trained: T, opts: RegistryOptions): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }>;
   dispose(trained: T): void;
+  /** The naive-baseline gate: the task, the cohorts the model scores, and its predictions on the held-out rows it is judged on. */
+  naive: {
+    task: NaiveTask;
+    cohorts: readonly Cohort[];
+    heldOut(trained: T, set: TrainingSet): { rows: JudgedRows; predicted: ArrayLike<number> };
+  };
 }
 
 /** Builds the training set at T (with the BG/NBD + Gamma-Gamma input columns). */
@@ -79,9 +87,12 @@ export async function runTrainJob<T>(ctx: JobContext, options: TrainJobOptions, 
   const trained = await trainOrStop(ctx, trainer, set, options, (epoch, max) => ctx.progress(epoch, max));
   try {
     const root = options.modelsDir ? path.resolve(projectRoot, options.modelsDir) : undefined;
-    const { record, decision } = await trainer.register(ctx.database, trained, { root, tolerance: options.tolerance });
+    const heldOut = trainer.naive.heldOut(trained, set);
+    const naive = naiveGate(trainer.naive.task, heldOut.predicted, heldOut.rows, trainer.naive.cohorts);
+    const { record, decision } = await trainer.register(ctx.database, trained, { root, tolerance: options.tolerance, naive });
+    ctx.note?.(`${trainer.model} ${record.version} ${decision.promote ? 'promoted' : 'not promoted'}: ${decision.reason}`);
     ctx.log.info({ model: trainer.model, version: record.version, status: record.status, reason: decision.reason, path: record.path }, 'model registered');
-    return { rows: set.rows, events: set.eventsScanned, features: set.featureNames.length, btydInputs: set.btyd ? 1 : 0, ...numbers(trainer.metrics(trained)), promoted: decision.promote ? 1 : 0 };
+    return { rows: set.rows, events: set.eventsScanned, features: set.featureNames.length, btydInputs: set.btyd ? 1 : 0, ...numbers(trainer.metrics(trained)), ...numbers(naive.metrics), beatsNaive: naive.pass ? 1 : 0, promoted: decision.promote ? 1 : 0 };
   } finally {
     trainer.dispose(trained);
   }

@@ -1,8 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
 import { loadModel, registerModel, type PromotionDecision, type RegistryOptions, type RegistryResult, type ModelVersionRecord } from '../registry.js';
+import { BUYER_COHORTS } from '../naiveBaselines.js';
 import type { Trainer } from '../trainJob.js';
+import { rowsOf } from '../trainingSet.js';
 import { churnMetaSchema, type ChurnMeta } from './meta.js';
+import { scoreChurn } from './score.js';
 import { trainChurn } from './train.js';
 
 export const CHURN_MODEL = 'churn';
@@ -55,4 +58,13 @@ export const churnTrainer: Trainer<{ model: tf.LayersModel; meta: ChurnMeta }> =
   metrics: ({ meta }) => ({ ...churnRegistryMetrics(meta), epochs: meta.training.epochs, bestEpoch: meta.training.bestEpoch, rowsPerSecond: meta.training.rowsPerSecond }),
   register: (database, { model, meta }, opts) => registerChurnModel(database, model, meta, opts),
   dispose: ({ model }) => model.dispose(),
+  // Trained on buyers and scoring buyers only: judged on the validation buyers, one-time and repeat apart.
+  naive: {
+    task: 'churn',
+    cohorts: BUYER_COHORTS,
+    heldOut({ model, meta }, set) {
+      const rows = rowsOf(set, 'validation');
+      return { rows, predicted: scoreChurn(model, meta, rows.X).probabilities };
+    },
+  },
 };

@@ -6,6 +6,7 @@ import { btydParamsSchema } from '../btyd/btydInputs.js';
 import { columnSpecSchema, driverImportanceSchema, finiteOrNull } from '../churn/meta.js';
 import { DriverExplainer } from '../drivers.js';
 import { loadNetworkVersion, registerModel, type ModelVersionRecord, type PromotionDecision, type RegistryOptions, type RegistryResult } from '../registry.js';
+import { COHORTS } from '../naiveBaselines.js';
 import type { Trainer } from '../trainJob.js';
 import { rowsOf, type TrainingRows } from '../trainingSet.js';
 import { evaluateLtv } from './evaluateLtv.js';
@@ -124,4 +125,12 @@ export const ltvTrainer: Trainer<TrainedLtvVersion> = {
   metrics: ({ meta }) => ({ ...ltvRegistryMetrics(meta), epochs: meta.epochs, bestEpoch: meta.bestEpoch, rowsPerSecond: meta.training.rowsPerSecond }),
   register: (database, { model, meta }, opts) => registerLtvModel(database, model, meta, opts),
   dispose: ({ model }) => model.dispose(),
+  naive: {
+    task: 'ltv',
+    cohorts: COHORTS,
+    heldOut({ model, meta }, set) {
+      const rows = rowsOf(set, 'validation');
+      return { rows, predicted: scoreLtv(model, meta, rows).expectedValue };
+    },
+  },
 };

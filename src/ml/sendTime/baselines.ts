@@ -1,3 +1,5 @@
+import { openHourNames } from '../../features/email.js';
+import type { TrainingRows } from '../trainingSet.js';
 import { bestWindowHour, HOURS } from './hours.js';
 import { openHourPrior } from './shrinkage.js';
 
@@ -25,4 +27,10 @@ export function mostFrequentPastHour(histogram: readonly number[], prior: readon
     if (hour < 0 || c > histogram[hour]! || (c === histogram[hour]! && prior[h]! > prior[hour]!)) hour = h;
   }
   return hour < 0 ? fallbackHour : hour;
+}
+
+/** The 24 open-hour counts of each row, from the `openHour_*` features kept raw. */
+export function openHistograms(rows: Pick<TrainingRows, 'raw' | 'rows'>): number[][] {
+  const columns = openHourNames.map((name) => rows.raw[name] ?? new Float64Array(rows.rows));
+  return Array.from({ length: rows.rows }, (_, i) => columns.map((c) => (Number.isFinite(c[i]!) ? c[i]! : 0)));
 }

@@ -5,9 +5,10 @@ import { openHourNames } from '../../features/email.js';
 import { backendName } from '../backend.js';
 import { columnSpecSchema } from '../churn/meta.js';
 import { loadVersionFiles, registerModel, type ModelVersionRecord, type PromotionDecision, type RegistryOptions, type RegistryResult } from '../registry.js';
+import { COHORTS } from '../naiveBaselines.js';
 import type { Trainer } from '../trainJob.js';
 import { selectRows, SPLITS, type Split, type TrainingRows, type TrainingSet } from '../trainingSet.js';
-import { mostFrequentPastHour, shopWideBestHour } from './baselines.js';
+import { mostFrequentPastHour, openHistograms, shopWideBestHour } from './baselines.js';
 import { evaluateSendTime } from './evaluateSendTime.js';
 import { openHourPrior } from './shrinkage.js';
 import { fitSendTime, predictSendTimeBatch, sendTimeMetaSchema, type SendTimeModel } from './sendTimeModel.js';
@@ -36,12 +37,6 @@ export const sendTimeRegistryMetaSchema = sendTimeMetaSchema.extend({
 });
 export type SendTimeRegistryMeta = z.infer<typeof sendTimeRegistryMetaSchema>;
 export type TrainedSendTimeVersion = { model: SendTimeModel & { meta: SendTimeRegistryMeta } };
-
-/** The 24 open-hour counts of each row, from the `openHour_*` features kept raw. */
-export function openHistograms(rows: Pick<TrainingRows, 'raw' | 'rows'>): number[][] {
-  const columns = openHourNames.map((name) => rows.raw[name] ?? new Float64Array(rows.rows));
-  return Array.from({ length: rows.rows }, (_, i) => columns.map((c) => (Number.isFinite(c[i]!) ? c[i]! : 0)));
-}
 
 function featureRows(rows: TrainingRows, d: number): number[][] {
   return Array.from({ length: rows.rows }, (_, i) => Array.from(rows.X.subarray(i * d, (i + 1) * d)));
@@ -144,4 +139,15 @@ export const sendTimeTrainer: Trainer<TrainedSendTimeVersion> = {
   metrics: ({ model }) => sendTimeRegistryMetrics(model.meta),
   register: (database, { model }, opts) => registerSendTimeModel(database, model, opts),
   dispose: ({ model }) => model.network?.dispose(),
+  // The validation customers are part of the fit here (no early stopping needs them held out),
+  // so the gate judges the test customers, the ones the model has not seen.
+  naive: {
+    task: 'send-time',
+    cohorts: COHORTS,
+    heldOut({ model }, set) {
+      const rows = labelled(set, 'test');
+      const predicted = predictSendTimeBatch(model, { histograms: openHistograms(rows), features: featureRows(rows, set.featureNames.length) });
+      return { rows, predicted: predicted.map((p) => p.bestHour) };
+    },
+  },
 };
