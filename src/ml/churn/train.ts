@@ -8,7 +8,7 @@ import { finiteOrNull, type ChurnMeta } from './meta.js';
 import { createChurnModel } from './model.js';
 import { driverImportance } from './score.js';
 import { readTensor } from './tensors.js';
-import { churnStep, type ChurnBatch } from './trainStep.js';
+import { churnStepper, type ChurnBatch } from './trainStep.js';
 import { fitStandardizer, standardize } from '../standardize.js';
 import { mulberry32, shuffled } from '../trainLoop.js';
 
@@ -72,7 +72,7 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   const classWeights: [number, number] = [0.5 / (1 - rate), 0.5 / rate];
 
   const model = createChurnModel(d, { hidden, seed });
-  const optimizer = tf.train.adam(learningRate);
+  const stepper = churnStepper(model, { learningRate, l2 });
   const random = mulberry32(seed);
   let best = { loss: Infinity, epoch: 0, weights: [] as tf.Tensor[] };
   let epochs = 0;
@@ -80,7 +80,7 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   try {
     for (let epoch = 1; epoch <= maxEpochs; epoch++) {
       const epochStart = performance.now();
-      const loss = trainEpoch((batch) => churnStep(model, optimizer, l2, batch), xTrain, train.churned, d, classWeights, shuffled(train.rows, random), batchSize);
+      const loss = trainEpoch(stepper.step, xTrain, train.churned, d, classWeights, shuffled(train.rows, random), batchSize);
       trainingMs += performance.now() - epochStart;
       epochs = epoch;
       const valLogits = predictLogits(model, xVal, d);
@@ -97,7 +97,6 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
     throw err;
   } finally {
     tf.dispose(best.weights);
-    optimizer.dispose();
   }
 
   const valLogits = predictLogits(model, xVal, d);
@@ -144,21 +143,12 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
 }
 
 /**
- * One pass over the training rows in the given order, in batches of `batchSize`; the loss is
- * read back once at the end (a read per batch stalls the pipeline). Returns the mean batch loss.
- * Each batch goes to the backend from its own slice of a typed array: the wasm backend's `slice`
- * copies its whole source tensor out of wasm memory first (measured: 4.2 s of an 8 s run when
- * batches were slices of one epoch tensor).
+ * One pass over the training rows in the given order, in batches of `batchSize`; returns the mean
+ * batch loss. Each batch goes to the backend from its own slice of a typed array: the wasm
+ * backend's `slice` copies its whole source tensor out of wasm memory first (measured: 4.2 s of
+ * an 8 s run when batches were slices of one epoch tensor).
  */
-function trainEpoch(
-  step: (batch: ChurnBatch) => tf.Scalar,
-  X: Float32Array,
-  labels: Float32Array,
-  d: number,
-  classWeights: [number, number],
-  order: Int32Array,
-  batchSize: number,
-): number {
+function trainEpoch(step: (batch: ChurnBatch) => number, X: Float32Array, labels: Float32Array, d: number, classWeights: [number, number], order: Int32Array, batchSize: number): number {
   const n = order.length;
   const xs = new Float32Array(n * d);
   // Batch by batch, each batch's [d × size] transpose, for the first layer's gradient.
@@ -175,22 +165,21 @@ function trainEpoch(
       ws[start + i] = classWeights[labels[r]! > 0.5 ? 1 : 0];
     }
   }
-  return tf.tidy(() => {
-    const costs: tf.Scalar[] = [];
-    for (let start = 0; start < n; start += batchSize) {
-      const size = Math.min(batchSize, n - start);
-      const [from, to] = [start * d, (start + size) * d];
-      costs.push(
-        step({
-          x: tf.tensor2d(xs.subarray(from, to), [size, d]),
-          xT: tf.tensor2d(xts.subarray(from, to), [d, size]),
-          y: tf.tensor2d(ys.subarray(start, start + size), [size, 1]),
-          w: tf.tensor2d(ws.subarray(start, start + size), [size, 1]),
-        }),
-      );
+  let loss = 0;
+  let batches = 0;
+  for (let start = 0; start < n; start += batchSize) {
+    const size = Math.min(batchSize, n - start);
+    const [from, to] = [start * d, (start + size) * d];
+    const x = tf.tensor2d(xs.subarray(from, to), [size, d]);
+    const xT = tf.tensor2d(xts.subarray(from, to), [d, size]);
+    try {
+      loss += step({ x, xT, y: ys.subarray(start, start + size), w: ws.subarray(start, start + size) });
+      batches++;
+    } finally {
+      tf.dispose([x, xT]);
     }
-    return tf.addN(costs).div(costs.length).dataSync()[0]!;
-  });
+  }
+  return loss / batches;
 }
 
 function checkRows(train: TrainingRows, validation: TrainingRows, test: TrainingRows): string | undefined {
