@@ -1,4 +1,4 @@
-// `npm run bench -- scoring [--rows 65536] [--customers 1000] [--days 200] [--seed 7] [--json]`
+// `npm run bench -- scoring [--rows 65536] [--customers 1000] [--days 200] [--seed 7] [--inference-only] [--json]`
 // (a) rows/s of in-memory inference of the churn, LTV and send-time models on the TF.js backend
 //     in use vs the same forward pass (standardise, dense layers, activations) in plain JS loops
 //     over Float32Arrays with the same weights;
@@ -118,10 +118,9 @@ async function inference(rows: number): Promise<BenchResult[]> {
     network,
   };
   const histograms = Array.from({ length: rows }, (_, i) => Array.from({ length: HOURS }, (_, h) => ((i * 7 + h) % 11 === 0 ? 1 : 0)));
-  const features = Array.from({ length: rows }, (_, i) => Array.from(X.subarray(i * d, (i + 1) * d)));
   const sendLayers = denseWeights(network);
   const logits = new Float32Array(HOURS);
-  const oursSend = rate(rows, () => void predictSendTimeBatch(model, { histograms, features }), 2);
+  const oursSend = rate(rows, () => void predictSendTimeBatch(model, { histograms, features: X }), 2);
   const jsSend = rate(
     rows,
     () => {
@@ -188,11 +187,11 @@ async function scoringJob(customers: number, days: number, seed: number): Promis
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { rows: { type: 'string' }, customers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ args, strict: false, options: { rows: { type: 'string' }, customers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, 'inference-only': { type: 'boolean' } } });
   const rows = Number(values.rows ?? 65_536);
   const choice = await initBackend();
   const inMemory = await timed('in-memory inference', () => inference(rows));
-  const job = await scoringJob(Number(values.customers ?? 1000), Number(values.days ?? 200), Number(values.seed ?? 7));
+  const job = values['inference-only'] ? { results: [], env: { shop: 'none (--inference-only)' } } : await scoringJob(Number(values.customers ?? 1000), Number(values.days ?? 200), Number(values.seed ?? 7));
   return {
     bench: 'scoring',
     results: [...inMemory.value, ...job.results],

@@ -64,7 +64,7 @@ function reference(model: SendTimeModel, withSegments: boolean, batchSize: numbe
   }
   return probs.map((p) => {
     const { hour, mass } = bestWindowHour(p, model.meta.radius);
-    return { probs: p, bestHour: hour, confidence: mass, maxProb: Math.max(...p) };
+    return { probs: Float64Array.from(p), bestHour: hour, confidence: mass, maxProb: Math.max(...p) };
   });
 }
 
@@ -97,6 +97,15 @@ describe('vectorised send-time inference', () => {
       }
     }
   }
+
+  it('reads features given as one row-major Float32Array exactly as one array per customer', () => {
+    const model: SendTimeModel = { meta: { kind: 'sendTime', base: bases[1]!, radius: 1, validation: { customers: 0 }, network: spec }, network };
+    const rows = features.map((row) => Array.from(Float32Array.from(row)));
+    const nested = predictSendTimeBatch(model, { histograms, features: rows, segments }, 256);
+    const flat = predictSendTimeBatch(model, { histograms, features: Float32Array.from(features.flat()), segments }, 256);
+    expect(flat).toEqual(nested);
+    expect(() => predictSendTimeBatch(model, { histograms, features: new Float32Array(n * d - 1) })).toThrow(`${n * d - 1} feature values for ${n} customers, the model expects ${d} each`);
+  });
 
   it('reports a non-finite feature and a wrong feature count as before', () => {
     const model: SendTimeModel = { meta: { kind: 'sendTime', base: bases[0]!, radius: 1, validation: { customers: 0 }, network: spec }, network };

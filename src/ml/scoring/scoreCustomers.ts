@@ -107,12 +107,7 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
     modelVersions['send-time'] = version;
     const histograms = values.map((v) => openHourNames.map((h) => (typeof v[h] === 'number' && (v[h] as number) >= 0 ? (v[h] as number) : 0)));
     const network = model.meta.network;
-    let features: number[][] | undefined;
-    if (network && network.featureDim > 0) {
-      const X = encodeRows(values, model.meta.columns);
-      const d = model.meta.columns.length;
-      features = Array.from({ length: n }, (_, i) => Array.from(X.subarray(i * d, (i + 1) * d)));
-    }
+    const features = network && network.featureDim > 0 ? encodeRows(values, model.meta.columns) : undefined;
     const predictions = predictSendTimeBatch(model, { histograms, ...(features ? { features } : {}) }, opts.batchSize);
     out.forEach((s, i) => {
       s.bestSendHour = predictions[i]!.bestHour;
