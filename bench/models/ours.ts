@@ -10,8 +10,7 @@ import { scoreLtv, trainLtv } from '../../src/ml/ltv/ltvModel.js';
 import { scorePurchases, trainPurchases } from '../../src/ml/purchases/purchasesModel.js';
 import { shopWideBestHour } from '../../src/ml/sendTime/baselines.js';
 import { fitSendTime, predictSendTimeBatch } from '../../src/ml/sendTime/sendTimeModel.js';
-import { openHourPrior } from '../../src/ml/sendTime/shrinkage.js';
-import { normalizedGini, rocAuc } from '../../src/ml/metrics.js';
+import { rocAuc } from '../../src/ml/metrics.js';
 import { selectRows, withBtydInputs, type TrainingSet } from '../../src/ml/trainingSet.js';
 
 /** Out-of-fold predictions of one model; a task it does not do is absent. */
