@@ -2,7 +2,7 @@ import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
 import { z } from 'zod';
 import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { refreshFeatures } from '../src/features/refreshFeatures.js';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 
 const DAY = 86_400_000;

@@ -16,7 +16,7 @@ import { buildWorker, type Worker } from './jobs/buildWorker.js';
 import { trainDemoModels } from './jobs/demoModels.js';
 import { loadJobs, pipelineJobs } from './jobs/loadJobs.js';
 import { runJob } from './jobs/runJob.js';
-import { currentHold, describeHold } from './jobs/scheduleHold.js';
+import { currentHold, describeHold } from './jobs/core/scheduleHold.js';
 import { log, setLogLevel } from './log.js';
 
 const DEMO = { customers: 5000, days: 365, seed: 42 };

@@ -4,7 +4,7 @@ import { churnTrainer } from '../ml/churn/registry.js';
 import { ltvTrainer } from '../ml/ltv/registry.js';
 import { sendTimeTrainer } from '../ml/sendTime/registry.js';
 import { prepareTrainingSets } from '../ml/trainingSet.js';
-import type { JobDefinition } from './defineJob.js';
+import type { JobDefinition } from './core/defineJob.js';
 import { runJob, type JobRunResult } from './runJob.js';
 
 /**

@@ -6,9 +6,9 @@ import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { log as rootLog } from '../log.js';
 import { markRunEnded, markRunStarted } from './abandonedRuns.js';
-import type { Counts, JobContext, JobDefinition, JobStep } from './defineJob.js';
+import type { Counts, JobContext, JobDefinition, JobStep } from './core/defineJob.js';
 import { keepLockAlive, type LockKeepAlive } from './lockKeepAlive.js';
-import { describeHold, holdOn } from './scheduleHold.js';
+import { describeHold, holdOn } from './core/scheduleHold.js';
 
 /** `pipeline`: a step of a pipeline run (its record names the run as `parentRunId`). */
 export type Trigger = 'schedule' | 'cli' | 'api' | 'startup' | 'test' | 'pipeline';

@@ -1,6 +1,6 @@
 import { config } from '../../config.js';
-import type { Counts, JobContext } from '../../jobs/defineJob.js';
-import { forEachPartition } from '../../jobs/partitions.js';
+import type { Counts, JobContext } from '../../jobs/core/defineJob.js';
+import { forEachPartition } from '../../jobs/core/partitions.js';
 import { openHourNames } from '../../features/email.js';
 import { DAY } from '../../features/read.js';
 import { btydSummary, btydValues, type BtydParams } from '../btyd/btydInputs.js';

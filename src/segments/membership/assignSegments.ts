@@ -1,8 +1,8 @@
 import type { Document } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
-import type { Counts, JobContext } from '../../jobs/defineJob.js';
-import { forEachPartition } from '../../jobs/partitions.js';
+import type { Counts, JobContext } from '../../jobs/core/defineJob.js';
+import { forEachPartition } from '../../jobs/core/partitions.js';
 import type { SegmentDefinition } from '../library/index.js';
 import { lifecycleStage } from '../lifecycle.js';
 import type { QuantileSpec } from '../rules/index.js';

@@ -1,4 +1,4 @@
-import { config } from '../config.js';
+import { config } from '../../config.js';
 import type { JobContext } from './defineJob.js';
 
 function isDuplicateKey(err: unknown): boolean {
