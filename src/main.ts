@@ -13,7 +13,7 @@ import { mailDomain, trackingSecret } from './campaigns/tracking/secret.js';
 import { config, redactedConfig, resetConfig } from './config.js';
 import { connectDatabase, type Database } from './db/database.js';
 import { buildWorker, type Worker } from './jobs/buildWorker.js';
-import { trainDemoModels } from './jobs/demoModels.js';
+import { trainDemoModels } from './demo/demoModels.js';
 import { loadJobs, pipelineJobs } from './jobs/loadJobs.js';
 import { runJob } from './jobs/runJob.js';
 import { currentHold, describeHold } from './jobs/core/scheduleHold.js';
