@@ -1,4 +1,4 @@
-import { storedShopEnd } from '../../data/generator/seedShop.js';
+import { storedShopEnd } from './syntheticShop.js';
 import type { Database } from '../db/database.js';
 import { churnTrainer } from '../ml/churn/registry.js';
 import { ltvTrainer } from '../ml/ltv/registry.js';
