@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Binary } from 'mongodb';
-import type { EventSource, StoredEvent } from '../storeEvents.js';
+import type { EventSource, StoredEvent } from '../storedEvent.js';
 
 /** Layout version of a timeline's `events` string; bump when TimelineEvent changes meaning. */
 export const TIMELINE_VERSION = 2;
