@@ -10,19 +10,6 @@ const flowBody = flowSchema.meta({ id: 'Flow' });
 const flowOut = flowFieldsSchema.extend({ builtIn: z.boolean() }).meta({ id: 'StoredFlow' });
 const idParams = z.object({ id: z.string().regex(/^[a-z0-9_-]{1,60}$/) });
 
-const experimentOut = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    flowId: z.string().nullable(),
-    stepId: z.string().nullable(),
-    status: z.string(),
-    variants: z.array(z.object({ name: z.string(), weight: z.number() })),
-    holdoutShare: z.number(),
-    results: z.record(z.string(), z.unknown()).meta({ description: 'Per-variant counts and rates, the significance test, the winner; or, for `<flow>:holdout`, revenue per customer of enrolled vs held out' }),
-  })
-  .meta({ id: 'Experiment' });
-
 async function storedFlow(database: Database, id: string) {
   const doc = await database.models.Flow.collection.findOne({ _id: id as never });
   if (!doc) throw new AppError('not_found', `no flow "${id}"`);
@@ -89,31 +76,6 @@ export const flowRoutes = [
       await database.models.Flow.collection.replaceOne({ _id: params.id as never }, doc as never);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow replaced');
       return { ...body, builtIn: doc.builtIn };
-    },
-  }),
-  defineRoute({
-    method: 'get',
-    path: '/v1/experiments',
-    summary: 'A/B tests and flow holdouts with their latest results',
-    description: 'Recomputed by dispatch-campaigns (hourly by default): per-variant opens, clicks, conversions, the z-test and Bayesian win probabilities, the automatic winner; and revenue per customer enrolled vs held out.',
-    tags: ['campaigns'],
-    roles: ['admin', 'marketer'],
-    request: { query: z.object({ flowId: z.string().max(60).optional() }) },
-    responses: { 200: { description: 'Experiments', schema: z.object({ items: z.array(experimentOut) }) } },
-    handler: async ({ query, database }) => {
-      const docs = await database.models.Experiment.collection.find(query.flowId ? { flowId: query.flowId } : {}).sort({ _id: 1 }).toArray();
-      return {
-        items: docs.map((d) => ({
-          id: String(d._id),
-          name: d.name as string,
-          flowId: (d.flowId as string | undefined) ?? null,
-          stepId: (d.stepId as string | undefined) ?? null,
-          status: d.status as string,
-          variants: (d.variants as { name: string; weight: number }[] | undefined) ?? [],
-          holdoutShare: (d.holdoutShare as number | undefined) ?? 0,
-          results: JSON.parse(JSON.stringify(d.results ?? {})) as Record<string, unknown>,
-        })),
-      };
     },
   }),
 ];
