@@ -30,6 +30,11 @@ export async function shopHighValuePrice(database: Database): Promise<number | n
   return quantile(prices, 0.75);
 }
 
+/** A customer's current features (kept by the fold and build-features), or null. */
+export async function currentFeatures(database: Database, customerId: string) {
+  return database.models.Feature.collection.findOne({ _id: customerId as never });
+}
+
 /** A customer's current features document (`features`, keyed by customer id). */
 export function currentFeatureDoc(customerId: string, partition: number, asOf: Date, values: FeatureValues) {
   return { _id: customerId, partition, asOf, computedAt: new Date(), version: FEATURE_VERSION, values: values as Document };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storedExperiments } from '../../campaigns/experiments/experimentStore.js';
 import { defineRoute } from '../defineRoute.js';
 
 const experimentOut = z
@@ -25,7 +26,7 @@ export const experimentRoutes = [
     request: { query: z.object({ flowId: z.string().max(60).optional() }) },
     responses: { 200: { description: 'Experiments', schema: z.object({ items: z.array(experimentOut) }) } },
     handler: async ({ query, database }) => {
-      const docs = await database.models.Experiment.collection.find(query.flowId ? { flowId: query.flowId } : {}).sort({ _id: 1 }).toArray();
+      const docs = await storedExperiments(database, query.flowId);
       return {
         items: docs.map((d) => ({
           id: String(d._id),

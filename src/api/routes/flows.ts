@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { fromFlowDoc, loadFlows, toFlowDoc } from '../../campaigns/flows/flowStore.js';
+import { builtInFlowIds, createFlow, fromFlowDoc, loadFlows, replaceFlow, storedFlowDoc } from '../../campaigns/flows/flowStore.js';
 import { flowFieldsSchema, flowSchema, type Flow } from '../../campaigns/flows/flowSchema.js';
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
 import { defineRoute, Reply } from '../defineRoute.js';
 import { AppError } from '../errors.js';
 
@@ -11,7 +10,7 @@ const flowOut = flowFieldsSchema.extend({ builtIn: z.boolean() }).meta({ id: 'St
 const idParams = z.object({ id: z.string().regex(/^[a-z0-9_-]{1,60}$/) });
 
 async function storedFlow(database: Database, id: string) {
-  const doc = await database.models.Flow.collection.findOne({ _id: id as never });
+  const doc = await storedFlowDoc(database, id);
   if (!doc) throw new AppError('not_found', `no flow "${id}"`);
   return doc;
 }
@@ -26,7 +25,7 @@ export const flowRoutes = [
     responses: { 200: { description: 'Every flow (the built-ins are installed on first read)', schema: z.object({ items: z.array(flowOut), invalid: z.array(z.object({ id: z.string(), error: z.string() })) }) } },
     handler: async ({ database }) => {
       const { flows, invalid } = await loadFlows(database);
-      const builtIn = new Set((await database.models.Flow.collection.find({ builtIn: true }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+      const builtIn = await builtInFlowIds(database);
       return { items: flows.map((f: Flow) => ({ ...f, builtIn: builtIn.has(f.id) })), invalid };
     },
   }),
@@ -55,7 +54,7 @@ export const flowRoutes = [
     request: { body: flowBody },
     responses: { 201: { description: 'Created', schema: flowOut }, 400: { description: 'Invalid flow, or the id is taken' } },
     handler: async ({ body, database, log, apiKey }) => {
-      if ((await insertIgnoringDuplicates(database.models.Flow.collection, [toFlowDoc(body, false)])).size) throw new AppError('bad_request', `flow "${body.id}" exists: PUT /v1/flows/${body.id} changes it`);
+      if (!(await createFlow(database, body))) throw new AppError('bad_request', `flow "${body.id}" exists: PUT /v1/flows/${body.id} changes it`);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow created');
       return new Reply(201, { ...body, builtIn: false });
     },
@@ -72,8 +71,7 @@ export const flowRoutes = [
     handler: async ({ params, body, database, log, apiKey }) => {
       if (body.id !== params.id) throw new AppError('validation_failed', `body.id "${body.id}" differs from the path's "${params.id}"`, { issues: [{ path: 'body.id', message: 'must equal the id in the path' }] });
       const current = await storedFlow(database, params.id);
-      const doc = { ...toFlowDoc(body, current.builtIn === true), createdAt: current.createdAt as Date };
-      await database.models.Flow.collection.replaceOne({ _id: params.id as never }, doc as never);
+      const doc = await replaceFlow(database, body, current);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow replaced');
       return { ...body, builtIn: doc.builtIn };
     },
