@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
+import { isDuplicateKey } from '../db/duplicateKey.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { log as rootLog } from '../log.js';
 import { markRunEnded, markRunStarted } from './abandonedRuns.js';
@@ -117,7 +118,7 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
     () =>
       JobRun.collection
         .insertOne({ _id, ...record })
-        .catch((err: { code?: number }) => (err.code === 11000 ? undefined : Promise.reject(err)))
+        .catch((err: unknown) => (isDuplicateKey(err) ? undefined : Promise.reject(err)))
         .then(async () => void (abandoned = await markRunStarted(opts.database, { id, job: def.name, worker: workerId, startedAt }))),
     policy,
     signal,
