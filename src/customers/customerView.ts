@@ -1,7 +1,7 @@
 import type { Document } from 'mongodb';
-import type { Database } from '../../db/database.js';
+import type { Database } from '../db/database.js';
 import { recentEvents } from './recentEvents.js';
-import type { CustomerSegmentsDoc } from './state.js';
+import type { CustomerSegmentsDoc } from '../segments/membership/state.js';
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
