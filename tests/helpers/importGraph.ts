@@ -7,11 +7,11 @@ export const repoRoot = path.join(import.meta.dirname, '../..');
 /** Module → the repository files it imports (relative imports only; `import type` and `import()` included), as repository paths. */
 export type ImportGraph = Map<string, string[]>;
 
-function sourceFiles(dir: string): string[] {
+function typeScriptFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(p);
-    return /\.(ts|js)$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : [];
+    if (e.isDirectory()) return typeScriptFiles(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
   });
 }
 
@@ -22,19 +22,27 @@ function resolveImport(from: string, specifier: string): string | undefined {
   return candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
 }
 
-/** The import graph of every module under `dir` (a repository folder such as 'src'). */
+/**
+ * The import graph of every TypeScript module under `dir` (a repository folder such as 'src') and
+ * of the JavaScript files they import. Browser scripts that no module imports (the dashboard page's
+ * app.js) are left out: they import by URL, which the dashboard router maps to files.
+ */
 export function importGraph(dir: string): ImportGraph {
   const graph: ImportGraph = new Map();
-  for (const file of sourceFiles(path.join(repoRoot, dir))) {
+  const queue = typeScriptFiles(path.join(repoRoot, dir));
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    const key = path.relative(repoRoot, file);
+    if (graph.has(key)) continue;
     const { importedFiles } = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
     const imports = importedFiles
       .filter((i) => i.fileName.startsWith('.'))
       .map((i) => {
         const resolved = resolveImport(file, i.fileName);
-        if (!resolved) throw new Error(`${path.relative(repoRoot, file)}: cannot resolve import '${i.fileName}'`);
+        if (!resolved) throw new Error(`${key}: cannot resolve import '${i.fileName}'`);
+        if (resolved.endsWith('.js')) queue.push(resolved);
         return path.relative(repoRoot, resolved);
       });
-    graph.set(path.relative(repoRoot, file), [...new Set(imports)]);
+    graph.set(key, [...new Set(imports)]);
   }
   return graph;
 }
