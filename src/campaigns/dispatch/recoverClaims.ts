@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import type { DeliveryLedger } from '../delivery/deliveryLedger.js';
 import { claimsOf, recordOutcomes, storedMessages, type MessageDoc } from './sendMessages.js';
 

@@ -2,7 +2,7 @@ import { recordEvents, type StoredEvent } from '../../ingest/storeEvents.js';
 import { createHash } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { canSendBatch } from '../consent/canSend.js';
 import { buildPersonalisationBatch, type PersonalisationContext } from '../content/personalisation.js';
 import type { Incentive, MessageKind, Renderer } from '../content/types.js';

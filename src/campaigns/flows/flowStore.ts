@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { builtInFlows } from './builtInFlows.js';
 import { flowSchema, type Flow } from './flowSchema.js';
 
