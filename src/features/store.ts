@@ -42,6 +42,11 @@ export function currentFeatureDoc(customerId: string, partition: number, asOf: D
 
 export type FeatureTarget = { kind: 'current' } | { kind: 'snapshot' };
 
+/** Deletes the feature snapshots taken before `cutoff`; returns how many. */
+export async function expireSnapshots(database: Database, cutoff: Date): Promise<number> {
+  return (await database.models.FeatureSnapshot.collection.deleteMany({ asOf: { $lt: cutoff } })).deletedCount;
+}
+
 /** `_id` of a snapshot: deterministic, so a re-run replaces it by `_id` like current features (unique with asOf + customerId). */
 export function snapshotId(asOf: Date, customerId: string): string {
   return `${asOf.toISOString()}|${customerId}`;
