@@ -17,7 +17,7 @@ import { startSmtpSink } from '../src/campaigns/delivery/smtpSink.js';
 import { connectDatabase, type Database } from '../src/db/database.js';
 import { eventSchema } from '../src/ingest/eventSchemas.js';
 import { storeEvents } from '../src/ingest/storeEvents.js';
-import type { JobContext } from '../src/jobs/defineJob.js';
+import type { JobContext } from '../src/jobs/core/defineJob.js';
 import { log } from '../src/log.js';
 import { benchEnv, type Bench } from './_harness.js';
 

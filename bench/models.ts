@@ -11,7 +11,7 @@ import { backendName, initBackend } from '../src/ml/backend.js';
 import { CDNOW_MASTER_FILE, CDNOW_SAMPLE_FILE, cdnowTable } from '../src/ml/datasets/cdnow.js';
 import { writeTableCsv } from '../src/ml/datasets/exportCsv.js';
 import { ONLINE_RETAIL_FILE, onlineRetailTable } from '../src/ml/datasets/onlineRetail.js';
-import { syntheticTable } from '../src/ml/datasets/synthetic.js';
+import { syntheticTable } from '../src/demo/syntheticTable.js';
 import { FOLDS, type TrainingTable } from '../src/ml/datasets/trainingTable.js';
 import { COHORTS, cohortOf, naiveTasks } from '../src/ml/naiveBaselines.js';
 import { brier, hitRateWithin, mae, normalizedGini, pearson, prAuc, rocAuc, spearman, topShareCapture } from '../src/ml/metrics.js';

@@ -14,7 +14,7 @@ import trainChurnJob from '../jobs/train-churn.js';
 import trainLtvJob from '../jobs/train-ltv.js';
 import trainSendTimeJob from '../jobs/train-send-time.js';
 import { connectDatabase, type Database } from '../src/db/database.js';
-import type { JobDefinition } from '../src/jobs/defineJob.js';
+import type { JobDefinition } from '../src/jobs/core/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { initBackend } from '../src/ml/backend.js';
 import { createChurnModel } from '../src/ml/churn/model.js';

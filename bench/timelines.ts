@@ -12,7 +12,7 @@ import { partitionOf } from '../src/db/partition.js';
 import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
 import { rebuildTimelines } from '../src/ingest/timeline/rebuild.js';
 import { buildTrainingSets } from '../src/ml/trainingSet.js';
-import { recentEvents } from '../src/segments/membership/recentEvents.js';
+import { recentEvents } from '../src/customers/recentEvents.js';
 import { benchEnv, type Bench } from './_harness.js';
 import { ensureShop, timed } from './features.js';
 

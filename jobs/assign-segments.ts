@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { asOfOption, defineJob } from '../src/jobs/defineJob.js';
+import { asOfOption, defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 import { partitionsOption } from './build-features.js';
 import { ASSIGN_SEGMENTS_JOB, assignSegments } from '../src/segments/membership/assignSegments.js';

@@ -3,7 +3,7 @@ import { buildReports, storeReports } from '../src/attribution/report.js';
 import { lookbackSchema } from '../src/attribution/touches.js';
 import { kpiSettingsSchema } from '../src/attribution/kpis.js';
 import { modelParamsSchema } from '../src/attribution/models.js';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { config } from '../src/config.js';
 import { BUILD_FEATURES_JOB, parsePartitionList, refreshFeatures } from '../src/features/refreshFeatures.js';
-import { asOfOption, defineJob } from '../src/jobs/defineJob.js';
+import { asOfOption, defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 
 /** A yes/no option from the CLI (`--full`, `--full false`) or from JSON (`true`). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildRecommendationStats } from '../src/campaigns/content/recommendationStats.js';
-import { asOfOption, defineJob } from '../src/jobs/defineJob.js';
+import { asOfOption, defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dispatchCampaigns } from '../src/campaigns/dispatch/dispatchCampaigns.js';
 import { createDispatchDeps } from '../src/campaigns/dispatch/dispatchDeps.js';
 import { config } from '../src/config.js';
-import { asOfOption, defineJob } from '../src/jobs/defineJob.js';
+import { asOfOption, defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 
 const hour = (description: string, fallback: number) => z.coerce.number().int().min(0).max(23).default(fallback).describe(description);

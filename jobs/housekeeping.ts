@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ABANDONED, settleAbandonedRuns } from '../src/jobs/abandonedRuns.js';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 import { sweepOrphanPages } from '../src/segments/membership/memberPages.js';
 import { pruneTimelineChanges } from '../src/ingest/timeline/timelineChanges.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { PIPELINE_JOB, runPipeline } from '../src/jobs/pipelineRun.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 import { SCORE_CUSTOMERS_JOB, scoreCustomers } from '../src/ml/scoring/scoreCustomers.js';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { refreshFeatures } from '../src/features/refreshFeatures.js';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { expireSnapshots } from '../src/features/store.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 
 const DAY = 86_400_000;
@@ -32,8 +33,8 @@ const snapshotFeatures = defineJob({
     const at = asOf ?? weekStart(Date.now());
     const counts = await refreshFeatures({ ...ctx, runKey: `${ctx.runKey}:snapshot` }, { asOf: at, snapshot: true, full: true, abandonHours, fullEveryHours: 0 });
     const cutoff = new Date(Date.now() - retentionWeeks * WEEK);
-    const expired = await ctx.database.models.FeatureSnapshot.collection.deleteMany({ asOf: { $lt: cutoff } });
-    return { ...counts, asOf: at.getTime(), expired: expired.deletedCount };
+    const expired = await expireSnapshots(ctx.database, cutoff);
+    return { ...counts, asOf: at.getTime(), expired };
   },
 });
 

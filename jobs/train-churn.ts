@@ -1,4 +1,4 @@
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 import { churnTrainer } from '../src/ml/churn/registry.js';
 import { runTrainJob, trainJobOptions } from '../src/ml/trainJob.js';

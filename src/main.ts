@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { defaultSeedEnd, seedShop } from '../data/generator/seedShop.js';
 import { createApiKey } from './api/apiKeys.js';
 import { buildApp } from './api/buildApp.js';
 import { startHttpServer, type HttpServer } from './api/httpServer.js';
-import { createProgress } from './cli/progress.js';
 import { startSmtpSink } from './campaigns/delivery/smtpSink.js';
 import type { SmtpSink } from './campaigns/delivery/types.js';
 import { closeCampaignServices, outboxDir } from './campaigns/services.js';
@@ -13,14 +11,11 @@ import { mailDomain, trackingSecret } from './campaigns/tracking/secret.js';
 import { config, redactedConfig, resetConfig } from './config.js';
 import { connectDatabase, type Database } from './db/database.js';
 import { buildWorker, type Worker } from './jobs/buildWorker.js';
-import { trainDemoModels } from './jobs/demoModels.js';
-import { loadJobs, pipelineJobs } from './jobs/loadJobs.js';
-import { runJob } from './jobs/runJob.js';
-import { currentHold, describeHold } from './jobs/scheduleHold.js';
+import { trainDemoModels } from './demo/demoModels.js';
+import { seedDemo } from './demo/seedDemo.js';
+import { loadJobs } from './jobs/loadJobs.js';
+import { currentHold, describeHold } from './jobs/core/scheduleHold.js';
 import { log, setLogLevel } from './log.js';
-
-const DEMO = { customers: 5000, days: 365, seed: 42 };
-const AFTER_DEMO_MODELS = new Set(['build-features', 'score-customers', 'assign-segments']);
 
 const { values: flags } = parseArgs({
   options: {
@@ -48,23 +43,6 @@ if (flags.help) {
 const startedAt = performance.now();
 const sinceStart = () => (performance.now() - startedAt) / 1000;
 const say = (message: string) => process.stderr.write(`[${sinceStart().toFixed(1).padStart(6)} s] ${message}\n`);
-
-async function seedDemo(database: Database): Promise<void> {
-  say(`empty database: seeding a demo shop (${DEMO.customers} customers, ${DEMO.days} days; skip with --no-demo)…`);
-  const progress = createProgress('seeding demo shop');
-  // Ends now (dates relative to the moment of seeding), so the recent-behaviour segments have members.
-  const summary = await seedShop(database, { ...DEMO, end: await defaultSeedEnd(database), onProgress: progress.update }).finally(() => progress.stop());
-  say(`seeded ${summary.customers} customers and ${summary.events} events in ${(summary.durationMs / 1000).toFixed(0)} s (history ends ${summary.end.toISOString()})`);
-  for (const def of pipelineJobs(await loadJobs())) {
-    // Seeding wrote every timeline, profile and current feature; scores and segments follow the
-    // demo models, which train next (trainDemoModels runs both then): running them now would only
-    // be repeated minutes later.
-    if (AFTER_DEMO_MODELS.has(def.name)) continue;
-    say(`running ${def.name}…`);
-    const outcome = await runJob(def, {}, { database, trigger: 'startup' });
-    if (!outcome.ok || outcome.value.status === 'failed') say(`${def.name} failed; see GET /v1/jobs`);
-  }
-}
 
 /** A fresh demo marketer key each start (earlier demo keys are revoked), since keys are only ever shown once. */
 async function demoKey(database: Database): Promise<string> {
@@ -121,7 +99,7 @@ async function main(): Promise<void> {
     http = await startHttpServer(buildApp({ database }), { port: c.PORT, host: c.HOST });
     say(`Breadcrumb API on ${http.url} (health: ${http.url}/health, OpenAPI: ${http.url}/openapi.json)`);
     const empty = !(await database.models.Event.collection.findOne({}, { projection: { _id: 1 } }));
-    if (empty && !flags['no-demo']) await seedDemo(database);
+    if (empty && !flags['no-demo']) await seedDemo(database, jobs, say);
     if (!flags['no-demo']) say(`demo marketer key: ${await demoKey(database)}`);
   }
   await worker?.start();

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { storeEvents } from '../src/ingest/storeEvents.js';
-import { recentEvents } from '../src/segments/membership/recentEvents.js';
+import { recentEvents } from '../src/customers/recentEvents.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const database = useTestDatabase();

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSeedEnd, seedShop } from '../data/generator/seedShop.js';
 import buildFeaturesJob from '../jobs/build-features.js';
-import { trainDemoModels } from '../src/jobs/demoModels.js';
+import { trainDemoModels } from '../src/demo/demoModels.js';
 import { loadJobs } from '../src/jobs/loadJobs.js';
 import { runJob } from '../src/jobs/runJob.js';
-import type { JobDefinition } from '../src/jobs/defineJob.js';
+import type { JobDefinition } from '../src/jobs/core/defineJob.js';
 import { initBackend } from '../src/ml/backend.js';
 import { useTestDatabase } from './helpers/db.js';
 

@@ -4,6 +4,7 @@ import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
 import { buildFeatures, snapshotId } from '../src/features/index.js';
 import { parsePartitionList } from '../src/features/refreshFeatures.js';
+import { expireSnapshots } from '../src/features/store.js';
 import { recordEvents } from '../src/ingest/storeEvents.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';
@@ -116,6 +117,14 @@ describe('build-features job', () => {
     expect(await database().models.FeatureSnapshot.collection.countDocuments({ asOf: at })).toBe(2);
     const after = await currentFeatures();
     for (const [id, doc] of before) expect(after.get(id)!.computedAt).toEqual(doc.computedAt);
+  });
+
+  it('expires only the snapshots taken before the cutoff', async () => {
+    const at = new Date('2024-02-01T00:00:00Z');
+    expect(await database().models.FeatureSnapshot.collection.countDocuments({ asOf: at })).toBe(2);
+    expect(await expireSnapshots(database(), at)).toBe(0);
+    expect(await expireSnapshots(database(), new Date(at.getTime() + 1))).toBe(2);
+    expect(await database().models.FeatureSnapshot.collection.countDocuments({})).toBe(0);
   });
 
   it('new events reach features through the fold, for their customer only, without any job', async () => {

@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildWorker } from '../src/jobs/buildWorker.js';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
-import { currentHold, placeHold, releaseHold } from '../src/jobs/scheduleHold.js';
+import { currentHold, placeHold, releaseHold } from '../src/jobs/core/scheduleHold.js';
 import { useTestDatabase } from './helpers/db.js';
 import { waitFor } from './helpers/waitFor.js';
 

@@ -11,7 +11,7 @@ import trainLtvJob from '../jobs/train-ltv.js';
 import trainSendTimeJob from '../jobs/train-send-time.js';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
-import type { JobDefinition } from '../src/jobs/defineJob.js';
+import type { JobDefinition } from '../src/jobs/core/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { initBackend } from '../src/ml/backend.js';
 import { loadChurnModel, registerChurnModel } from '../src/ml/churn/registry.js';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CDNOW_SPLIT, cdnowTable, loadCdnow, readCdnowTransactions, type CdnowData } from '../src/ml/datasets/cdnow.js';
 import { writeTableCsv } from '../src/ml/datasets/exportCsv.js';
 import { onlineRetailTable } from '../src/ml/datasets/onlineRetail.js';
-import { syntheticTable } from '../src/ml/datasets/synthetic.js';
+import { syntheticTable } from '../src/demo/syntheticTable.js';
 import { FOLDS, foldOf, foldSet, tableFromEvents, type TrainingTable } from '../src/ml/datasets/trainingTable.js';
 import { SPLITS } from '../src/ml/trainingSet.js';
 

@@ -19,7 +19,7 @@ import { buildReports } from '../src/attribution/report.js';
 import { inHoldout } from '../src/campaigns/experiments/assign.js';
 import { registerPrivacyCommands } from '../src/cli/commands/privacy.js';
 import { resetConfig } from '../src/config.js';
-import type { JobDefinition } from '../src/jobs/defineJob.js';
+import type { JobDefinition } from '../src/jobs/core/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { initBackend } from '../src/ml/backend.js';
 import { hashedAddress } from '../src/privacy/addressHash.js';

@@ -8,7 +8,7 @@ import { inHoldout } from '../src/campaigns/experiments/assign.js';
 import { resetConfig } from '../src/config.js';
 import { eventSchema } from '../src/ingest/eventSchemas.js';
 import { storeEvents } from '../src/ingest/storeEvents.js';
-import { defineJob } from '../src/jobs/defineJob.js';
+import { defineJob } from '../src/jobs/core/defineJob.js';
 import { getJobRun } from '../src/api/jobRuns.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';

@@ -1,6 +1,6 @@
 import { categories, inSeason, round2, seasonalDemand, type Catalog, type ProductDoc } from './catalog.js';
 import type { HiddenTraits } from './customers.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../src/random.js';
 import type { LineItem } from './simEventTypes.js';
 
 export interface Basket {

@@ -1,4 +1,4 @@
-import { Rng } from './random.js';
+import { Rng } from '../../src/random.js';
 import { DAY, HOUR } from './timezones.js';
 
 /**

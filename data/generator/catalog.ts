@@ -1,4 +1,4 @@
-import { Rng } from './random.js';
+import { Rng } from '../../src/random.js';
 
 /**
  * The shop's products. Prices are log-normal per category so every category has cheap and

@@ -1,6 +1,6 @@
 import { browsingPatterns, type BrowsingPattern } from './activity.js';
 import { categories } from './catalog.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../src/random.js';
 import type { SimDevice } from './simEventTypes.js';
 import { zones, zoneWeights } from './timezones.js';
 

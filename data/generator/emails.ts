@@ -1,6 +1,6 @@
 import type { EmailCampaign } from './calendar.js';
 import type { SimCustomer } from './customers.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../src/random.js';
 import type { EventSink, SimDevice } from './simEventTypes.js';
 import { DAY, HOUR, type LocalClock } from './timezones.js';
 

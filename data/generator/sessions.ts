@@ -2,7 +2,7 @@ import { isWeekend } from './activity.js';
 import { round2, type Catalog, type ProductDoc } from './catalog.js';
 import { abandonReasons, type AbandonReason, type SimCustomer } from './customers.js';
 import { pickCategory } from './basket.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../src/random.js';
 import { checkoutSteps, type EventSink, type LineItem, type SimChannel, type SimDevice, type SimEventType } from './simEventTypes.js';
 import type { PlannedOrder } from './timeline.js';
 import type { LocalClock } from './timezones.js';

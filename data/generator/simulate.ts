@@ -5,7 +5,7 @@ import { deriveProfile, type DerivedProfile } from '../../src/ingest/timeline/pr
 import { buildCalendar, type EmailCampaign, type ShopCalendar } from './calendar.js';
 import { Catalog } from './catalog.js';
 import { drawCustomer } from './customers.js';
-import { hashKey, Rng } from './random.js';
+import { hashKey, Rng } from '../../src/random.js';
 import { SessionBuilder } from './sessions.js';
 import { EventSink, type SimEventDoc } from './simEventTypes.js';
 import { planTimeline } from './timeline.js';

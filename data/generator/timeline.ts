@@ -4,7 +4,7 @@ import type { ShopCalendar } from './calendar.js';
 import type { Catalog, ProductDoc } from './catalog.js';
 import type { SimCustomer } from './customers.js';
 import { simulateEmail } from './emails.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../src/random.js';
 import type { EventSink } from './simEventTypes.js';
 import { DAY, type LocalClock } from './timezones.js';
 

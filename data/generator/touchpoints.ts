@@ -1,6 +1,6 @@
 import type { SmsCampaign } from './calendar.js';
 import type { SimCustomer } from './customers.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../src/random.js';
 import type { SessionBuilder } from './sessions.js';
 import type { EventSink } from './simEventTypes.js';
 import type { Timeline } from './timeline.js';

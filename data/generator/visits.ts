@@ -1,7 +1,7 @@
 import { activityAt, activityMax } from './activity.js';
 import type { EmailCampaign } from './calendar.js';
 import type { SimCustomer } from './customers.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../src/random.js';
 import type { SessionBuilder, TrafficSource } from './sessions.js';
 import type { PlannedOrder, Timeline } from './timeline.js';
 import { DAY, HOUR, type LocalClock } from './timezones.js';

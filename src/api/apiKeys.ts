@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isDuplicateKey } from '../db/duplicateKey.js';
 import type { Models } from '../db/models/index.js';
 import type { Role } from '../db/models/apiKey.js';
 
@@ -66,8 +67,6 @@ function toSummary(row: ApiKeyRow): ApiKeySummary {
   };
 }
 
-const DUPLICATE_KEY = 11000;
-
 export async function createApiKey(models: Models, input: { role: Role; name: string; rateLimitPerMinute?: number }): Promise<CreatedApiKey> {
   // A 48-bit prefix collides about once in 16 million keys; the unique index turns that into a retry.
   for (let attempt = 1; ; attempt++) {
@@ -77,7 +76,7 @@ export async function createApiKey(models: Models, input: { role: Role; name: st
       const row = await models.ApiKey.create({ name: input.name, role: input.role, rateLimitPerMinute: input.rateLimitPerMinute, prefix, hash: hashApiKey(key) });
       return { ...toSummary(row), key };
     } catch (err) {
-      if ((err as { code?: number }).code !== DUPLICATE_KEY || attempt >= 3) throw err;
+      if (!isDuplicateKey(err) || attempt >= 3) throw err;
     }
   }
 }

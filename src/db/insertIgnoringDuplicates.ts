@@ -1,8 +1,4 @@
-function isDuplicateKeyOnly(err: unknown): boolean {
-  const e = err as { code?: number; writeErrors?: { code: number }[] | { code: number } };
-  if (e.writeErrors === undefined) return e.code === 11000;
-  return (Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]).every((w) => w.code === 11000);
-}
+import { isDuplicateKeyOnly } from './duplicateKey.js';
 
 /**
  * insertMany that treats "already there" as success and returns the indexes of the documents that were;

@@ -4,8 +4,8 @@ import { timelineEventsOf } from '../ingest/timeline/compact.js';
 import { foldInbox } from '../ingest/timeline/foldInbox.js';
 import { deriveProfile } from '../ingest/timeline/profile.js';
 import { timelineFromEvents } from '../ingest/timeline/timelineStore.js';
-import type { Counts, JobContext } from '../jobs/defineJob.js';
-import { forEachPartition } from '../jobs/partitions.js';
+import type { Counts, JobContext } from '../jobs/core/defineJob.js';
+import { forEachPartition } from '../jobs/core/partitions.js';
 import { FeatureWriter } from './store.js';
 import { featuresOfTimeline, FoldContexts } from './timelineFeatures.js';
 

@@ -30,12 +30,22 @@ export async function shopHighValuePrice(database: Database): Promise<number | n
   return quantile(prices, 0.75);
 }
 
+/** A customer's current features (kept by the fold and build-features), or null. */
+export async function currentFeatures(database: Database, customerId: string) {
+  return database.models.Feature.collection.findOne({ _id: customerId as never });
+}
+
 /** A customer's current features document (`features`, keyed by customer id). */
 export function currentFeatureDoc(customerId: string, partition: number, asOf: Date, values: FeatureValues) {
   return { _id: customerId, partition, asOf, computedAt: new Date(), version: FEATURE_VERSION, values: values as Document };
 }
 
 export type FeatureTarget = { kind: 'current' } | { kind: 'snapshot' };
+
+/** Deletes the feature snapshots taken before `cutoff`; returns how many. */
+export async function expireSnapshots(database: Database, cutoff: Date): Promise<number> {
+  return (await database.models.FeatureSnapshot.collection.deleteMany({ asOf: { $lt: cutoff } })).deletedCount;
+}
 
 /** `_id` of a snapshot: deterministic, so a re-run replaces it by `_id` like current features (unique with asOf + customerId). */
 export function snapshotId(asOf: Date, customerId: string): string {

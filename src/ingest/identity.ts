@@ -2,9 +2,6 @@ import type { Database } from '../db/database.js';
 import type { IncomingEvent } from './eventSchemas.js';
 import { insertIgnoringDuplicates } from '../db/insertIgnoringDuplicates.js';
 
-// Re-exported for the stages that import it from here; it lives in src/db, beneath all of them.
-export { insertIgnoringDuplicates };
-
 /**
  * Finds the customer behind each anonymous id of a batch. Links come from events carrying both
  * ids (identify, or anything sent after login) and are recorded in `identities`; ids seen

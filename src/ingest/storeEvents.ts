@@ -4,13 +4,14 @@ import { log } from '../log.js';
 import type { Database } from '../db/database.js';
 import { partitionOf } from '../db/partition.js';
 import type { IncomingEvent } from './eventSchemas.js';
-import { insertIgnoringDuplicates, resolveIdentities } from './identity.js';
+import { insertIgnoringDuplicates } from '../db/insertIgnoringDuplicates.js';
+import { resolveIdentities } from './identity.js';
 import { foldNow, foldSoon, isFolding } from './timeline/folder.js';
 import { queueEvents } from './timeline/intakeQueue.js';
 import { stageEvents } from './timeline/stageEvents.js';
+import type { EventSource, StoredEvent } from './storedEvent.js';
 
-/** `email`: opens, clicks, unsubscribes, bounces and confirmations from our own mail (src/campaigns). */
-export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'email' | 'system';
+export type { EventSource, StoredEvent } from './storedEvent.js';
 
 export interface StoreSummary {
   stored: number;
@@ -19,21 +20,6 @@ export interface StoreSummary {
   queued: number;
   /** The eventId of each input event, in input order (generated where the client sent none). */
   eventIds: string[];
-}
-
-export interface StoredEvent {
-  eventId: string;
-  type: string;
-  customerId?: string;
-  anonymousId?: string;
-  partition?: number;
-  ts: Date;
-  receivedAt: Date;
-  source: EventSource;
-  channel?: string;
-  device?: string;
-  sessionId?: string;
-  props: Record<string, unknown>;
 }
 
 export interface RecordOptions {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Types } from 'mongoose';
 import type { Database } from '../db/database.js';
+import { isDuplicateKey } from '../db/duplicateKey.js';
 
 /**
  * A worker killed mid-run (SIGKILL, OOM, power) never writes how its run ended, so its
@@ -65,7 +66,7 @@ export async function markRunStarted(database: Database, run: RunMarker): Promis
   await database.models.RunningJob.collection
     .insertOne({ _id: run.id as never, job: run.job, worker: run.worker, startedAt: run.startedAt })
     // a retried insert whose first reply was lost
-    .catch((err: { code?: number }) => (err.code === 11000 ? undefined : Promise.reject(err)));
+    .catch((err: unknown) => (isDuplicateKey(err) ? undefined : Promise.reject(err)));
   return settled;
 }
 

@@ -3,7 +3,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { log as rootLog } from '../log.js';
-import type { JobDefinition } from './defineJob.js';
+import type { JobDefinition } from './core/defineJob.js';
 import { runJob, type RetryPolicy } from './runJob.js';
 
 export interface Worker {

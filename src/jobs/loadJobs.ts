@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../config.js';
-import { isJobDefinition, type JobDefinition } from './defineJob.js';
+import { isJobDefinition, type JobDefinition } from './core/defineJob.js';
 
 export const jobsDir = path.join(projectRoot, 'jobs');
 

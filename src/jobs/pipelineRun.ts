@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataEndsAt } from '../features/dataEnd.js';
 import { dataCoveredUntil } from '../ml/trainingSet.js';
-import type { Counts, JobContext, JobDefinition } from './defineJob.js';
+import type { Counts, JobContext, JobDefinition } from './core/defineJob.js';
 import { loadJobs } from './loadJobs.js';
 import { runJob } from './runJob.js';
-import { describeHold, placeHold, releaseHold } from './scheduleHold.js';
+import { describeHold, placeHold, releaseHold } from './core/scheduleHold.js';
 
 export const PIPELINE_JOB = 'pipeline';
 

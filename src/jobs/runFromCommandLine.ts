@@ -1,7 +1,7 @@
 import { createProgress } from '../cli/progress.js';
 import { connectDatabase } from '../db/database.js';
 import { log } from '../log.js';
-import type { JobDefinition } from './defineJob.js';
+import type { JobDefinition } from './core/defineJob.js';
 import { runJob, type RunOutcome } from './runJob.js';
 
 /**

@@ -3,12 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
+import { isDuplicateKey } from '../db/duplicateKey.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { log as rootLog } from '../log.js';
 import { markRunEnded, markRunStarted } from './abandonedRuns.js';
-import type { Counts, JobContext, JobDefinition, JobStep } from './defineJob.js';
+import type { Counts, JobContext, JobDefinition, JobStep } from './core/defineJob.js';
 import { keepLockAlive, type LockKeepAlive } from './lockKeepAlive.js';
-import { describeHold, holdOn } from './scheduleHold.js';
+import { describeHold, holdOn } from './core/scheduleHold.js';
 
 /** `pipeline`: a step of a pipeline run (its record names the run as `parentRunId`). */
 export type Trigger = 'schedule' | 'cli' | 'api' | 'startup' | 'test' | 'pipeline';
@@ -117,7 +118,7 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
     () =>
       JobRun.collection
         .insertOne({ _id, ...record })
-        .catch((err: { code?: number }) => (err.code === 11000 ? undefined : Promise.reject(err)))
+        .catch((err: unknown) => (isDuplicateKey(err) ? undefined : Promise.reject(err)))
         .then(async () => void (abandoned = await markRunStarted(opts.database, { id, job: def.name, worker: workerId, startedAt }))),
     policy,
     signal,

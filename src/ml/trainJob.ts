@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { Counts, JobContext } from '../jobs/defineJob.js';
+import type { Counts, JobContext } from '../jobs/core/defineJob.js';
 import { DEFAULT_TOLERANCE, type ModelVersionRecord, type PromotionDecision, type RegistryOptions } from './registry.js';
 import { dataEndsAt } from '../features/dataEnd.js';
 import type { Cohort, JudgedRows, NaiveTask } from './naiveBaselines.js';

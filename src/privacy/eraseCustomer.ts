@@ -3,7 +3,7 @@ import { partitionOf } from '../db/partition.js';
 import { eraseTimeline } from '../ingest/timeline/foldInbox.js';
 import type { Document } from 'mongodb';
 import type { Database } from '../db/database.js';
-import { insertIgnoringDuplicates } from '../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../db/insertIgnoringDuplicates.js';
 import { recordAudit, type Actor } from './audit.js';
 import { eraseMemberships } from './memberships.js';
 import { eventsFilter, findSubject, suppressionsFilter, type Subject } from './subject.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { inject } from 'vitest';
 import { projectRoot } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
-import type { JobDefinition } from '../../src/jobs/defineJob.js';
+import type { JobDefinition } from '../../src/jobs/core/defineJob.js';
 import { runJob } from '../../src/jobs/runJob.js';
 
 /**

@@ -9,7 +9,7 @@ const chartJs = path.join(path.dirname(createRequire(import.meta.url).resolve('c
 const files: Record<string, string> = {
   '/dashboard': path.join(here, 'index.html'),
   '/dashboard/app.js': path.join(here, 'app.js'),
-  '/dashboard/charts.js': path.join(here, 'charts.js'),
+  '/dashboard/charts.js': path.join(here, '../../charts/chartConfigs.js'),
   '/dashboard/dashboard.css': path.join(here, 'dashboard.css'),
   '/dashboard/vendor/chart.umd.js': chartJs,
 };

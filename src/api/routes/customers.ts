@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerViewSchema, loadCustomerView } from '../../segments/membership/customerView.js';
+import { customerViewSchema, loadCustomerView } from '../../customers/customerView.js';
 import { defineRoute } from '../defineRoute.js';
 import { AppError } from '../errors.js';
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { fromFlowDoc, loadFlows, toFlowDoc } from '../../campaigns/flows/flowStore.js';
+import { builtInFlowIds, createFlow, fromFlowDoc, loadFlows, replaceFlow, storedFlowDoc } from '../../campaigns/flows/flowStore.js';
 import { flowFieldsSchema, flowSchema, type Flow } from '../../campaigns/flows/flowSchema.js';
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
 import { defineRoute, Reply } from '../defineRoute.js';
 import { AppError } from '../errors.js';
 
@@ -10,21 +9,8 @@ const flowBody = flowSchema.meta({ id: 'Flow' });
 const flowOut = flowFieldsSchema.extend({ builtIn: z.boolean() }).meta({ id: 'StoredFlow' });
 const idParams = z.object({ id: z.string().regex(/^[a-z0-9_-]{1,60}$/) });
 
-const experimentOut = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    flowId: z.string().nullable(),
-    stepId: z.string().nullable(),
-    status: z.string(),
-    variants: z.array(z.object({ name: z.string(), weight: z.number() })),
-    holdoutShare: z.number(),
-    results: z.record(z.string(), z.unknown()).meta({ description: 'Per-variant counts and rates, the significance test, the winner; or, for `<flow>:holdout`, revenue per customer of enrolled vs held out' }),
-  })
-  .meta({ id: 'Experiment' });
-
 async function storedFlow(database: Database, id: string) {
-  const doc = await database.models.Flow.collection.findOne({ _id: id as never });
+  const doc = await storedFlowDoc(database, id);
   if (!doc) throw new AppError('not_found', `no flow "${id}"`);
   return doc;
 }
@@ -39,7 +25,7 @@ export const flowRoutes = [
     responses: { 200: { description: 'Every flow (the built-ins are installed on first read)', schema: z.object({ items: z.array(flowOut), invalid: z.array(z.object({ id: z.string(), error: z.string() })) }) } },
     handler: async ({ database }) => {
       const { flows, invalid } = await loadFlows(database);
-      const builtIn = new Set((await database.models.Flow.collection.find({ builtIn: true }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+      const builtIn = await builtInFlowIds(database);
       return { items: flows.map((f: Flow) => ({ ...f, builtIn: builtIn.has(f.id) })), invalid };
     },
   }),
@@ -68,7 +54,7 @@ export const flowRoutes = [
     request: { body: flowBody },
     responses: { 201: { description: 'Created', schema: flowOut }, 400: { description: 'Invalid flow, or the id is taken' } },
     handler: async ({ body, database, log, apiKey }) => {
-      if ((await insertIgnoringDuplicates(database.models.Flow.collection, [toFlowDoc(body, false)])).size) throw new AppError('bad_request', `flow "${body.id}" exists: PUT /v1/flows/${body.id} changes it`);
+      if (!(await createFlow(database, body))) throw new AppError('bad_request', `flow "${body.id}" exists: PUT /v1/flows/${body.id} changes it`);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow created');
       return new Reply(201, { ...body, builtIn: false });
     },
@@ -85,35 +71,9 @@ export const flowRoutes = [
     handler: async ({ params, body, database, log, apiKey }) => {
       if (body.id !== params.id) throw new AppError('validation_failed', `body.id "${body.id}" differs from the path's "${params.id}"`, { issues: [{ path: 'body.id', message: 'must equal the id in the path' }] });
       const current = await storedFlow(database, params.id);
-      const doc = { ...toFlowDoc(body, current.builtIn === true), createdAt: current.createdAt as Date };
-      await database.models.Flow.collection.replaceOne({ _id: params.id as never }, doc as never);
+      const doc = await replaceFlow(database, body, current);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow replaced');
       return { ...body, builtIn: doc.builtIn };
-    },
-  }),
-  defineRoute({
-    method: 'get',
-    path: '/v1/experiments',
-    summary: 'A/B tests and flow holdouts with their latest results',
-    description: 'Recomputed by dispatch-campaigns (hourly by default): per-variant opens, clicks, conversions, the z-test and Bayesian win probabilities, the automatic winner; and revenue per customer enrolled vs held out.',
-    tags: ['campaigns'],
-    roles: ['admin', 'marketer'],
-    request: { query: z.object({ flowId: z.string().max(60).optional() }) },
-    responses: { 200: { description: 'Experiments', schema: z.object({ items: z.array(experimentOut) }) } },
-    handler: async ({ query, database }) => {
-      const docs = await database.models.Experiment.collection.find(query.flowId ? { flowId: query.flowId } : {}).sort({ _id: 1 }).toArray();
-      return {
-        items: docs.map((d) => ({
-          id: String(d._id),
-          name: d.name as string,
-          flowId: (d.flowId as string | undefined) ?? null,
-          stepId: (d.stepId as string | undefined) ?? null,
-          status: d.status as string,
-          variants: (d.variants as { name: string; weight: number }[] | undefined) ?? [],
-          holdoutShare: (d.holdoutShare as number | undefined) ?? 0,
-          results: JSON.parse(JSON.stringify(d.results ?? {})) as Record<string, unknown>,
-        })),
-      };
     },
   }),
 ];

@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { renderChartPng } from '../../attribution/charts.js';
+import { renderChartPng } from '../../charts/renderChartPng.js';
 import { toCsv } from '../../attribution/csv.js';
 import { kpiDimensions, kpiRowSchema, type KpiRow } from '../../attribution/kpis.js';
 import { modelNameSchema } from '../../attribution/models.js';
 import { attributionView, reportFor, type AttributionResult, type KpiResult, type StoredReport } from '../../attribution/report.js';
-import { dashboardData } from '../../attribution/dashboardData.js';
+import { dashboardData } from '../dashboard/dashboardData.js';
 import type { Database } from '../../db/database.js';
-import { abChart, attributionChart, kpiChart, lifecycleChart, segmentSizesChart, sendHourChart } from '../dashboard/charts.js';
+import { abChart, attributionChart, kpiChart, lifecycleChart, segmentSizesChart, sendHourChart } from '../../charts/chartConfigs.js';
 import { defineRoute } from '../defineRoute.js';
 import { AppError } from '../errors.js';
 

@@ -6,7 +6,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { ingestEvents } from '../../ingest/ingestEvents.js';
 import { fromShopify, shopifyTopics, type ShopifyTopic } from '../../ingest/shopify.js';
 import { AppError, errorBodySchema } from '../errors.js';

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.js';
 import { eventSchema } from '../../ingest/eventSchemas.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { storeEvents } from '../../ingest/storeEvents.js';
 import type { MessageData } from '../content/types.js';
 import { composeMail } from '../delivery/composeMail.js';

@@ -2,7 +2,7 @@ import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { partitionOf } from '../../db/partition.js';
 import { readTimelines } from '../../ingest/timeline/readTimelines.js';
-import type { Counts } from '../../jobs/defineJob.js';
+import type { Counts } from '../../jobs/core/defineJob.js';
 
 const DAY = 86_400_000;
 /** Kept per customer and per product: enough for a mail's product lists, bounded in memory. */

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { eventSchema } from '../../ingest/eventSchemas.js';
 import { storeEvents } from '../../ingest/storeEvents.js';
 import type { DeliveryError } from './types.js';

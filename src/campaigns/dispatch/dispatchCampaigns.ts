@@ -1,4 +1,4 @@
-import type { Counts, JobContext } from '../../jobs/defineJob.js';
+import type { Counts, JobContext } from '../../jobs/core/defineJob.js';
 /** Events received a little before a scan's watermark are read again: receivedAt is stamped before commit, and clocks differ. */
 const WATERMARK_MARGIN_MS = 5 * 60_000;
 import { evaluateExperiments } from '../experiments/evaluateExperiments.js';

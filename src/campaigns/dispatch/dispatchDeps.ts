@@ -1,11 +1,11 @@
 import { config, type Config } from '../../config.js';
 import { createRenderer } from '../content/renderer.js';
 import type { Renderer, StepTemplateKey } from '../content/types.js';
+import { outboxLedger } from '../delivery/deliveryLedger.js';
 import { createMailer, mailerOptionsFromConfig } from '../delivery/mailer.js';
 import type { MailerOptions } from '../delivery/types.js';
 import { mailDomain, publicUrl, trackingSecret } from '../tracking/secret.js';
 import type { SendDeps } from './sendMessages.js';
-import { outboxLedger } from './recoverClaims.js';
 
 // MJML compiles every template once per process (about a second); every run reuses it.
 const renderers = new Map<string, Promise<Renderer>>();

@@ -1,6 +1,6 @@
 import type { Collection, Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 
 /** Ids per statement (SQLite binds one variable per id). */
 const CHUNK = 500;

@@ -1,7 +1,7 @@
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { partitionOf } from '../../db/partition.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { inHoldout } from '../experiments/assign.js';
 import { exitReason, type ExitSignal } from '../flows/conditions.js';
 import type { Flow } from '../flows/flowSchema.js';

@@ -2,11 +2,12 @@ import { recordEvents, type StoredEvent } from '../../ingest/storeEvents.js';
 import { createHash } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { canSendBatch } from '../consent/canSend.js';
 import { buildPersonalisationBatch, type PersonalisationContext } from '../content/personalisation.js';
 import type { Incentive, MessageKind, Renderer } from '../content/types.js';
 import { composeMail, rfcMessageId } from '../delivery/composeMail.js';
+import type { DeliveryLedger } from '../delivery/deliveryLedger.js';
 import { recordDeliveryFailure } from '../delivery/recordFailure.js';
 import type { Mailer } from '../delivery/types.js';
 import { experimentId } from '../experiments/assign.js';
@@ -14,7 +15,6 @@ import type { FlowStep, IncentiveChoice } from '../flows/flowSchema.js';
 import { messageIdOf, stepDueAt, type EnrollmentDoc } from './enrollmentDoc.js';
 import { DocumentWrites } from './documentWrites.js';
 import type { PlannedSend } from './planSteps.js';
-import type { DeliveryLedger } from './recoverClaims.js';
 
 /** What sending needs from outside: the pooled mailer and the compiled templates. */
 export interface SendDeps {

@@ -1,4 +1,4 @@
-import { Rng } from '../../../data/generator/random.js';
+import { Rng } from '../../random.js';
 
 /**
  * The statistics behind automatic A/B winners: a two-proportion z-test (frequentist, what most

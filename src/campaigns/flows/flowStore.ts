@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../ingest/identity.js';
+import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { builtInFlows } from './builtInFlows.js';
 import { flowSchema, type Flow } from './flowSchema.js';
 
@@ -25,6 +25,28 @@ export function fromFlowDoc(doc: Record<string, unknown>): ReturnType<typeof flo
 export async function installBuiltInFlows(database: Database): Promise<number> {
   const docs = builtInFlows.map((f) => toFlowDoc(f, true));
   return docs.length - (await insertIgnoringDuplicates(database.models.Flow.collection, docs)).size;
+}
+
+/** The stored document of flow `id`, or null. */
+export async function storedFlowDoc(database: Database, id: string) {
+  return database.models.Flow.collection.findOne({ _id: id as never });
+}
+
+/** The ids of the stored built-in flows. */
+export async function builtInFlowIds(database: Database): Promise<Set<string>> {
+  return new Set((await database.models.Flow.collection.find({ builtIn: true }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+}
+
+/** Stores a new flow; false when a flow with its id is stored already. */
+export async function createFlow(database: Database, flow: Flow): Promise<boolean> {
+  return (await insertIgnoringDuplicates(database.models.Flow.collection, [toFlowDoc(flow, false)])).size === 0;
+}
+
+/** Replaces a stored flow, keeping whether it is built in and when it was created. */
+export async function replaceFlow(database: Database, flow: Flow, current: Record<string, unknown>): Promise<FlowDoc> {
+  const doc = { ...toFlowDoc(flow, current.builtIn === true), createdAt: current.createdAt as Date };
+  await database.models.Flow.collection.replaceOne({ _id: flow.id as never }, doc as never);
+  return doc;
 }
 
 export interface LoadedFlows {

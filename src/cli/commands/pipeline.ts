@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { findJob } from '../../jobs/loadJobs.js';
 import { PIPELINE_JOB } from '../../jobs/pipelineRun.js';
 import { jobHelp, runJobCommand } from '../../jobs/runFromCommandLine.js';
-import { currentHold, releaseHold, type ScheduleHold } from '../../jobs/scheduleHold.js';
+import { currentHold, releaseHold, type ScheduleHold } from '../../jobs/core/scheduleHold.js';
 import { CliError, printJson, status } from '../output.js';
 import { withDatabase } from '../withDatabase.js';
 

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { renderChartPng } from '../../attribution/charts.js';
+import { renderChartPng } from '../../charts/renderChartPng.js';
 import { toCsv } from '../../attribution/csv.js';
 import { kpiDimensions, type KpiDimension, type KpiRow } from '../../attribution/kpis.js';
 import { modelNames, type ModelName } from '../../attribution/models.js';
 import { attributionView, reportFor, type AttributionResult, type KpiResult } from '../../attribution/report.js';
-import { attributionChart, kpiChart } from '../../api/dashboard/charts.js';
+import { attributionChart, kpiChart } from '../../charts/chartConfigs.js';
 import { CliError, printJson, status } from '../output.js';
 import { withDatabase } from '../withDatabase.js';
 

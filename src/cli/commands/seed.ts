@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { defaultSeedEnd, seedShop } from '../../../data/generator/seedShop.js';
+import { defaultSeedEnd, seedShop } from '../../demo/syntheticShop.js';
 import { createProgress } from '../progress.js';
 import { CliError, printJson, status } from '../output.js';
 import { withDatabase } from '../withDatabase.js';

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRawSync } from 'node:zlib';
 import { Binary } from 'mongodb';
-import type { EventSource, StoredEvent } from '../storeEvents.js';
+import type { EventSource, StoredEvent } from '../storedEvent.js';
 
 /** Layout version of a timeline's `events` string; bump when TimelineEvent changes meaning. */
 export const TIMELINE_VERSION = 2;

@@ -3,7 +3,7 @@ import type { Collection, Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { currentFeatureDoc } from '../../features/store.js';
 import { featuresOfTimeline, FoldContexts } from '../../features/timelineFeatures.js';
-import { holdOn } from '../../jobs/scheduleHold.js';
+import { holdOn } from '../../jobs/core/scheduleHold.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease, waitForFoldLease } from './foldLease.js';

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import type { StoredEvent } from '../storeEvents.js';
+import type { StoredEvent } from '../storedEvent.js';
 import { timelineEventsOf, toStoredEvent, type TimelineEvent } from './compact.js';
 import { changedCustomers } from './timelineChanges.js';
 import { timelineFromEvents } from './timelineStore.js';

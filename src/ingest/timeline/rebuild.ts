@@ -3,7 +3,7 @@ import { config } from '../../config.js';
 import { toTimelineEvent, type TimelineEvent } from './compact.js';
 import { emptyFoldCounts, foldCustomers, foldInbox, type FoldCounts } from './foldInbox.js';
 import { releaseFoldLease, waitForFoldLease } from './foldLease.js';
-import type { StoredEvent } from '../storeEvents.js';
+import type { StoredEvent } from '../storedEvent.js';
 
 export interface RebuildOptions {
   /** Called with events read so far and the events collection's size. */

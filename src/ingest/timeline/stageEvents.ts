@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database.js';
-import type { StoredEvent } from '../storeEvents.js';
+import type { StoredEvent } from '../storedEvent.js';
 import { toTimelineEvent } from './compact.js';
 import type { StagedEvent } from './foldInbox.js';
 

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import type { StoredEvent } from '../storeEvents.js';
+import type { StoredEvent } from '../storedEvent.js';
 import { compareTimelineEvents, encodeTimeline, TIMELINE_VERSION, timelineEventsOf, toTimelineEvent, type TimelineEvent } from './compact.js';
 
 export interface Timeline {

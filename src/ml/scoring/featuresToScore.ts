@@ -1,6 +1,14 @@
 import type { Database } from '../../db/database.js';
 import { FEATURE_VERSION } from '../../features/buildFeatures.js';
-import type { FeatureDoc } from './scoreCustomers.js';
+
+/** A stored feature document, as the raw driver returns it. */
+export interface FeatureDoc {
+  _id: string;
+  partition: number;
+  asOf: Date;
+  version?: number;
+  values: Record<string, unknown>;
+}
 
 /** Where a scoring run's features came from. */
 export type FeatureSource = 'features' | 'snapshots' | 'features-as-of';

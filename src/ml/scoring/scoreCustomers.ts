@@ -1,6 +1,6 @@
 import { config } from '../../config.js';
-import type { Counts, JobContext } from '../../jobs/defineJob.js';
-import { forEachPartition } from '../../jobs/partitions.js';
+import type { Counts, JobContext } from '../../jobs/core/defineJob.js';
+import { forEachPartition } from '../../jobs/core/partitions.js';
 import { openHourNames } from '../../features/email.js';
 import { DAY } from '../../features/read.js';
 import { btydSummary, btydValues, type BtydParams } from '../btyd/btydInputs.js';
@@ -10,22 +10,13 @@ import { logExpectedValue } from '../ltv/registry.js';
 import { scoreLtv } from '../ltv/ltvModel.js';
 import { predictSendTimeBatch } from '../sendTime/sendTimeModel.js';
 import { encodeRows, type ColumnSpec } from '../trainingSet.js';
-import { featuresToScore } from './featuresToScore.js';
+import { featuresToScore, type FeatureDoc } from './featuresToScore.js';
 import { btydParamsOf, disposeScoringModels, loadScoringModels, type ScoringModels } from './scoringModels.js';
 
 export const SCORE_CUSTOMERS_JOB = 'score-customers';
 
 /** Score documents written per replaceById call, across partitions. */
 const WRITE_BATCH = 5000;
-
-/** A stored feature document, as the raw driver returns it. */
-export interface FeatureDoc {
-  _id: string;
-  partition: number;
-  asOf: Date;
-  version?: number;
-  values: Record<string, unknown>;
-}
 
 /** One `scores` document (see src/db/models/score.ts). */
 export interface ScoreDoc {

@@ -1,8 +1,9 @@
 import type { Document } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
-import type { Counts, JobContext } from '../../jobs/defineJob.js';
-import { forEachPartition } from '../../jobs/partitions.js';
+import { isDuplicateKey } from '../../db/duplicateKey.js';
+import type { Counts, JobContext } from '../../jobs/core/defineJob.js';
+import { forEachPartition } from '../../jobs/core/partitions.js';
 import type { SegmentDefinition } from '../library/index.js';
 import { lifecycleStage } from '../lifecycle.js';
 import type { QuantileSpec } from '../rules/index.js';
@@ -50,7 +51,7 @@ export async function seedBuiltIns(database: Database, builtIns: readonly Segmen
       await collection.insertMany(inserts as never[], { ordered: false });
     } catch (err) {
       // Another worker seeding at the same moment inserted some: what is left is theirs.
-      if ((err as { code?: number }).code !== 11000 && !(err as { writeErrors?: unknown }).writeErrors) throw err;
+      if (!isDuplicateKey(err) && !(err as { writeErrors?: unknown }).writeErrors) throw err;
     }
   }
   if (updates.length > 0) await database.bulkWrite(collection, updates as never);

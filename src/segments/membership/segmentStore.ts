@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
+import { isDuplicateKey } from '../../db/duplicateKey.js';
 import { compileRule, type RuleError } from '../rules/index.js';
 import { dayOf, loadDailyCounts, type DailyCount } from './counts.js';
 import { deletePages, memberCount, pageIdsOf, type MemberPagesIndex } from './memberPages.js';
@@ -85,7 +86,7 @@ export async function createSegment(database: Database, input: SegmentInput): Pr
   try {
     await database.models.Segment.collection.insertOne(doc as never);
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) return { ok: false, error: { type: 'conflict', message: `segment "${input.key}" already exists; PUT /v1/segments/${input.key} changes it` } };
+    if (isDuplicateKey(err)) return { ok: false, error: { type: 'conflict', message: `segment "${input.key}" already exists; PUT /v1/segments/${input.key} changes it` } };
     throw err;
   }
   return { ok: true, value: summary(doc, []) };

@@ -1,7 +1,7 @@
-import type { Database } from '../../db/database.js';
-import { partitionOf } from '../../db/partition.js';
-import { config } from '../../config.js';
-import { readTimeline } from '../../ingest/timeline/timelineStore.js';
+import type { Database } from '../db/database.js';
+import { partitionOf } from '../db/partition.js';
+import { config } from '../config.js';
+import { readTimeline } from '../ingest/timeline/timelineStore.js';
 
 /**
  * A customer's newest events (up to `limit`), newest first, from their timeline: one read by

@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
 
 /**
  * A schedule hold: while it exists, the scheduled runs of the jobs it names skip (recorded as

@@ -36,7 +36,7 @@ const single = (type: 'track' | 'identify' | 'page' | 'screen' | 'alias') =>
     handler: ({ body, database }) => ingestOne(database, { ...body, type }),
   });
 
-export const segmentRoutes = [
+export const segmentBatchRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/segment/batch',

@@ -1,4 +1,4 @@
-// Types of charts.js for the server side; the browser needs none. The argument types are the
+// Types of chartConfigs.js for the server side; the browser needs none. The argument types are the
 // API bodies the charts draw, kept loose: their schemas live with the routes.
 import type { ChartConfiguration } from 'chart.js';
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
 
 export type Counts = Record<string, number>;
 

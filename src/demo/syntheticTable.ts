@@ -1,7 +1,7 @@
-import { createShopContext, FIXED_SHOP_END, simulateCustomer } from '../../../data/generator/seedShop.js';
-import { DAY } from '../../features/read.js';
-import type { TrainingEvent } from '../trainingSet.js';
-import { tableFromEvents, type TrainingTable } from './trainingTable.js';
+import { createShopContext, FIXED_SHOP_END, simulateCustomer } from './syntheticShop.js';
+import { DAY } from '../features/read.js';
+import type { TrainingEvent } from '../ml/trainingSet.js';
+import { tableFromEvents, type TrainingTable } from '../ml/datasets/trainingTable.js';
 
 export interface SyntheticOptions {
   customers?: number;

@@ -1,9 +1,6 @@
-import { config } from '../config.js';
+import { config } from '../../config.js';
+import { isDuplicateKey } from '../../db/duplicateKey.js';
 import type { JobContext } from './defineJob.js';
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000;
-}
 
 /**
  * Runs `work` once per customer partition this worker can claim for the run. The claim is an

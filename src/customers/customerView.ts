@@ -1,8 +1,8 @@
 import type { Document } from 'mongodb';
 import { z } from 'zod';
-import type { Database } from '../../db/database.js';
+import type { Database } from '../db/database.js';
 import { recentEvents } from './recentEvents.js';
-import type { CustomerSegmentsDoc } from './state.js';
+import type { CustomerSegmentsDoc } from '../segments/membership/state.js';
 
 const timestamp = z.iso.datetime();
 const stay = z.object({ segmentId: z.string(), name: z.string().nullable(), enteredAt: timestamp, exitedAt: timestamp.nullable() });

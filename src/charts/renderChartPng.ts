@@ -9,7 +9,7 @@ export interface PngOptions {
 }
 
 /**
- * Renders a Chart.js configuration (the dashboard's own, from src/api/dashboard/charts.js) to a
+ * Renders a Chart.js configuration (the dashboard's own, from chartConfigs.js) to a
  * PNG on a server-side canvas: no browser, no animation, a white background like the page's.
  */
 export function renderChartPng(config: ChartConfiguration, { width = 1000, height = 560 }: PngOptions = {}): Buffer {

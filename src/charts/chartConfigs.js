@@ -1,6 +1,6 @@
 // Chart.js configurations of the dashboard, from the API's JSON bodies. Plain JavaScript so the
 // browser loads this very file (GET /dashboard/charts.js) and the server renders the same charts
-// to PNG with @napi-rs/canvas (src/attribution/charts.ts): one definition per chart.
+// to PNG with @napi-rs/canvas (renderChartPng.ts): one definition per chart.
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#475569'];
 const color = (i, alpha = 1) => {

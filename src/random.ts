@@ -1,7 +1,8 @@
 /**
- * Seeded randomness for the synthetic shop. Every customer gets its own stream derived from
- * (seed, customer index, purpose), so a customer's data never depends on batch size, on how many
- * customers come before it, or on the order in which batches run.
+ * Seeded randomness, shared by the synthetic shop (data/generator) and the experiments' win
+ * probabilities, so production code never imports the generator. In the shop every customer gets
+ * its own stream derived from (seed, customer index, purpose), so a customer's data never depends
+ * on batch size, on how many customers come before it, or on the order in which batches run.
  */
 
 /** murmur3's 32-bit finaliser: spreads every input bit over the whole word. */

@@ -1,11 +1,11 @@
-import { storedShopEnd } from '../../data/generator/seedShop.js';
+import { storedShopEnd } from './syntheticShop.js';
 import type { Database } from '../db/database.js';
 import { churnTrainer } from '../ml/churn/registry.js';
 import { ltvTrainer } from '../ml/ltv/registry.js';
 import { sendTimeTrainer } from '../ml/sendTime/registry.js';
 import { prepareTrainingSets } from '../ml/trainingSet.js';
-import type { JobDefinition } from './defineJob.js';
-import { runJob, type JobRunResult } from './runJob.js';
+import type { JobDefinition } from '../jobs/core/defineJob.js';
+import { runJob, type JobRunResult } from '../jobs/runJob.js';
 
 /**
  * Trains the demo shop's models at start-up, so a first `npm start` shows scores, predictive

@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
 
 const DAY = 86_400_000;
 /** Send-hour confidence bands of the heatmap's rows. */
