@@ -39,8 +39,9 @@ export function workerIsGone(worker: string, host = os.hostname()): boolean {
  * `startedBefore` when given, and drops their registrations. Returns how many it settled.
  */
 export async function settleAbandonedRuns(database: Database, opts: { startedBefore?: Date } = {}): Promise<number> {
-  const { RunningJob, JobRun } = database.models;
-  const markers = await RunningJob.collection.find({}).toArray();
+  const { JobRun } = database.models;
+  const { runningJobs } = database.collections;
+  const markers = await runningJobs.find({}).toArray();
   const now = new Date();
   let settled = 0;
   for (const m of markers) {
@@ -53,7 +54,7 @@ export async function settleAbandonedRuns(database: Database, opts: { startedBef
       { _id: new Types.ObjectId(String(m._id)), status: 'running' },
       { $set: { status: 'failed', endedAt: now, error: { type: ABANDONED, message: `abandoned: ${why}` } } },
     );
-    await RunningJob.collection.deleteOne({ _id: m._id });
+    await runningJobs.deleteOne({ _id: m._id });
     settled += modifiedCount;
   }
   return settled;
@@ -62,7 +63,7 @@ export async function settleAbandonedRuns(database: Database, opts: { startedBef
 /** Registers a run as in progress, after settling the runs dead workers left behind. */
 export async function markRunStarted(database: Database, run: RunMarker): Promise<number> {
   const settled = await settleAbandonedRuns(database);
-  await database.models.RunningJob.collection
+  await database.collections.runningJobs
     .insertOne({ _id: run.id as never, job: run.job, worker: run.worker, startedAt: run.startedAt })
     // a retried insert whose first reply was lost
     .catch((err: { code?: number }) => (err.code === 11000 ? undefined : Promise.reject(err)));
@@ -70,5 +71,5 @@ export async function markRunStarted(database: Database, run: RunMarker): Promis
 }
 
 export async function markRunEnded(database: Database, id: string): Promise<void> {
-  await database.models.RunningJob.collection.deleteOne({ _id: id as never });
+  await database.collections.runningJobs.deleteOne({ _id: id as never });
 }

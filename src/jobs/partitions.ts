@@ -18,7 +18,7 @@ export async function forEachPartition(
   only?: number[],
 ): Promise<{ claimed: number; skipped: number }> {
   const partitions = only ?? Array.from({ length: config().PARTITIONS }, (_, p) => p);
-  const leases = ctx.database.models.JobLease.collection;
+  const leases = ctx.database.collections.jobLeases;
   let claimed = 0;
   let skipped = 0;
   for (const partition of partitions) {

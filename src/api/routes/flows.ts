@@ -24,7 +24,7 @@ const experimentOut = z
   .meta({ id: 'Experiment' });
 
 async function storedFlow(database: Database, id: string) {
-  const doc = await database.models.Flow.collection.findOne({ _id: id as never });
+  const doc = await database.collections.flows.findOne({ _id: id as never });
   if (!doc) throw new AppError('not_found', `no flow "${id}"`);
   return doc;
 }
@@ -39,7 +39,7 @@ export const flowRoutes = [
     responses: { 200: { description: 'Every flow (the built-ins are installed on first read)', schema: z.object({ items: z.array(flowOut), invalid: z.array(z.object({ id: z.string(), error: z.string() })) }) } },
     handler: async ({ database }) => {
       const { flows, invalid } = await loadFlows(database);
-      const builtIn = new Set((await database.models.Flow.collection.find({ builtIn: true }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+      const builtIn = new Set((await database.collections.flows.find({ builtIn: true }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
       return { items: flows.map((f: Flow) => ({ ...f, builtIn: builtIn.has(f.id) })), invalid };
     },
   }),
@@ -68,7 +68,7 @@ export const flowRoutes = [
     request: { body: flowBody },
     responses: { 201: { description: 'Created', schema: flowOut }, 400: { description: 'Invalid flow, or the id is taken' } },
     handler: async ({ body, database, log, apiKey }) => {
-      if ((await insertIgnoringDuplicates(database.models.Flow.collection, [toFlowDoc(body, false)])).size) throw new AppError('bad_request', `flow "${body.id}" exists: PUT /v1/flows/${body.id} changes it`);
+      if ((await insertIgnoringDuplicates(database.collections.flows, [toFlowDoc(body, false)])).size) throw new AppError('bad_request', `flow "${body.id}" exists: PUT /v1/flows/${body.id} changes it`);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow created');
       return new Reply(201, { ...body, builtIn: false });
     },
@@ -86,7 +86,7 @@ export const flowRoutes = [
       if (body.id !== params.id) throw new AppError('validation_failed', `body.id "${body.id}" differs from the path's "${params.id}"`, { issues: [{ path: 'body.id', message: 'must equal the id in the path' }] });
       const current = await storedFlow(database, params.id);
       const doc = { ...toFlowDoc(body, current.builtIn === true), createdAt: current.createdAt as Date };
-      await database.models.Flow.collection.replaceOne({ _id: params.id as never }, doc as never);
+      await database.collections.flows.replaceOne({ _id: params.id as never }, doc as never);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow replaced');
       return { ...body, builtIn: doc.builtIn };
     },

@@ -66,11 +66,11 @@ export async function signUp(database: Database, services: CampaignServices, sig
   const allowed = await canSend(database, { _id: signup.customerId, email }, 'transactional');
   if (!allowed.ok) return { ok: false, error: { type: 'suppressed', message: `${email} cannot be mailed (${allowed.reason})` } };
 
-  const { Message } = database.models;
+  const { messages } = database.collections;
   const claim = { enrollmentId: `double-opt-in:${signup.customerId}`, stepId: email, customerId: signup.customerId, channel: 'email', to: email, template: 'double_opt_in', kind: 'transactional', status: 'claimed', createdAt: at, updatedAt: at };
-  const duplicate = (await insertIgnoringDuplicates(Message.collection, [claim])).size > 0;
+  const duplicate = (await insertIgnoringDuplicates(messages, [claim])).size > 0;
   if (duplicate) return { ok: true, value: { status: 'confirmation_already_sent' } };
-  const message = await Message.collection.findOne({ enrollmentId: claim.enrollmentId, stepId: email }, { projection: { _id: 1 } });
+  const message = await messages.findOne({ enrollmentId: claim.enrollmentId, stepId: email }, { projection: { _id: 1 } });
   const messageId = String(message!._id);
 
   const data: MessageData = {
@@ -88,10 +88,10 @@ export async function signUp(database: Database, services: CampaignServices, sig
   const sent = await services.mailer.send(composeMail(rendered, { to: email, messageId, domain: services.domain, from: services.from }));
   if (!sent.ok) {
     await recordDeliveryFailure(database, { messageId, customerId: signup.customerId, to: email }, sent.error);
-    await Message.collection.updateOne({ _id: message!._id }, { $set: { status: 'failed', error: sent.error.message, subject: rendered.subject, updatedAt: new Date() } });
+    await messages.updateOne({ _id: message!._id }, { $set: { status: 'failed', error: sent.error.message, subject: rendered.subject, updatedAt: new Date() } });
     return { ok: false, error: { type: 'delivery_failed', error: sent.error } };
   }
-  await Message.collection.updateOne(
+  await messages.updateOne(
     { _id: message!._id },
     { $set: { status: 'sent', sentAt: new Date(), subject: rendered.subject, links: rendered.links, providerMessageId: sent.value.messageId, updatedAt: new Date() } },
   );
@@ -109,7 +109,7 @@ export async function confirmSubscription(database: Database, secret: Buffer, to
   const verified = verifyToken(secret, token, 'd', at.getTime());
   if (!verified.ok) return verified;
   const { c, a, t } = verified.value;
-  const customer = await database.models.Customer.collection.findOne({ _id: c as never }, { projection: { email: 1 } });
+  const customer = await database.collections.customers.findOne({ _id: c as never }, { projection: { email: 1 } });
   if (!customer) return { ok: false, error: 'unknown_customer' };
   // A link for an address the customer has since replaced must not subscribe the new one.
   if (customer.email !== a) return { ok: false, error: 'address_changed' };

@@ -38,12 +38,13 @@ interface Catalogue {
 const catalogues = new WeakMap<Database, Promise<Catalogue>>();
 
 async function readCatalogue(database: Database): Promise<Catalogue> {
-  const { Product, ProductStat } = database.models;
+  const { Product } = database.models;
+  const { productStats } = database.collections;
   const products = new Map<string, ProductDoc>();
   for await (const p of Product.collection.find({})) products.set(p._id as unknown as string, p as unknown as ProductDoc);
   const sold = new Map<string, number>();
   const boughtWith = new Map<string, { productId: string; count: number }[]>();
-  for await (const s of ProductStat.collection.find({})) {
+  for await (const s of productStats.find({})) {
     sold.set(s._id as unknown as string, (s.sold30d as number) ?? 0);
     boughtWith.set(s._id as unknown as string, (s.boughtWith as { productId: string; count: number }[]) ?? []);
   }
@@ -136,12 +137,13 @@ export async function buildPersonalisation(database: Database, customerId: strin
  */
 export async function buildPersonalisationBatch(database: Database, requests: readonly PersonalisationRequest[]): Promise<Result<MessageData, PersonalisationError>[]> {
   if (!requests.length) return [];
-  const { Customer, Feature, CustomerReco } = database.models;
+  const { Customer, Feature } = database.models;
+  const { customerRecos } = database.collections;
   const ids = requests.map((r) => r.customerId);
   const [customers, features, recos, catalogue] = await Promise.all([
     readByIds(Customer.collection as unknown as Collection<Document>, ids, { email: 1, firstName: 1 }),
     readByIds(Feature.collection as unknown as Collection<Document>, ids, { values: 1 }),
-    readByIds(CustomerReco.collection as unknown as Collection<Document>, ids),
+    readByIds(customerRecos as unknown as Collection<Document>, ids),
     loadCatalogue(database),
   ]);
   return requests.map(({ customerId, context }) => assemble(customerId, context, customers.get(customerId), features.get(customerId), recos.get(customerId), catalogue));

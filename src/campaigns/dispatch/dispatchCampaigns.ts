@@ -45,7 +45,7 @@ const STATE_ID = 'dispatch';
 export async function dispatchCampaigns(ctx: JobContext, options: DispatchOptions, deps: SendDeps): Promise<Counts> {
   const { database } = ctx;
   const asOf = options.asOf;
-  const State = database.models.CampaignState.collection;
+  const State = database.collections.campaignState;
   const state = ((await State.findOne({ _id: STATE_ID as never }))?.value ?? {}) as DispatchState;
   const { flows, invalid } = await loadFlows(database);
   for (const f of invalid) ctx.log.warn({ flowId: f.id, error: f.error }, 'stored flow does not validate: skipped');

@@ -60,9 +60,9 @@ async function recentSends(database: Database, customerIds: string[], since: Dat
   const add = (customerId: string, at: Date) => out.set(customerId, [...(out.get(customerId) ?? []), at.getTime()]);
   for (let i = 0; i < customerIds.length; i += 1000) {
     const ids = customerIds.slice(i, i + 1000);
-    const cursor = database.models.Message.collection.find({ customerId: { $in: ids }, kind: 'marketing', status: 'sent', scheduledFor: { $gte: since } }, { projection: { customerId: 1, scheduledFor: 1 } });
+    const cursor = database.collections.messages.find({ customerId: { $in: ids }, kind: 'marketing', status: 'sent', scheduledFor: { $gte: since } }, { projection: { customerId: 1, scheduledFor: 1 } });
     for await (const m of cursor) add(m.customerId as string, m.scheduledFor as Date);
-    for await (const c of database.models.MessageClaim.collection.find({ 'message.customerId': { $in: ids }, 'message.kind': 'marketing' }, { projection: { message: 1 } })) {
+    for await (const c of database.collections.messageClaims.find({ 'message.customerId': { $in: ids }, 'message.kind': 'marketing' }, { projection: { message: 1 } })) {
       const m = c.message as { customerId: string; scheduledFor: Date };
       add(m.customerId, m.scheduledFor);
     }
@@ -78,7 +78,7 @@ async function recentSends(database: Database, customerIds: string[], since: Dat
  * ones that do not fit are deferred to when the budget frees up: deferred, never dropped.
  */
 export async function planDueSteps(database: Database, flowsById: ReadonlyMap<string, Flow>, opts: PlanOptions): Promise<Plan> {
-  const Enrollment = database.models.Enrollment.collection as unknown as Collection<EnrollmentDoc>;
+  const Enrollment = database.collections.enrollments as unknown as Collection<EnrollmentDoc>;
   const now = opts.asOf.getTime();
   const counts: Plan['counts'] = { due: 0, rescheduled: 0, deferred: 0, completed: 0, missingFlow: 0, missingCustomer: 0 };
   const due = await Enrollment.find({ status: 'active', nextStepAt: { $lte: opts.asOf } }).sort({ nextStepAt: 1 }).limit(opts.limit).toArray();
@@ -88,9 +88,9 @@ export async function planDueSteps(database: Database, flowsById: ReadonlyMap<st
   const customerIds = [...new Set(due.map((e) => e.customerId))];
   const longestWindow = Math.max(...Object.values(opts.budget).map((r) => r.days));
   const [customers, scores, features, sends, experiments] = await Promise.all([
-    byId<CustomerDoc>(database.models.Customer.collection as never, customerIds, { email: 1, timezone: 1, consent: 1 }),
-    byId<{ bestSendHour?: number | null }>(database.models.Score.collection as never, customerIds, { bestSendHour: 1 }),
-    byId<{ values?: Record<string, unknown> }>(database.models.Feature.collection as never, customerIds, { 'values.emailOpenRate90d': 1, 'values.emailClickRate90d': 1 }),
+    byId<CustomerDoc>(database.collections.customers as never, customerIds, { email: 1, timezone: 1, consent: 1 }),
+    byId<{ bestSendHour?: number | null }>(database.collections.scores as never, customerIds, { bestSendHour: 1 }),
+    byId<{ values?: Record<string, unknown> }>(database.collections.features as never, customerIds, { 'values.emailOpenRate90d': 1, 'values.emailClickRate90d': 1 }),
     recentSends(database, customerIds, new Date(now - longestWindow * DAY)),
     database.models.Experiment.collection.find({}, { projection: { 'results.winner': 1 } }).toArray(),
   ]);

@@ -68,7 +68,7 @@ export async function recoverClaims(database: Database, opts: { leaseMs: number;
   if (!stale.length) return counts;
 
   const leases = stale.map((c) => ({ _id: `recover:${c._id}:${c.claimedAt.getTime()}`, job: 'dispatch-campaigns', runKey: 'recover', partition: c.message.partition, worker: opts.worker, createdAt: new Date() }));
-  const lost = await insertIgnoringDuplicates(database.models.JobLease.collection, leases);
+  const lost = await insertIgnoringDuplicates(database.collections.jobLeases, leases);
   const mine = stale.filter((_, i) => !lost.has(i));
   const stored = await storedMessages(database, mine.map((c) => c._id));
   const unrecorded = mine.filter((c) => !stored.has(c._id));

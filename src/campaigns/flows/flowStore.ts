@@ -24,7 +24,7 @@ export function fromFlowDoc(doc: Record<string, unknown>): ReturnType<typeof flo
 /** Stores the built-in flows that are not stored yet; a stored flow (maybe edited) is never overwritten. */
 export async function installBuiltInFlows(database: Database): Promise<number> {
   const docs = builtInFlows.map((f) => toFlowDoc(f, true));
-  return docs.length - (await insertIgnoringDuplicates(database.models.Flow.collection, docs)).size;
+  return docs.length - (await insertIgnoringDuplicates(database.collections.flows, docs)).size;
 }
 
 export interface LoadedFlows {
@@ -38,7 +38,7 @@ export async function loadFlows(database: Database): Promise<LoadedFlows> {
   await installBuiltInFlows(database);
   const flows: Flow[] = [];
   const invalid: LoadedFlows['invalid'] = [];
-  for (const doc of await database.models.Flow.collection.find({}).sort({ _id: 1 }).toArray()) {
+  for (const doc of await database.collections.flows.find({}).sort({ _id: 1 }).toArray()) {
     const parsed = fromFlowDoc(doc as Record<string, unknown>);
     if (parsed.success) flows.push(parsed.data);
     else invalid.push({ id: String(doc._id), error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)[0] ?? 'invalid' });

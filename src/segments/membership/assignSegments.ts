@@ -32,7 +32,7 @@ const VIP_LTV: QuantileSpec = { id: 'vipLtv', field: 'scores.predictedLtv', side
  * (active), changed definitions updated; whether an admin deactivated one is kept. Idempotent.
  */
 export async function seedBuiltIns(database: Database, builtIns: readonly SegmentDefinition[]): Promise<number> {
-  const collection = database.models.Segment.collection;
+  const collection = database.collections.segments;
   const existing = new Map((await collection.find({ builtIn: true }).toArray()).map((s) => [String(s._id), s]));
   const now = new Date();
   const inserts: Document[] = [];
@@ -67,12 +67,13 @@ export async function seedBuiltIns(database: Database, builtIns: readonly Segmen
  */
 export async function assignSegments(ctx: JobContext, options: AssignOptions, deps: { builtIns: readonly SegmentDefinition[] }): Promise<Counts> {
   const { database } = ctx;
-  const { Segment, CustomerSegments, Event } = database.models;
+  const { Event } = database.models;
+  const { customerSegments, segments } = database.collections;
   const counts = { seeded: 0, segments: 0, invalidSegments: 0, partitions: 0, customers: 0, entered: 0, exited: 0, events: 0, transitions: 0, stateWrites: 0, warnings: 0, evaluateMs: 0, writeMs: 0 };
   const started = performance.now();
   counts.seeded = await seedBuiltIns(database, deps.builtIns);
 
-  const stored = await Segment.collection.find({ active: true }, { projection: { rule: 1, name: 1 } }).toArray();
+  const stored = await segments.find({ active: true }, { projection: { rule: 1, name: 1 } }).toArray();
   const names = new Map(stored.map((s) => [String(s._id), String(s.name)]));
   const { compiled, invalid } = compileSegments(stored.map((s) => ({ id: String(s._id), rule: s.rule })), options.asOf);
   for (const bad of invalid) ctx.log.warn({ segment: bad.id, error: bad.error }, 'assign-segments: stored rule no longer compiles; segment skipped');
@@ -90,7 +91,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   if (scan === 'collection') {
     state = new Map();
     const filter = everyPartition ? {} : { partition: { $in: claimed } };
-    for await (const d of CustomerSegments.collection.find(filter)) state.set(String(d._id), d as unknown as CustomerSegmentsDoc);
+    for await (const d of customerSegments.find(filter)) state.set(String(d._id), d as unknown as CustomerSegmentsDoc);
   }
 
   const pagesWriter = await MemberPagesWriter.open(database, Date.now(), compiled.map((s) => s.id));
@@ -100,7 +101,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   await evaluateSegments(database, compiled, { asOf: at, partitions: claimed, everyPartition, scan, signal: ctx.signal, extraQuantiles: [VIP_LTV] }, async (partition, profiles, extra) => {
     const vipLtvCutoff = extra[VIP_LTV.id] ?? null;
     const writeStart = performance.now();
-    const partState = state ?? new Map((await CustomerSegments.collection.find({ partition }).toArray()).map((d) => [String(d._id), d as unknown as CustomerSegmentsDoc]));
+    const partState = state ?? new Map((await customerSegments.find({ partition }).toArray()).map((d) => [String(d._id), d as unknown as CustomerSegmentsDoc]));
     const events: Document[] = [];
     const writes: CustomerSegmentsDoc[] = [];
     const members = new Map<string, { row: MemberRow; enteredAt: Date }[]>(compiled.map((s) => [s.id, []]));
@@ -123,7 +124,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
       }
     }
     counts.events += await insertEvents(database, events);
-    await database.replaceById(CustomerSegments.collection as never, writes as never[]);
+    await database.replaceById(customerSegments as never, writes as never[]);
     counts.stateWrites += writes.length;
     await pagesWriter.writePartition(partition, members, moves);
     counts.writeMs += performance.now() - writeStart;
@@ -139,7 +140,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   counts.writeMs = Math.round(counts.writeMs);
   // Sizes and the day's moves come from the member index, so partitions other workers (or an
   // earlier run killed before this point) evaluated count too.
-  const totals = await Segment.collection.find({ _id: { $in: compiled.map((s) => s.id) as never[] } }, { projection: { memberPages: 1 } }).toArray();
+  const totals = await segments.find({ _id: { $in: compiled.map((s) => s.id) as never[] } }, { projection: { memberPages: 1 } }).toArray();
   const indexes = new Map(totals.map((s) => [String(s._id), s.memberPages as MemberPagesIndex | undefined]));
   const sizes = new Map(compiled.map((s) => [s.id, memberCount(indexes.get(s.id))]));
   await recordDailyCounts(database, at, new Map(compiled.map((s) => [s.id, { size: sizes.get(s.id)!, ...dayMoves(indexes.get(s.id), day) }])));
@@ -149,7 +150,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   const updates = compiled.map((s) => ({
     updateOne: { filter: { _id: s.id }, update: { $set: { memberCount: sizes.get(s.id) ?? 0, refreshedAt, warnings: warnings.bySegment.get(s.id) ?? [] } } },
   }));
-  await database.bulkWrite(Segment.collection, updates as never);
+  await database.bulkWrite(segments, updates as never);
   for (const [segment, list] of warnings.bySegment) for (const w of list) if (w !== warnings.overall) ctx.log.warn({ segment, size: sizes.get(segment) }, `assign-segments: ${w}`);
   if (warnings.overall) ctx.log.warn({ customers, segments: warnings.nonEmpty }, `assign-segments: ${warnings.overall}`);
   counts.warnings = [...warnings.bySegment.values()].reduce((n, l) => n + l.length, 0) + (warnings.overall ? 1 : 0);

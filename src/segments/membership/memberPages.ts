@@ -107,7 +107,7 @@ export class MemberPagesWriter {
   ) {}
 
   static async open(database: Database, version: number, segmentIds: string[]): Promise<MemberPagesWriter> {
-    const segments = await database.models.Segment.collection.find({ _id: { $in: segmentIds as never[] } }, { projection: { memberPages: 1 } }).toArray();
+    const segments = await database.collections.segments.find({ _id: { $in: segmentIds as never[] } }, { projection: { memberPages: 1 } }).toArray();
     return new MemberPagesWriter(database, version, new Map(segments.map((s) => [String(s._id), s.memberPages as MemberPagesIndex | undefined])));
   }
 
@@ -133,7 +133,7 @@ export class MemberPagesWriter {
       entries[key] = { version: this.version, pages: index, count: list.length, previous: old ? { version: old.version, pages: old.pages } : null, ...(day ? { moves: day } : {}) };
     }
     // A few pages per insert: each is up to ~250 KB.
-    for (let i = 0; i < pages.length; i += 8) await this.database.models.SegmentMemberPage.collection.insertMany(pages.slice(i, i + 8) as never[], { ordered: false });
+    for (let i = 0; i < pages.length; i += 8) await this.database.collections.segmentMemberPages.insertMany(pages.slice(i, i + 8) as never[], { ordered: false });
   }
 
   async commit(): Promise<void> {
@@ -158,7 +158,7 @@ export function pageIdsOf(segmentId: string, index: MemberPagesIndex | undefined
 }
 
 export async function deletePages(database: Database, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) await database.models.SegmentMemberPage.collection.deleteMany({ _id: { $in: ids.slice(i, i + 500) as never[] } });
+  for (let i = 0; i < ids.length; i += 500) await database.collections.segmentMemberPages.deleteMany({ _id: { $in: ids.slice(i, i + 500) as never[] } });
 }
 
 /**
@@ -169,14 +169,14 @@ export async function deletePages(database: Database, ids: string[]): Promise<vo
  */
 export async function sweepOrphanPages(database: Database, before: Date): Promise<number> {
   const referenced = new Set<string>();
-  for await (const s of database.models.Segment.collection.find({}, { projection: { memberPages: 1 } })) {
+  for await (const s of database.collections.segments.find({}, { projection: { memberPages: 1 } })) {
     for (const [key, entry] of Object.entries((s.memberPages ?? {}) as MemberPagesIndex)) {
       referenced.add(`${String(s._id)}:${key.slice(1)}:${entry.version}`);
       if (entry.previous) referenced.add(`${String(s._id)}:${key.slice(1)}:${entry.previous.version}`);
     }
   }
   const orphans: string[] = [];
-  for await (const page of database.models.SegmentMemberPage.collection.find({}, { projection: { _id: 1, version: 1 } })) {
+  for await (const page of database.collections.segmentMemberPages.find({}, { projection: { _id: 1, version: 1 } })) {
     const id = String(page._id);
     // `<segment>:<partition>:<version>:<index>`; a segment id may itself hold colons
     const partitionVersion = id.slice(0, id.lastIndexOf(':'));
@@ -240,7 +240,7 @@ export async function readMembers(
   limit: number,
   emit: (row: MemberRow) => void | Promise<void>,
 ): Promise<ReadResult> {
-  const pagesCollection = database.models.SegmentMemberPage.collection;
+  const pagesCollection = database.collections.segmentMemberPages;
   /** Rows in page `i` of a partition version with `count` rows. */
   const rowsIn = (count: number, i: number) => Math.min(PAGE_ROWS, count - i * PAGE_ROWS);
   const startOf = (p: number): Position | null => {
