@@ -71,5 +71,5 @@ export async function markRunStarted(database: Database, run: RunMarker): Promis
 }
 
 export async function markRunEnded(database: Database, id: string): Promise<void> {
-  await database.collections.runningJobs.deleteOne({ _id: id as never });
+  await database.collections.runningJobs.deleteOne({ _id: id });
 }

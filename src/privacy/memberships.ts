@@ -26,7 +26,7 @@ export async function eraseMemberships(database: Database, subject: Subject): Pr
   const key = `p${subject.partition}`;
   const segmentIds = [...new Set(pages.map((p) => p.segmentId))];
   const indexes = new Map(
-    (segmentIds.length ? await segments.find({ _id: { $in: segmentIds as never[] } }, { projection: { memberPages: 1 } }).toArray() : []).map((s) => [
+    (segmentIds.length ? await segments.find({ _id: { $in: segmentIds } }, { projection: { memberPages: 1 } }).toArray() : []).map((s) => [
       String(s._id),
       s.memberPages as MemberPagesIndex | undefined,
     ]),
@@ -39,13 +39,13 @@ export async function eraseMemberships(database: Database, subject: Subject): Pr
   }
   // Pages first, counts after: a retry after a crash in between finds no row to count again, so a
   // count can stay one too high but is never taken down twice.
-  await database.replaceById(segmentMemberPages as never, pages.map((p) => ({ ...p, rows: p.rows.filter((r) => r.customerId !== customerId) })) as never[]);
+  await database.replaceById(segmentMemberPages, pages.map((p) => ({ ...p, rows: p.rows.filter((r) => r.customerId !== customerId) })) as never[]);
   await database.bulkWrite(segments, segmentUpdates as never);
 
   // The state goes before the daily sizes drop: a retry after a crash in between finds no state
   // and leaves the sizes alone, where the other order could take the person off twice.
-  const state = await customerSegments.findOne({ _id: customerId as never });
-  const deleted = await customerSegments.deleteOne({ _id: customerId as never });
+  const state = await customerSegments.findOne({ _id: customerId });
+  const deleted = await customerSegments.deleteOne({ _id: customerId });
   const current = [...new Set(((state?.current as { segmentId: string }[] | undefined) ?? []).map((s) => s.segmentId))];
   if (current.length) {
     const latest = new Map<string, { _id: unknown; day: string }>();

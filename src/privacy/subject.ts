@@ -47,7 +47,7 @@ export function suppressionsFilter(subject: Pick<Subject, 'customerId' | 'emails
 export async function findSubject(database: Database, customerId: string): Promise<Subject> {
   const { Event, Suppression, Message, Feature, Score, CustomerSegments, CustomerReco, SimTruth } = database.models;
   const { customers, identities } = database.collections;
-  const customer = await customers.findOne({ _id: customerId as never });
+  const customer = await customers.findOne({ _id: customerId });
   const anonymous = new Set<string>((customer?.anonymousIds as string[] | undefined) ?? []);
   const emails = new Set<string>();
   const addEmail = (v: unknown) => {
@@ -72,7 +72,7 @@ export async function findSubject(database: Database, customerId: string): Promi
   await readEvents({ customerId });
   const candidates = [...anonymous];
   if (candidates.length) {
-    for await (const link of identities.find({ _id: { $in: candidates as never[] } }, { projection: { customerId: 1 } })) if (link.customerId !== customerId) anonymous.delete(String(link._id));
+    for await (const link of identities.find({ _id: { $in: candidates } }, { projection: { customerId: 1 } })) if (link.customerId !== customerId) anonymous.delete(String(link._id));
   }
   const anonymousIds = [...anonymous].sort();
   if (anonymousIds.length) await readEvents({ anonymousId: { $in: anonymousIds }, customerId: null });

@@ -31,7 +31,7 @@ export const featureRoutes = [
     request: { params: z.object({ id: z.string().min(1).max(200) }) },
     responses: { 200: { description: 'Features as of the last build-features run', schema: customerFeaturesSchema }, 404: { description: 'No features for this customer yet' } },
     handler: async ({ params, database }) => {
-      const doc = await database.collections.features.findOne({ _id: params.id as never });
+      const doc = await database.collections.features.findOne({ _id: params.id });
       if (!doc) throw new AppError('not_found', `no features for customer ${params.id}; run the build-features job`);
       return { customerId: params.id, asOf: (doc.asOf as Date).toISOString(), computedAt: (doc.computedAt as Date).toISOString(), version: doc.version as number, values: doc.values as Record<string, number | string | null> };
     },

@@ -51,13 +51,13 @@ export function shopifyWebhookRouter(database: Database): Router {
     // under another topic (an order as `orders/cancelled` becomes a refund). Each signed body is
     // remembered with its topic; a resend under a topic that reads it differently is refused.
     const bodyId = `shopify-body:${createHash('sha256').update(raw).digest('hex')}`;
-    const seen = await webhookDeliveries.findOne({ _id: bodyId as never }, { projection: { topic: 1 } });
+    const seen = await webhookDeliveries.findOne({ _id: bodyId }, { projection: { topic: 1 } });
     const seenTopic = seen?.topic as ShopifyTopic | undefined;
     if (seenTopic && seenTopic !== topic && !isDeepStrictEqual(fromShopify(seenTopic, payload), fromShopify(topic, payload))) {
       throw new AppError('unauthorized', `this signed body was delivered as ${seenTopic}; it is not accepted again as ${topic}`);
     }
     const deliveryId = req.get('x-shopify-webhook-id');
-    if (deliveryId && (await webhookDeliveries.findOne({ _id: `shopify:${deliveryId}` as never }))) {
+    if (deliveryId && (await webhookDeliveries.findOne({ _id: `shopify:${deliveryId}` }))) {
       res.json({ duplicate: true, stored: 0 });
       return;
     }

@@ -109,7 +109,7 @@ export async function confirmSubscription(database: Database, secret: Buffer, to
   const verified = verifyToken(secret, token, 'd', at.getTime());
   if (!verified.ok) return verified;
   const { c, a, t } = verified.value;
-  const customer = await database.collections.customers.findOne({ _id: c as never }, { projection: { email: 1 } });
+  const customer = await database.collections.customers.findOne({ _id: c }, { projection: { email: 1 } });
   if (!customer) return { ok: false, error: 'unknown_customer' };
   // A link for an address the customer has since replaced must not subscribe the new one.
   if (customer.email !== a) return { ok: false, error: 'address_changed' };

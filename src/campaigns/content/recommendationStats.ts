@@ -98,7 +98,7 @@ export async function buildRecommendationStats(database: Database, asOf: Date, p
     purchases: latest(acc.bought, PURCHASES_KEPT).map(([productId, at]) => ({ productId, at: new Date(at) })),
     asOf,
   }));
-  await database.replaceById(productStats as never, productDocs as never[]);
-  await database.replaceById(customerRecos as never, customerDocs as never[]);
+  await database.replaceById(productStats, productDocs as never[]);
+  await database.replaceById(customerRecos, customerDocs as never[]);
   return { timelines, eventsRead, products: productDocs.length, customers: customerDocs.length };
 }

@@ -78,7 +78,7 @@ async function recentSends(database: Database, customerIds: string[], since: Dat
  * ones that do not fit are deferred to when the budget frees up: deferred, never dropped.
  */
 export async function planDueSteps(database: Database, flowsById: ReadonlyMap<string, Flow>, opts: PlanOptions): Promise<Plan> {
-  const Enrollment = database.collections.enrollments as unknown as Collection<EnrollmentDoc>;
+  const Enrollment = database.collections.enrollments;
   const now = opts.asOf.getTime();
   const counts: Plan['counts'] = { due: 0, rescheduled: 0, deferred: 0, completed: 0, missingFlow: 0, missingCustomer: 0 };
   const due = await Enrollment.find({ status: 'active', nextStepAt: { $lte: opts.asOf } }).sort({ nextStepAt: 1 }).limit(opts.limit).toArray();

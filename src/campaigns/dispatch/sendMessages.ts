@@ -118,8 +118,8 @@ export interface ClaimDoc {
   message: MessageDoc;
 }
 
-export const claimsOf = (database: Database) => database.collections.messageClaims as unknown as Collection<ClaimDoc>;
-export const messagesOf = (database: Database) => database.collections.messages as unknown as Collection<MessageDoc>;
+export const claimsOf = (database: Database) => database.collections.messageClaims;
+export const messagesOf = (database: Database) => database.collections.messages;
 
 /**
  * Stores messages' outcomes: the message documents (insert-only; one already stored wins), and
@@ -357,6 +357,6 @@ export async function sendPlanned(database: Database, deps: SendDeps, planned: r
     // Every finished message of the chunk is stored by now, so its claim can go (a released one is retried).
     if (finished.length) await claimsOf(database).deleteMany({ _id: { $in: finished } });
   }
-  await enrollmentUpdates.apply(database, database.collections.enrollments as unknown as Collection<EnrollmentDoc>);
+  await enrollmentUpdates.apply(database, database.collections.enrollments);
   return counts;
 }

@@ -74,7 +74,7 @@ async function segmentOf(database: Database, key: string) {
 /** Scores of these customers, in their order; a customer without scores gets a row of nulls. */
 async function scoresOf(database: Database, ids: string[], fields: readonly ScoreField[]): Promise<ScoreRow[]> {
   if (ids.length === 0) return [];
-  const docs = await database.collections.scores.find({ _id: { $in: ids as never[] } }, { projection: projectionOf(fields) }).toArray();
+  const docs = await database.collections.scores.find({ _id: { $in: ids } }, { projection: projectionOf(fields) }).toArray();
   const byId = new Map(docs.map((d) => [String(d._id), d]));
   return ids.map((id) => rowOf(id, byId.get(id), fields));
 }

@@ -124,7 +124,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
       }
     }
     counts.events += await insertEvents(database, events);
-    await database.replaceById(customerSegments as never, writes as never[]);
+    await database.replaceById(customerSegments, writes as never[]);
     counts.stateWrites += writes.length;
     await pagesWriter.writePartition(partition, members, moves);
     counts.writeMs += performance.now() - writeStart;
@@ -140,7 +140,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   counts.writeMs = Math.round(counts.writeMs);
   // Sizes and the day's moves come from the member index, so partitions other workers (or an
   // earlier run killed before this point) evaluated count too.
-  const totals = await segments.find({ _id: { $in: compiled.map((s) => s.id) as never[] } }, { projection: { memberPages: 1 } }).toArray();
+  const totals = await segments.find({ _id: { $in: compiled.map((s) => s.id) } }, { projection: { memberPages: 1 } }).toArray();
   const indexes = new Map(totals.map((s) => [String(s._id), s.memberPages as MemberPagesIndex | undefined]));
   const sizes = new Map(compiled.map((s) => [s.id, memberCount(indexes.get(s.id))]));
   await recordDailyCounts(database, at, new Map(compiled.map((s) => [s.id, { size: sizes.get(s.id)!, ...dayMoves(indexes.get(s.id), day) }])));

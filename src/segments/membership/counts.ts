@@ -21,7 +21,7 @@ export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 export async function recordDailyCounts(database: Database, at: Date, bySegment: Map<string, { size: number; entered: number; exited: number }>): Promise<void> {
   const day = dayOf(at);
   const docs = [...bySegment].map(([segmentId, c]) => ({ _id: `${segmentId}:${day}`, segmentId, day, size: c.size, entered: c.entered, exited: c.exited, at }));
-  await database.replaceById(database.collections.segmentCounts as never, docs);
+  await database.replaceById(database.collections.segmentCounts, docs);
 }
 
 /** One customer's stays tallied into `moves` (by segment): entries and exits dated `day`. */

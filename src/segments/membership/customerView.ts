@@ -15,15 +15,15 @@ export async function loadCustomerView(database: Database, customerId: string, e
   const { Feature, Score } = database.models;
   const { customerSegments, customers, segments } = database.collections;
   const [customer, features, scores, state] = await Promise.all([
-    customers.findOne({ _id: customerId as never }, { projection: { anonymousIds: 0 } }),
+    customers.findOne({ _id: customerId }, { projection: { anonymousIds: 0 } }),
     Feature.collection.findOne({ _id: customerId as never }),
     Score.collection.findOne({ _id: customerId as never }),
-    customerSegments.findOne({ _id: customerId as never }) as Promise<CustomerSegmentsDoc | null>,
+    customerSegments.findOne({ _id: customerId }) as Promise<CustomerSegmentsDoc | null>,
   ]);
   if (!customer) return null;
   const events = eventCount > 0 ? await recentEvents(database, customerId, eventCount) : [];
   const segmentIds = [...new Set([...(state?.current ?? []), ...(state?.past ?? [])].map((s) => s.segmentId))];
-  const names = new Map((segmentIds.length ? await segments.find({ _id: { $in: segmentIds as never[] } }, { projection: { name: 1 } }).toArray() : []).map((s) => [String(s._id), String(s.name)]));
+  const names = new Map((segmentIds.length ? await segments.find({ _id: { $in: segmentIds } }, { projection: { name: 1 } }).toArray() : []).map((s) => [String(s._id), String(s.name)]));
   const stay = (s: { segmentId: string; enteredAt: Date; exitedAt?: Date }) => ({ segmentId: s.segmentId, name: names.get(s.segmentId) ?? null, enteredAt: s.enteredAt.toISOString(), exitedAt: iso(s.exitedAt) });
   const consent: Record<string, { status: string; updatedAt: string | null; source: string | null }> = {};
   for (const [channel, c] of Object.entries((customer.consent ?? {}) as Record<string, Document>)) consent[channel] = { status: text(c?.status) ?? 'unknown', updatedAt: iso(c?.updatedAt), source: text(c?.source) };

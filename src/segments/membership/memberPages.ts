@@ -107,7 +107,7 @@ export class MemberPagesWriter {
   ) {}
 
   static async open(database: Database, version: number, segmentIds: string[]): Promise<MemberPagesWriter> {
-    const segments = await database.collections.segments.find({ _id: { $in: segmentIds as never[] } }, { projection: { memberPages: 1 } }).toArray();
+    const segments = await database.collections.segments.find({ _id: { $in: segmentIds } }, { projection: { memberPages: 1 } }).toArray();
     return new MemberPagesWriter(database, version, new Map(segments.map((s) => [String(s._id), s.memberPages as MemberPagesIndex | undefined])));
   }
 
@@ -158,7 +158,7 @@ export function pageIdsOf(segmentId: string, index: MemberPagesIndex | undefined
 }
 
 export async function deletePages(database: Database, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) await database.collections.segmentMemberPages.deleteMany({ _id: { $in: ids.slice(i, i + 500) as never[] } });
+  for (let i = 0; i < ids.length; i += 500) await database.collections.segmentMemberPages.deleteMany({ _id: { $in: ids.slice(i, i + 500) } });
 }
 
 /**
