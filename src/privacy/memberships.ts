@@ -1,6 +1,7 @@
 import type { Document } from 'mongodb';
 import type { Database } from '../db/database.js';
-import type { MemberPageDoc, MemberPagesIndex } from '../segments/membership/memberPages.js';
+import type { MemberPageDoc } from '../db/models/segment.js';
+import type { MemberPagesIndex } from '../segments/membership/memberPages.js';
 import type { Subject } from './subject.js';
 
 /**

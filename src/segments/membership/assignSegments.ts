@@ -1,4 +1,4 @@
-import type { Document } from 'mongodb';
+import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { Counts, JobContext } from '../../jobs/defineJob.js';
@@ -11,7 +11,8 @@ import { dayOf, recordDailyCounts, tallyDayMoves } from './counts.js';
 import { compileSegments, evaluateSegments } from './evaluate.js';
 import { insertEvents, membershipEvent } from './events.js';
 import { dayMoves, memberCount, memberRow, MemberPagesWriter, type DayMoves, type MemberPagesIndex, type MemberRow } from './memberPages.js';
-import { diffCustomer, type CustomerSegmentsDoc } from './state.js';
+import type { CustomerSegmentsDoc, SegmentDoc } from '../../db/models/segment.js';
+import { diffCustomer } from './state.js';
 import { segmentWarnings } from './warnings.js';
 
 export const ASSIGN_SEGMENTS_JOB = 'assign-segments';
@@ -35,8 +36,8 @@ export async function seedBuiltIns(database: Database, builtIns: readonly Segmen
   const collection = database.collections.segments;
   const existing = new Map((await collection.find({ builtIn: true }).toArray()).map((s) => [String(s._id), s]));
   const now = new Date();
-  const inserts: Document[] = [];
-  const updates: Document[] = [];
+  const inserts: SegmentDoc[] = [];
+  const updates: AnyBulkWriteOperation<SegmentDoc>[] = [];
   for (const b of builtIns) {
     const definition = { name: b.name, description: b.description, kind: b.kind, group: b.group, rule: b.rule };
     const old = existing.get(b.key);
@@ -47,13 +48,13 @@ export async function seedBuiltIns(database: Database, builtIns: readonly Segmen
   }
   if (inserts.length > 0) {
     try {
-      await collection.insertMany(inserts as never[], { ordered: false });
+      await collection.insertMany(inserts, { ordered: false });
     } catch (err) {
       // Another worker seeding at the same moment inserted some: what is left is theirs.
       if ((err as { code?: number }).code !== 11000 && !(err as { writeErrors?: unknown }).writeErrors) throw err;
     }
   }
-  if (updates.length > 0) await database.bulkWrite(collection, updates as never);
+  if (updates.length > 0) await database.bulkWrite(collection, updates);
   return inserts.length + updates.length;
 }
 
@@ -91,7 +92,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   if (scan === 'collection') {
     state = new Map();
     const filter = everyPartition ? {} : { partition: { $in: claimed } };
-    for await (const d of customerSegments.find(filter)) state.set(String(d._id), d as unknown as CustomerSegmentsDoc);
+    for await (const d of customerSegments.find(filter)) state.set(d._id, d);
   }
 
   const pagesWriter = await MemberPagesWriter.open(database, Date.now(), compiled.map((s) => s.id));
@@ -101,7 +102,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   await evaluateSegments(database, compiled, { asOf: at, partitions: claimed, everyPartition, scan, signal: ctx.signal, extraQuantiles: [VIP_LTV] }, async (partition, profiles, extra) => {
     const vipLtvCutoff = extra[VIP_LTV.id] ?? null;
     const writeStart = performance.now();
-    const partState = state ?? new Map((await customerSegments.find({ partition }).toArray()).map((d) => [String(d._id), d as unknown as CustomerSegmentsDoc]));
+    const partState = state ?? new Map((await customerSegments.find({ partition }).toArray()).map((d) => [d._id, d]));
     const events: Document[] = [];
     const writes: CustomerSegmentsDoc[] = [];
     const members = new Map<string, { row: MemberRow; enteredAt: Date }[]>(compiled.map((s) => [s.id, []]));
@@ -124,7 +125,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
       }
     }
     counts.events += await insertEvents(database, events);
-    await database.replaceById(customerSegments, writes as never[]);
+    await database.replaceById(customerSegments, writes);
     counts.stateWrites += writes.length;
     await pagesWriter.writePartition(partition, members, moves);
     counts.writeMs += performance.now() - writeStart;
@@ -150,7 +151,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   const updates = compiled.map((s) => ({
     updateOne: { filter: { _id: s.id }, update: { $set: { memberCount: sizes.get(s.id) ?? 0, refreshedAt, warnings: warnings.bySegment.get(s.id) ?? [] } } },
   }));
-  await database.bulkWrite(segments, updates as never);
+  await database.bulkWrite(segments, updates);
   for (const [segment, list] of warnings.bySegment) for (const w of list) if (w !== warnings.overall) ctx.log.warn({ segment, size: sizes.get(segment) }, `assign-segments: ${w}`);
   if (warnings.overall) ctx.log.warn({ customers, segments: warnings.nonEmpty }, `assign-segments: ${warnings.overall}`);
   counts.warnings = [...warnings.bySegment.values()].reduce((n, l) => n + l.length, 0) + (warnings.overall ? 1 : 0);

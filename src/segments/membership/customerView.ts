@@ -1,7 +1,6 @@
 import type { Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { recentEvents } from './recentEvents.js';
-import type { CustomerSegmentsDoc } from './state.js';
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
@@ -12,13 +11,12 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
  * scan of the events on FerretDB, shared by the profile reads that arrive together (recentEvents.ts).
  */
 export async function loadCustomerView(database: Database, customerId: string, eventCount: number) {
-  const { Feature, Score } = database.models;
   const { customerSegments, customers, segments } = database.collections;
   const [customer, features, scores, state] = await Promise.all([
     customers.findOne({ _id: customerId }, { projection: { anonymousIds: 0 } }),
-    Feature.collection.findOne({ _id: customerId as never }),
-    Score.collection.findOne({ _id: customerId as never }),
-    customerSegments.findOne({ _id: customerId }) as Promise<CustomerSegmentsDoc | null>,
+    database.collections.features.findOne({ _id: customerId }),
+    database.collections.scores.findOne({ _id: customerId }),
+    customerSegments.findOne({ _id: customerId }),
   ]);
   if (!customer) return null;
   const events = eventCount > 0 ? await recentEvents(database, customerId, eventCount) : [];
