@@ -83,7 +83,7 @@ export async function createSegment(database: Database, input: SegmentInput): Pr
   const now = new Date();
   const doc = { _id: input.key, name: input.name, description: input.description ?? null, kind: 'custom', rule: input.rule, builtIn: false, active: input.active ?? true, memberCount: 0, warnings: [], createdAt: now, updatedAt: now };
   try {
-    await database.collections.segments.insertOne(doc as never);
+    await database.collections.segments.insertOne(doc);
   } catch (err) {
     if ((err as { code?: number }).code === 11000) return { ok: false, error: { type: 'conflict', message: `segment "${input.key}" already exists; PUT /v1/segments/${input.key} changes it` } };
     throw err;
