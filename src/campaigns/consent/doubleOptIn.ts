@@ -66,11 +66,12 @@ export async function signUp(database: Database, services: CampaignServices, sig
   const allowed = await canSend(database, { _id: signup.customerId, email }, 'transactional');
   if (!allowed.ok) return { ok: false, error: { type: 'suppressed', message: `${email} cannot be mailed (${allowed.reason})` } };
 
-  const { messages } = database.collections;
+  // The confirmation mail is a message without a flow, under a driver-made ObjectId: not a MessageDoc.
+  const { Message } = database.models;
   const claim = { enrollmentId: `double-opt-in:${signup.customerId}`, stepId: email, customerId: signup.customerId, channel: 'email', to: email, template: 'double_opt_in', kind: 'transactional', status: 'claimed', createdAt: at, updatedAt: at };
-  const duplicate = (await insertIgnoringDuplicates(messages, [claim])).size > 0;
+  const duplicate = (await insertIgnoringDuplicates(Message.collection, [claim])).size > 0;
   if (duplicate) return { ok: true, value: { status: 'confirmation_already_sent' } };
-  const message = await messages.findOne({ enrollmentId: claim.enrollmentId, stepId: email }, { projection: { _id: 1 } });
+  const message = await Message.collection.findOne({ enrollmentId: claim.enrollmentId, stepId: email }, { projection: { _id: 1 } });
   const messageId = String(message!._id);
 
   const data: MessageData = {
@@ -88,10 +89,10 @@ export async function signUp(database: Database, services: CampaignServices, sig
   const sent = await services.mailer.send(composeMail(rendered, { to: email, messageId, domain: services.domain, from: services.from }));
   if (!sent.ok) {
     await recordDeliveryFailure(database, { messageId, customerId: signup.customerId, to: email }, sent.error);
-    await messages.updateOne({ _id: message!._id }, { $set: { status: 'failed', error: sent.error.message, subject: rendered.subject, updatedAt: new Date() } });
+    await Message.collection.updateOne({ _id: message!._id }, { $set: { status: 'failed', error: sent.error.message, subject: rendered.subject, updatedAt: new Date() } });
     return { ok: false, error: { type: 'delivery_failed', error: sent.error } };
   }
-  await messages.updateOne(
+  await Message.collection.updateOne(
     { _id: message!._id },
     { $set: { status: 'sent', sentAt: new Date(), subject: rendered.subject, links: rendered.links, providerMessageId: sent.value.messageId, updatedAt: new Date() } },
   );

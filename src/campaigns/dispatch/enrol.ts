@@ -6,7 +6,8 @@ import { inHoldout } from '../experiments/assign.js';
 import { exitReason, type ExitSignal } from '../flows/conditions.js';
 import type { Flow } from '../flows/flowSchema.js';
 import { mergeContext, type TriggerHit } from '../flows/triggers.js';
-import { enrollmentIdOf, firstStepDue, type EnrollmentDoc } from './enrollmentDoc.js';
+import { enrollmentIdOf, firstStepDue } from './enrollmentDoc.js';
+import type { EnrollmentDoc } from '../../db/models/flow.js';
 import { DocumentWrites } from './documentWrites.js';
 
 export interface EnrolCounts {

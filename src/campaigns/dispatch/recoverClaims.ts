@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../ingest/identity.js';
-import { claimsOf, recordOutcomes, storedMessages, type MessageDoc } from './sendMessages.js';
+import type { MessageDoc } from '../../db/models/message.js';
+import { recordOutcomes, storedMessages } from './sendMessages.js';
 
 /**
  * Answers "did the mail server accept these messages?" by our message id. SMTP itself cannot
@@ -63,7 +64,7 @@ export interface RecoveryCounts {
  */
 export async function recoverClaims(database: Database, opts: { leaseMs: number; worker: string; ledger?: DeliveryLedger }): Promise<RecoveryCounts> {
   const counts: RecoveryCounts = { staleClaims: 0, confirmedSent: 0, released: 0, unknown: 0 };
-  const stale = await claimsOf(database).find({ claimedAt: { $lt: new Date(Date.now() - opts.leaseMs) } }).toArray();
+  const stale = await database.collections.messageClaims.find({ claimedAt: { $lt: new Date(Date.now() - opts.leaseMs) } }).toArray();
   counts.staleClaims = stale.length;
   if (!stale.length) return counts;
 
@@ -94,6 +95,6 @@ export async function recoverClaims(database: Database, opts: { leaseMs: number;
   }
   // One batch of inserts (a stored message is kept as it is; its event is added if missing).
   await recordOutcomes(database, records);
-  if (done.length) await claimsOf(database).deleteMany({ _id: { $in: done } });
+  if (done.length) await database.collections.messageClaims.deleteMany({ _id: { $in: done } });
   return counts;
 }
