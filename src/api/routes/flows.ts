@@ -86,7 +86,7 @@ export const flowRoutes = [
       if (body.id !== params.id) throw new AppError('validation_failed', `body.id "${body.id}" differs from the path's "${params.id}"`, { issues: [{ path: 'body.id', message: 'must equal the id in the path' }] });
       const current = await storedFlow(database, params.id);
       const doc = { ...toFlowDoc(body, current.builtIn === true), createdAt: current.createdAt as Date };
-      await database.collections.flows.replaceOne({ _id: params.id }, doc as never);
+      await database.collections.flows.replaceOne({ _id: params.id }, doc);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow replaced');
       return { ...body, builtIn: doc.builtIn };
     },

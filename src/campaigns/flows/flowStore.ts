@@ -1,15 +1,8 @@
 import type { Database } from '../../db/database.js';
+import type { FlowDoc } from '../../db/models/flow.js';
 import { insertIgnoringDuplicates } from '../../ingest/identity.js';
 import { builtInFlows } from './builtInFlows.js';
 import { flowSchema, type Flow } from './flowSchema.js';
-
-/** A flow as stored: the flow with `id` as `_id`, plus bookkeeping. */
-export interface FlowDoc extends Omit<Flow, 'id'> {
-  _id: string;
-  builtIn: boolean;
-  createdAt?: Date;
-  updatedAt?: Date;
-}
 
 export function toFlowDoc(flow: Flow, builtIn: boolean, now = new Date()): FlowDoc {
   const { id, ...rest } = flow;
