@@ -78,7 +78,7 @@ export async function buildRecommendationStats(database: Database, asOf: Date, p
   progress(total, total);
 
   const categoryOf = new Map<string, string>();
-  for await (const p of products.find({}, { projection: { category: 1 } })) categoryOf.set(p._id as unknown as string, p.category as string);
+  for await (const p of products.find({}, { projection: { category: 1 } })) categoryOf.set(p._id, p.category);
   const productIds = new Set([...sold.keys(), ...pairs.keys(), ...categoryOf.keys()]);
   const productDocs = [...productIds].map((id) => ({
     _id: id,
@@ -98,7 +98,7 @@ export async function buildRecommendationStats(database: Database, asOf: Date, p
     purchases: latest(acc.bought, PURCHASES_KEPT).map(([productId, at]) => ({ productId, at: new Date(at) })),
     asOf,
   }));
-  await database.replaceById(productStats, productDocs as never[]);
-  await database.replaceById(customerRecos, customerDocs as never[]);
+  await database.replaceById(productStats, productDocs);
+  await database.replaceById(customerRecos, customerDocs);
   return { timelines, eventsRead, products: productDocs.length, customers: customerDocs.length };
 }
