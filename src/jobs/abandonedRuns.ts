@@ -64,7 +64,7 @@ export async function settleAbandonedRuns(database: Database, opts: { startedBef
 export async function markRunStarted(database: Database, run: RunMarker): Promise<number> {
   const settled = await settleAbandonedRuns(database);
   await database.collections.runningJobs
-    .insertOne({ _id: run.id as never, job: run.job, worker: run.worker, startedAt: run.startedAt })
+    .insertOne({ _id: run.id, job: run.job, worker: run.worker, startedAt: run.startedAt })
     // a retried insert whose first reply was lost
     .catch((err: { code?: number }) => (err.code === 11000 ? undefined : Promise.reject(err)));
   return settled;

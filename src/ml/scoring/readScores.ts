@@ -92,7 +92,7 @@ export async function readScorePage(database: Database, query: ScoresQuery & { c
     const after = at?.ok && 'a' in at.value ? at.value.a : undefined;
     const docs = await database.collections.scores
       // One row more than asked tells whether another page follows, without a last, empty page (a scan on FerretDB).
-      .find(after === undefined ? {} : { _id: { $gt: after as never } }, { projection: projectionOf(query.fields), sort: { _id: 1 }, limit: query.limit + 1 })
+      .find(after === undefined ? {} : { _id: { $gt: after } }, { projection: projectionOf(query.fields), sort: { _id: 1 }, limit: query.limit + 1 })
       .toArray();
     const items = docs.slice(0, query.limit).map((d) => rowOf(String(d._id), d, query.fields));
     return { ok: true, value: { items, nextCursor: docs.length > query.limit ? encode({ a: items.at(-1)!.customerId }) : null } };
