@@ -1,5 +1,6 @@
 import { recordEvents, type StoredEvent } from '../../ingest/storeEvents.js';
 import { createHash } from 'node:crypto';
+import type { Filter } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../ingest/identity.js';
 import { canSendBatch } from '../consent/canSend.js';
@@ -108,7 +109,7 @@ export async function storedMessages(database: Database, ids: readonly string[])
   // At most MAX_CHUNK ids per `$in` (SQLite binds one variable per id).
   for (let i = 0; i < ids.length; i += MAX_CHUNK) {
     const part = ids.slice(i, i + MAX_CHUNK);
-    const filter = part.length === 1 ? { _id: part[0]! } : { _id: { $in: part } };
+    const filter: Filter<MessageDoc> = part.length === 1 ? { _id: part[0] } : { _id: { $in: part } };
     for await (const m of database.collections.messages.find(filter)) out.set(m._id, m);
   }
   return out;
