@@ -53,7 +53,8 @@ interface SegmentStays {
 export async function buildReports(database: Database, options: ReportOptions, progress?: (done: number, total: number) => void): Promise<{ attribution: AttributionResult; kpis: KpiResult }> {
   const o = reportOptionsSchema.parse(options);
   if (o.to <= o.from) throw new Error('the period is empty: `to` must be after `from`');
-  const { Message, Enrollment, CustomerSegments } = database.models;
+  const { Message, Enrollment } = database.models;
+  const { customerSegments } = database.collections;
   const since = new Date(o.from.getTime() - Math.max(...Object.values(o.lookback), o.kpis.attributionDays) * DAY);
   const byCustomer = new Map<string, TouchEvent[]>();
   const emailEvents: EmailEvent[] = [];
@@ -103,7 +104,7 @@ export async function buildReports(database: Database, options: ReportOptions, p
   const [messages, enrollments, stays] = await Promise.all([
     Message.collection.find({ status: 'sent', sentAt: { $gte: o.from, $lt: o.to } }, { projection: { _id: 1, customerId: 1, flowId: 1, campaignId: 1, variant: 1 } }).toArray(),
     Enrollment.collection.find({ enrolledAt: { $gte: o.from, $lt: o.to } }, { projection: { _id: 0, flowId: 1, customerId: 1, status: 1, enrolledAt: 1 } }).toArray(),
-    CustomerSegments.collection.find({}, { projection: { _id: 1, current: 1, past: 1 } }).toArray(),
+    customerSegments.find({}, { projection: { _id: 1, current: 1, past: 1 } }).toArray(),
   ]);
   const segmentsOf = new Map<string, string[]>();
   for (const s of stays as unknown as SegmentStays[]) {

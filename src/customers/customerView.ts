@@ -2,7 +2,6 @@ import type { Document } from 'mongodb';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
 import { recentEvents } from './recentEvents.js';
-import type { CustomerSegmentsDoc } from '../segments/membership/state.js';
 
 const timestamp = z.iso.datetime();
 const stay = z.object({ segmentId: z.string(), name: z.string().nullable(), enteredAt: timestamp, exitedAt: timestamp.nullable() });
@@ -45,17 +44,17 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
  * scan of the events on FerretDB, shared by the profile reads that arrive together (recentEvents.ts).
  */
 export async function loadCustomerView(database: Database, customerId: string, eventCount: number): Promise<CustomerView | null> {
-  const { Customer, Feature, Score, CustomerSegments, Segment } = database.models;
+  const { customerSegments, customers, segments } = database.collections;
   const [customer, features, scores, state] = await Promise.all([
-    Customer.collection.findOne({ _id: customerId as never }, { projection: { anonymousIds: 0 } }),
-    Feature.collection.findOne({ _id: customerId as never }),
-    Score.collection.findOne({ _id: customerId as never }),
-    CustomerSegments.collection.findOne({ _id: customerId as never }) as Promise<CustomerSegmentsDoc | null>,
+    customers.findOne({ _id: customerId }, { projection: { anonymousIds: 0 } }),
+    database.collections.features.findOne({ _id: customerId }),
+    database.collections.scores.findOne({ _id: customerId }),
+    customerSegments.findOne({ _id: customerId }),
   ]);
   if (!customer) return null;
   const events = eventCount > 0 ? await recentEvents(database, customerId, eventCount) : [];
   const segmentIds = [...new Set([...(state?.current ?? []), ...(state?.past ?? [])].map((s) => s.segmentId))];
-  const names = new Map((segmentIds.length ? await Segment.collection.find({ _id: { $in: segmentIds as never[] } }, { projection: { name: 1 } }).toArray() : []).map((s) => [String(s._id), String(s.name)]));
+  const names = new Map((segmentIds.length ? await segments.find({ _id: { $in: segmentIds } }, { projection: { name: 1 } }).toArray() : []).map((s) => [String(s._id), String(s.name)]));
   const stay = (s: { segmentId: string; enteredAt: Date; exitedAt?: Date }) => ({ segmentId: s.segmentId, name: names.get(s.segmentId) ?? null, enteredAt: s.enteredAt.toISOString(), exitedAt: iso(s.exitedAt) });
   const consent: Record<string, { status: string; updatedAt: string | null; source: string | null }> = {};
   for (const [channel, c] of Object.entries((customer.consent ?? {}) as Record<string, Document>)) consent[channel] = { status: text(c?.status) ?? 'unknown', updatedAt: iso(c?.updatedAt), source: text(c?.source) };

@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, BulkWriteResult, Collection, Document } from 'mongodb';
+import type { AnyBulkWriteOperation, BulkWriteResult, Collection, Document, Filter, OptionalUnlessRequiredId } from 'mongodb';
 import { insertIgnoringDuplicates } from './insertIgnoringDuplicates.js';
 
 /**
@@ -70,7 +70,7 @@ export async function safeBulkWrite<T extends Document>(
  */
 export async function replaceById<T extends Document & { _id: unknown }>(collection: Collection<T>, docs: T[], opts: { chunked: boolean }): Promise<number> {
   if (!opts.chunked) {
-    const ops = docs.map((d) => ({ replaceOne: { filter: { _id: d._id } as never, replacement: d, upsert: true } }));
+    const ops = docs.map((d) => ({ replaceOne: { filter: { _id: d._id } as Filter<T>, replacement: d, upsert: true } }));
     await safeBulkWrite(collection, ops, { chunked: false });
     return docs.length;
   }
@@ -80,11 +80,12 @@ export async function replaceById<T extends Document & { _id: unknown }>(collect
     const chunk = docs.slice(i, i + size);
     await acquire();
     try {
-      await collection.deleteMany({ _id: { $in: chunk.map((d) => d._id) } } as never);
+      // Filters and inserts of a generic document type are ones TypeScript cannot check.
+      await collection.deleteMany({ _id: { $in: chunk.map((d) => d._id) } } as Filter<T>);
       // Another writer (the fold writes a customer's features as their events arrive) may insert
       // one between the two: those are replaced, the newer state winning.
-      const again = await insertIgnoringDuplicates(collection as never, chunk);
-      for (const i of again) await collection.replaceOne({ _id: chunk[i]!._id } as never, chunk[i]!, { upsert: true });
+      const again = await insertIgnoringDuplicates(collection, chunk as OptionalUnlessRequiredId<T>[]);
+      for (const i of again) await collection.replaceOne({ _id: chunk[i]!._id } as Filter<T>, chunk[i]!, { upsert: true });
     } finally {
       release();
     }

@@ -2,6 +2,7 @@ import mongoose, { type Connection } from 'mongoose';
 import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
 import { config, redactUri } from '../config.js';
 import { replaceById, safeBulkWrite, type BulkCounts } from './bulkWrite.js';
+import { bindCollections, type Collections } from './collections.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import type { Status } from './ferretdbBinary.js';
 import { bindModels, ensureIndexes, type Models } from './models/index.js';
@@ -12,6 +13,8 @@ export interface Database {
   /** The raw driver database, for hot paths where mongoose hydration costs too much. */
   db: Db;
   models: Models;
+  /** The stored collections, typed by their documents (see collections.ts). */
+  collections: Collections;
   /** Set when this process started or joined an embedded server. */
   server?: EmbeddedServer;
   /** `FerretDB v1.24.2` or `MongoDB 8.0.4`, from the server's buildInfo. */
@@ -80,6 +83,7 @@ export async function connectDatabase(opts: ConnectOptions = {}): Promise<Databa
     conn,
     db: conn.db!,
     models,
+    collections: bindCollections(models),
     server,
     serverVersion: ferretdb ? `FerretDB ${info.ferretdbVersion}` : `MongoDB ${info.version}`,
     ferretdb,

@@ -1,13 +1,14 @@
+import type { Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
 import { isDuplicateKeyOnly } from './duplicateKey.js';
 
 /**
  * insertMany that treats "already there" as success and returns the indexes of the documents that were;
  * any other failure is thrown. The one write that is safe on FerretDB as on MongoDB.
  */
-export async function insertIgnoringDuplicates(collection: { insertMany(docs: never[], opts: { ordered: boolean }): Promise<unknown> }, docs: object[]): Promise<Set<number>> {
+export async function insertIgnoringDuplicates<T extends Document>(collection: Collection<T>, docs: readonly OptionalUnlessRequiredId<T>[]): Promise<Set<number>> {
   if (!docs.length) return new Set();
   try {
-    await collection.insertMany(docs as never[], { ordered: false });
+    await collection.insertMany(docs, { ordered: false });
     return new Set();
   } catch (err) {
     if (!isDuplicateKeyOnly(err)) throw err;

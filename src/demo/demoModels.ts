@@ -66,12 +66,13 @@ export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoMode
   // Only the generator writes `sim_truth`: without it there is no demo shop to train on.
   const dataEnd = await storedShopEnd(database);
   if (dataEnd === null) return result;
-  const { ModelVersion, Score } = database.models;
+  const { ModelVersion } = database.models;
+  const { scores } = database.collections;
   const missing = [];
   for (const spec of DEMO_MODELS) if (!(await ModelVersion.collection.findOne({ name: spec.model }, { projection: { _id: 1 } }))) missing.push(spec);
   // Models but no scores: a start stopped after training and before scoring still has to score.
   // (On a freshly seeded demo, start-up leaves scoring and segments to the end of this, too.)
-  const unscored = !(await Score.collection.findOne({}, { projection: { _id: 1 } }));
+  const unscored = !(await scores.findOne({}, { projection: { _id: 1 } }));
   if (missing.length === 0 && !unscored) return result;
 
   const find = (name: string) => {
@@ -130,7 +131,7 @@ export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoMode
     if (done?.status !== 'succeeded' && !signal.aborted) say(`demo models: ${job} failed${done?.error ? `: ${done.error.message}` : ''}; see GET /v1/jobs`);
   }
   if (stopped()) return result;
-  result.scored = await Score.collection.countDocuments({});
+  result.scored = await scores.countDocuments({});
   say(`demo models: ready — scores for ${result.scored} customers${metrics.length ? ` (${metrics.join(', ')})` : ''}`);
   return result;
 }

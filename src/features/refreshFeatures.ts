@@ -72,7 +72,7 @@ export async function refreshFeatures(ctx: JobContext, options: RefreshOptions):
   // or merged since, or only later events): what was not rewritten by this run.
   if (!options.snapshot && !ctx.signal.aborted) {
     const stale = { ...partitionFilter(claimed), computedAt: { $lt: new Date(started) } };
-    counts.staleDeleted = (await database.models.Feature.collection.deleteMany(stale as never)).deletedCount;
+    counts.staleDeleted = (await database.collections.features.deleteMany(stale)).deletedCount;
   }
   ctx.progress(done, done);
   if (current && !ctx.signal.aborted && claimed.length === config().PARTITIONS) await markFull(database, started);

@@ -11,7 +11,7 @@ import { quantile, toNumber } from './read.js';
 /** Timezone of each customer matching the filter; customers in UTC or without one are left out (they fold as UTC). */
 export async function loadTimezones(database: Database, filter: Document): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const cursor = database.models.Customer.collection.find(filter, { projection: { timezone: 1 }, batchSize: 5000 });
+  const cursor = database.collections.customers.find(filter, { projection: { timezone: 1 }, batchSize: 5000 });
   for await (const c of cursor) {
     if (typeof c.timezone === 'string' && c.timezone !== '' && c.timezone !== 'UTC') out.set(String(c._id), c.timezone);
   }
@@ -21,7 +21,7 @@ export async function loadTimezones(database: Database, filter: Document): Promi
 /** The 75th percentile of catalogue prices: above it a product is "high value"; null without products. */
 export async function shopHighValuePrice(database: Database): Promise<number | null> {
   const prices: number[] = [];
-  for await (const p of database.models.Product.collection.find({}, { projection: { price: 1 }, batchSize: 5000 })) {
+  for await (const p of database.collections.products.find({}, { projection: { price: 1 }, batchSize: 5000 })) {
     const price = toNumber(p.price);
     if (price >= 0) prices.push(price);
   }
@@ -82,8 +82,9 @@ export class FeatureWriter {
     if (this.docs.length === 0) return;
     const docs = this.docs;
     this.docs = [];
-    const { Feature, FeatureSnapshot } = this.database.models;
-    const collection = this.target.kind === 'current' ? Feature.collection : FeatureSnapshot.collection;
+    const { FeatureSnapshot } = this.database.models;
+    const { features } = this.database.collections;
+    const collection = this.target.kind === 'current' ? features : FeatureSnapshot.collection;
     const t0 = performance.now();
     this.written += await this.database.replaceById(collection as never, docs);
     this.ms += performance.now() - t0;

@@ -40,8 +40,9 @@ export function workerIsGone(worker: string, host = os.hostname()): boolean {
  * `startedBefore` when given, and drops their registrations. Returns how many it settled.
  */
 export async function settleAbandonedRuns(database: Database, opts: { startedBefore?: Date } = {}): Promise<number> {
-  const { RunningJob, JobRun } = database.models;
-  const markers = await RunningJob.collection.find({}).toArray();
+  const { JobRun } = database.models;
+  const { runningJobs } = database.collections;
+  const markers = await runningJobs.find({}).toArray();
   const now = new Date();
   let settled = 0;
   for (const m of markers) {
@@ -54,7 +55,7 @@ export async function settleAbandonedRuns(database: Database, opts: { startedBef
       { _id: new Types.ObjectId(String(m._id)), status: 'running' },
       { $set: { status: 'failed', endedAt: now, error: { type: ABANDONED, message: `abandoned: ${why}` } } },
     );
-    await RunningJob.collection.deleteOne({ _id: m._id });
+    await runningJobs.deleteOne({ _id: m._id });
     settled += modifiedCount;
   }
   return settled;
@@ -63,13 +64,13 @@ export async function settleAbandonedRuns(database: Database, opts: { startedBef
 /** Registers a run as in progress, after settling the runs dead workers left behind. */
 export async function markRunStarted(database: Database, run: RunMarker): Promise<number> {
   const settled = await settleAbandonedRuns(database);
-  await database.models.RunningJob.collection
-    .insertOne({ _id: run.id as never, job: run.job, worker: run.worker, startedAt: run.startedAt })
+  await database.collections.runningJobs
+    .insertOne({ _id: run.id, job: run.job, worker: run.worker, startedAt: run.startedAt })
     // a retried insert whose first reply was lost
     .catch((err: unknown) => (isDuplicateKey(err) ? undefined : Promise.reject(err)));
   return settled;
 }
 
 export async function markRunEnded(database: Database, id: string): Promise<void> {
-  await database.models.RunningJob.collection.deleteOne({ _id: id as never });
+  await database.collections.runningJobs.deleteOne({ _id: id });
 }

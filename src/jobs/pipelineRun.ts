@@ -64,7 +64,7 @@ async function checkDataReaches(ctx: JobContext, asOf: Date): Promise<void> {
 async function waitForRunningRuns(ctx: JobContext, minutes: number): Promise<void> {
   const deadline = Date.now() + minutes * 60_000;
   for (;;) {
-    const running = await ctx.database.models.RunningJob.collection.findOne({ job: { $in: [...HELD_JOBS] } });
+    const running = await ctx.database.collections.runningJobs.findOne({ job: { $in: [...HELD_JOBS] } });
     if (!running) return;
     if (Date.now() > deadline) throw new Error(`a ${running.job} run (worker ${running.worker}, since ${(running.startedAt as Date).toISOString()}) is still running after ${minutes} min; try again when it has ended`);
     ctx.log.info({ job: running.job, worker: running.worker }, 'pipeline: waiting for a running run of a held job');

@@ -15,5 +15,5 @@ export const cliActor = (): Actor => ({ type: 'cli', id: os.userInfo().username 
  * address in the log would outlive their erasure.
  */
 export async function recordAudit(database: Database, action: 'privacy.export' | 'privacy.erase', actor: Actor, at: Date, counts: Record<string, number>): Promise<void> {
-  await database.models.AuditEntry.collection.insertOne({ action, actorType: actor.type, actorId: actor.id, at, counts } as never);
+  await database.collections.auditLog.insertOne({ action, actorType: actor.type, actorId: actor.id, at, counts });
 }

@@ -1,6 +1,6 @@
-import type { Document } from 'mongodb';
+import type { AnyBulkWriteOperation } from 'mongodb';
 import type { Database } from '../db/database.js';
-import type { MemberPageDoc, MemberPagesIndex } from '../segments/membership/memberPages.js';
+import type { MemberPageDoc, SegmentDoc } from '../db/models/segment.js';
 import type { Subject } from './subject.js';
 
 /**
@@ -9,7 +9,7 @@ import type { Subject } from './subject.js';
  * found by content, a scan of the pages on FerretDB, rather than through the segments).
  */
 export async function memberPagesOf(database: Database, customerId: string): Promise<MemberPageDoc[]> {
-  return (await database.models.SegmentMemberPage.collection.find({ 'rows.customerId': customerId }).toArray()) as unknown as MemberPageDoc[];
+  return database.collections.segmentMemberPages.find({ 'rows.customerId': customerId }).toArray();
 }
 
 /**
@@ -20,18 +20,15 @@ export async function memberPagesOf(database: Database, customerId: string): Pro
  * aggregates with nothing personal in them and stay as they were.
  */
 export async function eraseMemberships(database: Database, subject: Subject): Promise<{ memberPages: number; customerSegments: number }> {
-  const { Segment, SegmentCount, SegmentMemberPage, CustomerSegments } = database.models;
+  const { segmentCounts, segmentMemberPages, segments, customerSegments } = database.collections;
   const { customerId } = subject;
   const pages = await memberPagesOf(database, customerId);
   const key = `p${subject.partition}`;
   const segmentIds = [...new Set(pages.map((p) => p.segmentId))];
   const indexes = new Map(
-    (segmentIds.length ? await Segment.collection.find({ _id: { $in: segmentIds as never[] } }, { projection: { memberPages: 1 } }).toArray() : []).map((s) => [
-      String(s._id),
-      s.memberPages as MemberPagesIndex | undefined,
-    ]),
+    (segmentIds.length ? await segments.find({ _id: { $in: segmentIds } }, { projection: { memberPages: 1 } }).toArray() : []).map((s) => [s._id, s.memberPages]),
   );
-  const segmentUpdates: Document[] = [];
+  const segmentUpdates: AnyBulkWriteOperation<SegmentDoc>[] = [];
   for (const page of pages) {
     const entry = indexes.get(page.segmentId)?.[key];
     if (entry?.version !== page.version) continue;
@@ -39,22 +36,22 @@ export async function eraseMemberships(database: Database, subject: Subject): Pr
   }
   // Pages first, counts after: a retry after a crash in between finds no row to count again, so a
   // count can stay one too high but is never taken down twice.
-  await database.replaceById(SegmentMemberPage.collection as never, pages.map((p) => ({ ...p, rows: p.rows.filter((r) => r.customerId !== customerId) })) as never[]);
-  await database.bulkWrite(Segment.collection, segmentUpdates as never);
+  await database.replaceById(segmentMemberPages, pages.map((p) => ({ ...p, rows: p.rows.filter((r) => r.customerId !== customerId) })));
+  await database.bulkWrite(segments, segmentUpdates);
 
   // The state goes before the daily sizes drop: a retry after a crash in between finds no state
   // and leaves the sizes alone, where the other order could take the person off twice.
-  const state = await CustomerSegments.collection.findOne({ _id: customerId as never });
-  const deleted = await CustomerSegments.collection.deleteOne({ _id: customerId as never });
-  const current = [...new Set(((state?.current as { segmentId: string }[] | undefined) ?? []).map((s) => s.segmentId))];
+  const state = await customerSegments.findOne({ _id: customerId });
+  const deleted = await customerSegments.deleteOne({ _id: customerId });
+  const current = [...new Set((state?.current ?? []).map((s) => s.segmentId))];
   if (current.length) {
-    const latest = new Map<string, { _id: unknown; day: string }>();
-    for await (const c of SegmentCount.collection.find({ segmentId: { $in: current } }, { projection: { segmentId: 1, day: 1 } })) {
-      const seen = latest.get(String(c.segmentId));
-      if (!seen || String(c.day) > seen.day) latest.set(String(c.segmentId), { _id: c._id, day: String(c.day) });
+    const latest = new Map<string, { _id: string; day: string }>();
+    for await (const c of segmentCounts.find({ segmentId: { $in: current } }, { projection: { segmentId: 1, day: 1 } })) {
+      const seen = latest.get(c.segmentId);
+      if (!seen || c.day > seen.day) latest.set(c.segmentId, { _id: c._id, day: c.day });
     }
     const countUpdates = [...latest.values()].map((c) => ({ updateOne: { filter: { _id: c._id }, update: { $inc: { size: -1 } } } }));
-    await database.bulkWrite(SegmentCount.collection, countUpdates as never);
+    await database.bulkWrite(segmentCounts, countUpdates);
   }
   return { memberPages: pages.length, customerSegments: deleted.deletedCount };
 }

@@ -45,8 +45,9 @@ export function suppressionsFilter(subject: Pick<Subject, 'customerId' | 'emails
  * is what this is for.
  */
 export async function findSubject(database: Database, customerId: string): Promise<Subject> {
-  const { Customer, Identity, Event, Suppression, Message, Feature, Score, CustomerSegments, CustomerReco, SimTruth } = database.models;
-  const customer = await Customer.collection.findOne({ _id: customerId as never });
+  const { Event, Suppression, Message, Feature, Score, CustomerSegments, CustomerReco, SimTruth } = database.models;
+  const { customers, identities } = database.collections;
+  const customer = await customers.findOne({ _id: customerId });
   const anonymous = new Set<string>((customer?.anonymousIds as string[] | undefined) ?? []);
   const emails = new Set<string>();
   const addEmail = (v: unknown) => {
@@ -55,7 +56,7 @@ export async function findSubject(database: Database, customerId: string): Promi
   };
   addEmail(customer?.email);
   addEmail((customer?.traits as Record<string, unknown> | undefined)?.email);
-  for await (const link of Identity.collection.find({ customerId }, { projection: { _id: 1 } })) anonymous.add(String(link._id));
+  for await (const link of identities.find({ customerId }, { projection: { _id: 1 } })) anonymous.add(String(link._id));
 
   let events = 0;
   const readEvents = async (filter: Filter<Document>) => {
@@ -71,7 +72,7 @@ export async function findSubject(database: Database, customerId: string): Promi
   await readEvents({ customerId });
   const candidates = [...anonymous];
   if (candidates.length) {
-    for await (const link of Identity.collection.find({ _id: { $in: candidates as never[] } }, { projection: { customerId: 1 } })) if (link.customerId !== customerId) anonymous.delete(String(link._id));
+    for await (const link of identities.find({ _id: { $in: candidates } }, { projection: { customerId: 1 } })) if (link.customerId !== customerId) anonymous.delete(String(link._id));
   }
   const anonymousIds = [...anonymous].sort();
   if (anonymousIds.length) await readEvents({ anonymousId: { $in: anonymousIds }, customerId: null });

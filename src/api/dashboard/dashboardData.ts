@@ -21,12 +21,13 @@ export interface DashboardData {
  * customer or experiment, which stays cheap next to the events.
  */
 export async function dashboardData(database: Database, days: number): Promise<DashboardData> {
-  const { Segment, SegmentCount, CustomerSegments, Score, Experiment } = database.models;
+  const { Segment, Score, Experiment } = database.models;
+  const { segmentCounts, customerSegments } = database.collections;
   const since = new Date(Date.now() - days * DAY).toISOString().slice(0, 10);
   const [segments, counts, stays, scores, experiments] = await Promise.all([
     Segment.collection.find({}, { projection: { name: 1 } }).toArray(),
-    SegmentCount.collection.find({ day: { $gte: since } }, { projection: { segmentId: 1, day: 1, size: 1 } }).toArray(),
-    CustomerSegments.collection.find({}, { projection: { lifecycle: 1 } }).toArray(),
+    segmentCounts.find({ day: { $gte: since } }, { projection: { segmentId: 1, day: 1, size: 1 } }).toArray(),
+    customerSegments.find({}, { projection: { lifecycle: 1 } }).toArray(),
     Score.collection.find({ bestSendHour: { $type: 'number' } }, { projection: { bestSendHour: 1, sendHourConfidence: 1 } }).toArray(),
     Experiment.collection.find({}, { projection: { name: 1, status: 1, results: 1 } }).toArray(),
   ]);

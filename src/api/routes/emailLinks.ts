@@ -80,7 +80,7 @@ export function emailLinksRouter(database: Database): Router {
 
   router.get('/u/:token', async (req, res) => {
     const claims = verified(req, 'u');
-    const customer = await database.models.Customer.collection.findOne({ _id: claims.c as never }, { projection: { email: 1, traits: 1 } });
+    const customer = await database.collections.customers.findOne({ _id: claims.c }, { projection: { email: 1, traits: 1 } });
     const kept = (customer?.traits as { emailTopics?: string[] } | undefined)?.emailTopics;
     const boxes = emailTopics
       .map((t) => `<label><input type="checkbox" name="topic" value="${t}"${!kept || kept.includes(t) ? ' checked' : ''}> ${escapeHtml(topicLabels[t])}</label>`)

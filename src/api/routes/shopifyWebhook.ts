@@ -49,18 +49,18 @@ export function shopifyWebhookRouter(database: Database): Router {
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError('bad_request', 'the body must be a JSON object');
     const payload = parsed as Record<string, unknown>;
-    const { WebhookDelivery } = database.models;
+    const { webhookDeliveries } = database.collections;
     // The signature covers the body only, so anyone holding one signed delivery could resend it
     // under another topic (an order as `orders/cancelled` becomes a refund). Each signed body is
     // remembered with its topic; a resend under a topic that reads it differently is refused.
     const bodyId = `shopify-body:${createHash('sha256').update(raw).digest('hex')}`;
-    const seen = await WebhookDelivery.collection.findOne({ _id: bodyId as never }, { projection: { topic: 1 } });
+    const seen = await webhookDeliveries.findOne({ _id: bodyId }, { projection: { topic: 1 } });
     const seenTopic = seen?.topic as ShopifyTopic | undefined;
     if (seenTopic && seenTopic !== topic && !isDeepStrictEqual(fromShopify(seenTopic, payload), fromShopify(topic, payload))) {
       throw new AppError('unauthorized', `this signed body was delivered as ${seenTopic}; it is not accepted again as ${topic}`);
     }
     const deliveryId = req.get('x-shopify-webhook-id');
-    if (deliveryId && (await WebhookDelivery.collection.findOne({ _id: `shopify:${deliveryId}` as never }))) {
+    if (deliveryId && (await webhookDeliveries.findOne({ _id: `shopify:${deliveryId}` }))) {
       res.json({ duplicate: true, stored: 0 } satisfies ShopifyWebhookReply);
       return;
     }
@@ -68,7 +68,7 @@ export function shopifyWebhookRouter(database: Database): Router {
     if (!result.ok) throw new AppError('validation_failed', result.error.message, { rejected: result.error.rejected });
     const receivedAt = new Date();
     const records = [...(seen ? [] : [{ _id: bodyId, source: 'shopify', topic, receivedAt }]), ...(deliveryId ? [{ _id: `shopify:${deliveryId}`, source: 'shopify', topic, receivedAt, events: result.value.stored }] : [])];
-    if (records.length) await insertIgnoringDuplicates(WebhookDelivery.collection, records);
+    if (records.length) await insertIgnoringDuplicates(webhookDeliveries, records);
     res.json({ duplicate: false, stored: result.value.stored, duplicates: result.value.duplicates } satisfies ShopifyWebhookReply);
   });
   return router;

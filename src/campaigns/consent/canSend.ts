@@ -1,4 +1,6 @@
+import type { Filter } from 'mongodb';
 import type { Database } from '../../db/database.js';
+import type { CustomerDoc } from '../../db/models/customer.js';
 import { hashedAddress } from '../../privacy/addressHash.js';
 import type { EmailTopic, MessageKind } from '../content/types.js';
 
@@ -64,8 +66,8 @@ export async function canSendBatch(database: Database, checks: readonly SendChec
   if (!checks.length) return [];
   const ids = [...new Set(checks.map((c) => c.customer._id))];
   const fresh = new Map<string, Recipient>();
-  const filter = ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } };
-  for await (const doc of database.models.Customer.collection.find(filter as never, { projection: { email: 1, consent: 1, 'traits.emailTopics': 1 } })) fresh.set(doc._id as unknown as string, doc as unknown as Recipient);
+  const filter: Filter<CustomerDoc> = ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } };
+  for await (const doc of database.collections.customers.find(filter, { projection: { email: 1, consent: 1, 'traits.emailTopics': 1 } })) fresh.set(doc._id, doc);
   const current = checks.map((c) => fresh.get(c.customer._id) ?? c.customer);
   const addresses = [...new Set(current.filter((c) => c.email).map((c) => c.email!.toLowerCase()))];
   const suppressions = new Map<string, string>();

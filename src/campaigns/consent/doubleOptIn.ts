@@ -66,6 +66,7 @@ export async function signUp(database: Database, services: CampaignServices, sig
   const allowed = await canSend(database, { _id: signup.customerId, email }, 'transactional');
   if (!allowed.ok) return { ok: false, error: { type: 'suppressed', message: `${email} cannot be mailed (${allowed.reason})` } };
 
+  // The confirmation mail is a message without a flow, under a driver-made ObjectId: not a MessageDoc.
   const { Message } = database.models;
   const claim = { enrollmentId: `double-opt-in:${signup.customerId}`, stepId: email, customerId: signup.customerId, channel: 'email', to: email, template: 'double_opt_in', kind: 'transactional', status: 'claimed', createdAt: at, updatedAt: at };
   const duplicate = (await insertIgnoringDuplicates(Message.collection, [claim])).size > 0;
@@ -109,7 +110,7 @@ export async function confirmSubscription(database: Database, secret: Buffer, to
   const verified = verifyToken(secret, token, 'd', at.getTime());
   if (!verified.ok) return verified;
   const { c, a, t } = verified.value;
-  const customer = await database.models.Customer.collection.findOne({ _id: c as never }, { projection: { email: 1 } });
+  const customer = await database.collections.customers.findOne({ _id: c }, { projection: { email: 1 } });
   if (!customer) return { ok: false, error: 'unknown_customer' };
   // A link for an address the customer has since replaced must not subscribe the new one.
   if (customer.email !== a) return { ok: false, error: 'address_changed' };

@@ -1,6 +1,7 @@
-import type { Collection, Document } from 'mongodb';
+import type { Collection, Document, Filter, WithId } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import type { ProductDoc } from '../../db/models/product.js';
 import type { Result } from '../delivery/types.js';
 import type { CartLine, EngagementLevel, Incentive, MessageData, ProductCard, Recommendations, Review } from './types.js';
 
@@ -10,19 +11,6 @@ const LIST = 4;
 const CATALOGUE_TTL_MS = 5 * 60_000;
 /** Replenishment is suggested from a week before the product typically runs out. */
 const REPLENISH_LEAD_DAYS = 7;
-
-interface ProductDoc {
-  _id: string;
-  name: string;
-  category: string;
-  price: number;
-  currency?: string;
-  url?: string;
-  imageUrl?: string;
-  replenishDays?: number;
-  inStock?: boolean;
-  createdAt?: Date;
-}
 
 interface Catalogue {
   loadedAt: number;
@@ -38,14 +26,14 @@ interface Catalogue {
 const catalogues = new WeakMap<Database, Promise<Catalogue>>();
 
 async function readCatalogue(database: Database): Promise<Catalogue> {
-  const { Product, ProductStat } = database.models;
+  const { products: productsCollection, productStats } = database.collections;
   const products = new Map<string, ProductDoc>();
-  for await (const p of Product.collection.find({})) products.set(p._id as unknown as string, p as unknown as ProductDoc);
+  for await (const p of productsCollection.find({})) products.set(p._id, p);
   const sold = new Map<string, number>();
   const boughtWith = new Map<string, { productId: string; count: number }[]>();
-  for await (const s of ProductStat.collection.find({})) {
-    sold.set(s._id as unknown as string, (s.sold30d as number) ?? 0);
-    boughtWith.set(s._id as unknown as string, (s.boughtWith as { productId: string; count: number }[]) ?? []);
+  for await (const s of productStats.find({})) {
+    sold.set(s._id, s.sold30d ?? 0);
+    boughtWith.set(s._id, s.boughtWith ?? []);
   }
   const bestSellers = new Map<string, string[]>();
   const newest = new Map<string, string[]>();
@@ -104,12 +92,13 @@ export interface PersonalisationContext {
 export type PersonalisationError = { type: 'unknown_customer' | 'no_address'; customerId: string };
 
 /** Documents by `_id`, as a Map: `{_id: v}` for one (pushed down on FerretDB), one `$in` read for many. */
-async function readByIds(collection: Collection<Document>, ids: readonly string[], projection?: Document): Promise<Map<string, Document>> {
-  const out = new Map<string, Document>();
+async function readByIds<T extends { _id: string }>(collection: Collection<T>, ids: readonly string[], projection?: Document): Promise<Map<string, WithId<T>>> {
+  const out = new Map<string, WithId<T>>();
   const unique = [...new Set(ids)];
   if (!unique.length) return out;
   const filter = unique.length === 1 ? { _id: unique[0] } : { _id: { $in: unique } };
-  for await (const doc of collection.find(filter as never, projection ? { projection } : {})) out.set(doc._id as unknown as string, doc);
+  // A filter on `_id` of a generic document type is one TypeScript cannot check.
+  for await (const doc of collection.find(filter as Filter<T>, projection ? { projection } : {})) out.set(doc._id, doc);
   return out;
 }
 
@@ -136,12 +125,12 @@ export async function buildPersonalisation(database: Database, customerId: strin
  */
 export async function buildPersonalisationBatch(database: Database, requests: readonly PersonalisationRequest[]): Promise<Result<MessageData, PersonalisationError>[]> {
   if (!requests.length) return [];
-  const { Customer, Feature, CustomerReco } = database.models;
+  const { customers: customersCollection, features: featuresCollection, customerRecos } = database.collections;
   const ids = requests.map((r) => r.customerId);
   const [customers, features, recos, catalogue] = await Promise.all([
-    readByIds(Customer.collection as unknown as Collection<Document>, ids, { email: 1, firstName: 1 }),
-    readByIds(Feature.collection as unknown as Collection<Document>, ids, { values: 1 }),
-    readByIds(CustomerReco.collection as unknown as Collection<Document>, ids),
+    readByIds(customersCollection, ids, { email: 1, firstName: 1 }),
+    readByIds(featuresCollection, ids, { values: 1 }),
+    readByIds(customerRecos, ids),
     loadCatalogue(database),
   ]);
   return requests.map(({ customerId, context }) => assemble(customerId, context, customers.get(customerId), features.get(customerId), recos.get(customerId), catalogue));

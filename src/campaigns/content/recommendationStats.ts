@@ -40,7 +40,7 @@ const latest = (map: Map<string, number>, limit: number) => [...map].sort((a, b)
  * its customer's copy.
  */
 export async function buildRecommendationStats(database: Database, asOf: Date, progress: (done: number, total: number) => void = () => undefined): Promise<Counts> {
-  const { ProductStat, CustomerReco, Product } = database.models;
+  const { productStats, customerRecos, products } = database.collections;
   const since30d = asOf.getTime() - 30 * DAY;
   const customers = new Map<string, CustomerAcc>();
   const sold = new Map<string, number>();
@@ -78,7 +78,7 @@ export async function buildRecommendationStats(database: Database, asOf: Date, p
   progress(total, total);
 
   const categoryOf = new Map<string, string>();
-  for await (const p of Product.collection.find({}, { projection: { category: 1 } })) categoryOf.set(p._id as unknown as string, p.category as string);
+  for await (const p of products.find({}, { projection: { category: 1 } })) categoryOf.set(p._id, p.category);
   const productIds = new Set([...sold.keys(), ...pairs.keys(), ...categoryOf.keys()]);
   const productDocs = [...productIds].map((id) => ({
     _id: id,
@@ -98,7 +98,7 @@ export async function buildRecommendationStats(database: Database, asOf: Date, p
     purchases: latest(acc.bought, PURCHASES_KEPT).map(([productId, at]) => ({ productId, at: new Date(at) })),
     asOf,
   }));
-  await database.replaceById(ProductStat.collection as never, productDocs as never[]);
-  await database.replaceById(CustomerReco.collection as never, customerDocs as never[]);
+  await database.replaceById(productStats, productDocs);
+  await database.replaceById(customerRecos, customerDocs);
   return { timelines, eventsRead, products: productDocs.length, customers: customerDocs.length };
 }

@@ -74,16 +74,16 @@ export async function scanScoreTriggers(database: Database, flows: readonly Flow
   const now = asOf.getTime();
   const hits: TriggerHit[] = [];
   const hit = (flow: Flow, customerId: string, key: string): void => void hits.push({ flowId: flow.id, customerId, key, at: asOf, context: { ref: key } });
-  const { Score, Feature, Customer } = database.models;
+  const { features, scores, customers } = database.collections;
 
   const churnFlows = flows.filter((f) => f.trigger.type === 'churn_risk');
   if (churnFlows.length) {
     const min = Math.min(...churnFlows.map((f) => (f.trigger as { threshold: number }).threshold));
-    const risky = await Score.collection.find({ churnRisk: { $gte: min } }, { projection: { churnRisk: 1 } }).toArray();
+    const risky = await scores.find({ churnRisk: { $gte: min } }, { projection: { churnRisk: 1 } }).toArray();
     const lastOrder = new Map<string, string>();
     for (let i = 0; i < risky.length; i += 1000) {
       const ids = risky.slice(i, i + 1000).map((s) => s._id);
-      for (const f of await Feature.collection.find({ _id: { $in: ids } }, { projection: { asOf: 1, 'values.recencyDays': 1 } }).toArray()) {
+      for (const f of await features.find({ _id: { $in: ids } }, { projection: { asOf: 1, 'values.recencyDays': 1 } }).toArray()) {
         const recency = (f.values as { recencyDays?: number | null } | undefined)?.recencyDays;
         if (typeof recency === 'number' && f.asOf instanceof Date) lastOrder.set(String(f._id), isoDay(f.asOf.getTime() - recency * DAY));
       }
@@ -98,7 +98,7 @@ export async function scanScoreTriggers(database: Database, flows: readonly Flow
   const predictedFlows = flows.filter((f) => f.trigger.type === 'predicted_order');
   if (predictedFlows.length) {
     const horizon = Math.max(...predictedFlows.map((f) => (f.trigger as { daysBefore: number }).daysBefore));
-    const upcoming = await Score.collection.find({ expectedNextOrderAt: { $gt: asOf, $lte: new Date(now + horizon * DAY) } }, { projection: { expectedNextOrderAt: 1 } }).toArray();
+    const upcoming = await scores.find({ expectedNextOrderAt: { $gt: asOf, $lte: new Date(now + horizon * DAY) } }, { projection: { expectedNextOrderAt: 1 } }).toArray();
     for (const s of upcoming) {
       const expected = (s.expectedNextOrderAt as Date).getTime();
       for (const flow of predictedFlows) {
@@ -110,7 +110,7 @@ export async function scanScoreTriggers(database: Database, flows: readonly Flow
   for (const flow of flows) {
     const trigger = flow.trigger;
     if (trigger.type !== 'date_property') continue;
-    for await (const c of Customer.collection.find({}, { projection: { [trigger.property]: 1 } })) {
+    for await (const c of customers.find({}, { projection: { [trigger.property]: 1 } })) {
       let value: unknown = c;
       for (const part of trigger.property.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
       const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;

@@ -45,8 +45,8 @@ const STATE_ID = 'dispatch';
 export async function dispatchCampaigns(ctx: JobContext, options: DispatchOptions, deps: SendDeps): Promise<Counts> {
   const { database } = ctx;
   const asOf = options.asOf;
-  const State = database.models.CampaignState.collection;
-  const state = ((await State.findOne({ _id: STATE_ID as never }))?.value ?? {}) as DispatchState;
+  const State = database.collections.campaignState;
+  const state = ((await State.findOne({ _id: STATE_ID }))?.value ?? {}) as DispatchState;
   const { flows, invalid } = await loadFlows(database);
   for (const f of invalid) ctx.log.warn({ flowId: f.id, error: f.error }, 'stored flow does not validate: skipped');
   const active = flows.filter((f) => f.active);
@@ -93,7 +93,7 @@ export async function dispatchCampaigns(ctx: JobContext, options: DispatchOption
     ...((scoresDue ? { scoresAt: asOf } : state.scoresAt ? { scoresAt: state.scoresAt } : {}) as DispatchState),
     ...((experimentsDue ? { experimentsAt: asOf } : state.experimentsAt ? { experimentsAt: state.experimentsAt } : {}) as DispatchState),
   };
-  await State.replaceOne({ _id: STATE_ID as never }, { value: next, updatedAt: new Date() }, { upsert: true });
+  await State.replaceOne({ _id: STATE_ID }, { value: next, updatedAt: new Date() }, { upsert: true });
   phase('experiments', 5);
   return counts;
 }

@@ -1,4 +1,4 @@
-import type { Collection, Document } from 'mongodb';
+import type { Collection, Document, Filter, OptionalUnlessRequiredId } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 
@@ -16,8 +16,9 @@ async function replaceWhole<T extends Document & { _id: string }>(collection: Co
     let pending = docs.slice(i, i + CHUNK);
     for (let attempt = 0; pending.length; attempt++) {
       if (attempt === 5) throw new Error(`could not rewrite ${pending.length} documents of ${collection.collectionName}: they keep being re-inserted`);
-      await collection.deleteMany({ _id: { $in: pending.map((d) => d._id) } } as never);
-      const refused = await insertIgnoringDuplicates(collection as never, pending);
+      // Filters and inserts of a generic document type are ones TypeScript cannot check.
+      await collection.deleteMany({ _id: { $in: pending.map((d) => d._id) } } as Filter<T>);
+      const refused = await insertIgnoringDuplicates(collection, pending as OptionalUnlessRequiredId<T>[]);
       pending = pending.filter((_, j) => refused.has(j));
     }
   }
@@ -76,7 +77,7 @@ export class DocumentWrites<T extends Document & { _id: string }> {
       else groups.set(key, { update, ids: [doc._id] });
     }
     for (const { update, ids } of groups.values()) {
-      for (let i = 0; i < ids.length; i += CHUNK) await collection.updateMany({ _id: { $in: ids.slice(i, i + CHUNK) } } as never, update);
+      for (let i = 0; i < ids.length; i += CHUNK) await collection.updateMany({ _id: { $in: ids.slice(i, i + CHUNK) } } as Filter<T>, update);
     }
   }
 }

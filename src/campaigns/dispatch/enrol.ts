@@ -6,7 +6,8 @@ import { inHoldout } from '../experiments/assign.js';
 import { exitReason, type ExitSignal } from '../flows/conditions.js';
 import type { Flow } from '../flows/flowSchema.js';
 import { mergeContext, type TriggerHit } from '../flows/triggers.js';
-import { enrollmentIdOf, firstStepDue, type EnrollmentDoc } from './enrollmentDoc.js';
+import { enrollmentIdOf, firstStepDue } from './enrollmentDoc.js';
+import type { EnrollmentDoc } from '../../db/models/flow.js';
 import { DocumentWrites } from './documentWrites.js';
 
 export interface EnrolCounts {
@@ -21,7 +22,7 @@ export interface EnrolCounts {
 async function replenishDaysOf(database: Database, productIds: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!productIds.length) return out;
-  for (const p of await database.models.Product.collection.find({ _id: { $in: productIds as never[] }, replenishDays: { $gt: 0 } }, { projection: { replenishDays: 1 } }).toArray()) {
+  for (const p of await database.collections.products.find({ _id: { $in: productIds }, replenishDays: { $gt: 0 } }, { projection: { replenishDays: 1 } }).toArray()) {
     out.set(String(p._id), p.replenishDays as number);
   }
   return out;
@@ -80,13 +81,13 @@ export async function enrol(database: Database, flowsById: ReadonlyMap<string, F
       sendAttempts: 0,
     };
   });
-  const duplicates = await insertIgnoringDuplicates(database.models.Enrollment.collection, docs);
+  const duplicates = await insertIgnoringDuplicates(database.collections.enrollments, docs);
   docs.forEach((d, i) => !duplicates.has(i) && (d.status === 'holdout' ? counts.holdout++ : counts.enrolled++));
 
   // Known enrolments: a repeated trigger may move the first step later and adds what it tells
   // (another checkout of the same cart, so an order through it counts as recovery).
   const updates = new DocumentWrites<EnrollmentDoc>();
-  const Enrollment = database.models.Enrollment.collection as unknown as import('mongodb').Collection<EnrollmentDoc>;
+  const Enrollment = database.collections.enrollments;
   const known = docs.filter((_, i) => duplicates.has(i));
   const stored = await Promise.all(known.map((d) => Enrollment.findOne({ _id: d._id })));
   known.forEach((d, i) => {
@@ -117,7 +118,7 @@ export async function applyExits(database: Database, flowsById: ReadonlyMap<stri
   if (!signals.length) return counts;
   const byCustomer = new Map<string, ExitSignal[]>();
   for (const s of signals) byCustomer.set(s.customerId, [...(byCustomer.get(s.customerId) ?? []), s]);
-  const Enrollment = database.models.Enrollment.collection as unknown as import('mongodb').Collection<EnrollmentDoc>;
+  const Enrollment = database.collections.enrollments;
   const ids = [...byCustomer.keys()];
   const updates = new DocumentWrites<EnrollmentDoc>();
   for (let i = 0; i < ids.length; i += 1000) {

@@ -1,30 +1,8 @@
 import { createHash } from 'node:crypto';
 import { durationMs, type Flow, type FlowStep } from '../flows/flowSchema.js';
-import type { TriggerContext } from '../flows/triggers.js';
+import type { EnrollmentDoc } from '../../db/models/flow.js';
 
 const DAY = 86_400_000;
-
-/** An enrolment as stored (raw driver document). */
-export interface EnrollmentDoc {
-  _id: string;
-  flowId: string;
-  customerId: string;
-  partition: number;
-  key: string;
-  status: 'active' | 'completed' | 'exited' | 'holdout';
-  stepIndex: number;
-  /** Earliest time the current step may go (its due time; scheduling may move it later). */
-  nextStepAt: Date | null;
-  enrolledAt: Date;
-  triggeredAt: Date;
-  anchorAt: Date;
-  endedAt?: Date;
-  exitReason?: string;
-  context: TriggerContext & { replenishDays?: number };
-  deferredUntil?: Date | null;
-  deferrals: number;
-  sendAttempts: number;
-}
 
 /**
  * The enrolment's `_id` is its unique key spelled out: inserting it is the exactly-once claim,

@@ -1,22 +1,17 @@
-import type { Collection } from 'mongodb';
+import type { Collection, Filter, WithId } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { engagementLevel } from '../content/personalisation.js';
 import type { EngagementLevel } from '../content/types.js';
 import { assignVariant, experimentId } from '../experiments/assign.js';
 import type { Flow, FlowStep, Variant } from '../flows/flowSchema.js';
 import { checkBudget, type FrequencyBudget } from './budget.js';
-import { stepDueAt, type EnrollmentDoc } from './enrollmentDoc.js';
+import { stepDueAt } from './enrollmentDoc.js';
+import type { CustomerDoc } from '../../db/models/customer.js';
+import type { EnrollmentDoc } from '../../db/models/flow.js';
 import { DocumentWrites } from './documentWrites.js';
 import { sendTimeFor, type QuietHours } from './schedule.js';
 
 const DAY = 86_400_000;
-
-export interface CustomerDoc {
-  _id: string;
-  email?: string | null;
-  timezone?: string | null;
-  consent?: { email?: { status?: string | null } | null } | null;
-}
 
 /** A step that is due, fits the budget and goes out in this run. */
 export interface PlannedSend {
@@ -43,10 +38,12 @@ export interface Plan {
   counts: { due: number; rescheduled: number; deferred: number; completed: number; missingFlow: number; missingCustomer: number };
 }
 
-async function byId<T>(collection: Collection, ids: string[], projection: Record<string, 1>): Promise<Map<string, T>> {
-  const out = new Map<string, T>();
+async function byId<T extends { _id: string }>(collection: Collection<T>, ids: string[], projection: Record<string, 1>): Promise<Map<string, WithId<T>>> {
+  const out = new Map<string, WithId<T>>();
   for (let i = 0; i < ids.length; i += 1000) {
-    for (const d of await collection.find({ _id: { $in: ids.slice(i, i + 1000) as never[] } }, { projection }).toArray()) out.set(String(d._id), d as T);
+    // A filter on `_id` of a generic document type is one TypeScript cannot check.
+    const filter = { _id: { $in: ids.slice(i, i + 1000) } } as Filter<T>;
+    for (const d of await collection.find(filter, { projection }).toArray()) out.set(d._id, d);
   }
   return out;
 }
@@ -60,9 +57,9 @@ async function recentSends(database: Database, customerIds: string[], since: Dat
   const add = (customerId: string, at: Date) => out.set(customerId, [...(out.get(customerId) ?? []), at.getTime()]);
   for (let i = 0; i < customerIds.length; i += 1000) {
     const ids = customerIds.slice(i, i + 1000);
-    const cursor = database.models.Message.collection.find({ customerId: { $in: ids }, kind: 'marketing', status: 'sent', scheduledFor: { $gte: since } }, { projection: { customerId: 1, scheduledFor: 1 } });
+    const cursor = database.collections.messages.find({ customerId: { $in: ids }, kind: 'marketing', status: 'sent', scheduledFor: { $gte: since } }, { projection: { customerId: 1, scheduledFor: 1 } });
     for await (const m of cursor) add(m.customerId as string, m.scheduledFor as Date);
-    for await (const c of database.models.MessageClaim.collection.find({ 'message.customerId': { $in: ids }, 'message.kind': 'marketing' }, { projection: { message: 1 } })) {
+    for await (const c of database.collections.messageClaims.find({ 'message.customerId': { $in: ids }, 'message.kind': 'marketing' }, { projection: { message: 1 } })) {
       const m = c.message as { customerId: string; scheduledFor: Date };
       add(m.customerId, m.scheduledFor);
     }
@@ -78,7 +75,7 @@ async function recentSends(database: Database, customerIds: string[], since: Dat
  * ones that do not fit are deferred to when the budget frees up: deferred, never dropped.
  */
 export async function planDueSteps(database: Database, flowsById: ReadonlyMap<string, Flow>, opts: PlanOptions): Promise<Plan> {
-  const Enrollment = database.models.Enrollment.collection as unknown as Collection<EnrollmentDoc>;
+  const Enrollment = database.collections.enrollments;
   const now = opts.asOf.getTime();
   const counts: Plan['counts'] = { due: 0, rescheduled: 0, deferred: 0, completed: 0, missingFlow: 0, missingCustomer: 0 };
   const due = await Enrollment.find({ status: 'active', nextStepAt: { $lte: opts.asOf } }).sort({ nextStepAt: 1 }).limit(opts.limit).toArray();
@@ -88,9 +85,9 @@ export async function planDueSteps(database: Database, flowsById: ReadonlyMap<st
   const customerIds = [...new Set(due.map((e) => e.customerId))];
   const longestWindow = Math.max(...Object.values(opts.budget).map((r) => r.days));
   const [customers, scores, features, sends, experiments] = await Promise.all([
-    byId<CustomerDoc>(database.models.Customer.collection as never, customerIds, { email: 1, timezone: 1, consent: 1 }),
-    byId<{ bestSendHour?: number | null }>(database.models.Score.collection as never, customerIds, { bestSendHour: 1 }),
-    byId<{ values?: Record<string, unknown> }>(database.models.Feature.collection as never, customerIds, { 'values.emailOpenRate90d': 1, 'values.emailClickRate90d': 1 }),
+    byId(database.collections.customers, customerIds, { email: 1, timezone: 1, consent: 1 }),
+    byId(database.collections.scores, customerIds, { bestSendHour: 1 }),
+    byId(database.collections.features, customerIds, { 'values.emailOpenRate90d': 1, 'values.emailClickRate90d': 1 }),
     recentSends(database, customerIds, new Date(now - longestWindow * DAY)),
     database.models.Experiment.collection.find({}, { projection: { 'results.winner': 1 } }).toArray(),
   ]);

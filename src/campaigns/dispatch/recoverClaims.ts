@@ -1,7 +1,8 @@
 import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
+import type { MessageDoc } from '../../db/models/message.js';
 import type { DeliveryLedger } from '../delivery/deliveryLedger.js';
-import { claimsOf, recordOutcomes, storedMessages, type MessageDoc } from './sendMessages.js';
+import { recordOutcomes, storedMessages } from './sendMessages.js';
 
 export interface RecoveryCounts {
   staleClaims: number;
@@ -28,12 +29,12 @@ export interface RecoveryCounts {
  */
 export async function recoverClaims(database: Database, opts: { leaseMs: number; worker: string; ledger?: DeliveryLedger }): Promise<RecoveryCounts> {
   const counts: RecoveryCounts = { staleClaims: 0, confirmedSent: 0, released: 0, unknown: 0 };
-  const stale = await claimsOf(database).find({ claimedAt: { $lt: new Date(Date.now() - opts.leaseMs) } }).toArray();
+  const stale = await database.collections.messageClaims.find({ claimedAt: { $lt: new Date(Date.now() - opts.leaseMs) } }).toArray();
   counts.staleClaims = stale.length;
   if (!stale.length) return counts;
 
   const leases = stale.map((c) => ({ _id: `recover:${c._id}:${c.claimedAt.getTime()}`, job: 'dispatch-campaigns', runKey: 'recover', partition: c.message.partition, worker: opts.worker, createdAt: new Date() }));
-  const lost = await insertIgnoringDuplicates(database.models.JobLease.collection, leases);
+  const lost = await insertIgnoringDuplicates(database.collections.jobLeases, leases);
   const mine = stale.filter((_, i) => !lost.has(i));
   const stored = await storedMessages(database, mine.map((c) => c._id));
   const unrecorded = mine.filter((c) => !stored.has(c._id));
@@ -59,6 +60,6 @@ export async function recoverClaims(database: Database, opts: { leaseMs: number;
   }
   // One batch of inserts (a stored message is kept as it is; its event is added if missing).
   await recordOutcomes(database, records);
-  if (done.length) await claimsOf(database).deleteMany({ _id: { $in: done } });
+  if (done.length) await database.collections.messageClaims.deleteMany({ _id: { $in: done } });
   return counts;
 }

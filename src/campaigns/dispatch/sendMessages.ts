@@ -1,6 +1,6 @@
 import { recordEvents, type StoredEvent } from '../../ingest/storeEvents.js';
 import { createHash } from 'node:crypto';
-import type { Collection } from 'mongodb';
+import type { Filter } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { canSendBatch } from '../consent/canSend.js';
@@ -12,7 +12,9 @@ import { recordDeliveryFailure } from '../delivery/recordFailure.js';
 import type { Mailer } from '../delivery/types.js';
 import { experimentId } from '../experiments/assign.js';
 import type { FlowStep, IncentiveChoice } from '../flows/flowSchema.js';
-import { messageIdOf, stepDueAt, type EnrollmentDoc } from './enrollmentDoc.js';
+import { messageIdOf, stepDueAt } from './enrollmentDoc.js';
+import type { EnrollmentDoc } from '../../db/models/flow.js';
+import type { MessageDoc } from '../../db/models/message.js';
 import { DocumentWrites } from './documentWrites.js';
 import type { PlannedSend } from './planSteps.js';
 
@@ -28,32 +30,6 @@ export interface SendDeps {
    * without one it is given up (at most once), and crash recovery cannot tell either.
    */
   ledger?: DeliveryLedger;
-}
-
-/** A message as stored (raw driver document). */
-export interface MessageDoc {
-  _id: string;
-  enrollmentId: string;
-  stepId: string;
-  flowId: string;
-  customerId: string;
-  partition: number;
-  channel: 'email';
-  template: string;
-  kind: MessageKind;
-  variant?: string;
-  experimentId?: string;
-  status: 'claimed' | 'sent' | 'failed' | 'suppressed' | 'deferred';
-  /** When it goes out in the run's clock (the budget counts these). */
-  scheduledFor: Date;
-  claimedAt: Date;
-  claimedBy: string;
-  to?: string;
-  subject?: string;
-  links?: { id: string; url: string }[];
-  sentAt?: Date;
-  providerMessageId?: string;
-  error?: string;
 }
 
 type Outcome =
@@ -109,17 +85,6 @@ function personalisationContext(p: PlannedSend, messageId: string, now: Date): P
   return ctx;
 }
 
-export interface ClaimDoc {
-  _id: string;
-  enrollmentId: string;
-  stepId: string;
-  claimedAt: Date;
-  claimedBy: string;
-  message: MessageDoc;
-}
-
-export const claimsOf = (database: Database) => database.models.MessageClaim.collection as unknown as Collection<ClaimDoc>;
-export const messagesOf = (database: Database) => database.models.Message.collection as unknown as Collection<MessageDoc>;
 
 /**
  * Stores messages' outcomes: the message documents (insert-only; one already stored wins), and
@@ -128,7 +93,7 @@ export const messagesOf = (database: Database) => database.models.Message.collec
  */
 export async function recordOutcomes(database: Database, messages: readonly MessageDoc[]): Promise<void> {
   if (!messages.length) return;
-  await insertIgnoringDuplicates(messagesOf(database) as never, [...messages]);
+  await insertIgnoringDuplicates(database.collections.messages, [...messages]);
   const sent = messages.filter((m) => m.status === 'sent');
   await recordEvents(database, sent.map((m) => sentEvent(m, m.subject, m.scheduledFor)) as StoredEvent[], { fold: 'background' });
 }
@@ -144,8 +109,8 @@ export async function storedMessages(database: Database, ids: readonly string[])
   // At most MAX_CHUNK ids per `$in` (SQLite binds one variable per id).
   for (let i = 0; i < ids.length; i += MAX_CHUNK) {
     const part = ids.slice(i, i + MAX_CHUNK);
-    const filter = part.length === 1 ? { _id: part[0]! } : { _id: { $in: part } };
-    for await (const m of messagesOf(database).find(filter)) out.set(m._id, m);
+    const filter: Filter<MessageDoc> = part.length === 1 ? { _id: part[0] } : { _id: { $in: part } };
+    for await (const m of database.collections.messages.find(filter)) out.set(m._id, m);
   }
   return out;
 }
@@ -203,7 +168,7 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
 
   // Independent reads, so in parallel; the personalisation of a blocked message is simply dropped.
   const [decisions, datas] = await Promise.all([
-    canSendBatch(database, items.map((it) => ({ customer: it.p.customer as never, kind: it.kind }))),
+    canSendBatch(database, items.map((it) => ({ customer: it.p.customer, kind: it.kind }))),
     buildPersonalisationBatch(database, items.map((it) => ({ customerId: it.p.customer._id, context: personalisationContext(it.p, it.id, now) }))),
   ]);
   for (const [i, it] of items.entries()) {
@@ -221,7 +186,7 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
   }
 
   // Claim the whole chunk; an id refused as a duplicate belongs to someone else.
-  const refused = await insertIgnoringDuplicates(claimsOf(database) as never, items.map((it) => ({ _id: it.id, enrollmentId: it.message.enrollmentId, stepId: it.message.stepId, claimedAt: it.message.claimedAt, claimedBy: worker, message: it.message })));
+  const refused = await insertIgnoringDuplicates(database.collections.messageClaims, items.map((it) => ({ _id: it.id, enrollmentId: it.message.enrollmentId, stepId: it.message.stepId, claimedAt: it.message.claimedAt, claimedBy: worker, message: it.message })));
   const stored = await storedMessages(database, items.map((it) => it.id));
   const outcomes = new Array<Outcome>(items.length);
   const backedOff: string[] = [];
@@ -233,7 +198,7 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
       outcomes[i] = { kind: 'taken', settled: true };
     } else mine.push(i);
   }
-  if (backedOff.length) await claimsOf(database).deleteMany({ _id: { $in: backedOff } });
+  if (backedOff.length) await database.collections.messageClaims.deleteMany({ _id: { $in: backedOff } });
 
   // A step that failed before may have timed out on a mail the server kept: ask before resending.
   const retrying = mine.filter((i) => items[i]!.p.enrollment.sendAttempts > 0).map((i) => items[i]!.id);
@@ -355,8 +320,8 @@ export async function sendPlanned(database: Database, deps: SendDeps, planned: r
     }
     await recordOutcomes(database, exhausted);
     // Every finished message of the chunk is stored by now, so its claim can go (a released one is retried).
-    if (finished.length) await claimsOf(database).deleteMany({ _id: { $in: finished } });
+    if (finished.length) await database.collections.messageClaims.deleteMany({ _id: { $in: finished } });
   }
-  await enrollmentUpdates.apply(database, database.models.Enrollment.collection as unknown as Collection<EnrollmentDoc>);
+  await enrollmentUpdates.apply(database, database.collections.enrollments);
   return counts;
 }

@@ -32,7 +32,7 @@ function byId(messageId: string): Record<string, unknown> {
 }
 
 async function findMessage(database: Database, messageId: string): Promise<StoredMessage | null> {
-  return (await database.models.Message.collection.findOne(byId(messageId), { projection: { flowId: 1, sentAt: 1, links: 1 } })) as StoredMessage | null;
+  return (await database.collections.messages.findOne(byId(messageId), { projection: { flowId: 1, sentAt: 1, links: 1 } })) as StoredMessage | null;
 }
 
 /** Stores an engagement event through the normal ingest path, so features and attribution see it. */
@@ -49,7 +49,7 @@ export async function recordOpen(database: Database, ref: MessageRef, hit: Hit):
   if (reason) props.machineReason = reason;
   if (message?.flowId) props.flowId = message.flowId;
   await storeEmailEvent(database, 'email_opened', ref, hit.at, props);
-  if (message) await database.models.Message.collection.updateOne(byId(ref.m), { $inc: reason ? { machineOpens: 1 } : { opens: 1 } });
+  if (message) await database.collections.messages.updateOne(byId(ref.m), { $inc: reason ? { machineOpens: 1 } : { opens: 1 } });
   return { machineOpen: Boolean(reason) };
 }
 
@@ -72,7 +72,7 @@ export async function recordClick(database: Database, ref: MessageRef, linkId: s
   const props: Record<string, unknown> = { url, linkId };
   if (message.flowId) props.flowId = message.flowId;
   await storeEmailEvent(database, 'email_clicked', ref, hit.at, props);
-  await database.models.Message.collection.updateOne(byId(ref.m), { $inc: { clicks: 1 } });
+  await database.collections.messages.updateOne(byId(ref.m), { $inc: { clicks: 1 } });
   return { ok: true, value: { url } };
 }
 

@@ -16,3 +16,12 @@ export const auditEntrySchema = new Schema(
   },
   { collection: 'audit_log', versionKey: false, minimize: false },
 );
+
+/** One `audit_log` entry. */
+export interface AuditEntryDoc {
+  action: 'privacy.export' | 'privacy.erase';
+  actorType: 'api_key' | 'cli';
+  actorId: string;
+  at: Date;
+  counts: Record<string, number>;
+}

@@ -33,3 +33,27 @@ export const customerSchema = new Schema(
 customerSchema.index({ partition: 1 });
 customerSchema.index({ email: 1 }, { sparse: true });
 customerSchema.index({ anonymousIds: 1 });
+
+interface ConsentDoc {
+  status?: 'granted' | 'denied' | 'unknown';
+  updatedAt?: Date;
+  source?: string;
+}
+
+/** One `customers` document. */
+export interface CustomerDoc {
+  _id: string;
+  partition: number;
+  email?: string | null;
+  firstName?: string;
+  lastName?: string;
+  timezone?: string | null;
+  country?: string;
+  signupSource?: string;
+  signedUpAt?: Date;
+  consent?: { email?: ConsentDoc | null; sms?: ConsentDoc | null } | null;
+  anonymousIds?: string[];
+  traits?: Record<string, unknown>;
+  createdAt?: Date;
+  updatedAt?: Date;
+}

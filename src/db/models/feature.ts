@@ -28,3 +28,13 @@ export const featureSnapshotSchema = new Schema(
 );
 featureSnapshotSchema.index({ asOf: 1, customerId: 1 }, { unique: true });
 featureSnapshotSchema.index({ asOf: 1, partition: 1 });
+
+/** One `features` document: a customer's current feature values. */
+export interface FeatureDoc {
+  _id: string;
+  partition: number;
+  asOf: Date;
+  computedAt?: Date;
+  version?: number;
+  values: Record<string, unknown>;
+}

@@ -1,4 +1,6 @@
 import { Schema } from 'mongoose';
+import type { Flow } from '../../campaigns/flows/flowSchema.js';
+import type { TriggerContext } from '../../campaigns/flows/triggers.js';
 
 /** A flow is data: a trigger and steps with delays and conditions, validated by `src/campaigns/flows/flowSchema.ts`. */
 export const flowSchema = new Schema(
@@ -56,3 +58,40 @@ export const campaignStateSchema = new Schema(
   },
   { collection: 'campaign_state', versionKey: false, minimize: false },
 );
+
+/** A flow as stored: the flow with `id` as `_id`, plus bookkeeping. */
+export interface FlowDoc extends Omit<Flow, 'id'> {
+  _id: string;
+  builtIn: boolean;
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+/** An enrolment as stored. */
+export interface EnrollmentDoc {
+  _id: string;
+  flowId: string;
+  customerId: string;
+  partition: number;
+  key: string;
+  status: 'active' | 'completed' | 'exited' | 'holdout';
+  stepIndex: number;
+  /** Earliest time the current step may go (its due time; scheduling may move it later). */
+  nextStepAt: Date | null;
+  enrolledAt: Date;
+  triggeredAt: Date;
+  anchorAt: Date;
+  endedAt?: Date;
+  exitReason?: string;
+  context: TriggerContext & { replenishDays?: number };
+  deferredUntil?: Date | null;
+  deferrals: number;
+  sendAttempts: number;
+}
+
+/** One `campaign_state` document (`_id` = the state's name). */
+export interface CampaignStateDoc {
+  _id: string;
+  value: unknown;
+  updatedAt?: Date;
+}

@@ -15,3 +15,11 @@ export const identitySchema = new Schema(
   { collection: 'identities', versionKey: false },
 );
 identitySchema.index({ backfilled: 1 });
+
+/** One `identities` document (`_id` = the anonymous id). */
+export interface IdentityDoc {
+  _id: string;
+  customerId: string;
+  linkedAt: Date;
+  backfilled?: boolean;
+}

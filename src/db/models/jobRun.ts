@@ -47,3 +47,13 @@ export const jobLeaseSchema = new Schema(
   { collection: 'job_leases', versionKey: false },
 );
 jobLeaseSchema.index({ job: 1, createdAt: 1 });
+
+/** One `job_leases` document (`_id` = `<job>:<run key>:<partition>`). */
+export interface JobLeaseDoc {
+  _id: string;
+  job: string;
+  runKey: string;
+  partition: number;
+  worker?: string;
+  createdAt: Date;
+}

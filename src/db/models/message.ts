@@ -1,4 +1,5 @@
 import { Schema } from 'mongoose';
+import type { MessageKind } from '../../campaigns/content/types.js';
 
 /**
  * A message of a flow step, unique per (enrollmentId, stepId); its `_id` is derived from that key.
@@ -59,3 +60,42 @@ export const messageClaimSchema = new Schema(
   },
   { collection: 'message_claims', versionKey: false, minimize: false },
 );
+
+/** A message as stored. */
+export interface MessageDoc {
+  _id: string;
+  enrollmentId: string;
+  stepId: string;
+  flowId: string;
+  customerId: string;
+  partition: number;
+  channel: 'email';
+  template: string;
+  kind: MessageKind;
+  variant?: string;
+  experimentId?: string;
+  status: 'claimed' | 'sent' | 'failed' | 'suppressed' | 'deferred';
+  /** When it goes out in the run's clock (the budget counts these). */
+  scheduledFor: Date;
+  claimedAt: Date;
+  claimedBy: string;
+  to?: string;
+  subject?: string;
+  links?: { id: string; url: string }[];
+  sentAt?: Date;
+  providerMessageId?: string;
+  error?: string;
+  opens?: number;
+  clicks?: number;
+  machineOpens?: number;
+}
+
+/** One `message_claims` document (`_id` = the message id). */
+export interface ClaimDoc {
+  _id: string;
+  enrollmentId: string;
+  stepId: string;
+  claimedAt: Date;
+  claimedBy: string;
+  message: MessageDoc;
+}

@@ -19,3 +19,20 @@ export const productSchema = new Schema(
   { timestamps: true, collection: 'products' },
 );
 productSchema.index({ category: 1, price: 1 });
+
+/** One `products` document (`_id` = the store's product id). */
+export interface ProductDoc {
+  _id: string;
+  name: string;
+  category: string;
+  price: number;
+  currency?: string;
+  replenishDays?: number;
+  seasonMonths?: number[];
+  tags?: string[];
+  url?: string;
+  imageUrl?: string;
+  inStock?: boolean;
+  createdAt?: Date;
+  updatedAt?: Date;
+}

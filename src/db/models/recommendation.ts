@@ -27,3 +27,21 @@ export const customerRecoSchema = new Schema(
   },
   { collection: 'customer_recos', versionKey: false },
 );
+
+/** One `product_stats` document (`_id` = product id). */
+export interface ProductStatDoc {
+  _id: string;
+  category?: string;
+  sold30d: number;
+  boughtWith: { productId: string; count: number }[];
+  asOf: Date;
+}
+
+/** One `customer_recos` document (`_id` = customer id). */
+export interface CustomerRecoDoc {
+  _id: string;
+  partition: number;
+  recentlyViewed: string[];
+  purchases: { productId: string; at: Date }[];
+  asOf: Date;
+}

@@ -16,3 +16,11 @@ export const runningJobSchema = new Schema(
   },
   { collection: 'job_runs_running', versionKey: false },
 );
+
+/** One `job_runs_running` document (`_id` = the job run's id). */
+export interface RunningJobDoc {
+  _id: string;
+  job: string;
+  worker: string;
+  startedAt: Date;
+}

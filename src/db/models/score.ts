@@ -1,4 +1,5 @@
 import { Schema } from 'mongoose';
+import type { Driver } from '../../ml/drivers.js';
 
 /** Latest scores of a customer (`_id` = customer id); old scores stay until a new run replaces them. */
 export const scoreSchema = new Schema(
@@ -24,3 +25,21 @@ export const scoreSchema = new Schema(
 scoreSchema.index({ partition: 1 });
 scoreSchema.index({ churnRisk: -1 });
 scoreSchema.index({ predictedLtv: -1 });
+
+/** One `scores` document, as the driver reads and writes it. */
+export interface ScoreDoc {
+  _id: string;
+  partition: number;
+  churnRisk?: number;
+  predictedLtv?: number;
+  purchaseProbability?: number;
+  expectedNextOrderAt?: Date | null;
+  bestSendHour?: number;
+  sendHourConfidence?: number;
+  drivers: { churn?: Driver[]; ltv?: Driver[] };
+  modelVersions: Record<string, string>;
+  featuresAsOf: Date;
+  /** The moment the score describes: the run's `--as-of` when given, else when it was scored. */
+  asOf: Date;
+  scoredAt: Date;
+}

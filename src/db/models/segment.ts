@@ -1,4 +1,6 @@
 import { Schema } from 'mongoose';
+import type { MemberPagesIndex, MemberRow } from '../../segments/membership/memberPages.js';
+import type { LifecycleState, PastStay, Stay } from '../../segments/membership/state.js';
 
 /** A segment is data: a rule the segments compiler turns into a database filter. */
 export const segmentSchema = new Schema(
@@ -76,3 +78,51 @@ export const segmentMemberPageSchema = new Schema(
   },
   { collection: 'segment_member_pages', versionKey: false, minimize: false },
 );
+
+/** One `segments` document (`_id` = the segment key). */
+export interface SegmentDoc {
+  _id: string;
+  name: string;
+  description?: string | null;
+  kind?: string;
+  rule: unknown;
+  group?: string;
+  builtIn?: boolean;
+  active?: boolean;
+  memberCount?: number;
+  refreshedAt?: Date;
+  memberPages?: MemberPagesIndex;
+  warnings?: string[];
+  createdAt?: Date;
+  updatedAt?: Date;
+}
+
+/** One `customer_segments` document (`_id` = customer id): the membership job's state. */
+export interface CustomerSegmentsDoc {
+  _id: string;
+  partition: number;
+  current: Stay[];
+  past: PastStay[];
+  lifecycle: LifecycleState | null;
+  updatedAt: Date;
+}
+
+/** One `segment_counts` document (`_id` = `<segment>:<YYYY-MM-DD>`). */
+export interface SegmentCountDoc {
+  _id: string;
+  segmentId: string;
+  day: string;
+  size: number;
+  entered: number;
+  exited: number;
+  at?: Date;
+}
+
+/** One `segment_member_pages` document: up to PAGE_ROWS rows of a segment × partition version. */
+export interface MemberPageDoc {
+  _id: string;
+  segmentId: string;
+  version: number;
+  index: number;
+  rows: MemberRow[];
+}

@@ -11,3 +11,12 @@ export const webhookDeliverySchema = new Schema(
   },
   { collection: 'webhook_deliveries', versionKey: false },
 );
+
+/** One `webhook_deliveries` document (`_id` = the sender's delivery id). */
+export interface WebhookDeliveryDoc {
+  _id: string;
+  source: string;
+  topic?: string;
+  receivedAt?: Date;
+  events?: number;
+}

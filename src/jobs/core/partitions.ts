@@ -15,13 +15,13 @@ export async function forEachPartition(
   only?: number[],
 ): Promise<{ claimed: number; skipped: number }> {
   const partitions = only ?? Array.from({ length: config().PARTITIONS }, (_, p) => p);
-  const leases = ctx.database.models.JobLease.collection;
+  const leases = ctx.database.collections.jobLeases;
   let claimed = 0;
   let skipped = 0;
   for (const partition of partitions) {
     if (ctx.signal.aborted) break;
     try {
-      await leases.insertOne({ _id: `${job}:${ctx.runKey}:${partition}` as never, job, runKey: ctx.runKey, partition, worker: ctx.worker, createdAt: new Date() });
+      await leases.insertOne({ _id: `${job}:${ctx.runKey}:${partition}`, job, runKey: ctx.runKey, partition, worker: ctx.worker, createdAt: new Date() });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       skipped++;

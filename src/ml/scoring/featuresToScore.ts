@@ -1,14 +1,6 @@
 import type { Database } from '../../db/database.js';
 import { FEATURE_VERSION } from '../../features/buildFeatures.js';
-
-/** A stored feature document, as the raw driver returns it. */
-export interface FeatureDoc {
-  _id: string;
-  partition: number;
-  asOf: Date;
-  version?: number;
-  values: Record<string, unknown>;
-}
+import type { FeatureDoc } from '../../db/models/feature.js';
 
 /** Where a scoring run's features came from. */
 export type FeatureSource = 'features' | 'snapshots' | 'features-as-of';
@@ -38,14 +30,15 @@ export async function featuresToScore(database: Database, claimed: readonly numb
     }
     return n;
   };
-  const { Feature, FeatureSnapshot } = database.models;
+  const { FeatureSnapshot } = database.models;
+  const { features } = database.collections;
   const options = { projection: { computedAt: 0 }, batchSize: 5000 };
   if (!asOf) {
-    await read(Feature.collection.find(onlyClaimed, options), (d) => d._id as string);
+    await read(features.find(onlyClaimed, options), (d) => d._id as string);
     return { byPartition, source: 'features' };
   }
   const snapshots = await read(FeatureSnapshot.collection.find({ ...onlyClaimed, asOf, version: FEATURE_VERSION }, options), (d) => d.customerId as string);
   if (snapshots > 0) return { byPartition, source: 'snapshots' };
-  const current = await read(Feature.collection.find({ ...onlyClaimed, asOf }, options), (d) => d._id as string);
+  const current = await read(features.find({ ...onlyClaimed, asOf }, options), (d) => d._id as string);
   return current > 0 ? { byPartition, source: 'features-as-of' } : null;
 }

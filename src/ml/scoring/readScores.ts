@@ -74,7 +74,7 @@ async function segmentOf(database: Database, key: string) {
 /** Scores of these customers, in their order; a customer without scores gets a row of nulls. */
 async function scoresOf(database: Database, ids: string[], fields: readonly ScoreField[]): Promise<ScoreRow[]> {
   if (ids.length === 0) return [];
-  const docs = await database.models.Score.collection.find({ _id: { $in: ids as never[] } }, { projection: projectionOf(fields) }).toArray();
+  const docs = await database.collections.scores.find({ _id: { $in: ids } }, { projection: projectionOf(fields) }).toArray();
   const byId = new Map(docs.map((d) => [String(d._id), d]));
   return ids.map((id) => rowOf(id, byId.get(id), fields));
 }
@@ -90,9 +90,9 @@ export async function readScorePage(database: Database, query: ScoresQuery & { c
   if (at && !at.ok) return at;
   if (query.segment === undefined) {
     const after = at?.ok && 'a' in at.value ? at.value.a : undefined;
-    const docs = await database.models.Score.collection
+    const docs = await database.collections.scores
       // One row more than asked tells whether another page follows, without a last, empty page (a scan on FerretDB).
-      .find(after === undefined ? {} : { _id: { $gt: after as never } }, { projection: projectionOf(query.fields), sort: { _id: 1 }, limit: query.limit + 1 })
+      .find(after === undefined ? {} : { _id: { $gt: after } }, { projection: projectionOf(query.fields), sort: { _id: 1 }, limit: query.limit + 1 })
       .toArray();
     const items = docs.slice(0, query.limit).map((d) => rowOf(String(d._id), d, query.fields));
     return { ok: true, value: { items, nextCursor: docs.length > query.limit ? encode({ a: items.at(-1)!.customerId }) : null } };
@@ -133,7 +133,7 @@ export async function openScoreStream(database: Database, query: ScoresQuery): P
     }
     let rows = 0;
     if (members?.size !== 0) {
-      for await (const doc of database.models.Score.collection.find({}, { projection: projectionOf(query.fields), batchSize: 2000 })) {
+      for await (const doc of database.collections.scores.find({}, { projection: projectionOf(query.fields), batchSize: 2000 })) {
         const id = String(doc._id);
         if (members && !members.delete(id)) continue;
         await emit(rowOf(id, doc, query.fields));

@@ -1,40 +1,24 @@
 import { config } from '../../config.js';
+import type { FeatureDoc } from '../../db/models/feature.js';
+import type { ScoreDoc } from '../../db/models/score.js';
 import type { Counts, JobContext } from '../../jobs/core/defineJob.js';
 import { forEachPartition } from '../../jobs/core/partitions.js';
 import { openHourNames } from '../../features/email.js';
 import { DAY } from '../../features/read.js';
 import { btydSummary, btydValues, type BtydParams } from '../btyd/btydInputs.js';
 import { scoreChurn } from '../churn/score.js';
-import { DriverExplainer, type Driver } from '../drivers.js';
+import { DriverExplainer } from '../drivers.js';
 import { logExpectedValue } from '../ltv/registry.js';
 import { scoreLtv } from '../ltv/ltvModel.js';
 import { predictSendTimeBatch } from '../sendTime/sendTimeModel.js';
 import { encodeRows, type ColumnSpec } from '../trainingSet.js';
-import { featuresToScore, type FeatureDoc } from './featuresToScore.js';
+import { featuresToScore } from './featuresToScore.js';
 import { btydParamsOf, disposeScoringModels, loadScoringModels, type ScoringModels } from './scoringModels.js';
 
 export const SCORE_CUSTOMERS_JOB = 'score-customers';
 
 /** Score documents written per replaceById call, across partitions. */
 const WRITE_BATCH = 5000;
-
-/** One `scores` document (see src/db/models/score.ts). */
-export interface ScoreDoc {
-  _id: string;
-  partition: number;
-  churnRisk?: number;
-  predictedLtv?: number;
-  purchaseProbability?: number;
-  expectedNextOrderAt?: Date | null;
-  bestSendHour?: number;
-  sendHourConfidence?: number;
-  drivers: { churn?: Driver[]; ltv?: Driver[] };
-  modelVersions: Record<string, string>;
-  featuresAsOf: Date;
-  /** The moment the score describes: the run's `--as-of` when given, else when it was scored. */
-  asOf: Date;
-  scoredAt: Date;
-}
 
 export interface ScoreOptions {
   /** Top drivers written per score (0 skips the gradient pass). */
@@ -170,7 +154,7 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
     // once per statement, so 16 writes of 40 documents cost 16 scans where one would do.
     let pending: ScoreDoc[] = [];
     const flush = async () => {
-      counts.written! += await database.replaceById(database.models.Score.collection as never, pending as never[]);
+      counts.written! += await database.replaceById(database.collections.scores, pending);
       pending = [];
     };
     for (const [partition, docs] of byPartition) {

@@ -1,4 +1,4 @@
-import type { Document } from 'mongodb';
+import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { isDuplicateKey } from '../../db/duplicateKey.js';
@@ -12,7 +12,8 @@ import { dayOf, recordDailyCounts, tallyDayMoves } from './counts.js';
 import { compileSegments, evaluateSegments } from './evaluate.js';
 import { insertEvents, membershipEvent } from './events.js';
 import { dayMoves, memberCount, memberRow, MemberPagesWriter, type DayMoves, type MemberPagesIndex, type MemberRow } from './memberPages.js';
-import { diffCustomer, type CustomerSegmentsDoc } from './state.js';
+import type { CustomerSegmentsDoc, SegmentDoc } from '../../db/models/segment.js';
+import { diffCustomer } from './state.js';
 import { segmentWarnings } from './warnings.js';
 
 export const ASSIGN_SEGMENTS_JOB = 'assign-segments';
@@ -33,11 +34,11 @@ const VIP_LTV: QuantileSpec = { id: 'vipLtv', field: 'scores.predictedLtv', side
  * (active), changed definitions updated; whether an admin deactivated one is kept. Idempotent.
  */
 export async function seedBuiltIns(database: Database, builtIns: readonly SegmentDefinition[]): Promise<number> {
-  const collection = database.models.Segment.collection;
+  const collection = database.collections.segments;
   const existing = new Map((await collection.find({ builtIn: true }).toArray()).map((s) => [String(s._id), s]));
   const now = new Date();
-  const inserts: Document[] = [];
-  const updates: Document[] = [];
+  const inserts: SegmentDoc[] = [];
+  const updates: AnyBulkWriteOperation<SegmentDoc>[] = [];
   for (const b of builtIns) {
     const definition = { name: b.name, description: b.description, kind: b.kind, group: b.group, rule: b.rule };
     const old = existing.get(b.key);
@@ -48,13 +49,13 @@ export async function seedBuiltIns(database: Database, builtIns: readonly Segmen
   }
   if (inserts.length > 0) {
     try {
-      await collection.insertMany(inserts as never[], { ordered: false });
+      await collection.insertMany(inserts, { ordered: false });
     } catch (err) {
       // Another worker seeding at the same moment inserted some: what is left is theirs.
       if (!isDuplicateKey(err) && !(err as { writeErrors?: unknown }).writeErrors) throw err;
     }
   }
-  if (updates.length > 0) await database.bulkWrite(collection, updates as never);
+  if (updates.length > 0) await database.bulkWrite(collection, updates);
   return inserts.length + updates.length;
 }
 
@@ -68,12 +69,12 @@ export async function seedBuiltIns(database: Database, builtIns: readonly Segmen
  */
 export async function assignSegments(ctx: JobContext, options: AssignOptions, deps: { builtIns: readonly SegmentDefinition[] }): Promise<Counts> {
   const { database } = ctx;
-  const { Segment, CustomerSegments } = database.models;
+  const { customerSegments, segments } = database.collections;
   const counts = { seeded: 0, segments: 0, invalidSegments: 0, partitions: 0, customers: 0, entered: 0, exited: 0, events: 0, transitions: 0, stateWrites: 0, warnings: 0, evaluateMs: 0, writeMs: 0 };
   const started = performance.now();
   counts.seeded = await seedBuiltIns(database, deps.builtIns);
 
-  const stored = await Segment.collection.find({ active: true }, { projection: { rule: 1, name: 1 } }).toArray();
+  const stored = await segments.find({ active: true }, { projection: { rule: 1, name: 1 } }).toArray();
   const names = new Map(stored.map((s) => [String(s._id), String(s.name)]));
   const { compiled, invalid } = compileSegments(stored.map((s) => ({ id: String(s._id), rule: s.rule })), options.asOf);
   for (const bad of invalid) ctx.log.warn({ segment: bad.id, error: bad.error }, 'assign-segments: stored rule no longer compiles; segment skipped');
@@ -91,7 +92,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   if (scan === 'collection') {
     state = new Map();
     const filter = everyPartition ? {} : { partition: { $in: claimed } };
-    for await (const d of CustomerSegments.collection.find(filter)) state.set(String(d._id), d as unknown as CustomerSegmentsDoc);
+    for await (const d of customerSegments.find(filter)) state.set(d._id, d);
   }
 
   const pagesWriter = await MemberPagesWriter.open(database, Date.now(), compiled.map((s) => s.id));
@@ -101,7 +102,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   await evaluateSegments(database, compiled, { asOf: at, partitions: claimed, everyPartition, scan, signal: ctx.signal, extraQuantiles: [VIP_LTV] }, async (partition, profiles, extra) => {
     const vipLtvCutoff = extra[VIP_LTV.id] ?? null;
     const writeStart = performance.now();
-    const partState = state ?? new Map((await CustomerSegments.collection.find({ partition }).toArray()).map((d) => [String(d._id), d as unknown as CustomerSegmentsDoc]));
+    const partState = state ?? new Map((await customerSegments.find({ partition }).toArray()).map((d) => [d._id, d]));
     const events: Document[] = [];
     const writes: CustomerSegmentsDoc[] = [];
     const members = new Map<string, { row: MemberRow; enteredAt: Date }[]>(compiled.map((s) => [s.id, []]));
@@ -124,7 +125,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
       }
     }
     counts.events += await insertEvents(database, events);
-    await database.replaceById(CustomerSegments.collection as never, writes as never[]);
+    await database.replaceById(customerSegments, writes);
     counts.stateWrites += writes.length;
     await pagesWriter.writePartition(partition, members, moves);
     counts.writeMs += performance.now() - writeStart;
@@ -140,7 +141,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   counts.writeMs = Math.round(counts.writeMs);
   // Sizes and the day's moves come from the member index, so partitions other workers (or an
   // earlier run killed before this point) evaluated count too.
-  const totals = await Segment.collection.find({ _id: { $in: compiled.map((s) => s.id) as never[] } }, { projection: { memberPages: 1 } }).toArray();
+  const totals = await segments.find({ _id: { $in: compiled.map((s) => s.id) } }, { projection: { memberPages: 1 } }).toArray();
   const indexes = new Map(totals.map((s) => [String(s._id), s.memberPages as MemberPagesIndex | undefined]));
   const sizes = new Map(compiled.map((s) => [s.id, memberCount(indexes.get(s.id))]));
   await recordDailyCounts(database, at, new Map(compiled.map((s) => [s.id, { size: sizes.get(s.id)!, ...dayMoves(indexes.get(s.id), day) }])));
@@ -150,7 +151,7 @@ export async function assignSegments(ctx: JobContext, options: AssignOptions, de
   const updates = compiled.map((s) => ({
     updateOne: { filter: { _id: s.id }, update: { $set: { memberCount: sizes.get(s.id) ?? 0, refreshedAt, warnings: warnings.bySegment.get(s.id) ?? [] } } },
   }));
-  await database.bulkWrite(Segment.collection, updates as never);
+  await database.bulkWrite(segments, updates);
   for (const [segment, list] of warnings.bySegment) for (const w of list) if (w !== warnings.overall) ctx.log.warn({ segment, size: sizes.get(segment) }, `assign-segments: ${w}`);
   if (warnings.overall) ctx.log.warn({ customers, segments: warnings.nonEmpty }, `assign-segments: ${warnings.overall}`);
   counts.warnings = [...warnings.bySegment.values()].reduce((n, l) => n + l.length, 0) + (warnings.overall ? 1 : 0);

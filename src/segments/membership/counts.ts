@@ -21,7 +21,7 @@ export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 export async function recordDailyCounts(database: Database, at: Date, bySegment: Map<string, { size: number; entered: number; exited: number }>): Promise<void> {
   const day = dayOf(at);
   const docs = [...bySegment].map(([segmentId, c]) => ({ _id: `${segmentId}:${day}`, segmentId, day, size: c.size, entered: c.entered, exited: c.exited, at }));
-  await database.replaceById(database.models.SegmentCount.collection as never, docs);
+  await database.replaceById(database.collections.segmentCounts, docs);
 }
 
 /** One customer's stays tallied into `moves` (by segment): entries and exits dated `day`. */
@@ -39,7 +39,7 @@ export function tallyDayMoves(moves: Map<string, { entered: number; exited: numb
 /** Daily counts of the given segments since `fromDay` (inclusive), oldest first, by segment. */
 export async function loadDailyCounts(database: Database, segmentIds: string[], fromDay: string): Promise<Map<string, DailyCount[]>> {
   const out = new Map<string, DailyCount[]>(segmentIds.map((id) => [id, []]));
-  const cursor = database.models.SegmentCount.collection.find(
+  const cursor = database.collections.segmentCounts.find(
     { segmentId: segmentIds.length === 1 ? segmentIds[0] : { $in: segmentIds }, day: { $gte: fromDay } },
     { projection: { segmentId: 1, day: 1, size: 1, entered: 1, exited: 1 } },
   );

@@ -1,6 +1,7 @@
 import type { Document } from 'mongodb';
 import { z } from 'zod';
 import type { Database } from '../../db/database.js';
+import type { MemberPageDoc } from '../../db/models/segment.js';
 import { parseFieldList } from '../../rowExport.js';
 
 /**
@@ -36,15 +37,6 @@ export type MemberRow = Partial<Record<MemberField, string | number | null>> & {
 
 /** `email,churnRisk` → the columns, customerId first; unknown names are an error (the whitelist). */
 export const parseMemberFields = (spec: string | undefined) => parseFieldList(spec, memberFields, 'customerId');
-
-/** One stored page (`segment_member_pages`): up to PAGE_ROWS rows of a segment × partition version. */
-export interface MemberPageDoc {
-  _id: string;
-  segmentId: string;
-  version: number;
-  index: number;
-  rows: MemberRow[];
-}
 
 /** A partition's entries into and exits from a segment on one day, tallied from the stored stays. */
 export interface DayMoves {
@@ -107,8 +99,8 @@ export class MemberPagesWriter {
   ) {}
 
   static async open(database: Database, version: number, segmentIds: string[]): Promise<MemberPagesWriter> {
-    const segments = await database.models.Segment.collection.find({ _id: { $in: segmentIds as never[] } }, { projection: { memberPages: 1 } }).toArray();
-    return new MemberPagesWriter(database, version, new Map(segments.map((s) => [String(s._id), s.memberPages as MemberPagesIndex | undefined])));
+    const segments = await database.collections.segments.find({ _id: { $in: segmentIds } }, { projection: { memberPages: 1 } }).toArray();
+    return new MemberPagesWriter(database, version, new Map(segments.map((s) => [s._id, s.memberPages])));
   }
 
   /**
@@ -133,15 +125,14 @@ export class MemberPagesWriter {
       entries[key] = { version: this.version, pages: index, count: list.length, previous: old ? { version: old.version, pages: old.pages } : null, ...(day ? { moves: day } : {}) };
     }
     // A few pages per insert: each is up to ~250 KB.
-    for (let i = 0; i < pages.length; i += 8) await this.database.models.SegmentMemberPage.collection.insertMany(pages.slice(i, i + 8) as never[], { ordered: false });
+    for (let i = 0; i < pages.length; i += 8) await this.database.collections.segmentMemberPages.insertMany(pages.slice(i, i + 8), { ordered: false });
   }
 
   async commit(): Promise<void> {
-    const { Segment } = this.database.models;
     const updates = [...this.entries].map(([segmentId, entries]) => ({
       updateOne: { filter: { _id: segmentId }, update: { $set: Object.fromEntries(Object.entries(entries).map(([k, v]) => [`memberPages.${k}`, v])) } },
     }));
-    await this.database.bulkWrite(Segment.collection, updates as never);
+    await this.database.bulkWrite(this.database.collections.segments, updates);
     await deletePages(this.database, this.stale);
   }
 }
@@ -158,7 +149,7 @@ export function pageIdsOf(segmentId: string, index: MemberPagesIndex | undefined
 }
 
 export async function deletePages(database: Database, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) await database.models.SegmentMemberPage.collection.deleteMany({ _id: { $in: ids.slice(i, i + 500) as never[] } });
+  for (let i = 0; i < ids.length; i += 500) await database.collections.segmentMemberPages.deleteMany({ _id: { $in: ids.slice(i, i + 500) } });
 }
 
 /**
@@ -169,14 +160,14 @@ export async function deletePages(database: Database, ids: string[]): Promise<vo
  */
 export async function sweepOrphanPages(database: Database, before: Date): Promise<number> {
   const referenced = new Set<string>();
-  for await (const s of database.models.Segment.collection.find({}, { projection: { memberPages: 1 } })) {
+  for await (const s of database.collections.segments.find({}, { projection: { memberPages: 1 } })) {
     for (const [key, entry] of Object.entries((s.memberPages ?? {}) as MemberPagesIndex)) {
       referenced.add(`${String(s._id)}:${key.slice(1)}:${entry.version}`);
       if (entry.previous) referenced.add(`${String(s._id)}:${key.slice(1)}:${entry.previous.version}`);
     }
   }
   const orphans: string[] = [];
-  for await (const page of database.models.SegmentMemberPage.collection.find({}, { projection: { _id: 1, version: 1 } })) {
+  for await (const page of database.collections.segmentMemberPages.find({}, { projection: { _id: 1, version: 1 } })) {
     const id = String(page._id);
     // `<segment>:<partition>:<version>:<index>`; a segment id may itself hold colons
     const partitionVersion = id.slice(0, id.lastIndexOf(':'));
@@ -240,7 +231,7 @@ export async function readMembers(
   limit: number,
   emit: (row: MemberRow) => void | Promise<void>,
 ): Promise<ReadResult> {
-  const pagesCollection = database.models.SegmentMemberPage.collection;
+  const pagesCollection = database.collections.segmentMemberPages;
   /** Rows in page `i` of a partition version with `count` rows. */
   const rowsIn = (count: number, i: number) => Math.min(PAGE_ROWS, count - i * PAGE_ROWS);
   const startOf = (p: number): Position | null => {
@@ -277,11 +268,11 @@ export async function readMembers(
       planned += rowsIn(version.count, at.i) - at.o;
       at = at.i + 1 < version.pages ? { ...at, i: at.i + 1, o: 0 } : startOf(at.p + 1);
     }
-    const pages = await Promise.all(plan.map((q) => pagesCollection.findOne({ _id: pageId(segment.id, q.p, q.v, q.i) as never })));
+    const pages = await Promise.all(plan.map((q) => pagesCollection.findOne({ _id: pageId(segment.id, q.p, q.v, q.i) })));
     for (const [k, page] of pages.entries()) {
       if (!page) return { ok: false, error: 'cursor_expired' };
       const q = plan[k]!;
-      const rows = page.rows as MemberRow[];
+      const rows = page.rows;
       let o = q.o;
       while (o < rows.length && sent < limit) {
         await emit(rows[o++]!);

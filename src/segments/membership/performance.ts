@@ -32,7 +32,7 @@ export async function segmentPerformance(database: Database, segment: { key: str
   const sentTo = new Map<string, number[]>();
   const messageIds = new Set<string>();
   let messages = 0;
-  for await (const m of database.models.Message.collection.find({ status: 'sent', sentAt: { $gte: since } }, { projection: { customerId: 1, sentAt: 1 } })) {
+  for await (const m of database.collections.messages.find({ status: 'sent', sentAt: { $gte: since } }, { projection: { customerId: 1, sentAt: 1 } })) {
     const customerId = String(m.customerId);
     if (!members.has(customerId)) continue;
     messages++;

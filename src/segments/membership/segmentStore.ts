@@ -44,14 +44,14 @@ function summary(s: Document, trend: DailyCount[]): SegmentSummary {
 }
 
 export async function listSegments(database: Database, now = new Date()): Promise<SegmentSummary[]> {
-  const segments = await database.models.Segment.collection.find({}).sort({ _id: 1 }).toArray();
+  const segments = await database.collections.segments.find({}).sort({ _id: 1 }).toArray();
   const trends = await loadDailyCounts(database, segments.map((s) => String(s._id)), dayOf(new Date(now.getTime() - TREND_DAYS * 86_400_000)));
   return segments.map((s) => summary(s, trends.get(String(s._id)) ?? []));
 }
 
 /** One segment with its rule (and its member index, for reading members). */
 export async function getSegment(database: Database, key: string): Promise<StoreResult<SegmentSummary & { rule: unknown; memberPages: MemberPagesIndex | undefined }>> {
-  const s = await database.models.Segment.collection.findOne({ _id: key as never });
+  const s = await database.collections.segments.findOne({ _id: key });
   if (!s) return { ok: false, error: { type: 'not_found', message: `no segment "${key}"` } };
   const trend = (await loadDailyCounts(database, [key], dayOf(new Date(Date.now() - TREND_DAYS * 86_400_000)))).get(key) ?? [];
   return { ok: true, value: { ...summary(s, trend), rule: s.rule, memberPages: s.memberPages as MemberPagesIndex | undefined } };
@@ -59,7 +59,7 @@ export async function getSegment(database: Database, key: string): Promise<Store
 
 /** Only what reading members needs: one lookup by `_id`, without the trend. */
 export async function getMemberIndex(database: Database, key: string): Promise<StoreResult<MemberPagesIndex | undefined>> {
-  const s = await database.models.Segment.collection.findOne({ _id: key as never }, { projection: { memberPages: 1 } });
+  const s = await database.collections.segments.findOne({ _id: key }, { projection: { memberPages: 1 } });
   if (!s) return { ok: false, error: { type: 'not_found', message: `no segment "${key}"` } };
   return { ok: true, value: s.memberPages as MemberPagesIndex | undefined };
 }
@@ -84,7 +84,7 @@ export async function createSegment(database: Database, input: SegmentInput): Pr
   const now = new Date();
   const doc = { _id: input.key, name: input.name, description: input.description ?? null, kind: 'custom', rule: input.rule, builtIn: false, active: input.active ?? true, memberCount: 0, warnings: [], createdAt: now, updatedAt: now };
   try {
-    await database.models.Segment.collection.insertOne(doc as never);
+    await database.collections.segments.insertOne(doc);
   } catch (err) {
     if (isDuplicateKey(err)) return { ok: false, error: { type: 'conflict', message: `segment "${input.key}" already exists; PUT /v1/segments/${input.key} changes it` } };
     throw err;
@@ -93,7 +93,7 @@ export async function createSegment(database: Database, input: SegmentInput): Pr
 }
 
 async function customOnly(database: Database, key: string): Promise<StoreResult<Document>> {
-  const s = await database.models.Segment.collection.findOne({ _id: key as never }, { projection: { rule: 0 } });
+  const s = await database.collections.segments.findOne({ _id: key }, { projection: { rule: 0 } });
   if (!s) return { ok: false, error: { type: 'not_found', message: `no segment "${key}"` } };
   if (s.builtIn === true) return { ok: false, error: { type: 'read_only', message: `"${key}" is a built-in segment and cannot be changed or deleted; create a custom segment from its rule instead` } };
   return { ok: true, value: s };
@@ -108,7 +108,7 @@ export async function updateSegment(database: Database, key: string, patch: Part
   }
   const set: Document = { updatedAt: new Date() };
   for (const k of ['name', 'description', 'rule', 'active'] as const) if (patch[k] !== undefined) set[k] = patch[k];
-  await database.models.Segment.collection.updateOne({ _id: key as never }, { $set: set });
+  await database.collections.segments.updateOne({ _id: key }, { $set: set });
   const updated = await getSegment(database, key);
   if (!updated.ok) return updated;
   const { rule: _rule, memberPages: _pages, ...rest } = updated.value;
@@ -122,7 +122,7 @@ export async function updateSegment(database: Database, key: string, patch: Part
 export async function deleteSegment(database: Database, key: string): Promise<StoreResult<{ key: string }>> {
   const found = await customOnly(database, key);
   if (!found.ok) return found;
-  await database.models.Segment.collection.deleteOne({ _id: key as never });
+  await database.collections.segments.deleteOne({ _id: key });
   await deletePages(database, pageIdsOf(key, found.value.memberPages as MemberPagesIndex | undefined));
   return { ok: true, value: { key } };
 }

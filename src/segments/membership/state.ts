@@ -1,3 +1,4 @@
+import type { CustomerSegmentsDoc } from '../../db/models/segment.js';
 import { lifecycleTransition, type LifecycleStage, type LifecycleTransition, type StageAssessment } from '../lifecycle.js';
 
 /**
@@ -20,15 +21,6 @@ export interface LifecycleState {
   since: Date;
   cause: string;
   history: LifecycleTransition[];
-}
-
-export interface CustomerSegmentsDoc {
-  _id: string;
-  partition: number;
-  current: Stay[];
-  past: PastStay[];
-  lifecycle: LifecycleState | null;
-  updatedAt: Date;
 }
 
 export interface MembershipChange {

@@ -1,0 +1,50 @@
+import type { Collection, Document } from 'mongodb';
+import type { AuditEntryDoc } from './models/auditEntry.js';
+import type { CustomerDoc } from './models/customer.js';
+import type { FeatureDoc } from './models/feature.js';
+import type { CampaignStateDoc, EnrollmentDoc, FlowDoc } from './models/flow.js';
+import type { IdentityDoc } from './models/identity.js';
+import type { Models } from './models/index.js';
+import type { JobLeaseDoc } from './models/jobRun.js';
+import type { ClaimDoc, MessageDoc } from './models/message.js';
+import type { ProductDoc } from './models/product.js';
+import type { CustomerRecoDoc, ProductStatDoc } from './models/recommendation.js';
+import type { RunningJobDoc } from './models/runningJob.js';
+import type { ScoreDoc } from './models/score.js';
+import type { CustomerSegmentsDoc, MemberPageDoc, SegmentCountDoc, SegmentDoc } from './models/segment.js';
+import type { WebhookDeliveryDoc } from './models/webhookDelivery.js';
+
+/**
+ * The driver collection behind a model, typed by its stored document. It is the model's own
+ * collection (not `db.collection(name)`), so a call made while the server is unreachable waits and
+ * fails the way model calls do (see database.ts), and `_id` filters take the document's `_id` type.
+ */
+const typed = <T extends Document>(model: { collection: unknown }) => model.collection as Collection<T>;
+
+/** Typed collections by stored name; each document type is declared beside its schema in models/. */
+export function bindCollections(models: Models) {
+  return {
+    auditLog: typed<AuditEntryDoc>(models.AuditEntry),
+    campaignState: typed<CampaignStateDoc>(models.CampaignState),
+    customers: typed<CustomerDoc>(models.Customer),
+    customerRecos: typed<CustomerRecoDoc>(models.CustomerReco),
+    customerSegments: typed<CustomerSegmentsDoc>(models.CustomerSegments),
+    enrollments: typed<EnrollmentDoc>(models.Enrollment),
+    features: typed<FeatureDoc>(models.Feature),
+    flows: typed<FlowDoc>(models.Flow),
+    identities: typed<IdentityDoc>(models.Identity),
+    jobLeases: typed<JobLeaseDoc>(models.JobLease),
+    messageClaims: typed<ClaimDoc>(models.MessageClaim),
+    messages: typed<MessageDoc>(models.Message),
+    productStats: typed<ProductStatDoc>(models.ProductStat),
+    products: typed<ProductDoc>(models.Product),
+    runningJobs: typed<RunningJobDoc>(models.RunningJob),
+    scores: typed<ScoreDoc>(models.Score),
+    segmentCounts: typed<SegmentCountDoc>(models.SegmentCount),
+    segmentMemberPages: typed<MemberPageDoc>(models.SegmentMemberPage),
+    segments: typed<SegmentDoc>(models.Segment),
+    webhookDeliveries: typed<WebhookDeliveryDoc>(models.WebhookDelivery),
+  };
+}
+
+export type Collections = ReturnType<typeof bindCollections>;
