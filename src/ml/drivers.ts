@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Driver } from '../db/models/score.js';
 import type { ColumnSpec } from './trainingSet.js';
 import { readTensor } from './churn/tensors.js';
 
@@ -8,12 +9,7 @@ import { readTensor } from './churn/tensors.js';
  * the same feature (its value, missing flag and one-hot columns count together).
  */
 
-export interface Driver {
-  /** A feature (catalogue or `btyd*`). */
-  feature: string;
-  /** Its push on the model's output; > 0 raises it. */
-  contribution: number;
-}
+export type { Driver };
 
 export interface DriverImportance {
   feature: string;

@@ -1,5 +1,12 @@
 import { Schema } from 'mongoose';
-import type { Driver } from '../../ml/drivers.js';
+
+/** Why a model scored a customer as it did (src/ml/drivers.ts computes them). */
+export interface Driver {
+  /** A feature (catalogue or `btyd*`). */
+  feature: string;
+  /** Its push on the model's output; > 0 raises it. */
+  contribution: number;
+}
 
 /** Latest scores of a customer (`_id` = customer id); old scores stay until a new run replaces them. */
 export const scoreSchema = new Schema(

@@ -1,6 +1,23 @@
 import { Schema } from 'mongoose';
-import type { MemberPagesIndex, MemberRow } from '../../segments/membership/memberPages.js';
-import type { LifecycleState, PastStay, Stay } from '../../segments/membership/state.js';
+import type { LifecycleStage, LifecycleTransition } from '../../segments/lifecycle.js';
+import type { MemberPagesIndex, MemberRow } from '../../segments/membership/memberRows.js';
+
+/** A customer's time in a segment (`customer_segments.current`). */
+export interface Stay {
+  segmentId: string;
+  enteredAt: Date;
+}
+
+export interface PastStay extends Stay {
+  exitedAt: Date;
+}
+
+export interface LifecycleState {
+  stage: LifecycleStage;
+  since: Date;
+  cause: string;
+  history: LifecycleTransition[];
+}
 
 /** A segment is data: a rule the segments compiler turns into a database filter. */
 export const segmentSchema = new Schema(

@@ -4,10 +4,12 @@ import type { Database } from '../../db/database.js';
 import { currentFeatureDoc } from '../../features/store.js';
 import { featuresOfTimeline, FoldContexts } from '../../features/timelineFeatures.js';
 import { holdOn } from '../../jobs/core/scheduleHold.js';
+import { isDuplicateKey } from '../../db/duplicateKey.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease, waitForFoldLease } from './foldLease.js';
 import { QUEUED_PARTITION, settleQueued } from './intakeQueue.js';
+import type { StagedEvent } from './stageEvents.js';
 import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
 import { readTimeline, timelineDoc, type DerivedHashes, type Timeline } from './timelineStore.js';
@@ -46,8 +48,6 @@ interface InboxDoc {
   events: string;
 }
 
-/** One staged event: a timeline event plus the customer it belongs to. */
-export type StagedEvent = TimelineEvent & { cid: string };
 
 /**
  * Folds staged events into customer timelines and everything derived from them: the customer
@@ -197,7 +197,7 @@ async function replaceUpserting(collection: Collection<Document>, doc: Document 
   try {
     await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
   } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err;
+    if (!isDuplicateKey(err)) throw err;
     await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
   }
 }

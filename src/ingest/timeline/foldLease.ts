@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import { isDuplicateKey } from '../../db/duplicateKey.js';
 
 /** A holder that stops renewing (crashed, frozen) loses the partition after this long (FOLD_LEASE_SECONDS). */
 export const foldLeaseMs = () => config().FOLD_LEASE_SECONDS * 1000;
 const owner = `${process.pid}:${randomUUID()}`;
 
 const leaseId = (partition: number) => `fold:${partition}`;
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 /**
  * Claims the right to fold a partition: an insert under a unique `_id`, atomic on MongoDB and on

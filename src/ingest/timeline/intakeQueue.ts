@@ -3,7 +3,7 @@ import { Binary, BSON } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
-import type { StoredEvent } from '../storeEvents.js';
+import type { StoredEvent } from '../storedEvent.js';
 import { stageEvents } from './stageEvents.js';
 
 /**

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database.js';
 import type { StoredEvent } from '../storedEvent.js';
-import { toTimelineEvent } from './compact.js';
-import type { StagedEvent } from './foldInbox.js';
+import { toTimelineEvent, type TimelineEvent } from './compact.js';
+
+/** One staged event: a timeline event plus the customer it belongs to. */
+export type StagedEvent = TimelineEvent & { cid: string };
 
 /**
  * Stages stored events for the fold: one inbox document per partition of the batch, so staging

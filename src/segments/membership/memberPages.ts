@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import type { MemberPageDoc } from '../../db/models/segment.js';
 import { parseFieldList } from '../../rowExport.js';
+import { memberFields, type DayMoves, type MemberField, type MemberPagesIndex, type MemberRow, type PartitionPages } from './memberRows.js';
 
 /**
  * A segment's current members, stored as pages per partition: `segment_member_pages` documents
@@ -17,46 +18,11 @@ import { parseFieldList } from '../../rowExport.js';
 export const PAGE_ROWS = 1000;
 
 /** Fields a member row can carry; `fields=` selects among them (the whitelist). */
-export const memberFields = [
-  'customerId',
-  'enteredAt',
-  'email',
-  'firstName',
-  'lastName',
-  'country',
-  'timezone',
-  'lifecycleStage',
-  'churnRisk',
-  'predictedLtv',
-  'purchaseProbability',
-  'expectedNextOrderAt',
-  'bestSendHour',
-] as const;
-export type MemberField = (typeof memberFields)[number];
-export type MemberRow = Partial<Record<MemberField, string | number | null>> & { customerId: string };
+export { memberFields, type DayMoves, type MemberField, type MemberPagesIndex, type MemberRow, type PartitionPages };
 
 /** `email,churnRisk` → the columns, customerId first; unknown names are an error (the whitelist). */
 export const parseMemberFields = (spec: string | undefined) => parseFieldList(spec, memberFields, 'customerId');
 
-/** A partition's entries into and exits from a segment on one day, tallied from the stored stays. */
-export interface DayMoves {
-  day: string;
-  entered: number;
-  exited: number;
-}
-
-/** Where a partition's pages are: the current version and the one before (still readable). */
-export interface PartitionPages {
-  version: number;
-  pages: number;
-  count: number;
-  previous: { version: number; pages: number } | null;
-  /** The day of the run that wrote this version, with the partition's moves that day (see daily counts). */
-  moves?: DayMoves;
-}
-
-/** `segments.memberPages`: by `p<partition>`. */
-export type MemberPagesIndex = Record<string, PartitionPages>;
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : null);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -1,27 +1,13 @@
-import type { CustomerSegmentsDoc } from '../../db/models/segment.js';
-import { lifecycleTransition, type LifecycleStage, type LifecycleTransition, type StageAssessment } from '../lifecycle.js';
+import type { CustomerSegmentsDoc, LifecycleState, PastStay, Stay } from '../../db/models/segment.js';
+import { lifecycleTransition, type LifecycleTransition, type StageAssessment } from '../lifecycle.js';
+
+export type { LifecycleState, PastStay, Stay };
 
 /**
  * The membership diff for one customer: which segments they entered and left since the last run,
  * and their lifecycle stage with its history, as the `customer_segments` document to store.
  * Pure functions; the job reads and writes the documents.
  */
-
-export interface Stay {
-  segmentId: string;
-  enteredAt: Date;
-}
-
-export interface PastStay extends Stay {
-  exitedAt: Date;
-}
-
-export interface LifecycleState {
-  stage: LifecycleStage;
-  since: Date;
-  cause: string;
-  history: LifecycleTransition[];
-}
 
 export interface MembershipChange {
   kind: 'entered' | 'exited';
