@@ -1,6 +1,6 @@
 import { storedShopEnd } from '../../data/generator/seedShop.js';
 import type { Database } from '../db/database.js';
-import { churnTrainer } from '../ml/churn/registry.js';
+import { churnTrainer } from '../ml/churn/index.js';
 import { ltvTrainer } from '../ml/ltv/registry.js';
 import { sendTimeTrainer } from '../ml/sendTime/registry.js';
 import { prepareTrainingSets } from '../ml/trainingSet.js';

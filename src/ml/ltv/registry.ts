@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { backendName } from '../backend.js';
 import { btydParamsSchema } from '../btyd/btydInputs.js';
-import { columnSpecSchema, driverImportanceSchema, finiteOrNull } from '../churn/meta.js';
+import { columnSpecSchema, driverImportanceSchema, finiteOrNull } from '../metaSchemas.js';
 import { DriverExplainer } from '../drivers.js';
 import { loadNetworkVersion, registerModel, type ModelVersionRecord, type PromotionDecision, type RegistryOptions, type RegistryResult } from '../registry.js';
 import { COHORTS } from '../naiveBaselines.js';

@@ -4,7 +4,7 @@ import { forEachPartition } from '../../jobs/partitions.js';
 import { openHourNames } from '../../features/email.js';
 import { DAY } from '../../features/read.js';
 import { btydSummary, btydValues, type BtydParams } from '../btyd/btydInputs.js';
-import { scoreChurn } from '../churn/score.js';
+import { scoreChurn } from '../churn/index.js';
 import { DriverExplainer, type Driver } from '../drivers.js';
 import { logExpectedValue } from '../ltv/registry.js';
 import { scoreLtv } from '../ltv/ltvModel.js';

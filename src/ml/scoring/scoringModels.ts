@@ -1,8 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
 import type { BtydParams } from '../btyd/btydInputs.js';
-import { CHURN_MODEL } from '../churn/registry.js';
-import { churnMetaSchema, type ChurnMeta } from '../churn/meta.js';
+import { CHURN_MODEL, churnMetaSchema, type ChurnMeta } from '../churn/index.js';
 import { LTV_MODEL, loadLtvVersion, type LtvRegistryMeta } from '../ltv/registry.js';
 import { loadActiveOrPrevious, loadNetworkVersion, type ModelVersionRecord, type RegistryResult } from '../registry.js';
 import { loadSendTimeVersion, SEND_TIME_MODEL, type TrainedSendTimeVersion } from '../sendTime/registry.js';

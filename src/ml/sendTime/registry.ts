@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { openHourNames } from '../../features/email.js';
 import { backendName } from '../backend.js';
-import { columnSpecSchema } from '../churn/meta.js';
+import { columnSpecSchema } from '../metaSchemas.js';
 import { loadVersionFiles, registerModel, type ModelVersionRecord, type PromotionDecision, type RegistryOptions, type RegistryResult } from '../registry.js';
 import { COHORTS } from '../naiveBaselines.js';
 import type { Trainer } from '../trainJob.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { initBackend } from '../backend.js';
-import { readTensor } from '../churn/tensors.js';
+import { readTensor } from '../tensors.js';
 import { fileHandler, readMeta, writeMeta, type ReadMetaResult } from '../fileIO.js';
 import { mlpMetaShape } from '../mlp.js';
 import { fitStandardizer, standardize, type Standardizer } from '../standardize.js';
