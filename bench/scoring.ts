@@ -18,7 +18,7 @@ import type { JobDefinition } from '../src/jobs/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { initBackend } from '../src/ml/backend.js';
 import { createChurnModel, scoreChurn } from '../src/ml/churn/index.js';
-import { createLtvModel, scoreLtv } from '../src/ml/ltv/ltvModel.js';
+import { createLtvModel, scoreLtv } from '../src/ml/ltv/index.js';
 import { activeModel } from '../src/ml/registry.js';
 import { HOURS } from '../src/ml/sendTime/hours.js';
 import { createSendTimeNetwork } from '../src/ml/sendTime/network.js';

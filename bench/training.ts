@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/ml/backend.js';
 import { createChurnModel, trainChurn, churnLoss, churnStepper, type ChurnBatch } from '../src/ml/churn/index.js';
-import { trainLtv } from '../src/ml/ltv/ltvModel.js';
+import { trainLtv } from '../src/ml/ltv/index.js';
 import { rowsOf } from '../src/ml/trainingSet.js';
 import { benchEnv, type Bench } from './_harness.js';
 import { syntheticSet } from './_syntheticSet.js';

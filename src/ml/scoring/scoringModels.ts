@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
 import type { BtydParams } from '../btyd/btydInputs.js';
 import { CHURN_MODEL, churnMetaSchema, type ChurnMeta } from '../churn/index.js';
-import { LTV_MODEL, loadLtvVersion, type LtvRegistryMeta } from '../ltv/registry.js';
+import { LTV_MODEL, loadLtvVersion, type LtvRegistryMeta } from '../ltv/index.js';
 import { loadActiveOrPrevious, loadNetworkVersion, type ModelVersionRecord, type RegistryResult } from '../registry.js';
 import { loadSendTimeVersion, SEND_TIME_MODEL, type TrainedSendTimeVersion } from '../sendTime/registry.js';
 
