@@ -2,7 +2,7 @@ import { storedShopEnd } from '../../data/generator/seedShop.js';
 import type { Database } from '../db/database.js';
 import { churnTrainer } from '../ml/churn/index.js';
 import { ltvTrainer } from '../ml/ltv/index.js';
-import { sendTimeTrainer } from '../ml/sendTime/registry.js';
+import { sendTimeTrainer } from '../ml/sendTime/index.js';
 import { prepareTrainingSets } from '../ml/trainingSet.js';
 import type { JobDefinition } from './defineJob.js';
 import { runJob, type JobRunResult } from './runJob.js';

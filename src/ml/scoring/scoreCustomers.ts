@@ -7,7 +7,7 @@ import { btydSummary, btydValues, type BtydParams } from '../btyd/btydInputs.js'
 import { scoreChurn } from '../churn/index.js';
 import { DriverExplainer, type Driver } from '../drivers.js';
 import { logExpectedValue, scoreLtv } from '../ltv/index.js';
-import { predictSendTimeBatch } from '../sendTime/sendTimeModel.js';
+import { predictSendTimeBatch } from '../sendTime/index.js';
 import { encodeRows, type ColumnSpec } from '../trainingSet.js';
 import { featuresToScore } from './featuresToScore.js';
 import { btydParamsOf, disposeScoringModels, loadScoringModels, type ScoringModels } from './scoringModels.js';
