@@ -6,7 +6,7 @@ import { customerLifetimeValue, fitGammaGamma, type GammaGammaParams } from '../
 import { scoreChurn, trainChurn } from '../../src/ml/churn/index.js';
 import { FOLDS, foldSet, type TrainingTable } from '../../src/ml/datasets/trainingTable.js';
 import { blendPredictions, chooseBlendWeight, scoreLtv, trainLtv } from '../../src/ml/ltv/index.js';
-import { scorePurchases, trainPurchases } from '../../src/ml/purchases/purchasesModel.js';
+import { scorePurchases, trainPurchases } from '../../src/ml/purchases/index.js';
 import { shopWideBestHour, fitSendTime, predictSendTimeBatch } from '../../src/ml/sendTime/index.js';
 import { rocAuc } from '../../src/ml/metrics.js';
 import { selectRows, withBtydInputs, type TrainingSet } from '../../src/ml/trainingSet.js';
