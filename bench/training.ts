@@ -5,10 +5,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/ml/backend.js';
-import { createChurnModel } from '../src/ml/churn/model.js';
-import { trainChurn } from '../src/ml/churn/train.js';
-import { churnLoss, churnStepper, type ChurnBatch } from '../src/ml/churn/trainStep.js';
-import { trainLtv } from '../src/ml/ltv/ltvModel.js';
+import { createChurnModel, trainChurn, churnLoss, churnStepper, type ChurnBatch } from '../src/ml/churn/index.js';
+import { trainLtv } from '../src/ml/ltv/index.js';
 import { rowsOf } from '../src/ml/trainingSet.js';
 import { benchEnv, type Bench } from './_harness.js';
 import { syntheticSet } from './_syntheticSet.js';

@@ -1,6 +1,6 @@
 import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
-import { churnTrainer } from '../src/ml/churn/registry.js';
+import { churnTrainer } from '../src/ml/churn/index.js';
 import { runTrainJob, trainJobOptions } from '../src/ml/trainJob.js';
 
 /**

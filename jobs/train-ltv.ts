@@ -1,6 +1,6 @@
 import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
-import { ltvTrainer } from '../src/ml/ltv/registry.js';
+import { ltvTrainer } from '../src/ml/ltv/index.js';
 import { runTrainJob, trainJobOptions } from '../src/ml/trainJob.js';
 
 /**

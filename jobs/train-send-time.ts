@@ -1,6 +1,6 @@
 import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
-import { sendTimeTrainer } from '../src/ml/sendTime/registry.js';
+import { sendTimeTrainer } from '../src/ml/sendTime/index.js';
 import { runTrainJob, trainJobOptions } from '../src/ml/trainJob.js';
 
 /**

@@ -14,7 +14,7 @@ import { buildApp } from '../src/api/buildApp.js';
 import type { JobDefinition } from '../src/jobs/core/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { initBackend } from '../src/ml/backend.js';
-import { loadChurnModel, registerChurnModel } from '../src/ml/churn/registry.js';
+import { loadChurnModel, registerChurnModel } from '../src/ml/churn/index.js';
 import { activeModel, listModels, promote, versionDir } from '../src/ml/registry.js';
 import { useTestDatabase } from './helpers/db.js';
 

@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopContext, simulateCustomer } from '../data/generator/seedShop.js';
 import { initBackend } from '../src/ml/backend.js';
-import { createChurnModel } from '../src/ml/churn/model.js';
-import { churnLoss, churnStepper, type ChurnBatch } from '../src/ml/churn/trainStep.js';
+import { createChurnModel, churnLoss, churnStepper, type ChurnBatch } from '../src/ml/churn/index.js';
 import { fitStandardizer, standardize } from '../src/ml/standardize.js';
 import { rowsOf, trainingSetFromEvents, type TrainingEvent } from '../src/ml/trainingSet.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pearson } from '../src/ml/metrics.js';
-import { scorePurchases, trainPurchases } from '../src/ml/purchases/purchasesModel.js';
+import { scorePurchases, trainPurchases } from '../src/ml/purchases/index.js';
 
 /** A seeded uniform source and Poisson draws (Knuth's method: the rates here are small). */
 function sampler(seed: number) {

@@ -4,8 +4,7 @@ import { fitBgNbd } from '../src/ml/btyd/bgnbd.js';
 import { customerLifetimeValue, fitGammaGamma } from '../src/ml/btyd/gammaGamma.js';
 import { periodsBetween, type RfmRow } from '../src/ml/btyd/summary.js';
 import { CDNOW_SPLIT, loadCdnow } from '../src/ml/datasets/cdnow.js';
-import { evaluateLtv, type LtvMetrics } from '../src/ml/ltv/evaluateLtv.js';
-import { scoreLtv, trainLtv } from '../src/ml/ltv/ltvModel.js';
+import { evaluateLtv, type LtvMetrics, scoreLtv, trainLtv } from '../src/ml/ltv/index.js';
 
 const FOLDS = 5;
 

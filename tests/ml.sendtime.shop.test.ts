@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createShopContext, FIXED_SHOP_END, simulateCustomer } from '../data/generator/seedShop.js';
 import { localHour, offsetFnFor } from '../src/features/time.js';
 import { mostFrequentPastHour, shopWideBestHour } from '../src/ml/sendTime/baselines.js';
-import { evaluateSendTime, type SendTimeMetrics } from '../src/ml/sendTime/evaluateSendTime.js';
-import { fitSendTime, predictSendTimeBatch, type SendTimeModel } from '../src/ml/sendTime/sendTimeModel.js';
+import { evaluateSendTime, type SendTimeMetrics, fitSendTime, predictSendTimeBatch, type SendTimeModel } from '../src/ml/sendTime/index.js';
 import { openHourPrior } from '../src/ml/sendTime/shrinkage.js';
 
 const CUSTOMERS = 6000;

@@ -4,9 +4,8 @@ import { initBackend } from '../src/ml/backend.js';
 import { mulberry32 } from '../src/ml/trainLoop.js';
 import { standardize } from '../src/ml/standardize.js';
 import { bestWindowHour, circularKernel, HOURS } from '../src/ml/sendTime/hours.js';
-import { createSendTimeNetwork } from '../src/ml/sendTime/network.js';
+import { createSendTimeNetwork, predictSendTimeBatch, type SendTimeBase, type SendTimeModel, type SendTimePrediction } from '../src/ml/sendTime/index.js';
 import { evidence, openLikelihood, predictive } from '../src/ml/sendTime/preferredHour.js';
-import { predictSendTimeBatch, type SendTimeBase, type SendTimeModel, type SendTimePrediction } from '../src/ml/sendTime/sendTimeModel.js';
 import { shrinkHistogram, total } from '../src/ml/sendTime/shrinkage.js';
 
 /**

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/ml/backend.js';
 import { mulberry32 } from '../src/ml/trainLoop.js';
 import { mostFrequentPastHour, shopWideBestHour } from '../src/ml/sendTime/baselines.js';
-import { evaluateSendTime, type SendTimeMetrics } from '../src/ml/sendTime/evaluateSendTime.js';
+import { evaluateSendTime, type SendTimeMetrics, fitSendTime, loadSendTimeModel, predictSendTime, predictSendTimeBatch, saveSendTimeModel, type SendTimeModel } from '../src/ml/sendTime/index.js';
 import { bestWindowHour, circularDistance, circularKernel, circularSmooth, windowMass } from '../src/ml/sendTime/hours.js';
-import { fitSendTime, loadSendTimeModel, predictSendTime, predictSendTimeBatch, saveSendTimeModel, type SendTimeModel } from '../src/ml/sendTime/sendTimeModel.js';
 import { chooseShrinkage, openHourPrior, shrinkHistogram } from '../src/ml/sendTime/shrinkage.js';
 
 let tmp: string;

@@ -5,11 +5,9 @@ import { expectedPurchases, fitBgNbd, probabilityNoPurchase, type BgNbdParams } 
 import { customerLifetimeValue, fitGammaGamma, type GammaGammaParams } from '../../src/ml/btyd/gammaGamma.js';
 import { scoreChurn, trainChurn } from '../../src/ml/churn/index.js';
 import { FOLDS, foldSet, type TrainingTable } from '../../src/ml/datasets/trainingTable.js';
-import { blendPredictions, chooseBlendWeight } from '../../src/ml/ltv/blendWeight.js';
-import { scoreLtv, trainLtv } from '../../src/ml/ltv/ltvModel.js';
-import { scorePurchases, trainPurchases } from '../../src/ml/purchases/purchasesModel.js';
-import { shopWideBestHour } from '../../src/ml/sendTime/baselines.js';
-import { fitSendTime, predictSendTimeBatch } from '../../src/ml/sendTime/sendTimeModel.js';
+import { blendPredictions, chooseBlendWeight, scoreLtv, trainLtv } from '../../src/ml/ltv/index.js';
+import { scorePurchases, trainPurchases } from '../../src/ml/purchases/index.js';
+import { shopWideBestHour, fitSendTime, predictSendTimeBatch } from '../../src/ml/sendTime/index.js';
 import { rocAuc } from '../../src/ml/metrics.js';
 import { selectRows, withBtydInputs, type TrainingSet } from '../../src/ml/trainingSet.js';
 

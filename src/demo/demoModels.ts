@@ -1,8 +1,8 @@
 import { storedShopEnd } from './syntheticShop.js';
 import type { Database } from '../db/database.js';
-import { churnTrainer } from '../ml/churn/registry.js';
-import { ltvTrainer } from '../ml/ltv/registry.js';
-import { sendTimeTrainer } from '../ml/sendTime/registry.js';
+import { churnTrainer } from '../ml/churn/index.js';
+import { ltvTrainer } from '../ml/ltv/index.js';
+import { sendTimeTrainer } from '../ml/sendTime/index.js';
 import { prepareTrainingSets } from '../ml/trainingSet.js';
 import type { JobDefinition } from '../jobs/core/defineJob.js';
 import { runJob, type JobRunResult } from '../jobs/runJob.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Driver } from '../db/models/score.js';
 import type { ColumnSpec } from './trainingSet.js';
-import { readTensor } from './churn/tensors.js';
+import { readTensor } from './tensors.js';
 
 /**
  * Why a model scored a customer as it did: gradient × standardised input of one scalar output

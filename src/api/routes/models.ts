@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backendName, initBackend } from '../../ml/backend.js';
-import { calibrationBinSchema, driverImportanceSchema } from '../../ml/churn/meta.js';
+import { calibrationBinSchema } from '../../ml/churn/index.js';
+import { driverImportanceSchema } from '../../ml/metaSchemas.js';
 import { getModelVersion, listModels, readModelMeta, type ModelVersionRecord } from '../../ml/registry.js';
 import { defineRoute } from '../defineRoute.js';
 import { AppError } from '../errors.js';

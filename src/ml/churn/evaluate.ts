@@ -2,7 +2,8 @@ import { fitBgNbd, probabilityNoPurchase } from '../btyd/bgnbd.js';
 import { brier, calibrationTable, logLoss, prAuc, rocAuc } from '../metrics.js';
 import type { TrainingRows } from '../trainingSet.js';
 import { fitLogistic, sigmoid } from './logistic.js';
-import { finiteOrNull, type ChurnMetrics } from './meta.js';
+import { finiteOrNull } from '../metaSchemas.js';
+import type { ChurnMetrics } from './meta.js';
 
 type ScoreMetrics = ChurnMetrics['baselines']['constant'];
 

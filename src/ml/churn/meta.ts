@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { btydParamsSchema } from '../btyd/btydInputs.js';
+import { columnSpecSchema, driverImportanceSchema } from '../metaSchemas.js';
 
 /** A metric that may be undefined for its data (no positives in a split): JSON has no NaN, so null. */
 const metric = z.number().nullable();
-
-export const columnSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ name: z.string(), source: z.string(), kind: z.literal('value'), transform: z.enum(['log1p', 'identity']) }),
-  z.object({ name: z.string(), source: z.string(), kind: z.literal('missing') }),
-  z.object({ name: z.string(), source: z.string(), kind: z.literal('oneHot'), value: z.string() }),
-]);
 
 export const calibrationBinSchema = z.object({ bin: z.number(), lo: z.number(), hi: z.number(), count: z.number(), meanPredicted: z.number(), observedRate: z.number() });
 
@@ -37,9 +32,6 @@ export const churnMetricsSchema = z.object({
   }),
 });
 export type ChurnMetrics = z.infer<typeof churnMetricsSchema>;
-
-export const driverImportanceSchema = z.object({ feature: z.string(), meanAbsContribution: z.number(), share: z.number() });
-export type DriverImportance = z.infer<typeof driverImportanceSchema>;
 
 export const churnMetaSchema = z.object({
   kind: z.literal('churn'),
@@ -72,8 +64,3 @@ export const churnMetaSchema = z.object({
   trainedAt: z.string(),
 });
 export type ChurnMeta = z.infer<typeof churnMetaSchema>;
-
-/** NaN and ±Infinity become null, as JSON would write them anyway. */
-export function finiteOrNull(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
-}

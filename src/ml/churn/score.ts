@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DriverExplainer, type Driver, type DriverImportance } from '../drivers.js';
 import type { ChurnMeta } from './meta.js';
-import { readTensor } from './tensors.js';
+import { readTensor } from '../tensors.js';
 
 export type { Driver } from '../drivers.js';
 

@@ -1,4 +1,8 @@
+import type { z } from 'zod';
 import { decileMape, normalizedGini, spearman, topShareCapture } from '../metrics.js';
+import { finiteOrNull } from '../metaSchemas.js';
+import type { TrainingRows } from '../trainingSet.js';
+import type { ltvMetricsSchema } from './meta.js';
 
 export type LtvMetrics = {
   /** Normalised Gini of the ranking by predicted value (1 = perfect, 0 = random). */
@@ -29,4 +33,17 @@ export function evaluateLtv(predicted: ArrayLike<number>, actual: ArrayLike<numb
     totalRatio: actualTotal === 0 ? NaN : predictedTotal / actualTotal,
     customers: actual.length,
   };
+}
+
+/** BG/NBD expected purchases × Gamma-Gamma expected spend, measured like the network. */
+export function btydBaseline(test: TrainingRows): z.infer<typeof ltvMetricsSchema> {
+  const purchases = test.raw.btydExpectedPurchases!;
+  const spend = test.raw.btydExpectedSpend!;
+  const predicted = Float64Array.from(purchases, (p, i) => (Number.isFinite(p) && Number.isFinite(spend[i]!) ? p * spend[i]! : 0));
+  return nullable(evaluateLtv(predicted, test.futureRevenue));
+}
+
+/** The metrics as meta.json stores them: NaN becomes null. */
+export function nullable(m: ReturnType<typeof evaluateLtv>): z.infer<typeof ltvMetricsSchema> {
+  return { gini: finiteOrNull(m.gini), spearman: finiteOrNull(m.spearman), decileMape: finiteOrNull(m.decileMape), top20Capture: finiteOrNull(m.top20Capture), totalRatio: finiteOrNull(m.totalRatio), customers: m.customers };
 }

@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { HOURS } from './hours.js';
+import type { SendTimeMeta } from './meta.js';
+
+/**
+ * Best send time: a probability for each local hour per customer, from the customer's open-hour
+ * histogram shrunk toward their segment's (or the shop's) pattern — by a Dirichlet prior or a
+ * latent preferred hour, whichever predicts held-out next opens better — optionally refined by a
+ * network on customer features. The best hour is the one whose ±radius window holds the most
+ * probability, and the confidence is that mass: P(the next open lands within ±radius of it).
+ */
+export type SendTimeModel = { meta: SendTimeMeta; network?: tf.LayersModel };
 
 /**
  * The learned part of the send-time model: a small network that reads a customer's

@@ -1,4 +1,5 @@
 import { hitRateWithin } from '../metrics.js';
+import { bestWindowHour } from './hours.js';
 
 export type SendTimeMetrics = {
   /** Share of next opens within ±1h (circular) of the predicted best hour. */
@@ -19,4 +20,11 @@ export function evaluateSendTime(bestHour: ArrayLike<number>, actualHour: ArrayL
     logLoss = probs.length === 0 ? NaN : sum / probs.length;
   }
   return { hit1h: hitRateWithin(bestHour, actualHour, 1), hit2h: hitRateWithin(bestHour, actualHour, 2), logLoss, customers: actualHour.length };
+}
+
+/** The fit quality of next-open distributions: log loss, and hit rates of each one's best ±radius hour. */
+export function scoreRows(probs: number[][], actual: number[], radius: number): { logLoss: number; hit1h: number; hit2h: number } {
+  const best = probs.map((p) => bestWindowHour(p, radius).hour);
+  const { logLoss, hit1h, hit2h } = evaluateSendTime(best, actual, probs);
+  return { logLoss, hit1h, hit2h };
 }
