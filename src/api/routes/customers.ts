@@ -25,9 +25,16 @@ const customerViewSchema = z
       .nullable(),
     features: z.object({ asOf: timestamp, values: z.record(z.string(), z.unknown()) }).nullable(),
     scores: z
-      .object({ values: z.record(z.string(), z.unknown()), drivers: z.record(z.string(), z.unknown()), modelVersions: z.record(z.string(), z.unknown()), scoredAt: timestamp.nullable() })
+      .object({
+        cohort: z.enum(['buyer', 'prospect']).nullable().meta({ description: 'buyer: ordered before the as-of date (churn risk, next order); prospect: did not (first-purchase propensity); null: scored before cohorts' }),
+        values: z.record(z.string(), z.unknown()),
+        notApplicable: z.record(z.string(), z.string()).meta({ description: 'Scores absent for this cohort, by field, with the reason (see docs/api-scores.md)' }),
+        drivers: z.record(z.string(), z.unknown()),
+        modelVersions: z.record(z.string(), z.unknown()),
+        scoredAt: timestamp.nullable(),
+      })
       .nullable()
-      .meta({ description: 'Latest scores, what drove each, and the model versions that produced them' }),
+      .meta({ description: 'Latest scores, what drove each, which apply to the customer, and the model versions that produced them' }),
     segments: z.object({ current: z.array(stay), past: z.array(stay) }),
     recentEvents: z.array(z.object({ eventId: z.string(), type: z.string(), ts: timestamp, channel: z.string().nullable(), properties: z.record(z.string(), z.unknown()) })),
   })

@@ -5,7 +5,10 @@ export const scoreSchema = new Schema(
   {
     _id: { type: String, required: true },
     partition: { type: Number, required: true },
+    /** `buyer` or `prospect`: which of churnRisk / firstPurchaseProbability applies (src/ml/scoring/cohort.ts). */
+    cohort: String,
     churnRisk: Number,
+    firstPurchaseProbability: Number,
     predictedLtv: Number,
     purchaseProbability: Number,
     expectedNextOrderAt: Date,

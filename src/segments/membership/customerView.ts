@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
+import { notApplicable, type Cohort } from '../../ml/scoring/cohort.js';
 import { recentEvents } from './recentEvents.js';
 import type { CustomerSegmentsDoc } from './state.js';
 
@@ -26,7 +27,7 @@ export async function loadCustomerView(database: Database, customerId: string, e
   const stay = (s: { segmentId: string; enteredAt: Date; exitedAt?: Date }) => ({ segmentId: s.segmentId, name: names.get(s.segmentId) ?? null, enteredAt: s.enteredAt.toISOString(), exitedAt: iso(s.exitedAt) });
   const consent: Record<string, { status: string; updatedAt: string | null; source: string | null }> = {};
   for (const [channel, c] of Object.entries((customer.consent ?? {}) as Record<string, Document>)) consent[channel] = { status: text(c?.status) ?? 'unknown', updatedAt: iso(c?.updatedAt), source: text(c?.source) };
-  const { _id: _s, partition: _p, drivers, modelVersions, scoredAt, ...scoreValues } = (scores ?? {}) as Document;
+  const { _id: _s, partition: _p, cohort, drivers, modelVersions, scoredAt, ...scoreValues } = (scores ?? {}) as Document;
   const lifecycle = state?.lifecycle ?? null;
   return {
     customerId,
@@ -50,7 +51,9 @@ export async function loadCustomerView(database: Database, customerId: string, e
     features: features ? { asOf: (features.asOf as Date).toISOString(), values: (features.values ?? {}) as Record<string, unknown> } : null,
     scores: scores
       ? {
+          cohort: cohort === 'buyer' || cohort === 'prospect' ? (cohort as Cohort) : null,
           values: Object.fromEntries(Object.entries(scoreValues).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
+          notApplicable: cohort === 'buyer' || cohort === 'prospect' ? notApplicable[cohort as Cohort] : {},
           drivers: (drivers ?? {}) as Record<string, unknown>,
           modelVersions: (modelVersions ?? {}) as Record<string, unknown>,
           scoredAt: iso(scoredAt),
