@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
+import { classifierRegistryMetrics } from '../churn/registry.js';
 import { loadModel, registerModel, type PromotionDecision, type RegistryOptions, type RegistryResult, type ModelVersionRecord } from '../registry.js';
 import type { Trainer } from '../trainJob.js';
 import { NAIVE_FEATURES } from './evaluate.js';
@@ -11,19 +12,7 @@ export const FIRST_PURCHASE_MODEL = 'first-purchase';
 /** The scalars the registry document keeps (and promotion compares); the rest stays in meta.json. */
 export function firstPurchaseRegistryMetrics(meta: FirstPurchaseMeta): Record<string, number | null> {
   const m = meta.metrics;
-  return {
-    auc: m.auc,
-    prAuc: m.prAuc,
-    brier: m.brier,
-    logLoss: m.logLoss,
-    validationAuc: m.validation.auc,
-    baselineBestNaiveAuc: m.baselines.best.auc,
-    baselineConstantBrier: m.baselines.constant.brier,
-    trainRows: m.rows.train,
-    validationRows: m.rows.validation,
-    testRows: m.rows.test,
-    purchaseRate: m.purchaseRate.train,
-  };
+  return { ...classifierRegistryMetrics(m), baselineBestNaiveAuc: m.baselines.best.auc, baselineConstantBrier: m.baselines.constant.brier, purchaseRate: m.purchaseRate.train };
 }
 
 /** Registers a trained first-purchase model; promoted by test AUC, as churn is. */
