@@ -13,11 +13,12 @@ const horizon = (model: string, fallback: number) =>
  */
 const pipelineJob = defineJob({
   name: PIPELINE_JOB,
-  description: 'features, training (churn, LTV, send time), scoring and segments as of one date; holds the schedule so scheduled runs leave the results alone',
+  description: 'features, training (churn, first purchase, LTV, send time), scoring and segments as of one date; holds the schedule so scheduled runs leave the results alone',
   schedule: null,
   options: z.object({
     asOf: z.coerce.date().describe('as-of date D (required): every step uses only what was known before it'),
     churnHorizon: horizon('churn', 90),
+    firstPurchaseHorizon: horizon('first-purchase', 30),
     ltvHorizon: horizon('lifetime-value', 365),
     sendTimeHorizon: horizon('send-time', 30),
     skipTraining: z.union([z.boolean(), z.stringbool()]).default(false).describe('score with the models already active instead of training new ones as of D'),
@@ -28,7 +29,7 @@ const pipelineJob = defineJob({
   run: (ctx, o) =>
     runPipeline(ctx, {
       asOf: o.asOf,
-      horizons: { churn: o.churnHorizon, ltv: o.ltvHorizon, 'send-time': o.sendTimeHorizon },
+      horizons: { churn: o.churnHorizon, 'first-purchase': o.firstPurchaseHorizon, ltv: o.ltvHorizon, 'send-time': o.sendTimeHorizon },
       skipTraining: o.skipTraining,
       waitMinutes: o.waitMinutes,
       ...(o.epochs && { epochs: o.epochs }),

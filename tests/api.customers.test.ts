@@ -59,6 +59,21 @@ describe('GET /v1/customers/:id', () => {
     expect(mine.map((e: { type: string }) => e.type)).toEqual(['segment_exited', 'segment_entered', 'order_completed', 'order_completed', 'order_completed']);
   });
 
+  it('says which scores apply to the customer and why the others are absent', async () => {
+    const db = database();
+    await addCustomers(db, [{ id: 'c-2', email: 'bo@example.com', at: at(5) }]);
+    const partition = partitionOf('c-2', config().PARTITIONS);
+    await db.models.Score.collection.insertOne({ _id: 'c-2' as never, partition, cohort: 'prospect', firstPurchaseProbability: 0.4, predictedLtv: 12, drivers: {}, modelVersions: { 'first-purchase': 'v1' }, scoredAt: at(1) });
+    await db.models.Score.collection.updateOne({ _id: 'c-1' as never }, { $set: { cohort: 'buyer' } });
+    const prospect = (await api.get('/v1/customers/c-2').set('Authorization', `Bearer ${key}`)).body;
+    expect(prospect.scores).toMatchObject({ cohort: 'prospect', values: { firstPurchaseProbability: 0.4, predictedLtv: 12 } });
+    expect(prospect.scores.values.churnRisk).toBeUndefined();
+    expect(Object.keys(prospect.scores.notApplicable).sort()).toEqual(['churnRisk', 'expectedNextOrderAt']);
+    expect(prospect.scores.notApplicable.churnRisk).toMatch(/no order before the as-of date/);
+    const buyer = (await api.get('/v1/customers/c-1').set('Authorization', `Bearer ${key}`)).body;
+    expect(buyer.scores).toMatchObject({ cohort: 'buyer', notApplicable: { firstPurchaseProbability: expect.stringMatching(/has ordered/) } });
+  });
+
   it('answers 404 for an unknown customer', async () => {
     expect((await api.get('/v1/customers/nobody').set('Authorization', `Bearer ${key}`)).status).toBe(404);
   });

@@ -73,7 +73,9 @@ describe('GET /v1/scores', () => {
     const res = await get('/v1/scores?limit=1');
     expect(res.body.items[0]).toEqual({
       customerId: 's-0000',
+      cohort: null,
       churnRisk: 0,
+      firstPurchaseProbability: null,
       predictedLtv: 0,
       purchaseProbability: null,
       expectedNextOrderAt: '2026-10-01T00:00:00.000Z',

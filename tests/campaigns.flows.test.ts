@@ -21,7 +21,7 @@ describe('flow schema', () => {
   const valid: FlowInput = { id: 'birthday', name: 'Birthday', trigger: { type: 'date_property', property: 'traits.birthday', annual: true }, steps: [{ id: 'hi', delay: '0m', template: 'welcome_discount' }] };
 
   it('accepts the built-in flows, with the series the issue asks for', () => {
-    expect(builtInFlows.map((f) => f.id)).toEqual(['welcome-website', 'welcome-post-purchase', 'abandoned-cart', 'browse-abandonment', 'post-purchase', 'win-back']);
+    expect(builtInFlows.map((f) => f.id)).toEqual(['welcome-website', 'welcome-post-purchase', 'abandoned-cart', 'browse-abandonment', 'post-purchase', 'first-purchase', 'win-back']);
     const cart = builtInFlows.find((f) => f.id === 'abandoned-cart')!;
     expect(cart.steps.map((s) => durationMs(s.delay) / H)).toEqual([1, 24, 72, 168]);
     expect(cart.exitOn).toContain('recovered');

@@ -49,15 +49,15 @@ describe('trainDemoModels', () => {
     const first: string[] = [];
     const stopped = await trainDemoModels({ database: database(), jobs, trainOptions, signal: stop.signal, say: (m) => (first.push(m), m.includes('training churn') && stop.abort()) });
     expect(stopped).toMatchObject({ trained: [], stopped: true });
-    // The three training sets come from one read of the timelines, before the first model trains.
-    expect(first[0]).toBe('demo models: building 3 training sets in one pass over the timelines…');
+    // The four training sets come from one read of the timelines, before the first model trains.
+    expect(first[0]).toBe('demo models: building 4 training sets in one pass over the timelines…');
     expect(first[2]).toBe(`demo models: training churn (as of ${day(asOf(90))}, 90-day horizon)…`);
     expect((await startupRuns()).map((r) => [r.job, r.status])).toEqual([['train-churn', 'failed']]);
     expect(await database().models.ModelVersion.collection.countDocuments({})).toBe(0);
 
     const lines: string[] = [];
     const result = await trainDemoModels({ database: database(), jobs, trainOptions, signal: new AbortController().signal, say: (m) => lines.push(m) });
-    expect(result).toMatchObject({ trained: ['churn', 'ltv', 'send-time'], failed: [], stopped: false });
+    expect(result).toMatchObject({ trained: ['churn', 'first-purchase', 'ltv', 'send-time'], failed: [], stopped: false });
     expect(lines).toContain(`demo models: training ltv (as of ${day(asOf(180))}, 180-day horizon)…`);
     expect(lines).toContain(`demo models: training send-time (as of ${day(asOf(30))}, 30-day horizon)…`);
     expect(lines.at(-1)).toMatch(/^demo models: ready — scores for \d+ customers \(churn AUC /);
@@ -65,24 +65,26 @@ describe('trainDemoModels', () => {
     const runs = (await startupRuns()).slice(1);
     expect(runs.map((r) => [r.job, r.status])).toEqual([
       ['train-churn', 'succeeded'],
+      ['train-first-purchase', 'succeeded'],
       ['train-ltv', 'succeeded'],
       ['train-send-time', 'succeeded'],
       ['score-customers', 'succeeded'],
       ['assign-segments', 'succeeded'],
     ]);
-    expect(runs.slice(0, 3).map((r) => r.options)).toMatchObject([
+    expect(runs.slice(0, 4).map((r) => r.options)).toMatchObject([
       { asOf: new Date(asOf(90)), horizon: 90 },
+      { asOf: new Date(asOf(30)), horizon: 30 },
       { asOf: new Date(asOf(180)), horizon: 180 },
       { asOf: new Date(asOf(30)), horizon: 30 },
     ]);
     const versions = await database().models.ModelVersion.collection.find({}, { projection: { name: 1, asOf: 1 } }).toArray();
-    expect(new Map(versions.map((v) => [v.name, v.asOf]))).toEqual(new Map([['churn', new Date(asOf(90))], ['ltv', new Date(asOf(180))], ['send-time', new Date(asOf(30))]]));
+    expect(new Map(versions.map((v) => [v.name, v.asOf]))).toEqual(new Map([['churn', new Date(asOf(90))], ['first-purchase', new Date(asOf(30))], ['ltv', new Date(asOf(180))], ['send-time', new Date(asOf(30))]]));
 
     const again: string[] = [];
     const later = await trainDemoModels({ database: database(), jobs, trainOptions, signal: new AbortController().signal, say: (m) => again.push(m) });
     expect(later).toMatchObject({ trained: [], stopped: false });
     expect(later.scored).toBeUndefined();
     expect(again).toEqual([]);
-    expect(await startupRuns()).toHaveLength(6);
+    expect(await startupRuns()).toHaveLength(7);
   }, 300_000);
 });

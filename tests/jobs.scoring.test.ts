@@ -7,6 +7,7 @@ import { FIXED_SHOP_END, seedShop } from '../data/generator/seedShop.js';
 import buildFeaturesJob from '../jobs/build-features.js';
 import scoreCustomersJob from '../jobs/score-customers.js';
 import trainChurnJob from '../jobs/train-churn.js';
+import trainFirstPurchaseJob from '../jobs/train-first-purchase.js';
 import trainLtvJob from '../jobs/train-ltv.js';
 import trainSendTimeJob from '../jobs/train-send-time.js';
 import { createApiKey } from '../src/api/apiKeys.js';
@@ -49,13 +50,19 @@ describe('score-customers', () => {
     await run(trainChurnJob, { asOf: '2026-07-01', horizon: 60, epochs: 5, modelsDir: tmp });
     await run(trainSendTimeJob, { asOf: '2026-08-15', horizon: 45, epochs: 5, modelsDir: tmp });
     const counts = await run(scoreCustomersJob, {});
-    expect(counts).toMatchObject({ modelsLoaded: 2, modelsMissing: 1, missing_ltv: 1, customers: customersWithFeatures.length });
-    const first = (await scores()).get(customersWithFeatures[0]!)!;
-    expect(first.predictedLtv).toBeUndefined();
-    expect(first.churnRisk).toEqual(expect.any(Number));
+    expect(counts).toMatchObject({ modelsLoaded: 2, modelsMissing: 2, missing_ltv: 1, 'missing_first-purchase': 1, customers: customersWithFeatures.length });
+    const stored = [...(await scores()).values()];
+    const buyer = stored.find((s) => s.cohort === 'buyer')!;
+    expect(buyer.predictedLtv).toBeUndefined();
+    expect(buyer.churnRisk).toEqual(expect.any(Number));
+    // Prospects get no churn risk: the churn model never saw anyone without an order.
+    const prospects = stored.filter((s) => s.cohort === 'prospect');
+    expect(prospects.length).toBeGreaterThan(0);
+    for (const s of prospects) expect(s.churnRisk).toBeUndefined();
   }, 180_000);
 
   it('writes one score per customer with features, every score in range, with the versions used', async () => {
+    await run(trainFirstPurchaseJob, { asOf: '2026-07-01', horizon: 30, epochs: 5, modelsDir: tmp });
     const ltv = await run(trainLtvJob, { asOf: '2026-07-01', horizon: 90, epochs: 5, modelsDir: tmp });
     // A first version is promoted exactly when it beats its naive baselines. Five epochs on 200
     // customers may lose to past revenue on the validation rows: the gate then keeps it a
@@ -70,7 +77,7 @@ describe('score-customers', () => {
     const app = buildApp({ database: database() });
     const list = await request(app).get('/v1/models').set('Authorization', `Bearer ${key}`);
     expect(list.body.backend).toMatchObject({ name: 'wasm' });
-    expect(list.body.items.map((i: { name: string }) => i.name).sort()).toEqual(['churn', 'ltv', 'send-time']);
+    expect(list.body.items.map((i: { name: string }) => i.name).sort()).toEqual(['churn', 'first-purchase', 'ltv', 'send-time']);
     const detail = await request(app).get('/v1/models/ltv/active').set('Authorization', `Bearer ${key}`);
     expect(detail.status).toBe(200);
     expect(detail.body).toMatchObject({ name: 'ltv', status: 'active', metrics: { gini: expect.any(Number) }, baselines: { btyd: { gini: expect.any(Number) } } });
@@ -78,17 +85,23 @@ describe('score-customers', () => {
     expect((await request(app).get('/v1/models/send-time/active').set('Authorization', `Bearer ${key}`)).body.baselines).toMatchObject({ shopWideHour: { hour: expect.any(Number) } });
 
     const counts = await run(scoreCustomersJob, {});
-    expect(counts).toMatchObject({ modelsLoaded: 3, modelsMissing: 0, customers: customersWithFeatures.length, written: customersWithFeatures.length });
+    expect(counts).toMatchObject({ modelsLoaded: 4, modelsMissing: 0, customers: customersWithFeatures.length, written: customersWithFeatures.length });
 
-    const versions = Object.fromEntries(await Promise.all(['churn', 'ltv', 'send-time'].map(async (name) => [name, (await activeModel(database(), name))!.version])));
+    const versions = Object.fromEntries(await Promise.all(['churn', 'first-purchase', 'ltv', 'send-time'].map(async (name) => [name, (await activeModel(database(), name))!.version])));
     const stored = await scores();
     expect(stored.size).toBe(customersWithFeatures.length);
     let withNextOrder = 0;
+    const cohorts = { buyer: 0, prospect: 0 };
     for (const id of customersWithFeatures) {
       const s = stored.get(id)!;
       expect(s.modelVersions).toEqual(versions);
-      expect(s.churnRisk).toBeGreaterThanOrEqual(0);
-      expect(s.churnRisk).toBeLessThanOrEqual(1);
+      cohorts[s.cohort as 'buyer' | 'prospect']++;
+      // Each cohort gets its own model's score and drivers, never the other's.
+      const [score, other, drivers] = s.cohort === 'buyer' ? (['churnRisk', 'firstPurchaseProbability', 'churn'] as const) : (['firstPurchaseProbability', 'churnRisk', 'firstPurchase'] as const);
+      expect(s[score]).toBeGreaterThanOrEqual(0);
+      expect(s[score]).toBeLessThanOrEqual(1);
+      expect(s[other]).toBeUndefined();
+      expect(s.drivers[drivers]).toHaveLength(3);
       expect(s.purchaseProbability).toBeGreaterThanOrEqual(0);
       expect(s.purchaseProbability).toBeLessThanOrEqual(1);
       expect(s.predictedLtv).toBeGreaterThanOrEqual(0);
@@ -96,17 +109,18 @@ describe('score-customers', () => {
       expect(Number.isInteger(s.bestSendHour) && s.bestSendHour >= 0 && s.bestSendHour < 24).toBe(true);
       expect(s.sendHourConfidence).toBeGreaterThan(0);
       expect(s.sendHourConfidence).toBeLessThanOrEqual(1 + 1e-9);
-      expect(s.drivers.churn).toHaveLength(3);
       expect(s.drivers.ltv[0]).toMatchObject({ feature: expect.any(String), contribution: expect.any(Number) });
       expect(s.scoredAt).toBeInstanceOf(Date);
       if (s.expectedNextOrderAt instanceof Date) {
         withNextOrder++;
         expect(s.expectedNextOrderAt.getTime()).toBeGreaterThan(s.featuresAsOf.getTime());
-      } else expect(s.expectedNextOrderAt).toBeNull();
+      } else expect(s.expectedNextOrderAt ?? null).toBeNull();
+      if (s.cohort === 'prospect') expect(s.expectedNextOrderAt).toBeUndefined();
     }
     // Buyers get an expected next order date; customers who never ordered do not.
     expect(withNextOrder).toBeGreaterThan(0);
-    expect(withNextOrder).toBeLessThan(customersWithFeatures.length);
+    expect(withNextOrder).toBeLessThanOrEqual(cohorts.buyer);
+    expect(cohorts.prospect).toBeGreaterThan(0);
   }, 180_000);
 
   it('refuses a corrupted weights.bin and keeps scoring with the previous version, then skips the model', async () => {
@@ -136,7 +150,7 @@ describe('score-customers', () => {
 
     fs.rmSync(path.join(versionDir(previous), 'weights.bin'));
     const none = await run(scoreCustomersJob, {});
-    expect(none).toMatchObject({ missing_churn: 1, modelsLoaded: 2 });
+    expect(none).toMatchObject({ missing_churn: 1, modelsLoaded: 3 });
     const missingNotes = await lastRunNotes(scoreCustomersJob);
     expect(missingNotes).toEqual([expect.stringMatching(/^churn: not scored: .*weights\.bin/)]);
     console.log(`[reliability] model files: corrupt active churn weights.bin refused, scored with the previous version (counts fallback_churn 1, run note "${fallbackNotes[0]}"); previous version's weights.bin missing too: churn not scored, LTV and send time still scored (counts missing_churn 1, run note "${missingNotes[0]}")`);

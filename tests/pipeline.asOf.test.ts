@@ -82,9 +82,9 @@ describe('pipeline run --as-of', () => {
   }, 600_000);
 
   it('is one run whose steps are the stage jobs in order, each recorded with the pipeline as parent', async () => {
-    const jobs = ['build-features', 'train-churn', 'train-ltv', 'train-send-time', 'score-customers', 'assign-segments'];
+    const jobs = ['build-features', 'train-churn', 'train-first-purchase', 'train-ltv', 'train-send-time', 'score-customers', 'assign-segments'];
     expect(pipeline.steps?.map((s) => [s.job, s.status])).toEqual(jobs.map((j) => [j, 'succeeded']));
-    expect(pipeline.counts).toMatchObject({ steps: 6, modelsTrained: 3, customersScored: expect.any(Number) });
+    expect(pipeline.counts).toMatchObject({ steps: 7, modelsTrained: 4, customersScored: expect.any(Number) });
     const children = await database().models.JobRun.find({ parentRunId: pipeline.id }).lean();
     expect(children.map((c) => c.job).sort()).toEqual([...jobs].sort());
     expect(children.every((c) => c.trigger === 'pipeline')).toBe(true);
@@ -107,7 +107,8 @@ describe('pipeline run --as-of', () => {
     for (const s of scores) {
       expect(s.asOf).toEqual(D);
       expect(s.featuresAsOf).toEqual(D);
-      expect(s.churnRisk).toEqual(expect.any(Number));
+      // Each cohort gets its own model's score.
+      expect(s.cohort === 'buyer' ? s.churnRisk : s.firstPurchaseProbability).toEqual(expect.any(Number));
     }
     const counts = await database().models.SegmentCount.collection.find({ day: dayOf(D) }).toArray();
     expect(counts.length).toBeGreaterThan(0);

@@ -39,13 +39,22 @@ const extra = {
   ...Object.fromEntries(abandonDays.map((d) => [`cart-abandoners@${d}`, { rule: rules['cart-abandoners'], now: new Date(end - d * DAY) }])),
   'holiday-shoppers@july': { rule: rules['holiday-shoppers'], now: july },
   'gift-buyers@july': { rule: rules['gift-buyers'], now: july },
+  // Ordered comparisons on churn risk never match a prospect (no score); asking for the missing score does.
+  'low-churn-risk': { rule: { field: 'scores.churnRisk', op: 'lt', value: 0.5 }, now: shopEnd },
+  'no-churn-score': { rule: { field: 'scores.churnRisk', op: 'missing' }, now: shopEnd },
 };
 
 beforeAll(async () => {
   ({ truth, eventsByCustomer } = await seedSegmentShop(database(), { customers: 300, days: 150, seed: 11 }));
   // No model runs here: scores are planted from the truth, so predictive segments check the rules, not the models.
+  // Buyers get churn risk and a next order, prospects a first-purchase propensity (0.9 for those who
+  // will order in 90 days, distinct low values for the rest), as score-customers writes them.
   await database().models.Score.collection.insertMany(
-    [...truth.values()].map((t) => ({ _id: t._id, partition: 0, churnRisk: t.outcomes.churned90 ? 0.8 : 0.2, predictedLtv: t.outcomes.futureRevenue365, expectedNextOrderAt: t.outcomes.nextOrderAt ?? null, scoredAt: shopEnd })) as never[],
+    [...truth.values()].map((t, i) => {
+      const common = { _id: t._id, partition: 0, predictedLtv: t.outcomes.futureRevenue365, scoredAt: shopEnd };
+      if (t.outcomes.ordersObserved > 0) return { ...common, cohort: 'buyer', churnRisk: t.outcomes.churned90 ? 0.8 : 0.2, expectedNextOrderAt: t.outcomes.nextOrderAt ?? null };
+      return { ...common, cohort: 'prospect', firstPurchaseProbability: t.outcomes.futureOrders90 > 0 ? 0.9 : (i % 97) / 200 };
+    }) as never[],
   );
   const all = { ...rules, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.rule])) };
   const nows = { ...Object.fromEntries(keys.map((k) => [k, shopEnd])), ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.now])) };
@@ -206,10 +215,14 @@ describe('predictive segments read the scores', () => {
   it('select by churn risk and by predicted value, the latter as a population quantile', () => {
     const buyers = ids().filter((id) => truth.get(id)!.outcomes.ordersObserved > 0);
     expect(sorted(of('high-churn-risk'))).toEqual(sorted(buyers.filter((id) => truth.get(id)!.outcomes.churned90)));
+    // Rules on churn risk skip prospects unless they ask for the missing score.
+    expect(sorted(of('low-churn-risk'))).toEqual(sorted(buyers.filter((id) => !truth.get(id)!.outcomes.churned90)));
+    expect(sorted(of('no-churn-score'))).toEqual(sorted(ids().filter((id) => !buyers.includes(id))));
     expect(of('likely-high-value').size).toBeGreaterThanOrEqual(Math.ceil(0.2 * ids().length));
     const future = (set: Iterable<string>) => [...set].reduce((sum, id) => sum + truth.get(id)!.outcomes.futureRevenue365, 0);
     expect(future(of('likely-high-value')) / future(ids())).toBeGreaterThan(0.6);
-    const nextWithinWeek = ids().filter((id) => {
+    // The expected next order is a buyer's score: prospects have none.
+    const nextWithinWeek = buyers.filter((id) => {
       const next = truth.get(id)!.outcomes.nextOrderAt as Date | null;
       return next !== null && Math.abs(+next - end) <= 7 * DAY;
     });
@@ -225,6 +238,21 @@ describe('predictive segments read the scores', () => {
       expect(+last.ts).toBeGreaterThanOrEqual(end - 60 * DAY);
       expect((last.props.items as { category: string }[]).some((i) => ['beauty', 'coffee', 'pet', 'tea'].includes(i.category))).toBe(true);
     }
+  });
+});
+
+describe('likely first purchase', () => {
+  it('fills with the top fifth of prospects by first-purchase propensity, never a buyer', () => {
+    const prospects = ids().filter((id) => truth.get(id)!.outcomes.ordersObserved === 0);
+    const members = of('likely-first-purchase');
+    expect(prospects.length).toBeGreaterThan(20);
+    expect(members.size).toBeGreaterThanOrEqual(Math.ceil(0.2 * prospects.length));
+    for (const id of members) expect(prospects).toContain(id);
+    // More than a fifth of this shop's prospects order within 90 days: the cut-off is the 0.9 they
+    // were planted with, and ties at the cut-off all get in, so the members are exactly them.
+    const buyingSoon = prospects.filter((id) => truth.get(id)!.outcomes.futureOrders90 > 0);
+    expect(buyingSoon.length).toBeGreaterThan(0.2 * prospects.length);
+    expect(sorted(members)).toEqual(sorted(buyingSoon));
   });
 });
 

@@ -12,7 +12,7 @@ import { planTimeline } from './timeline.js';
 import { clockFor, DAY } from './timezones.js';
 import { simulateTouchpoints } from './touchpoints.js';
 import { buildTruth, TRUTH_HORIZON_DAYS, type TruthDoc } from './truth.js';
-import { simulateCartsOpenAtEnd, simulateVisits } from './visits.js';
+import { simulateCartsOpenAtEnd, simulateFirstOrderJourney, simulateVisits } from './visits.js';
 
 /** Everything shared by all customers of one shop. */
 export interface ShopContext {
@@ -76,6 +76,7 @@ export function simulateCustomer(ctx: ShopContext, index: number): SimulatedCust
   simulateVisits(visitRng, customer, timeline, sessions, clock, ctx.campaigns, ctx.endMs);
   simulateTouchpoints(visitRng, customer, timeline, ctx.calendar.sms, sessions, sink);
   simulateCartsOpenAtEnd(visitRng, customer, timeline, sessions, ctx.endMs);
+  simulateFirstOrderJourney(visitRng, customer, timeline, sessions, ctx.endMs);
 
   // Stable sort: events of one visit that share a millisecond keep their order.
   const drafts = sink.drafts.sort((a, b) => a.ms - b.ms);

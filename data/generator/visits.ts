@@ -75,6 +75,33 @@ export function simulateCartsOpenAtEnd(rng: Rng, customer: SimCustomer, timeline
   }
 }
 
+/** How far before a first order its consideration visits can start. */
+const CONSIDERATION_MAX_DAYS = 45;
+
+/**
+ * Nobody's first order comes out of the blue: in the weeks before it the customer comes back to
+ * look, more often as the day nears, and sometimes leaves a cart. Without this a prospect's first
+ * order was a Poisson draw that no behaviour before it announced (a first-purchase model measured
+ * AUC 0.60 here against 0.63 for the 30-day session count alone). Repeat orders keep their
+ * background browsing only. Run after every other draw of the visit stream, so it changes no
+ * other draw; like simulateCartsOpenAtEnd it covers first orders just after the end of history.
+ */
+export function simulateFirstOrderJourney(rng: Rng, customer: SimCustomer, timeline: Timeline, sessions: SessionBuilder, endMs: number): void {
+  const first = timeline.orders[0];
+  // A post-purchase sign-up's first order is the one they signed up at; an email order follows a click.
+  if (!first || first.kind === 'email' || customer.traits.signupSource === 'post_purchase') return;
+  const earliest = customer.signedUpMs + 1000;
+  const span = rng.uniform(7, CONSIDERATION_MAX_DAYS) * DAY;
+  const visits = 2 + rng.poisson(4);
+  for (let k = 0; k < visits; k++) {
+    // u² puts most visits close to the order.
+    const at = first.ms - HOUR - span * rng.next() ** 2;
+    if (at > earliest && at < endMs) sessions.browse(at, sessions.randomSource());
+  }
+  const cartAt = first.ms - rng.uniform(2 * HOUR, span);
+  if (rng.chance(0.6) && cartAt > earliest && cartAt < endMs) sessions.abandon(cartAt, sessions.randomSource());
+}
+
 /** Abandoned carts often precede a purchase: the same customer came back and finished. */
 function abandonBefore(rng: Rng, customer: SimCustomer, sessions: SessionBuilder, order: PlannedOrder, endMs: number): void {
   const earliest = customer.signedUpMs + 1000;

@@ -1,6 +1,7 @@
 import type { Document } from 'mongodb';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import { notApplicable, type Cohort } from '../ml/scoring/cohort.js';
 import { recentEvents } from './recentEvents.js';
 
 const timestamp = z.iso.datetime();
@@ -26,9 +27,16 @@ export const customerViewSchema = z
       .nullable(),
     features: z.object({ asOf: timestamp, values: z.record(z.string(), z.unknown()) }).nullable(),
     scores: z
-      .object({ values: z.record(z.string(), z.unknown()), drivers: z.record(z.string(), z.unknown()), modelVersions: z.record(z.string(), z.unknown()), scoredAt: timestamp.nullable() })
+      .object({
+        cohort: z.enum(['buyer', 'prospect']).nullable().meta({ description: 'buyer: ordered before the as-of date (churn risk, next order); prospect: did not (first-purchase propensity); null: scored before cohorts' }),
+        values: z.record(z.string(), z.unknown()),
+        notApplicable: z.record(z.string(), z.string()).meta({ description: 'Scores absent for this cohort, by field, with the reason (see docs/api-scores.md)' }),
+        drivers: z.record(z.string(), z.unknown()),
+        modelVersions: z.record(z.string(), z.unknown()),
+        scoredAt: timestamp.nullable(),
+      })
       .nullable()
-      .meta({ description: 'Latest scores, what drove each, and the model versions that produced them' }),
+      .meta({ description: 'Latest scores, what drove each, which apply to the customer, and the model versions that produced them' }),
     segments: z.object({ current: z.array(stay), past: z.array(stay) }),
     recentEvents: z.array(z.object({ eventId: z.string(), type: z.string(), ts: timestamp, channel: z.string().nullable(), properties: z.record(z.string(), z.unknown()) })),
   })
@@ -58,7 +66,7 @@ export async function loadCustomerView(database: Database, customerId: string, e
   const stay = (s: { segmentId: string; enteredAt: Date; exitedAt?: Date }) => ({ segmentId: s.segmentId, name: names.get(s.segmentId) ?? null, enteredAt: s.enteredAt.toISOString(), exitedAt: iso(s.exitedAt) });
   const consent: Record<string, { status: string; updatedAt: string | null; source: string | null }> = {};
   for (const [channel, c] of Object.entries((customer.consent ?? {}) as Record<string, Document>)) consent[channel] = { status: text(c?.status) ?? 'unknown', updatedAt: iso(c?.updatedAt), source: text(c?.source) };
-  const { _id: _s, partition: _p, drivers, modelVersions, scoredAt, ...scoreValues } = (scores ?? {}) as Document;
+  const { _id: _s, partition: _p, cohort, drivers, modelVersions, scoredAt, ...scoreValues } = (scores ?? {}) as Document;
   const lifecycle = state?.lifecycle ?? null;
   return {
     customerId,
@@ -82,7 +90,9 @@ export async function loadCustomerView(database: Database, customerId: string, e
     features: features ? { asOf: (features.asOf as Date).toISOString(), values: (features.values ?? {}) as Record<string, unknown> } : null,
     scores: scores
       ? {
+          cohort: cohort === 'buyer' || cohort === 'prospect' ? (cohort as Cohort) : null,
           values: Object.fromEntries(Object.entries(scoreValues).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
+          notApplicable: cohort === 'buyer' || cohort === 'prospect' ? notApplicable[cohort as Cohort] : {},
           drivers: (drivers ?? {}) as Record<string, unknown>,
           modelVersions: (modelVersions ?? {}) as Record<string, unknown>,
           scoredAt: iso(scoredAt),

@@ -1,6 +1,7 @@
 import { storedShopEnd } from './syntheticShop.js';
 import type { Database } from '../db/database.js';
 import { churnTrainer } from '../ml/churn/index.js';
+import { firstPurchaseTrainer } from '../ml/firstPurchase/registry.js';
 import { ltvTrainer } from '../ml/ltv/index.js';
 import { sendTimeTrainer } from '../ml/sendTime/index.js';
 import { prepareTrainingSets } from '../ml/trainingSet.js';
@@ -22,12 +23,13 @@ import { runJob, type JobRunResult } from '../jobs/runJob.js';
 const DAY = 86_400_000;
 
 /**
- * Per model kind, the horizon of its labels. Churn keeps its usual 90 days; lifetime value's usual
+ * Per model kind, the horizon of its labels. Churn keeps its usual 90 days, first purchase its 30; lifetime value's usual
  * 365 would put the as-of at the very start of 365 days of data (no history to learn from), so
  * 180 days leave it half a year of features; send time keeps its usual 30 days.
  */
 export const DEMO_MODELS = [
   { model: 'churn', job: 'train-churn', horizon: 90, metric: 'auc', label: 'AUC', setOptions: churnTrainer.setOptions },
+  { model: 'first-purchase', job: 'train-first-purchase', horizon: 30, metric: 'auc', label: 'AUC', setOptions: firstPurchaseTrainer.setOptions },
   { model: 'ltv', job: 'train-ltv', horizon: 180, metric: 'gini', label: 'Gini', setOptions: ltvTrainer.setOptions },
   { model: 'send-time', job: 'train-send-time', horizon: 30, metric: 'hit1h', label: '±1h hit rate', setOptions: sendTimeTrainer.setOptions },
 ] as const;

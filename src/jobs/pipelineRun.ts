@@ -15,8 +15,8 @@ const DAY = 86_400_000;
 
 export interface PipelineOptions {
   asOf: Date;
-  /** Label horizons (days) of the three models; each trains at as-of D − horizon, so its labels end at D. */
-  horizons: { churn: number; ltv: number; 'send-time': number };
+  /** Label horizons (days) of the models; each trains at as-of D − horizon, so its labels end at D. */
+  horizons: { churn: number; 'first-purchase': number; ltv: number; 'send-time': number };
   skipTraining: boolean;
   epochs?: number;
   modelsDir?: string;
@@ -29,7 +29,7 @@ interface Step {
   options: Record<string, unknown>;
 }
 
-/** Features → training (churn, LTV, send time) → scoring → segments, all as of D. */
+/** Features → training (churn, first purchase, LTV, send time) → scoring → segments, all as of D. */
 function stepsOf(o: PipelineOptions): Step[] {
   const training: Step[] = o.skipTraining
     ? []

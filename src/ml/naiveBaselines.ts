@@ -16,7 +16,7 @@ export type Cohort = (typeof COHORTS)[number];
 /** Cohorts of buyers: what the churn model scores (it is trained on buyers only). */
 export const BUYER_COHORTS: readonly Cohort[] = ['one-time buyers', 'repeat buyers', 'all'];
 
-export type NaiveModel = 'naive_recency' | 'naive_frequency' | 'naive_past_revenue' | 'naive_open_hour';
+export type NaiveModel = 'naive_recency' | 'naive_frequency' | 'naive_past_revenue' | 'naive_open_hour' | 'naive_sessions' | 'naive_product_views' | 'naive_cart_adds';
 
 /** What the metric and the naive predictors read: the raw features and the labels of the rows. */
 export type JudgedRows = Pick<TrainingRows, 'rows' | 'raw' | 'churned' | 'futureRevenue' | 'nextOpenHour'>;
@@ -48,6 +48,17 @@ export const naiveTasks = {
       // A customer whose last order is longer ago is more likely gone; one who ordered more often, less.
       { model: 'naive_recency', predict: (rows) => raw(rows, 'recencyDays').map((d) => (Number.isFinite(d) ? d : Number.MAX_VALUE)) },
       { model: 'naive_frequency', predict: (rows) => raw(rows, 'orders').map((n) => -(Number.isFinite(n) ? n : 0)) },
+    ],
+  },
+  // Prospects: a first order within the horizon, against what a marketer would rank them by without us.
+  'first-purchase': {
+    metric: 'auc',
+    judged: () => true,
+    score: (p, rows, index) => rocAuc(pick(p, index), pick(rows.churned, index).map((c) => 1 - c)),
+    naive: [
+      { model: 'naive_sessions', predict: (rows) => raw(rows, 'sessions30d').map((n) => (Number.isFinite(n) ? n : 0)) },
+      { model: 'naive_product_views', predict: (rows) => raw(rows, 'productViews30d').map((n) => (Number.isFinite(n) ? n : 0)) },
+      { model: 'naive_cart_adds', predict: (rows) => raw(rows, 'cartAdds90d').map((n) => (Number.isFinite(n) ? n : 0)) },
     ],
   },
   ltv: {

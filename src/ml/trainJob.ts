@@ -10,7 +10,7 @@ import { naiveGate } from './naiveGate.js';
 import { buildTrainingSet, checkLabelWindow, latestValidAsOf, withBtydInputs, type TrainingSet, type TrainingSetOptions } from './trainingSet.js';
 
 /**
- * What the three training jobs (train-churn, train-ltv, train-send-time) share: their options,
+ * What the training jobs (train-churn, train-first-purchase, train-ltv, train-send-time) share: their options,
  * the as-of date check against the data's end, registering the model, and the backtest mode that trains at several
  * as-of dates and reports each one's metrics with their mean and standard deviation.
  */

@@ -14,6 +14,7 @@ import { localHour, offsetFnFor } from '../features/time.js';
 import { BTYD_FEATURES, btydSummary as btydSummaryOf, btydValues, fitBtydParams, type BtydParams, type BtydSummary } from './btyd/btydInputs.js';
 
 export type Split = 'train' | 'validation' | 'test';
+export type Population = 'buyers' | 'prospects' | 'all';
 export const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
 
 /** Rows of one split, or of the whole set: an n × d row-major matrix with its labels. */
@@ -54,8 +55,11 @@ export interface TrainingSet extends TrainingRows {
 export interface TrainingSetOptions {
   asOf: Date;
   horizonDays: number;
-  /** `buyers` (default): customers with at least one order before T, the churn population. */
-  population?: 'buyers' | 'all';
+  /**
+   * `buyers` (default): customers with at least one order before T, the churn population;
+   * `prospects`: customers without one, the first-purchase population; `all`: both.
+   */
+  population?: Population;
   /** Use `feature_snapshots` stored for exactly T (and the current FEATURE_VERSION) when present (default true). */
   useSnapshots?: boolean;
   /** Raw features kept alongside X (default: recency and the BG/NBD summary). */
@@ -80,6 +84,8 @@ interface CustomerAccumulator {
   /** Events strictly before T, kept only when features must be computed from events. */
   before: FoldEvent[];
   hasOrderBefore: boolean;
+  /** Any event before T: a customer first seen after T did not exist to be scored at T. */
+  seenBefore: boolean;
   orderIdsBefore: Set<string> | undefined;
   /** Orders in (T, T + H]; deduplicated at the end (events may arrive in any order). */
   future: { orderId: string | null; revenue: number }[];
@@ -127,10 +133,11 @@ export class TrainingSetBuilder {
     if (typeof customerId !== 'string' || !Number.isFinite(ts) || ts > this.end) return;
     this.scanned++;
     let acc = this.customers.get(customerId);
-    if (!acc) this.customers.set(customerId, (acc = { before: [], hasOrderBefore: false, orderIdsBefore: undefined, future: [], firstOpenAfter: Infinity }));
+    if (!acc) this.customers.set(customerId, (acc = { before: [], hasOrderBefore: false, seenBefore: false, orderIdsBefore: undefined, future: [], firstOpenAfter: Infinity }));
     const isOrder = e.type === 'order_completed';
     const props = e.props;
     if (ts < this.T) {
+      acc.seenBefore = true;
       if (!this.inputs.snapshots?.has(customerId)) acc.before.push(e);
       if (isOrder) {
         acc.hasOrderBefore = true;
@@ -149,7 +156,8 @@ export class TrainingSetBuilder {
   finish(): TrainingSet {
     const { opts, inputs, T } = this;
     const population = opts.population ?? 'buyers';
-    const ids = [...this.customers.keys()].filter((id) => population === 'all' || this.customers.get(id)!.hasOrderBefore).sort();
+    const inPopulation = (acc: CustomerAccumulator) => (population === 'all' ? true : population === 'buyers' ? acc.hasOrderBefore : acc.seenBefore && !acc.hasOrderBefore);
+    const ids = [...this.customers.keys()].filter((id) => inPopulation(this.customers.get(id)!)).sort();
     const values: Record<string, unknown>[] = [];
     const sources = { events: 0, snapshots: 0 };
     const contexts = new Map<string, ReturnType<typeof foldContext>>();
@@ -476,4 +484,15 @@ function rawSummary(raw: Record<string, Float64Array>, i: number): BtydSummary {
 /** A customer's feature record with the BTYD outputs added under their column names, for encodeRows at scoring. */
 export function withBtydValues(values: Record<string, unknown>, params: BtydParams): Record<string, unknown> {
   return { ...values, ...btydValues(params, btydSummaryOf(values)) };
+}
+
+/** The set with only the columns `keep` accepts (a model that reads part of the catalogue). */
+export function keepColumns(set: TrainingSet, keep: (column: ColumnSpec) => boolean): TrainingSet {
+  const d = set.columns.length;
+  const index = set.columns.flatMap((c, j) => (keep(c) ? [j] : []));
+  const k = index.length;
+  const X = new Float32Array(set.rows * k);
+  for (let i = 0; i < set.rows; i++) for (let j = 0; j < k; j++) X[i * k + j] = set.X[i * d + index[j]!]!;
+  const columns = index.map((j) => set.columns[j]!);
+  return { ...set, X, columns, featureNames: columns.map((c) => c.name) };
 }

@@ -14,7 +14,7 @@ export const shopEnd = new Date('2026-12-20T00:00:00Z');
 export interface TruthRow {
   _id: string;
   traits: Record<string, unknown> & { abandonReason: string; browsingPattern: string; holidayBuyer: boolean; emailOpenProb: number; priceSensitivity: number; categoryAffinity: Record<string, number> };
-  outcomes: Record<string, unknown> & { ordersObserved: number; futureRevenue365: number; churned90: boolean };
+  outcomes: Record<string, unknown> & { ordersObserved: number; futureOrders90: number; futureRevenue365: number; churned90: boolean };
 }
 
 export interface RawEvent {

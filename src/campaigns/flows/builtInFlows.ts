@@ -87,6 +87,19 @@ const definitions: FlowInput[] = [
     priority: 70,
   },
   {
+    id: 'first-purchase',
+    name: 'First purchase (likely first-time buyers)',
+    description: 'Prospects entering the likely-first-purchase segment: best sellers in the categories they browsed, reviews and social proof after 3 days, a first-order discount after a week. Any order ends it; entering the segment again later starts it again.',
+    trigger: { type: 'segment_entered', segmentId: 'likely-first-purchase' },
+    steps: [
+      { id: 'bestsellers', delay: '0m', template: 'welcome_bestsellers' },
+      { id: 'social-proof', delay: '3d', template: 'welcome_social_proof' },
+      { id: 'discount', delay: '7d', template: 'welcome_discount', incentive: 'discount' },
+    ],
+    exitOn: ['ordered', 'unsubscribed'],
+    priority: 50,
+  },
+  {
     id: 'win-back',
     name: 'Re-engagement / win-back',
     description: '"We miss you" when churn risk crosses 0.7, then an incentive, what is new in their favourite category, and a preference update link. Once per lapse (a new order re-arms it).',

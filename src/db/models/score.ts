@@ -13,7 +13,10 @@ export const scoreSchema = new Schema(
   {
     _id: { type: String, required: true },
     partition: { type: Number, required: true },
+    /** `buyer` or `prospect`: which of churnRisk / firstPurchaseProbability applies (src/ml/scoring/cohort.ts). */
+    cohort: String,
     churnRisk: Number,
+    firstPurchaseProbability: Number,
     predictedLtv: Number,
     purchaseProbability: Number,
     expectedNextOrderAt: Date,
@@ -37,13 +40,16 @@ scoreSchema.index({ predictedLtv: -1 });
 export interface ScoreDoc {
   _id: string;
   partition: number;
+  /** Which models apply (src/ml/scoring/cohort.ts): buyers get churnRisk and expectedNextOrderAt, prospects firstPurchaseProbability. */
+  cohort: 'buyer' | 'prospect';
   churnRisk?: number;
+  firstPurchaseProbability?: number;
   predictedLtv?: number;
   purchaseProbability?: number;
   expectedNextOrderAt?: Date | null;
   bestSendHour?: number;
   sendHourConfidence?: number;
-  drivers: { churn?: Driver[]; ltv?: Driver[] };
+  drivers: { churn?: Driver[]; firstPurchase?: Driver[]; ltv?: Driver[] };
   modelVersions: Record<string, string>;
   featuresAsOf: Date;
   /** The moment the score describes: the run's `--as-of` when given, else when it was scored. */

@@ -5,7 +5,7 @@ import { fitLogistic, sigmoid } from './logistic.js';
 import { finiteOrNull } from '../metaSchemas.js';
 import type { ChurnMetrics } from './meta.js';
 
-type ScoreMetrics = ChurnMetrics['baselines']['constant'];
+export type ScoreMetrics = ChurnMetrics['baselines']['constant'];
 
 export function scoreMetrics(p: ArrayLike<number>, y: ArrayLike<number>): ScoreMetrics {
   return { auc: finiteOrNull(rocAuc(p, y)), prAuc: finiteOrNull(prAuc(p, y)), brier: finiteOrNull(brier(p, y)), logLoss: finiteOrNull(logLoss(p, y)) };
@@ -34,11 +34,19 @@ export async function baselineMetrics(train: TrainingRows, test: TrainingRows, h
   const rate = churnRate(train.churned);
   const constant = scoreMetrics(new Float64Array(test.rows).fill(rate), test.churned);
 
-  const logRecency = (rows: TrainingRows) => Float64Array.from(rows.raw.recencyDays ?? new Float64Array(rows.rows), (r) => (Number.isFinite(r) ? Math.log1p(r) : 0));
-  const fit = fitLogistic(logRecency(train), train.churned);
-  const recency = scoreMetrics(logRecency(test).map((x) => sigmoid(fit.a * x + fit.b)), test.churned);
-
+  const recency = oneFeatureBaseline(train, test, 'recencyDays', train.churned, test.churned);
   return { constant, recency, bgnbd: await bgnbdBaseline(train, test, horizonDays) };
+}
+
+/**
+ * What a marketer ranks by without a model: one raw feature, through a logistic regression on
+ * sign(x)·log(1 + |x|) (missing → 0) fitted on the training rows, so the direction is learned;
+ * measured on the test rows.
+ */
+export function oneFeatureBaseline(train: TrainingRows, test: TrainingRows, feature: string, yTrain: Float32Array, yTest: Float32Array): ScoreMetrics {
+  const logged = (rows: TrainingRows) => Float64Array.from(rows.raw[feature] ?? new Float64Array(rows.rows), (x) => (Number.isFinite(x) ? Math.sign(x) * Math.log1p(Math.abs(x)) : 0));
+  const fit = fitLogistic(logged(train), yTrain);
+  return scoreMetrics(logged(test).map((x) => sigmoid(fit.a * x + fit.b)), yTest);
 }
 
 async function bgnbdBaseline(train: TrainingRows, test: TrainingRows, horizonDays: number): Promise<ChurnMetrics['baselines']['bgnbd']> {

@@ -3,11 +3,11 @@ import { btydParamsSchema } from '../btyd/btydInputs.js';
 import { columnSpecSchema, driverImportanceSchema } from '../metaSchemas.js';
 
 /** A metric that may be undefined for its data (no positives in a split): JSON has no NaN, so null. */
-const metric = z.number().nullable();
+export const metric = z.number().nullable();
 
 export const calibrationBinSchema = z.object({ bin: z.number(), lo: z.number(), hi: z.number(), count: z.number(), meanPredicted: z.number(), observedRate: z.number() });
 
-const scoreMetrics = z.object({ auc: metric, prAuc: metric, brier: metric, logLoss: metric });
+export const scoreMetricsSchema = z.object({ auc: metric, prAuc: metric, brier: metric, logLoss: metric });
 
 export const churnMetricsSchema = z.object({
   /** On the test split, from calibrated probabilities. */
@@ -24,11 +24,11 @@ export const churnMetricsSchema = z.object({
   churnRate: z.object({ train: metric, test: metric }),
   baselines: z.object({
     /** Every customer gets the training churn rate. */
-    constant: scoreMetrics,
+    constant: scoreMetricsSchema,
     /** Logistic regression on log(1 + days since the last order). */
-    recency: scoreMetrics,
+    recency: scoreMetricsSchema,
     /** BG/NBD fitted on the training rows: P(no order in the horizon) = 1 − P(alive)·(1 − ((α+T)/(α+T+H))^(r+x)). */
-    bgnbd: scoreMetrics.extend({ error: z.string().optional() }),
+    bgnbd: scoreMetricsSchema.extend({ error: z.string().optional() }),
   }),
 });
 export type ChurnMetrics = z.infer<typeof churnMetricsSchema>;

@@ -10,9 +10,8 @@ import { trainChurn } from './train.js';
 
 export const CHURN_MODEL = 'churn';
 
-/** The scalars the registry document keeps (and promotion compares); the rest stays in meta.json. */
-export function churnRegistryMetrics(meta: ChurnMeta): Record<string, number | null> {
-  const m = meta.metrics;
+/** What any model trained by trainChurn reports, whatever its label (churn, first purchase). */
+export function classifierRegistryMetrics(m: Pick<ChurnMeta['metrics'], 'auc' | 'prAuc' | 'brier' | 'logLoss' | 'uncalibrated' | 'validation' | 'rows'>): Record<string, number | null> {
   return {
     auc: m.auc,
     prAuc: m.prAuc,
@@ -20,12 +19,20 @@ export function churnRegistryMetrics(meta: ChurnMeta): Record<string, number | n
     logLoss: m.logLoss,
     uncalibratedBrier: m.uncalibrated.brier,
     validationAuc: m.validation.auc,
-    baselineRecencyAuc: m.baselines.recency.auc,
-    baselineBgnbdAuc: m.baselines.bgnbd.auc,
-    baselineConstantBrier: m.baselines.constant.brier,
     trainRows: m.rows.train,
     validationRows: m.rows.validation,
     testRows: m.rows.test,
+  };
+}
+
+/** The scalars the registry document keeps (and promotion compares); the rest stays in meta.json. */
+export function churnRegistryMetrics(meta: ChurnMeta): Record<string, number | null> {
+  const m = meta.metrics;
+  return {
+    ...classifierRegistryMetrics(m),
+    baselineRecencyAuc: m.baselines.recency.auc,
+    baselineBgnbdAuc: m.baselines.bgnbd.auc,
+    baselineConstantBrier: m.baselines.constant.brier,
     churnRate: m.churnRate.train,
   };
 }

@@ -25,6 +25,11 @@ export interface TrainChurnOptions {
   seed?: number;
   /** Fit and measure the baselines (BG/NBD costs a second or so; default true). */
   baselines?: boolean;
+  /**
+   * The positive class per row (default: churned). The first-purchase model trains the same
+   * network on prospects with "ordered within the horizon" as its label.
+   */
+  label?: (rows: TrainingRows) => Float32Array;
 }
 
 export interface EpochLog {
@@ -52,7 +57,9 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   const train = rowsOf(set, 'train');
   const validation = rowsOf(set, 'validation');
   const test = rowsOf(set, 'test');
-  const problem = checkRows(train, validation, test);
+  const label = opts.label ?? ((rows: TrainingRows) => rows.churned);
+  const [yTrain, yVal, yTest] = [label(train), label(validation), label(test)];
+  const problem = checkRows(train, validation, test, yTrain);
   if (problem) return { ok: false, error: { type: 'insufficient_data', message: problem } };
   await initBackend();
 
@@ -69,7 +76,7 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   const xTrain = standardize(train, stats);
   const xVal = standardize(validation, stats);
   const xTest = standardize(test, stats);
-  const rate = churnRate(train.churned);
+  const rate = churnRate(yTrain);
   const classWeights: [number, number] = [0.5 / (1 - rate), 0.5 / rate];
 
   const model = createChurnModel(d, { hidden, seed });
@@ -81,12 +88,12 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   try {
     for (let epoch = 1; epoch <= maxEpochs; epoch++) {
       const epochStart = performance.now();
-      const loss = trainEpoch(stepper.step, xTrain, train.churned, d, classWeights, shuffled(train.rows, random), batchSize);
+      const loss = trainEpoch(stepper.step, xTrain, yTrain, d, classWeights, shuffled(train.rows, random), batchSize);
       trainingMs += performance.now() - epochStart;
       epochs = epoch;
       const valLogits = predictLogits(model, xVal, d);
-      const valLoss = weightedLogLoss(valLogits, validation.churned, classWeights);
-      await onEpoch?.({ epoch, maxEpochs, loss, valLoss, valAuc: rocAuc(valLogits, validation.churned) });
+      const valLoss = weightedLogLoss(valLogits, yVal, classWeights);
+      await onEpoch?.({ epoch, maxEpochs, loss, valLoss, valAuc: rocAuc(valLogits, yVal) });
       if (valLoss < best.loss - 1e-5) {
         tf.dispose(best.weights);
         best = { loss: valLoss, epoch, weights: model.getWeights().map((w) => w.clone()) };
@@ -101,7 +108,7 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   }
 
   const valLogits = predictLogits(model, xVal, d);
-  const platt = fitLogistic(valLogits, validation.churned, { plattTargets: true });
+  const platt = fitLogistic(valLogits, yVal, { plattTargets: true });
   const testLogits = predictLogits(model, xTest, d);
   const calibrated = testLogits.map((z) => sigmoid(platt.a * z + platt.b));
   const uncalibrated = testLogits.map(sigmoid);
@@ -118,10 +125,10 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
     ...scoring,
     btyd: set.btyd ?? null,
     metrics: {
-      ...modelMetrics(calibrated, uncalibrated, test.churned),
-      validation: { auc: finiteOrNull(rocAuc(valLogits, validation.churned)), logLoss: finiteOrNull(logLoss(valLogits.map((z) => sigmoid(platt.a * z + platt.b)), validation.churned)) },
+      ...modelMetrics(calibrated, uncalibrated, yTest),
+      validation: { auc: finiteOrNull(rocAuc(valLogits, yVal)), logLoss: finiteOrNull(logLoss(valLogits.map((z) => sigmoid(platt.a * z + platt.b)), yVal)) },
       rows: { train: train.rows, validation: validation.rows, test: test.rows },
-      churnRate: { train: finiteOrNull(rate), test: finiteOrNull(churnRate(test.churned)) },
+      churnRate: { train: finiteOrNull(rate), test: finiteOrNull(churnRate(yTest)) },
       baselines,
     },
     drivers: driverImportance(model, scoring, test.X),
@@ -183,12 +190,12 @@ function trainEpoch(step: (batch: ChurnBatch) => number, X: Float32Array, labels
   return loss / batches;
 }
 
-function checkRows(train: TrainingRows, validation: TrainingRows, test: TrainingRows): string | undefined {
+function checkRows(train: TrainingRows, validation: TrainingRows, test: TrainingRows, yTrain: Float32Array): string | undefined {
   for (const [name, rows] of [['train', train], ['validation', validation], ['test', test]] as const) {
-    if (rows.rows === 0) return `the ${name} split is empty: too few customers with an order before the as-of date`;
+    if (rows.rows === 0) return `the ${name} split is empty: too few customers in the model's population before the as-of date`;
   }
-  const rate = churnRate(train.churned);
-  if (rate === 0 || rate === 1) return `every training customer ${rate === 1 ? 'churned' : 'ordered again'}: is the as-of date plus horizon within the data?`;
+  const rate = churnRate(yTrain);
+  if (rate === 0 || rate === 1) return `every training customer has the same label (${rate}): is the as-of date plus horizon within the data?`;
   return undefined;
 }
 

@@ -9,14 +9,17 @@ import { getMemberIndex } from '../../segments/membership/segmentStore.js';
  * Reading the latest scores in bulk (`GET /v1/scores`, `breadcrumb scores export`): every scored
  * customer, or the members of one segment, as pages or as one stream.
  */
-export const scoreFields = ['customerId', 'churnRisk', 'predictedLtv', 'purchaseProbability', 'expectedNextOrderAt', 'bestSendHour', 'sendHourConfidence', 'featuresAsOf', 'scoredAt'] as const;
+export const scoreFields = ['customerId', 'cohort', 'churnRisk', 'firstPurchaseProbability', 'predictedLtv', 'purchaseProbability', 'expectedNextOrderAt', 'bestSendHour', 'sendHourConfidence', 'featuresAsOf', 'scoredAt'] as const;
 export type ScoreField = (typeof scoreFields)[number];
 export type ScoreRow = Partial<Record<ScoreField, string | number | null>> & { customerId: string };
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
+const text = (v: unknown) => (typeof v === 'string' ? v : null);
 const readers: Record<Exclude<ScoreField, 'customerId'>, (v: unknown) => string | number | null> = {
+  cohort: text,
   churnRisk: num,
+  firstPurchaseProbability: num,
   predictedLtv: num,
   purchaseProbability: num,
   expectedNextOrderAt: iso,

@@ -11,6 +11,7 @@ import { DriverExplainer } from '../drivers.js';
 import { logExpectedValue, scoreLtv } from '../ltv/index.js';
 import { predictSendTimeBatch } from '../sendTime/index.js';
 import { encodeRows, type ColumnSpec } from '../trainingSet.js';
+import { cohortOf, type Cohort } from './cohort.js';
 import { featuresToScore } from './featuresToScore.js';
 import { btydParamsOf, disposeScoringModels, loadScoringModels, type ScoringModels } from './scoringModels.js';
 
@@ -41,14 +42,28 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   const values = docs.map((d) => d.values ?? {});
   const n = docs.length;
   const modelVersions: Record<string, string> = {};
-  const out: ScoreDoc[] = docs.map((d) => ({ _id: d._id, partition: d.partition, drivers: {}, modelVersions, featuresAsOf: d.asOf, asOf: opts.asOf ?? scoredAt, scoredAt }));
-  if (models.churn) {
+  const out: ScoreDoc[] = docs.map((d, i) => ({ _id: d._id, partition: d.partition, cohort: cohortOf(values[i]!), drivers: {}, modelVersions, featuresAsOf: d.asOf, asOf: opts.asOf ?? scoredAt, scoredAt }));
+  const rowsOf = (cohort: Cohort) => out.flatMap((s, i) => (s.cohort === cohort ? [i] : []));
+  const buyers = rowsOf('buyer');
+  const prospects = rowsOf('prospect');
+  const valuesOf = (rows: readonly number[]) => rows.map((i) => values[i]!);
+  if (models.churn && buyers.length > 0) {
     const { model, meta, version } = models.churn;
     modelVersions.churn = version;
-    const scores = scoreChurn(model, meta, encodeFor(values, meta.columns, meta.btyd), { drivers: opts.drivers, batchSize: opts.batchSize });
-    out.forEach((s, i) => {
-      s.churnRisk = scores.probabilities[i]!;
-      if (scores.drivers) s.drivers.churn = scores.drivers[i]!;
+    const scores = scoreChurn(model, meta, encodeFor(valuesOf(buyers), meta.columns, meta.btyd), { drivers: opts.drivers, batchSize: opts.batchSize });
+    buyers.forEach((row, i) => {
+      out[row]!.churnRisk = scores.probabilities[i]!;
+      if (scores.drivers) out[row]!.drivers.churn = scores.drivers[i]!;
+    });
+  }
+  if (models.firstPurchase && prospects.length > 0) {
+    const { model, meta, version } = models.firstPurchase;
+    modelVersions['first-purchase'] = version;
+    // The same network and calibration as churn's: its output is P(first order within the horizon).
+    const scores = scoreChurn(model, meta, encodeRows(valuesOf(prospects), meta.columns), { drivers: opts.drivers, batchSize: opts.batchSize });
+    prospects.forEach((row, i) => {
+      out[row]!.firstPurchaseProbability = scores.probabilities[i]!;
+      if (scores.drivers) out[row]!.drivers.firstPurchase = scores.drivers[i]!;
     });
   }
   if (models.ltv) {
@@ -71,6 +86,7 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   const btyd = btydParamsOf(models);
   if (btyd) {
     out.forEach((s, i) => {
+      if (s.cohort !== 'buyer') return;
       const wait = btydValues(btyd, btydSummary(values[i]!)).btydDaysToNextOrder;
       // The wait counts from the features' as-of date, when the customer's history was summarised.
       s.expectedNextOrderAt = Number.isFinite(wait) ? new Date(docs[i]!.asOf.getTime() + wait * DAY) : null;
@@ -91,7 +107,7 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   return out;
 }
 
-const SCORE_FIELDS = ['churnRisk', 'predictedLtv', 'purchaseProbability', 'bestSendHour', 'sendHourConfidence'] as const;
+const SCORE_FIELDS = ['churnRisk', 'firstPurchaseProbability', 'predictedLtv', 'purchaseProbability', 'bestSendHour', 'sendHourConfidence'] as const;
 
 /**
  * Removes scores that are not finite numbers and returns how many: MongoDB would store them as
@@ -129,7 +145,7 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
     partitions: 0,
     customers: 0,
     written: 0,
-    modelsLoaded: [models.churn, models.ltv, models.sendTime].filter(Boolean).length,
+    modelsLoaded: [models.churn, models.firstPurchase, models.ltv, models.sendTime].filter(Boolean).length,
     modelsMissing: models.missing.length,
     modelsFallback: models.fallback.length,
   };

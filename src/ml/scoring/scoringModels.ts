@@ -2,6 +2,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
 import type { BtydParams } from '../btyd/btydInputs.js';
 import { CHURN_MODEL, churnMetaSchema, type ChurnMeta } from '../churn/index.js';
+import { firstPurchaseMetaSchema, type FirstPurchaseMeta } from '../firstPurchase/meta.js';
+import { FIRST_PURCHASE_MODEL } from '../firstPurchase/registry.js';
 import { LTV_MODEL, loadLtvVersion, type LtvRegistryMeta } from '../ltv/index.js';
 import { loadActiveOrPrevious, loadNetworkVersion, type ModelVersionRecord, type RegistryResult } from '../registry.js';
 import { loadSendTimeVersion, SEND_TIME_MODEL, type TrainedSendTimeVersion } from '../sendTime/index.js';
@@ -9,6 +11,7 @@ import { loadSendTimeVersion, SEND_TIME_MODEL, type TrainedSendTimeVersion } fro
 /** The model versions one scoring run uses, loaded once, and what happened to the ones it could not use. */
 export interface ScoringModels {
   churn?: { model: tf.LayersModel; meta: ChurnMeta; version: string };
+  firstPurchase?: { model: tf.LayersModel; meta: FirstPurchaseMeta; version: string };
   ltv?: { model: tf.LayersModel; meta: LtvRegistryMeta; version: string };
   sendTime?: { model: TrainedSendTimeVersion['model']; version: string };
   /** One line per model that is skipped or replaced by an earlier version, and why. */
@@ -20,7 +23,7 @@ export interface ScoringModels {
 }
 
 /**
- * Loads the active churn, LTV and send-time versions. A model with no active version is
+ * Loads the active churn, first-purchase, LTV and send-time versions. A model with no active version is
  * skipped; an active version whose files are missing or corrupt is refused and the most recent
  * earlier version that loads is used instead. Either way the notes say so.
  */
@@ -42,6 +45,8 @@ export async function loadScoringModels(database: Database): Promise<ScoringMode
   };
   const churn = await load(CHURN_MODEL, (record) => loadNetworkVersion(record, churnMetaSchema));
   if (churn) out.churn = churn;
+  const firstPurchase = await load(FIRST_PURCHASE_MODEL, (record) => loadNetworkVersion(record, firstPurchaseMetaSchema));
+  if (firstPurchase) out.firstPurchase = firstPurchase;
   const ltv = await load(LTV_MODEL, loadLtvVersion);
   if (ltv) out.ltv = ltv;
   const sendTime = await load(SEND_TIME_MODEL, async (record) => {
@@ -59,6 +64,7 @@ export function btydParamsOf(models: ScoringModels): BtydParams | undefined {
 
 export function disposeScoringModels(models: ScoringModels): void {
   models.churn?.model.dispose();
+  models.firstPurchase?.model.dispose();
   models.ltv?.model.dispose();
   models.sendTime?.model.network?.dispose();
 }

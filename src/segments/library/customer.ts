@@ -92,6 +92,14 @@ export const predictive: SegmentDefinition[] = [
     rule: { all: [num('orders', 'gte', 1), { field: 'scores.churnRisk', op: 'gte', value: 0.7 }] },
   },
   {
+    key: 'likely-first-purchase',
+    name: 'Likely first purchase',
+    kind: 'predictive',
+    group: 'predictive',
+    description: 'Prospects (no order yet) in the top 20% by first-purchase propensity (the first-purchase model, 30 days ahead): the moment for a first-order nudge.',
+    rule: { all: [{ field: 'scores.cohort', op: 'eq', value: 'prospect' }, { quantile: { field: 'scores.firstPurchaseProbability', top: 0.2 } }] },
+  },
+  {
     key: 'likely-high-value',
     name: 'Likely high value',
     kind: 'predictive',

@@ -23,7 +23,9 @@ const customerFields: Record<string, FieldType> = {
 };
 
 const scoreFields: Record<string, FieldType> = {
+  cohort: 'string',
   churnRisk: 'number',
+  firstPurchaseProbability: 'number',
   predictedLtv: 'number',
   purchaseProbability: 'number',
   expectedNextOrderAt: 'date',
