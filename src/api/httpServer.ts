@@ -32,7 +32,10 @@ export async function startHttpServer(app: RequestListener, { port, host }: { po
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A backlog past Node's 511: analytics-node opens a connection per pending batch, and a backfill
+    // opened thousands at once; connections the kernel dropped were retried by SYN after 1, 3, 7 s,
+    // past the client's 10 s timeout, and counted as failed sends (issue #17). The kernel caps it at somaxconn.
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
