@@ -39,4 +39,3 @@ export type Bench = (args: string[]) => Promise<BenchReport | ModelsReport>;
 export function benchEnv(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, ...extra };
 }
-

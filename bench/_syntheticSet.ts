@@ -22,7 +22,12 @@ export function syntheticSet(n: number, d: number, seed = 1): TrainingSet {
     const u = random();
     split[i] = u < 0.7 ? 0 : u < 0.85 ? 1 : 2;
   }
-  const columns: ColumnSpec[] = Array.from({ length: d }, (_, j) => ({ name: `f${j}`, source: `f${j}`, kind: 'value', transform: 'identity' }));
+  const columns: ColumnSpec[] = Array.from({ length: d }, (_, j) => ({
+    name: `f${j}`,
+    source: `f${j}`,
+    kind: 'value',
+    transform: 'identity',
+  }));
   return {
     asOf: new Date('2026-01-01T00:00:00Z'),
     horizonDays: 90,

@@ -36,12 +36,16 @@ function timed<T>(work: () => T): { value: T; seconds: number; cpuSeconds: numbe
  * turns under /tmp/pip.lock with the other benches and the notebooks); false when it cannot.
  */
 function ensurePeer(python: string): boolean {
-  const imports = () => fs.existsSync(python) && spawnSync(python, ['-c', 'import ChannelAttribution'], { stdio: 'ignore' }).status === 0;
+  const imports = () =>
+    fs.existsSync(python) && spawnSync(python, ['-c', 'import ChannelAttribution'], { stdio: 'ignore' }).status === 0;
   if (imports()) return true;
   process.stderr.write('installing ChannelAttribution into .venv/ (bench/peers/attribution-requirements.txt; once)…\n');
   const install = `[ -x ${python} ] || python3 -m venv ${path.dirname(path.dirname(python))}; ${python} -m pip install -q -r ${path.join(root, 'bench/peers/attribution-requirements.txt')}`;
   const run = spawnSync('flock', ['/tmp/pip.lock', 'sh', '-c', install], { encoding: 'utf8' });
-  if (run.status !== 0) process.stderr.write(`ChannelAttribution did not install: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}\n`);
+  if (run.status !== 0)
+    process.stderr.write(
+      `ChannelAttribution did not install: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()}\n`,
+    );
   return imports();
 }
 
@@ -53,11 +57,17 @@ function runPeer(replicate: number, sims: number): Peer | null {
     return null;
   }
   process.stderr.write(`ChannelAttribution markov_model on ${replicate * 10_000} rows, nsim_start ${sims}…\n`);
-  const run = spawnSync(python, [path.join(root, 'bench/peers/attribution.py'), CHANNEL_ATTRIBUTION_FILE, String(replicate), String(sims), '0'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const run = spawnSync(
+    python,
+    [path.join(root, 'bench/peers/attribution.py'), CHANNEL_ATTRIBUTION_FILE, String(replicate), String(sims), '0'],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   // The package prints a banner on import; the document is the last line.
   const last = run.stdout?.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !last.startsWith('{')) {
-    process.stderr.write(`ChannelAttribution failed: ${(run.stderr || run.error?.message || 'no output').trim().split('\n').pop()}\n`);
+    process.stderr.write(
+      `ChannelAttribution failed: ${(run.stderr || run.error?.message || 'no output').trim().split('\n').pop()}\n`,
+    );
     return null;
   }
   return JSON.parse(last) as Peer;
@@ -68,16 +78,26 @@ function creditOf(a: Attribution, scale = 1): Record<string, number> {
 }
 
 function printSideBySide(ours: Record<string, number>, peer: Record<string, number>, peerName: string): void {
-  process.stderr.write(`\nMarkov credit (conversions) on the reference file: ours (exact) vs ${peerName} (simulated)\n`);
-  process.stderr.write(`  ${'channel'.padEnd(10)} ${'ours'.padStart(10)} ${'peer'.padStart(10)} ${'diff'.padStart(8)}\n`);
+  process.stderr.write(
+    `\nMarkov credit (conversions) on the reference file: ours (exact) vs ${peerName} (simulated)\n`,
+  );
+  process.stderr.write(
+    `  ${'channel'.padEnd(10)} ${'ours'.padStart(10)} ${'peer'.padStart(10)} ${'diff'.padStart(8)}\n`,
+  );
   for (const [channel, value] of Object.entries(ours).sort((a, b) => b[1] - a[1])) {
     const p = peer[channel] ?? NaN;
-    process.stderr.write(`  ${channel.padEnd(10)} ${value.toFixed(1).padStart(10)} ${p.toFixed(1).padStart(10)} ${`${(((value - p) / p) * 100).toFixed(2)}%`.padStart(8)}\n`);
+    process.stderr.write(
+      `  ${channel.padEnd(10)} ${value.toFixed(1).padStart(10)} ${p.toFixed(1).padStart(10)} ${`${(((value - p) / p) * 100).toFixed(2)}%`.padStart(8)}\n`,
+    );
   }
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { replicate: { type: 'string' }, 'ca-sims': { type: 'string' }, 'no-peer': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: { replicate: { type: 'string' }, 'ca-sims': { type: 'string' }, 'no-peer': { type: 'boolean' } },
+  });
   const replicate = Number(values.replicate ?? 100);
   const sims = Number(values['ca-sims'] ?? 1e7);
   const reference = readPathTable(CHANNEL_ATTRIBUTION_FILE);
@@ -90,25 +110,53 @@ const bench: Bench = async (args) => {
   attributeAll(buildPathSet(reference));
   const ours = timed(() => attributeAll(buildPathSet(journeys)));
   const baseline = timed(() => attributeAll(buildPathSet(journeys, { fold: false })));
-  process.stderr.write(`all seven models: folded ${ours.seconds.toFixed(3)} s (CPU ${ours.cpuSeconds.toFixed(3)} s), one path per journey ${baseline.seconds.toFixed(3)} s (CPU ${baseline.cpuSeconds.toFixed(3)} s)\n`);
+  process.stderr.write(
+    `all seven models: folded ${ours.seconds.toFixed(3)} s (CPU ${ours.cpuSeconds.toFixed(3)} s), one path per journey ${baseline.seconds.toFixed(3)} s (CPU ${baseline.cpuSeconds.toFixed(3)} s)\n`,
+  );
   const oursMarkov = timed(() => markov(buildPathSet(journeys)));
 
   const results: BenchResult[] = [
-    { case: `7 models, ${n} journeys (vs unfolded)`, ours: n / ours.seconds, baseline: n / baseline.seconds, unit: 'journeys/s', ratio: baseline.seconds / ours.seconds },
+    {
+      case: `7 models, ${n} journeys (vs unfolded)`,
+      ours: n / ours.seconds,
+      baseline: n / baseline.seconds,
+      unit: 'journeys/s',
+      ratio: baseline.seconds / ours.seconds,
+    },
   ];
   const markovCredit = creditOf(markov(buildPathSet(reference)));
   const peer = values['no-peer'] ? null : runPeer(replicate, sims);
   if (peer) {
-    results.push({ case: `markov, ${n} journeys (vs ${peer.package})`, ours: n / oursMarkov.seconds, baseline: n / peer.seconds, unit: 'journeys/s', ratio: peer.seconds / oursMarkov.seconds });
+    results.push({
+      case: `markov, ${n} journeys (vs ${peer.package})`,
+      ours: n / oursMarkov.seconds,
+      baseline: n / peer.seconds,
+      unit: 'journeys/s',
+      ratio: peer.seconds / oursMarkov.seconds,
+    });
     const peerCredit = Object.fromEntries(Object.entries(peer.markov_credit).map(([c, v]) => [c, v / replicate]));
     printSideBySide(markovCredit, peerCredit, peer.package);
   }
   return {
     bench: 'attribution',
     results,
-    env: benchEnv({ backend: 'TypeScript, typed arrays (no TF.js)', journeys: n, distinctPaths: buildPathSet(reference).conversions.length, channels: Object.keys(markovCredit).length, allModelsSeconds: Number(ours.seconds.toFixed(3)), allModelsCpuSeconds: Number(ours.cpuSeconds.toFixed(3)) }),
+    env: benchEnv({
+      backend: 'TypeScript, typed arrays (no TF.js)',
+      journeys: n,
+      distinctPaths: buildPathSet(reference).conversions.length,
+      channels: Object.keys(markovCredit).length,
+      allModelsSeconds: Number(ours.seconds.toFixed(3)),
+      allModelsCpuSeconds: Number(ours.cpuSeconds.toFixed(3)),
+    }),
     markov_credit: markovCredit,
-    ...(peer && { peer: { package: peer.package, nsim_start: sims, seconds: peer.seconds, markov_credit: Object.fromEntries(Object.entries(peer.markov_credit).map(([c, v]) => [c, v / replicate])) } }),
+    ...(peer && {
+      peer: {
+        package: peer.package,
+        nsim_start: sims,
+        seconds: peer.seconds,
+        markov_credit: Object.fromEntries(Object.entries(peer.markov_credit).map(([c, v]) => [c, v / replicate])),
+      },
+    }),
   };
 };
 

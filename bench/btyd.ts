@@ -60,11 +60,27 @@ const bench: Bench = async (args) => {
   return {
     bench: 'btyd',
     results: [
-      { case: `BG/NBD fit, ${choice.backend} vs cpu`, ours: ours.bgnbd, baseline: peer.bgnbd, unit: 'customers/s', ratio: ours.bgnbd / peer.bgnbd },
-      { case: `Gamma-Gamma fit, ${choice.backend} vs cpu`, ours: ours.gammaGamma, baseline: peer.gammaGamma, unit: 'customers/s', ratio: ours.gammaGamma / peer.gammaGamma },
+      {
+        case: `BG/NBD fit, ${choice.backend} vs cpu`,
+        ours: ours.bgnbd,
+        baseline: peer.bgnbd,
+        unit: 'customers/s',
+        ratio: ours.bgnbd / peer.bgnbd,
+      },
+      {
+        case: `Gamma-Gamma fit, ${choice.backend} vs cpu`,
+        ours: ours.gammaGamma,
+        baseline: peer.gammaGamma,
+        unit: 'customers/s',
+        ratio: ours.gammaGamma / peer.gammaGamma,
+      },
     ],
     // The goal the unit tests used to assert: each fit of the 2,357-customer sample within 10 s.
-    env: benchEnv({ backend: `${choice.backend}${choice.simd ? ' (SIMD)' : ''}; baseline: TF.js cpu backend`, dataset: `${file}: ${rfm.length} customers, weeks 1–39`, goal: '≥ 236 customers/s (the CDNOW sample in 10 s)' }),
+    env: benchEnv({
+      backend: `${choice.backend}${choice.simd ? ' (SIMD)' : ''}; baseline: TF.js cpu backend`,
+      dataset: `${file}: ${rfm.length} customers, weeks 1–39`,
+      goal: '≥ 236 customers/s (the CDNOW sample in 10 s)',
+    }),
   };
 };
 

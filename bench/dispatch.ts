@@ -29,26 +29,57 @@ async function seedBuyers(database: Database, prefix: string, count: number, at:
     if (inHoldout('post-purchase', id, 0.05)) continue;
     n++;
     events.push(
-      { eventId: `${id}-id`, type: 'identify', customerId: id, timestamp: '2026-01-01T00:00:00Z', properties: { traits: { email: `${id}@example.com` }, consent: { email: true } } },
-      { eventId: `${id}-o`, type: 'order_completed', customerId: id, timestamp: at.toISOString(), properties: { orderId: `o-${id}`, revenue: 30, items: [{ productId: 'p1', price: 30 }] } },
+      {
+        eventId: `${id}-id`,
+        type: 'identify',
+        customerId: id,
+        timestamp: '2026-01-01T00:00:00Z',
+        properties: { traits: { email: `${id}@example.com` }, consent: { email: true } },
+      },
+      {
+        eventId: `${id}-o`,
+        type: 'order_completed',
+        customerId: id,
+        timestamp: at.toISOString(),
+        properties: { orderId: `o-${id}`, revenue: 30, items: [{ productId: 'p1', price: 30 }] },
+      },
     );
   }
-  for (let i = 0; i < events.length; i += 1000) await storeEvents(database, events.slice(i, i + 1000).map((e) => eventSchema.parse(e)), 'api');
+  for (let i = 0; i < events.length; i += 1000)
+    await storeEvents(
+      database,
+      events.slice(i, i + 1000).map((e) => eventSchema.parse(e)),
+      'api',
+    );
 }
 
 function context(database: Database): JobContext {
-  return { database, log, runKey: 'bench', worker: 'bench', progress: () => undefined, signal: new AbortController().signal };
+  return {
+    database,
+    log,
+    runKey: 'bench',
+    worker: 'bench',
+    progress: () => undefined,
+    signal: new AbortController().signal,
+  };
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { messages: { type: 'string' }, pool: { type: 'string' }, rate: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: { messages: { type: 'string' }, pool: { type: 'string' }, rate: { type: 'string' } },
+  });
   const messages = Number(values.messages ?? 1000);
   const pool = Number(values.pool ?? 5);
   const rate = Number(values.rate ?? 10);
   const rateMessages = Math.round(rate * 10);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dispatch-'));
   const sink = await startSmtpSink({ dir });
-  const database = await connectDatabase({ dbName: `bench_dispatch_${Date.now()}`, status: (m) => process.stderr.write(`${m}\n`) });
+  const database = await connectDatabase({
+    dbName: `bench_dispatch_${Date.now()}`,
+    status: (m) => process.stderr.write(`${m}\n`),
+  });
   const options = (asOf: Date): DispatchOptions => ({
     asOf,
     leaseSeconds: 600,
@@ -79,7 +110,14 @@ const bench: Bench = async (args) => {
     // Baseline: nodemailer alone, same pool, the same number of pre-rendered mails.
     const sample = fs.readFileSync(sink.received()[0]!.file, 'utf8');
     const html = sample.slice(sample.indexOf('\r\n\r\n') + 4);
-    const transport = nodemailer.createTransport({ pool: true, host: sink.host, port: sink.port, secure: false, maxConnections: pool, maxMessages: 1000 });
+    const transport = nodemailer.createTransport({
+      pool: true,
+      host: sink.host,
+      port: sink.port,
+      secure: false,
+      maxConnections: pool,
+      maxMessages: 1000,
+    });
     process.stderr.write('nodemailer alone (pre-rendered)…\n');
     t = performance.now();
     let next = 0;
@@ -87,7 +125,13 @@ const bench: Bench = async (args) => {
       Array.from({ length: 4 * pool }, async () => {
         while (next < messages) {
           const i = next++;
-          await transport.sendMail({ from: 'shop@breadcrumb.localhost', to: `x${i}@example.com`, subject: 'Your order', html, text: 'Thanks for your order' });
+          await transport.sendMail({
+            from: 'shop@breadcrumb.localhost',
+            to: `x${i}@example.com`,
+            subject: 'Your order',
+            html,
+            text: 'Thanks for your order',
+          });
         }
       }),
     );
@@ -98,10 +142,18 @@ const bench: Bench = async (args) => {
     process.stderr.write(`dispatch run limited to ${rate}/s…\n`);
     const limited = await createDispatchDeps({ mailer: { url: sink.url, maxConnections: pool, ratePerSecond: rate } });
     const before = sink.received().length;
-    const rateCounts = await dispatchCampaigns(context(database), options(new Date(second.getTime() + 60_000)), limited);
+    const rateCounts = await dispatchCampaigns(
+      context(database),
+      options(new Date(second.getTime() + 60_000)),
+      limited,
+    );
     await limited.mailer.close();
     // As the SMTP server saw it: the sink names each file after the time it accepted the mail.
-    const accepted = sink.received().slice(before).map((m) => Number(path.basename(m.file).split('-')[0])).sort((a, b) => a - b);
+    const accepted = sink
+      .received()
+      .slice(before)
+      .map((m) => Number(path.basename(m.file).split('-')[0]))
+      .sort((a, b) => a - b);
     // nodemailer's limiter lets `rate` messages through per 1-s window (then pauses to the window's
     // end), so n messages fill n / rate windows: from the first acceptance to the end of the last window.
     const achieved = accepted.length / ((accepted.at(-1)! - accepted[0]!) / 1000 + 1);
@@ -111,10 +163,28 @@ const bench: Bench = async (args) => {
     return {
       bench: 'dispatch',
       results: [
-        { case: `dispatch pipeline vs nodemailer alone (pool ${pool})`, ours, baseline, unit: 'messages/s', ratio: ours / baseline },
-        { case: `rate limit ${rate}/s: achieved rate`, ours: achieved, baseline: rate, unit: 'messages/s', ratio: achieved / rate },
+        {
+          case: `dispatch pipeline vs nodemailer alone (pool ${pool})`,
+          ours,
+          baseline,
+          unit: 'messages/s',
+          ratio: ours / baseline,
+        },
+        {
+          case: `rate limit ${rate}/s: achieved rate`,
+          ours: achieved,
+          baseline: rate,
+          unit: 'messages/s',
+          ratio: achieved / rate,
+        },
       ],
-      env: benchEnv({ backend: database.serverVersion, dataset: `${messages} + ${rateCounts.sent} order confirmations`, pool, pipelineSeconds: +oursSec.toFixed(2), ...Object.fromEntries(Object.entries(counts).filter(([k]) => k.endsWith('Ms'))) }),
+      env: benchEnv({
+        backend: database.serverVersion,
+        dataset: `${messages} + ${rateCounts.sent} order confirmations`,
+        pool,
+        pipelineSeconds: +oursSec.toFixed(2),
+        ...Object.fromEntries(Object.entries(counts).filter(([k]) => k.endsWith('Ms'))),
+      }),
     };
   } finally {
     await database.db.dropDatabase();

@@ -24,8 +24,11 @@ interface ShopMarker {
 export async function ensureShop(database: Database, shop: Omit<ShopMarker, '_id' | 'events'>): Promise<ShopMarker> {
   const meta = database.db.collection<ShopMarker>('bench_meta');
   const marker = await meta.findOne({ _id: 'shop' });
-  if (marker && marker.customers === shop.customers && marker.days === shop.days && marker.seed === shop.seed) return marker;
-  process.stderr.write(`seeding a ${shop.customers}-customer shop (${shop.days} days, seed ${shop.seed}); later runs reuse it…\n`);
+  if (marker && marker.customers === shop.customers && marker.days === shop.days && marker.seed === shop.seed)
+    return marker;
+  process.stderr.write(
+    `seeding a ${shop.customers}-customer shop (${shop.days} days, seed ${shop.seed}); later runs reuse it…\n`,
+  );
   let last = 0;
   const summary = await seedShop(database, {
     ...shop,
@@ -52,13 +55,25 @@ export async function timed<T>(what: string, work: () => Promise<T>): Promise<{ 
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { customers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, 'baseline-partitions': { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: {
+      customers: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      'baseline-partitions': { type: 'string' },
+    },
+  });
   const customers = Number(values.customers ?? 20_000);
   const days = Number(values.days ?? 365);
   const seed = Number(values.seed ?? 7);
   const partitions = config().PARTITIONS;
   const baselinePartitions = Math.min(partitions, Number(values['baseline-partitions'] ?? 2));
-  const database = await connectDatabase({ dbName: `bench_features_c${customers}_d${days}_s${seed}`, status: (m) => process.stderr.write(`${m}\n`) });
+  const database = await connectDatabase({
+    dbName: `bench_features_c${customers}_d${days}_s${seed}`,
+    status: (m) => process.stderr.write(`${m}\n`),
+  });
   try {
     const shop = await ensureShop(database, { customers, days, seed });
     const events = database.models.Event.collection;
@@ -80,19 +95,28 @@ const bench: Bench = async (args) => {
 
     // (a) ours: a full build-features run
     const run = await timed('build-features, full run', async () => {
-      const outcome = await runJob(buildFeaturesJob, { asOf: FIXED_SHOP_END.toISOString(), full: true }, { database, trigger: 'cli' });
+      const outcome = await runJob(
+        buildFeaturesJob,
+        { asOf: FIXED_SHOP_END.toISOString(), full: true },
+        { database, trigger: 'cli' },
+      );
       if (!outcome.ok) throw new Error(outcome.error.message);
-      if (outcome.value.status !== 'succeeded') throw new Error(`build-features failed: ${outcome.value.error?.message}`);
+      if (outcome.value.status !== 'succeeded')
+        throw new Error(`build-features failed: ${outcome.value.error?.message}`);
       return outcome.value.counts;
     });
 
     // (b) baseline 2, as the job's per-partition reads would be: find({partition: p}). Each is a full
     // table scan on FerretDB, so by default only a few partitions are timed; the rate is what counts.
-    const perPartition = await timed(`raw per-partition scans (${baselinePartitions} of ${partitions} partitions)`, async () => {
-      let n = 0;
-      for (let p = 0; p < baselinePartitions; p++) for await (const _ of events.find({ partition: p }, { batchSize: 5000 })) n++;
-      return n;
-    });
+    const perPartition = await timed(
+      `raw per-partition scans (${baselinePartitions} of ${partitions} partitions)`,
+      async () => {
+        let n = 0;
+        for (let p = 0; p < baselinePartitions; p++)
+          for await (const _ of events.find({ partition: p }, { batchSize: 5000 })) n++;
+        return n;
+      },
+    );
 
     // the fold alone, in memory, on partition 0's customers
     const sampleLists = [...sample.values()].map((l) => l.sort((a, b) => +a.ts - +b.ts));
@@ -114,9 +138,27 @@ const bench: Bench = async (args) => {
     return {
       bench: 'features',
       results: [
-        { case: 'build-features full run vs per-partition raw scans', ours, baseline: perPartitionRate, unit: 'events/s', ratio: ours / perPartitionRate },
-        { case: 'build-features full run vs one raw collection scan', ours, baseline: scanRate, unit: 'events/s', ratio: ours / scanRate },
-        { case: 'fold alone (in memory) vs one raw collection scan', ours: foldRate, baseline: scanRate, unit: 'events/s', ratio: foldRate / scanRate },
+        {
+          case: 'build-features full run vs per-partition raw scans',
+          ours,
+          baseline: perPartitionRate,
+          unit: 'events/s',
+          ratio: ours / perPartitionRate,
+        },
+        {
+          case: 'build-features full run vs one raw collection scan',
+          ours,
+          baseline: scanRate,
+          unit: 'events/s',
+          ratio: ours / scanRate,
+        },
+        {
+          case: 'fold alone (in memory) vs one raw collection scan',
+          ours: foldRate,
+          baseline: scanRate,
+          unit: 'events/s',
+          ratio: foldRate / scanRate,
+        },
       ],
       env: benchEnv({
         backend: database.serverVersion,

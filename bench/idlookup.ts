@@ -31,11 +31,19 @@ const ops: Op[] = [
   { name: 'findOne by _id', run: (c, id, k) => c.findOne({ _id: id(k) }) },
   { name: 'updateOne by _id ($inc)', run: (c, id, k) => c.updateOne({ _id: id(k) }, { $inc: { updates: 1 } }) },
   { name: 'replaceOne by _id', run: (c, id, k) => c.replaceOne({ _id: id(k) }, customer(Number(id(k).slice(5)))) },
-  { name: 'find 100 ids by $in', run: (c, id, k) => c.find({ _id: { $in: Array.from({ length: 100 }, (_, j) => id(k * 100 + j)) } }).toArray() },
+  {
+    name: 'find 100 ids by $in',
+    run: (c, id, k) => c.find({ _id: { $in: Array.from({ length: 100 }, (_, j) => id(k * 100 + j)) } }).toArray(),
+  },
 ];
 
 /** Operations per second over `count` calls of `op` on ids spread over the collection. */
-async function opsPerSecond(coll: Collection<Customer>, op: Op, docs: number, count: number): Promise<{ perSecond: number; msPerOp: number }> {
+async function opsPerSecond(
+  coll: Collection<Customer>,
+  op: Op,
+  docs: number,
+  count: number,
+): Promise<{ perSecond: number; msPerOp: number }> {
   const id = (k: number) => `cust-${(k * 7919) % docs}`;
   const started = performance.now();
   for (let k = 0; k < count; k++) await op.run(coll, id, k);
@@ -44,7 +52,11 @@ async function opsPerSecond(coll: Collection<Customer>, op: Op, docs: number, co
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { docs: { type: 'string' }, ops: { type: 'string' }, 'baseline-ops': { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: { docs: { type: 'string' }, ops: { type: 'string' }, 'baseline-ops': { type: 'string' } },
+  });
   const docs = Number(values.docs ?? 100_000);
   const count = Number(values.ops ?? 200);
   const baselineCount = Number(values['baseline-ops'] ?? 5);
@@ -52,10 +64,12 @@ const bench: Bench = async (args) => {
   const server = await startEmbedded({ dataDir, status: (m) => process.stderr.write(`${m}\n`) });
   const client = new MongoClient(server.uri);
   try {
-    if (server.kind !== 'ferretdb') throw new Error('idlookup measures the embedded FerretDB; a mongod on PATH replaced it');
+    if (server.kind !== 'ferretdb')
+      throw new Error('idlookup measures the embedded FerretDB; a mongod on PATH replaced it');
     const coll = client.db('idlookup').collection<Customer>('customers');
     process.stderr.write(`inserting ${docs.toLocaleString('en-US')} documents…\n`);
-    for (let i = 0; i < docs; i += 10_000) await coll.insertMany(Array.from({ length: Math.min(10_000, docs - i) }, (_, j) => customer(i + j)));
+    for (let i = 0; i < docs; i += 10_000)
+      await coll.insertMany(Array.from({ length: Math.min(10_000, docs - i) }, (_, j) => customer(i + j)));
 
     const ours = [];
     for (const op of ops) ours.push(await opsPerSecond(coll, op, docs, count));
@@ -74,8 +88,15 @@ const bench: Bench = async (args) => {
         baselineMsPerOp: baseline.msPerOp,
       });
     }
-    for (const r of results) process.stderr.write(`  ${r.case}: ${r.oursMsPerOp.toFixed(2)} ms/op vs ${r.baselineMsPerOp.toFixed(1)} ms/op on the stock index\n`);
-    return { bench: 'idlookup', results, env: benchEnv({ docs, ops: count, baselineOps: baselineCount, server: 'embedded FerretDB (patched)' }) };
+    for (const r of results)
+      process.stderr.write(
+        `  ${r.case}: ${r.oursMsPerOp.toFixed(2)} ms/op vs ${r.baselineMsPerOp.toFixed(1)} ms/op on the stock index\n`,
+      );
+    return {
+      bench: 'idlookup',
+      results,
+      env: benchEnv({ docs, ops: count, baselineOps: baselineCount, server: 'embedded FerretDB (patched)' }),
+    };
   } finally {
     await client.close();
     await server.stop();

@@ -14,7 +14,17 @@ import { ONLINE_RETAIL_FILE, onlineRetailTable } from '../src/ml/datasets/online
 import { syntheticTable } from '../src/demo/syntheticTable.js';
 import { FOLDS, type TrainingTable } from '../src/ml/datasets/trainingTable.js';
 import { COHORTS, cohortOf, naiveTasks } from '../src/ml/naiveBaselines.js';
-import { brier, hitRateWithin, mae, normalizedGini, pearson, prAuc, rocAuc, spearman, topShareCapture } from '../src/ml/metrics.js';
+import {
+  brier,
+  hitRateWithin,
+  mae,
+  normalizedGini,
+  pearson,
+  prAuc,
+  rocAuc,
+  spearman,
+  topShareCapture,
+} from '../src/ml/metrics.js';
 import { benchEnv, type ModelsReport, type ModelResult } from './_harness.js';
 import { crossFitOurs, type Predictions } from './models/ours.js';
 import { runPeers } from './models/runPeers.js';
@@ -76,7 +86,8 @@ function naiveModels(table: TrainingTable): Record<string, Predictions> {
     naive_frequency: { churn: Float64Array.from(frequency!), rankOnly: true },
     naive_past_revenue: { revenue: Float64Array.from(naiveTasks.ltv.naive[0]!.predict(table.set)), rankOnly: true },
   };
-  if (table.sendTime) models.naive_open_hour = { sendTime: Int16Array.from(naiveTasks['send-time'].naive[0]!.predict(table.set)) };
+  if (table.sendTime)
+    models.naive_open_hour = { sendTime: Int16Array.from(naiveTasks['send-time'].naive[0]!.predict(table.set)) };
   return models;
 }
 
@@ -85,11 +96,14 @@ function score(dataset: string, model: string, p: Predictions, table: TrainingTa
   const { set, holdoutPurchases } = table;
   const rows: ModelResult[] = [];
   for (const cohort of COHORTS) {
-    const index = set.customerIds.map((_, i) => i).filter((i) => cohort === 'all' || cohortOf(set.raw.orders![i]!) === cohort);
+    const index = set.customerIds
+      .map((_, i) => i)
+      .filter((i) => cohort === 'all' || cohortOf(set.raw.orders![i]!) === cohort);
     // The bench tables hold buyers only (the churn population); prospects are scored by the first-purchase model, whose table adds them.
     if (index.length === 0) continue;
     const at = <A extends ArrayLike<number>>(values: A, only = index) => only.map((i) => values[i]!);
-    const add = (task: string, metric: string, value: number) => rows.push({ dataset, cohort, task, model, metric, value });
+    const add = (task: string, metric: string, value: number) =>
+      rows.push({ dataset, cohort, task, model, metric, value });
     const { churned, futureRevenue } = set;
     if (p.churn) {
       add('churn', 'churn_auc', rocAuc(at(p.churn), at(churned)));
@@ -116,16 +130,30 @@ function score(dataset: string, model: string, p: Predictions, table: TrainingTa
 }
 
 export default async function models(argv: string[]): Promise<ModelsReport> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { dataset: { type: 'string' }, file: { type: 'string' }, customers: { type: 'string' }, 'no-peers': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      dataset: { type: 'string' },
+      file: { type: 'string' },
+      customers: { type: 'string' },
+      'no-peers': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const parsed = argsSchema.safeParse({ ...values, peers: !values['no-peers'] });
-  if (!parsed.success) throw new Error(`--${String(parsed.error.issues[0]!.path[0])}: ${parsed.error.issues[0]!.message}\n${usage}`);
+  if (!parsed.success)
+    throw new Error(`--${String(parsed.error.issues[0]!.path[0])}: ${parsed.error.issues[0]!.message}\n${usage}`);
   const args = parsed.data;
   await initBackend();
 
   let started = performance.now();
   const table = await loadTable(args);
   const tableSeconds = (performance.now() - started) / 1000;
-  progress(`${table.dataset}: ${table.set.rows} customers × ${table.set.featureNames.length} features in ${tableSeconds.toFixed(1)} s (${table.cut})`);
+  progress(
+    `${table.dataset}: ${table.set.rows} customers × ${table.set.featureNames.length} features in ${tableSeconds.toFixed(1)} s (${table.cut})`,
+  );
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-models-${table.dataset}-`));
   let ours: Awaited<ReturnType<typeof crossFitOurs>>;
@@ -136,7 +164,9 @@ export default async function models(argv: string[]): Promise<ModelsReport> {
     started = performance.now();
     ours = await crossFitOurs(table, progress);
     oursSeconds = (performance.now() - started) / 1000;
-    peers = args.peers ? await runPeers(dir, table.set.customerIds, progress) : { ok: false, error: 'peers not run (--no-peers)' };
+    peers = args.peers
+      ? await runPeers(dir, table.set.customerIds, progress)
+      : { ok: false, error: 'peers not run (--no-peers)' };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

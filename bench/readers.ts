@@ -35,59 +35,160 @@ async function rawScan(database: Database, filter: Record<string, unknown>): Pro
   return n;
 }
 
-async function compare(name: string, ours: () => Promise<unknown>, baseline: () => Promise<unknown>): Promise<BenchResult & { oursSeconds: number; baselineSeconds: number }> {
+async function compare(
+  name: string,
+  ours: () => Promise<unknown>,
+  baseline: () => Promise<unknown>,
+): Promise<BenchResult & { oursSeconds: number; baselineSeconds: number }> {
   const a = await timed(`${name}: ours`, ours);
   const b = await timed(`${name}: baseline (raw events query)`, baseline);
-  return { case: name, ours: 1 / a.seconds, baseline: 1 / b.seconds, unit: 'runs/s', ratio: b.seconds / a.seconds, oursSeconds: a.seconds, baselineSeconds: b.seconds };
+  return {
+    case: name,
+    ours: 1 / a.seconds,
+    baseline: 1 / b.seconds,
+    unit: 'runs/s',
+    ratio: b.seconds / a.seconds,
+    oursSeconds: a.seconds,
+    baselineSeconds: b.seconds,
+  };
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { customers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, changed: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: {
+      customers: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      changed: { type: 'string' },
+    },
+  });
   const customers = Number(values.customers ?? 400);
   const days = Number(values.days ?? 365);
   const seed = Number(values.seed ?? 7);
   const changed = Number(values.changed ?? 20);
   const asOf = FIXED_SHOP_END;
-  const database = await connectDatabase({ dbName: `bench_readers_c${customers}_d${days}_s${seed}`, status: (m) => process.stderr.write(`${m}\n`) });
+  const database = await connectDatabase({
+    dbName: `bench_readers_c${customers}_d${days}_s${seed}`,
+    status: (m) => process.stderr.write(`${m}\n`),
+  });
   try {
     const shop = await ensureShop(database, { customers, days, seed });
     const results = [];
 
     // Segment event facts: every event query of the built-in library, the whole shop at once.
-    const { compiled } = compileSegments(builtInSegments.map((s) => ({ id: s.key, rule: s.rule })), asOf);
+    const { compiled } = compileSegments(
+      builtInSegments.map((s) => ({ id: s.key, rule: s.rule })),
+      asOf,
+    );
     const { queries } = shareEventQueries(compiled);
     const filters = queries.flatMap((q) => (q.anchor ? [q.filter, q.anchor.filter] : [q.filter]));
     const from = Math.min(...filters.map((f) => (f.ts as { $gte?: Date } | undefined)?.$gte?.getTime() ?? 0));
-    results.push(await compare(`segment event facts (${queries.length} queries)`, () => resolveEventFacts(database, queries, {}), () => rawScan(database, { type: { $in: [...new Set(filters.map((f) => f.type))] }, ...(from ? { ts: { $gte: new Date(from) } } : {}) })));
+    results.push(
+      await compare(
+        `segment event facts (${queries.length} queries)`,
+        () => resolveEventFacts(database, queries, {}),
+        () =>
+          rawScan(database, {
+            type: { $in: [...new Set(filters.map((f) => f.type))] },
+            ...(from ? { ts: { $gte: new Date(from) } } : {}),
+          }),
+      ),
+    );
 
     // Dispatch: `changed` customers add to their carts now; the run reads what changed since its watermark.
     const now = new Date();
     const since = new Date(now.getTime() - 5 * 60_000);
-    const ids = (await database.models.CustomerTimeline.collection.find({}, { projection: { _id: 1 } }).limit(changed).toArray()).map((d) => String(d._id));
+    const ids = (
+      await database.models.CustomerTimeline.collection
+        .find({}, { projection: { _id: 1 } })
+        .limit(changed)
+        .toArray()
+    ).map((d) => String(d._id));
     const stamp = now.getTime();
     await recordEvents(
       database,
-      ids.map((id, k): StoredEvent => ({ eventId: `bench-cart-${stamp}-${k}`, type: 'cart_item_added', customerId: id, partition: partitionOf(id, config().PARTITIONS), ts: now, receivedAt: now, source: 'api', props: { cartId: `bench-${stamp}-${k}`, productId: 'p1', price: 20 } })),
+      ids.map((id, k): StoredEvent => ({
+        eventId: `bench-cart-${stamp}-${k}`,
+        type: 'cart_item_added',
+        customerId: id,
+        partition: partitionOf(id, config().PARTITIONS),
+        ts: now,
+        receivedAt: now,
+        source: 'api',
+        props: { cartId: `bench-${stamp}-${k}`, productId: 'p1', price: 20 },
+      })),
     );
     const lookbackHours = 48;
-    const types = [...new Set([...triggerEventTypes(builtInFlows), ...exitEventTypes, 'checkout_started', 'checkout_step_viewed', 'checkout_step_completed'])];
+    const types = [
+      ...new Set([
+        ...triggerEventTypes(builtInFlows),
+        ...exitEventTypes,
+        'checkout_started',
+        'checkout_step_viewed',
+        'checkout_step_completed',
+      ]),
+    ];
     const asOfNow = new Date();
     results.push(
       await compare(
         `dispatch trigger scan (${changed} customers changed)`,
         () => scanEvents(database, builtInFlows, { asOf: asOfNow, since, lookbackHours }),
-        () => rawScan(database, { type: { $in: types }, ts: { $gte: new Date(asOfNow.getTime() - lookbackHours * 3_600_000), $lte: asOfNow }, $or: [{ receivedAt: { $gt: since } }, { ts: { $gt: since } }] }),
+        () =>
+          rawScan(database, {
+            type: { $in: types },
+            ts: { $gte: new Date(asOfNow.getTime() - lookbackHours * 3_600_000), $lte: asOfNow },
+            $or: [{ receivedAt: { $gt: since } }, { ts: { $gt: since } }],
+          }),
       ),
     );
 
-    results.push(await compare('build-recommendations (with its writes)', () => buildRecommendationStats(database, asOf), () => rawScan(database, { type: { $in: ['product_viewed', 'order_completed'] }, ts: { $lt: asOf } })));
+    results.push(
+      await compare(
+        'build-recommendations (with its writes)',
+        () => buildRecommendationStats(database, asOf),
+        () => rawScan(database, { type: { $in: ['product_viewed', 'order_completed'] }, ts: { $lt: asOf } }),
+      ),
+    );
 
     const period = { from: new Date(asOf.getTime() - 30 * DAY), to: asOf };
-    const reportTypes = [...new Set([...journeyEventTypes, 'email_sent', 'email_delivered', 'email_bounced', 'email_opened', 'email_clicked', 'email_unsubscribed', 'email_complained'])];
+    const reportTypes = [
+      ...new Set([
+        ...journeyEventTypes,
+        'email_sent',
+        'email_delivered',
+        'email_bounced',
+        'email_opened',
+        'email_clicked',
+        'email_unsubscribed',
+        'email_complained',
+      ]),
+    ];
     results.push(
-      await compare('attribution + KPI report (30 days)', () => buildReports(database, period), () => rawScan(database, { ts: { $gte: new Date(period.from.getTime() - 30 * DAY), $lt: period.to }, type: { $in: reportTypes }, customerId: { $type: 'string' } })),
+      await compare(
+        'attribution + KPI report (30 days)',
+        () => buildReports(database, period),
+        () =>
+          rawScan(database, {
+            ts: { $gte: new Date(period.from.getTime() - 30 * DAY), $lt: period.to },
+            type: { $in: reportTypes },
+            customerId: { $type: 'string' },
+          }),
+      ),
     );
-    return { bench: 'readers', results, env: benchEnv({ customers, days, seed, events: shop.events, timelines: await database.estimatedCount('customer_timelines'), server: database.ferretdb ? 'embedded FerretDB (patched)' : 'MongoDB' }) };
+    return {
+      bench: 'readers',
+      results,
+      env: benchEnv({
+        customers,
+        days,
+        seed,
+        events: shop.events,
+        timelines: await database.estimatedCount('customer_timelines'),
+        server: database.ferretdb ? 'embedded FerretDB (patched)' : 'MongoDB',
+      }),
+    };
   } finally {
     await database.close();
   }

@@ -26,7 +26,16 @@ const categories = ['coffee', 'tea', 'kitchen', 'home', 'apparel'];
 
 /** Varied recipients: names needing escaping, 1–4 cart lines, 4-product recommendation lists. */
 function recipients(n: number): MessageData[] {
-  const card = (i: number): ProductCard => ({ productId: `p${i}`, name: `Product ${i} & "Co" <${i % 7}>`, category: categories[i % 5]!, price: 5 + (i % 90), currency: 'USD', url: `https://shop.example.com/products/p${i}`, imageUrl: `https://img.example.com/p${i}.jpg`, soldCount: i % 40 });
+  const card = (i: number): ProductCard => ({
+    productId: `p${i}`,
+    name: `Product ${i} & "Co" <${i % 7}>`,
+    category: categories[i % 5]!,
+    price: 5 + (i % 90),
+    currency: 'USD',
+    url: `https://shop.example.com/products/p${i}`,
+    imageUrl: `https://img.example.com/p${i}.jpg`,
+    soldCount: i % 40,
+  });
   const list = (seed: number) => [0, 1, 2, 3].map((k) => card((seed * 7 + k * 13) % 400));
   return Array.from({ length: n }, (_, i) => ({
     messageId: (0x6661f0c2a1b2c3d4e5f60000n + BigInt(i)).toString(16),
@@ -36,18 +45,42 @@ function recipients(n: number): MessageData[] {
     engagement: i % 3 === 0 ? 'low' : 'high',
     favouriteCategory: categories[i % 5]!,
     viewedProducts: list(i).slice(0, 2),
-    cart: { cartId: `k${i}`, items: list(i + 1).slice(0, 1 + (i % 4)).map((p) => ({ ...p, quantity: 1 + (i % 3) })), total: 42, currency: 'USD', url: `https://shop.example.com/cart/k${i}` },
-    recommendations: { recentlyViewed: list(i + 2), boughtTogether: list(i + 3), replenishment: list(i + 4).slice(0, 1), bestSellers: list(i + 5), newArrivals: list(i + 6) },
+    cart: {
+      cartId: `k${i}`,
+      items: list(i + 1)
+        .slice(0, 1 + (i % 4))
+        .map((p) => ({ ...p, quantity: 1 + (i % 3) })),
+      total: 42,
+      currency: 'USD',
+      url: `https://shop.example.com/cart/k${i}`,
+    },
+    recommendations: {
+      recentlyViewed: list(i + 2),
+      boughtTogether: list(i + 3),
+      replenishment: list(i + 4).slice(0, 1),
+      bestSellers: list(i + 5),
+      newArrivals: list(i + 6),
+    },
     incentive: { type: 'discount', percent: 15, code: `BACK${i}` },
     reviews: [{ productName: 'Product 1', rating: 4.6, quote: 'Lovely & quick', author: 'Bo' }],
   }));
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { recipients: { type: 'string' }, 'baseline-recipients': { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: { recipients: { type: 'string' }, 'baseline-recipients': { type: 'string' } },
+  });
   const n = Number(values.recipients ?? 20_000);
   const nBaseline = Number(values['baseline-recipients'] ?? 150);
-  const opts: RendererOptions = { publicUrl: 'https://links.shop.example.com', shopUrl: 'https://shop.example.com', secret: Buffer.alloc(32, 5), mailDomain: 'shop.example.com', steps };
+  const opts: RendererOptions = {
+    publicUrl: 'https://links.shop.example.com',
+    shopUrl: 'https://shop.example.com',
+    secret: Buffer.alloc(32, 5),
+    mailDomain: 'shop.example.com',
+    steps,
+  };
   const t0 = performance.now();
   const renderer = await createRenderer(opts);
   const compileMs = performance.now() - t0;
@@ -79,14 +112,25 @@ const bench: Bench = async (args) => {
     const baseline = await rate(nBaseline, async () => {
       for (const d of people.slice(0, nBaseline)) bytes += (await perRecipient(d)).html.length;
     });
-    results.push({ case: `render ${step}`, ours: ours.cpu, baseline: baseline.cpu, unit: 'emails/CPU-s', ratio: ours.cpu / baseline.cpu });
+    results.push({
+      case: `render ${step}`,
+      ours: ours.cpu,
+      baseline: baseline.cpu,
+      unit: 'emails/CPU-s',
+      ratio: ours.cpu / baseline.cpu,
+    });
     wall[step] = { ours: Math.round(ours.wall), baseline: Math.round(baseline.wall) };
   }
   return {
     bench: 'render',
     results,
     wall,
-    env: benchEnv({ backend: 'mjml 5 + compiled fill', 'dataset size': `${n} recipients (baseline ${nBaseline})`, 'compile all variants ms': Math.round(compileMs), 'mean html bytes': Math.round(bytes / (steps.length * (n + nBaseline + 210))) }),
+    env: benchEnv({
+      backend: 'mjml 5 + compiled fill',
+      'dataset size': `${n} recipients (baseline ${nBaseline})`,
+      'compile all variants ms': Math.round(compileMs),
+      'mean html bytes': Math.round(bytes / (steps.length * (n + nBaseline + 210))),
+    }),
   };
 };
 

@@ -9,7 +9,10 @@ import type { Bench, BenchReport, ModelsReport } from './_harness.js';
 process.env.LOG_LEVEL ??= 'warn';
 
 const dir = import.meta.dirname;
-const available = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_')).map((f) => f.slice(0, -3));
+const available = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'))
+  .map((f) => f.slice(0, -3));
 
 async function main(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);
@@ -32,9 +35,15 @@ async function main(): Promise<void> {
     printModels(report);
     return;
   }
-  process.stdout.write(`\n${report.bench}  (${Object.entries(report.env).map(([k, v]) => `${k}: ${v}`).join(', ')})\n`);
+  process.stdout.write(
+    `\n${report.bench}  (${Object.entries(report.env)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')})\n`,
+  );
   for (const r of report.results) {
-    process.stdout.write(`  ${r.case.padEnd(40)} ours ${fmt(r.ours)} ${r.unit}  baseline ${fmt(r.baseline)} ${r.unit}  ratio ${r.ratio.toFixed(2)}×\n`);
+    process.stdout.write(
+      `  ${r.case.padEnd(40)} ours ${fmt(r.ours)} ${r.unit}  baseline ${fmt(r.baseline)} ${r.unit}  ratio ${r.ratio.toFixed(2)}×\n`,
+    );
   }
 }
 
@@ -52,10 +61,18 @@ function printModels(report: ModelsReport): void {
     rows.get(key)!.set(r.model, r.value);
   }
   const header = ['dataset', 'cohort', 'task', 'metric', ...models];
-  const lines = [...rows].map(([key, values]) => [...key.split('\t'), ...models.map((m) => (values.has(m) ? values.get(m)!.toFixed(4) : '—'))]);
+  const lines = [...rows].map(([key, values]) => [
+    ...key.split('\t'),
+    ...models.map((m) => (values.has(m) ? values.get(m)!.toFixed(4) : '—')),
+  ]);
   const widths = header.map((h, j) => Math.max(h.length, ...lines.map((l) => l[j]!.length)));
-  const line = (cells: string[]) => cells.map((c, j) => (j < 4 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
-  process.stdout.write(`\nmodels  (${Object.entries(report.env).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')})\n`);
+  const line = (cells: string[]) =>
+    cells.map((c, j) => (j < 4 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
+  process.stdout.write(
+    `\nmodels  (${Object.entries(report.env)
+      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join(', ')})\n`,
+  );
   process.stdout.write(`${line(header)}\n${lines.map(line).join('\n')}\n`);
 }
 

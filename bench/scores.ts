@@ -33,7 +33,10 @@ async function ensureScores(database: Database, customers: number): Promise<void
         expectedNextOrderAt: new Date(scoredAt.getTime() + (n % 60) * 86_400_000),
         bestSendHour: n % 24,
         sendHourConfidence: (n % 10) / 10,
-        drivers: { churn: ['recencyDays', 'orders90d', 'sessions30d'].map((f) => driver(f, n)), ltv: ['monetary365d', 'orders365d', 'aov365d'].map((f) => driver(f, n)) },
+        drivers: {
+          churn: ['recencyDays', 'orders90d', 'sessions30d'].map((f) => driver(f, n)),
+          ltv: ['monetary365d', 'orders365d', 'aov365d'].map((f) => driver(f, n)),
+        },
         modelVersions: { churn: 'churn-v3', ltv: 'ltv-v2', sendTime: 'send-time-v1' },
         featuresAsOf: scoredAt,
         scoredAt,
@@ -47,14 +50,18 @@ async function ensureScores(database: Database, customers: number): Promise<void
 async function countLines(res: Response): Promise<number> {
   if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
   let lines = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) for (const b of chunk) if (b === 10) lines++;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+    for (const b of chunk) if (b === 10) lines++;
   return lines;
 }
 
 const bench: Bench = async (args) => {
   const { values } = parseArgs({ args, strict: false, options: { customers: { type: 'string' } } });
   const customers = Number(values.customers ?? 20_000);
-  const database = await connectDatabase({ dbName: `bench_scores_c${customers}`, status: (m) => process.stderr.write(`${m}\n`) });
+  const database = await connectDatabase({
+    dbName: `bench_scores_c${customers}`,
+    status: (m) => process.stderr.write(`${m}\n`),
+  });
   try {
     await timed(`${customers} score documents (once per size)`, () => ensureScores(database, customers));
     const key = (await createApiKey(database.models, { role: 'marketer', name: 'bench' })).key;
@@ -68,13 +75,20 @@ const bench: Bench = async (args) => {
           return n;
         });
       const stream = (format: 'ndjson' | 'csv') =>
-        timed(`GET /v1/scores?format=${format}`, async () => (await countLines(await fetch(`${server.url}/v1/scores?format=${format}`, { headers }))) - (format === 'csv' ? 1 : 0));
+        timed(
+          `GET /v1/scores?format=${format}`,
+          async () =>
+            (await countLines(await fetch(`${server.url}/v1/scores?format=${format}`, { headers }))) -
+            (format === 'csv' ? 1 : 0),
+        );
       const pages = () =>
         timed('GET /v1/scores json pages of 10,000', async () => {
           let n = 0;
           let cursor: string | null = null;
           do {
-            const res = await fetch(`${server.url}/v1/scores?limit=10000${cursor ? `&cursor=${cursor}` : ''}`, { headers });
+            const res = await fetch(`${server.url}/v1/scores?limit=10000${cursor ? `&cursor=${cursor}` : ''}`, {
+              headers,
+            });
             const body = (await res.json()) as { items: unknown[]; nextCursor: string | null };
             n += body.items.length;
             cursor = body.nextCursor;
@@ -83,15 +97,30 @@ const bench: Bench = async (args) => {
         });
       // Interleaved, each case beside a fresh baseline, so load from other work on the machine hits both.
       const results = [];
-      for (const [name, run] of [['ndjson stream', () => stream('ndjson')], ['csv stream', () => stream('csv')], ['json pages (10,000 a page)', pages]] as const) {
+      for (const [name, run] of [
+        ['ndjson stream', () => stream('ndjson')],
+        ['csv stream', () => stream('csv')],
+        ['json pages (10,000 a page)', pages],
+      ] as const) {
         const base = await raw();
         const ours = await run();
-        if (ours.value !== base.value) throw new Error(`${name}: ${ours.value} rows, but the collection holds ${base.value}`);
+        if (ours.value !== base.value)
+          throw new Error(`${name}: ${ours.value} rows, but the collection holds ${base.value}`);
         const oursRate = ours.value / ours.seconds;
         const baseRate = base.value / base.seconds;
-        results.push({ case: `${name} vs raw driver read (rows/s)`, ours: oursRate, baseline: baseRate, unit: 'rows/s', ratio: oursRate / baseRate });
+        results.push({
+          case: `${name} vs raw driver read (rows/s)`,
+          ours: oursRate,
+          baseline: baseRate,
+          unit: 'rows/s',
+          ratio: oursRate / baseRate,
+        });
       }
-      return { bench: 'scores', results, env: benchEnv({ backend: database.serverVersion, dataset: `${customers} score documents` }) };
+      return {
+        bench: 'scores',
+        results,
+        env: benchEnv({ backend: database.serverVersion, dataset: `${customers} score documents` }),
+      };
     } finally {
       await server.close(1000);
     }

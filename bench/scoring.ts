@@ -37,10 +37,18 @@ function rate(rows: number, work: () => void, rounds = 3): number {
 }
 
 /** Dense layers of a model as plain arrays: kernel [in × out] row-major, bias [out]. */
-function denseWeights(model: tf.LayersModel): { kernel: Float32Array; bias: Float32Array; inDim: number; outDim: number }[] {
+function denseWeights(
+  model: tf.LayersModel,
+): { kernel: Float32Array; bias: Float32Array; inDim: number; outDim: number }[] {
   const w = model.getWeights();
   const layers = [];
-  for (let i = 0; i < w.length; i += 2) layers.push({ kernel: w[i]!.dataSync() as Float32Array, bias: w[i + 1]!.dataSync() as Float32Array, inDim: w[i]!.shape[0]!, outDim: w[i]!.shape[1]! });
+  for (let i = 0; i < w.length; i += 2)
+    layers.push({
+      kernel: w[i]!.dataSync() as Float32Array,
+      bias: w[i + 1]!.dataSync() as Float32Array,
+      inDim: w[i]!.shape[0]!,
+      outDim: w[i]!.shape[1]!,
+    });
   return layers;
 }
 
@@ -61,7 +69,15 @@ function jsForward(layers: ReturnType<typeof denseWeights>, input: Float32Array,
   });
 }
 
-function jsStandardize(X: Float32Array, d: number, row: number, means: number[], stds: number[], into: Float32Array, offset = 0): void {
+function jsStandardize(
+  X: Float32Array,
+  d: number,
+  row: number,
+  means: number[],
+  stds: number[],
+  into: Float32Array,
+  offset = 0,
+): void {
   for (let j = 0; j < d; j++) into[offset + j] = (X[row * d + j]! - means[j]!) / stds[j]!;
 }
 
@@ -70,7 +86,12 @@ async function inference(rows: number): Promise<BenchResult[]> {
   const { X } = syntheticSet(rows, d, 3);
   const means = new Array<number>(d).fill(0.1);
   const stds = new Array<number>(d).fill(1.1);
-  const columns = Array.from({ length: d }, (_, j) => ({ name: `f${j}`, source: `f${j}`, kind: 'value' as const, transform: 'identity' as const }));
+  const columns = Array.from({ length: d }, (_, j) => ({
+    name: `f${j}`,
+    source: `f${j}`,
+    kind: 'value' as const,
+    transform: 'identity' as const,
+  }));
   const results: BenchResult[] = [];
   const row = new Float32Array(d + HOURS);
 
@@ -87,11 +108,26 @@ async function inference(rows: number): Promise<BenchResult[]> {
       churnOut[i] = 1 / (1 + Math.exp(-(1.1 * z[0]! - 0.2)));
     }
   });
-  results.push({ case: 'churn inference (MLP [16]) vs plain JS', ours: oursChurn, baseline: jsChurn, unit: 'rows/s', ratio: oursChurn / jsChurn });
+  results.push({
+    case: 'churn inference (MLP [16]) vs plain JS',
+    ours: oursChurn,
+    baseline: jsChurn,
+    unit: 'rows/s',
+    ratio: oursChurn / jsChurn,
+  });
   churn.dispose();
 
   const ltv = createLtvModel(d);
-  const ltvMeta = { kind: 'ziln' as const, inputDim: d, hidden: [64, 32], means, stds, epochs: 0, bestEpoch: 0, valLoss: 0 };
+  const ltvMeta = {
+    kind: 'ziln' as const,
+    inputDim: d,
+    hidden: [64, 32],
+    means,
+    stds,
+    epochs: 0,
+    bestEpoch: 0,
+    valLoss: 0,
+  };
   const ltvLayers = denseWeights(ltv);
   const params = new Float32Array(3);
   const ltvOut = new Float32Array(rows);
@@ -104,17 +140,31 @@ async function inference(rows: number): Promise<BenchResult[]> {
       ltvOut[i] = (1 / (1 + Math.exp(-params[0]!))) * Math.exp(params[1]! + (sigma * sigma) / 2);
     }
   });
-  results.push({ case: 'LTV inference (ZILN MLP [64,32]) vs plain JS', ours: oursLtv, baseline: jsLtv, unit: 'rows/s', ratio: oursLtv / jsLtv });
+  results.push({
+    case: 'LTV inference (ZILN MLP [64,32]) vs plain JS',
+    ours: oursLtv,
+    baseline: jsLtv,
+    unit: 'rows/s',
+    ratio: oursLtv / jsLtv,
+  });
   ltv.dispose();
 
   // Send time with its network: shrink each histogram toward the prior, then the network's correction.
   const network = createSendTimeNetwork(d + 1, { hidden: [32] });
   const prior = Array.from({ length: HOURS }, (_, h) => (1 + Math.cos(((h - 19) * Math.PI) / 12)) / HOURS);
   const model: SendTimeModel = {
-    meta: { kind: 'sendTime', base: { method: 'dirichlet', prior, k: 2, bandwidth: 0 }, radius: 1, validation: { customers: 0 }, network: { featureDim: d, hidden: [32], means: [0, ...means], stds: [1, ...stds], epochs: 0, bestEpoch: 0 } },
+    meta: {
+      kind: 'sendTime',
+      base: { method: 'dirichlet', prior, k: 2, bandwidth: 0 },
+      radius: 1,
+      validation: { customers: 0 },
+      network: { featureDim: d, hidden: [32], means: [0, ...means], stds: [1, ...stds], epochs: 0, bestEpoch: 0 },
+    },
     network,
   };
-  const histograms = Array.from({ length: rows }, (_, i) => Array.from({ length: HOURS }, (_, h) => ((i * 7 + h) % 11 === 0 ? 1 : 0)));
+  const histograms = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: HOURS }, (_, h) => ((i * 7 + h) % 11 === 0 ? 1 : 0)),
+  );
   const sendLayers = denseWeights(network);
   const logits = new Float32Array(HOURS);
   const oursSend = rate(rows, () => void predictSendTimeBatch(model, { histograms, features: X }), 2);
@@ -135,12 +185,22 @@ async function inference(rows: number): Promise<BenchResult[]> {
     },
     2,
   );
-  results.push({ case: 'send-time inference (shrinkage + network [32]) vs plain JS', ours: oursSend, baseline: jsSend, unit: 'rows/s', ratio: oursSend / jsSend });
+  results.push({
+    case: 'send-time inference (shrinkage + network [32]) vs plain JS',
+    ours: oursSend,
+    baseline: jsSend,
+    unit: 'rows/s',
+    ratio: oursSend / jsSend,
+  });
   network.dispose();
   return results;
 }
 
-async function run(database: Database, job: JobDefinition, options: Record<string, unknown>): Promise<Record<string, number>> {
+async function run(
+  database: Database,
+  job: JobDefinition,
+  options: Record<string, unknown>,
+): Promise<Record<string, number>> {
   const outcome = await runJob(job, options, { database, trigger: 'cli' });
   if (!outcome.ok) throw new Error(outcome.error.message);
   if (outcome.value.status !== 'succeeded') throw new Error(`${job.name} failed: ${outcome.value.error?.message}`);
@@ -149,17 +209,32 @@ async function run(database: Database, job: JobDefinition, options: Record<strin
 
 /** Features and the three active models, made once per shop and reused by later runs. */
 async function ensureModels(database: Database, days: number): Promise<void> {
-  if ((await database.estimatedCount('features')) === 0) await timed('build-features', () => run(database, buildFeaturesJob, { asOf: FIXED_SHOP_END.toISOString(), full: true }));
+  if ((await database.estimatedCount('features')) === 0)
+    await timed('build-features', () =>
+      run(database, buildFeaturesJob, { asOf: FIXED_SHOP_END.toISOString(), full: true }),
+    );
   const end = FIXED_SHOP_END.getTime();
   const asOf = (horizon: number) => new Date(end - Math.min(horizon, days / 3) * 86_400_000 - 86_400_000).toISOString();
   const horizon = (h: number) => Math.floor(Math.min(h, days / 3));
-  for (const [name, job, h] of [['churn', trainChurnJob, 90], ['ltv', trainLtvJob, 365], ['send-time', trainSendTimeJob, 30]] as const) {
-    if (!(await activeModel(database, name))) await timed(`training ${name}`, () => run(database, job, { asOf: asOf(h), horizon: horizon(h), epochs: 10 }));
+  for (const [name, job, h] of [
+    ['churn', trainChurnJob, 90],
+    ['ltv', trainLtvJob, 365],
+    ['send-time', trainSendTimeJob, 30],
+  ] as const) {
+    if (!(await activeModel(database, name)))
+      await timed(`training ${name}`, () => run(database, job, { asOf: asOf(h), horizon: horizon(h), epochs: 10 }));
   }
 }
 
-async function scoringJob(customers: number, days: number, seed: number): Promise<{ results: BenchResult[]; env: Record<string, unknown> }> {
-  const database = await connectDatabase({ dbName: `bench_scoring_c${customers}_d${days}_s${seed}`, status: (m) => process.stderr.write(`${m}\n`) });
+async function scoringJob(
+  customers: number,
+  days: number,
+  seed: number,
+): Promise<{ results: BenchResult[]; env: Record<string, unknown> }> {
+  const database = await connectDatabase({
+    dbName: `bench_scoring_c${customers}_d${days}_s${seed}`,
+    status: (m) => process.stderr.write(`${m}\n`),
+  });
   try {
     await ensureShop(database, { customers, days, seed });
     await ensureModels(database, days);
@@ -175,8 +250,23 @@ async function scoringJob(customers: number, days: number, seed: number): Promis
     const ours = scored / job.seconds;
     const baseline = raw.value / raw.seconds;
     return {
-      results: [{ case: 'score-customers job vs raw read + bulk replace', ours, baseline, unit: 'customers/s', ratio: ours / baseline }],
-      env: { server: database.serverVersion, shop: `${customers} customers, ${days} days (seed ${seed})`, scoredCustomers: scored, jobSeconds: +job.seconds.toFixed(2), rawSeconds: +raw.seconds.toFixed(2), jobGoal: '≥ 0.5× the raw read + write' },
+      results: [
+        {
+          case: 'score-customers job vs raw read + bulk replace',
+          ours,
+          baseline,
+          unit: 'customers/s',
+          ratio: ours / baseline,
+        },
+      ],
+      env: {
+        server: database.serverVersion,
+        shop: `${customers} customers, ${days} days (seed ${seed})`,
+        scoredCustomers: scored,
+        jobSeconds: +job.seconds.toFixed(2),
+        rawSeconds: +raw.seconds.toFixed(2),
+        jobGoal: '≥ 0.5× the raw read + write',
+      },
     };
   } finally {
     await database.close();
@@ -184,11 +274,23 @@ async function scoringJob(customers: number, days: number, seed: number): Promis
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { rows: { type: 'string' }, customers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, 'inference-only': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: {
+      rows: { type: 'string' },
+      customers: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      'inference-only': { type: 'boolean' },
+    },
+  });
   const rows = Number(values.rows ?? 65_536);
   const choice = await initBackend();
   const inMemory = await timed('in-memory inference', () => inference(rows));
-  const job = values['inference-only'] ? { results: [], env: { shop: 'none (--inference-only)' } } : await scoringJob(Number(values.customers ?? 1000), Number(values.days ?? 200), Number(values.seed ?? 7));
+  const job = values['inference-only']
+    ? { results: [], env: { shop: 'none (--inference-only)' } }
+    : await scoringJob(Number(values.customers ?? 1000), Number(values.days ?? 200), Number(values.seed ?? 7));
   return {
     bench: 'scoring',
     results: [...inMemory.value, ...job.results],

@@ -22,16 +22,30 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-export const usage = 'npm run bench -- timelines [--customers 5000] [--days 365] [--seed 7] [--new-events 10000] [--readers 50] [--json]';
+export const usage =
+  'npm run bench -- timelines [--customers 5000] [--days 365] [--seed 7] [--new-events 10000] [--readers 50] [--json]';
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { customers: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, 'new-events': { type: 'string' }, readers: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: {
+      customers: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      'new-events': { type: 'string' },
+      readers: { type: 'string' },
+    },
+  });
   const customers = Number(values.customers ?? 5000);
   const days = Number(values.days ?? 365);
   const seed = Number(values.seed ?? 7);
   const newEvents = Number(values['new-events'] ?? 10_000);
   const readers = Number(values.readers ?? 50);
-  const database = await connectDatabase({ dbName: `bench_timelines_c${customers}_d${days}_s${seed}`, status: (m) => process.stderr.write(`${m}\n`) });
+  const database = await connectDatabase({
+    dbName: `bench_timelines_c${customers}_d${days}_s${seed}`,
+    status: (m) => process.stderr.write(`${m}\n`),
+  });
   try {
     const shop = await ensureShop(database, { customers, days, seed });
     const events = database.models.Event.collection;
@@ -40,7 +54,9 @@ const bench: Bench = async (args) => {
       for await (const _ of events.find({}, { batchSize: 5000 })) n++;
       return n;
     });
-    const rebuild = await timed('ours: full rebuild from the events (timelines, customers, features)', () => rebuildTimelines(database));
+    const rebuild = await timed('ours: full rebuild from the events (timelines, customers, features)', () =>
+      rebuildTimelines(database),
+    );
     const end = FIXED_SHOP_END.getTime();
     const sets = await timed('ours: churn, LTV and send-time training sets from timelines, one pass', () =>
       buildTrainingSets(database, [
@@ -55,7 +71,16 @@ const bench: Bench = async (args) => {
     const docs = (prefix: string): StoredEvent[] =>
       Array.from({ length: newEvents }, (_, k) => {
         const real = customerIdOf((k * 7919) % customers);
-        return { eventId: `${prefix}-${k}`, type: k % 25 ? 'product_viewed' : 'order_completed', customerId: real, partition: partitionOf(real, config().PARTITIONS), ts: new Date(at + k), receivedAt: new Date(at), source: 'api', props: k % 25 ? { productId: `p${k % 40}`, price: 20 } : { orderId: `bench-o-${k}`, revenue: 30 } };
+        return {
+          eventId: `${prefix}-${k}`,
+          type: k % 25 ? 'product_viewed' : 'order_completed',
+          customerId: real,
+          partition: partitionOf(real, config().PARTITIONS),
+          ts: new Date(at + k),
+          receivedAt: new Date(at),
+          source: 'api',
+          props: k % 25 ? { productId: `p${k % 40}`, price: 20 } : { orderId: `bench-o-${k}`, revenue: 30 },
+        };
       });
     const raw = database.db.collection('bench_raw_events');
     await raw.deleteMany({});
@@ -69,7 +94,12 @@ const bench: Bench = async (args) => {
     });
 
     // Profile reads: `readers` concurrent clients, each reading random customers' recent events.
-    const customerIds = (await database.models.Customer.collection.find({}, { projection: { _id: 1 } }).limit(2000).toArray()).map((c) => String(c._id));
+    const customerIds = (
+      await database.models.Customer.collection
+        .find({}, { projection: { _id: 1 } })
+        .limit(2000)
+        .toArray()
+    ).map((c) => String(c._id));
     const readLatencies = async (read: (id: string) => Promise<unknown>) => {
       const ms: number[] = [];
       await Promise.all(
@@ -90,11 +120,41 @@ const bench: Bench = async (args) => {
     return {
       bench: 'timelines',
       results: [
-        { case: 'full rebuild vs one raw events scan', ours: eventsRate(scan.value, rebuild.seconds), baseline: eventsRate(scan.value, scan.seconds), unit: 'events/s', ratio: scan.seconds / rebuild.seconds },
-        { case: 'three training sets (one pass) vs one raw events scan', ours: sets.seconds, baseline: scan.seconds, unit: 's (lower is better)', ratio: scan.seconds / sets.seconds },
-        { case: `fold ${newEvents} new events vs raw insertMany`, ours: incremental.seconds, baseline: rawInsert.seconds, unit: 's (lower is better)', ratio: rawInsert.seconds / incremental.seconds },
-        { case: `profile recent events p99, ${readers} readers, vs raw findOne by _id`, ours: percentile(ours, 0.99), baseline: percentile(base, 0.99), unit: 'ms (lower is better)', ratio: percentile(base, 0.99) / percentile(ours, 0.99) },
-        { case: `profile recent events p50, ${readers} readers, vs raw findOne by _id`, ours: percentile(ours, 0.5), baseline: percentile(base, 0.5), unit: 'ms (lower is better)', ratio: percentile(base, 0.5) / percentile(ours, 0.5) },
+        {
+          case: 'full rebuild vs one raw events scan',
+          ours: eventsRate(scan.value, rebuild.seconds),
+          baseline: eventsRate(scan.value, scan.seconds),
+          unit: 'events/s',
+          ratio: scan.seconds / rebuild.seconds,
+        },
+        {
+          case: 'three training sets (one pass) vs one raw events scan',
+          ours: sets.seconds,
+          baseline: scan.seconds,
+          unit: 's (lower is better)',
+          ratio: scan.seconds / sets.seconds,
+        },
+        {
+          case: `fold ${newEvents} new events vs raw insertMany`,
+          ours: incremental.seconds,
+          baseline: rawInsert.seconds,
+          unit: 's (lower is better)',
+          ratio: rawInsert.seconds / incremental.seconds,
+        },
+        {
+          case: `profile recent events p99, ${readers} readers, vs raw findOne by _id`,
+          ours: percentile(ours, 0.99),
+          baseline: percentile(base, 0.99),
+          unit: 'ms (lower is better)',
+          ratio: percentile(base, 0.99) / percentile(ours, 0.99),
+        },
+        {
+          case: `profile recent events p50, ${readers} readers, vs raw findOne by _id`,
+          ours: percentile(ours, 0.5),
+          baseline: percentile(base, 0.5),
+          unit: 'ms (lower is better)',
+          ratio: percentile(base, 0.5) / percentile(ours, 0.5),
+        },
       ],
       env: benchEnv({
         backend: database.serverVersion,

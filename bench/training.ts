@@ -24,10 +24,17 @@ async function measure(set: ReturnType<typeof syntheticSet>, epochs: number): Pr
   large.value.model.dispose();
   const [train, validation] = [rowsOf(set, 'train'), rowsOf(set, 'validation')];
   const started = performance.now();
-  const ltv = await trainLtv({ X: train, y: train.futureRevenue, Xval: validation, yval: validation.futureRevenue }, { epochs, patience: epochs + 1 });
+  const ltv = await trainLtv(
+    { X: train, y: train.futureRevenue, Xval: validation, yval: validation.futureRevenue },
+    { epochs, patience: epochs + 1 },
+  );
   const seconds = (performance.now() - started) / 1000;
   ltv.model.dispose();
-  return { churn: churn.value.meta.training.rowsPerSecond, churnLargeBatch: large.value.meta.training.rowsPerSecond, ltv: (train.rows * ltv.training.epochs) / seconds };
+  return {
+    churn: churn.value.meta.training.rowsPerSecond,
+    churnLargeBatch: large.value.meta.training.rowsPerSecond,
+    ltv: (train.rows * ltv.training.epochs) / seconds,
+  };
 }
 
 /**
@@ -42,7 +49,12 @@ function stepRates(set: ReturnType<typeof syntheticSet>, batchSize: number): { o
     const xT = new Float32Array(x.length);
     for (let i = 0; i < batchSize; i++) for (let j = 0; j < d; j++) xT[j * batchSize + i] = x[i * d + j]!;
     const y = set.churned.subarray(b * batchSize, (b + 1) * batchSize);
-    return { x: tf.tensor2d(x, [batchSize, d]), xT: tf.tensor2d(xT, [d, batchSize]), y, w: Float32Array.from(y, (c) => (c ? 0.8 : 1.3)) };
+    return {
+      x: tf.tensor2d(x, [batchSize, d]),
+      xT: tf.tensor2d(xT, [d, batchSize]),
+      y,
+      w: Float32Array.from(y, (c) => (c ? 0.8 : 1.3)),
+    };
   });
   const rate = (step: (model: tf.LayersModel) => (batch: ChurnBatch) => unknown) => {
     const model = createChurnModel(d);
@@ -61,7 +73,8 @@ function stepRates(set: ReturnType<typeof syntheticSet>, batchSize: number): { o
   const autodiff = rate((model) => {
     const variables = model.trainableWeights.map((v) => v.read() as tf.Variable);
     // The loss is read at once, as the written-out step does: wasm runs kernels synchronously anyway.
-    return (batch) => tf.tidy(() => optimizer.minimize(() => churnLoss(model, 0.01, batch), true, variables)!.dataSync());
+    return (batch) =>
+      tf.tidy(() => optimizer.minimize(() => churnLoss(model, 0.01, batch), true, variables)!.dataSync());
   });
   optimizer.dispose();
   tf.dispose(data.flatMap((b) => [b.x, b.xT]));
@@ -69,7 +82,11 @@ function stepRates(set: ReturnType<typeof syntheticSet>, batchSize: number): { o
 }
 
 const bench: Bench = async (args) => {
-  const { values } = parseArgs({ args, strict: false, options: { rows: { type: 'string' }, features: { type: 'string' }, epochs: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: { rows: { type: 'string' }, features: { type: 'string' }, epochs: { type: 'string' } },
+  });
   const rows = Number(values.rows ?? 40_000);
   const features = Number(values.features ?? 100);
   const epochs = Number(values.epochs ?? 3);
@@ -85,12 +102,40 @@ const bench: Bench = async (args) => {
   return {
     bench: 'training',
     results: [
-      { case: `churn MLP [16], default batch, ${choice.backend} vs cpu`, ours: ours.churn, baseline: peer.churn, unit: 'rows/s', ratio: ours.churn / peer.churn },
-      { case: `churn step, batch 512: written-out gradients vs autodiff (${choice.backend})`, ours: steps.ours, baseline: steps.autodiff, unit: 'rows/s', ratio: steps.ours / steps.autodiff },
-      { case: `churn MLP [16], batch 4096, ${choice.backend} vs cpu`, ours: ours.churnLargeBatch, baseline: peer.churnLargeBatch, unit: 'rows/s', ratio: ours.churnLargeBatch / peer.churnLargeBatch },
-      { case: `LTV ZILN MLP [64,32], ${choice.backend} vs cpu backend`, ours: ours.ltv, baseline: peer.ltv, unit: 'rows/s', ratio: ours.ltv / peer.ltv },
+      {
+        case: `churn MLP [16], default batch, ${choice.backend} vs cpu`,
+        ours: ours.churn,
+        baseline: peer.churn,
+        unit: 'rows/s',
+        ratio: ours.churn / peer.churn,
+      },
+      {
+        case: `churn step, batch 512: written-out gradients vs autodiff (${choice.backend})`,
+        ours: steps.ours,
+        baseline: steps.autodiff,
+        unit: 'rows/s',
+        ratio: steps.ours / steps.autodiff,
+      },
+      {
+        case: `churn MLP [16], batch 4096, ${choice.backend} vs cpu`,
+        ours: ours.churnLargeBatch,
+        baseline: peer.churnLargeBatch,
+        unit: 'rows/s',
+        ratio: ours.churnLargeBatch / peer.churnLargeBatch,
+      },
+      {
+        case: `LTV ZILN MLP [64,32], ${choice.backend} vs cpu backend`,
+        ours: ours.ltv,
+        baseline: peer.ltv,
+        unit: 'rows/s',
+        ratio: ours.ltv / peer.ltv,
+      },
     ],
-    env: benchEnv({ backend: `${choice.backend}${choice.simd ? ' (SIMD)' : ''}; baseline: TF.js cpu backend`, dataset: `${rows} synthetic rows × ${features} features, 70% trained on, ${epochs} epochs`, goal: '≥ 80,000 rows/s' }),
+    env: benchEnv({
+      backend: `${choice.backend}${choice.simd ? ' (SIMD)' : ''}; baseline: TF.js cpu backend`,
+      dataset: `${rows} synthetic rows × ${features} features, 70% trained on, ${epochs} epochs`,
+      goal: '≥ 80,000 rows/s',
+    }),
   };
 };
 

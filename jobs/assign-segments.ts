@@ -13,14 +13,23 @@ import { builtInSegments } from '../src/segments/library/index.js';
  */
 const assignSegmentsJob = defineJob({
   name: ASSIGN_SEGMENTS_JOB,
-  description: 'evaluate every active segment, record entries/exits with history, lifecycle transitions, daily counts and segment events',
+  description:
+    'evaluate every active segment, record entries/exits with history, lifecycle transitions, daily counts and segment events',
   schedule: '1 hour',
   stage: 30,
   options: z.object({
     asOf: asOfOption,
     partitions: partitionsOption,
-    scan: z.enum(['auto', 'partition', 'collection']).default('auto').describe('how profiles are read: auto picks collection on FerretDB, partition on MongoDB'),
-    minSize: z.coerce.number().int().min(1).default(100).describe('segments with fewer members (but some) are flagged as too small to act on'),
+    scan: z
+      .enum(['auto', 'partition', 'collection'])
+      .default('auto')
+      .describe('how profiles are read: auto picks collection on FerretDB, partition on MongoDB'),
+    minSize: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .describe('segments with fewer members (but some) are flagged as too small to act on'),
   }),
   run: (ctx, options) => assignSegments(ctx, options, { builtIns: builtInSegments }),
 });

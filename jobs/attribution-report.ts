@@ -20,26 +20,28 @@ const attributionReport = defineJob({
   // Not a start-up pipeline stage: a report passes over all the period's events (minutes on a
   // FerretDB demo shop); the nightly run and on-demand API requests produce them.
   schedule: '0 3 * * *',
-  options: z
-    .object({
-      from: z.coerce.date().optional().describe('start of the period (default: `to` minus `days`)'),
-      to: z.coerce.date().default(() => new Date(Math.floor(Date.now() / DAY) * DAY)).describe('end of the period, exclusive (default: today 00:00 UTC)'),
-      days: z.coerce.number().int().min(1).max(366).default(30).describe('length of the period when `from` is not given'),
-      // `--exclude-opens` arrives as true, `--exclude-opens no` as a string, Agenda's JSON as a boolean.
-      excludeOpens: z.union([z.boolean(), z.stringbool()]).default(false).describe('leave email opens out of the paths'),
-      emailClickDays: lookbackSchema.shape.emailClick,
-      emailOpenDays: lookbackSchema.shape.emailOpen,
-      emailSendDays: lookbackSchema.shape.emailSend,
-      smsClickDays: lookbackSchema.shape.smsClick,
-      smsSendDays: lookbackSchema.shape.smsSend,
-      utmDays: lookbackSchema.shape.utm,
-      paidDays: lookbackSchema.shape.paid,
-      appDays: lookbackSchema.shape.app,
-      socialDays: lookbackSchema.shape.social,
-      halfLifeDays: modelParamsSchema.shape.halfLifeDays,
-      markovOrder: modelParamsSchema.shape.markovOrder,
-      costPerSend: kpiSettingsSchema.shape.costPerSend,
-    }),
+  options: z.object({
+    from: z.coerce.date().optional().describe('start of the period (default: `to` minus `days`)'),
+    to: z.coerce
+      .date()
+      .default(() => new Date(Math.floor(Date.now() / DAY) * DAY))
+      .describe('end of the period, exclusive (default: today 00:00 UTC)'),
+    days: z.coerce.number().int().min(1).max(366).default(30).describe('length of the period when `from` is not given'),
+    // `--exclude-opens` arrives as true, `--exclude-opens no` as a string, Agenda's JSON as a boolean.
+    excludeOpens: z.union([z.boolean(), z.stringbool()]).default(false).describe('leave email opens out of the paths'),
+    emailClickDays: lookbackSchema.shape.emailClick,
+    emailOpenDays: lookbackSchema.shape.emailOpen,
+    emailSendDays: lookbackSchema.shape.emailSend,
+    smsClickDays: lookbackSchema.shape.smsClick,
+    smsSendDays: lookbackSchema.shape.smsSend,
+    utmDays: lookbackSchema.shape.utm,
+    paidDays: lookbackSchema.shape.paid,
+    appDays: lookbackSchema.shape.app,
+    socialDays: lookbackSchema.shape.social,
+    halfLifeDays: modelParamsSchema.shape.halfLifeDays,
+    markovOrder: modelParamsSchema.shape.markovOrder,
+    costPerSend: kpiSettingsSchema.shape.costPerSend,
+  }),
   async run({ database, progress, log }, o) {
     const from = o.from ?? new Date(o.to.getTime() - o.days * DAY);
     const options = {
@@ -63,7 +65,14 @@ const attributionReport = defineJob({
     const ids = await storeReports(database, options, reports);
     log.info({ ...ids, from, to: o.to }, 'attribution and KPI reports stored');
     const a = reports.attribution;
-    return { orders: a.orders, journeys: a.journeys, convertingJourneys: a.convertingJourneys, distinctPaths: a.distinctPaths, channels: a.touches.length, untouchedOrders: a.untouched.orders };
+    return {
+      orders: a.orders,
+      journeys: a.journeys,
+      convertingJourneys: a.convertingJourneys,
+      distinctPaths: a.distinctPaths,
+      channels: a.touches.length,
+      untouchedOrders: a.untouched.orders,
+    };
   },
 });
 

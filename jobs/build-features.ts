@@ -33,7 +33,8 @@ export const partitionsOption = z
  */
 const buildFeaturesJob = defineJob({
   name: BUILD_FEATURES_JOB,
-  description: 'compute customer features as of a date from their events (incremental, or full, or as a training snapshot)',
+  description:
+    'compute customer features as of a date from their events (incremental, or full, or as a training snapshot)',
   schedule: '15 minutes',
   stage: 10,
   options: z.object({
@@ -41,8 +42,17 @@ const buildFeaturesJob = defineJob({
     snapshot: flag('write feature_snapshots keyed (asOf, customerId) instead of the current features'),
     full: flag('recompute every customer from their timeline (default: fold what is staged; everyone once a day)'),
     partitions: partitionsOption,
-    abandonHours: z.coerce.number().positive().max(24 * 30).default(24).describe('a cart or checkout without an order within this many hours is abandoned'),
-    fullEveryHours: z.coerce.number().min(0).default(24).describe('recompute everyone when the last full run is older than this (0: only with --full)'),
+    abandonHours: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24)
+      .describe('a cart or checkout without an order within this many hours is abandoned'),
+    fullEveryHours: z.coerce
+      .number()
+      .min(0)
+      .default(24)
+      .describe('recompute everyone when the last full run is older than this (0: only with --full)'),
   }),
   run: (ctx, options) => refreshFeatures(ctx, options),
 });

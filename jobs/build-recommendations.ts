@@ -10,7 +10,8 @@ import { runIfMain } from '../src/jobs/runFromCommandLine.js';
  */
 const buildRecommendations = defineJob({
   name: 'build-recommendations',
-  description: 'recompute product co-purchase counts, best sellers and per-customer recent views and purchases for email personalisation',
+  description:
+    'recompute product co-purchase counts, best sellers and per-customer recent views and purchases for email personalisation',
   schedule: '1 hour',
   stage: 15,
   options: z.object({ asOf: asOfOption }),

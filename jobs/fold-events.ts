@@ -10,7 +10,8 @@ import { foldInbox } from '../src/ingest/timeline/foldInbox.js';
  */
 const foldEvents = defineJob({
   name: 'fold-events',
-  description: 'fold staged events into customer timelines, profiles, consent and features (normally done at ingest; this catches up after a crash)',
+  description:
+    'fold staged events into customer timelines, profiles, consent and features (normally done at ingest; this catches up after a crash)',
   schedule: '1 minute',
   stage: 1,
   options: z.object({}),

@@ -17,9 +17,20 @@ const scoreCustomersJob = defineJob({
   schedule: '1 day',
   stage: 20,
   options: z.object({
-    drivers: z.coerce.number().int().min(0).max(10).default(3).describe('top drivers written per score (0: none, faster)'),
+    drivers: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(3)
+      .describe('top drivers written per score (0: none, faster)'),
     batchSize: z.coerce.number().int().min(1).max(65_536).default(8192).describe('customers per inference batch'),
-    asOf: z.coerce.date().optional().describe('score as of this date from features computed as of exactly it (feature_snapshots from build-features --as-of D --snapshot, else features from --as-of D --full); default: the current features'),
+    asOf: z.coerce
+      .date()
+      .optional()
+      .describe(
+        'score as of this date from features computed as of exactly it (feature_snapshots from build-features --as-of D --snapshot, else features from --as-of D --full); default: the current features',
+      ),
   }),
   run: (ctx, options) => scoreCustomers(ctx, options),
 });

@@ -22,16 +22,31 @@ export function weekStart(t: number): Date {
  */
 const snapshotFeatures = defineJob({
   name: 'snapshot-features',
-  description: 'store every customer\'s features as of the week\'s start (Sunday 00:00 UTC) in feature_snapshots; delete those past the retention',
+  description:
+    "store every customer's features as of the week's start (Sunday 00:00 UTC) in feature_snapshots; delete those past the retention",
   schedule: '5 0 * * 0',
   options: z.object({
     asOf: z.coerce.date().optional().describe('the snapshot instant (default: the latest Sunday 00:00 UTC)'),
-    retentionWeeks: z.coerce.number().int().min(1).max(520).default(26).describe('keep snapshots this many weeks (default 26)'),
-    abandonHours: z.coerce.number().positive().max(24 * 30).default(24).describe('a cart or checkout without an order within this many hours is abandoned'),
+    retentionWeeks: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(520)
+      .default(26)
+      .describe('keep snapshots this many weeks (default 26)'),
+    abandonHours: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24)
+      .describe('a cart or checkout without an order within this many hours is abandoned'),
   }),
   async run(ctx, { asOf, retentionWeeks, abandonHours }) {
     const at = asOf ?? weekStart(Date.now());
-    const counts = await refreshFeatures({ ...ctx, runKey: `${ctx.runKey}:snapshot` }, { asOf: at, snapshot: true, full: true, abandonHours, fullEveryHours: 0 });
+    const counts = await refreshFeatures(
+      { ...ctx, runKey: `${ctx.runKey}:snapshot` },
+      { asOf: at, snapshot: true, full: true, abandonHours, fullEveryHours: 0 },
+    );
     const cutoff = new Date(Date.now() - retentionWeeks * WEEK);
     const expired = await expireSnapshots(ctx.database, cutoff);
     return { ...counts, asOf: at.getTime(), expired };

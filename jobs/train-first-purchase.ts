@@ -12,7 +12,8 @@ import { runTrainJob, trainJobOptions } from '../src/ml/trainJob.js';
  */
 const trainFirstPurchaseJob = defineJob({
   name: 'train-first-purchase',
-  description: 'train, evaluate and register the first-purchase model for prospects (promoted when it is not worse than the active one)',
+  description:
+    'train, evaluate and register the first-purchase model for prospects (promoted when it is not worse than the active one)',
   schedule: null,
   options: trainJobOptions({ horizon: 30, epochs: 100, metric: 'test AUC' }),
   run: (ctx, options) => runTrainJob(ctx, options, firstPurchaseTrainer),

@@ -42,7 +42,10 @@ function transpileAlone(sourceFile, writeFile) {
     fileName: sourceFile.fileName,
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   });
-  writeFile(path.join(root, 'outDir', path.relative(root, sourceFile.fileName)).replace(/\.[cm]?ts$/, '.js'), outputText);
+  writeFile(
+    path.join(root, 'outDir', path.relative(root, sourceFile.fileName)).replace(/\.[cm]?ts$/, '.js'),
+    outputText,
+  );
   return { emitSkipped: false, diagnostics: [] };
 }
 
@@ -50,7 +53,11 @@ function transpileAlone(sourceFile, writeFile) {
 function withLightEmit(builder) {
   return new Proxy(builder, {
     get(target, key) {
-      if (key === 'emit') return (sourceFile, writeFile, ...rest) => (sourceFile && !isChecked(sourceFile.fileName) ? transpileAlone(sourceFile, writeFile) : target.emit(sourceFile, writeFile, ...rest));
+      if (key === 'emit')
+        return (sourceFile, writeFile, ...rest) =>
+          sourceFile && !isChecked(sourceFile.fileName)
+            ? transpileAlone(sourceFile, writeFile)
+            : target.emit(sourceFile, writeFile, ...rest);
       const value = target[key];
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -81,7 +88,8 @@ const compilerOverrides = {
   },
 };
 
-const isProjectFile = (file) => file.startsWith(root + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`);
+const isProjectFile = (file) =>
+  file.startsWith(root + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`);
 
 let patched = false;
 let closing = false;
@@ -90,15 +98,19 @@ let closing = false;
 function patchTslab() {
   if (patched) return;
   // The compiler is swapped in the module cache, which a converter loaded earlier never reads again.
-  if (require.cache[path.join(tslabDir, 'dist', 'converter.js')]) throw new Error('notebooks/kernel.cjs must patch tslab before any of tslab loads');
+  if (require.cache[path.join(tslabDir, 'dist', 'converter.js')])
+    throw new Error('notebooks/kernel.cjs must patch tslab before any of tslab loads');
   patched = true;
   // tslab's converter requires the compiler through the module cache: it gets this view of it. (The
   // compiler's exports are non-configurable getters, so they cannot be reassigned in place.)
-  require.cache[tsPath].exports = new Proxy(ts, { get: (target, key) => (Object.hasOwn(compilerOverrides, key) ? compilerOverrides[key] : target[key]) });
+  require.cache[tsPath].exports = new Proxy(ts, {
+    get: (target, key) => (Object.hasOwn(compilerOverrides, key) ? compilerOverrides[key] : target[key]),
+  });
 
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileWithImportMeta(content, filename, ...rest) {
-    if (!isProjectFile(filename) || !content.includes('import.meta')) return compile.call(this, content, filename, ...rest);
+    if (!isProjectFile(filename) || !content.includes('import.meta'))
+      return compile.call(this, content, filename, ...rest);
     const meta = `(${JSON.stringify({ url: pathToFileURL(filename).href, filename, dirname: path.dirname(filename) })})`;
     return compile.call(this, content.replace(/\bimport\.meta\b/g, meta), filename, ...rest);
   };
@@ -146,7 +158,10 @@ function startKernel(argv) {
   }
   process.chdir(root);
   patchTslab();
-  require(path.join(tslabDir, 'dist', 'main.js')).startKernel({ configPath: argv[configAt + 1], enableFindLocal: false });
+  require(path.join(tslabDir, 'dist', 'main.js')).startKernel({
+    configPath: argv[configAt + 1],
+    enableFindLocal: false,
+  });
 }
 
 module.exports = { createNotebookExecutor };

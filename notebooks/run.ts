@@ -6,7 +6,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { ensureNotebookEnv, KERNEL_NAME, NOTEBOOKS_DIR, ROOT, SetupError, shownPath, venvAt, type Venv } from './setup.js';
+import {
+  ensureNotebookEnv,
+  KERNEL_NAME,
+  NOTEBOOKS_DIR,
+  ROOT,
+  SetupError,
+  shownPath,
+  venvAt,
+  type Venv,
+} from './setup.js';
 
 export interface NotebookRun {
   notebook: string;
@@ -19,7 +28,10 @@ export interface NotebookRun {
 
 /** The notebooks in notebooks/ (sorted), or the ones named (with or without `.ipynb`). */
 export function listNotebooks(names: readonly string[] = []): string[] {
-  const all = fs.readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith('.ipynb')).sort();
+  const all = fs
+    .readdirSync(NOTEBOOKS_DIR)
+    .filter((f) => f.endsWith('.ipynb'))
+    .sort();
   if (names.length === 0) return all;
   return names.map((name) => {
     const file = name.endsWith('.ipynb') ? path.basename(name) : `${path.basename(name)}.ipynb`;
@@ -28,7 +40,13 @@ export function listNotebooks(names: readonly string[] = []): string[] {
   });
 }
 
-type ExecutedNotebook = { cells: { cell_type: string; metadata?: { papermill?: { exception?: boolean | null } }; outputs?: { output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string }[] }[] };
+type ExecutedNotebook = {
+  cells: {
+    cell_type: string;
+    metadata?: { papermill?: { exception?: boolean | null } };
+    outputs?: { output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string }[];
+  }[];
+};
 
 /**
  * What the failing cell of an executed notebook wrote to stderr (tslab reports compile errors and
@@ -39,7 +57,9 @@ export function failureOf(executed: ExecutedNotebook): string | undefined {
   const index = code.findIndex((c) => c.metadata?.papermill?.exception === true);
   if (index < 0) return undefined;
   const text = (code[index]!.outputs ?? [])
-    .map((o) => (o.output_type === 'error' ? `${o.ename}: ${o.evalue}` : o.name === 'stderr' ? [o.text ?? ''].flat().join('') : ''))
+    .map((o) =>
+      o.output_type === 'error' ? `${o.ename}: ${o.evalue}` : o.name === 'stderr' ? [o.text ?? ''].flat().join('') : '',
+    )
     .join('')
     .trim();
   return `code cell ${index + 1}: ${text || '(no message)'}`;
@@ -49,7 +69,17 @@ export function failureOf(executed: ExecutedNotebook): string | undefined {
 export function executeNotebook(venv: Venv, notebook: string, outDir: string): Promise<NotebookRun> {
   const output = path.join(outDir, notebook);
   const progress = process.stderr.isTTY ? ['--progress-bar'] : ['--no-progress-bar', '--log-output'];
-  const args = [path.join(NOTEBOOKS_DIR, notebook), output, '--kernel', KERNEL_NAME, '--cwd', ROOT, '--execution-timeout', '600', ...progress];
+  const args = [
+    path.join(NOTEBOOKS_DIR, notebook),
+    output,
+    '--kernel',
+    KERNEL_NAME,
+    '--cwd',
+    ROOT,
+    '--execution-timeout',
+    '600',
+    ...progress,
+  ];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(venv.bin('papermill'), args, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -57,7 +87,9 @@ export function executeNotebook(venv: Venv, notebook: string, outDir: string): P
     child.on('exit', (code) => {
       const seconds = (performance.now() - started) / 1000;
       if (code === 0) return resolve({ notebook, ok: true, seconds, output });
-      const failure = fs.existsSync(output) ? failureOf(JSON.parse(fs.readFileSync(output, 'utf8')) as ExecutedNotebook) : undefined;
+      const failure = fs.existsSync(output)
+        ? failureOf(JSON.parse(fs.readFileSync(output, 'utf8')) as ExecutedNotebook)
+        : undefined;
       resolve({ notebook, ok: false, seconds, output, failure: failure ?? `papermill exited with ${code}` });
     });
   });
@@ -65,7 +97,9 @@ export function executeNotebook(venv: Venv, notebook: string, outDir: string): P
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('npm run notebooks --')
-    .description('Execute the TypeScript notebooks in notebooks/ headless (papermill + the tslab kernel), or open them in JupyterLab')
+    .description(
+      'Execute the TypeScript notebooks in notebooks/ headless (papermill + the tslab kernel), or open them in JupyterLab',
+    )
     .argument('[notebooks...]', 'only these notebooks (file names, .ipynb optional)')
     .option('--venv <dir>', 'Python virtualenv to create or reuse', process.env.BREADCRUMB_VENV ?? '.venv')
     .option('--out <dir>', 'where the executed copies go', path.join('notebooks', 'out'))
@@ -82,7 +116,9 @@ async function main(argv: string[]): Promise<void> {
   const venv = venvAt(opts.venv);
   const setupStarted = performance.now();
   ensureNotebookEnv(venv, { lab: opts.lab, step: (message) => process.stderr.write(`notebooks: ${message}\n`) });
-  process.stderr.write(`notebooks: environment ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s (${shownPath(venv.dir)})\n`);
+  process.stderr.write(
+    `notebooks: environment ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s (${shownPath(venv.dir)})\n`,
+  );
   if (opts.setupOnly) return;
   if (opts.lab) {
     // JupyterLab refuses to start as root unless told to (containers and CI machines run as root).
@@ -99,11 +135,18 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`notebooks: [${i + 1}/${notebooks.length}] ${notebook} …\n`);
     const result = await executeNotebook(venv, notebook, outDir);
     runs.push(result);
-    process.stderr.write(`notebooks: [${i + 1}/${notebooks.length}] ${notebook} ${result.ok ? 'ok' : 'FAILED'} in ${result.seconds.toFixed(1)} s → ${shownPath(result.output)}\n`);
-    if (result.failure) process.stderr.write(`notebooks: ${notebook} ${result.failure.split('\n').slice(0, 12).join('\n')}\n`);
+    process.stderr.write(
+      `notebooks: [${i + 1}/${notebooks.length}] ${notebook} ${result.ok ? 'ok' : 'FAILED'} in ${result.seconds.toFixed(1)} s → ${shownPath(result.output)}\n`,
+    );
+    if (result.failure)
+      process.stderr.write(`notebooks: ${notebook} ${result.failure.split('\n').slice(0, 12).join('\n')}\n`);
   }
   const failed = runs.filter((r) => !r.ok);
-  process.stderr.write(failed.length === 0 ? `notebooks: all ${runs.length} ran clean\n` : `notebooks: ${failed.length} of ${runs.length} FAILED: ${failed.map((r) => r.notebook).join(', ')}\n`);
+  process.stderr.write(
+    failed.length === 0
+      ? `notebooks: all ${runs.length} ran clean\n`
+      : `notebooks: ${failed.length} of ${runs.length} FAILED: ${failed.map((r) => r.notebook).join(', ')}\n`,
+  );
   if (failed.length > 0) process.exitCode = 1;
 }
 

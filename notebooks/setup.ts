@@ -61,7 +61,9 @@ export function ensureNotebookEnv(venv: Venv, opts: { lab?: boolean; step?: Setu
     const made = runLocked(python, ['-m', 'venv', venv.dir]);
     if (made.status !== 0) {
       fs.rmSync(venv.dir, { recursive: true, force: true });
-      throw new SetupError(`${python} -m venv failed (on Debian/Ubuntu: apt-get install python3-venv): ${made.stderr.trim().split('\n').pop()}`);
+      throw new SetupError(
+        `${python} -m venv failed (on Debian/Ubuntu: apt-get install python3-venv): ${made.stderr.trim().split('\n').pop()}`,
+      );
     }
   }
   installIfChanged(venv, 'notebooks', fs.readFileSync(REQUIREMENTS, 'utf8'), ['-r', REQUIREMENTS], step);
@@ -80,8 +82,13 @@ function installIfChanged(venv: Venv, name: string, wanted: string, pipArgs: str
   const stamp = path.join(venv.dir, `.breadcrumb-${name}-requirements`);
   if (readOrEmpty(stamp) === wanted) return;
   step(`installing the ${name} requirements from PyPI into the virtualenv`);
-  const installed = runLocked(venv.python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', ...pipArgs], { stdio: 'inherit' });
-  if (installed.status !== 0) throw new SetupError(`pip install ${pipArgs.join(' ')} failed (exit ${installed.status}); is PyPI reachable?`);
+  const installed = runLocked(
+    venv.python,
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', ...pipArgs],
+    { stdio: 'inherit' },
+  );
+  if (installed.status !== 0)
+    throw new SetupError(`pip install ${pipArgs.join(' ')} failed (exit ${installed.status}); is PyPI reachable?`);
   fs.writeFileSync(stamp, wanted);
 }
 

@@ -23,7 +23,11 @@ const defOf = (schema: ZodType) => (schema as unknown as { _zod: { def: Def } })
 function unwrap(schema: ZodType): { inner: ZodType; fallback: unknown } {
   let inner = schema;
   let fallback: unknown;
-  for (let def = defOf(inner); (def.type === 'default' || def.type === 'optional') && def.innerType; def = defOf(inner)) {
+  for (
+    let def = defOf(inner);
+    (def.type === 'default' || def.type === 'optional') && def.innerType;
+    def = defOf(inner)
+  ) {
     if (def.type === 'default') fallback = def.defaultValue;
     inner = def.innerType;
   }
@@ -32,9 +36,16 @@ function unwrap(schema: ZodType): { inner: ZodType; fallback: unknown } {
 
 function valuesOf(inner: ZodType): string {
   const def = defOf(inner);
-  if (def.type === 'enum' && def.entries) return Object.values(def.entries).map((v) => `\`${v}\``).join(', ');
+  if (def.type === 'enum' && def.entries)
+    return Object.values(def.entries)
+      .map((v) => `\`${v}\``)
+      .join(', ');
   if (def.type === 'number') {
-    const { minValue, maxValue, isInt } = inner as unknown as { minValue: number | null; maxValue: number | null; isInt?: boolean };
+    const { minValue, maxValue, isInt } = inner as unknown as {
+      minValue: number | null;
+      maxValue: number | null;
+      isInt?: boolean;
+    };
     // `.int()` alone bounds a number by the safe integers: not worth printing.
     const shown = (v: number | null) => v !== null && Math.abs(v) < Number.MAX_SAFE_INTEGER;
     const range = [shown(minValue) && `≥ ${minValue}`, shown(maxValue) && `≤ ${maxValue}`].filter(Boolean).join(', ');
@@ -50,7 +61,9 @@ export function configurationMarkdown(): string {
   const rows = Object.entries(configSchema.shape).map(([name, schema]) => {
     const { inner, fallback } = unwrap(schema as ZodType);
     const shown = fallback === undefined ? 'unset' : `\`${String(fallback).replace(projectRoot, '<project>')}\``;
-    const secret = (secretKeys as readonly string[]).includes(name) ? ' *Secret: redacted whenever the configuration is logged.*' : '';
+    const secret = (secretKeys as readonly string[]).includes(name)
+      ? ' *Secret: redacted whenever the configuration is logged.*'
+      : '';
     return `| \`${name}\` | ${shown} | ${valuesOf(inner)} | ${cell((schema as ZodType).description ?? '')}${secret} |`;
   });
   return [

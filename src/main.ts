@@ -56,14 +56,18 @@ async function main(): Promise<void> {
   log.debug({ config: redactedConfig(c) }, 'configuration');
   // Off: no worker at all, so not even occurrences stored in agenda_jobs by earlier starts fire.
   const scheduled = !flags['no-schedule'] && c.SCHEDULE === 'on';
-  if (!scheduled && flags['worker-only']) throw new Error('--worker-only with the schedule off (--no-schedule or SCHEDULE=off) has nothing to run');
+  if (!scheduled && flags['worker-only'])
+    throw new Error('--worker-only with the schedule off (--no-schedule or SCHEDULE=off) has nothing to run');
   const database = await connectDatabase({ status: say });
   // No SMTP server configured: mail goes to a local SMTP sink that keeps .eml files in data/outbox/.
   let sink: SmtpSink | undefined;
   if (!c.SMTP_URL && !c.SMTP_HOST) {
     // Mail to unsubscribe@<MAIL_FROM domain> (the List-Unsubscribe mailto) unsubscribes its sender.
     const domain = mailDomain(c.MAIL_FROM);
-    sink = await startSmtpSink({ dir: outboxDir(), onMessage: (mail) => unsubscribeByMail(database, trackingSecret(c), mail, domain) });
+    sink = await startSmtpSink({
+      dir: outboxDir(),
+      onMessage: (mail) => unsubscribeByMail(database, trackingSecret(c), mail, domain),
+    });
     process.env.SMTP_URL = sink.url;
     process.env.SMTP_OUTBOX = outboxDir();
     resetConfig();
@@ -103,7 +107,10 @@ async function main(): Promise<void> {
     if (!flags['no-demo']) say(`demo marketer key: ${await demoKey(database)}`);
   }
   await worker?.start();
-  if (!scheduled) say('schedule off (--no-schedule / SCHEDULE=off): no job runs unless asked for; `npm run worker` runs the schedule');
+  if (!scheduled)
+    say(
+      'schedule off (--no-schedule / SCHEDULE=off): no job runs unless asked for; `npm run worker` runs the schedule',
+    );
   const hold = await currentHold(database);
   if (hold && scheduled) say(`${describeHold(hold)}: its jobs skip their scheduled runs`);
   say(flags['worker-only'] ? 'worker running; Ctrl-C to stop' : `ready: ${http!.url}  (Ctrl-C to stop)`);
@@ -113,7 +120,10 @@ async function main(): Promise<void> {
     const readyAt = sinceStart();
     demoTraining = trainDemoModels({ database, jobs, signal: demoModels.signal, say })
       .then((done) => {
-        if (done.scored !== undefined) say(`start-up timeline: ready after ${readyAt.toFixed(0)} s; models trained, ${done.scored} customers scored and segments assigned after ${sinceStart().toFixed(0)} s`);
+        if (done.scored !== undefined)
+          say(
+            `start-up timeline: ready after ${readyAt.toFixed(0)} s; models trained, ${done.scored} customers scored and segments assigned after ${sinceStart().toFixed(0)} s`,
+          );
       })
       .catch((err: Error) => {
         say(`demo models: ${err.message}`);

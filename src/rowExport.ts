@@ -10,14 +10,28 @@ export type ExportFormat = 'ndjson' | 'csv';
 
 class ClientGone extends Error {}
 
-export const contentTypes: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8', ndjson: 'application/x-ndjson; charset=utf-8' };
+export const contentTypes: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+};
 
 /** `email,churnRisk` → the columns, `first` first; unknown names are an error (the whitelist). */
-export function parseFieldList<F extends string>(spec: string | undefined, allowed: readonly F[], first: F): { ok: true; value: F[] } | { ok: false; error: string } {
+export function parseFieldList<F extends string>(
+  spec: string | undefined,
+  allowed: readonly F[],
+  first: F,
+): { ok: true; value: F[] } | { ok: false; error: string } {
   if (spec === undefined) return { ok: true, value: [...allowed] };
-  const list = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = list.filter((f) => !(allowed as readonly string[]).includes(f));
-  if (unknown.length > 0 || list.length === 0) return { ok: false, error: `unknown field(s) ${unknown.join(', ') || '(none given)'}; allowed: ${allowed.join(', ')}` };
+  if (unknown.length > 0 || list.length === 0)
+    return {
+      ok: false,
+      error: `unknown field(s) ${unknown.join(', ') || '(none given)'}; allowed: ${allowed.join(', ')}`,
+    };
   return { ok: true, value: [first, ...new Set((list as F[]).filter((f) => f !== first))] };
 }
 
@@ -47,15 +61,16 @@ export function rowStream<F extends string>(res: Writable, format: ExportFormat,
     if (res.destroyed) throw new ClientGone('client went away');
     const chunk = buffer;
     buffer = '';
-    if (!res.write(chunk)) await new Promise<void>((resolve) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
+    if (!res.write(chunk))
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
   };
   if (format === 'csv') buffer = `${fields.join(',')}\n`;
   return {

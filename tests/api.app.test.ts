@@ -40,14 +40,22 @@ describe('GET /health', () => {
   it('reports ok with database and versions', async () => {
     const res = await api.get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', database: { ok: true, pingMs: expect.any(Number) }, versions: { breadcrumb: '0.1.0', node: process.versions.node } });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      database: { ok: true, pingMs: expect.any(Number) },
+      versions: { breadcrumb: '0.1.0', node: process.versions.node },
+    });
     expect(res.body.versions.mongodbServer).toMatch(/^\d+\.\d+/);
     expect(res.body.uptimeSec).toBeGreaterThanOrEqual(0);
     expect(res.headers['x-content-type-options']).toBe('nosniff'); // helmet is on
   });
 
   it('answers 503 degraded when the database does not answer', async () => {
-    const lost = await connectDatabase({ uri: inject('mongoUri'), dbName: `bc_test_${randomUUID().replaceAll('-', '')}`, skipIndexes: true });
+    const lost = await connectDatabase({
+      uri: inject('mongoUri'),
+      dbName: `bc_test_${randomUUID().replaceAll('-', '')}`,
+      skipIndexes: true,
+    });
     await lost.close();
     const res = await request(buildApp({ database: lost })).get('/health');
     expect(res.status).toBe(503);
@@ -63,14 +71,21 @@ describe('errors', () => {
   });
 
   it('answers malformed JSON with 400 invalid_json', async () => {
-    const res = await api.post('/v1/keys').set(bearer(admin)).set('Content-Type', 'application/json').send('{"role": "admin",');
+    const res = await api
+      .post('/v1/keys')
+      .set(bearer(admin))
+      .set('Content-Type', 'application/json')
+      .send('{"role": "admin",');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_json');
     expect(res.body.error).toHaveProperty('details');
   });
 
   it('answers a body over the limit with 413', async () => {
-    const res = await api.post('/v1/keys').set(bearer(admin)).send({ role: 'admin', name: 'x'.repeat(1_100_000) });
+    const res = await api
+      .post('/v1/keys')
+      .set(bearer(admin))
+      .send({ role: 'admin', name: 'x'.repeat(1_100_000) });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
   });
@@ -118,15 +133,21 @@ describe('GET /openapi.json', () => {
     const doc = res.body;
     expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
     expect(doc.info).toMatchObject({ title: expect.any(String), version: '0.1.0' });
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/v1/jobs', '/v1/jobs/{id}', '/v1/keys', '/v1/keys/{id}']));
-    expect(doc.components.securitySchemes.bearerAuth).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/health', '/v1/jobs', '/v1/jobs/{id}', '/v1/keys', '/v1/keys/{id}']),
+    );
+    expect(doc.components.securitySchemes.bearerAuth).toEqual(
+      expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    );
 
     const listJobs = doc.paths['/v1/jobs'].get;
     expect(listJobs.security).toEqual([{ bearerAuth: [] }]);
     expect(Object.keys(listJobs.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
     const limit = listJobs.parameters.find((p: { name: string }) => p.name === 'limit');
     expect(limit).toMatchObject({ in: 'query', schema: { maximum: 500, default: 50 } });
-    expect(doc.paths['/v1/keys'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateApiKey' });
+    expect(doc.paths['/v1/keys'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/CreateApiKey',
+    });
     expect(doc.paths['/v1/keys/{id}'].delete.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
     expect(doc.paths['/health'].get.security).toBeUndefined();
 
@@ -138,12 +159,21 @@ describe('GET /openapi.json', () => {
   it('is what the API tests check every response against, and the check fails on a mismatch', async () => {
     const res = await api.get('/v1/jobs?limit=1').set('Authorization', `Bearer ${admin}`);
     expect(res.status).toBe(200);
-    const altered = (body: unknown, status = res.status) => ({ ...res, status, body, req: (res as unknown as { req: unknown }).req }) as unknown as typeof res;
-    expect(() => api.checker.check(altered({ items: 'not a list' }))).toThrow(/body does not match \/openapi.json: .*items must be array/);
+    const altered = (body: unknown, status = res.status) =>
+      ({ ...res, status, body, req: (res as unknown as { req: unknown }).req }) as unknown as typeof res;
+    expect(() => api.checker.check(altered({ items: 'not a list' }))).toThrow(
+      /body does not match \/openapi.json: .*items must be array/,
+    );
     expect(() => api.checker.check(altered({ ...res.body, extra: 1 }))).toThrow(/must NOT have additional properties/);
     expect(() => api.checker.check(altered(res.body, 302))).toThrow(/status not documented for GET \/v1\/jobs/);
-    expect(() => api.checker.check(altered({ error: { code: 'unavailable', message: 'down', details: null } }, 503))).not.toThrow();
-    await expect(request(app).get('/v1/nowhere').expect((r) => api.checker.check(r))).rejects.toThrow(/no operation in \/openapi.json/);
+    expect(() =>
+      api.checker.check(altered({ error: { code: 'unavailable', message: 'down', details: null } }, 503)),
+    ).not.toThrow();
+    await expect(
+      request(app)
+        .get('/v1/nowhere')
+        .expect((r) => api.checker.check(r)),
+    ).rejects.toThrow(/no operation in \/openapi.json/);
   });
 });
 
@@ -155,8 +185,22 @@ describe('GET /v1/jobs', () => {
   beforeAll(async () => {
     const { JobRun } = database().models;
     const docs = await JobRun.insertMany([
-      { job: 'build-features', status: 'succeeded', trigger: 'schedule', startedAt: at(0), endedAt: at(1), durationMs: 60_000, counts: { customers: 10 } },
-      { job: 'score-churn', status: 'failed', trigger: 'cli', startedAt: at(2), error: { type: 'TypeError', message: 'boom', stack: 'TypeError: boom\n    at x' } },
+      {
+        job: 'build-features',
+        status: 'succeeded',
+        trigger: 'schedule',
+        startedAt: at(0),
+        endedAt: at(1),
+        durationMs: 60_000,
+        counts: { customers: 10 },
+      },
+      {
+        job: 'score-churn',
+        status: 'failed',
+        trigger: 'cli',
+        startedAt: at(2),
+        error: { type: 'TypeError', message: 'boom', stack: 'TypeError: boom\n    at x' },
+      },
       { job: 'build-features', status: 'running', trigger: 'api', startedAt: at(3) },
       // Two runs started at the same instant: the cursor must not lose or repeat either.
       { job: 'build-features', status: 'succeeded', trigger: 'startup', startedAt: at(5) },
@@ -176,7 +220,16 @@ describe('GET /v1/jobs', () => {
     const started = res.body.items.map((r: { startedAt: string }) => Date.parse(r.startedAt));
     expect(started).toEqual([...started].sort((a, b) => b - a));
     expect(res.body.items).toHaveLength(5);
-    expect(res.body.items.at(-1)).toMatchObject({ id: ids[0], job: 'build-features', status: 'succeeded', trigger: 'schedule', counts: { customers: 10 }, durationMs: 60_000, endedAt: at(1).toISOString(), error: null });
+    expect(res.body.items.at(-1)).toMatchObject({
+      id: ids[0],
+      job: 'build-features',
+      status: 'succeeded',
+      trigger: 'schedule',
+      counts: { customers: 10 },
+      durationMs: 60_000,
+      endedAt: at(1).toISOString(),
+      error: null,
+    });
   });
 
   it('filters by job and status', async () => {

@@ -16,7 +16,8 @@ const keys = { admin: '', marketer: '', ingest: '' };
 beforeAll(async () => {
   app = buildApp({ database: database() });
   api = await openApiClient(app);
-  for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(database().models, { role, name: `test ${role}` })).key;
+  for (const role of ['admin', 'marketer', 'ingest'] as const)
+    keys[role] = (await createApiKey(database().models, { role, name: `test ${role}` })).key;
 });
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -89,7 +90,10 @@ describe('keys at rest', () => {
     expect(stored!.hash).toBe(createHash('sha256').update(key).digest('hex'));
     expect(String(stored!._id)).toBe(id);
 
-    expect(await verifyApiKey(database().models, key)).toMatchObject({ ok: true, value: { role: 'ingest', name: 'shop webhook' } });
+    expect(await verifyApiKey(database().models, key)).toMatchObject({
+      ok: true,
+      value: { role: 'ingest', name: 'shop webhook' },
+    });
   });
 
   it('records when a key was last used', async () => {

@@ -19,15 +19,26 @@ beforeAll(async () => {
   resetConfig();
   app = buildApp({ database: database() });
   api = await openApiClient(app);
-  for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(database().models, { role, name: role })).key;
+  for (const role of ['admin', 'marketer', 'ingest'] as const)
+    keys[role] = (await createApiKey(database().models, { role, name: role })).key;
 });
 afterAll(() => {
   delete process.env.SHOPIFY_WEBHOOK_SECRET;
   resetConfig();
 });
 
-const post = (body: unknown, key = keys.ingest, query = '') => api.post(`/v1/events${query}`).set('Authorization', `Bearer ${key}`).send(body as object);
-const event = (i: number) => ({ eventId: `api-${i}`, type: 'product_viewed', customerId: 'api-c1', timestamp: '2026-05-01T12:00:00Z', properties: { productId: `p${i}`, price: 10 } });
+const post = (body: unknown, key = keys.ingest, query = '') =>
+  api
+    .post(`/v1/events${query}`)
+    .set('Authorization', `Bearer ${key}`)
+    .send(body as object);
+const event = (i: number) => ({
+  eventId: `api-${i}`,
+  type: 'product_viewed',
+  customerId: 'api-c1',
+  timestamp: '2026-05-01T12:00:00Z',
+  properties: { productId: `p${i}`, price: 10 },
+});
 
 describe('POST /v1/events', () => {
   it('stores a batch, and a retry stores nothing twice', async () => {
@@ -51,10 +62,16 @@ describe('POST /v1/events', () => {
   });
 
   it('stores the valid part with ?partial=true', async () => {
-    const res = await post([event(6), { type: 'order_completed', customerId: 'x', properties: {} }], keys.ingest, '?partial=true');
+    const res = await post(
+      [event(6), { type: 'order_completed', customerId: 'x', properties: {} }],
+      keys.ingest,
+      '?partial=true',
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ stored: 1, eventIds: ['api-6', null] });
-    expect(res.body.rejected.map((r: { field: string }) => r.field)).toEqual(expect.arrayContaining(['properties.orderId', 'properties.revenue']));
+    expect(res.body.rejected.map((r: { field: string }) => r.field)).toEqual(
+      expect.arrayContaining(['properties.orderId', 'properties.revenue']),
+    );
   });
 
   it('refuses more than 1,000 events and non-ingest roles', async () => {
@@ -72,32 +89,93 @@ describe('Segment compatibility (the official analytics-node client, unchanged)'
 
   it('maps E-commerce Spec v2 events and keeps unknown names as custom events', async () => {
     const errors: unknown[] = [];
-    const analytics = new Analytics({ writeKey: keys.ingest, host: server.url, path: '/v1/segment/batch', flushAt: 20, maxRetries: 0 });
+    const analytics = new Analytics({
+      writeKey: keys.ingest,
+      host: server.url,
+      path: '/v1/segment/batch',
+      flushAt: 20,
+      maxRetries: 0,
+    });
     analytics.on('error', (e) => errors.push(e));
-    analytics.identify({ userId: 'seg-1', anonymousId: 'seg-anon-1', traits: { email: 'Seg@Example.com', first_name: 'Sam', plan: 'gold' } });
-    analytics.page({ anonymousId: 'seg-anon-1', name: 'Home', properties: { path: '/' }, context: { campaign: { name: 'spring', source: 'newsletter', medium: 'email', term: '', content: '' } } });
-    analytics.track({ userId: 'seg-1', event: 'Product Viewed', properties: { product_id: 'sku-1', category: 'shoes', price: 59.5 } });
-    analytics.track({ userId: 'seg-1', event: 'Product Added', properties: { cart_id: 'cart-9', product_id: 'sku-1', price: 59.5, quantity: 2 } });
-    analytics.track({ userId: 'seg-1', event: 'Checkout Step Completed', properties: { checkout_id: 'co-9', step: 2 } });
+    analytics.identify({
+      userId: 'seg-1',
+      anonymousId: 'seg-anon-1',
+      traits: { email: 'Seg@Example.com', first_name: 'Sam', plan: 'gold' },
+    });
+    analytics.page({
+      anonymousId: 'seg-anon-1',
+      name: 'Home',
+      properties: { path: '/' },
+      context: { campaign: { name: 'spring', source: 'newsletter', medium: 'email', term: '', content: '' } },
+    });
+    analytics.track({
+      userId: 'seg-1',
+      event: 'Product Viewed',
+      properties: { product_id: 'sku-1', category: 'shoes', price: 59.5 },
+    });
+    analytics.track({
+      userId: 'seg-1',
+      event: 'Product Added',
+      properties: { cart_id: 'cart-9', product_id: 'sku-1', price: 59.5, quantity: 2 },
+    });
+    analytics.track({
+      userId: 'seg-1',
+      event: 'Checkout Step Completed',
+      properties: { checkout_id: 'co-9', step: 2 },
+    });
     analytics.track({
       userId: 'seg-1',
       event: 'Order Completed',
-      properties: { order_id: 'ord-9', checkout_id: 'co-9', total: 130, revenue: 119, shipping: 11, discount: 0, coupon: 'SPRING', currency: 'eur', products: [{ product_id: 'sku-1', price: 59.5, quantity: 2, category: 'shoes' }] },
+      properties: {
+        order_id: 'ord-9',
+        checkout_id: 'co-9',
+        total: 130,
+        revenue: 119,
+        shipping: 11,
+        discount: 0,
+        coupon: 'SPRING',
+        currency: 'eur',
+        products: [{ product_id: 'sku-1', price: 59.5, quantity: 2, category: 'shoes' }],
+      },
     });
     analytics.track({ userId: 'seg-1', event: 'Wishlist Shared', properties: { list: 'summer' } });
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
 
     const events = await database().models.Event.find({ source: 'segment' }).sort({ ts: 1 }).lean();
-    const byType = Object.fromEntries(events.map((e) => [e.type === 'custom' ? `custom:${(e.props as { name: string }).name}` : e.type, e]));
-    expect(Object.keys(byType).sort()).toEqual(['cart_item_added', 'checkout_step_completed', 'custom:Wishlist Shared', 'identify', 'order_completed', 'page_viewed', 'product_viewed']);
+    const byType = Object.fromEntries(
+      events.map((e) => [e.type === 'custom' ? `custom:${(e.props as { name: string }).name}` : e.type, e]),
+    );
+    expect(Object.keys(byType).sort()).toEqual([
+      'cart_item_added',
+      'checkout_step_completed',
+      'custom:Wishlist Shared',
+      'identify',
+      'order_completed',
+      'page_viewed',
+      'product_viewed',
+    ]);
     expect(byType.product_viewed!.props).toMatchObject({ productId: 'sku-1', category: 'shoes', price: 59.5 });
     expect(byType.cart_item_added!.props).toMatchObject({ cartId: 'cart-9', quantity: 2 });
     expect(byType.checkout_step_completed!.props).toMatchObject({ checkoutId: 'co-9', step: 'shipping', stepIndex: 2 });
-    expect(byType.order_completed!.props).toMatchObject({ orderId: 'ord-9', revenue: 119, shipping: 11, couponCode: 'SPRING', currency: 'EUR', items: [{ productId: 'sku-1', quantity: 2 }] });
-    expect(byType.page_viewed).toMatchObject({ customerId: 'seg-1', props: { path: '/', utmSource: 'newsletter', utmMedium: 'email' } });
+    expect(byType.order_completed!.props).toMatchObject({
+      orderId: 'ord-9',
+      revenue: 119,
+      shipping: 11,
+      couponCode: 'SPRING',
+      currency: 'EUR',
+      items: [{ productId: 'sku-1', quantity: 2 }],
+    });
+    expect(byType.page_viewed).toMatchObject({
+      customerId: 'seg-1',
+      props: { path: '/', utmSource: 'newsletter', utmMedium: 'email' },
+    });
     expect(byType['custom:Wishlist Shared']!.props).toMatchObject({ list: 'summer' });
-    expect(await database().models.Customer.findById('seg-1').lean()).toMatchObject({ email: 'seg@example.com', firstName: 'Sam', traits: { plan: 'gold' } });
+    expect(await database().models.Customer.findById('seg-1').lean()).toMatchObject({
+      email: 'seg@example.com',
+      firstName: 'Sam',
+      traits: { plan: 'gold' },
+    });
   });
 
   it('refuses a write key that is not an API key', async () => {
@@ -112,7 +190,13 @@ describe('Shopify webhooks', () => {
     const body = JSON.stringify(payload);
     return api
       .post('/v1/webhooks/shopify')
-      .set({ 'Content-Type': 'application/json', 'X-Shopify-Topic': topic, 'X-Shopify-Hmac-Sha256': sign(body, secret), 'X-Shopify-Webhook-Id': webhookId, 'X-Shopify-Shop-Domain': 'example.myshopify.com' })
+      .set({
+        'Content-Type': 'application/json',
+        'X-Shopify-Topic': topic,
+        'X-Shopify-Hmac-Sha256': sign(body, secret),
+        'X-Shopify-Webhook-Id': webhookId,
+        'X-Shopify-Shop-Domain': 'example.myshopify.com',
+      })
       .send(body);
   };
   // Shaped like the examples in Shopify's webhook reference (trimmed to the fields we read).
@@ -130,15 +214,37 @@ describe('Shopify webhooks', () => {
     discount_codes: [{ code: 'TENOFF', amount: '10.00', type: 'fixed_amount' }],
     customer: { id: 115310627314723950, email: 'jon@example.com', first_name: 'Jon', last_name: 'Snow' },
     line_items: [
-      { id: 866550311766439000, product_id: 632910392, variant_id: 808950810, title: 'IPod Nano - 8GB', price: '199.00', quantity: 1, sku: 'IPOD2008PINK', product_type: 'electronics' },
+      {
+        id: 866550311766439000,
+        product_id: 632910392,
+        variant_id: 808950810,
+        title: 'IPod Nano - 8GB',
+        price: '199.00',
+        quantity: 1,
+        sku: 'IPOD2008PINK',
+        product_type: 'electronics',
+      },
     ],
   };
 
   it('stores an order with its line items, once per order even when orders/paid follows', async () => {
     expect((await deliver('orders/create', order, 'wh-1')).body).toMatchObject({ duplicate: false, stored: 2 });
     expect((await deliver('orders/paid', order, 'wh-2')).body).toMatchObject({ duplicate: false, stored: 0 });
-    const stored = await database().models.Event.findOne({ eventId: `shopify:order:${order.id}` }).lean();
-    expect(stored).toMatchObject({ type: 'order_completed', customerId: '115310627314723950', source: 'shopify', props: { revenue: 199.65, discount: 10, shipping: 20, couponCode: 'TENOFF', items: [{ productId: '632910392', price: 199, quantity: 1, category: 'electronics' }] } });
+    const stored = await database()
+      .models.Event.findOne({ eventId: `shopify:order:${order.id}` })
+      .lean();
+    expect(stored).toMatchObject({
+      type: 'order_completed',
+      customerId: '115310627314723950',
+      source: 'shopify',
+      props: {
+        revenue: 199.65,
+        discount: 10,
+        shipping: 20,
+        couponCode: 'TENOFF',
+        items: [{ productId: '632910392', price: 199, quantity: 1, category: 'electronics' }],
+      },
+    });
     expect(stored!.ts.toISOString()).toBe('2026-04-01T17:00:00.000Z');
   });
 
@@ -149,9 +255,19 @@ describe('Shopify webhooks', () => {
   });
 
   it('links a refund to the customer of its order', async () => {
-    const refund = { id: 509562969, order_id: order.id, created_at: '2026-04-03T10:00:00-05:00', transactions: [{ kind: 'refund', amount: '41.94', status: 'success' }], refund_line_items: [{ quantity: 1, line_item: order.line_items[0] }] };
+    const refund = {
+      id: 509562969,
+      order_id: order.id,
+      created_at: '2026-04-03T10:00:00-05:00',
+      transactions: [{ kind: 'refund', amount: '41.94', status: 'success' }],
+      refund_line_items: [{ quantity: 1, line_item: order.line_items[0] }],
+    };
     expect((await deliver('refunds/create', refund, 'wh-4')).status).toBe(200);
-    expect(await database().models.Event.findOne({ eventId: 'shopify:refund:509562969' }).lean()).toMatchObject({ type: 'order_refunded', customerId: '115310627314723950', props: { orderId: String(order.id), amount: 41.94 } });
+    expect(await database().models.Event.findOne({ eventId: 'shopify:refund:509562969' }).lean()).toMatchObject({
+      type: 'order_refunded',
+      customerId: '115310627314723950',
+      props: { orderId: String(order.id), amount: 41.94 },
+    });
   });
 
   it('turns a checkout without an order into step events, so the abandonment is visible', async () => {
@@ -172,13 +288,30 @@ describe('Shopify webhooks', () => {
     await deliver('checkouts/create', checkout, 'wh-5');
     await deliver('checkouts/update', { ...checkout, updated_at: '2026-04-05T09:06:00Z' }, 'wh-6');
     const events = await database().models.Event.find({ 'props.checkoutId': 'co-abandoned-1' }).lean();
-    expect(events.map((e) => `${e.type}:${(e.props as { step?: string }).step ?? ''}`).sort()).toEqual(['checkout_started:', 'checkout_step_completed:contact', 'checkout_step_viewed:shipping']);
+    expect(events.map((e) => `${e.type}:${(e.props as { step?: string }).step ?? ''}`).sort()).toEqual([
+      'checkout_started:',
+      'checkout_step_completed:contact',
+      'checkout_step_viewed:shipping',
+    ]);
     expect(events.every((e) => e.customerId === '207119551')).toBe(true);
   });
 
   it('records customers/update traits and marketing consent', async () => {
-    const customer = { id: 706405506930370000, email: 'bob@biller.com', first_name: 'Bob', last_name: 'Biller', updated_at: '2026-04-06T10:00:00-04:00', email_marketing_consent: { state: 'unsubscribed' }, default_address: { country: 'Canada' } };
+    const customer = {
+      id: 706405506930370000,
+      email: 'bob@biller.com',
+      first_name: 'Bob',
+      last_name: 'Biller',
+      updated_at: '2026-04-06T10:00:00-04:00',
+      email_marketing_consent: { state: 'unsubscribed' },
+      default_address: { country: 'Canada' },
+    };
     expect((await deliver('customers/update', customer, 'wh-7')).status).toBe(200);
-    expect(await database().models.Customer.findById('706405506930370000').lean()).toMatchObject({ email: 'bob@biller.com', firstName: 'Bob', country: 'Canada', consent: { email: { status: 'denied' } } });
+    expect(await database().models.Customer.findById('706405506930370000').lean()).toMatchObject({
+      email: 'bob@biller.com',
+      firstName: 'Bob',
+      country: 'Canada',
+      consent: { email: { status: 'denied' } },
+    });
   });
 });

@@ -34,13 +34,29 @@ describe('report routes', () => {
     await seedAttributionShop(database());
     const first = await get(`/v1/reports/attribution?${q}&model=markov`);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ from: period.from, to: period.to, orders: 4, revenue: 210, untouched: { orders: 2, revenue: 70 } });
+    expect(first.body).toMatchObject({
+      from: period.from,
+      to: period.to,
+      orders: 4,
+      revenue: 210,
+      untouched: { orders: 2, revenue: 70 },
+    });
     expect(first.body.models).toHaveLength(1);
-    const markov = Object.fromEntries(first.body.models[0].channels.map((c: { channel: string; conversions: number }) => [c.channel, c.conversions]));
+    const markov = Object.fromEntries(
+      first.body.models[0].channels.map((c: { channel: string; conversions: number }) => [c.channel, c.conversions]),
+    );
     expect(markov['email click · flow welcome']).toBeCloseTo(4 / 3, 9);
     const again = await get(`/v1/reports/attribution?from=2026-03-01&to=2026-03-31`);
     expect(again.body.reportId).toBe(first.body.reportId);
-    expect(again.body.models.map((m: { model: string }) => m.model)).toEqual(['first_touch', 'last_touch', 'linear', 'time_decay', 'position_based', 'markov', 'shapley']);
+    expect(again.body.models.map((m: { model: string }) => m.model)).toEqual([
+      'first_touch',
+      'last_touch',
+      'linear',
+      'time_decay',
+      'position_based',
+      'markov',
+      'shapley',
+    ]);
     expect((await get('/v1/reports/attribution')).body.reportId).toBe(first.body.reportId);
   });
 
@@ -53,9 +69,18 @@ describe('report routes', () => {
     expect(lines).toContain('last_touch,paid · google,1,100');
     const kpis = await get(`/v1/reports/kpis?${q}&by=flow`).set('Accept', 'text/csv');
     expect(kpis.headers['content-type']).toMatch(/text\/csv/);
-    const [header, welcome] = kpis.text.trim().split('\n').map((l) => l.split(','));
+    const [header, welcome] = kpis.text
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const row = Object.fromEntries(header!.map((h, i) => [h, welcome![i]]));
-    expect(row).toMatchObject({ key: 'welcome', sends: '2', revenue: '140', incrementalPerRecipient: '60', holdoutSize: '2' });
+    expect(row).toMatchObject({
+      key: 'welcome',
+      sends: '2',
+      revenue: '140',
+      incrementalPerRecipient: '60',
+      holdoutSize: '2',
+    });
   });
 
   it('KPIs by each dimension as JSON', async () => {
@@ -75,12 +100,23 @@ describe('report routes', () => {
       { _id: 'c1' as never, partition: 0, bestSendHour: 9, sendHourConfidence: 0.8 },
       { _id: 'c2' as never, partition: 0, bestSendHour: 9, sendHourConfidence: 0.1 },
     ]);
-    await CustomerSegments.collection.updateOne({ _id: 'c1' as never }, { $set: { lifecycle: { stage: 'active', history: [{ from: 'new', to: 'active' }] } } });
-    await Experiment.collection.insertOne({ _id: 'subject-test' as never, name: 'Subject A/B', status: 'running', results: { A: { sends: 10 } } });
+    await CustomerSegments.collection.updateOne(
+      { _id: 'c1' as never },
+      { $set: { lifecycle: { stage: 'active', history: [{ from: 'new', to: 'active' }] } } },
+    );
+    await Experiment.collection.insertOne({
+      _id: 'subject-test' as never,
+      name: 'Subject A/B',
+      status: 'running',
+      results: { A: { sends: 10 } },
+    });
     const res = await get('/v1/reports/dashboard');
     expect(res.status).toBe(200);
     expect(res.body.segmentSizes).toEqual([{ segmentId: 'vip', name: 'VIPs', points: [{ day: today, size: 7 }] }]);
-    expect(res.body.lifecycle).toEqual({ stages: [{ stage: 'active', customers: 1 }], moves: [{ from: 'new', to: 'active', count: 1 }] });
+    expect(res.body.lifecycle).toEqual({
+      stages: [{ stage: 'active', customers: 1 }],
+      moves: [{ from: 'new', to: 'active', count: 1 }],
+    });
     expect(res.body.sendHours.counts[0][9]).toBe(1);
     expect(res.body.sendHours.counts[2][9]).toBe(1);
     expect(res.body.experiments[0]).toMatchObject({ id: 'subject-test', results: { A: { sends: 10 } } });
@@ -100,7 +136,9 @@ describe('report routes', () => {
 
   it('is in the OpenAPI document', async () => {
     const doc = (await request(app).get('/openapi.json')).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/reports/attribution', '/v1/reports/kpis', '/v1/reports/dashboard']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/reports/attribution', '/v1/reports/kpis', '/v1/reports/dashboard']),
+    );
     expect(doc.paths['/v1/reports/kpis'].get.parameters.map((p: { name: string }) => p.name)).toContain('by');
   });
 });

@@ -34,13 +34,39 @@ beforeAll(async () => {
   const db = database();
   app = buildApp({ database: db });
   api = await openApiClient(app);
-  for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(db.models, { role, name: role })).key;
+  for (const role of ['admin', 'marketer', 'ingest'] as const)
+    keys[role] = (await createApiKey(db.models, { role, name: role })).key;
   const P = config().PARTITIONS;
-  await db.models.Customer.collection.insertMany(ids.map((id) => ({ _id: id as never, partition: partitionOf(id, P), email: `${id}@example.com`, consent: { email: { status: 'granted' } }, traits: {} })));
-  await db.models.Score.collection.insertMany(
-    ids.map((id, i) => ({ _id: id as never, partition: partitionOf(id, P), churnRisk: (i % 100) / 100, predictedLtv: i, bestSendHour: i % 24, expectedNextOrderAt: new Date(Date.UTC(2026, 9, 1 + (i % 28))), drivers: { churn: [{ feature: 'recencyDays', effect: 0.3 }] }, modelVersions: { churn: 'v3' }, scoredAt })),
+  await db.models.Customer.collection.insertMany(
+    ids.map((id) => ({
+      _id: id as never,
+      partition: partitionOf(id, P),
+      email: `${id}@example.com`,
+      consent: { email: { status: 'granted' } },
+      traits: {},
+    })),
   );
-  await db.models.Segment.collection.insertOne({ _id: 'top-ltv' as never, name: 'Top LTV', kind: 'custom', builtIn: false, active: true, rule: { quantile: { field: 'scores.predictedLtv', top: 0.2 } } });
+  await db.models.Score.collection.insertMany(
+    ids.map((id, i) => ({
+      _id: id as never,
+      partition: partitionOf(id, P),
+      churnRisk: (i % 100) / 100,
+      predictedLtv: i,
+      bestSendHour: i % 24,
+      expectedNextOrderAt: new Date(Date.UTC(2026, 9, 1 + (i % 28))),
+      drivers: { churn: [{ feature: 'recencyDays', effect: 0.3 }] },
+      modelVersions: { churn: 'v3' },
+      scoredAt,
+    })),
+  );
+  await db.models.Segment.collection.insertOne({
+    _id: 'top-ltv' as never,
+    name: 'Top LTV',
+    kind: 'custom',
+    builtIn: false,
+    active: true,
+    rule: { quantile: { field: 'scores.predictedLtv', top: 0.2 } },
+  });
   const outcome = await runJob(assignSegmentsJob, { asOf: '2026-10-01T00:00:00Z' }, { database: db, trigger: 'test' });
   expect(outcome.ok && outcome.value.status).toBe('succeeded');
 });
@@ -65,8 +91,14 @@ describe('GET /v1/scores', () => {
     const { rows, pages } = await allPages('&fields=churnRisk,predictedLtv,expectedNextOrderAt', 200);
     expect(pages).toBe(Math.ceil(N / 200));
     expect(rows.map((r) => r.customerId)).toEqual(ids);
-    for (const r of rows) expect(Object.keys(r).sort()).toEqual(['churnRisk', 'customerId', 'expectedNextOrderAt', 'predictedLtv']);
-    expect(rows[123]).toEqual({ customerId: 's-0123', churnRisk: 0.23, predictedLtv: 123, expectedNextOrderAt: '2026-10-12T00:00:00.000Z' });
+    for (const r of rows)
+      expect(Object.keys(r).sort()).toEqual(['churnRisk', 'customerId', 'expectedNextOrderAt', 'predictedLtv']);
+    expect(rows[123]).toEqual({
+      customerId: 's-0123',
+      churnRisk: 0.23,
+      predictedLtv: 123,
+      expectedNextOrderAt: '2026-10-12T00:00:00.000Z',
+    });
   });
 
   it('gives every score field by default; a field the model did not compute is null', async () => {
@@ -88,7 +120,11 @@ describe('GET /v1/scores', () => {
 
   it('filters to a segment: exactly its current members, each once', async () => {
     const members = await text(get('/v1/segments/top-ltv/members?format=ndjson&fields=customerId'));
-    const expected = (members.body as string).trimEnd().split('\n').map((l) => JSON.parse(l).customerId as string).sort();
+    const expected = (members.body as string)
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).customerId as string)
+      .sort();
     expect(expected.length).toBe(N * 0.2);
     const { rows } = await allPages('&segment=top-ltv&fields=predictedLtv', 40);
     expect(rows.map((r) => r.customerId as string).sort()).toEqual(expected);
@@ -99,9 +135,16 @@ describe('GET /v1/scores', () => {
   it('streams NDJSON and CSV that parse back to the same rows', async () => {
     const nd = await text(get('/v1/scores?format=ndjson&fields=churnRisk,scoredAt'));
     expect(nd.headers['content-type']).toMatch(/application\/x-ndjson/);
-    const ndRows = (nd.body as string).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const ndRows = (nd.body as string)
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ndRows.map((r) => r.customerId).sort()).toEqual(ids);
-    expect(ndRows.find((r) => r.customerId === 's-0042')).toEqual({ customerId: 's-0042', churnRisk: 0.42, scoredAt: scoredAt.toISOString() });
+    expect(ndRows.find((r) => r.customerId === 's-0042')).toEqual({
+      customerId: 's-0042',
+      churnRisk: 0.42,
+      scoredAt: scoredAt.toISOString(),
+    });
 
     const csv = await get('/v1/scores?format=csv&segment=top-ltv&fields=predictedLtv,bestSendHour');
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
@@ -114,7 +157,10 @@ describe('GET /v1/scores', () => {
   it('refuses unknown fields, foreign cursors and unknown segments, naming the problem', async () => {
     const field = await get('/v1/scores?fields=churnRisk,password');
     expect(field.status).toBe(400);
-    expect(field.body.error.details.issues[0]).toMatchObject({ path: 'query.fields', message: expect.stringContaining('password') });
+    expect(field.body.error.details.issues[0]).toMatchObject({
+      path: 'query.fields',
+      message: expect.stringContaining('password'),
+    });
     const cursor = await get('/v1/scores?cursor=bm9wZQ');
     expect(cursor.status).toBe(400);
     expect(cursor.body.error.details.issues[0].path).toBe('query.cursor');
@@ -130,7 +176,9 @@ describe('GET /v1/scores', () => {
     expect((await api.get('/v1/scores')).status).toBe(401);
     const doc = (await request(app).get('/openapi.json')).body;
     expect(doc.paths['/v1/scores'].get['x-roles']).toEqual(['admin', 'marketer']);
-    expect(doc.paths['/v1/scores'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['segment', 'fields', 'format', 'cursor', 'limit']));
+    expect(doc.paths['/v1/scores'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['segment', 'fields', 'format', 'cursor', 'limit']),
+    );
   });
 });
 
@@ -145,11 +193,32 @@ describe('breadcrumb scores export', () => {
     const out = join(dir, 'top.ndjson');
     const uri = new URL(inject('mongoUri'));
     uri.pathname = `/${database().db.databaseName}`;
-    const { stdout } = await promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'scores', 'export', '--segment', 'top-ltv', '--fields', 'predictedLtv', '--format', 'ndjson', '--out', out, '--json'], {
-      env: { ...process.env, MONGODB_URI: uri.toString() },
-    });
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      [
+        'tsx',
+        'src/cli/main.ts',
+        'scores',
+        'export',
+        '--segment',
+        'top-ltv',
+        '--fields',
+        'predictedLtv',
+        '--format',
+        'ndjson',
+        '--out',
+        out,
+        '--json',
+      ],
+      {
+        env: { ...process.env, MONGODB_URI: uri.toString() },
+      },
+    );
     expect(JSON.parse(stdout)).toEqual({ rows: N * 0.2, out });
-    const rows = (await readFile(out, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const rows = (await readFile(out, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.length).toBe(N * 0.2);
     expect(Object.keys(rows[0]).sort()).toEqual(['customerId', 'predictedLtv']);
   });

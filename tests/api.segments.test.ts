@@ -28,11 +28,43 @@ beforeAll(async () => {
   admin = (await createApiKey(db.models, { role: 'admin', name: 'a' })).key;
   marketer = (await createApiKey(db.models, { role: 'marketer', name: 'm' })).key;
   const P = config().PARTITIONS;
-  await addCustomers(db, ids.map((id, i) => ({ id, email: `${id}@example.com`, firstName: i === 7 ? '=cmd()' : `F,"${i}"`, consent: { email: true }, at: new Date('2026-01-01') })));
-  await db.models.Score.collection.insertMany(ids.map((id, i) => ({ _id: id as never, partition: partitionOf(id, P), churnRisk: (i % 100) / 100, predictedLtv: i, drivers: { churnRisk: [{ feature: 'recencyDays', effect: 0.3 }] }, modelVersions: { churn: 'v3' } })));
+  await addCustomers(
+    db,
+    ids.map((id, i) => ({
+      id,
+      email: `${id}@example.com`,
+      firstName: i === 7 ? '=cmd()' : `F,"${i}"`,
+      consent: { email: true },
+      at: new Date('2026-01-01'),
+    })),
+  );
+  await db.models.Score.collection.insertMany(
+    ids.map((id, i) => ({
+      _id: id as never,
+      partition: partitionOf(id, P),
+      churnRisk: (i % 100) / 100,
+      predictedLtv: i,
+      drivers: { churnRisk: [{ feature: 'recencyDays', effect: 0.3 }] },
+      modelVersions: { churn: 'v3' },
+    })),
+  );
   await db.models.Segment.collection.insertMany([
-    { _id: 'everyone' as never, name: 'Everyone', kind: 'custom', builtIn: false, active: true, rule: { field: 'scores.churnRisk', op: 'gte', value: 0 } },
-    { _id: 'top-ltv' as never, name: 'Top LTV', kind: 'custom', builtIn: false, active: true, rule: { quantile: { field: 'scores.predictedLtv', top: 0.2 } } },
+    {
+      _id: 'everyone' as never,
+      name: 'Everyone',
+      kind: 'custom',
+      builtIn: false,
+      active: true,
+      rule: { field: 'scores.churnRisk', op: 'gte', value: 0 },
+    },
+    {
+      _id: 'top-ltv' as never,
+      name: 'Top LTV',
+      kind: 'custom',
+      builtIn: false,
+      active: true,
+      rule: { quantile: { field: 'scores.predictedLtv', top: 0.2 } },
+    },
   ]);
   const outcome = await runJob(assignSegmentsJob, { asOf: '2026-10-01T00:00:00Z' }, { database: db, trigger: 'test' });
   expect(outcome.ok && outcome.value.status).toBe('succeeded');
@@ -54,7 +86,9 @@ describe('segments API', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await get(`/v1/segments/everyone/members?limit=700&fields=churnRisk${cursor ? `&cursor=${cursor}` : ''}`);
+      const res = await get(
+        `/v1/segments/everyone/members?limit=700&fields=churnRisk${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(res.status).toBe(200);
       for (const row of res.body.items) {
         expect(Object.keys(row).sort()).toEqual(['churnRisk', 'customerId']);
@@ -78,12 +112,17 @@ describe('segments API', () => {
     expect(lines).toContain(`c-00001,c-00001@example.com,"F,""1""",0.01`);
     expect(lines).toContain(`c-00007,c-00007@example.com,'=cmd(),0.07`);
 
-    const nd = await get('/v1/segments/top-ltv/members?format=ndjson').buffer(true).parse((res, cb) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => cb(null, text));
-    });
-    const rows = (nd.body as string).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const nd = await get('/v1/segments/top-ltv/members?format=ndjson')
+      .buffer(true)
+      .parse((res, cb) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => cb(null, text));
+      });
+    const rows = (nd.body as string)
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.length).toBe(N * 0.2);
     expect(Math.min(...rows.map((r) => r.predictedLtv))).toBe(N * 0.8);
   });
@@ -96,19 +135,45 @@ describe('segments API', () => {
   });
 
   it('creates, changes and deletes custom segments; built-ins are read-only; rules are validated', async () => {
-    const post = (body: unknown, key = admin) => api.post('/v1/segments').set('Authorization', `Bearer ${key}`).send(body as object);
-    expect((await post({ key: 'risky', name: 'Risky', rule: { field: 'scores.churnRisk', op: 'gte', value: 0.9 } }, marketer)).status).toBe(403);
-    const created = await post({ key: 'risky', name: 'Risky', rule: { field: 'scores.churnRisk', op: 'gte', value: 0.9 } });
+    const post = (body: unknown, key = admin) =>
+      api
+        .post('/v1/segments')
+        .set('Authorization', `Bearer ${key}`)
+        .send(body as object);
+    expect(
+      (
+        await post(
+          { key: 'risky', name: 'Risky', rule: { field: 'scores.churnRisk', op: 'gte', value: 0.9 } },
+          marketer,
+        )
+      ).status,
+    ).toBe(403);
+    const created = await post({
+      key: 'risky',
+      name: 'Risky',
+      rule: { field: 'scores.churnRisk', op: 'gte', value: 0.9 },
+    });
     expect(created.status).toBe(201);
-    expect((await post({ key: 'risky', name: 'Again', rule: { field: 'scores.churnRisk', op: 'gte', value: 0.9 } })).status).toBe(409);
+    expect(
+      (await post({ key: 'risky', name: 'Again', rule: { field: 'scores.churnRisk', op: 'gte', value: 0.9 } })).status,
+    ).toBe(409);
 
-    const injected = await post({ key: 'evil', name: 'Evil', rule: { all: [{ field: 'scores.churnRisk', op: 'gte', value: 0 }, { $where: 'sleep(1000)' }] } });
+    const injected = await post({
+      key: 'evil',
+      name: 'Evil',
+      rule: { all: [{ field: 'scores.churnRisk', op: 'gte', value: 0 }, { $where: 'sleep(1000)' }] },
+    });
     expect(injected.status).toBe(400);
     expect(injected.body.error.details.issues[0].path).toMatch(/^body\.rule\.all\.1/);
-    const unknownField = await post({ key: 'evil', name: 'Evil', rule: { field: 'customer.password', op: 'eq', value: 'x' } });
+    const unknownField = await post({
+      key: 'evil',
+      name: 'Evil',
+      rule: { field: 'customer.password', op: 'eq', value: 'x' },
+    });
     expect(unknownField.body.error.details.issues[0].path).toBe('body.rule.field');
 
-    const put = (key: string, body: object) => api.put(`/v1/segments/${key}`).set('Authorization', `Bearer ${admin}`).send(body);
+    const put = (key: string, body: object) =>
+      api.put(`/v1/segments/${key}`).set('Authorization', `Bearer ${admin}`).send(body);
     expect((await put('risky', { name: 'Very risky' })).body).toMatchObject({ key: 'risky', name: 'Very risky' });
     const builtIn = await put('vip', { name: 'Mine now' });
     expect(builtIn.status).toBe(403);
@@ -129,10 +194,23 @@ describe('segments API', () => {
     const { Message } = database().models;
     const sentAt = new Date(Date.now() - 10 * 86_400_000);
     const at = (hours: number) => new Date(sentAt.getTime() + hours * 3_600_000);
-    const { insertedId } = await Message.collection.insertOne({ enrollmentId: 'en-1', stepId: 's1', customerId: 'c-00001', status: 'sent', sentAt });
-    await Message.collection.insertOne({ enrollmentId: 'en-2', stepId: 's1', customerId: 'c-00002', status: 'sent', sentAt });
+    const { insertedId } = await Message.collection.insertOne({
+      enrollmentId: 'en-1',
+      stepId: 's1',
+      customerId: 'c-00001',
+      status: 'sent',
+      sentAt,
+    });
+    await Message.collection.insertOne({
+      enrollmentId: 'en-2',
+      stepId: 's1',
+      customerId: 'c-00002',
+      status: 'sent',
+      sentAt,
+    });
     const messageId = String(insertedId);
-    const event = (eventId: string, type: string, customerId: string, ts: Date, properties: Record<string, unknown>) => eventSchema.parse({ eventId, type, customerId, timestamp: ts.getTime(), properties });
+    const event = (eventId: string, type: string, customerId: string, ts: Date, properties: Record<string, unknown>) =>
+      eventSchema.parse({ eventId, type, customerId, timestamp: ts.getTime(), properties });
     await storeEvents(
       database(),
       [
@@ -146,11 +224,28 @@ describe('segments API', () => {
       'api',
     );
     const res = await get('/v1/segments/everyone/performance');
-    expect(res.body.email).toEqual({ recipients: 2, messages: 2, opens: 1, clicks: 1, unsubscribes: 0, revenue: 50, revenuePerRecipient: 25, openRate: 0.5, clickRate: 0.5 });
+    expect(res.body.email).toEqual({
+      recipients: 2,
+      messages: 2,
+      opens: 1,
+      clicks: 1,
+      unsubscribes: 0,
+      revenue: 50,
+      revenuePerRecipient: 25,
+      openRate: 0.5,
+      clickRate: 0.5,
+    });
   });
 
   it('is described in the OpenAPI document', async () => {
     const doc = (await request(app).get('/openapi.json')).body;
-    for (const path of ['/v1/segments', '/v1/segments/{key}', '/v1/segments/{key}/members', '/v1/segments/{key}/performance', '/v1/customers/{id}']) expect(doc.paths[path]).toBeDefined();
+    for (const path of [
+      '/v1/segments',
+      '/v1/segments/{key}',
+      '/v1/segments/{key}/members',
+      '/v1/segments/{key}/performance',
+      '/v1/customers/{id}',
+    ])
+      expect(doc.paths[path]).toBeDefined();
   });
 });

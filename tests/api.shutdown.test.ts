@@ -56,7 +56,10 @@ function connect(port: number): Promise<void> {
 
 describe('graceful HTTP shutdown', () => {
   it('finishes requests in flight, refuses new connections and does not wait for idle keep-alive sockets', async () => {
-    const server = await startHttpServer(buildApp({ database: database(), routes: [...routes, slowRoute(500)] }), { port: 0, host: '127.0.0.1' });
+    const server = await startHttpServer(buildApp({ database: database(), routes: [...routes, slowRoute(500)] }), {
+      port: 0,
+      host: '127.0.0.1',
+    });
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
     const idleAgent = new http.Agent({ keepAlive: true });
     const busyAgent = new http.Agent({ keepAlive: true });
@@ -83,7 +86,10 @@ describe('graceful HTTP shutdown', () => {
   });
 
   it('cuts requests still running when the grace period ends', async () => {
-    const server = await startHttpServer(buildApp({ database: database(), routes: [...routes, slowRoute(3000)] }), { port: 0, host: '127.0.0.1' });
+    const server = await startHttpServer(buildApp({ database: database(), routes: [...routes, slowRoute(3000)] }), {
+      port: 0,
+      host: '127.0.0.1',
+    });
     const agent = new http.Agent({ keepAlive: true });
     try {
       const inFlight = get(`${server.url}/test/slow`, agent);

@@ -14,7 +14,10 @@ const run = promisify(execFile);
 function cli(...args: string[]) {
   const uri = new URL(inject('mongoUri'));
   uri.pathname = `/${database().db.databaseName}`;
-  return run('npx', ['tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, MONGODB_URI: uri.toString() }, encoding: 'utf8' });
+  return run('npx', ['tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, MONGODB_URI: uri.toString() },
+    encoding: 'utf8',
+  });
 }
 
 /** Pixels that are not the white background: a chart was drawn. */
@@ -38,7 +41,17 @@ describe('breadcrumb report', () => {
   it('attribution --png writes the models-side-by-side chart and --json the report', async () => {
     const png = path.join(artifacts, 'attribution.png');
     fs.rmSync(png, { force: true });
-    const { stdout } = await cli('report', 'attribution', '--from', period.from, '--to', period.to, '--png', png, '--json');
+    const { stdout } = await cli(
+      'report',
+      'attribution',
+      '--from',
+      period.from,
+      '--to',
+      period.to,
+      '--png',
+      png,
+      '--json',
+    );
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ orders: 4, revenue: 210 });
     expect(report.models).toHaveLength(7);
@@ -49,6 +62,9 @@ describe('breadcrumb report', () => {
   it('kpis prints the holdout comparison; errors are one line and non-zero', async () => {
     const { stdout } = await cli('report', 'kpis', '--from', period.from, '--to', period.to, '--by', 'flow');
     expect(stdout).toMatch(/welcome\s+2 .* 60\.00 \(-1\.98 … 121\.98\) vs attributed 70\.00/);
-    await expect(cli('report', 'kpis', '--by', 'weekday')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: --by must be one of/) });
+    await expect(cli('report', 'kpis', '--by', 'weekday')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^error: --by must be one of/),
+    });
   });
 });

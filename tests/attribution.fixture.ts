@@ -9,7 +9,16 @@ export const period = { from: '2026-03-01T00:00:00.000Z', to: '2026-03-31T00:00:
 
 let n = 0;
 function event(customerId: string, type: string, iso: string, props: Record<string, unknown> = {}) {
-  return { eventId: `attr-${++n}`, type, customerId, partition: partitionOf(customerId, config().PARTITIONS), ts: new Date(iso), receivedAt: new Date(iso), source: 'sim' as const, props };
+  return {
+    eventId: `attr-${++n}`,
+    type,
+    customerId,
+    partition: partitionOf(customerId, config().PARTITIONS),
+    ts: new Date(iso),
+    receivedAt: new Date(iso),
+    source: 'sim' as const,
+    props,
+  };
 }
 
 const day = (d: number, h = 10) => `2026-03-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00Z`;
@@ -44,7 +53,14 @@ export async function seedAttributionShop(database: Database): Promise<void> {
     event('c1', 'order_completed', '2026-04-02T10:00:00Z', { orderId: 'o6', revenue: 999 }),
   ]);
   const message = (id: string, customerId: string, sentAt: string, extra: Record<string, unknown>) => ({
-    _id: id, enrollmentId: `e-${id}`, stepId: 's1', customerId, status: 'sent', sentAt: new Date(sentAt), channel: 'email', ...extra,
+    _id: id,
+    enrollmentId: `e-${id}`,
+    stepId: 's1',
+    customerId,
+    status: 'sent',
+    sentAt: new Date(sentAt),
+    channel: 'email',
+    ...extra,
   });
   await Message.collection.insertMany([
     message('m1', 'c1', day(1), { flowId: 'welcome', variant: 'A' }),
@@ -52,11 +68,33 @@ export async function seedAttributionShop(database: Database): Promise<void> {
     message('m2', 'c2', day(9), { campaignId: 'spring' }),
     message('m3', 'c3', day(12), { campaignId: 'spring' }),
   ] as never[]);
-  const enrollment = (customerId: string, status: string, d: number) => ({ flowId: 'welcome', customerId, partition: 0, key: '', status, enrolledAt: new Date(day(d, 0)) });
-  await Enrollment.collection.insertMany([enrollment('c1', 'active', 1), enrollment('c4', 'active', 14), enrollment('c5', 'holdout', 2), enrollment('c6', 'holdout', 3)]);
+  const enrollment = (customerId: string, status: string, d: number) => ({
+    flowId: 'welcome',
+    customerId,
+    partition: 0,
+    key: '',
+    status,
+    enrolledAt: new Date(day(d, 0)),
+  });
+  await Enrollment.collection.insertMany([
+    enrollment('c1', 'active', 1),
+    enrollment('c4', 'active', 14),
+    enrollment('c5', 'holdout', 2),
+    enrollment('c6', 'holdout', 3),
+  ]);
   await CustomerSegments.collection.insertMany([
     { _id: 'c1', partition: 0, current: [{ segmentId: 'vip', enteredAt: new Date('2026-02-01') }], past: [] },
-    { _id: 'c4', partition: 0, current: [], past: [{ segmentId: 'vip', enteredAt: new Date('2026-01-01'), exitedAt: new Date('2026-03-10') }] },
-    { _id: 'c2', partition: 0, current: [], past: [{ segmentId: 'vip', enteredAt: new Date('2026-01-01'), exitedAt: new Date('2026-02-15') }] },
+    {
+      _id: 'c4',
+      partition: 0,
+      current: [],
+      past: [{ segmentId: 'vip', enteredAt: new Date('2026-01-01'), exitedAt: new Date('2026-03-10') }],
+    },
+    {
+      _id: 'c2',
+      partition: 0,
+      current: [],
+      past: [{ segmentId: 'vip', enteredAt: new Date('2026-01-01'), exitedAt: new Date('2026-02-15') }],
+    },
   ] as never[]);
 }

@@ -26,9 +26,20 @@ const G = 'paid · google';
 describe('attribution-report job', () => {
   it('builds one path per order inside the lookback windows, and keeps the non-converting one', () => {
     // Orders: c1 100, c2 50, c4 40, c5 20. c2's open is 10 days old and c5 had no touch: untouched.
-    expect(attribution).toMatchObject({ orders: 4, revenue: 210, journeys: 3, convertingJourneys: 2, untouched: { orders: 2, revenue: 70 } });
+    expect(attribution).toMatchObject({
+      orders: 4,
+      revenue: 210,
+      journeys: 3,
+      convertingJourneys: 2,
+      untouched: { orders: 2, revenue: 70 },
+    });
     // The machine open is no touch; c3's social visit and spring click make the null path.
-    expect(Object.fromEntries(attribution.touches.map((t) => [t.channel, t.touches]))).toEqual({ [W]: 2, [G]: 1, 'social · instagram': 1, 'email click · campaign spring': 1 });
+    expect(Object.fromEntries(attribution.touches.map((t) => [t.channel, t.touches]))).toEqual({
+      [W]: 2,
+      [G]: 1,
+      'social · instagram': 1,
+      'email click · campaign spring': 1,
+    });
   });
 
   it('credits the paths by every model', () => {
@@ -50,17 +61,50 @@ describe('attribution-report job', () => {
 
   it('email KPIs by flow, with the holdout comparison', () => {
     const welcome = kpis.by.flow.find((r) => r.key === 'welcome')!;
-    expect(welcome).toMatchObject<Partial<KpiRow>>({ sends: 2, delivered: 2, opens: 0, clicks: 2, clickToOpen: null, conversions: 2, revenue: 140, revenuePerEmail: 70, averageOrderValue: 70 });
+    expect(welcome).toMatchObject<Partial<KpiRow>>({
+      sends: 2,
+      delivered: 2,
+      opens: 0,
+      clicks: 2,
+      clickToOpen: null,
+      conversions: 2,
+      revenue: 140,
+      revenuePerEmail: 70,
+      averageOrderValue: 70,
+    });
     expect(welcome.roi).toBeCloseTo((140 - 0.002) / 0.002, 6);
     // Recipients c1 (100) and c4 (40) vs held-out c5 (20) and c6 (0): 70 − 10 = 60 ± 1.96·√(1800/2 + 200/2).
-    expect(welcome.holdout).toMatchObject({ recipients: 2, holdout: 2, revenuePerRecipient: 70, revenuePerHoldout: 10, incrementalPerRecipient: 60, attributedPerRecipient: 70 });
+    expect(welcome.holdout).toMatchObject({
+      recipients: 2,
+      holdout: 2,
+      revenuePerRecipient: 70,
+      revenuePerHoldout: 10,
+      incrementalPerRecipient: 60,
+      attributedPerRecipient: 70,
+    });
     expect(welcome.holdout!.ci95[0]).toBeCloseTo(60 - 1.96 * Math.sqrt(1000), 9);
   });
 
   it('by campaign, variant and segment', () => {
     const spring = kpis.by.campaign.find((r) => r.key === 'spring')!;
-    expect(spring).toMatchObject({ sends: 2, delivered: 2, opens: 1, clicks: 1, openRate: 0.5, clickRate: 0.5, clickToOpen: 1, unsubscribes: 1, unsubscribeRate: 0.5, conversions: 0, readingTimeSec: 30, holdout: null });
-    expect(Object.fromEntries(kpis.by.variant.map((r) => [r.key, r.revenue]))).toEqual({ 'welcome:A': 100, 'welcome:B': 40 });
+    expect(spring).toMatchObject({
+      sends: 2,
+      delivered: 2,
+      opens: 1,
+      clicks: 1,
+      openRate: 0.5,
+      clickRate: 0.5,
+      clickToOpen: 1,
+      unsubscribes: 1,
+      unsubscribeRate: 0.5,
+      conversions: 0,
+      readingTimeSec: 30,
+      holdout: null,
+    });
+    expect(Object.fromEntries(kpis.by.variant.map((r) => [r.key, r.revenue]))).toEqual({
+      'welcome:A': 100,
+      'welcome:B': 40,
+    });
     // c4 left vip on the 10th, inside the period; c2 left before it.
     expect(kpis.by.segment).toEqual([expect.objectContaining({ key: 'vip', sends: 2, revenue: 140 })]);
   });

@@ -3,8 +3,21 @@ import { computeKpis, type EmailEvent, type KpiInput } from '../src/attribution/
 
 const from = new Date('2026-05-01T00:00:00Z');
 const to = new Date('2026-06-01T00:00:00Z');
-const ev = (type: string, customerId: string, iso: string, props: Record<string, unknown>): EmailEvent => ({ type, customerId, ts: new Date(iso), props });
-const input = (emailEvents: EmailEvent[], orders: KpiInput['orders'] = []): KpiInput => ({ from, to, messages: [], emailEvents, orders, enrollments: [], segmentsOf: new Map() });
+const ev = (type: string, customerId: string, iso: string, props: Record<string, unknown>): EmailEvent => ({
+  type,
+  customerId,
+  ts: new Date(iso),
+  props,
+});
+const input = (emailEvents: EmailEvent[], orders: KpiInput['orders'] = []): KpiInput => ({
+  from,
+  to,
+  messages: [],
+  emailEvents,
+  orders,
+  enrollments: [],
+  segmentsOf: new Map(),
+});
 
 describe('email KPIs (pure)', () => {
   it('go by send date: a message sent before the period is not this period’s, even if opened in it', () => {
@@ -24,7 +37,17 @@ describe('email KPIs (pure)', () => {
       { costPerSend: 0 },
     );
     // Two messages: `new` (bounced) and `esp` (delivered, opened by a person twice: one open).
-    expect(rows).toEqual([expect.objectContaining({ key: 'c', sends: 2, delivered: 1, opens: 1, openRate: 1, readingTimeSec: 16, roi: null })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        key: 'c',
+        sends: 2,
+        delivered: 1,
+        opens: 1,
+        openRate: 1,
+        readingTimeSec: 16,
+        roi: null,
+      }),
+    ]);
   });
 
   it('credits an order to the last email clicked or opened within the window', () => {

@@ -27,7 +27,12 @@ function expectCredit(a: Attribution, expected: Record<string, [number, number]>
 
 describe('paths', () => {
   it('folds identical journeys and counts a journey without orders as one non-conversion', () => {
-    const paths = buildPathSet([journey('a > b', 1, 10), journey('a > b', 2, 30), { touches: [{ channel: 'b' }], conversions: 0, value: 0 }, { touches: [], conversions: 1, value: 5 }]);
+    const paths = buildPathSet([
+      journey('a > b', 1, 10),
+      journey('a > b', 2, 30),
+      { touches: [{ channel: 'b' }], conversions: 0, value: 0 },
+      { touches: [], conversions: 1, value: 5 },
+    ]);
     expect(pathCount(paths)).toBe(2);
     expect(paths.channels).toEqual(['a', 'b']);
     expect([...paths.conversions]).toEqual([3, 0]);
@@ -57,11 +62,25 @@ describe('rule-based models (hand computed)', () => {
   it('time decay halves a touch’s weight per half-life (untimed touches one day apart)', () => {
     // Ages 3, 2, 1, 0 days with a 1-day half-life: weights 1/8, 1/4, 1/2, 1 → 1/15, 2/15, 4/15, 8/15.
     // On `a > a` (ages 1, 0) both touches are a's.
-    expectCredit(timeDecay(paths, 1), { a: [1 / 15 + 2, 100 / 15 + 60], b: [2 / 15, 200 / 15], c: [4 / 15, 400 / 15], d: [8 / 15, 800 / 15] });
+    expectCredit(timeDecay(paths, 1), {
+      a: [1 / 15 + 2, 100 / 15 + 60],
+      b: [2 / 15, 200 / 15],
+      c: [4 / 15, 400 / 15],
+      d: [8 / 15, 800 / 15],
+    });
   });
 
   it('time decay uses touch times when the journeys have them', () => {
-    const timed = buildPathSet([{ touches: [{ channel: 'email', ageDays: 14 }, { channel: 'sms', ageDays: 0 }], conversions: 1, value: 50 }]);
+    const timed = buildPathSet([
+      {
+        touches: [
+          { channel: 'email', ageDays: 14 },
+          { channel: 'sms', ageDays: 0 },
+        ],
+        conversions: 1,
+        value: 50,
+      },
+    ]);
     // Two half-lives of 7 days apart: weights 1/4 and 1 → 0.2 and 0.8.
     expectCredit(timeDecay(timed, 7), { email: [0.2, 10], sms: [0.8, 40] });
   });
@@ -69,8 +88,14 @@ describe('rule-based models (hand computed)', () => {
   it('every model hands out exactly the conversions and revenue there were', () => {
     for (const a of attributeAll(paths)) {
       expect(a.totalConversions).toBe(3);
-      expect(a.channels.reduce((s, c) => s + c.conversions, 0), a.model).toBeCloseTo(3, 9);
-      expect(a.channels.reduce((s, c) => s + c.value, 0), a.model).toBeCloseTo(160, 9);
+      expect(
+        a.channels.reduce((s, c) => s + c.conversions, 0),
+        a.model,
+      ).toBeCloseTo(3, 9);
+      expect(
+        a.channels.reduce((s, c) => s + c.value, 0),
+        a.model,
+      ).toBeCloseTo(160, 9);
     }
   });
 });
@@ -109,7 +134,9 @@ describe('Markov removal effect (hand computed)', () => {
     // Paths: `a > b` converts 1, `b > a` converts 0 (1 null), `a` 1 null.
     // start→(a) 2/3 → (a,b) 1/2 → conv; start→(b) 1/3 → (b,a) → null. P = 1/3.
     // Without a: every state holding a is gone → 0 → effect 1. Without b: (a,b) gone → 0 → effect 1.
-    const m = markov(buildPathSet([journey('a > b', 1, 10), journey('b > a', 0, 0, 1), journey('a', 0, 0, 1)]), { order: 2 });
+    const m = markov(buildPathSet([journey('a > b', 1, 10), journey('b > a', 0, 0, 1), journey('a', 0, 0, 1)]), {
+      order: 2,
+    });
     expect((m.details as { conversionProbability: number }).conversionProbability).toBeCloseTo(1 / 3, 12);
     expectCredit(m, { a: [0.5, 5], b: [0.5, 5] });
   });
@@ -118,7 +145,12 @@ describe('Markov removal effect (hand computed)', () => {
 describe('Shapley values', () => {
   // Journeys {a}: 10 orders, {a,b}: 20, {b}: 5. v(a)=10, v(b)=5, v(ab)=35:
   // φa = ½·10 + ½·(35−5) = 20, φb = ½·5 + ½·(35−10) = 15.
-  const paths = buildPathSet([journey('a', 10, 100), journey('a > b > a', 20, 400), journey('b', 5, 50), journey('b > a', 0, 0, 7)]);
+  const paths = buildPathSet([
+    journey('a', 10, 100),
+    journey('a > b > a', 20, 400),
+    journey('b', 5, 50),
+    journey('b > a', 0, 0, 7),
+  ]);
 
   it('are exact for a few channels', () => {
     const s = shapley(paths);
@@ -131,14 +163,19 @@ describe('Shapley values', () => {
     expect(sampled.details).toMatchObject({ method: 'sampled', samples: 20_000 });
     expect(credit(sampled).a![0]).toBeCloseTo(20, 0);
     expect(credit(sampled).b![0]).toBeCloseTo(15, 0);
-    expect(credit(shapley(paths, { exactUpTo: 1, samples: 500, seed: 9 }))).toEqual(credit(shapley(paths, { exactUpTo: 1, samples: 500, seed: 9 })));
+    expect(credit(shapley(paths, { exactUpTo: 1, samples: 500, seed: 9 }))).toEqual(
+      credit(shapley(paths, { exactUpTo: 1, samples: 500, seed: 9 })),
+    );
   });
 
   it('sampling above the exact limit stays close on many channels', () => {
     // 18 channels: exact is over 2^18 coalitions; sampled is estimated. Each journey's worth is
     // shared equally among its channels in expectation, which gives the exact answer to compare.
     const names = Array.from({ length: 18 }, (_, i) => `c${i}`);
-    const journeys = names.flatMap((c, i) => [journey(c, i + 1, 10 * (i + 1)), journey(`${c} > ${names[(i + 1) % 18]} > ${names[(i + 5) % 18]}`, 6, 60)]);
+    const journeys = names.flatMap((c, i) => [
+      journey(c, i + 1, 10 * (i + 1)),
+      journey(`${c} > ${names[(i + 1) % 18]} > ${names[(i + 5) % 18]}`, 6, 60),
+    ]);
     const big = buildPathSet(journeys);
     const exactly = credit(shapley(big, { exactUpTo: 18 }));
     const estimated = credit(shapley(big, { exactUpTo: 15, samples: 4000, seed: 2 }));

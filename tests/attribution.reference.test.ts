@@ -107,7 +107,8 @@ describe('reference: ChannelAttribution example data', () => {
   it('a second-order chain agrees with ChannelAttribution’s order 2 within its simulation noise', () => {
     const ours = byChannel(markov(paths, { order: 2 }));
     // Its 1e7 simulated walks spread over ~150 states: 1.5% for the channels with 100+ conversions.
-    for (const [channel, conv] of Object.entries(channelAttributionOrder2)) expect(Math.abs(ours[channel]!.conversions / conv - 1), channel).toBeLessThan(0.015);
+    for (const [channel, conv] of Object.entries(channelAttributionOrder2))
+      expect(Math.abs(ours[channel]!.conversions / conv - 1), channel).toBeLessThan(0.015);
   });
 
   it('first, last and linear touch equal ChannelAttribution’s heuristic models', () => {

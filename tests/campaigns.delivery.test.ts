@@ -27,8 +27,21 @@ let renderer: Renderer;
 
 beforeAll(async () => {
   sink = await startSmtpSink({ dir, onRecipient: (address) => replies.get(address) ?? 'accept' });
-  mailer = createMailer({ url: sink.url, from: 'Shop <shop@shop.example.com>', maxConnections: 2, socketTimeoutMs: 800, greetingTimeoutMs: 800, connectionTimeoutMs: 800 });
-  renderer = await createRenderer({ publicUrl: 'https://t.example', shopUrl: 'https://shop.example.com', secret: Buffer.alloc(32, 3), mailDomain: 'shop.example.com', steps: ['cart_1h', 'post_purchase_confirmation'] });
+  mailer = createMailer({
+    url: sink.url,
+    from: 'Shop <shop@shop.example.com>',
+    maxConnections: 2,
+    socketTimeoutMs: 800,
+    greetingTimeoutMs: 800,
+    connectionTimeoutMs: 800,
+  });
+  renderer = await createRenderer({
+    publicUrl: 'https://t.example',
+    shopUrl: 'https://shop.example.com',
+    secret: Buffer.alloc(32, 3),
+    mailDomain: 'shop.example.com',
+    steps: ['cart_1h', 'post_purchase_confirmation'],
+  });
   await addCustomers(database(), [
     { id: 'ok', email: 'ok@example.com', consent: { email: true } },
     { id: 'gone', email: 'gone@example.com', consent: { email: true } },
@@ -42,7 +55,17 @@ afterAll(async () => {
 });
 
 const mailFor = (to: string, messageId: string, step: 'cart_1h' | 'post_purchase_confirmation' = 'cart_1h') =>
-  composeMail(renderer.render(step, {}, { ...cartMessageData(messageId, to.split('@')[0]!, to), order: { orderId: 'o-1', items: [], total: 30, currency: 'USD' } }), { to, messageId, domain: 'shop.example.com' });
+  composeMail(
+    renderer.render(
+      step,
+      {},
+      {
+        ...cartMessageData(messageId, to.split('@')[0]!, to),
+        order: { orderId: 'o-1', items: [], total: 30, currency: 'USD' },
+      },
+    ),
+    { to, messageId, domain: 'shop.example.com' },
+  );
 
 /** Header block of a raw message with folded lines unfolded. */
 const headersOf = (raw: string) => raw.split('\r\n\r\n', 1)[0]!.replace(/\r\n[ \t]+/g, ' ');
@@ -55,7 +78,9 @@ describe('sending through a real SMTP server', () => {
     expect(received).toBeDefined();
     expect(fs.readFileSync(received!.file, 'utf8')).toBe(received!.raw);
     const headers = headersOf(received!.raw);
-    expect(headers).toMatch(/^List-Unsubscribe: <https:\/\/t\.example\/u\/[\w.-]+>, <mailto:unsubscribe@shop\.example\.com\?subject=unsubscribe%20[\w.-]+>$/m);
+    expect(headers).toMatch(
+      /^List-Unsubscribe: <https:\/\/t\.example\/u\/[\w.-]+>, <mailto:unsubscribe@shop\.example\.com\?subject=unsubscribe%20[\w.-]+>$/m,
+    );
     expect(headers).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
     expect(received!.raw).toMatch(/Content-Type: text\/plain/);
     expect(received!.raw).toMatch(/Content-Type: text\/html/);
@@ -75,12 +100,22 @@ describe('sending through a real SMTP server', () => {
     expect(sent).toMatchObject({ ok: false, error: { type: 'hard_bounce', smtpCode: 550 } });
     expect(await canSendMarketing(database(), { _id: 'gone' })).toEqual({ ok: true });
     if (sent.ok) return;
-    expect(await recordDeliveryFailure(database(), { messageId: '6661f0c2a1b2c3d4e5f60003', customerId: 'gone', to: 'gone@example.com' }, sent.error)).toEqual({ suppressed: true });
+    expect(
+      await recordDeliveryFailure(
+        database(),
+        { messageId: '6661f0c2a1b2c3d4e5f60003', customerId: 'gone', to: 'gone@example.com' },
+        sent.error,
+      ),
+    ).toEqual({ suppressed: true });
     expect(await canSendMarketing(database(), { _id: 'gone' })).toEqual({ ok: false, reason: 'suppressed' });
     expect(await canSend(database(), { _id: 'gone' }, 'transactional')).toEqual({ ok: false, reason: 'suppressed' });
     expect((await loadSuppressions(database())).get('gone@example.com')).toBe('bounce');
     const bounce = await database().models.Event.collection.findOne({ eventId: 'bounce:6661f0c2a1b2c3d4e5f60003' });
-    expect(bounce).toMatchObject({ type: 'email_bounced', customerId: 'gone', props: { bounceType: 'hard', smtpCode: 550 } });
+    expect(bounce).toMatchObject({
+      type: 'email_bounced',
+      customerId: 'gone',
+      props: { bounceType: 'hard', smtpCode: 550 },
+    });
     expect(sink.received().some((m) => m.to.includes('gone@example.com'))).toBe(false);
   });
 
@@ -90,7 +125,14 @@ describe('sending through a real SMTP server', () => {
     const sent = await fresh.send(mailFor('busy@example.com', '6661f0c2a1b2c3d4e5f60004'));
     await fresh.close();
     expect(sent).toMatchObject({ ok: false, error: { type: 'transient', smtpCode: 421 } });
-    if (!sent.ok) expect(await recordDeliveryFailure(database(), { messageId: 'x', customerId: 'busy', to: 'busy@example.com' }, sent.error)).toEqual({ suppressed: false });
+    if (!sent.ok)
+      expect(
+        await recordDeliveryFailure(
+          database(),
+          { messageId: 'x', customerId: 'busy', to: 'busy@example.com' },
+          sent.error,
+        ),
+      ).toEqual({ suppressed: false });
   });
 
   // The deadline is the check: nodemailer's default timeouts (30 s and more) would miss it, the mailer's 800 ms do not.
@@ -113,14 +155,24 @@ describe('send decisions', () => {
   const granted = { _id: 'c', email: 'c@example.com', consent: { email: { status: 'granted' } } };
   it('needs consent for marketing only, and lets no mail through a bounce', () => {
     expect(decideSend(granted, 'marketing', undefined)).toEqual({ ok: true });
-    expect(decideSend({ ...granted, consent: { email: { status: 'unknown' } } }, 'marketing', undefined)).toEqual({ ok: false, reason: 'no_consent' });
-    expect(decideSend({ ...granted, consent: { email: { status: 'unknown' } } }, 'transactional', undefined)).toEqual({ ok: true });
+    expect(decideSend({ ...granted, consent: { email: { status: 'unknown' } } }, 'marketing', undefined)).toEqual({
+      ok: false,
+      reason: 'no_consent',
+    });
+    expect(decideSend({ ...granted, consent: { email: { status: 'unknown' } } }, 'transactional', undefined)).toEqual({
+      ok: true,
+    });
     expect(decideSend(granted, 'marketing', 'unsubscribe')).toEqual({ ok: false, reason: 'unsubscribed' });
     expect(decideSend(granted, 'transactional', 'unsubscribe')).toEqual({ ok: true });
     expect(decideSend(granted, 'transactional', 'bounce')).toEqual({ ok: false, reason: 'suppressed' });
     expect(decideSend({ _id: 'x' }, 'transactional', undefined)).toEqual({ ok: false, reason: 'no_address' });
-    expect(decideSend({ ...granted, traits: { emailTopics: ['news'] } }, 'marketing', undefined, 'offers')).toEqual({ ok: false, reason: 'topic_off' });
-    expect(decideSend({ ...granted, traits: { emailTopics: ['news'] } }, 'marketing', undefined, 'news')).toEqual({ ok: true });
+    expect(decideSend({ ...granted, traits: { emailTopics: ['news'] } }, 'marketing', undefined, 'offers')).toEqual({
+      ok: false,
+      reason: 'topic_off',
+    });
+    expect(decideSend({ ...granted, traits: { emailTopics: ['news'] } }, 'marketing', undefined, 'news')).toEqual({
+      ok: true,
+    });
   });
 
   it('treats 5xx as permanent except 503, 4xx as transient', () => {

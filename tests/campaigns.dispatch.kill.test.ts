@@ -11,8 +11,25 @@ describe('dispatch killed mid-send', () => {
   it('without a ledger settles an unconfirmed claim as failed and never sends it again', async () => {
     const { Message, MessageClaim, Event } = database().models;
     const old = new Date(Date.now() - 3_600_000);
-    const message = (id: string) => ({ _id: id, enrollmentId: `e-${id}`, stepId: 's', flowId: 'f', customerId: 'kx', partition: 0, kind: 'marketing', status: 'claimed', scheduledFor: old, claimedAt: old });
-    const claim = (id: string) => ({ _id: id, enrollmentId: `e-${id}`, stepId: 's', claimedAt: old, message: message(id) });
+    const message = (id: string) => ({
+      _id: id,
+      enrollmentId: `e-${id}`,
+      stepId: 's',
+      flowId: 'f',
+      customerId: 'kx',
+      partition: 0,
+      kind: 'marketing',
+      status: 'claimed',
+      scheduledFor: old,
+      claimedAt: old,
+    });
+    const claim = (id: string) => ({
+      _id: id,
+      enrollmentId: `e-${id}`,
+      stepId: 's',
+      claimedAt: old,
+      message: message(id),
+    });
     await MessageClaim.collection.insertMany([claim('m-recorded'), claim('m-unknown')] as never[]);
     // Killed after storing the message, before its send event and before deleting the claim.
     await Message.collection.insertOne({ ...message('m-recorded'), status: 'sent', sentAt: old } as never);

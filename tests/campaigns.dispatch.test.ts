@@ -18,7 +18,9 @@ function customerId(name: string, heldOutOfCart = false): string {
   for (let i = 0; ; i++) {
     const id = `${name}-${i}`;
     const held = inHoldout('abandoned-cart', id, 0.1);
-    const others = ['post-purchase', 'welcome-website', 'welcome-post-purchase', 'browse-abandonment', 'win-back'].some((f) => inHoldout(f, id, 0.1));
+    const others = ['post-purchase', 'welcome-website', 'welcome-post-purchase', 'browse-abandonment', 'win-back'].some(
+      (f) => inHoldout(f, id, 0.1),
+    );
     if (held === heldOutOfCart && !others) return id;
   }
 }
@@ -37,8 +39,22 @@ async function send(customer: string, type: string, iso: string, properties: Rec
   await storeEvents(database(), [event], 'api');
 }
 
-async function identify(customer: string, timezone: string, consent: boolean, signupSource?: string, at = '2026-01-01T00:00:00Z') {
-  await send(customer, 'identify', at, { traits: { email: `${customer}@example.com`, timezone, firstName: customer, ...(signupSource ? { signupSource } : {}) }, consent: { email: consent } });
+async function identify(
+  customer: string,
+  timezone: string,
+  consent: boolean,
+  signupSource?: string,
+  at = '2026-01-01T00:00:00Z',
+) {
+  await send(customer, 'identify', at, {
+    traits: {
+      email: `${customer}@example.com`,
+      timezone,
+      firstName: customer,
+      ...(signupSource ? { signupSource } : {}),
+    },
+    consent: { email: consent },
+  });
 }
 
 async function dispatch(iso: string, options: Record<string, unknown> = {}) {
@@ -50,9 +66,13 @@ async function dispatch(iso: string, options: Record<string, unknown> = {}) {
 
 /** Templates of the mail the SMTP server received for a customer, in order, by our message id header. */
 async function received(customer: string): Promise<string[]> {
-  const mails = sink().received().filter((m) => m.to.includes(`${customer}@example.com`));
+  const mails = sink()
+    .received()
+    .filter((m) => m.to.includes(`${customer}@example.com`));
   const ids = mails.map((m) => /^x-breadcrumb-message:\s*(\S+)/im.exec(m.raw)![1]!);
-  const docs = await database().models.Message.collection.find({ _id: { $in: ids as never[] } }).toArray();
+  const docs = await database()
+    .models.Message.collection.find({ _id: { $in: ids as never[] } })
+    .toArray();
   const template = new Map(docs.map((d) => [String(d._id), d.template as string]));
   return ids.map((id) => template.get(id) ?? '?');
 }
@@ -70,21 +90,55 @@ beforeAll(async () => {
   await identify(busy, 'UTC', true);
   await identify(held, 'UTC', true);
   const { Score, Message } = database().models;
-  await Score.collection.insertOne({ _id: ny, partition: partitionOf(ny, config().PARTITIONS), bestSendHour: 18, sendHourConfidence: 0.8 } as never);
+  await Score.collection.insertOne({
+    _id: ny,
+    partition: partitionOf(ny, config().PARTITIONS),
+    bestSendHour: 18,
+    sendHourConfidence: 0.8,
+  } as never);
   // A low-engaged reader (2 a month): 20 mails, none opened, in the 90 days of their features.
   // Current features are as of the wall clock, not this story's dates, so those days end now.
-  const unopened = Array.from({ length: 20 }, (_, i) => eventSchema.parse({ eventId: `unopened-${i}`, type: 'email_sent', customerId: low, timestamp: Date.now() - (i + 1) * 3 * D, properties: { messageId: `unopened-${i}` } }));
+  const unopened = Array.from({ length: 20 }, (_, i) =>
+    eventSchema.parse({
+      eventId: `unopened-${i}`,
+      type: 'email_sent',
+      customerId: low,
+      timestamp: Date.now() - (i + 1) * 3 * D,
+      properties: { messageId: `unopened-${i}` },
+    }),
+  );
   await storeEvents(database(), unopened, 'email');
-  expect((await database().models.Feature.collection.findOne({ _id: low as never }))!.values).toMatchObject({ emailsSent90d: 20, emailOpenRate90d: 0 });
+  expect((await database().models.Feature.collection.findOne({ _id: low as never }))!.values).toMatchObject({
+    emailsSent90d: 20,
+    emailOpenRate90d: 0,
+  });
   // The low reader already got two this month, and a medium one (2 a week) one this week.
-  const earlier = (customer: string, iso: string, i: number) => ({ _id: `old-${customer}-${i}`, enrollmentId: `old-${i}`, stepId: 's', customerId: customer, kind: 'marketing', status: 'sent', scheduledFor: new Date(iso), sentAt: new Date(iso) });
-  await Message.collection.insertMany([earlier(low, '2026-01-10T10:00:00Z', 1), earlier(low, '2026-01-20T10:00:00Z', 2), earlier(busy, '2026-01-30T10:00:00Z', 3)] as never[]);
+  const earlier = (customer: string, iso: string, i: number) => ({
+    _id: `old-${customer}-${i}`,
+    enrollmentId: `old-${i}`,
+    stepId: 's',
+    customerId: customer,
+    kind: 'marketing',
+    status: 'sent',
+    scheduledFor: new Date(iso),
+    sentAt: new Date(iso),
+  });
+  await Message.collection.insertMany([
+    earlier(low, '2026-01-10T10:00:00Z', 1),
+    earlier(low, '2026-01-20T10:00:00Z', 2),
+    earlier(busy, '2026-01-30T10:00:00Z', 3),
+  ] as never[]);
 }, 120_000);
 
 describe('dispatch-campaigns on hand-made shoppers', () => {
   it('sends the 1-hour cart reminder on time, and the 24-hour one at the best local hour', async () => {
     // 09:00 in New York (UTC−5 in February)
-    await send(ny, 'cart_item_added', '2026-02-02T14:00:00Z', { cartId: 'cart-ny', productId: 'p1', price: 40, quantity: 1 });
+    await send(ny, 'cart_item_added', '2026-02-02T14:00:00Z', {
+      cartId: 'cart-ny',
+      productId: 'p1',
+      price: 40,
+      quantity: 1,
+    });
     await dispatch('2026-02-02T14:30:00Z');
     expect(await received(ny)).toEqual([]);
     const counts = await dispatch('2026-02-02T15:00:00Z');
@@ -102,10 +156,19 @@ describe('dispatch-campaigns on hand-made shoppers', () => {
 
   it('ends the cart series when that cart is bought, and confirms the order at once', async () => {
     await send(ny, 'checkout_started', '2026-02-04T10:00:00Z', { checkoutId: 'k-ny', cartId: 'cart-ny', value: 40 });
-    await send(ny, 'order_completed', '2026-02-04T10:05:00Z', { orderId: 'o-ny', checkoutId: 'k-ny', revenue: 40, items: [{ productId: 'p1', price: 40, quantity: 1 }] });
+    await send(ny, 'order_completed', '2026-02-04T10:05:00Z', {
+      orderId: 'o-ny',
+      checkoutId: 'k-ny',
+      revenue: 40,
+      items: [{ productId: 'p1', price: 40, quantity: 1 }],
+    });
     // 05:10 in New York: quiet hours, but an order confirmation is transactional.
     await dispatch('2026-02-04T10:10:00Z');
-    expect(await enrollment('abandoned-cart', ny)).toMatchObject({ status: 'exited', exitReason: 'recovered', stepIndex: 2 });
+    expect(await enrollment('abandoned-cart', ny)).toMatchObject({
+      status: 'exited',
+      exitReason: 'recovered',
+      stepIndex: 2,
+    });
     expect(await received(ny)).toEqual(['cart_1h', 'cart_24h', 'post_purchase_confirmation']);
     await dispatch('2026-02-05T23:00:00Z');
     expect(await received(ny)).toEqual(['cart_1h', 'cart_24h', 'post_purchase_confirmation']);
@@ -136,7 +199,11 @@ describe('dispatch-campaigns on hand-made shoppers', () => {
     expect(await enrollment('abandoned-cart', noConsent)).toMatchObject({ status: 'exited', exitReason: 'no_consent' });
     const suppressed = await database().models.Message.collection.findOne({ customerId: noConsent });
     expect(suppressed).toMatchObject({ status: 'suppressed', error: 'no_consent' });
-    await send(noConsent, 'order_completed', '2026-02-02T11:00:00Z', { orderId: 'o-nc', revenue: 40, items: [{ productId: 'p1', price: 40 }] });
+    await send(noConsent, 'order_completed', '2026-02-02T11:00:00Z', {
+      orderId: 'o-nc',
+      revenue: 40,
+      items: [{ productId: 'p1', price: 40 }],
+    });
     await dispatch('2026-02-02T11:01:00Z');
     expect(await received(noConsent)).toEqual(['post_purchase_confirmation']);
   });
@@ -166,7 +233,11 @@ describe('dispatch-campaigns on hand-made shoppers', () => {
     const lowCart = await enrollment('abandoned-cart', low);
     expect(lowCart).toMatchObject({ status: 'active', stepIndex: 0, deferrals: 1 });
     expect(lowCart!.deferredUntil).toEqual(new Date(new Date('2026-01-10T10:00:00Z').getTime() + 30 * D));
-    expect(await enrollment('browse-abandonment', busy)).toMatchObject({ status: 'active', stepIndex: 0, deferrals: 1 });
+    expect(await enrollment('browse-abandonment', busy)).toMatchObject({
+      status: 'active',
+      stepIndex: 0,
+      deferrals: 1,
+    });
     // Once the budget frees up, the deferred reminder goes (at 10:00 local, the default hour).
     await dispatch('2026-02-09T09:59:00Z');
     expect(await received(low)).toEqual([]);
@@ -185,14 +256,22 @@ describe('dispatch-campaigns on hand-made shoppers', () => {
     const buyers = Array.from({ length: 8 }, (_, i) => customerId(`buyer${i}`));
     for (const b of buyers) {
       await identify(b, 'UTC', true);
-      await send(b, 'order_completed', '2026-02-10T12:00:00Z', { orderId: `o-${b}`, revenue: 20, items: [{ productId: 'p1', price: 20 }] });
+      await send(b, 'order_completed', '2026-02-10T12:00:00Z', {
+        orderId: `o-${b}`,
+        revenue: 20,
+        items: [{ productId: 'p1', price: 20 }],
+      });
     }
     await Promise.all([dispatch('2026-02-10T12:01:00Z'), dispatch('2026-02-10T12:01:00Z')]);
     await dispatch('2026-02-10T12:02:00Z');
-    const mails = sink().received().filter((m) => buyers.some((b) => m.to.includes(`${b}@example.com`)));
+    const mails = sink()
+      .received()
+      .filter((m) => buyers.some((b) => m.to.includes(`${b}@example.com`)));
     expect(mails).toHaveLength(buyers.length);
     expect(new Set(mails.map((m) => m.messageId)).size).toBe(buyers.length);
-    const sent = await database().models.Event.collection.find({ type: 'email_sent', customerId: { $in: buyers } }).toArray();
+    const sent = await database()
+      .models.Event.collection.find({ type: 'email_sent', customerId: { $in: buyers } })
+      .toArray();
     expect(sent).toHaveLength(buyers.length);
   });
 });

@@ -15,13 +15,32 @@ import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 const H = 3_600_000;
 const D = 24 * H;
 const at = (iso: string) => new Date(iso).getTime();
-const event = (type: string, iso: string, props: Record<string, unknown> = {}): TriggerEvent => ({ eventId: `e-${type}-${iso}`, type, customerId: 'c1', ts: new Date(iso), props });
+const event = (type: string, iso: string, props: Record<string, unknown> = {}): TriggerEvent => ({
+  eventId: `e-${type}-${iso}`,
+  type,
+  customerId: 'c1',
+  ts: new Date(iso),
+  props,
+});
 
 describe('flow schema', () => {
-  const valid: FlowInput = { id: 'birthday', name: 'Birthday', trigger: { type: 'date_property', property: 'traits.birthday', annual: true }, steps: [{ id: 'hi', delay: '0m', template: 'welcome_discount' }] };
+  const valid: FlowInput = {
+    id: 'birthday',
+    name: 'Birthday',
+    trigger: { type: 'date_property', property: 'traits.birthday', annual: true },
+    steps: [{ id: 'hi', delay: '0m', template: 'welcome_discount' }],
+  };
 
   it('accepts the built-in flows, with the series the issue asks for', () => {
-    expect(builtInFlows.map((f) => f.id)).toEqual(['welcome-website', 'welcome-post-purchase', 'abandoned-cart', 'browse-abandonment', 'post-purchase', 'first-purchase', 'win-back']);
+    expect(builtInFlows.map((f) => f.id)).toEqual([
+      'welcome-website',
+      'welcome-post-purchase',
+      'abandoned-cart',
+      'browse-abandonment',
+      'post-purchase',
+      'first-purchase',
+      'win-back',
+    ]);
     const cart = builtInFlows.find((f) => f.id === 'abandoned-cart')!;
     expect(cart.steps.map((s) => durationMs(s.delay) / H)).toEqual([1, 24, 72, 168]);
     expect(cart.exitOn).toContain('recovered');
@@ -31,13 +50,26 @@ describe('flow schema', () => {
   });
 
   it('names what is wrong', () => {
-    const issues = (input: unknown) => flowSchema.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    const issues = (input: unknown) =>
+      flowSchema.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
     expect(flowSchema.safeParse(valid).success).toBe(true);
-    expect(issues({ ...valid, steps: [{ id: 'a', delay: '2 days', template: 'welcome_brand' }] })[0]).toMatch(/^steps\.0\.delay: a duration/);
-    expect(issues({ ...valid, steps: [{ id: 'a', delay: '2d', template: 'welcome_brand' }, { id: 'b', delay: '1d', template: 'welcome_brand' }] })).toEqual(['steps.1.delay: steps must be in delay order']);
+    expect(issues({ ...valid, steps: [{ id: 'a', delay: '2 days', template: 'welcome_brand' }] })[0]).toMatch(
+      /^steps\.0\.delay: a duration/,
+    );
+    expect(
+      issues({
+        ...valid,
+        steps: [
+          { id: 'a', delay: '2d', template: 'welcome_brand' },
+          { id: 'b', delay: '1d', template: 'welcome_brand' },
+        ],
+      }),
+    ).toEqual(['steps.1.delay: steps must be in delay order']);
     expect(issues({ ...valid, steps: [{ id: 'a', delay: '1d', template: 'nope' }] })[0]).toMatch(/^steps\.0\.template/);
     expect(issues({ ...valid, exitOn: ['recovered'] })[0]).toMatch(/^exitOn: "recovered" needs/);
-    expect(issues({ ...valid, steps: [{ id: 'a', delay: '1d', template: 'welcome_brand', variants: [{ name: 'only' }] }] })).toEqual(['steps.0.variants: an A/B test needs at least two variants']);
+    expect(
+      issues({ ...valid, steps: [{ id: 'a', delay: '1d', template: 'welcome_brand', variants: [{ name: 'only' }] }] }),
+    ).toEqual(['steps.0.variants: an A/B test needs at least two variants']);
   });
 });
 
@@ -46,9 +78,14 @@ describe('triggers and exits', () => {
 
   it('keys a cart series by cart id and a welcome by signup source', () => {
     const cart = flows.find((f) => f.id === 'abandoned-cart')!;
-    expect(eventKey(cart.trigger, event('cart_item_added', '2026-02-01T10:00:00Z', { cartId: 'k1', productId: 'p' }))).toBe('k1');
+    expect(
+      eventKey(cart.trigger, event('cart_item_added', '2026-02-01T10:00:00Z', { cartId: 'k1', productId: 'p' })),
+    ).toBe('k1');
     expect(eventKey(cart.trigger, event('cart_item_added', '2026-02-01T10:00:00Z', { productId: 'p' }))).toBeNull();
-    const signup = (source: string) => hitsOf(flows, event('identify', '2026-02-01T10:00:00Z', { traits: { signupSource: source } })).map((h) => h.flowId);
+    const signup = (source: string) =>
+      hitsOf(flows, event('identify', '2026-02-01T10:00:00Z', { traits: { signupSource: source } })).map(
+        (h) => h.flowId,
+      );
     expect(signup('website')).toEqual(['welcome-website']);
     expect(signup('post_purchase')).toEqual(['welcome-post-purchase']);
     expect(signup('unknown')).toEqual([]);
@@ -64,12 +101,22 @@ describe('triggers and exits', () => {
   it('tells a recovered cart from any other order, and ignores what came before the trigger', () => {
     const cart = flows.find((f) => f.id === 'abandoned-cart')!;
     const enrollment = { key: 'k1', anchorAt: new Date('2026-02-01T10:00:00Z'), context: { checkoutIds: ['co1'] } };
-    const order = (iso: string, props: Record<string, unknown>) => exitSignalOf(event('order_completed', iso, props), new Map([['co2', 'k1']]))!;
-    expect(exitReason(cart, enrollment, [order('2026-02-01T12:00:00Z', { orderId: 'o', checkoutId: 'co1' })])).toBe('recovered');
-    expect(exitReason(cart, enrollment, [order('2026-02-01T12:00:00Z', { orderId: 'o', checkoutId: 'co2' })])).toBe('recovered');
+    const order = (iso: string, props: Record<string, unknown>) =>
+      exitSignalOf(event('order_completed', iso, props), new Map([['co2', 'k1']]))!;
+    expect(exitReason(cart, enrollment, [order('2026-02-01T12:00:00Z', { orderId: 'o', checkoutId: 'co1' })])).toBe(
+      'recovered',
+    );
+    expect(exitReason(cart, enrollment, [order('2026-02-01T12:00:00Z', { orderId: 'o', checkoutId: 'co2' })])).toBe(
+      'recovered',
+    );
     expect(exitReason(cart, enrollment, [order('2026-02-01T12:00:00Z', { orderId: 'o' })])).toBe('ordered');
-    expect(exitReason(cart, enrollment, [order('2026-02-01T09:00:00Z', { orderId: 'o', checkoutId: 'co1' })])).toBeNull();
-    const unsubscribed = exitSignalOf(event('identify', '2026-02-02T00:00:00Z', { consent: { email: false } }), new Map())!;
+    expect(
+      exitReason(cart, enrollment, [order('2026-02-01T09:00:00Z', { orderId: 'o', checkoutId: 'co1' })]),
+    ).toBeNull();
+    const unsubscribed = exitSignalOf(
+      event('identify', '2026-02-02T00:00:00Z', { consent: { email: false } }),
+      new Map(),
+    )!;
     expect(exitReason(cart, enrollment, [unsubscribed])).toBe('unsubscribed');
   });
 });
@@ -79,27 +126,57 @@ describe('send time', () => {
 
   it('sends at the best local hour, across timezones', () => {
     // Due 09:30 in New York (UTC−5): best hour 18 → 23:00 UTC the same day.
-    expect(sendTimeFor({ ...base, due: at('2026-02-02T14:30:00Z'), timezone: 'America/New_York', bestHour: 18 })).toBe(at('2026-02-02T23:00:00Z'));
+    expect(sendTimeFor({ ...base, due: at('2026-02-02T14:30:00Z'), timezone: 'America/New_York', bestHour: 18 })).toBe(
+      at('2026-02-02T23:00:00Z'),
+    );
     // Due 19:00 in Tokyo (UTC+9): best hour 9 → the next morning, 00:00 UTC.
-    expect(sendTimeFor({ ...base, due: at('2026-02-02T10:00:00Z'), timezone: 'Asia/Tokyo', bestHour: 9 })).toBe(at('2026-02-03T00:00:00Z'));
+    expect(sendTimeFor({ ...base, due: at('2026-02-02T10:00:00Z'), timezone: 'Asia/Tokyo', bestHour: 9 })).toBe(
+      at('2026-02-03T00:00:00Z'),
+    );
     // Inside the best hour already: at once. No best hour: 10:00 local.
-    expect(sendTimeFor({ ...base, due: at('2026-02-02T18:20:00Z'), timezone: 'UTC', bestHour: 18 })).toBe(at('2026-02-02T18:20:00Z'));
-    expect(sendTimeFor({ ...base, due: at('2026-02-02T11:00:00Z'), timezone: 'Europe/Lisbon' })).toBe(at('2026-02-03T10:00:00Z'));
+    expect(sendTimeFor({ ...base, due: at('2026-02-02T18:20:00Z'), timezone: 'UTC', bestHour: 18 })).toBe(
+      at('2026-02-02T18:20:00Z'),
+    );
+    expect(sendTimeFor({ ...base, due: at('2026-02-02T11:00:00Z'), timezone: 'Europe/Lisbon' })).toBe(
+      at('2026-02-03T10:00:00Z'),
+    );
   });
 
   it('keeps quiet hours: best hours inside them move out, urgent mail waits for 08:00, transactional never waits', () => {
-    expect(sendTimeFor({ ...base, due: at('2026-02-02T12:00:00Z'), timezone: 'UTC', bestHour: 23 })).toBe(at('2026-02-02T20:00:00Z'));
-    expect(sendTimeFor({ ...base, due: at('2026-02-02T12:00:00Z'), timezone: 'UTC', bestHour: 3 })).toBe(at('2026-02-03T08:00:00Z'));
-    expect(sendTimeFor({ ...base, immediate: true, due: at('2026-02-02T22:30:00Z'), timezone: 'UTC' })).toBe(at('2026-02-03T08:00:00Z'));
-    expect(sendTimeFor({ ...base, immediate: true, due: at('2026-02-02T06:30:00Z'), timezone: 'UTC' })).toBe(at('2026-02-02T08:00:00Z'));
-    expect(sendTimeFor({ ...base, immediate: true, due: at('2026-02-02T12:00:00Z'), timezone: 'UTC' })).toBe(at('2026-02-02T12:00:00Z'));
-    expect(sendTimeFor({ ...base, transactional: true, due: at('2026-02-02T02:00:00Z'), timezone: 'UTC' })).toBe(at('2026-02-02T02:00:00Z'));
-    expect(sendTimeFor({ ...base, immediate: true, due: at('2026-02-02T12:00:00Z'), timezone: 'UTC', quiet: { start: 11, end: 13 } })).toBe(at('2026-02-02T13:00:00Z'));
+    expect(sendTimeFor({ ...base, due: at('2026-02-02T12:00:00Z'), timezone: 'UTC', bestHour: 23 })).toBe(
+      at('2026-02-02T20:00:00Z'),
+    );
+    expect(sendTimeFor({ ...base, due: at('2026-02-02T12:00:00Z'), timezone: 'UTC', bestHour: 3 })).toBe(
+      at('2026-02-03T08:00:00Z'),
+    );
+    expect(sendTimeFor({ ...base, immediate: true, due: at('2026-02-02T22:30:00Z'), timezone: 'UTC' })).toBe(
+      at('2026-02-03T08:00:00Z'),
+    );
+    expect(sendTimeFor({ ...base, immediate: true, due: at('2026-02-02T06:30:00Z'), timezone: 'UTC' })).toBe(
+      at('2026-02-02T08:00:00Z'),
+    );
+    expect(sendTimeFor({ ...base, immediate: true, due: at('2026-02-02T12:00:00Z'), timezone: 'UTC' })).toBe(
+      at('2026-02-02T12:00:00Z'),
+    );
+    expect(sendTimeFor({ ...base, transactional: true, due: at('2026-02-02T02:00:00Z'), timezone: 'UTC' })).toBe(
+      at('2026-02-02T02:00:00Z'),
+    );
+    expect(
+      sendTimeFor({
+        ...base,
+        immediate: true,
+        due: at('2026-02-02T12:00:00Z'),
+        timezone: 'UTC',
+        quiet: { start: 11, end: 13 },
+      }),
+    ).toBe(at('2026-02-02T13:00:00Z'));
   });
 
   it('keeps the local hour across a daylight-saving change', () => {
     // New York moves to UTC−4 on 8 March 2026: 18:00 local is 22:00 UTC after it.
-    expect(sendTimeFor({ ...base, due: at('2026-03-08T12:00:00Z'), timezone: 'America/New_York', bestHour: 18 })).toBe(at('2026-03-08T22:00:00Z'));
+    expect(sendTimeFor({ ...base, due: at('2026-03-08T12:00:00Z'), timezone: 'America/New_York', bestHour: 18 })).toBe(
+      at('2026-03-08T22:00:00Z'),
+    );
   });
 });
 
@@ -110,7 +187,10 @@ describe('frequency budget', () => {
     expect(checkBudget(defaultBudget.high, sends, now)).toEqual({ ok: true });
     expect(checkBudget(defaultBudget.medium, sends, now)).toEqual({ ok: false, retryAt: now + D });
     expect(checkBudget(defaultBudget.low, [now - 40 * D, now - 20 * D], now)).toEqual({ ok: true });
-    expect(checkBudget(defaultBudget.low, [now - 25 * D, now - 20 * D], now)).toEqual({ ok: false, retryAt: now + 5 * D });
+    expect(checkBudget(defaultBudget.low, [now - 25 * D, now - 20 * D], now)).toEqual({
+      ok: false,
+      retryAt: now + 5 * D,
+    });
   });
 });
 
@@ -120,7 +200,12 @@ describe('flow routes', () => {
   let api: OpenApiClient;
   let admin = '';
   let marketer = '';
-  const flow = { id: 'vip-birthday', name: 'VIP birthday', trigger: { type: 'date_property', property: 'traits.birthday', annual: true }, steps: [{ id: 'gift', delay: '0m', template: 'welcome_discount', incentive: 'discount', discountPercent: 20 }] };
+  const flow = {
+    id: 'vip-birthday',
+    name: 'VIP birthday',
+    trigger: { type: 'date_property', property: 'traits.birthday', annual: true },
+    steps: [{ id: 'gift', delay: '0m', template: 'welcome_discount', incentive: 'discount', discountPercent: 20 }],
+  };
 
   beforeAll(async () => {
     app = buildApp({ database: database() });
@@ -141,15 +226,28 @@ describe('flow routes', () => {
     expect(created.body).toMatchObject({ id: 'vip-birthday', holdoutShare: 0.1, priority: 50, builtIn: false });
     expect((await api.post('/v1/flows').set('Authorization', `Bearer ${admin}`).send(flow)).status).toBe(400);
 
-    const bad = await api.post('/v1/flows').set('Authorization', `Bearer ${admin}`).send({ ...flow, id: 'other', steps: [{ id: 'x', delay: 'soon', template: 'welcome_brand' }] });
+    const bad = await api
+      .post('/v1/flows')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ ...flow, id: 'other', steps: [{ id: 'x', delay: 'soon', template: 'welcome_brand' }] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues[0].path).toBe('body.steps.0.delay');
 
-    const put = await api.put('/v1/flows/abandoned-cart').set('Authorization', `Bearer ${admin}`).send({ ...builtInFlows.find((f) => f.id === 'abandoned-cart')!, active: false });
+    const put = await api
+      .put('/v1/flows/abandoned-cart')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ ...builtInFlows.find((f) => f.id === 'abandoned-cart')!, active: false });
     expect(put.status).toBe(200);
     const got = await api.get('/v1/flows/abandoned-cart').set('Authorization', `Bearer ${marketer}`);
     expect(got.body).toMatchObject({ active: false, builtIn: true });
-    expect((await api.put('/v1/flows/nope').set('Authorization', `Bearer ${admin}`).send({ ...flow, id: 'nope' })).status).toBe(404);
+    expect(
+      (
+        await api
+          .put('/v1/flows/nope')
+          .set('Authorization', `Bearer ${admin}`)
+          .send({ ...flow, id: 'nope' })
+      ).status,
+    ).toBe(404);
 
     const experiments = await api.get('/v1/experiments').set('Authorization', `Bearer ${marketer}`);
     expect(experiments.status).toBe(200);
@@ -160,9 +258,24 @@ describe('flow routes', () => {
 describe('score and date triggers', () => {
   const database = useTestDatabase();
   const flows = [
-    flowSchema.parse({ id: 'lapse', name: 'Lapse', trigger: { type: 'churn_risk', threshold: 0.6 }, steps: [{ id: 'a', delay: '0m', template: 'winback_miss_you' }] }),
-    flowSchema.parse({ id: 'restock', name: 'Restock', trigger: { type: 'predicted_order', daysBefore: 3 }, steps: [{ id: 'a', delay: '0m', template: 'post_purchase_replenishment' }] }),
-    flowSchema.parse({ id: 'birthday', name: 'Birthday', trigger: { type: 'date_property', property: 'traits.birthday', annual: true }, steps: [{ id: 'a', delay: '0m', template: 'welcome_discount' }] }),
+    flowSchema.parse({
+      id: 'lapse',
+      name: 'Lapse',
+      trigger: { type: 'churn_risk', threshold: 0.6 },
+      steps: [{ id: 'a', delay: '0m', template: 'winback_miss_you' }],
+    }),
+    flowSchema.parse({
+      id: 'restock',
+      name: 'Restock',
+      trigger: { type: 'predicted_order', daysBefore: 3 },
+      steps: [{ id: 'a', delay: '0m', template: 'post_purchase_replenishment' }],
+    }),
+    flowSchema.parse({
+      id: 'birthday',
+      name: 'Birthday',
+      trigger: { type: 'date_property', property: 'traits.birthday', annual: true },
+      steps: [{ id: 'a', delay: '0m', template: 'welcome_discount' }],
+    }),
   ];
 
   it('fires churn once per lapse, N days before the predicted order, and on the anniversary', async () => {
@@ -173,12 +286,21 @@ describe('score and date triggers', () => {
       { _id: 'safe', partition: 0, churnRisk: 0.2, expectedNextOrderAt: new Date('2026-06-30T00:00:00Z') },
       { _id: 'due', partition: 0, churnRisk: 0.1, expectedNextOrderAt: new Date('2026-05-12T09:00:00Z') },
     ] as never[]);
-    await Feature.collection.insertOne({ _id: 'risky', partition: 0, asOf: new Date('2026-05-10T00:00:00Z'), values: { recencyDays: 100 } } as never);
+    await Feature.collection.insertOne({
+      _id: 'risky',
+      partition: 0,
+      asOf: new Date('2026-05-10T00:00:00Z'),
+      values: { recencyDays: 100 },
+    } as never);
     await addCustomers(database(), [
       { id: 'bday', traits: { birthday: '1990-05-10T00:00:00Z' } },
       { id: 'other', traits: { birthday: '1990-07-01T00:00:00Z' } },
     ]);
     const hits = await scanScoreTriggers(database(), flows, asOf);
-    expect(hits.map((h) => `${h.flowId}:${h.customerId}:${h.key}`).sort()).toEqual(['birthday:bday:date:2026-05-10', 'lapse:risky:lapse:2026-01-30', 'restock:due:next:2026-05-12']);
+    expect(hits.map((h) => `${h.flowId}:${h.customerId}:${h.key}`).sort()).toEqual([
+      'birthday:bday:date:2026-05-10',
+      'lapse:risky:lapse:2026-01-30',
+      'restock:due:next:2026-05-12',
+    ]);
   });
 });

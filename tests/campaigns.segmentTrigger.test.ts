@@ -32,7 +32,10 @@ async function identify(customer: string): Promise<void> {
     type: 'identify',
     customerId: customer,
     timestamp: '2026-03-01T00:00:00Z',
-    properties: { traits: { email: `${customer}@example.com`, timezone: 'UTC', firstName: customer }, consent: { email: true } },
+    properties: {
+      traits: { email: `${customer}@example.com`, timezone: 'UTC', firstName: customer },
+      consent: { email: true },
+    },
   });
   await storeEvents(database(), [event], 'api');
 }
@@ -40,7 +43,14 @@ async function identify(customer: string): Promise<void> {
 /** Churn risks below the built-in win-back flow's 0.7, so only our segment flow can mail anyone. */
 async function setChurn(risks: Record<string, number>): Promise<void> {
   const P = config().PARTITIONS;
-  const docs = Object.entries(risks).map(([id, churnRisk]) => ({ _id: id, partition: partitionOf(id, P), churnRisk, drivers: {}, modelVersions: { churn: 'v1' }, scoredAt: new Date() }));
+  const docs = Object.entries(risks).map(([id, churnRisk]) => ({
+    _id: id,
+    partition: partitionOf(id, P),
+    churnRisk,
+    drivers: {},
+    modelVersions: { churn: 'v1' },
+    scoredAt: new Date(),
+  }));
   await database().replaceById(database().models.Score.collection as never, docs as never[]);
 }
 
@@ -63,9 +73,20 @@ async function both(assignAt: string, dispatchAt: string) {
   return dispatch(dispatchAt);
 }
 
-const mailsTo = (customer: string) => sink().received().filter((m) => m.to.includes(`${customer}@example.com`));
-const enrollments = (customer: string) => database().models.Enrollment.collection.find({ flowId: FLOW, customerId: customer }).sort({ triggeredAt: 1 }).toArray();
-const entries = (customer: string) => database().models.Event.collection.find({ type: 'segment_entered', customerId: customer, 'props.segmentId': SEGMENT }).sort({ ts: 1 }).toArray();
+const mailsTo = (customer: string) =>
+  sink()
+    .received()
+    .filter((m) => m.to.includes(`${customer}@example.com`));
+const enrollments = (customer: string) =>
+  database()
+    .models.Enrollment.collection.find({ flowId: FLOW, customerId: customer })
+    .sort({ triggeredAt: 1 })
+    .toArray();
+const entries = (customer: string) =>
+  database()
+    .models.Event.collection.find({ type: 'segment_entered', customerId: customer, 'props.segmentId': SEGMENT })
+    .sort({ ts: 1 })
+    .toArray();
 
 beforeAll(async () => {
   expect(config().SMTP_URL).toBe(sink().url);
@@ -82,7 +103,13 @@ beforeAll(async () => {
   const flow = await request(app)
     .post('/v1/flows')
     .set('Authorization', `Bearer ${admin}`)
-    .send({ id: FLOW, name: 'Nudge likely leavers', trigger: { type: 'segment_entered', segmentId: SEGMENT }, steps: [{ id: 'nudge', delay: '0m', urgent: true, template: 'winback_miss_you' }], holdoutShare: 0 });
+    .send({
+      id: FLOW,
+      name: 'Nudge likely leavers',
+      trigger: { type: 'segment_entered', segmentId: SEGMENT },
+      steps: [{ id: 'nudge', delay: '0m', urgent: true, template: 'winback_miss_you' }],
+      holdoutShare: 0,
+    });
   expect(flow.status, JSON.stringify(flow.body)).toBe(201);
 }, 60_000);
 
@@ -91,14 +118,22 @@ describe('segment_entered flows, end to end', () => {
     // Entry on 2 March at 12:00 UTC: both at-risk customers enter, the urgent step goes at once.
     const first = await both('2026-03-02T12:00:00Z', '2026-03-02T12:01:00Z');
     expect(first).toMatchObject({ enrolled: 2, sent: 2 });
-    expect((await entries(alice)).map((e) => e.eventId)).toEqual([`seg:${SEGMENT}:${alice}:${Date.parse('2026-03-02T12:00:00Z')}`]);
+    expect((await entries(alice)).map((e) => e.eventId)).toEqual([
+      `seg:${SEGMENT}:${alice}:${Date.parse('2026-03-02T12:00:00Z')}`,
+    ]);
     expect(mailsTo(alice)).toHaveLength(1);
     expect(mailsTo(bob)).toHaveLength(1);
     expect(mailsTo(carol)).toHaveLength(0);
-    expect(await enrollments(alice)).toMatchObject([{ status: 'completed', key: '2026-03-02T12:00:00.000Z', context: { segmentId: SEGMENT } }]);
+    expect(await enrollments(alice)).toMatchObject([
+      { status: 'completed', key: '2026-03-02T12:00:00.000Z', context: { segmentId: SEGMENT } },
+    ]);
     // the mail the SMTP server got is our flow's step, recorded under the id in its header
     const id = /^x-breadcrumb-message:\s*(\S+)/im.exec(mailsTo(alice)[0]!.raw)![1]!;
-    expect(await database().models.Message.collection.findOne({ _id: id as never })).toMatchObject({ customerId: alice, template: 'winback_miss_you', status: 'sent' });
+    expect(await database().models.Message.collection.findOne({ _id: id as never })).toMatchObject({
+      customerId: alice,
+      template: 'winback_miss_you',
+      status: 'sent',
+    });
 
     // Both jobs again (same data, and an hour later): no new entry, no new enrolment, no mail.
     const again = await both('2026-03-02T12:00:00Z', '2026-03-02T12:02:00Z');
@@ -116,8 +151,14 @@ describe('segment_entered flows, end to end', () => {
     await setChurn({ [alice]: 0.6, [bob]: 0.6, [carol]: 0.1 });
     const back = await both('2026-03-09T12:00:00Z', '2026-03-09T12:01:00Z');
     expect(back).toMatchObject({ enrolled: 1, sent: 1 });
-    expect((await entries(alice)).map((e) => e.ts)).toEqual([new Date('2026-03-02T12:00:00Z'), new Date('2026-03-09T12:00:00Z')]);
-    expect((await enrollments(alice)).map((e) => e.key)).toEqual(['2026-03-02T12:00:00.000Z', '2026-03-09T12:00:00.000Z']);
+    expect((await entries(alice)).map((e) => e.ts)).toEqual([
+      new Date('2026-03-02T12:00:00Z'),
+      new Date('2026-03-09T12:00:00Z'),
+    ]);
+    expect((await enrollments(alice)).map((e) => e.key)).toEqual([
+      '2026-03-02T12:00:00.000Z',
+      '2026-03-09T12:00:00.000Z',
+    ]);
     const aliceMails = mailsTo(alice);
     expect(aliceMails).toHaveLength(2);
     expect(new Set(aliceMails.map((m) => m.messageId)).size).toBe(2);
@@ -127,7 +168,10 @@ describe('segment_entered flows, end to end', () => {
     expect(mailsTo(alice)).toHaveLength(2);
     expect(mailsTo(bob)).toHaveLength(1);
     expect(mailsTo(carol)).toHaveLength(0);
-    const sent = await database().models.Event.collection.countDocuments({ type: 'email_sent', customerId: { $in: [alice, bob, carol] } });
+    const sent = await database().models.Event.collection.countDocuments({
+      type: 'email_sent',
+      customerId: { $in: [alice, bob, carol] },
+    });
     expect(sent).toBe(3);
   });
 });

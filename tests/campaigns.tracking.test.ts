@@ -25,7 +25,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-outbox-'));
 let sink: SmtpSink;
 let app: ReturnType<typeof buildApp>;
 let adminKey: string;
-const env = { TRACKING_SECRET: SECRET, PUBLIC_URL: 'http://links.test', MAIL_FROM: 'Shop <shop@shop.test>' } as Record<string, string>;
+const env = { TRACKING_SECRET: SECRET, PUBLIC_URL: 'http://links.test', MAIL_FROM: 'Shop <shop@shop.test>' } as Record<
+  string,
+  string
+>;
 
 /** Decoded text part of a raw message (nodemailer uses quoted-printable). */
 function textPart(mail: ReceivedMail): string {
@@ -39,7 +42,13 @@ function textPart(mail: ReceivedMail): string {
 /** Paths (`/c/…`, `/u/…`, `/o/…`, `/confirm/…`) of our links in a mail, by kind. */
 function linkPaths(mail: ReceivedMail, kind: 'c' | 'u' | 'o' | 'confirm'): string[] {
   const html = mail.raw.replace(/=\r\n/g, '').replace(/=3D/g, '=');
-  return [...new Set([...`${textPart(mail)}\n${html}`.matchAll(new RegExp(`http://links\\.test(/${kind}/[\\w.-]+(?:/l\\d+)?)`, 'g'))].map((m) => m[1]!))];
+  return [
+    ...new Set(
+      [
+        ...`${textPart(mail)}\n${html}`.matchAll(new RegExp(`http://links\\.test(/${kind}/[\\w.-]+(?:/l\\d+)?)`, 'g')),
+      ].map((m) => m[1]!),
+    ),
+  ];
 }
 
 async function sendCartMail(customerId: string, to: string): Promise<{ messageId: ObjectId; mail: ReceivedMail }> {
@@ -60,14 +69,19 @@ async function sendCartMail(customerId: string, to: string): Promise<{ messageId
     clicks: 0,
     machineOpens: 0,
   });
-  const sent = await services.mailer.send(composeMail(rendered, { to, messageId: messageId.toHexString(), domain: services.domain }));
+  const sent = await services.mailer.send(
+    composeMail(rendered, { to, messageId: messageId.toHexString(), domain: services.domain }),
+  );
   expect(sent.ok).toBe(true);
   const mail = sink.received().find((m) => m.messageId === `<${messageId.toHexString()}@shop.test>`)!;
   return { messageId, mail };
 }
 
 beforeAll(async () => {
-  sink = await startSmtpSink({ dir, onMessage: (mail) => unsubscribeByMail(database(), Buffer.from(SECRET), mail, 'shop.test') });
+  sink = await startSmtpSink({
+    dir,
+    onMessage: (mail) => unsubscribeByMail(database(), Buffer.from(SECRET), mail, 'shop.test'),
+  });
   Object.assign(env, { SMTP_URL: sink.url });
   Object.assign(process.env, env);
   resetConfig();
@@ -75,7 +89,12 @@ beforeAll(async () => {
   adminKey = (await createApiKey(database().models, { role: 'admin', name: 'admin' })).key;
   await addCustomers(
     database(),
-    ['ana', 'bo', 'dan', 'fay'].map((id) => ({ id, email: `${id}@example.com`, consent: { email: true }, at: new Date('2026-01-01') })),
+    ['ana', 'bo', 'dan', 'fay'].map((id) => ({
+      id,
+      email: `${id}@example.com`,
+      consent: { email: true },
+      at: new Date('2026-01-01'),
+    })),
   );
 }, 60_000);
 
@@ -87,14 +106,20 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const events = (type: string, customerId: string) => database().models.Event.collection.find({ type, customerId }).toArray();
+const events = (type: string, customerId: string) =>
+  database().models.Event.collection.find({ type, customerId }).toArray();
 const message = (id: ObjectId) => database().models.Message.collection.findOne({ _id: id });
 
 describe('open pixel', () => {
   it('returns a gif, stores email_opened and flags machine opens', async () => {
     const { messageId, mail } = await sendCartMail('dan', 'dan@example.com');
     const [pixel] = linkPaths(mail, 'o');
-    const human = await request(app).get(pixel!).set('User-Agent', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148');
+    const human = await request(app)
+      .get(pixel!)
+      .set(
+        'User-Agent',
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+      );
     expect(human.status).toBe(200);
     expect(human.headers['content-type']).toBe('image/gif');
     expect(Buffer.from(human.body).subarray(0, 6).toString()).toBe('GIF89a');
@@ -102,7 +127,11 @@ describe('open pixel', () => {
     expect(mpp.status).toBe(200);
     const opens = await events('email_opened', 'dan');
     expect(opens.map((e) => e.props.machineOpen).sort()).toEqual([false, true]);
-    expect(opens.find((e) => e.props.machineOpen)).toMatchObject({ source: 'email', channel: 'email', props: { messageId: messageId.toHexString(), flowId: 'abandoned-cart', machineReason: 'apple_mpp' } });
+    expect(opens.find((e) => e.props.machineOpen)).toMatchObject({
+      source: 'email',
+      channel: 'email',
+      props: { messageId: messageId.toHexString(), flowId: 'abandoned-cart', machineReason: 'apple_mpp' },
+    });
     expect(await message(messageId)).toMatchObject({ opens: 1, machineOpens: 1 });
   });
 
@@ -110,9 +139,23 @@ describe('open pixel', () => {
     const sentAt = new Date('2026-01-01T10:00:00Z');
     const browser = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36';
     expect(machineOpenReason({ userAgent: 'Barracuda Sentinel (EE)', openedAt: sentAt })).toBe('scanner');
-    expect(machineOpenReason({ userAgent: browser, ip: '17.58.1.2', sentAt, openedAt: new Date(sentAt.getTime() + 5000) })).toBe('fast_proxy_open');
-    expect(machineOpenReason({ userAgent: browser, ip: '17.58.1.2', sentAt, openedAt: new Date(sentAt.getTime() + 3_600_000) })).toBeUndefined();
-    expect(machineOpenReason({ userAgent: 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)', openedAt: sentAt })).toBeUndefined();
+    expect(
+      machineOpenReason({ userAgent: browser, ip: '17.58.1.2', sentAt, openedAt: new Date(sentAt.getTime() + 5000) }),
+    ).toBe('fast_proxy_open');
+    expect(
+      machineOpenReason({
+        userAgent: browser,
+        ip: '17.58.1.2',
+        sentAt,
+        openedAt: new Date(sentAt.getTime() + 3_600_000),
+      }),
+    ).toBeUndefined();
+    expect(
+      machineOpenReason({
+        userAgent: 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)',
+        openedAt: sentAt,
+      }),
+    ).toBeUndefined();
   });
 });
 
@@ -151,7 +194,13 @@ describe('tracked clicks', () => {
     const otherMessage = signToken(secret, { p: 'c', m: new ObjectId().toHexString(), c: 'dan' });
     expect((await request(app).get(`/c/${otherMessage}/l0`).redirects(0)).status).toBe(404);
     const [pixel] = linkPaths(mail, 'o');
-    expect((await request(app).get(`${pixel!.replace('/o/', '/c/')}/l0`).redirects(0)).status).toBe(400);
+    expect(
+      (
+        await request(app)
+          .get(`${pixel!.replace('/o/', '/c/')}/l0`)
+          .redirects(0)
+      ).status,
+    ).toBe(400);
     const otherSecret = signToken(Buffer.alloc(40, 9), { p: 'c', m, c: 'dan' });
     expect((await request(app).get(`/c/${otherSecret}/l0`).redirects(0)).status).toBe(400);
   });
@@ -167,9 +216,13 @@ describe('unsubscribe', () => {
     expect(res.status).toBe(200);
     expect(await canSendMarketing(database(), { _id: 'ana' })).toEqual({ ok: false, reason: 'unsubscribed' });
     expect(await canSend(database(), { _id: 'ana' }, 'transactional')).toEqual({ ok: true });
-    expect((await database().models.Customer.collection.findOne({ _id: 'ana' as never }))!.consent.email.status).toBe('denied');
+    expect((await database().models.Customer.collection.findOne({ _id: 'ana' as never }))!.consent.email.status).toBe(
+      'denied',
+    );
     // Mail clients retry: a second POST changes nothing more.
-    expect((await request(app).post(new URL(header).pathname).type('form').send('List-Unsubscribe=One-Click')).status).toBe(200);
+    expect(
+      (await request(app).post(new URL(header).pathname).type('form').send('List-Unsubscribe=One-Click')).status,
+    ).toBe(200);
     expect(await events('email_unsubscribed', 'ana')).toHaveLength(1);
   });
 
@@ -179,8 +232,20 @@ describe('unsubscribe', () => {
     expect(mailto.pathname).toBe('unsubscribe@shop.test');
     const services = await campaignServices();
     const subject = mailto.searchParams.get('subject')!;
-    expect((await services.mailer.send({ to: mailto.pathname, subject, text: '', html: '', headers: {}, messageId: '<reply-1@example.com>' })).ok).toBe(true);
-    for (let i = 0; i < 50 && (await canSendMarketing(database(), { _id: 'fay' })).ok; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(
+      (
+        await services.mailer.send({
+          to: mailto.pathname,
+          subject,
+          text: '',
+          html: '',
+          headers: {},
+          messageId: '<reply-1@example.com>',
+        })
+      ).ok,
+    ).toBe(true);
+    for (let i = 0; i < 50 && (await canSendMarketing(database(), { _id: 'fay' })).ok; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await canSendMarketing(database(), { _id: 'fay' })).toEqual({ ok: false, reason: 'unsubscribed' });
     expect((await events('email_unsubscribed', 'fay'))[0]).toMatchObject({ props: { via: 'mailto' } });
   });
@@ -195,7 +260,10 @@ describe('unsubscribe', () => {
     expect(await events('email_unsubscribed', 'bo')).toHaveLength(0);
     const saved = await request(app).post(prefs!).type('form').send('action=topics&topic=news&topic=reminders');
     expect(saved.status).toBe(200);
-    expect((await database().models.Customer.collection.findOne({ _id: 'bo' as never }))!.traits.emailTopics).toEqual(['news', 'reminders']);
+    expect((await database().models.Customer.collection.findOne({ _id: 'bo' as never }))!.traits.emailTopics).toEqual([
+      'news',
+      'reminders',
+    ]);
     expect(await canSendMarketing(database(), { _id: 'bo' }, 'offers')).toEqual({ ok: false, reason: 'topic_off' });
     expect(await canSendMarketing(database(), { _id: 'bo' }, 'reminders')).toEqual({ ok: true });
     expect((await request(app).post(prefs!).type('form').send('action=topics&topic=spam')).status).toBe(400);
@@ -203,7 +271,8 @@ describe('unsubscribe', () => {
 });
 
 describe('double opt-in', () => {
-  const signup = (body: object) => request(app).post('/v1/signups').set('Authorization', `Bearer ${adminKey}`).send(body);
+  const signup = (body: object) =>
+    request(app).post('/v1/signups').set('Authorization', `Bearer ${adminKey}`).send(body);
 
   it('subscribes a website signup only after the confirmation link, recording time, source and text', async () => {
     const first = await signup({ customerId: 'cy', email: 'Cy@Example.com', firstName: 'Cy', source: 'website' });
@@ -215,7 +284,9 @@ describe('double opt-in', () => {
     expect(mails[0]!.raw).not.toMatch(/List-Unsubscribe/);
     const [confirm] = linkPaths(mails[0]!, 'confirm');
     expect(confirm).toBeDefined();
-    expect((await signup({ customerId: 'cy', email: 'cy@example.com', source: 'website' })).body.status).toBe('confirmation_already_sent');
+    expect((await signup({ customerId: 'cy', email: 'cy@example.com', source: 'website' })).body.status).toBe(
+      'confirmation_already_sent',
+    );
     expect(sink.received().filter((m) => m.to.includes('cy@example.com'))).toHaveLength(1);
 
     const forged = await request(app).get(`${confirm!.slice(0, -2)}xx`);
@@ -226,13 +297,21 @@ describe('double opt-in', () => {
     expect(customer!.consent.email).toMatchObject({ status: 'granted', source: 'website_double_opt_in' });
     expect(customer!.consent.email.updatedAt).toBeInstanceOf(Date);
     const consent = (await events('identify', 'cy')).find((e) => e.props.consent?.email === true);
-    expect(consent).toMatchObject({ props: { consentSource: 'website_double_opt_in', consentTextId: 'website-v1', confirmedAddress: 'cy@example.com' } });
+    expect(consent).toMatchObject({
+      props: {
+        consentSource: 'website_double_opt_in',
+        consentTextId: 'website-v1',
+        confirmedAddress: 'cy@example.com',
+      },
+    });
     expect(consent!.props.consentText).toMatch(/unsubscribe at any time/);
     expect(await canSendMarketing(database(), { _id: 'cy' })).toEqual({ ok: true });
   });
 
   it('subscribes a checkout signup at once, and validates the body', async () => {
-    expect((await signup({ customerId: 'ed', email: 'ed@example.com', source: 'checkout' })).body).toEqual({ status: 'subscribed' });
+    expect((await signup({ customerId: 'ed', email: 'ed@example.com', source: 'checkout' })).body).toEqual({
+      status: 'subscribed',
+    });
     expect(await canSendMarketing(database(), { _id: 'ed' })).toEqual({ ok: true });
     const bad = await signup({ customerId: 'ed', email: 'not-an-address', source: 'website' });
     expect(bad.status).toBe(400);

@@ -33,14 +33,19 @@ describe('--help on every CLI command', () => {
 
   it('finds the whole tree, nested subcommands included', () => {
     const names = paths.map((p) => p.join(' '));
-    expect(names).toEqual(expect.arrayContaining(['job run', 'job list', 'scores export', 'segments members', 'keys create']));
+    expect(names).toEqual(
+      expect.arrayContaining(['job run', 'job list', 'scores export', 'segments members', 'keys create']),
+    );
   });
 
-  it.each(commandPaths(buildProgram()).map((p) => [p.join(' '), p] as const))('breadcrumb %s --help: usage, exit 0', async (_name, path) => {
-    const { code, out, err } = await help(path);
-    expect({ code, err }).toEqual({ code: 0, err: '' });
-    expect(out).toContain(`Usage: breadcrumb ${path.join(' ')}`);
-  });
+  it.each(commandPaths(buildProgram()).map((p) => [p.join(' '), p] as const))(
+    'breadcrumb %s --help: usage, exit 0',
+    async (_name, path) => {
+      const { code, out, err } = await help(path);
+      expect({ code, err }).toEqual({ code: 0, err: '' });
+      expect(out).toContain(`Usage: breadcrumb ${path.join(' ')}`);
+    },
+  );
 
   it('`npx breadcrumb job run --help` exits 0 with usage (it used to look for a job named "--help")', async () => {
     const { stdout, stderr } = await promisify(execFile)('node', ['bin/breadcrumb.js', 'job', 'run', '--help']);

@@ -29,14 +29,43 @@ async function seedChartData(): Promise<void> {
   expect(outcome.ok && outcome.value.status).toBe('succeeded');
   const days = [3, 2, 1, 0].map((d) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10));
   await Segment.collection.insertOne({ _id: 'vip' as never, name: 'VIPs', rule: {} });
-  await SegmentCount.collection.insertMany(days.map((day, i) => ({ _id: `vip:${day}` as never, segmentId: 'vip', day, size: 10 + i })));
-  await Score.collection.insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: `s${i}` as never, partition: 0, bestSendHour: (i * 7) % 24, sendHourConfidence: (i % 10) / 10 })));
-  await CustomerSegments.collection.updateOne({ _id: 'c1' as never }, { $set: { lifecycle: { stage: 'active', history: [{ from: 'new', to: 'active' }] } } });
+  await SegmentCount.collection.insertMany(
+    days.map((day, i) => ({ _id: `vip:${day}` as never, segmentId: 'vip', day, size: 10 + i })),
+  );
+  await Score.collection.insertMany(
+    Array.from({ length: 30 }, (_, i) => ({
+      _id: `s${i}` as never,
+      partition: 0,
+      bestSendHour: (i * 7) % 24,
+      sendHourConfidence: (i % 10) / 10,
+    })),
+  );
+  await CustomerSegments.collection.updateOne(
+    { _id: 'c1' as never },
+    { $set: { lifecycle: { stage: 'active', history: [{ from: 'new', to: 'active' }] } } },
+  );
   // A churn model with a calibration table in its meta.json, as training writes it.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-model-'));
-  const table = [0.1, 0.3, 0.5, 0.7, 0.9].map((p) => ({ lo: p - 0.1, hi: p + 0.1, count: 20, meanPredicted: p, observedRate: p * 0.9 }));
-  fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ calibration: { method: 'platt', a: 1, b: 0 }, metrics: { calibrationTable: table } }));
-  await ModelVersion.collection.insertOne({ name: 'churn', version: 'v1', status: 'active', featureSchema: ['recency'], metrics: { auc: 0.81, prAuc: 0.6 }, path: dir, createdAt: new Date() });
+  const table = [0.1, 0.3, 0.5, 0.7, 0.9].map((p) => ({
+    lo: p - 0.1,
+    hi: p + 0.1,
+    count: 20,
+    meanPredicted: p,
+    observedRate: p * 0.9,
+  }));
+  fs.writeFileSync(
+    path.join(dir, 'meta.json'),
+    JSON.stringify({ calibration: { method: 'platt', a: 1, b: 0 }, metrics: { calibrationTable: table } }),
+  );
+  await ModelVersion.collection.insertOne({
+    name: 'churn',
+    version: 'v1',
+    status: 'active',
+    featureSchema: ['recency'],
+    metrics: { auc: 0.81, prAuc: 0.6 },
+    path: dir,
+    createdAt: new Date(),
+  });
 }
 
 beforeAll(async () => {
@@ -78,18 +107,43 @@ describe('GET /dashboard', () => {
     await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
 
     const charts = await page.evaluate(() => {
-      const all = (window as unknown as { breadcrumbCharts: Record<string, { data: { labels?: unknown[]; datasets: { data: unknown[] }[] }; canvas: HTMLCanvasElement }> }).breadcrumbCharts;
+      const all = (
+        window as unknown as {
+          breadcrumbCharts: Record<
+            string,
+            { data: { labels?: unknown[]; datasets: { data: unknown[] }[] }; canvas: HTMLCanvasElement }
+          >;
+        }
+      ).breadcrumbCharts;
       return Object.fromEntries(
         Object.entries(all).map(([name, chart]) => {
           const { width, height } = chart.canvas;
           const pixels = chart.canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
           let inked = 0;
           for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) inked++;
-          return [name, { labels: chart.data.labels ?? [], points: chart.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0), inked }];
+          return [
+            name,
+            {
+              labels: chart.data.labels ?? [],
+              points: chart.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0),
+              inked,
+            },
+          ];
         }),
       );
     });
-    expect(Object.keys(charts).sort()).toEqual(['ab', 'attribution', 'attributionValue', 'calibration', 'holdout', 'kpiSegments', 'lifecycle', 'modelMetrics', 'segmentSizes', 'sendHours']);
+    expect(Object.keys(charts).sort()).toEqual([
+      'ab',
+      'attribution',
+      'attributionValue',
+      'calibration',
+      'holdout',
+      'kpiSegments',
+      'lifecycle',
+      'modelMetrics',
+      'segmentSizes',
+      'sendHours',
+    ]);
     for (const [name, c] of Object.entries(charts)) {
       expect(c.points, `${name} has data`).toBeGreaterThan(0);
       expect(c.inked, `${name} drew pixels`).toBeGreaterThan(2000);

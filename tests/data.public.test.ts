@@ -10,12 +10,27 @@ import { publicDataFile } from '../src/ml/datasets/publicData.js';
 
 const dir = path.dirname(publicDataFile('README.md'));
 /** `file | rows | bytes | source | licence | how trimmed | sha256` rows of data/public/README.md. */
-const listed = [...fs.readFileSync(path.join(dir, 'README.md'), 'utf8').matchAll(/^\| `([^`]+\.csv\.gz)` \|.*\| `([0-9a-f]{64})` \|$/gm)].map((m) => ({ file: m[1]!, sha256: m[2]! }));
+const listed = [
+  ...fs
+    .readFileSync(path.join(dir, 'README.md'), 'utf8')
+    .matchAll(/^\| `([^`]+\.csv\.gz)` \|.*\| `([0-9a-f]{64})` \|$/gm),
+].map((m) => ({ file: m[1]!, sha256: m[2]! }));
 
 describe('data/public', () => {
   it('holds exactly the data files its README lists, each with the listed checksum', () => {
-    expect(listed.map((l) => l.file).sort()).toEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.gz')).sort());
-    for (const { file, sha256 } of listed) expect(createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex'), file).toBe(sha256);
+    expect(listed.map((l) => l.file).sort()).toEqual(
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.gz'))
+        .sort(),
+    );
+    for (const { file, sha256 } of listed)
+      expect(
+        createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, file)))
+          .digest('hex'),
+        file,
+      ).toBe(sha256);
   });
 
   it('trims Online Retail to the customers and anonymous invoices the hash rule keeps, over the whole year', async () => {

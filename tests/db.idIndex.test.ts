@@ -55,10 +55,20 @@ describe('embedded FerretDB _id index', () => {
     expect(byName.plan).not.toMatch(/USING INDEX/);
 
     expect(await coll('things').findOne({ _id: 'c-7' })).toEqual({ _id: 'c-7', name: 'n7', n: 7 });
-    expect(await coll('things').updateOne({ _id: 'c-8' }, { $set: { name: 'eight' } })).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
-    expect(await coll('things').replaceOne({ _id: 'c-9' }, { name: 'nine' })).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    expect(await coll('things').updateOne({ _id: 'c-8' }, { $set: { name: 'eight' } })).toMatchObject({
+      matchedCount: 1,
+      modifiedCount: 1,
+    });
+    expect(await coll('things').replaceOne({ _id: 'c-9' }, { name: 'nine' })).toMatchObject({
+      matchedCount: 1,
+      modifiedCount: 1,
+    });
     expect(await coll('things').deleteOne({ _id: 'c-10' })).toMatchObject({ deletedCount: 1 });
-    expect(await coll('things').find({ _id: { $in: ['c-8', 'c-9', 'c-10', 'c-11'] } }, { sort: { _id: 1 } }).toArray()).toEqual([
+    expect(
+      await coll('things')
+        .find({ _id: { $in: ['c-8', 'c-9', 'c-10', 'c-11'] } }, { sort: { _id: 1 } })
+        .toArray(),
+    ).toEqual([
       { _id: 'c-11', name: 'n11', n: 11 },
       { _id: 'c-8', name: 'eight', n: 8 },
       { _id: 'c-9', name: 'nine' },
@@ -79,7 +89,8 @@ describe('embedded FerretDB _id index', () => {
       { _id: 'abc', k: 's4' },
     ];
     await coll('mixed').insertMany(docs);
-    const keys = async (filter: Document) => (await coll('mixed').find(filter).toArray()).map((d) => d.k as string).sort();
+    const keys = async (filter: Document) =>
+      (await coll('mixed').find(filter).toArray()).map((d) => d.k as string).sort();
 
     const pushed = { _id: { $in: ['a<b&c', 'é "quoted" \\ \u2028', '1', oid, 'missing', '1'] } };
     const explained = await explainFind('mixed', pushed);
@@ -99,7 +110,9 @@ describe('embedded FerretDB _id index', () => {
       expect(await keys(filter), JSON.stringify(filter)).toEqual(expected);
     }
 
-    expect(await coll('mixed').updateMany({ _id: { $in: ['abc', oid, 'missing'] } }, { $set: { seen: true } })).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
+    expect(
+      await coll('mixed').updateMany({ _id: { $in: ['abc', oid, 'missing'] } }, { $set: { seen: true } }),
+    ).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
     expect(await keys({ seen: true })).toEqual(['oid', 's4']);
     expect(await coll('mixed').deleteMany({ _id: { $in: ['1', 'a<b&c'] } })).toMatchObject({ deletedCount: 2 });
     expect(await keys({})).toEqual(['doc', 'int', 'oid', 'other-oid', 's2', 's4']);

@@ -5,12 +5,26 @@ import { isDatabaseUnavailable } from '../src/db/unavailable.js';
 describe('isDatabaseUnavailable', () => {
   it('tells "the database is not reachable now" from a bad query or a bug', () => {
     expect(isDatabaseUnavailable(new MongoNetworkError('connection reset'))).toBe(true);
-    expect(isDatabaseUnavailable(new MongoServerError({ code: 91, errmsg: 'The server is in quiesce mode and will shut down' }))).toBe(true);
-    expect(isDatabaseUnavailable(Object.assign(new Error('Operation `customers.findOne()` buffering timed out after 5000ms'), { name: 'MongooseError' }))).toBe(true);
+    expect(
+      isDatabaseUnavailable(
+        new MongoServerError({ code: 91, errmsg: 'The server is in quiesce mode and will shut down' }),
+      ),
+    ).toBe(true);
+    expect(
+      isDatabaseUnavailable(
+        Object.assign(new Error('Operation `customers.findOne()` buffering timed out after 5000ms'), {
+          name: 'MongooseError',
+        }),
+      ),
+    ).toBe(true);
     // Wrapped by a caller that kept the cause.
-    expect(isDatabaseUnavailable(new Error('loading features failed', { cause: new MongoNetworkError('socket closed') }))).toBe(true);
+    expect(
+      isDatabaseUnavailable(new Error('loading features failed', { cause: new MongoNetworkError('socket closed') })),
+    ).toBe(true);
 
-    expect(isDatabaseUnavailable(new MongoServerError({ code: 11000, errmsg: 'E11000 duplicate key error' }))).toBe(false);
+    expect(isDatabaseUnavailable(new MongoServerError({ code: 11000, errmsg: 'E11000 duplicate key error' }))).toBe(
+      false,
+    );
     expect(isDatabaseUnavailable(new MongoServerError({ code: 2, errmsg: 'unknown operator: $foo' }))).toBe(false);
     expect(isDatabaseUnavailable(new TypeError('cannot read properties of undefined'))).toBe(false);
     expect(isDatabaseUnavailable('a string')).toBe(false);

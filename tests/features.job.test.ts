@@ -30,19 +30,46 @@ interface Doc {
 }
 
 let n = 0;
-function event(customerId: string | undefined, type: string, iso: string, props: Record<string, unknown> = {}, receivedAt = anHourAgo): Doc {
-  const doc: Doc = { eventId: `ev-${++n}`, type, ts: new Date(iso), receivedAt, source: 'sim', channel: 'web', device: 'mobile', sessionId: `s-${iso.slice(0, 10)}`, props };
+function event(
+  customerId: string | undefined,
+  type: string,
+  iso: string,
+  props: Record<string, unknown> = {},
+  receivedAt = anHourAgo,
+): Doc {
+  const doc: Doc = {
+    eventId: `ev-${++n}`,
+    type,
+    ts: new Date(iso),
+    receivedAt,
+    source: 'sim',
+    channel: 'web',
+    device: 'mobile',
+    sessionId: `s-${iso.slice(0, 10)}`,
+    props,
+  };
   if (customerId) Object.assign(doc, { customerId, partition: partitionOf(customerId, P) });
   return doc;
 }
 
 function historyOf(customerId: string, month: number): Doc[] {
-  const d = (day: number, h = 10) => `2024-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00Z`;
+  const d = (day: number, h = 10) =>
+    `2024-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(h).padStart(2, '0')}:00:00Z`;
   return [
     event(customerId, 'identify', d(1), { traits: { email: `${customerId}@example.com` } }),
     event(customerId, 'product_viewed', d(2), { productId: 'p1', category: 'shoes', price: 80, timeOnPageSec: 40 }),
-    event(customerId, 'cart_item_added', d(2, 11), { cartId: `${customerId}-c1`, productId: 'p1', category: 'shoes', price: 80, quantity: 1 }),
-    event(customerId, 'order_completed', d(3), { orderId: `${customerId}-o1`, revenue: 80, items: [{ productId: 'p1', category: 'shoes', price: 80, quantity: 1 }] }),
+    event(customerId, 'cart_item_added', d(2, 11), {
+      cartId: `${customerId}-c1`,
+      productId: 'p1',
+      category: 'shoes',
+      price: 80,
+      quantity: 1,
+    }),
+    event(customerId, 'order_completed', d(3), {
+      orderId: `${customerId}-o1`,
+      revenue: 80,
+      items: [{ productId: 'p1', category: 'shoes', price: 80, quantity: 1 }],
+    }),
     event(customerId, 'email_sent', d(10), { messageId: `${customerId}-m1` }),
     event(customerId, 'email_opened', d(10, 14), { messageId: `${customerId}-m1` }),
     event(customerId, 'order_completed', d(20), { orderId: `${customerId}-o2`, revenue: 120, discount: 10 }),
@@ -95,7 +122,12 @@ describe('build-features job', () => {
       expect(doc.values, id).toEqual(expected(id, asOf));
       expect(doc).toMatchObject({ partition: partitionOf(id, P), asOf, version: 1 });
     }
-    expect(docs.get('cust-ny')!.values).toMatchObject({ orders: 2, monetaryNet: 200, openHour_09: 1, discountOrderShare: 0.5 });
+    expect(docs.get('cust-ny')!.values).toMatchObject({
+      orders: 2,
+      monetaryNet: 200,
+      openHour_09: 1,
+      discountOrderShare: 0.5,
+    });
     // 10 Feb 14:00 UTC is 1 am on the 11th in Sydney
     expect(docs.get('cust-syd')!.values).toMatchObject({ orders: 2, openHour_01: 1, spendShareSummer: 1 });
   });
@@ -106,7 +138,10 @@ describe('build-features job', () => {
     const counts = await run({ asOf: at.toISOString(), snapshot: true });
     // cust-syd's history starts in February
     expect(counts).toMatchObject({ customers: 2, written: 2 });
-    const snapshots = await database().models.FeatureSnapshot.collection.find({ asOf: at }).sort({ customerId: 1 }).toArray();
+    const snapshots = await database()
+      .models.FeatureSnapshot.collection.find({ asOf: at })
+      .sort({ customerId: 1 })
+      .toArray();
     expect(snapshots.map((s) => s.customerId)).toEqual(['cust-nodoc', 'cust-ny']);
     for (const s of snapshots) {
       expect(s._id).toBe(snapshotId(at, s.customerId));
@@ -129,7 +164,13 @@ describe('build-features job', () => {
 
   it('new events reach features through the fold, for their customer only, without any job', async () => {
     const before = await currentFeatures();
-    const late = event('cust-syd', 'order_completed', '2024-02-25T10:00:00Z', { orderId: 'cust-syd-o3', revenue: 50 }, new Date());
+    const late = event(
+      'cust-syd',
+      'order_completed',
+      '2024-02-25T10:00:00Z',
+      { orderId: 'cust-syd-o3', revenue: 50 },
+      new Date(),
+    );
     await recordEvents(database(), [late as never]);
     const after = await currentFeatures();
     const syd = after.get('cust-syd')!;
@@ -145,7 +186,9 @@ describe('build-features job', () => {
     const again = await run({});
     expect(again).toMatchObject({ customers: 0, written: 0, folded: 0 });
     // a day later it is due again
-    await database().db.collection('feature_watermarks').updateMany({}, { $set: { at: new Date(Date.now() - 25 * 3_600_000) } });
+    await database()
+      .db.collection('feature_watermarks')
+      .updateMany({}, { $set: { at: new Date(Date.now() - 25 * 3_600_000) } });
     expect(await run({})).toMatchObject({ customers: 4 });
   });
 

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { buildFeatures, featureCatalog, featureCatalogMarkdown, featureNames, type FeatureValues } from '../src/features/index.js';
+import {
+  buildFeatures,
+  featureCatalog,
+  featureCatalogMarkdown,
+  featureNames,
+  type FeatureValues,
+} from '../src/features/index.js';
 import type { FoldEvent } from '../src/features/defineFold.js';
-import { localDay, localHour, monthDayOf, offsetFnFor, seasonOfMonth, isSouthernTimeZone } from '../src/features/time.js';
+import {
+  localDay,
+  localHour,
+  monthDayOf,
+  offsetFnFor,
+  seasonOfMonth,
+  isSouthernTimeZone,
+} from '../src/features/time.js';
 
 type Ev = FoldEvent & { eventId: string };
 let seq = 0;
@@ -82,11 +95,31 @@ describe('orders fold', () => {
 
   it('is null, not zero, where a feature does not apply', () => {
     const g = build([ev('page_viewed', '2024-01-01T00:00:00Z')], '2024-02-01T00:00:00Z');
-    expect(g).toMatchObject({ orders: 0, recencyDays: null, aov: null, aovTrend: null, orderGapMeanDays: null, bgnbdX: null, bgnbdT: null, monetaryNet: 0 });
+    expect(g).toMatchObject({
+      orders: 0,
+      recencyDays: null,
+      aov: null,
+      aovTrend: null,
+      orderGapMeanDays: null,
+      bgnbdX: null,
+      bgnbdT: null,
+      monetaryNet: 0,
+    });
   });
 
   it('reads imported orders that carry only items', () => {
-    const g = build([ev('order_completed', '2024-01-01T00:00:00Z', { orderId: 'x', items: [{ productId: 'p', price: 12.5, quantity: 2 }, { productId: 'q', price: '5' }] })], '2024-02-01T00:00:00Z');
+    const g = build(
+      [
+        ev('order_completed', '2024-01-01T00:00:00Z', {
+          orderId: 'x',
+          items: [
+            { productId: 'p', price: 12.5, quantity: 2 },
+            { productId: 'q', price: '5' },
+          ],
+        }),
+      ],
+      '2024-02-01T00:00:00Z',
+    );
     expect(g.monetaryNet).toBe(30);
   });
 });
@@ -136,7 +169,10 @@ describe('time and seasons', () => {
     expect(f.spendShareHoliday).toBeCloseTo(0.9, 9);
     // the same orders in London: December is winter, and 14 November is not the holidays yet
     const g = build(
-      [ev('order_completed', '2023-11-14T14:00:00Z', { orderId: 's', revenue: 100 }), ev('order_completed', '2023-12-10T10:00:00Z', { orderId: 'h', revenue: 80 })],
+      [
+        ev('order_completed', '2023-11-14T14:00:00Z', { orderId: 's', revenue: 100 }),
+        ev('order_completed', '2023-12-10T10:00:00Z', { orderId: 'h', revenue: 80 }),
+      ],
       '2024-01-01T00:00:00Z',
       'Europe/London',
     );
@@ -179,14 +215,28 @@ describe('email fold', () => {
     // An ESP reporting only deliveries (Segment's Email spec) gives the same features as our own sends.
     expect(build(delivered, '2024-03-01T00:00:00Z', 'America/New_York')).toEqual(f);
     // Both reported for the same messages: one send each.
-    expect(build([...events, ...delivered.filter((e) => e.type === 'email_delivered')], '2024-03-01T00:00:00Z', 'America/New_York')).toEqual(f);
+    expect(
+      build(
+        [...events, ...delivered.filter((e) => e.type === 'email_delivered')],
+        '2024-03-01T00:00:00Z',
+        'America/New_York',
+      ),
+    ).toEqual(f);
     // Without message ids the two cannot be matched: sends are the larger count, not the sum.
-    const unkeyed = [ev('email_sent', '2024-02-10T12:00:00Z'), ev('email_delivered', '2024-02-10T12:01:00Z'), ev('email_delivered', '2024-02-20T12:00:00Z'), ev('email_sent', '2024-01-10T12:00:00Z')];
+    const unkeyed = [
+      ev('email_sent', '2024-02-10T12:00:00Z'),
+      ev('email_delivered', '2024-02-10T12:01:00Z'),
+      ev('email_delivered', '2024-02-20T12:00:00Z'),
+      ev('email_sent', '2024-01-10T12:00:00Z'),
+    ];
     expect(build(unkeyed, '2024-03-01T00:00:00Z')).toMatchObject({ emailsSent30d: 2, emailsSent90d: 2 });
   });
 
   it('bins human opens by local hour', () => {
-    const hist = Array.from({ length: 24 }, (_, h) => f[`openHour_${String(h).padStart(2, '0')}` as keyof FeatureValues]);
+    const hist = Array.from(
+      { length: 24 },
+      (_, h) => f[`openHour_${String(h).padStart(2, '0')}` as keyof FeatureValues],
+    );
     const expected = new Array(24).fill(0);
     for (const h of [9, 10, 12, 19, 23]) expected[h] = 1;
     expect(hist).toEqual(expected);
@@ -196,11 +246,35 @@ describe('email fold', () => {
 describe('browsing and categories folds', () => {
   const s = (id: string) => ({ sessionId: id });
   const events = [
-    ev('product_viewed', '2024-01-10T10:00:00Z', { productId: 'p4', category: 'coats', price: 500, timeOnPageSec: 99 }, s('s3')), // older than 30 days
-    ev('product_viewed', '2024-02-10T09:00:00Z', { productId: 'p3', category: 'coats', price: 300, timeOnPageSec: 20 }, s('s2')),
-    ev('order_completed', '2024-02-15T09:00:00Z', { orderId: 'o', revenue: 300, items: [{ productId: 'p3', category: 'coats', price: 300, quantity: 1 }] }),
-    ev('product_viewed', '2024-02-27T10:00:00Z', { productId: 'p1', category: 'shoes', price: 100, timeOnPageSec: 30 }, s('s1')),
-    ev('product_viewed', '2024-02-27T10:05:00Z', { productId: 'p1', category: 'shoes', price: 100, timeOnPageSec: 50 }, s('s1')),
+    ev(
+      'product_viewed',
+      '2024-01-10T10:00:00Z',
+      { productId: 'p4', category: 'coats', price: 500, timeOnPageSec: 99 },
+      s('s3'),
+    ), // older than 30 days
+    ev(
+      'product_viewed',
+      '2024-02-10T09:00:00Z',
+      { productId: 'p3', category: 'coats', price: 300, timeOnPageSec: 20 },
+      s('s2'),
+    ),
+    ev('order_completed', '2024-02-15T09:00:00Z', {
+      orderId: 'o',
+      revenue: 300,
+      items: [{ productId: 'p3', category: 'coats', price: 300, quantity: 1 }],
+    }),
+    ev(
+      'product_viewed',
+      '2024-02-27T10:00:00Z',
+      { productId: 'p1', category: 'shoes', price: 100, timeOnPageSec: 30 },
+      s('s1'),
+    ),
+    ev(
+      'product_viewed',
+      '2024-02-27T10:05:00Z',
+      { productId: 'p1', category: 'shoes', price: 100, timeOnPageSec: 50 },
+      s('s1'),
+    ),
     ev('product_viewed', '2024-02-27T10:10:00Z', { productId: 'p2', category: 'bags', price: 20 }, s('s1')),
     // no sessionId: 12:00 and 12:20 are one session, 13:00 another
     ev('page_viewed', '2024-02-28T12:00:00Z', { path: '/' }),
@@ -232,7 +306,11 @@ describe('browsing and categories folds', () => {
   });
 
   it('ranks categories by views plus purchases over all time', () => {
-    expect(build(events, '2024-03-01T00:00:00Z')).toMatchObject({ topCategory1: 'coats', topCategory2: 'shoes', topCategory3: 'bags' });
+    expect(build(events, '2024-03-01T00:00:00Z')).toMatchObject({
+      topCategory1: 'coats',
+      topCategory2: 'shoes',
+      topCategory3: 'bags',
+    });
   });
 });
 
@@ -248,7 +326,9 @@ describe('carts fold', () => {
     ev('checkout_step_viewed', '2024-02-20T10:13:00Z', { checkoutId: 'co1', step: 'payment', stepIndex: 3 }),
     ev('cart_item_added', '2024-02-25T09:00:00Z', { cartId: 'B', productId: 'c', price: 5, quantity: 1 }),
     ev('checkout_started', '2024-02-25T11:00:00Z', { checkoutId: 'co2', cartId: 'B' }),
-    ...[1, 2, 3, 4].map((i) => ev('checkout_step_completed', `2024-02-25T11:0${i}:00Z`, { checkoutId: 'co2', stepIndex: i })),
+    ...[1, 2, 3, 4].map((i) =>
+      ev('checkout_step_completed', `2024-02-25T11:0${i}:00Z`, { checkoutId: 'co2', stepIndex: i }),
+    ),
     ev('order_completed', '2024-02-25T12:00:00Z', { orderId: 'o', checkoutId: 'co2', revenue: 5 }),
     ev('cart_item_added', '2024-02-29T12:00:00Z', { cartId: 'C', productId: 'd', price: 5, quantity: 1 }), // 12 h before asOf: pending
   ];
@@ -295,22 +375,61 @@ describe('activity fold', () => {
       ],
       '2024-03-01T00:00:00Z',
     );
-    expect(f).toMatchObject({ tenureDays: 366, preferredDevice: 'desktop', supportTickets90d: 1, smsClicks90d: 1, appOpens90d: 1, daysSinceLastActivity: 26 });
+    expect(f).toMatchObject({
+      tenureDays: 366,
+      preferredDevice: 'desktop',
+      supportTickets90d: 1,
+      smsClicks90d: 1,
+      appOpens90d: 1,
+      daysSinceLastActivity: 26,
+    });
   });
 });
 
 /** A small seeded random history: enough variety to exercise every fold. */
 function randomHistory(seed: number, from: number, to: number): Ev[] {
   let s = seed;
-  const rand = () => ((s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
-  const types = ['page_viewed', 'product_viewed', 'cart_item_added', 'checkout_started', 'checkout_step_completed', 'order_completed', 'order_refunded', 'email_sent', 'email_opened', 'email_clicked', 'app_opened', 'sms_clicked', 'support_ticket_opened', 'custom_thing'];
+  const rand = () => (s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  const types = [
+    'page_viewed',
+    'product_viewed',
+    'cart_item_added',
+    'checkout_started',
+    'checkout_step_completed',
+    'order_completed',
+    'order_refunded',
+    'email_sent',
+    'email_opened',
+    'email_clicked',
+    'app_opened',
+    'sms_clicked',
+    'support_ticket_opened',
+    'custom_thing',
+  ];
   const out: Ev[] = [];
   for (let i = 0; i < 300; i++) {
     const type = types[Math.floor(rand() * types.length)]!;
     const ts = new Date(from + rand() * (to - from)).toISOString();
     const n = Math.floor(rand() * 8);
     out.push(
-      ev(type, ts, { orderId: `o${n}`, revenue: 10 + n * 7, productId: `p${n}`, category: `c${n % 3}`, price: n * 20, cartId: `k${n % 2}`, checkoutId: `co${n % 2}`, stepIndex: 1 + (n % 4), messageId: `m${n}`, timeOnPageSec: n * 3, items: [{ productId: `p${n}`, category: `c${n % 3}`, price: n * 20, quantity: 1 }] }, { device: ['desktop', 'mobile', 'tablet'][n % 3], sessionId: n % 2 ? `s${Math.floor(i / 10)}` : undefined }),
+      ev(
+        type,
+        ts,
+        {
+          orderId: `o${n}`,
+          revenue: 10 + n * 7,
+          productId: `p${n}`,
+          category: `c${n % 3}`,
+          price: n * 20,
+          cartId: `k${n % 2}`,
+          checkoutId: `co${n % 2}`,
+          stepIndex: 1 + (n % 4),
+          messageId: `m${n}`,
+          timeOnPageSec: n * 3,
+          items: [{ productId: `p${n}`, category: `c${n % 3}`, price: n * 20, quantity: 1 }],
+        },
+        { device: ['desktop', 'mobile', 'tablet'][n % 3], sessionId: n % 2 ? `s${Math.floor(i / 10)}` : undefined },
+      ),
     );
   }
   return sorted(out);
@@ -326,9 +445,15 @@ describe('buildFeatures', () => {
       for (const asOf of ['2023-06-01T00:00:00Z', '2024-01-15T12:34:56Z', '2024-05-31T00:00:00Z']) {
         const cut = Date.parse(asOf);
         const past = history.filter((e) => +e.ts < cut);
-        const future = [ev('order_completed', asOf, { orderId: 'future', revenue: 1e6 }), ev('email_opened', asOf, { messageId: 'zz' }), ...history.filter((e) => +e.ts >= cut)];
+        const future = [
+          ev('order_completed', asOf, { orderId: 'future', revenue: 1e6 }),
+          ev('email_opened', asOf, { messageId: 'zz' }),
+          ...history.filter((e) => +e.ts >= cut),
+        ];
         for (const tz of ['UTC', 'Australia/Sydney']) {
-          expect(buildFeatures(sorted([...past, ...future]), { asOf: cut, timezone: tz })).toEqual(buildFeatures(past, { asOf: cut, timezone: tz }));
+          expect(buildFeatures(sorted([...past, ...future]), { asOf: cut, timezone: tz })).toEqual(
+            buildFeatures(past, { asOf: cut, timezone: tz }),
+          );
         }
       }
     }
@@ -336,7 +461,9 @@ describe('buildFeatures', () => {
 
   it('outputs exactly the catalogue, in its order, whatever the history', () => {
     expect(Object.keys(buildFeatures([], { asOf: to }))).toEqual(featureNames);
-    expect(Object.keys(buildFeatures(randomHistory(9, from, to), { asOf: to, timezone: 'Europe/Paris' }))).toEqual(featureNames);
+    expect(Object.keys(buildFeatures(randomHistory(9, from, to), { asOf: to, timezone: 'Europe/Paris' }))).toEqual(
+      featureNames,
+    );
   });
 
   it('gives every value the catalogue type', () => {

@@ -26,11 +26,26 @@ const run = promisify(execFile);
 function seedCli(...args: string[]): Promise<SeedSummary> {
   const uri = new URL(inject('mongoUri'));
   uri.pathname = `/${database().db.databaseName}`;
-  const argv = ['tsx', 'src/cli/main.ts', 'seed', '--customers', String(shop.customers), '--days', String(shop.days), '--seed', String(shop.seed), '--json', ...args];
-  return run('npx', argv, { env: { ...process.env, MONGODB_URI: uri.toString() }, encoding: 'utf8' }).then(({ stdout }) => JSON.parse(stdout) as SeedSummary);
+  const argv = [
+    'tsx',
+    'src/cli/main.ts',
+    'seed',
+    '--customers',
+    String(shop.customers),
+    '--days',
+    String(shop.days),
+    '--seed',
+    String(shop.seed),
+    '--json',
+    ...args,
+  ];
+  return run('npx', argv, { env: { ...process.env, MONGODB_URI: uri.toString() }, encoding: 'utf8' }).then(
+    ({ stdout }) => JSON.parse(stdout) as SeedSummary,
+  );
 }
 
-const digest = (docs: readonly Document[]): string => createHash('sha256').update(docs.map(canonical).sort().join('\n')).digest('hex');
+const digest = (docs: readonly Document[]): string =>
+  createHash('sha256').update(docs.map(canonical).sort().join('\n')).digest('hex');
 
 let seededFrom: number;
 let seededTo: number;
@@ -52,12 +67,20 @@ describe('a demo shop seeded without --end', () => {
     expect(end).toBeLessThanOrEqual(seededTo);
     expect(events).toHaveLength(summary.events);
     expect(Math.max(...events.map((e) => e.ts.getTime()))).toBeLessThan(end);
-    const truth = await database().db.collection('sim_truth').find({}, { projection: { historyEnd: 1 } }).toArray();
+    const truth = await database()
+      .db.collection('sim_truth')
+      .find({}, { projection: { historyEnd: 1 } })
+      .toArray();
     expect(new Set(truth.map((t) => t.historyEnd.getTime()))).toEqual(new Set([end]));
   });
 
   it('has customers browsing in the last day and week, and carts abandoned inside the abandonment window', () => {
-    const browsedSince = (hours: number) => new Set(events.filter((e) => e.type === 'product_viewed' && e.ts.getTime() >= end - hours * HOUR).map((e) => e.customerId)).size;
+    const browsedSince = (hours: number) =>
+      new Set(
+        events
+          .filter((e) => e.type === 'product_viewed' && e.ts.getTime() >= end - hours * HOUR)
+          .map((e) => e.customerId),
+      ).size;
     expect(browsedSince(24)).toBeGreaterThanOrEqual(20);
     expect(browsedSince(7 * 24)).toBeGreaterThanOrEqual(100);
 
@@ -69,19 +92,31 @@ describe('a demo shop seeded without --end', () => {
       if (e.type === 'cart_item_added') lastAdd.set(e.customerId, Math.max(at, lastAdd.get(e.customerId) ?? 0));
       if (e.type === 'order_completed') lastOrder.set(e.customerId, Math.max(at, lastOrder.get(e.customerId) ?? 0));
     }
-    const openCartAges = [...lastAdd].filter(([id, at]) => at > (lastOrder.get(id) ?? 0)).map(([, at]) => (end - at) / HOUR);
+    const openCartAges = [...lastAdd]
+      .filter(([id, at]) => at > (lastOrder.get(id) ?? 0))
+      .map(([, at]) => (end - at) / HOUR);
     // The abandoned-cart flow's reminders go out 1, 24 and 72 hours after the cart; cart-abandoners is 24–72 hours.
     expect(openCartAges.filter((h) => h < 72).length).toBeGreaterThanOrEqual(5);
     expect(openCartAges.filter((h) => h >= 24 && h < 72).length).toBeGreaterThanOrEqual(3);
   });
 
   it('puts customers in the recent-behaviour segments once features and segments are built', async () => {
-    for (const [job, options] of [[buildFeaturesJob, { full: true }], [assignSegmentsJob, {}]] as const) {
+    for (const [job, options] of [
+      [buildFeaturesJob, { full: true }],
+      [assignSegmentsJob, {}],
+    ] as const) {
       const outcome = await runJob(job, options, { database: database(), trigger: 'test' });
       expect(outcome.ok && outcome.value.status).toBe('succeeded');
     }
-    const sizes = new Map((await database().models.Segment.collection.find({}, { projection: { memberCount: 1 } }).toArray()).map((s) => [String(s._id), s.memberCount as number]));
-    for (const key of ['recent-purchasers', 'cart-abandoners', 'browse-abandoners', 'weekend-mobile-browsers']) expect(sizes.get(key), key).toBeGreaterThan(0);
+    const sizes = new Map(
+      (
+        await database()
+          .models.Segment.collection.find({}, { projection: { memberCount: 1 } })
+          .toArray()
+      ).map((s) => [String(s._id), s.memberCount as number]),
+    );
+    for (const key of ['recent-purchasers', 'cart-abandoners', 'browse-abandoners', 'weekend-mobile-browsers'])
+      expect(sizes.get(key), key).toBeGreaterThan(0);
   }, 240_000);
 
   it('resumes the stored shop when seeded again without --end, and the same seed and end regenerate it exactly', async () => {
@@ -91,7 +126,8 @@ describe('a demo shop seeded without --end', () => {
 
     const sameEnd = createShopContext({ ...shop, end: new Date(end), partitions: config().PARTITIONS });
     const hourLater = createShopContext({ ...shop, end: new Date(end + HOUR), partitions: config().PARTITIONS });
-    const regenerate = (ctx: typeof sameEnd) => Array.from({ length: shop.customers }, (_, i) => simulateCustomer(ctx, i).events).flat();
+    const regenerate = (ctx: typeof sameEnd) =>
+      Array.from({ length: shop.customers }, (_, i) => simulateCustomer(ctx, i).events).flat();
     expect(digest(regenerate(sameEnd))).toBe(digest(events));
     expect(digest(regenerate(hourLater))).not.toBe(digest(events));
   }, 120_000);
@@ -104,7 +140,10 @@ describe('a shop ending on any day', () => {
       const ctx = createShopContext({ days: 365, seed: 3, end, partitions: 1 });
       const holiday = ctx.calendar.emails.filter((c) => c.kind === 'holiday').map((c) => new Date(c.sendMs));
       // Each 365-day history holds one holiday season (two to three weeks of Sundays, fewer if cut by the window).
-      expect(holiday.filter((d) => d.getTime() >= ctx.startMs && d.getTime() < ctx.endMs).length, end.toISOString()).toBeGreaterThanOrEqual(1);
+      expect(
+        holiday.filter((d) => d.getTime() >= ctx.startMs && d.getTime() < ctx.endMs).length,
+        end.toISOString(),
+      ).toBeGreaterThanOrEqual(1);
       for (const d of holiday) {
         expect(d.getUTCDay()).toBe(0);
         const m = d.getUTCMonth() + 1;
@@ -115,7 +154,8 @@ describe('a shop ending on any day', () => {
       for (let i = 0; i < 1500; i++) {
         const sim = simulateCustomer(ctx, i);
         const counts = orders[sim.truth.traits.holidayBuyer ? 'holiday' : 'other'];
-        for (const e of sim.events) if (e.type === 'order_completed') counts[e.ts.getUTCMonth() >= 10 ? 'season' : 'rest']++;
+        for (const e of sim.events)
+          if (e.type === 'order_completed') counts[e.ts.getUTCMonth() >= 10 ? 'season' : 'rest']++;
       }
       const seasonShare = (c: { season: number; rest: number }) => c.season / c.rest;
       expect(seasonShare(orders.holiday), end.toISOString()).toBeGreaterThan(1.3 * seasonShare(orders.other));

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Document } from 'mongodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createShopContext, FIXED_SHOP_END, seedShop, simEventTypes, simulateCustomer, type SeedSummary } from '../data/generator/seedShop.js';
+import {
+  createShopContext,
+  FIXED_SHOP_END,
+  seedShop,
+  simEventTypes,
+  simulateCustomer,
+  type SeedSummary,
+} from '../data/generator/seedShop.js';
 import { canonical } from '../data/generator/sameDocument.js';
 import { BatchWriter } from '../data/generator/writer.js';
 import { config } from '../src/config.js';
@@ -22,7 +29,7 @@ function spearman(xs: number[], ys: number[]): number {
   const rank = (v: number[]) => {
     const order = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
     const ranks = new Array<number>(v.length);
-    for (let i = 0; i < order.length; ) {
+    for (let i = 0; i < order.length;) {
       let j = i;
       while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
       for (let k = i; k <= j; k++) ranks[order[k]![1]] = (i + j) / 2;
@@ -70,7 +77,9 @@ beforeAll(async () => {
   events = await db.collection('events').find({}).toArray();
   events.sort((a, b) => a.ts - b.ts || a.eventId.localeCompare(b.eventId));
   truth = new Map((await db.collection('sim_truth').find({}).toArray()).map((d) => [d._id as unknown as string, d]));
-  customers = new Map((await db.collection('customers').find({}).toArray()).map((d) => [d._id as unknown as string, d]));
+  customers = new Map(
+    (await db.collection('customers').find({}).toArray()).map((d) => [d._id as unknown as string, d]),
+  );
 });
 
 describe('seedShop', () => {
@@ -81,7 +90,12 @@ describe('seedShop', () => {
     expect(summary.events / shop.customers).toBeLessThan(300);
 
     // Regenerate in memory, customer by customer: the stored documents must be the same, byte for byte.
-    const ctx = createShopContext({ seed: shop.seed, days: shop.days, end: FIXED_SHOP_END, partitions: config().PARTITIONS });
+    const ctx = createShopContext({
+      seed: shop.seed,
+      days: shop.days,
+      end: FIXED_SHOP_END,
+      partitions: config().PARTITIONS,
+    });
     const sims = Array.from({ length: shop.customers }, (_, i) => simulateCustomer(ctx, i));
     const { db } = database();
     expect(digest(events)).toBe(digest(sims.flatMap((s) => s.events)));
@@ -89,7 +103,12 @@ describe('seedShop', () => {
     expect(digest([...truth.values()])).toBe(digest(sims.map((s) => s.truth)));
     expect(digest(await db.collection('products').find({}).toArray())).toBe(digest(ctx.catalog.products));
 
-    const other = createShopContext({ seed: shop.seed + 1, days: shop.days, end: FIXED_SHOP_END, partitions: config().PARTITIONS });
+    const other = createShopContext({
+      seed: shop.seed + 1,
+      days: shop.days,
+      end: FIXED_SHOP_END,
+      partitions: config().PARTITIONS,
+    });
     const otherSims = Array.from({ length: 20 }, (_, i) => simulateCustomer(other, i));
     expect(digest(otherSims.map((s) => s.customer))).not.toBe(digest(sims.slice(0, 20).map((s) => s.customer)));
     expect(digest(otherSims.flatMap((s) => s.events))).not.toBe(digest(sims.slice(0, 20).flatMap((s) => s.events)));
@@ -99,7 +118,12 @@ describe('seedShop', () => {
     const known = new Set<string>(simEventTypes);
     const startMs = FIXED_SHOP_END.getTime() - shop.days * DAY;
     const bad = events.filter(
-      (e) => !known.has(e.type) || e.source !== 'sim' || e.ts.getTime() >= FIXED_SHOP_END.getTime() || e.ts.getTime() < startMs || e.receivedAt.getTime() !== e.ts.getTime(),
+      (e) =>
+        !known.has(e.type) ||
+        e.source !== 'sim' ||
+        e.ts.getTime() >= FIXED_SHOP_END.getTime() ||
+        e.ts.getTime() < startMs ||
+        e.receivedAt.getTime() !== e.ts.getTime(),
     );
     expect(bad).toEqual([]);
     for (const [customerId, list] of byCustomer(events)) {
@@ -158,13 +182,22 @@ describe('hidden traits show in behaviour', () => {
     const orders = byCustomer(eventsOf('order_completed'));
     const rows = [...truth.values()].map((t) => {
       const tenureDays = (FIXED_SHOP_END.getTime() - customers.get(t._id)!.signedUpAt.getTime()) / DAY;
-      return { rate: t.traits.purchaseRate as number, perYear: ((orders.get(t._id)?.length ?? 0) / tenureDays) * 365, tenureDays };
+      return {
+        rate: t.traits.purchaseRate as number,
+        perYear: ((orders.get(t._id)?.length ?? 0) / tenureDays) * 365,
+        tenureDays,
+      };
     });
     const settled = rows.filter((r) => r.tenureDays >= 60).sort((a, b) => a.rate - b.rate);
     const third = Math.floor(settled.length / 3);
     const mean = (rs: typeof rows) => rs.reduce((s, r) => s + r.perYear, 0) / rs.length;
     expect(mean(settled.slice(-third))).toBeGreaterThan(2.5 * mean(settled.slice(0, third)));
-    expect(spearman(settled.map((r) => r.rate), settled.map((r) => r.perYear))).toBeGreaterThan(0.4);
+    expect(
+      spearman(
+        settled.map((r) => r.rate),
+        settled.map((r) => r.perYear),
+      ),
+    ).toBeGreaterThan(0.4);
     for (const t of truth.values()) expect(t.outcomes.ordersObserved).toBe(orders.get(t._id)?.length ?? 0);
   });
 
@@ -191,7 +224,8 @@ describe('hidden traits show in behaviour', () => {
       for (const e of list) counts[hourOf(e.ts)]! += 1;
       const top = Math.max(...counts);
       const modes = counts.flatMap((c, h) => (c === top ? [h] : []));
-      const distance = (h: number) => Math.min(Math.abs(h - t.preferredOpenHour), 24 - Math.abs(h - t.preferredOpenHour));
+      const distance = (h: number) =>
+        Math.min(Math.abs(h - t.preferredOpenHour), 24 - Math.abs(h - t.preferredOpenHour));
       eligible++;
       if (modes.includes(t.preferredOpenHour)) exact++;
       if (modes.some((h) => distance(h) <= 1)) near++;
@@ -204,9 +238,13 @@ describe('hidden traits show in behaviour', () => {
   it('shipping-reason abandoners leave at the shipping step', () => {
     const ordered = new Set(eventsOf('order_completed').map((e) => e.props.checkoutId));
     const lastStep = new Map<string, { customerId: string; step: string }>();
-    for (const e of eventsOf('checkout_step_viewed')) if (!ordered.has(e.props.checkoutId)) lastStep.set(e.props.checkoutId, { customerId: e.customerId, step: e.props.step });
+    for (const e of eventsOf('checkout_step_viewed'))
+      if (!ordered.has(e.props.checkoutId))
+        lastStep.set(e.props.checkoutId, { customerId: e.customerId, step: e.props.step });
     const share = (shipping: boolean) => {
-      const drops = [...lastStep.values()].filter((d) => (truth.get(d.customerId)!.traits.abandonReason === 'shipping') === shipping);
+      const drops = [...lastStep.values()].filter(
+        (d) => (truth.get(d.customerId)!.traits.abandonReason === 'shipping') === shipping,
+      );
       return { n: drops.length, atShipping: drops.filter((d) => d.step === 'shipping').length / drops.length };
     };
     const shippers = share(true);
@@ -220,7 +258,8 @@ describe('hidden traits show in behaviour', () => {
   it('sends no email after an unsubscribe or a hard bounce, and none without consent', () => {
     const stops = new Map<string, number>();
     for (const e of events) {
-      if (e.type === 'email_unsubscribed' || (e.type === 'email_bounced' && e.props.bounceType === 'hard')) stops.set(e.customerId, Math.min(stops.get(e.customerId) ?? Infinity, e.ts.getTime()));
+      if (e.type === 'email_unsubscribed' || (e.type === 'email_bounced' && e.props.bounceType === 'hard'))
+        stops.set(e.customerId, Math.min(stops.get(e.customerId) ?? Infinity, e.ts.getTime()));
     }
     expect(stops.size).toBeGreaterThan(5);
     for (const e of eventsOf('email_sent')) {
@@ -229,7 +268,8 @@ describe('hidden traits show in behaviour', () => {
     }
     for (const [customerId, at] of stops) {
       const customer = customers.get(customerId)!;
-      if (truth.get(customerId)!.outcomes.unsubscribedAt) expect(customer.consent.email).toMatchObject({ status: 'denied', updatedAt: new Date(at) });
+      if (truth.get(customerId)!.outcomes.unsubscribedAt)
+        expect(customer.consent.email).toMatchObject({ status: 'denied', updatedAt: new Date(at) });
     }
   });
 });

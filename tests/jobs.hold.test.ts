@@ -50,9 +50,13 @@ describe('schedule hold', () => {
     await worker.start();
     try {
       await worker.agenda.now('test-held', {});
-      const skipped = await waitFor(() => JobRun.findOne({ job: 'test-held', trigger: 'schedule', status: 'skipped' }).lean());
+      const skipped = await waitFor(() =>
+        JobRun.findOne({ job: 'test-held', trigger: 'schedule', status: 'skipped' }).lean(),
+      );
       expect(ran).toBe(0);
-      expect(skipped.notes).toEqual([expect.stringContaining('held by pipeline run run-that-held (as of 2026-06-01T00:00:00.000Z')]);
+      expect(skipped.notes).toEqual([
+        expect.stringContaining('held by pipeline run run-that-held (as of 2026-06-01T00:00:00.000Z'),
+      ]);
       expect(skipped.notes![0]).toContain('breadcrumb pipeline release');
 
       // On demand the job still runs while held.
@@ -63,7 +67,9 @@ describe('schedule hold', () => {
       expect((await releaseHold(database()))?.runId).toBe('run-that-held');
       expect(await currentHold(database())).toBeNull();
       await worker.agenda.now('test-held', {});
-      const after = await waitFor(() => JobRun.findOne({ job: 'test-held', trigger: 'schedule', status: 'succeeded' }).lean());
+      const after = await waitFor(() =>
+        JobRun.findOne({ job: 'test-held', trigger: 'schedule', status: 'succeeded' }).lean(),
+      );
       expect(after.counts).toEqual({ ran: 2 });
     } finally {
       await worker.stop(5000);
@@ -91,7 +97,11 @@ describe('job lock', () => {
     await worker.start();
     try {
       await worker.agenda.now('test-slow', { ms: 4 * lockLifetime });
-      const done = await waitFor(() => database().models.JobRun.findOne({ job: 'test-slow', status: { $ne: 'running' } }).lean());
+      const done = await waitFor(() =>
+        database()
+          .models.JobRun.findOne({ job: 'test-slow', status: { $ne: 'running' } })
+          .lean(),
+      );
       expect(done).toMatchObject({ status: 'succeeded', counts: { steps: 40 }, attempts: 1 });
       // Time for Agenda to pick up an expired lock again, if there were one.
       await sleep(3 * lockLifetime);
@@ -107,7 +117,10 @@ describe('job lock', () => {
   });
 
   it('(what it prevents) Agenda cancels a handler that does not touch its lock', async () => {
-    const agenda = new Agenda({ backend: new MongoBackend({ mongo: database().db, collection: 'agenda_untouched' }), processEvery: 200 });
+    const agenda = new Agenda({
+      backend: new MongoBackend({ mongo: database().db, collection: 'agenda_untouched' }),
+      processEvery: 200,
+    });
     const errors: string[] = [];
     agenda.on('error', (err: Error) => errors.push(err.message));
     agenda.define('untouched', () => sleep(4 * lockLifetime), { lockLifetime });

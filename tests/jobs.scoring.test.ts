@@ -32,16 +32,22 @@ async function run(job: JobDefinition, options: Record<string, unknown>): Promis
 }
 
 /** The notes on a job's latest run record. */
-const lastRunNotes = async (job: JobDefinition) => (await database().models.JobRun.findOne({ job: job.name }).sort({ startedAt: -1 }).lean())?.notes ?? [];
+const lastRunNotes = async (job: JobDefinition) =>
+  (await database().models.JobRun.findOne({ job: job.name }).sort({ startedAt: -1 }).lean())?.notes ?? [];
 
-const scores = async () => new Map((await database().models.Score.collection.find({}).toArray()).map((d) => [d._id as unknown as string, d]));
+const scores = async () =>
+  new Map((await database().models.Score.collection.find({}).toArray()).map((d) => [d._id as unknown as string, d]));
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'breadcrumb-scoring-'));
   await initBackend();
   await seedShop(database(), { customers: 200, days: 200, seed: 11, end: FIXED_SHOP_END });
   await run(buildFeaturesJob, { full: true });
-  customersWithFeatures = (await database().models.Feature.collection.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id as unknown as string);
+  customersWithFeatures = (
+    await database()
+      .models.Feature.collection.find({}, { projection: { _id: 1 } })
+      .toArray()
+  ).map((d) => d._id as unknown as string);
 }, 240_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -50,7 +56,13 @@ describe('score-customers', () => {
     await run(trainChurnJob, { asOf: '2026-07-01', horizon: 60, epochs: 5, modelsDir: tmp });
     await run(trainSendTimeJob, { asOf: '2026-08-15', horizon: 45, epochs: 5, modelsDir: tmp });
     const counts = await run(scoreCustomersJob, {});
-    expect(counts).toMatchObject({ modelsLoaded: 2, modelsMissing: 2, missing_ltv: 1, 'missing_first-purchase': 1, customers: customersWithFeatures.length });
+    expect(counts).toMatchObject({
+      modelsLoaded: 2,
+      modelsMissing: 2,
+      missing_ltv: 1,
+      'missing_first-purchase': 1,
+      customers: customersWithFeatures.length,
+    });
     const stored = [...(await scores()).values()];
     const buyer = stored.find((s) => s.cohort === 'buyer')!;
     expect(buyer.predictedLtv).toBeUndefined();
@@ -69,7 +81,9 @@ describe('score-customers', () => {
     // candidate, says why, and a person may still promote it by hand, as done here to score with it.
     expect(ltv).toMatchObject({ btydInputs: 1, gini: expect.any(Number), promoted: ltv.beatsNaive });
     if (!ltv.promoted) {
-      expect((await lastRunNotes(trainLtvJob)).join('\n')).toMatch(/^ltv \S+ not promoted: refused: loses to its naive baseline on the validation fold — .*: gini [\d.]+ vs naive_past_revenue [\d.]+ \(\d+ rows\)/m);
+      expect((await lastRunNotes(trainLtvJob)).join('\n')).toMatch(
+        /^ltv \S+ not promoted: refused: loses to its naive baseline on the validation fold — .*: gini [\d.]+ vs naive_past_revenue [\d.]+ \(\d+ rows\)/m,
+      );
       const [candidate] = await listModels(database(), { name: 'ltv' });
       expect((await promote(database(), 'ltv', candidate!.version)).ok).toBe(true);
     }
@@ -77,17 +91,41 @@ describe('score-customers', () => {
     const app = buildApp({ database: database() });
     const list = await request(app).get('/v1/models').set('Authorization', `Bearer ${key}`);
     expect(list.body.backend).toMatchObject({ name: 'wasm' });
-    expect(list.body.items.map((i: { name: string }) => i.name).sort()).toEqual(['churn', 'first-purchase', 'ltv', 'send-time']);
+    expect(list.body.items.map((i: { name: string }) => i.name).sort()).toEqual([
+      'churn',
+      'first-purchase',
+      'ltv',
+      'send-time',
+    ]);
     const detail = await request(app).get('/v1/models/ltv/active').set('Authorization', `Bearer ${key}`);
     expect(detail.status).toBe(200);
-    expect(detail.body).toMatchObject({ name: 'ltv', status: 'active', metrics: { gini: expect.any(Number) }, baselines: { btyd: { gini: expect.any(Number) } } });
+    expect(detail.body).toMatchObject({
+      name: 'ltv',
+      status: 'active',
+      metrics: { gini: expect.any(Number) },
+      baselines: { btyd: { gini: expect.any(Number) } },
+    });
     expect(detail.body.drivers[0]).toMatchObject({ feature: expect.any(String), share: expect.any(Number) });
-    expect((await request(app).get('/v1/models/send-time/active').set('Authorization', `Bearer ${key}`)).body.baselines).toMatchObject({ shopWideHour: { hour: expect.any(Number) } });
+    expect(
+      (await request(app).get('/v1/models/send-time/active').set('Authorization', `Bearer ${key}`)).body.baselines,
+    ).toMatchObject({ shopWideHour: { hour: expect.any(Number) } });
 
     const counts = await run(scoreCustomersJob, {});
-    expect(counts).toMatchObject({ modelsLoaded: 4, modelsMissing: 0, customers: customersWithFeatures.length, written: customersWithFeatures.length });
+    expect(counts).toMatchObject({
+      modelsLoaded: 4,
+      modelsMissing: 0,
+      customers: customersWithFeatures.length,
+      written: customersWithFeatures.length,
+    });
 
-    const versions = Object.fromEntries(await Promise.all(['churn', 'first-purchase', 'ltv', 'send-time'].map(async (name) => [name, (await activeModel(database(), name))!.version])));
+    const versions = Object.fromEntries(
+      await Promise.all(
+        ['churn', 'first-purchase', 'ltv', 'send-time'].map(async (name) => [
+          name,
+          (await activeModel(database(), name))!.version,
+        ]),
+      ),
+    );
     const stored = await scores();
     expect(stored.size).toBe(customersWithFeatures.length);
     let withNextOrder = 0;
@@ -97,7 +135,10 @@ describe('score-customers', () => {
       expect(s.modelVersions).toEqual(versions);
       cohorts[s.cohort as 'buyer' | 'prospect']++;
       // Each cohort gets its own model's score and drivers, never the other's.
-      const [score, other, drivers] = s.cohort === 'buyer' ? (['churnRisk', 'firstPurchaseProbability', 'churn'] as const) : (['firstPurchaseProbability', 'churnRisk', 'firstPurchase'] as const);
+      const [score, other, drivers] =
+        s.cohort === 'buyer'
+          ? (['churnRisk', 'firstPurchaseProbability', 'churn'] as const)
+          : (['firstPurchaseProbability', 'churnRisk', 'firstPurchase'] as const);
       expect(s[score]).toBeGreaterThanOrEqual(0);
       expect(s[score]).toBeLessThanOrEqual(1);
       expect(s[other]).toBeUndefined();
@@ -145,7 +186,11 @@ describe('score-customers', () => {
     expect((await scores()).get(customersWithFeatures[0]!)!.modelVersions.churn).toBe(previous.version);
     // The run's record says why, not only the log.
     const fallbackNotes = await lastRunNotes(scoreCustomersJob);
-    expect(fallbackNotes).toEqual([expect.stringMatching(new RegExp(`^churn: using ${previous.version}; refused ${corrupted.version} \\(.*checksum`))]);
+    expect(fallbackNotes).toEqual([
+      expect.stringMatching(
+        new RegExp(`^churn: using ${previous.version}; refused ${corrupted.version} \\(.*checksum`),
+      ),
+    ]);
     expect((await activeModel(database(), 'churn'))!.version).toBe(corrupted.version);
 
     fs.rmSync(path.join(versionDir(previous), 'weights.bin'));
@@ -153,7 +198,9 @@ describe('score-customers', () => {
     expect(none).toMatchObject({ missing_churn: 1, modelsLoaded: 3 });
     const missingNotes = await lastRunNotes(scoreCustomersJob);
     expect(missingNotes).toEqual([expect.stringMatching(/^churn: not scored: .*weights\.bin/)]);
-    console.log(`[reliability] model files: corrupt active churn weights.bin refused, scored with the previous version (counts fallback_churn 1, run note "${fallbackNotes[0]}"); previous version's weights.bin missing too: churn not scored, LTV and send time still scored (counts missing_churn 1, run note "${missingNotes[0]}")`);
+    console.log(
+      `[reliability] model files: corrupt active churn weights.bin refused, scored with the previous version (counts fallback_churn 1, run note "${fallbackNotes[0]}"); previous version's weights.bin missing too: churn not scored, LTV and send time still scored (counts missing_churn 1, run note "${missingNotes[0]}")`,
+    );
     const s = (await scores()).get(customersWithFeatures[0]!)!;
     expect(s.churnRisk).toBeUndefined();
     expect(s.modelVersions.churn).toBeUndefined();
@@ -162,11 +209,25 @@ describe('score-customers', () => {
 
   it('backtests at several as-of dates, reports each with mean and std, and registers nothing', async () => {
     const versions = await database().models.ModelVersion.collection.countDocuments({});
-    const counts = await run(trainChurnJob, { asOf: '2026-07-01', horizon: 60, epochs: 3, backtest: 2, backtestStep: 30, modelsDir: tmp });
-    expect(counts).toMatchObject({ backtests: 2, asOf_T0: Date.parse('2026-07-01'), asOf_T1: Date.parse('2026-06-01') });
+    const counts = await run(trainChurnJob, {
+      asOf: '2026-07-01',
+      horizon: 60,
+      epochs: 3,
+      backtest: 2,
+      backtestStep: 30,
+      modelsDir: tmp,
+    });
+    expect(counts).toMatchObject({
+      backtests: 2,
+      asOf_T0: Date.parse('2026-07-01'),
+      asOf_T1: Date.parse('2026-06-01'),
+    });
     for (const name of ['brier', 'trainRows']) {
       expect(counts[`${name}_mean`]).toBeCloseTo((counts[`${name}_T0`]! + counts[`${name}_T1`]!) / 2, 9);
-      expect(counts[`${name}_std`]).toBeCloseTo(Math.abs(counts[`${name}_T0`]! - counts[`${name}_T1`]!) / Math.SQRT2, 9);
+      expect(counts[`${name}_std`]).toBeCloseTo(
+        Math.abs(counts[`${name}_T0`]! - counts[`${name}_T1`]!) / Math.SQRT2,
+        9,
+      );
     }
     expect(counts.trainRows_T1).toBeLessThan(counts.trainRows_T0!);
     expect(await database().models.ModelVersion.collection.countDocuments({})).toBe(versions);

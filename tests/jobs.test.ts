@@ -35,13 +35,23 @@ const throwing = defineJob({
 describe('runJob', () => {
   it('records a successful run with its counts and options', async () => {
     const progress: number[] = [];
-    const outcome = await runJob(counting, { n: '3' }, { database: database(), trigger: 'test', onProgress: (d) => progress.push(d) });
+    const outcome = await runJob(
+      counting,
+      { n: '3' },
+      { database: database(), trigger: 'test', onProgress: (d) => progress.push(d) },
+    );
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.value).toMatchObject({ status: 'succeeded', counts: { counted: 3 } });
     expect(progress).toEqual([1, 2, 3]);
     const run = await database().models.JobRun.findById(outcome.value.id).lean();
-    expect(run).toMatchObject({ job: 'test-counting', status: 'succeeded', trigger: 'test', options: { n: 3 }, counts: { counted: 3 } });
+    expect(run).toMatchObject({
+      job: 'test-counting',
+      status: 'succeeded',
+      trigger: 'test',
+      options: { n: 3 },
+      counts: { counted: 3 },
+    });
     expect(run!.endedAt!.getTime()).toBeGreaterThanOrEqual(run!.startedAt.getTime());
   });
 
@@ -76,7 +86,9 @@ describe('forEachPartition', () => {
       seen.push(p);
       await new Promise((r) => setTimeout(r, 5));
     };
-    const [a, b, c] = await Promise.all(['w1', 'w2', 'w3'].map((w) => forEachPartition(ctx(w), 'test-partitioned', work)));
+    const [a, b, c] = await Promise.all(
+      ['w1', 'w2', 'w3'].map((w) => forEachPartition(ctx(w), 'test-partitioned', work)),
+    );
     const partitions = config().PARTITIONS;
     expect(a!.claimed + b!.claimed + c!.claimed).toBe(partitions);
     expect([...seen].sort((x, y) => x - y)).toEqual(Array.from({ length: partitions }, (_, i) => i));
@@ -92,10 +104,14 @@ describe('worker', () => {
     await worker.start();
     try {
       await worker.agenda.now('test-throwing', {});
-      const failed = await waitFor(() => database().models.JobRun.findOne({ job: 'test-throwing', trigger: 'schedule', status: 'failed' }).lean());
+      const failed = await waitFor(() =>
+        database().models.JobRun.findOne({ job: 'test-throwing', trigger: 'schedule', status: 'failed' }).lean(),
+      );
       expect(failed.error?.message).toBe('boom at step 3');
       await worker.agenda.now('test-counting', { n: 2 });
-      const ok = await waitFor(() => database().models.JobRun.findOne({ job: 'test-counting', trigger: 'schedule', status: 'succeeded' }).lean());
+      const ok = await waitFor(() =>
+        database().models.JobRun.findOne({ job: 'test-counting', trigger: 'schedule', status: 'succeeded' }).lean(),
+      );
       expect(ok.counts).toEqual({ counted: 2 });
     } finally {
       await worker.stop(5000);
@@ -118,7 +134,9 @@ describe('worker', () => {
 describe('optionsFromArgs', () => {
   it('reads --name value, --name=value and boolean flags, camel-casing names', async () => {
     const { optionsFromArgs } = await import('../src/jobs/runFromCommandLine.js');
-    expect(optionsFromArgs(['--as-of', '2011-06-01', '--max-days=3', '--full', '--json', '--partitions', '0-3'])).toEqual({
+    expect(
+      optionsFromArgs(['--as-of', '2011-06-01', '--max-days=3', '--full', '--json', '--partitions', '0-3']),
+    ).toEqual({
       options: { asOf: '2011-06-01', maxDays: '3', full: true, partitions: '0-3' },
       json: true,
       help: false,

@@ -17,9 +17,13 @@ async function waitDead(pid: number, timeoutMs = 10_000): Promise<boolean> {
 
 /** Runs the fixture parent; resolves with the record it printed and the child process. */
 function parentProcess(mode: 'exit' | 'crash' | 'hold') {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/holdEmbedded.ts'), dataDir, mode], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/holdEmbedded.ts'), dataDir, mode],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const record = new Promise<{ uri: string; pid: number; owned: boolean }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -74,7 +78,16 @@ describe('embedded database launcher', () => {
 
   it('cleans up a stale record left by a dead server', async () => {
     fs.mkdirSync(path.join(dataDir, 'db'), { recursive: true });
-    fs.writeFileSync(path.join(dataDir, 'db', 'server.json'), JSON.stringify({ uri: 'mongodb://127.0.0.1:1/', pid: 999_999_999, ownerPid: null, kind: 'ferretdb', startedAt: '' }));
+    fs.writeFileSync(
+      path.join(dataDir, 'db', 'server.json'),
+      JSON.stringify({
+        uri: 'mongodb://127.0.0.1:1/',
+        pid: 999_999_999,
+        ownerPid: null,
+        kind: 'ferretdb',
+        startedAt: '',
+      }),
+    );
     const server = await startEmbedded({ dataDir });
     expect(server.owned).toBe(true);
     expect(server.pid).not.toBe(999_999_999);
@@ -85,7 +98,9 @@ describe('embedded database launcher', () => {
 describe('connectDatabase', () => {
   // The deadline is the check: the driver's default server selection (30 s) would miss it, our 5 s does not.
   it('fails fast with a clear error when MONGODB_URI points nowhere', { timeout: 20_000 }, async () => {
-    await expect(connectDatabase({ uri: 'mongodb://127.0.0.1:1/breadcrumb' })).rejects.toThrow(/cannot reach the database at mongodb:\/\/127\.0\.0\.1:1\/breadcrumb.*MONGODB_URI/);
+    await expect(connectDatabase({ uri: 'mongodb://127.0.0.1:1/breadcrumb' })).rejects.toThrow(
+      /cannot reach the database at mongodb:\/\/127\.0\.0\.1:1\/breadcrumb.*MONGODB_URI/,
+    );
   });
 
   it('never prints the password of a URI it cannot reach', async () => {

@@ -16,7 +16,14 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** The abalone-node pattern: a factory, never a model built at import time. */
 function createModel(): tf.Sequential {
   const model = tf.sequential();
-  model.add(tf.layers.dense({ inputShape: [3], units: 8, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+  model.add(
+    tf.layers.dense({
+      inputShape: [3],
+      units: 8,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    }),
+  );
   model.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
   model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
   return model;

@@ -94,7 +94,8 @@ describe('BG/NBD and Gamma-Gamma on the CDNOW sample', () => {
     bgnbd = fit.value.params;
     // Fader, Hardie & Lee (2005) / lifetimes: r 0.243, α 4.414, a 0.793, b 2.426; LL −9582.4.
     const published = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
-    for (const [name, value] of Object.entries(published)) expect(bgnbd[name as keyof BgNbdParams] / value).toBeCloseTo(1, 1.5);
+    for (const [name, value] of Object.entries(published))
+      expect(bgnbd[name as keyof BgNbdParams] / value).toBeCloseTo(1, 1.5);
     expect(fit.value.nll).toBeCloseTo(9582.4, 0);
     // How fast it fits: `npm run bench -- btyd`.
     // Deterministic: the same data gives the same fit, bit for bit.
@@ -144,8 +145,16 @@ describe('BG/NBD and Gamma-Gamma on the CDNOW sample', () => {
 
     const customer = rows[0]!;
     const undiscounted = customerLifetimeValue({ bgnbd, gammaGamma: gg }, customer, { horizon: 52 });
-    expect(undiscounted).toBeCloseTo(expectedPurchases(bgnbd, 52, customer.x, customer.t_x, customer.T) * expectedAverageSpend(gg, customer.x, customer.monetary), 10);
-    const discounted = customerLifetimeValue({ bgnbd, gammaGamma: gg }, customer, { horizon: 52, discountRate: 0.01, periods: 12 });
+    expect(undiscounted).toBeCloseTo(
+      expectedPurchases(bgnbd, 52, customer.x, customer.t_x, customer.T) *
+        expectedAverageSpend(gg, customer.x, customer.monetary),
+      10,
+    );
+    const discounted = customerLifetimeValue({ bgnbd, gammaGamma: gg }, customer, {
+      horizon: 52,
+      discountRate: 0.01,
+      periods: 12,
+    });
     expect(discounted).toBeLessThan(undiscounted);
     expect(discounted).toBeGreaterThan(undiscounted / 1.01 ** 12);
   });

@@ -2,7 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/ml/backend.js';
 import { BTYD_FEATURES } from '../src/ml/btyd/btydInputs.js';
 import { mulberry32 } from '../src/ml/trainLoop.js';
-import { encodeRows, trainingSetFromEvents, withBtydInputs, withBtydValues, type TrainingEvent, type TrainingSet } from '../src/ml/trainingSet.js';
+import {
+  encodeRows,
+  trainingSetFromEvents,
+  withBtydInputs,
+  withBtydValues,
+  type TrainingEvent,
+  type TrainingSet,
+} from '../src/ml/trainingSet.js';
 
 const T = new Date('2026-03-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -18,7 +25,14 @@ function history(): TrainingEvent[] {
     events.push({ customerId, type: 'page_viewed', ts: at(-300 + c), props: {} });
     if (c % 5 === 0) continue;
     const rate = 0.005 + random() * 0.05;
-    for (let d = -360 + c; d < 0; d++) if (d === -360 + c || random() < rate) events.push({ customerId, type: 'order_completed', ts: at(d + random() * 0.9), props: { orderId: `${customerId}-${d}`, revenue: 20 + random() * 80 } });
+    for (let d = -360 + c; d < 0; d++)
+      if (d === -360 + c || random() < rate)
+        events.push({
+          customerId,
+          type: 'order_completed',
+          ts: at(d + random() * 0.9),
+          props: { orderId: `${customerId}-${d}`, revenue: 20 + random() * 80 },
+        });
   }
   return events;
 }
@@ -38,13 +52,19 @@ let after: TrainingSet;
 beforeAll(async () => {
   await initBackend();
   before = await withBtydInputs(trainingSetFromEvents(history(), { asOf: T, horizonDays: H, population: 'all' }));
-  after = await withBtydInputs(trainingSetFromEvents([...history(), ...future()], { asOf: T, horizonDays: H, population: 'all' }));
+  after = await withBtydInputs(
+    trainingSetFromEvents([...history(), ...future()], { asOf: T, horizonDays: H, population: 'all' }),
+  );
 });
 
 describe('BG/NBD and Gamma-Gamma outputs as model inputs', () => {
   it('adds P(alive), expected purchases, expected spend and the wait to the next order as columns', () => {
     expect(before.btydError).toBeUndefined();
-    expect(before.btyd).toMatchObject({ horizonDays: H, bgnbd: { r: expect.any(Number) }, gammaGamma: { p: expect.any(Number) } });
+    expect(before.btyd).toMatchObject({
+      horizonDays: H,
+      bgnbd: { r: expect.any(Number) },
+      gammaGamma: { p: expect.any(Number) },
+    });
     for (const name of BTYD_FEATURES) expect(before.featureNames).toContain(name);
     // Customers who never ordered have no BTYD values: NaN raw, 0 plus a missing flag in X.
     expect(before.featureNames).toContain('btyd_missing');
@@ -76,7 +96,8 @@ describe('BG/NBD and Gamma-Gamma outputs as model inputs', () => {
     const i = before.customerIds.indexOf('c7');
     const d = before.featureNames.length;
     const values: Record<string, unknown> = {};
-    for (const [name, column] of Object.entries(before.raw)) values[name] = Number.isFinite(column[i]!) ? column[i] : null;
+    for (const [name, column] of Object.entries(before.raw))
+      values[name] = Number.isFinite(column[i]!) ? column[i] : null;
     const scored = encodeRows([withBtydValues(values, before.btyd!)], before.columns);
     const btydColumns = before.columns.map((c, j) => (c.source.startsWith('btyd') ? j : -1)).filter((j) => j >= 0);
     for (const j of btydColumns) expect(scored[j]).toBeCloseTo(before.X[i * d + j]!, 5);

@@ -5,7 +5,15 @@ import type * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopContext, simulateCustomer } from '../data/generator/seedShop.js';
 import { featureNames as catalogNames } from '../src/features/catalog.js';
-import { fitLogistic, loadChurnModel, registerChurnModel, scoreChurn, sigmoid, trainChurn, type ChurnMeta } from '../src/ml/churn/index.js';
+import {
+  fitLogistic,
+  loadChurnModel,
+  registerChurnModel,
+  scoreChurn,
+  sigmoid,
+  trainChurn,
+  type ChurnMeta,
+} from '../src/ml/churn/index.js';
 import { brier, rocAuc } from '../src/ml/metrics.js';
 import { rowsOf, trainingSetFromEvents, type TrainingEvent, type TrainingSet } from '../src/ml/trainingSet.js';
 import { useTestDatabase } from './helpers/db.js';
@@ -64,7 +72,8 @@ describe('churn model on the synthetic shop', () => {
     expect(m.calibrationTable.reduce((n, b) => n + b.count, 0)).toBe(m.rows.test);
     // Calibration is only as good as the validation rows it was fitted on, but never far off: a bin
     // of 20 test rows has a sampling error of about 0.11 (measured worst bin 0.23 on this shop).
-    for (const b of m.calibrationTable) if (b.count >= 20) expect(Math.abs(b.meanPredicted - b.observedRate)).toBeLessThan(0.25);
+    for (const b of m.calibrationTable)
+      if (b.count >= 20) expect(Math.abs(b.meanPredicted - b.observedRate)).toBeLessThan(0.25);
   });
 
   it('fixes the bias class weights put into probabilities (30-day horizon: most customers churn)', async () => {
@@ -108,7 +117,11 @@ describe('churn model on the synthetic shop', () => {
     const { record, decision } = await registerChurnModel(database(), model, meta, { root: tmp });
     expect(decision.promote).toBe(true);
     expect(record.status).toBe('active');
-    expect(fs.readdirSync(path.join(tmp, 'churn', record.version)).sort()).toEqual(['meta.json', 'model.json', 'weights.bin']);
+    expect(fs.readdirSync(path.join(tmp, 'churn', record.version)).sort()).toEqual([
+      'meta.json',
+      'model.json',
+      'weights.bin',
+    ]);
     const loaded = await loadChurnModel(database());
     if (!loaded.ok) throw new Error(loaded.error.message);
     expect(loaded.value.record.version).toBe(record.version);

@@ -18,7 +18,8 @@ beforeAll(async () => {
   await initBackend();
   const ctx = createShopContext({ seed: 5, days: 365, end: new Date('2026-10-01T00:00:00Z'), partitions: 4 });
   const events: TrainingEvent[] = [];
-  for (let i = 0; i < 500; i++) for (const e of simulateCustomer(ctx, i).events) events.push(e as unknown as TrainingEvent);
+  for (let i = 0; i < 500; i++)
+    for (const e of simulateCustomer(ctx, i).events) events.push(e as unknown as TrainingEvent);
   const set = trainingSetFromEvents(events, { asOf: new Date('2026-07-01T00:00:00Z'), horizonDays: 90 });
   const train = rowsOf(set, 'train');
   const d = set.featureNames.length;
@@ -47,7 +48,11 @@ function maxDifference(a: tf.Tensor | Float32Array, b: tf.Tensor | Float32Array)
 }
 
 describe('hand-written churn gradients', () => {
-  for (const [hidden, l2] of [[[16], 0.01], [[16], 0], [[8, 4], 0.01]] as const) {
+  for (const [hidden, l2] of [
+    [[16], 0.01],
+    [[16], 0],
+    [[8, 4], 0.01],
+  ] as const) {
     it(`match TF.js autodiff (hidden [${hidden}], l2 ${l2})`, () => {
       const model = createChurnModel(batch.x.shape[1], { hidden, seed: 3 });
       const variables = variablesOf(model);
@@ -65,7 +70,10 @@ describe('hand-written churn gradients', () => {
   }
 
   it('take the same Adam steps as optimizer.minimize', () => {
-    const [ours, theirs] = [createChurnModel(batch.x.shape[1], { seed: 9 }), createChurnModel(batch.x.shape[1], { seed: 9 })];
+    const [ours, theirs] = [
+      createChurnModel(batch.x.shape[1], { seed: 9 }),
+      createChurnModel(batch.x.shape[1], { seed: 9 }),
+    ];
     const stepper = churnStepper(ours, { learningRate: 0.01, l2: 0.01 });
     const adam = tf.train.adam(0.01);
     for (let step = 0; step < 5; step++) {

@@ -1,6 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FEATURE_VERSION } from '../src/features/buildFeatures.js';
-import { buildTrainingSet, encodeRows, numericColumns, rowsOf, splitOf, trainingSetFromEvents, type TrainingSet } from '../src/ml/trainingSet.js';
+import {
+  buildTrainingSet,
+  encodeRows,
+  numericColumns,
+  rowsOf,
+  splitOf,
+  trainingSetFromEvents,
+  type TrainingSet,
+} from '../src/ml/trainingSet.js';
 import { recordEvents } from '../src/ingest/storeEvents.js';
 import { rebuildTimelines } from '../src/ingest/timeline/rebuild.js';
 import { useTestDatabase } from './helpers/db.js';
@@ -11,7 +19,13 @@ const T = new Date('2026-03-01T00:00:00Z');
 const DAY = 86_400_000;
 const at = (days: number) => new Date(T.getTime() + days * DAY);
 let seq = 0;
-const event = (customerId: string, type: string, ts: Date, props: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+const event = (
+  customerId: string,
+  type: string,
+  ts: Date,
+  props: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) => ({
   eventId: `e-${++seq}`,
   customerId,
   partition: 0,
@@ -24,7 +38,8 @@ const event = (customerId: string, type: string, ts: Date, props: Record<string,
   sessionId: `s-${customerId}-${Math.floor(ts.getTime() / DAY)}`,
   ...extra,
 });
-const order = (customerId: string, ts: Date, orderId: string, revenue: number) => event(customerId, 'order_completed', ts, { orderId, revenue });
+const order = (customerId: string, ts: Date, orderId: string, revenue: number) =>
+  event(customerId, 'order_completed', ts, { orderId, revenue });
 
 /** Four customers: a regular buyer, a lapsed one, one who buys only after T, one who never buys. */
 function history() {
@@ -48,13 +63,20 @@ function row(set: TrainingSet, customerId: string): { x: number[]; churned: numb
   const i = set.customerIds.indexOf(customerId);
   if (i < 0) throw new Error(`${customerId} not in the training set`);
   const d = set.featureNames.length;
-  return { x: Array.from(set.X.subarray(i * d, (i + 1) * d)), churned: set.churned[i]!, revenue: set.futureRevenue[i]! };
+  return {
+    x: Array.from(set.X.subarray(i * d, (i + 1) * d)),
+    churned: set.churned[i]!,
+    revenue: set.futureRevenue[i]!,
+  };
 }
 
 let before: TrainingSet;
 
 beforeAll(async () => {
-  await recordEvents(database(), [event('alice', 'identify', at(-400), { traits: { timezone: 'Europe/Paris' } }), ...history()]);
+  await recordEvents(database(), [
+    event('alice', 'identify', at(-400), { traits: { timezone: 'Europe/Paris' } }),
+    ...history(),
+  ]);
   before = await build();
 });
 
@@ -98,20 +120,37 @@ describe('training set', () => {
   });
 
   it('counts an order id once, on the side where it first happened', () => {
-    const set = trainingSetFromEvents([order('erin', at(-10), 'x1', 10), order('erin', at(5), 'x1', 10), order('erin', at(6), 'x2', 3), order('erin', at(7), 'x2', 3)], { asOf: T, horizonDays: 90 });
+    const set = trainingSetFromEvents(
+      [
+        order('erin', at(-10), 'x1', 10),
+        order('erin', at(5), 'x1', 10),
+        order('erin', at(6), 'x2', 3),
+        order('erin', at(7), 'x2', 3),
+      ],
+      { asOf: T, horizonDays: 90 },
+    );
     expect(set.futureOrders[0]).toBe(1);
     expect(set.futureRevenue[0]).toBe(3);
   });
 
   it('ends the label window at T + H, inclusive', () => {
-    const events = [order('finn', at(-10), 'f1', 10), order('finn', at(90), 'f2', 10), order('gail', at(-10), 'g1', 10), order('gail', new Date(at(90).getTime() + 1), 'g2', 10)];
+    const events = [
+      order('finn', at(-10), 'f1', 10),
+      order('finn', at(90), 'f2', 10),
+      order('gail', at(-10), 'g1', 10),
+      order('gail', new Date(at(90).getTime() + 1), 'g2', 10),
+    ];
     const set = trainingSetFromEvents(events, { asOf: T, horizonDays: 90 });
     expect(Array.from(set.churned)).toEqual([0, 1]);
   });
 
   it('reads the same rows from the database as from the events in memory', async () => {
     const docs = await database().models.Event.collection.find({}).toArray();
-    const memory = trainingSetFromEvents(docs as never, { asOf: T, horizonDays: 90 }, { timezones: new Map([['alice', 'Europe/Paris']]) });
+    const memory = trainingSetFromEvents(
+      docs as never,
+      { asOf: T, horizonDays: 90 },
+      { timezones: new Map([['alice', 'Europe/Paris']]) },
+    );
     const stored = await build();
     expect(memory.customerIds).toEqual(stored.customerIds);
     expect(Array.from(memory.X)).toEqual(Array.from(stored.X));
@@ -120,7 +159,13 @@ describe('training set', () => {
 
   it('takes the features from feature_snapshots stored for exactly T', async () => {
     const values = { orders: 42, recencyDays: 1, preferredDevice: 'tablet' };
-    await database().models.FeatureSnapshot.collection.insertOne({ customerId: 'bob', partition: 0, asOf: T, version: FEATURE_VERSION, values });
+    await database().models.FeatureSnapshot.collection.insertOne({
+      customerId: 'bob',
+      partition: 0,
+      asOf: T,
+      version: FEATURE_VERSION,
+      values,
+    });
     const set = await build();
     expect(set.sources).toEqual({ events: 1, snapshots: 1 });
     expect(row(set, 'bob').x).toEqual(Array.from(encodeRows([values], set.columns)));

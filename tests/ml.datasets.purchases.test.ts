@@ -30,11 +30,15 @@ describe('the holdout-purchases network (Poisson loss)', () => {
       return { X, rate, y: rate.map(poisson) };
     };
     const [train, validation, test] = [make(1500), make(400), make(600)];
-    const { model, meta, training } = await trainPurchases({ X: train.X, y: train.y, Xval: validation.X, yval: validation.y }, { epochs: 60, seed: 3 });
+    const { model, meta, training } = await trainPurchases(
+      { X: train.X, y: train.y, Xval: validation.X, yval: validation.y },
+      { epochs: 60, seed: 3 },
+    );
     const expected = scorePurchases(model, meta, test.X);
     model.dispose();
 
-    const loss = (pred: ArrayLike<number>) => test.y.reduce((s, y, i) => s + pred[i]! - y * Math.log(pred[i]!), 0) / test.y.length;
+    const loss = (pred: ArrayLike<number>) =>
+      test.y.reduce((s, y, i) => s + pred[i]! - y * Math.log(pred[i]!), 0) / test.y.length;
     const mean = train.y.reduce((a, b) => a + b, 0) / train.y.length;
     expect(training.bestEpoch).toBeGreaterThan(1);
     expect(loss(expected)).toBeLessThan(loss(new Array(test.y.length).fill(mean)) - 0.1);

@@ -30,7 +30,9 @@ describe('the CDNOW loader (classic split: weeks 1–39 calibrate, 40–78 holdo
   it('keeps calibration rows before the cut and counts holdout purchase days only inside (cut, end]', () => {
     const cut = CDNOW_SPLIT.calibrationEnd.getTime();
     const end = CDNOW_SPLIT.observationEnd.getTime();
-    expect(data.customers.every((c) => c.calibration.length > 0 && c.calibration.every((t) => t.date.getTime() <= cut))).toBe(true);
+    expect(
+      data.customers.every((c) => c.calibration.length > 0 && c.calibration.every((t) => t.date.getTime() <= cut)),
+    ).toBe(true);
     // Recounted from the raw rows, independently of rfmSummary.
     const days = new Map<string, Set<number>>();
     const value = new Map<string, number>();
@@ -91,7 +93,9 @@ describe('the CDNOW loader (classic split: weeks 1–39 calibrate, 40–78 holdo
       const header = lines[0]!.split(',');
       expect(lines).toHaveLength(2358);
       expect(header.slice(0, 2)).toEqual(['customer_id', 'fold']);
-      expect(header).toEqual(expect.arrayContaining(['f_recencyDays', 'btyd_bgnbdX', 'churn', 'holdout_purchases', 'holdout_revenue']));
+      expect(header).toEqual(
+        expect.arrayContaining(['f_recencyDays', 'btyd_bgnbdX', 'churn', 'holdout_purchases', 'holdout_revenue']),
+      );
       const m = JSON.parse(fs.readFileSync(manifest, 'utf8'));
       expect(m).toMatchObject({ dataset: 'cdnow', rows: 2357, folds: FOLDS, horizonDays: 273, sendTime: false });
       expect(m.features).toHaveLength(table.set.featureNames.length);
@@ -114,7 +118,12 @@ describe('the CDNOW loader (classic split: weeks 1–39 calibrate, 40–78 holdo
 describe('training tables from events', () => {
   it('takes features strictly before T and labels only from (T, T + H]', () => {
     const asOf = day('2024-03-01');
-    const order = (iso: string, revenue: number, customerId = 'a') => ({ customerId, type: 'order_completed', ts: new Date(iso), props: { orderId: `${customerId}-${iso}`, revenue } });
+    const order = (iso: string, revenue: number, customerId = 'a') => ({
+      customerId,
+      type: 'order_completed',
+      ts: new Date(iso),
+      props: { orderId: `${customerId}-${iso}`, revenue },
+    });
     const events = [
       order('2024-01-10T10:00:00Z', 10),
       order('2024-02-20T10:00:00Z', 20),
@@ -129,7 +138,13 @@ describe('training tables from events', () => {
       order('2024-04-10T10:00:00Z', 99, 'b'),
       order('2024-03-10T10:00:00Z', 50, 'later'), // first order after T: not in the churn population
     ];
-    const table = tableFromEvents(events, { dataset: 'unit', cut: 'test', asOf, horizonDays: 30, timezones: new Map([['a', 'Europe/Lisbon']]) });
+    const table = tableFromEvents(events, {
+      dataset: 'unit',
+      cut: 'test',
+      asOf,
+      horizonDays: 30,
+      timezones: new Map([['a', 'Europe/Lisbon']]),
+    });
     const { set } = table;
     expect(set.customerIds).toEqual(['a', 'b']);
     const orders = set.featureNames.indexOf('orders');

@@ -1,10 +1,22 @@
 import type * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopContext, simulateCustomer } from '../data/generator/seedShop.js';
-import { naiveBaselines, NAIVE_FEATURES, ordered, trainFirstPurchase, type FirstPurchaseMeta } from '../src/ml/firstPurchase/index.js';
+import {
+  naiveBaselines,
+  NAIVE_FEATURES,
+  ordered,
+  trainFirstPurchase,
+  type FirstPurchaseMeta,
+} from '../src/ml/firstPurchase/index.js';
 import { scoreChurn } from '../src/ml/churn/score.js';
 import { rocAuc } from '../src/ml/metrics.js';
-import { keepColumns, rowsOf, trainingSetFromEvents, type TrainingEvent, type TrainingSet } from '../src/ml/trainingSet.js';
+import {
+  keepColumns,
+  rowsOf,
+  trainingSetFromEvents,
+  type TrainingEvent,
+  type TrainingSet,
+} from '../src/ml/trainingSet.js';
 
 /**
  * The first-purchase model trained on one synthetic shop and measured on every prospect of
@@ -24,7 +36,11 @@ function prospectsOf(seed: number, customers: number): TrainingSet {
     for (const e of sim.events) events.push(e as unknown as TrainingEvent);
     timezones.set(sim.customer._id, sim.customer.timezone);
   }
-  return trainingSetFromEvents(events, { asOf: T, horizonDays: HORIZON, population: 'prospects', keepRaw: NAIVE_FEATURES }, { timezones });
+  return trainingSetFromEvents(
+    events,
+    { asOf: T, horizonDays: HORIZON, population: 'prospects', keepRaw: NAIVE_FEATURES },
+    { timezones },
+  );
 }
 
 let train: TrainingSet;
@@ -62,7 +78,11 @@ describe('first-purchase model on prospects', () => {
     const best = Math.max(...Object.values(naive.naive).map((m) => m.auc ?? 0));
     console.log(
       `[first-purchase] held-out shop: ${heldOut.rows} prospects, ${y.reduce((a, b) => a + b, 0)} first orders in ${HORIZON} days; model AUC ${auc.toFixed(3)}; ` +
-        `naive ${Object.entries(naive.naive).map(([f, m]) => `${f} ${m.auc?.toFixed(3)}`).join(', ')}; own test split AUC ${meta.metrics.auc?.toFixed(3)} vs best naive ${meta.metrics.baselines.best.feature} ${meta.metrics.baselines.best.auc?.toFixed(3)}`,
+        `naive ${Object.entries(naive.naive)
+          .map(([f, m]) => `${f} ${m.auc?.toFixed(3)}`)
+          .join(
+            ', ',
+          )}; own test split AUC ${meta.metrics.auc?.toFixed(3)} vs best naive ${meta.metrics.baselines.best.feature} ${meta.metrics.baselines.best.auc?.toFixed(3)}`,
     );
     expect(heldOut.rows).toBeGreaterThan(800);
     expect(auc).toBeGreaterThanOrEqual(0.75);

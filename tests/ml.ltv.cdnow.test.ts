@@ -29,7 +29,9 @@ describe('ZILN vs BG/NBD + Gamma-Gamma on the CDNOW sample (holdout value, weeks
       rows.map((r) => r.monetary),
     );
     if (!bgnbd.ok || !gammaGamma.ok) throw new Error('BTYD fit failed');
-    const clv = rows.map((r) => customerLifetimeValue({ bgnbd: bgnbd.value.params, gammaGamma: gammaGamma.value.params }, r, { horizon }));
+    const clv = rows.map((r) =>
+      customerLifetimeValue({ bgnbd: bgnbd.value.params, gammaGamma: gammaGamma.value.params }, r, { horizon }),
+    );
     const btyd = evaluateLtv(clv, actual);
 
     // The network learns from holdout values, so every customer is scored by a model that never

@@ -4,7 +4,15 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/ml/backend.js';
-import { evaluateLtv, createLtvModel, loadLtvModel, saveLtvModel, scoreLtv, trainLtv, type TrainedLtv } from '../src/ml/ltv/index.js';
+import {
+  evaluateLtv,
+  createLtvModel,
+  loadLtvModel,
+  saveLtvModel,
+  scoreLtv,
+  trainLtv,
+  type TrainedLtv,
+} from '../src/ml/ltv/index.js';
 import { fitStandardizer, standardize } from '../src/ml/standardize.js';
 import { mulberry32 } from '../src/ml/trainLoop.js';
 import { zilnLoss, zilnPredict } from '../src/ml/ltv/ziln.js';
@@ -48,13 +56,20 @@ describe('ZILN loss', () => {
     const softplus = (v: number) => Math.log1p(Math.exp(v));
     const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
     const sigma = softplus(0.1);
-    const lognormal = Math.log(20) + Math.log(sigma) + 0.5 * Math.log(2 * Math.PI) + (Math.log(20) - 2.5) ** 2 / (2 * sigma ** 2);
+    const lognormal =
+      Math.log(20) + Math.log(sigma) + 0.5 * Math.log(2 * Math.PI) + (Math.log(20) - 2.5) ** 2 / (2 * sigma ** 2);
     const expected = (-Math.log(1 - sigmoid(0.3)) - Math.log(sigmoid(-0.2)) + lognormal) / 2;
     expect(loss).toBeCloseTo(expected, 5);
   });
 
   it('stays finite, with finite gradients, when nobody buys', () => {
-    const logits = tf.variable(tf.tensor2d([[0, 0, 0], [5, -3, -20], [-4, 30, 8]]));
+    const logits = tf.variable(
+      tf.tensor2d([
+        [0, 0, 0],
+        [5, -3, -20],
+        [-4, 30, 8],
+      ]),
+    );
     const { value, grads } = tf.variableGrads(() => zilnLoss(tf.zeros([3]), logits), [logits]);
     expect(Number.isFinite(value.arraySync())).toBe(true);
     expect(Array.from(grads[logits.name]!.dataSync()).every(Number.isFinite)).toBe(true);
@@ -72,7 +87,10 @@ describe('ZILN loss', () => {
 
 describe('standardisation', () => {
   it('stores means and stds, maps a constant column to 0, and rejects missing values', () => {
-    const s = fitStandardizer([[1, 5], [3, 5]]);
+    const s = fitStandardizer([
+      [1, 5],
+      [3, 5],
+    ]);
     expect(s).toEqual({ means: [2, 5], stds: [1, 1] });
     expect(Array.from(standardize([[3, 5]], s))).toEqual([1, 0]);
     expect(() => standardize([[Number.NaN, 5]], s)).toThrow(/non-finite/);
@@ -87,9 +105,13 @@ describe('LTV network on a known generative process', () => {
 
   beforeAll(async () => {
     const epochs: number[] = [];
-    trained = await trainLtv({ X: train.X, y: train.y, Xval: validation.X, yval: validation.y }, { featureNames: ['x0', 'x1', 'x2', 'noise'] }, ({ epoch }) => {
-      epochs.push(epoch);
-    });
+    trained = await trainLtv(
+      { X: train.X, y: train.y, Xval: validation.X, yval: validation.y },
+      { featureNames: ['x0', 'x1', 'x2', 'noise'] },
+      ({ epoch }) => {
+        epochs.push(epoch);
+      },
+    );
     expect(epochs).toEqual(trained.training.history.map((h) => h.epoch));
   });
   afterAll(() => trained.model.dispose());
@@ -99,7 +121,13 @@ describe('LTV network on a known generative process', () => {
     expect(training.epochs).toBeLessThan(200);
     const best = Math.min(...training.history.map((h) => h.valLoss));
     expect(training.bestValLoss).toBe(best);
-    expect(meta).toMatchObject({ kind: 'ziln', inputDim: 4, featureNames: ['x0', 'x1', 'x2', 'noise'], bestEpoch: training.bestEpoch, valLoss: best });
+    expect(meta).toMatchObject({
+      kind: 'ziln',
+      inputDim: 4,
+      featureNames: ['x0', 'x1', 'x2', 'noise'],
+      bestEpoch: training.bestEpoch,
+      valLoss: best,
+    });
     expect(meta.means).toHaveLength(4);
   });
 
@@ -107,7 +135,10 @@ describe('LTV network on a known generative process', () => {
     const { expectedValue, pPurchase } = scoreLtv(trained.model, trained.meta, test.X);
     const ours = evaluateLtv(expectedValue, test.y);
     const oracle = evaluateLtv(test.expected, test.y);
-    const constant = evaluateLtv(new Array(test.y.length).fill(test.y.reduce((s, v) => s + v, 0) / test.y.length), test.y);
+    const constant = evaluateLtv(
+      new Array(test.y.length).fill(test.y.reduce((s, v) => s + v, 0) / test.y.length),
+      test.y,
+    );
     console.info('ZILN on simulated data', { ours, oracle, constant });
     expect(ours.gini).toBeGreaterThan(0.45);
     expect(ours.gini).toBeGreaterThan(oracle.gini - 0.05);
@@ -155,7 +186,10 @@ describe('LTV training edge cases', () => {
     const { X } = simulate(400, 4);
     const zeros = new Array<number>(400).fill(0);
     const tensorsBefore = tf.memory().numTensors;
-    const { model, meta } = await trainLtv({ X: X.slice(0, 300), y: zeros.slice(0, 300), Xval: X.slice(300), yval: zeros.slice(300) }, { epochs: 5 });
+    const { model, meta } = await trainLtv(
+      { X: X.slice(0, 300), y: zeros.slice(0, 300), Xval: X.slice(300), yval: zeros.slice(300) },
+      { epochs: 5 },
+    );
     const { pPurchase, expectedValue } = scoreLtv(model, meta, X);
     expect(Array.from(expectedValue).every(Number.isFinite)).toBe(true);
     expect(Math.max(...pPurchase)).toBeLessThan(0.05);
@@ -167,7 +201,10 @@ describe('LTV training edge cases', () => {
   it('is deterministic for a seed', async () => {
     const { X, y } = simulate(600, 5);
     const run = async () => {
-      const { model, meta } = await trainLtv({ X: X.slice(0, 450), y: y.slice(0, 450), Xval: X.slice(450), yval: y.slice(450) }, { epochs: 4, seed: 9 });
+      const { model, meta } = await trainLtv(
+        { X: X.slice(0, 450), y: y.slice(0, 450), Xval: X.slice(450), yval: y.slice(450) },
+        { epochs: 4, seed: 9 },
+      );
       const out = Array.from(scoreLtv(model, meta, X).expectedValue);
       model.dispose();
       return out;

@@ -34,7 +34,13 @@ function validationRows(): JudgedRows {
   const recencyDays = Float64Array.from({ length: n }, () => 1 + random() * 300);
   const orders = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 2 + Math.floor(random() * 5)));
   const churned = Float32Array.from(recencyDays, (d) => (d / 300 + 0.3 * (random() - 0.5) > 0.5 ? 1 : 0));
-  return { rows: n, raw: { recencyDays, orders, monetaryNet: orders.map((o) => o * 40) }, churned, futureRevenue: new Float64Array(n), nextOpenHour: new Int8Array(n).fill(-1) };
+  return {
+    rows: n,
+    raw: { recencyDays, orders, monetaryNet: orders.map((o) => o * 40) },
+    churned,
+    futureRevenue: new Float64Array(n),
+    nextOpenHour: new Int8Array(n).fill(-1),
+  };
 }
 
 /**
@@ -45,7 +51,9 @@ function predictions(rows: JudgedRows, randomOn: 'one-time buyers' | null): Floa
   const random = lcg(3);
   const recency = rows.raw.recencyDays!;
   const orders = rows.raw.orders!;
-  return Float64Array.from(recency, (d, i) => (randomOn === 'one-time buyers' && orders[i] === 1 ? random() : d / 300 + (rows.churned[i]! > 0.5 ? 0.05 : 0)));
+  return Float64Array.from(recency, (d, i) =>
+    randomOn === 'one-time buyers' && orders[i] === 1 ? random() : d / 300 + (rows.churned[i]! > 0.5 ? 0.05 : 0),
+  );
 }
 
 describe('naive baselines per cohort', () => {
@@ -69,7 +77,16 @@ describe('the promotion gate against the naive baselines', () => {
   const register = (verdict: ReturnType<typeof naiveGate>) =>
     registerModel(
       database(),
-      { name: 'churn-gate', model: createChurnModel(3), meta: { kind: 'test' }, asOf: new Date('2026-07-01'), horizonDays: 90, featureSchema: ['a', 'b', 'c'], metrics: { auc: 0.9 }, selection: { metric: 'auc', higherIsBetter: true } },
+      {
+        name: 'churn-gate',
+        model: createChurnModel(3),
+        meta: { kind: 'test' },
+        asOf: new Date('2026-07-01'),
+        horizonDays: 90,
+        featureSchema: ['a', 'b', 'c'],
+        metrics: { auc: 0.9 },
+        selection: { metric: 'auc', higherIsBetter: true },
+      },
       { root: tmp, naive: verdict },
     );
 
@@ -80,14 +97,20 @@ describe('the promotion gate against the naive baselines', () => {
     const recency = oneTime.naive.find((b) => b.model === 'naive_recency')!.value;
     expect(oneTime.model).toBeLessThan(recency);
     expect(verdict.pass).toBe(false);
-    expect(verdict.reason).toContain(`one-time buyers: auc ${oneTime.model.toFixed(4)} vs naive_recency ${recency.toFixed(4)} (200 rows)`);
+    expect(verdict.reason).toContain(
+      `one-time buyers: auc ${oneTime.model.toFixed(4)} vs naive_recency ${recency.toFixed(4)} (200 rows)`,
+    );
     // Repeat buyers are won; the note names only the loss.
     expect(verdict.reason).not.toMatch(/repeat buyers: auc [\d.]+ vs naive_recency/);
 
     // Even as the first version of its name, it is kept as a candidate and the note says why.
     const { record, decision } = await register(verdict);
     expect(decision.promote).toBe(false);
-    expect(record).toMatchObject({ status: 'candidate', notes: verdict.reason, metrics: { val_oneTime_auc: oneTime.model, val_oneTime_naive_recency: recency } });
+    expect(record).toMatchObject({
+      status: 'candidate',
+      notes: verdict.reason,
+      metrics: { val_oneTime_auc: oneTime.model, val_oneTime_naive_recency: recency },
+    });
     expect(await activeModel(database(), 'churn-gate')).toBeNull();
   });
 
@@ -95,18 +118,28 @@ describe('the promotion gate against the naive baselines', () => {
     const rows = validationRows();
     const verdict = naiveGate('churn', predictions(rows, null), rows, BUYER_COHORTS);
     expect(verdict.pass).toBe(true);
-    for (const r of verdict.results) for (const b of r.naive) expect(r.model, `${r.cohort} vs ${b.model}`).toBeGreaterThan(b.value);
+    for (const r of verdict.results)
+      for (const b of r.naive) expect(r.model, `${r.cohort} vs ${b.model}`).toBeGreaterThan(b.value);
     const { record, decision } = await register(verdict);
     expect(decision.promote).toBe(true);
     expect(record.status).toBe('active');
-    expect(record.notes).toMatch(/first model: no active version; beats its naive baselines on the validation fold — one-time buyers: auc/);
+    expect(record.notes).toMatch(
+      /first model: no active version; beats its naive baselines on the validation fold — one-time buyers: auc/,
+    );
   });
 
   it('does not judge a cohort with too few validation rows', () => {
     const rows = validationRows();
-    const few = { ...rows, rows: 20, raw: Object.fromEntries(Object.entries(rows.raw).map(([k, v]) => [k, v.subarray(0, 20)])), churned: rows.churned.subarray(0, 20) };
+    const few = {
+      ...rows,
+      rows: 20,
+      raw: Object.fromEntries(Object.entries(rows.raw).map(([k, v]) => [k, v.subarray(0, 20)])),
+      churned: rows.churned.subarray(0, 20),
+    };
     const verdict = naiveGate('churn', predictions(few, 'one-time buyers'), few, BUYER_COHORTS);
     expect(verdict.pass).toBe(true);
-    expect(verdict.reason).toMatch(/not judged .*: one-time buyers \(10 rows\), repeat buyers \(10 rows\), all \(20 rows\)/);
+    expect(verdict.reason).toMatch(
+      /not judged .*: one-time buyers \(10 rows\), repeat buyers \(10 rows\), all \(20 rows\)/,
+    );
   });
 });

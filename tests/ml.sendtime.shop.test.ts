@@ -2,7 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createShopContext, FIXED_SHOP_END, simulateCustomer } from '../data/generator/seedShop.js';
 import { localHour, offsetFnFor } from '../src/features/time.js';
 import { mostFrequentPastHour, shopWideBestHour } from '../src/ml/sendTime/baselines.js';
-import { evaluateSendTime, type SendTimeMetrics, fitSendTime, predictSendTimeBatch, type SendTimeModel } from '../src/ml/sendTime/index.js';
+import {
+  evaluateSendTime,
+  type SendTimeMetrics,
+  fitSendTime,
+  predictSendTimeBatch,
+  type SendTimeModel,
+} from '../src/ml/sendTime/index.js';
 import { openHourPrior } from '../src/ml/sendTime/shrinkage.js';
 
 const CUSTOMERS = 6000;
@@ -37,7 +43,11 @@ describe('send time on the synthetic shop (generator in memory, truth from sim_t
       const opens = events
         .filter((e) => e.type === 'email_opened' && e.props?.machineOpen !== true)
         .map((e) => ({ t: e.ts.getTime(), hour: localHour(e.ts.getTime(), offset) }));
-      return { opens, nextOpenLocalHour: truth.outcomes.nextOpenLocalHour, preferredOpenHour: truth.outcomes.preferredOpenHour };
+      return {
+        opens,
+        nextOpenLocalHour: truth.outcomes.nextOpenLocalHour,
+        preferredOpenHour: truth.outcomes.preferredOpenHour,
+      };
     });
     console.info(`simulated ${CUSTOMERS} customers in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   });
@@ -50,9 +60,15 @@ describe('send time on the synthetic shop (generator in memory, truth from sim_t
       return next ? [{ histogram: histogramOf(c.opens.filter((o) => o.t < asOf)), label: next.hour }] : [];
     });
     const started = performance.now();
-    const model: SendTimeModel = await fitSendTime({ histograms: training.map((r) => r.histogram), nextOpenHour: training.map((r) => r.label) });
+    const model: SendTimeModel = await fitSendTime({
+      histograms: training.map((r) => r.histogram),
+      nextOpenHour: training.map((r) => r.label),
+    });
     const fitSeconds = (performance.now() - started) / 1000;
-    const dirichlet = await fitSendTime({ histograms: training.map((r) => r.histogram), nextOpenHour: training.map((r) => r.label) }, { method: 'dirichlet' });
+    const dirichlet = await fitSendTime(
+      { histograms: training.map((r) => r.histogram), nextOpenHour: training.map((r) => r.label) },
+      { method: 'dirichlet' },
+    );
 
     // Scored on all history, judged on the first real open after it (the hidden truth).
     const scored = customers.filter((c) => c.nextOpenLocalHour !== null);
@@ -73,7 +89,10 @@ describe('send time on the synthetic shop (generator in memory, truth from sim_t
     const trainingHistograms = training.map((r) => r.histogram);
     const prior = openHourPrior(trainingHistograms);
     const everyoneHour = shopWideBestHour(trainingHistograms);
-    const everyone = (report['best hour for everyone'] = evaluateSendTime(new Array(all.length).fill(everyoneHour), actual));
+    const everyone = (report['best hour for everyone'] = evaluateSendTime(
+      new Array(all.length).fill(everyoneHour),
+      actual,
+    ));
     const frequent = histograms.map((h) => mostFrequentPastHour(h, prior, everyoneHour));
     const mostFrequent = (report['most frequent past hour'] = evaluateSendTime(frequent, actual));
     report['true preferred hour'] = evaluateSendTime(
@@ -88,10 +107,13 @@ describe('send time on the synthetic shop (generator in memory, truth from sim_t
       few.map((i) => actual[i]!),
     );
 
-    console.info(`synthetic shop: ${training.length} training customers (fit ${fitSeconds.toFixed(1)} s), ${scored.length} judged on their next real open`, {
-      chosen: { ...model.meta.base, prior: undefined },
-      validation: model.meta.validation,
-    });
+    console.info(
+      `synthetic shop: ${training.length} training customers (fit ${fitSeconds.toFixed(1)} s), ${scored.length} judged on their next real open`,
+      {
+        chosen: { ...model.meta.base, prior: undefined },
+        validation: model.meta.validation,
+      },
+    );
     console.table(report);
     expect(ours.hit1h).toBeGreaterThanOrEqual(everyone.hit1h + 0.1);
     expect(ours.hit1h).toBeGreaterThanOrEqual(mostFrequent.hit1h);

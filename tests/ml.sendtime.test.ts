@@ -6,8 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/ml/backend.js';
 import { mulberry32 } from '../src/ml/trainLoop.js';
 import { mostFrequentPastHour, shopWideBestHour } from '../src/ml/sendTime/baselines.js';
-import { evaluateSendTime, type SendTimeMetrics, fitSendTime, loadSendTimeModel, predictSendTime, predictSendTimeBatch, saveSendTimeModel, type SendTimeModel } from '../src/ml/sendTime/index.js';
-import { bestWindowHour, circularDistance, circularKernel, circularSmooth, windowMass } from '../src/ml/sendTime/hours.js';
+import {
+  evaluateSendTime,
+  type SendTimeMetrics,
+  fitSendTime,
+  loadSendTimeModel,
+  predictSendTime,
+  predictSendTimeBatch,
+  saveSendTimeModel,
+  type SendTimeModel,
+} from '../src/ml/sendTime/index.js';
+import {
+  bestWindowHour,
+  circularDistance,
+  circularKernel,
+  circularSmooth,
+  windowMass,
+} from '../src/ml/sendTime/hours.js';
 import { chooseShrinkage, openHourPrior, shrinkHistogram } from '../src/ml/sendTime/shrinkage.js';
 
 let tmp: string;
@@ -17,7 +32,13 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-type Simulated = { histograms: number[][]; features: number[][]; segments: string[]; nextOpenHour: number[]; preferred: number[] };
+type Simulated = {
+  histograms: number[][];
+  features: number[][];
+  segments: string[];
+  nextOpenHour: number[];
+  preferred: number[];
+};
 
 /**
  * Customers of three kinds (morning, evening and all-day readers) each with a true preferred
@@ -38,7 +59,8 @@ function simulate(n: number, seed: number): Simulated {
     Array.from({ length: 24 }, (_, h) => (h >= 18 && h <= 22 ? 3 : 0.2)),
     Array.from({ length: 24 }, (_, h) => (h >= 7 ? 1 : 0.2)),
   ];
-  const open = (preferred: number) => (random() < 0.2 ? Math.floor(random() * 24) : (((Math.round(preferred + 1.5 * normal()) % 24) + 24) % 24));
+  const open = (preferred: number) =>
+    random() < 0.2 ? Math.floor(random() * 24) : ((Math.round(preferred + 1.5 * normal()) % 24) + 24) % 24;
   const out: Simulated = { histograms: [], features: [], segments: [], nextOpenHour: [], preferred: [] };
   for (let i = 0; i < n; i++) {
     const kind = draw([0.4, 0.35, 0.25]);
@@ -58,7 +80,8 @@ function simulate(n: number, seed: number): Simulated {
 }
 
 const opensOf = (h: number[]) => h.reduce((s, v) => s + v, 0);
-const rowsWhere = (data: Simulated, keep: (opens: number) => boolean) => data.histograms.flatMap((h, i) => (keep(opensOf(h)) ? [i] : []));
+const rowsWhere = (data: Simulated, keep: (opens: number) => boolean) =>
+  data.histograms.flatMap((h, i) => (keep(opensOf(h)) ? [i] : []));
 const subset = <T>(values: readonly T[], index: number[]) => index.map((i) => values[i]!);
 
 describe('hours on a circle', () => {
@@ -87,7 +110,9 @@ describe('empirical-Bayes shrinkage', () => {
   const prior = Array.from({ length: 24 }, (_, h) => (h + 1) / 300);
 
   it('is the prior without opens and the smoothed histogram with many', () => {
-    expect(shrinkHistogram(new Array(24).fill(0), prior, { k: 5, bandwidth: 1 })).toEqual(prior.map((p) => expect.closeTo(p, 12)));
+    expect(shrinkHistogram(new Array(24).fill(0), prior, { k: 5, bandwidth: 1 })).toEqual(
+      prior.map((p) => expect.closeTo(p, 12)),
+    );
     const many = new Array<number>(24).fill(0);
     many[8] = 1e6;
     expect(shrinkHistogram(many, prior, { k: 5, bandwidth: 0 })[8]).toBeCloseTo(1, 4);
@@ -97,7 +122,11 @@ describe('empirical-Bayes shrinkage', () => {
     const data = simulate(3000, 11);
     const shopPrior = openHourPrior(data.histograms);
     expect(shopPrior.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
-    const search = chooseShrinkage(data.histograms, data.nextOpenHour, data.histograms.map(() => shopPrior));
+    const search = chooseShrinkage(
+      data.histograms,
+      data.nextOpenHour,
+      data.histograms.map(() => shopPrior),
+    );
     expect(search.logLik).toBe(Math.max(...search.grid.map((g) => g.logLik)));
     // Opens spread ±1.5h, so some smoothing helps, and a handful of opens should not be trusted blindly.
     expect(search.bandwidth).toBeGreaterThan(0);
@@ -120,19 +149,30 @@ describe('send time on simulated customers', () => {
     let started = performance.now();
     shrinkage = await fitSendTime({ histograms: train.histograms, nextOpenHour: train.nextOpenHour });
     shrinkageSeconds = (performance.now() - started) / 1000;
-    dirichlet = await fitSendTime({ histograms: train.histograms, nextOpenHour: train.nextOpenHour }, { method: 'dirichlet' });
+    dirichlet = await fitSendTime(
+      { histograms: train.histograms, nextOpenHour: train.nextOpenHour },
+      { method: 'dirichlet' },
+    );
     started = performance.now();
-    networked = await fitSendTime({ histograms: train.histograms, features: train.features, nextOpenHour: train.nextOpenHour }, { featureNames: ['morningType', 'eveningType', 'browsingHourSin', 'browsingHourCos', 'noise'] });
+    networked = await fitSendTime(
+      { histograms: train.histograms, features: train.features, nextOpenHour: train.nextOpenHour },
+      { featureNames: ['morningType', 'eveningType', 'browsingHourSin', 'browsingHourCos', 'noise'] },
+    );
     networkSeconds = (performance.now() - started) / 1000;
   });
   afterAll(() => {
-    console.info(`send time, ${test.nextOpenHour.length} simulated test customers (fit ${shrinkageSeconds.toFixed(1)} s without network, ${networkSeconds.toFixed(1)} s with)`);
+    console.info(
+      `send time, ${test.nextOpenHour.length} simulated test customers (fit ${shrinkageSeconds.toFixed(1)} s without network, ${networkSeconds.toFixed(1)} s with)`,
+    );
     console.table(report);
     networked.network?.dispose();
   });
 
   const evaluate = (name: string, model: SendTimeModel, index: number[], withFeatures = false) => {
-    const predictions = predictSendTimeBatch(model, { histograms: subset(test.histograms, index), features: withFeatures ? subset(test.features, index) : undefined });
+    const predictions = predictSendTimeBatch(model, {
+      histograms: subset(test.histograms, index),
+      features: withFeatures ? subset(test.features, index) : undefined,
+    });
     const metrics = evaluateSendTime(
       predictions.map((p) => p.bestHour),
       subset(test.nextOpenHour, index),
@@ -156,8 +196,15 @@ describe('send time on simulated customers', () => {
     const withDirichlet = evaluate('Dirichlet, all', dirichlet, all).metrics;
     const prior = openHourPrior(train.histograms);
     const everyone = shopWideBestHour(train.histograms);
-    const shopWide = (report['best hour for everyone'] = evaluateSendTime(new Array(all.length).fill(everyone), test.nextOpenHour, all.map(() => prior)));
-    report['shop-wide mode'] = evaluateSendTime(new Array(all.length).fill(shopWideBestHour(train.histograms, 0)), test.nextOpenHour);
+    const shopWide = (report['best hour for everyone'] = evaluateSendTime(
+      new Array(all.length).fill(everyone),
+      test.nextOpenHour,
+      all.map(() => prior),
+    ));
+    report['shop-wide mode'] = evaluateSendTime(
+      new Array(all.length).fill(shopWideBestHour(train.histograms, 0)),
+      test.nextOpenHour,
+    );
     const frequent = test.histograms.map((h) => mostFrequentPastHour(h, prior, everyone));
     const mostFrequent = (report['most frequent past hour'] = evaluateSendTime(frequent, test.nextOpenHour));
     report['true preferred hour'] = evaluateSendTime(test.preferred, test.nextOpenHour);
@@ -180,13 +227,18 @@ describe('send time on simulated customers', () => {
     const prior = openHourPrior(train.histograms);
     const everyone = shopWideBestHour(train.histograms);
     const frequent = few.map((i) => mostFrequentPastHour(test.histograms[i]!, prior, everyone));
-    const mostFrequent = (report['most frequent past hour, 1–3 opens'] = evaluateSendTime(frequent, subset(test.nextOpenHour, few)));
+    const mostFrequent = (report['most frequent past hour, 1–3 opens'] = evaluateSendTime(
+      frequent,
+      subset(test.nextOpenHour, few),
+    ));
     expect(ours.hit1h).toBeGreaterThanOrEqual(mostFrequent.hit1h);
     expect(ours.hit2h).toBeGreaterThanOrEqual(mostFrequent.hit2h);
   });
 
   it('gives probabilities that sum to 1, a best hour and its confidence', () => {
-    const predictions = predictSendTimeBatch(dirichlet, { histograms: test.histograms.slice(0, 5) }).concat(predictSendTimeBatch(shrinkage, { histograms: test.histograms.slice(0, 5) }));
+    const predictions = predictSendTimeBatch(dirichlet, { histograms: test.histograms.slice(0, 5) }).concat(
+      predictSendTimeBatch(shrinkage, { histograms: test.histograms.slice(0, 5) }),
+    );
     for (const p of predictions) {
       expect(p.probs).toHaveLength(24);
       expect(p.probs.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 10);
@@ -211,9 +263,16 @@ describe('send time on simulated customers', () => {
     expect(again).toEqual(shrinkage);
     // The network too, down to the last bit, for the same seed (a few epochs suffice to show it).
     const input = { histograms: test.histograms.slice(0, 200), features: test.features.slice(0, 200) };
-    const small = { histograms: train.histograms.slice(0, 1500), features: train.features.slice(0, 1500), nextOpenHour: train.nextOpenHour.slice(0, 1500) };
+    const small = {
+      histograms: train.histograms.slice(0, 1500),
+      features: train.features.slice(0, 1500),
+      nextOpenHour: train.nextOpenHour.slice(0, 1500),
+    };
     const tensorsBefore = tf.memory().numTensors;
-    const [first, second] = [await fitSendTime(small, { epochs: 3, networkMinGain: -Infinity }), await fitSendTime(small, { epochs: 3, networkMinGain: -Infinity })];
+    const [first, second] = [
+      await fitSendTime(small, { epochs: 3, networkMinGain: -Infinity }),
+      await fitSendTime(small, { epochs: 3, networkMinGain: -Infinity }),
+    ];
     expect(first!.network).toBeDefined();
     expect(second!.meta).toEqual(first!.meta);
     expect(predictSendTimeBatch(second!, input)).toEqual(predictSendTimeBatch(first!, input));
@@ -238,7 +297,11 @@ describe('send time on simulated customers', () => {
   });
 
   it('uses segment patterns as priors', async () => {
-    const model = await fitSendTime({ histograms: train.histograms, segments: train.segments, nextOpenHour: train.nextOpenHour });
+    const model = await fitSendTime({
+      histograms: train.histograms,
+      segments: train.segments,
+      nextOpenHour: train.nextOpenHour,
+    });
     expect(Object.keys(model.meta.base.segmentPriors ?? {})).toEqual(['allday', 'evening', 'morning']);
     const predictions = predictSendTimeBatch(model, { histograms: test.histograms, segments: test.segments });
     const metrics = (report['preferred hour by segment, all'] = evaluateSendTime(
@@ -248,11 +311,17 @@ describe('send time on simulated customers', () => {
     ));
     expect(metrics.logLoss).toBeLessThan(report['preferred hour, all']!.logLoss);
     // An unknown segment falls back to the shop-wide pattern.
-    expect(predictSendTime(model, test.histograms[0]!, undefined, 'nobody').probs).toEqual(predictSendTime({ meta: { ...model.meta, base: { ...model.meta.base, segmentPriors: {} } } }, test.histograms[0]!).probs);
+    expect(predictSendTime(model, test.histograms[0]!, undefined, 'nobody').probs).toEqual(
+      predictSendTime({ meta: { ...model.meta, base: { ...model.meta.base, segmentPriors: {} } } }, test.histograms[0]!)
+        .probs,
+    );
   });
 
   it('saves and loads, with and without a network, predicting identically', async () => {
-    for (const [name, model] of [['shrinkage', shrinkage], ['network', networked]] as const) {
+    for (const [name, model] of [
+      ['shrinkage', shrinkage],
+      ['network', networked],
+    ] as const) {
       const dir = path.join(tmp, name);
       await saveSendTimeModel(dir, model);
       const loaded = await loadSendTimeModel(dir);
@@ -276,7 +345,10 @@ describe('send time on simulated customers', () => {
 describe('send-time options', () => {
   it('chooses by the fit’s own likelihood when nothing is held out, and then cannot train a network', async () => {
     const data = simulate(800, 3);
-    const model = await fitSendTime({ histograms: data.histograms, nextOpenHour: data.nextOpenHour }, { validationShare: 0 });
+    const model = await fitSendTime(
+      { histograms: data.histograms, nextOpenHour: data.nextOpenHour },
+      { validationShare: 0 },
+    );
     expect(model.meta.validation).toEqual({ customers: 0 });
     expect(model.meta.base.method).toBe('preferredHour');
     await expect(fitSendTime(data, { validationShare: 0 })).rejects.toThrow(/validation rows/);
@@ -284,7 +356,10 @@ describe('send-time options', () => {
 
   it('chooses the best hour for a wider tolerance when asked', async () => {
     const data = simulate(800, 4);
-    const model = await fitSendTime({ histograms: data.histograms, nextOpenHour: data.nextOpenHour }, { radius: 2, method: 'dirichlet' });
+    const model = await fitSendTime(
+      { histograms: data.histograms, nextOpenHour: data.nextOpenHour },
+      { radius: 2, method: 'dirichlet' },
+    );
     const p = predictSendTime(model, data.histograms[0]!);
     expect(p.confidence).toBeCloseTo(windowMass(p.probs, p.bestHour, 2), 12);
     expect(p.bestHour).toBe(bestWindowHour(p.probs, 2).hour);

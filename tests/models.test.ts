@@ -8,7 +8,9 @@ describe('model indexes', () => {
   it('rejects a duplicate eventId', async () => {
     const { Event } = database().models;
     await Event.collection.insertOne({ eventId: 'e-1', type: 'product_viewed', ts: new Date() });
-    await expect(Event.collection.insertOne({ eventId: 'e-1', type: 'product_viewed', ts: new Date() })).rejects.toMatchObject({ code: 11000 });
+    await expect(
+      Event.collection.insertOne({ eventId: 'e-1', type: 'product_viewed', ts: new Date() }),
+    ).rejects.toMatchObject({ code: 11000 });
     expect(await Event.countDocuments({ eventId: 'e-1' })).toBe(1);
   });
 
@@ -31,13 +33,17 @@ describe('model indexes', () => {
   it('allows one enrollment per (flow, customer, key)', async () => {
     const { Enrollment } = database().models;
     await Enrollment.create({ flowId: 'cart', customerId: 'c1', partition: 1, key: 'cart-9' });
-    await expect(Enrollment.create({ flowId: 'cart', customerId: 'c1', partition: 1, key: 'cart-9' })).rejects.toMatchObject({ code: 11000 });
+    await expect(
+      Enrollment.create({ flowId: 'cart', customerId: 'c1', partition: 1, key: 'cart-9' }),
+    ).rejects.toMatchObject({ code: 11000 });
   });
 
   it('keeps one lease per (job, run, partition)', async () => {
     const { JobLease } = database().models;
     await JobLease.collection.insertOne({ _id: 'x:run:3' as never, job: 'x', runKey: 'run', partition: 3 });
-    await expect(JobLease.collection.insertOne({ _id: 'x:run:3' as never, job: 'x', runKey: 'run', partition: 3 })).rejects.toMatchObject({ code: 11000 });
+    await expect(
+      JobLease.collection.insertOne({ _id: 'x:run:3' as never, job: 'x', runKey: 'run', partition: 3 }),
+    ).rejects.toMatchObject({ code: 11000 });
   });
 });
 

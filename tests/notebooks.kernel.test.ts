@@ -15,10 +15,17 @@ describe('the kernel', () => {
   it('runs cells importing our ES modules, with top-level await, and checks cells as strictly as tsc', async () => {
     const logged: string[] = [];
     const errors: string[] = [];
-    const executor = createNotebookExecutor({ log: (...a) => logged.push(format(...a)), error: (...a) => errors.push(format(...a)) });
+    const executor = createNotebookExecutor({
+      log: (...a) => logged.push(format(...a)),
+      error: (...a) => errors.push(format(...a)),
+    });
     try {
       // src/config.ts computes projectRoot from import.meta.url, which CommonJS lacks.
-      expect(await executor.execute(`import { projectRoot } from './src/config.js';\nconst root: string = projectRoot;\nroot`)).toBe(true);
+      expect(
+        await executor.execute(
+          `import { projectRoot } from './src/config.js';\nconst root: string = projectRoot;\nroot`,
+        ),
+      ).toBe(true);
       expect(logged.pop()).toBe(projectRoot);
 
       expect(await executor.execute('const answer = await Promise.resolve(41);\nanswer + 1')).toBe(true);

@@ -14,10 +14,14 @@ describe('the committed notebooks', () => {
     const notebooks = listNotebooks();
     expect(notebooks).toEqual(expect.arrayContaining(['churn-cdnow.ipynb', 'ltv-models.ipynb']));
     for (const file of notebooks) {
-      const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS_DIR, file), 'utf8')) as { metadata: { kernelspec: { name: string } }; cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[] };
+      const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS_DIR, file), 'utf8')) as {
+        metadata: { kernelspec: { name: string } };
+        cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[];
+      };
       expect(nb.metadata.kernelspec.name, file).toBe(KERNEL_NAME);
       // Executed copies go to notebooks/out/; the committed ones stay free of outputs so they diff cleanly.
-      for (const cell of nb.cells.filter((c) => c.cell_type === 'code')) expect([cell.outputs, cell.execution_count], file).toEqual([[], null]);
+      for (const cell of nb.cells.filter((c) => c.cell_type === 'code'))
+        expect([cell.outputs, cell.execution_count], file).toEqual([[], null]);
     }
   });
 
@@ -32,8 +36,22 @@ describe('the committed notebooks', () => {
     const executed = {
       cells: [
         { cell_type: 'markdown' },
-        { cell_type: 'code', metadata: { papermill: { exception: false } }, outputs: [{ output_type: 'stream', name: 'stdout', text: ['1\n'] }] },
-        { cell_type: 'code', metadata: { papermill: { exception: true } }, outputs: [{ output_type: 'stream', name: 'stderr', text: ['2:7 - Type ', "'string' is not assignable to type 'number'.\n"] }] },
+        {
+          cell_type: 'code',
+          metadata: { papermill: { exception: false } },
+          outputs: [{ output_type: 'stream', name: 'stdout', text: ['1\n'] }],
+        },
+        {
+          cell_type: 'code',
+          metadata: { papermill: { exception: true } },
+          outputs: [
+            {
+              output_type: 'stream',
+              name: 'stderr',
+              text: ['2:7 - Type ', "'string' is not assignable to type 'number'.\n"],
+            },
+          ],
+        },
         { cell_type: 'code', metadata: { papermill: { exception: null } }, outputs: [] },
       ],
     };
@@ -51,7 +69,13 @@ describe('the committed notebooks', () => {
 
 describe('display helpers', () => {
   it('render a Chart.js chart to a PNG with something drawn on it', async () => {
-    const png = chartPng({ type: 'bar', data: { labels: ['a', 'b'], datasets: [{ label: 'n', data: [3, 5], backgroundColor: '#ff0000' }] } }, { width: 200, height: 100 });
+    const png = chartPng(
+      {
+        type: 'bar',
+        data: { labels: ['a', 'b'], datasets: [{ label: 'n', data: [3, 5], backgroundColor: '#ff0000' }] },
+      },
+      { width: 200, height: 100 },
+    );
     const image = await loadImage(png);
     expect([image.width, image.height]).toEqual([200, 100]);
     const canvas = createCanvas(200, 100);
@@ -59,7 +83,8 @@ describe('display helpers', () => {
     context.drawImage(image, 0, 0);
     const pixels = context.getImageData(0, 0, 200, 100).data;
     let red = 0;
-    for (let i = 0; i < pixels.length; i += 4) if (pixels[i]! > 200 && pixels[i + 1]! < 60 && pixels[i + 2]! < 60) red++;
+    for (let i = 0; i < pixels.length; i += 4)
+      if (pixels[i]! > 200 && pixels[i + 1]! < 60 && pixels[i + 2]! < 60) red++;
     // Two bars of the dataset's colour, on a white background.
     expect(red).toBeGreaterThan(500);
     expect([pixels[0], pixels[1], pixels[2]]).toEqual([255, 255, 255]);

@@ -77,12 +77,27 @@ describe('pipeline run --as-of', () => {
   let pipeline: JobRunResult;
 
   beforeAll(async () => {
-    pipeline = await run(pipelineJob, { asOf: D, churnHorizon: 60, ltvHorizon: 90, sendTimeHorizon: 30, epochs: 3, modelsDir: tmp });
+    pipeline = await run(pipelineJob, {
+      asOf: D,
+      churnHorizon: 60,
+      ltvHorizon: 90,
+      sendTimeHorizon: 30,
+      epochs: 3,
+      modelsDir: tmp,
+    });
     if (pipeline.status !== 'succeeded') throw new Error(`pipeline: ${pipeline.error?.message}`);
   }, 600_000);
 
   it('is one run whose steps are the stage jobs in order, each recorded with the pipeline as parent', async () => {
-    const jobs = ['build-features', 'train-churn', 'train-first-purchase', 'train-ltv', 'train-send-time', 'score-customers', 'assign-segments'];
+    const jobs = [
+      'build-features',
+      'train-churn',
+      'train-first-purchase',
+      'train-ltv',
+      'train-send-time',
+      'score-customers',
+      'assign-segments',
+    ];
     expect(pipeline.steps?.map((s) => [s.job, s.status])).toEqual(jobs.map((j) => [j, 'succeeded']));
     expect(pipeline.counts).toMatchObject({ steps: 7, modelsTrained: 4, customersScored: expect.any(Number) });
     const children = await database().models.JobRun.find({ parentRunId: pipeline.id }).lean();
@@ -93,9 +108,15 @@ describe('pipeline run --as-of', () => {
     expect(new Date((churn.options as { asOf: string }).asOf)).toEqual(new Date(D.getTime() - 60 * DAY));
 
     const key = (await createApiKey(database().models, { role: 'marketer', name: 'm' })).key;
-    const listed = await request(buildApp({ database: database() })).get('/v1/jobs').query({ job: 'pipeline', status: 'succeeded' }).set('Authorization', `Bearer ${key}`);
+    const listed = await request(buildApp({ database: database() }))
+      .get('/v1/jobs')
+      .query({ job: 'pipeline', status: 'succeeded' })
+      .set('Authorization', `Bearer ${key}`);
     expect(listed.status).toBe(200);
-    expect(listed.body.items[0]).toMatchObject({ id: pipeline.id, steps: jobs.map((job) => ({ job, status: 'succeeded' })) });
+    expect(listed.body.items[0]).toMatchObject({
+      id: pipeline.id,
+      steps: jobs.map((job) => ({ job, status: 'succeeded' })),
+    });
   });
 
   it('writes features, scores and segment counts as of D', async () => {
@@ -110,17 +131,30 @@ describe('pipeline run --as-of', () => {
       // Each cohort gets its own model's score.
       expect(s.cohort === 'buyer' ? s.churnRisk : s.firstPurchaseProbability).toEqual(expect.any(Number));
     }
-    const counts = await database().models.SegmentCount.collection.find({ day: dayOf(D) }).toArray();
+    const counts = await database()
+      .models.SegmentCount.collection.find({ day: dayOf(D) })
+      .toArray();
     expect(counts.length).toBeGreaterThan(0);
   });
 
   it('holds the schedule: scheduled build-features and assign-segments skip and leave the as-of outputs alone, until released', async () => {
     const hold = await currentHold(database());
-    expect(hold).toMatchObject({ runId: pipeline.id, asOf: D, jobs: ['build-features', 'score-customers', 'assign-segments'] });
+    expect(hold).toMatchObject({
+      runId: pipeline.id,
+      asOf: D,
+      jobs: ['build-features', 'score-customers', 'assign-segments'],
+    });
     const { Feature, CustomerSegments, JobRun, SegmentCount } = database().models;
-    const before = { features: await Feature.collection.find({}).sort({ _id: 1 }).toArray(), segments: await CustomerSegments.collection.find({}).sort({ _id: 1 }).toArray() };
+    const before = {
+      features: await Feature.collection.find({}).sort({ _id: 1 }).toArray(),
+      segments: await CustomerSegments.collection.find({}).sort({ _id: 1 }).toArray(),
+    };
 
-    const worker = buildWorker({ database: database(), jobs: [buildFeaturesJob, assignSegmentsJob], processEvery: 200 });
+    const worker = buildWorker({
+      database: database(),
+      jobs: [buildFeaturesJob, assignSegmentsJob],
+      processEvery: 200,
+    });
     await worker.start();
     try {
       await worker.agenda.now('build-features', { full: true });
@@ -164,7 +198,9 @@ describe('score-customers --as-of', () => {
     const D3 = new Date(D.getTime() - 40 * DAY);
     const result = await run(scoreCustomersJob, { asOf: D3 });
     expect(result.status).toBe('failed');
-    expect(result.error?.message).toBe(`no features as of ${D3.toISOString()}: run \`breadcrumb job run build-features --as-of ${D3.toISOString()} --snapshot\` (or \`--full\`) first`);
+    expect(result.error?.message).toBe(
+      `no features as of ${D3.toISOString()}: run \`breadcrumb job run build-features --as-of ${D3.toISOString()} --snapshot\` (or \`--full\`) first`,
+    );
   });
 });
 
@@ -184,9 +220,20 @@ describe('CLI help', () => {
     uri.pathname = `/${database().db.databaseName}`;
     const env = { ...process.env, MONGODB_URI: uri.toString() };
     await placeHold(database(), { runId: 'cli-run', asOf: D, jobs: ['assign-segments'], by: 'test' });
-    const held = await cli('npx', ['tsx', 'src/cli/main.ts', 'pipeline', 'status', '--json'], { encoding: 'utf8', env });
-    expect(JSON.parse(held.stdout)).toMatchObject({ held: true, runId: 'cli-run', asOf: D.toISOString(), jobs: ['assign-segments'] });
-    const released = await cli('npx', ['tsx', 'src/cli/main.ts', 'pipeline', 'release', '--json'], { encoding: 'utf8', env });
+    const held = await cli('npx', ['tsx', 'src/cli/main.ts', 'pipeline', 'status', '--json'], {
+      encoding: 'utf8',
+      env,
+    });
+    expect(JSON.parse(held.stdout)).toMatchObject({
+      held: true,
+      runId: 'cli-run',
+      asOf: D.toISOString(),
+      jobs: ['assign-segments'],
+    });
+    const released = await cli('npx', ['tsx', 'src/cli/main.ts', 'pipeline', 'release', '--json'], {
+      encoding: 'utf8',
+      env,
+    });
     expect(JSON.parse(released.stdout)).toMatchObject({ released: true, hold: { runId: 'cli-run' } });
     expect(await currentHold(database())).toBeNull();
   }, 60_000);

@@ -38,7 +38,17 @@ const at = (ms: number) => new Date(END.getTime() + ms).toISOString();
 function customerId(name: string): string {
   for (let i = 0; ; i++) {
     const id = `${name}-${i}`;
-    if (!['post-purchase', 'welcome-website', 'welcome-post-purchase', 'abandoned-cart', 'browse-abandonment', 'win-back'].some((f) => inHoldout(f, id, 0.1))) return id;
+    if (
+      ![
+        'post-purchase',
+        'welcome-website',
+        'welcome-post-purchase',
+        'abandoned-cart',
+        'browse-abandonment',
+        'win-back',
+      ].some((f) => inHoldout(f, id, 0.1))
+    )
+      return id;
   }
 }
 
@@ -48,12 +58,20 @@ interface Person {
   oldEmail: string;
   email: string;
 }
-const person = (name: string): Person => ({ id: customerId(`privacy-${name}`), anonymousId: `anon-${name}-5d1c`, oldEmail: `${name}.old@mail.example`, email: `${name}@mail.example` });
+const person = (name: string): Person => ({
+  id: customerId(`privacy-${name}`),
+  anonymousId: `anon-${name}-5d1c`,
+  oldEmail: `${name}.old@mail.example`,
+  email: `${name}@mail.example`,
+});
 const ana = person('ana');
 const ben = person('ben');
 const SHARED_DEVICE = 'anon-shared-device-9e2';
 /** Every string that would identify Ana anywhere in the database. */
-const needles = { ana: [ana.id, ana.anonymousId, ana.oldEmail, ana.email], ben: [ben.id, ben.anonymousId, ben.oldEmail, ben.email] };
+const needles = {
+  ana: [ana.id, ana.anonymousId, ana.oldEmail, ana.email],
+  ben: [ben.id, ben.anonymousId, ben.oldEmail, ben.email],
+};
 
 let app: ReturnType<typeof buildApp>;
 
@@ -82,8 +100,20 @@ async function send(events: Record<string, unknown>[]): Promise<void> {
 async function live(p: Person, products: string[]): Promise<void> {
   const [a, b] = products as [string, string];
   await send([
-    { eventId: `${p.id}-e1`, type: 'product_viewed', anonymousId: p.anonymousId, timestamp: at(-3 * D), properties: { productId: a, price: 30, timeOnPageSec: 20 } },
-    { eventId: `${p.id}-e2`, type: 'page_viewed', anonymousId: p.anonymousId, timestamp: at(-3 * D + 60_000), properties: { path: '/about' } },
+    {
+      eventId: `${p.id}-e1`,
+      type: 'product_viewed',
+      anonymousId: p.anonymousId,
+      timestamp: at(-3 * D),
+      properties: { productId: a, price: 30, timeOnPageSec: 20 },
+    },
+    {
+      eventId: `${p.id}-e2`,
+      type: 'page_viewed',
+      anonymousId: p.anonymousId,
+      timestamp: at(-3 * D + 60_000),
+      properties: { path: '/about' },
+    },
   ]);
   await send([
     {
@@ -92,19 +122,50 @@ async function live(p: Person, products: string[]): Promise<void> {
       customerId: p.id,
       anonymousId: p.anonymousId,
       timestamp: at(-3 * D + H),
-      properties: { traits: { email: p.oldEmail, firstName: 'Ana-or-Ben', timezone: 'UTC', signupSource: 'website' }, consent: { email: true } },
+      properties: {
+        traits: { email: p.oldEmail, firstName: 'Ana-or-Ben', timezone: 'UTC', signupSource: 'website' },
+        consent: { email: true },
+      },
     },
   ]);
-  await send([{ eventId: `${p.id}-e4`, type: 'email_bounced', customerId: p.id, timestamp: at(-3 * D + 2 * H), properties: { bounceType: 'hard' } }]);
   await send([
-    { eventId: `${p.id}-e5`, type: 'identify', customerId: p.id, timestamp: at(-2 * D + 9 * H), properties: { traits: { email: p.email, signupSource: 'website' }, consent: { email: true } } },
-    { eventId: `${p.id}-e6`, type: 'cart_item_added', customerId: p.id, anonymousId: p.anonymousId, timestamp: at(-2 * D + 9.5 * H), properties: { cartId: `${p.id}-cart`, productId: b, price: 45, quantity: 1 } },
+    {
+      eventId: `${p.id}-e4`,
+      type: 'email_bounced',
+      customerId: p.id,
+      timestamp: at(-3 * D + 2 * H),
+      properties: { bounceType: 'hard' },
+    },
+  ]);
+  await send([
+    {
+      eventId: `${p.id}-e5`,
+      type: 'identify',
+      customerId: p.id,
+      timestamp: at(-2 * D + 9 * H),
+      properties: { traits: { email: p.email, signupSource: 'website' }, consent: { email: true } },
+    },
+    {
+      eventId: `${p.id}-e6`,
+      type: 'cart_item_added',
+      customerId: p.id,
+      anonymousId: p.anonymousId,
+      timestamp: at(-2 * D + 9.5 * H),
+      properties: { cartId: `${p.id}-cart`, productId: b, price: 45, quantity: 1 },
+    },
     {
       eventId: `${p.id}-e7`,
       type: 'order_completed',
       customerId: p.id,
       timestamp: at(-2 * D + 10 * H),
-      properties: { orderId: `${p.id}-order`, revenue: 75, items: [{ productId: a, price: 30 }, { productId: b, price: 45 }] },
+      properties: {
+        orderId: `${p.id}-order`,
+        revenue: 75,
+        items: [
+          { productId: a, price: 30 },
+          { productId: b, price: 45 },
+        ],
+      },
     },
   ]);
 }
@@ -113,7 +174,9 @@ async function live(p: Person, products: string[]): Promise<void> {
  * One pass over every document of every collection in the database: for each group of needles,
  * the documents whose JSON holds one of them (lower-cased text), by collection.
  */
-async function scanDatabase(groups: Record<string, string[]>): Promise<{ hits: Record<string, Map<string, string[]>>; collections: number; documents: number }> {
+async function scanDatabase(
+  groups: Record<string, string[]>,
+): Promise<{ hits: Record<string, Map<string, string[]>>; collections: number; documents: number }> {
   const db = database().db;
   const hits = Object.fromEntries(Object.keys(groups).map((g) => [g, new Map<string, string[]>()]));
   const lower = Object.entries(groups).map(([g, needles]) => [g, needles.map((n) => n.toLowerCase())] as const);
@@ -125,7 +188,8 @@ async function scanDatabase(groups: Record<string, string[]>): Promise<{ hits: R
       // Timelines keep their events deflated: scan what they hold, not its compressed bytes.
       const readable = name === 'customer_timelines' ? { ...doc, events: decodeTimeline(doc.events) } : doc;
       const text = JSON.stringify(readable).toLowerCase();
-      for (const [g, needles] of lower) if (needles.some((n) => text.includes(n))) hits[g]!.set(name, [...(hits[g]!.get(name) ?? []), text]);
+      for (const [g, needles] of lower)
+        if (needles.some((n) => text.includes(n))) hits[g]!.set(name, [...(hits[g]!.get(name) ?? []), text]);
     }
   }
   return { hits, collections: collections.length, documents };
@@ -137,7 +201,9 @@ function bensData(hits: Map<string, string[]>): string[] {
   for (const [name, docs] of hits) {
     for (const text of docs) {
       if (name !== 'segment_member_pages') out.push(`${name} ${text}`);
-      else for (const row of (JSON.parse(text) as { rows: { customerid: string }[] }).rows) if (row.customerid === ben.id) out.push(`${name} ${JSON.stringify(row)}`);
+      else
+        for (const row of (JSON.parse(text) as { rows: { customerid: string }[] }).rows)
+          if (row.customerid === ben.id) out.push(`${name} ${JSON.stringify(row)}`);
     }
   }
   return out.sort();
@@ -159,13 +225,44 @@ beforeAll(async () => {
   marketer = (await createApiKey(database().models, { role: 'marketer', name: 'm' })).key;
   await initBackend();
   await seedShop(database(), { customers: 50, days: 200, seed: 5, end: END });
-  const products = (await database().models.Product.collection.find({}, { projection: { _id: 1 } }).limit(2).toArray()).map((d) => String(d._id));
+  const products = (
+    await database()
+      .models.Product.collection.find({}, { projection: { _id: 1 } })
+      .limit(2)
+      .toArray()
+  ).map((d) => String(d._id));
   await live(ana, products);
   await live(ben, products);
   // A shared device: Ben logs in on it first, so its anonymous history is his, even once Ana uses it.
-  await send([{ eventId: 'shared-1', type: 'page_viewed', anonymousId: SHARED_DEVICE, timestamp: at(-4 * D), properties: { path: '/' } }]);
-  await send([{ eventId: 'shared-2', type: 'page_viewed', customerId: ben.id, anonymousId: SHARED_DEVICE, timestamp: at(-4 * D + H), properties: { path: '/account' } }]);
-  await send([{ eventId: 'shared-3', type: 'page_viewed', customerId: ana.id, anonymousId: SHARED_DEVICE, timestamp: at(-4 * D + 2 * H), properties: { path: '/sale' } }]);
+  await send([
+    {
+      eventId: 'shared-1',
+      type: 'page_viewed',
+      anonymousId: SHARED_DEVICE,
+      timestamp: at(-4 * D),
+      properties: { path: '/' },
+    },
+  ]);
+  await send([
+    {
+      eventId: 'shared-2',
+      type: 'page_viewed',
+      customerId: ben.id,
+      anonymousId: SHARED_DEVICE,
+      timestamp: at(-4 * D + H),
+      properties: { path: '/account' },
+    },
+  ]);
+  await send([
+    {
+      eventId: 'shared-3',
+      type: 'page_viewed',
+      customerId: ana.id,
+      anonymousId: SHARED_DEVICE,
+      timestamp: at(-4 * D + 2 * H),
+      properties: { path: '/sale' },
+    },
+  ]);
 
   // The real pipeline, so every derived collection holds something of theirs.
   await run(linkIdentitiesJob, {});
@@ -177,25 +274,47 @@ beforeAll(async () => {
   await run(buildRecommendationsJob, {});
   await run(dispatchJob, { asOf: at(-2 * D + 10 * H + 5 * 60_000) });
   // A double opt-in confirmation (its message is filed under the address), and an open of a mail.
-  expect((await asAdmin(api.post('/v1/signups')).send({ customerId: ana.id, email: ana.email, source: 'website' })).body.status).toBe('confirmation_sent');
-  const raw = sink().received().filter((m) => m.to.includes(ana.email)).map((m) => m.raw.replace(/=\r\n/g, '').replace(/=3D/g, '=')).join('\n');
+  expect(
+    (await asAdmin(api.post('/v1/signups')).send({ customerId: ana.id, email: ana.email, source: 'website' })).body
+      .status,
+  ).toBe('confirmation_sent');
+  const raw = sink()
+    .received()
+    .filter((m) => m.to.includes(ana.email))
+    .map((m) => m.raw.replace(/=\r\n/g, '').replace(/=3D/g, '='))
+    .join('\n');
   const pixel = /https:\/\/mail\.shop\.test\/o\/([\w.-]+)/.exec(raw)![1]!;
   // A person's browser: a missing user agent would count as a machine open.
-  expect((await api.get(`/o/${pixel}`).set('User-Agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15')).status).toBe(200);
+  expect(
+    (
+      await api
+        .get(`/o/${pixel}`)
+        .set(
+          'User-Agent',
+          'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15',
+        )
+    ).status,
+  ).toBe(200);
 }, 240_000);
 
 afterAll(() => fs.rmSync(modelsDir, { recursive: true, force: true }));
 
 describe('privacy: export and erasure of one person', () => {
   it('exports everything held about Ana, from every collection, to admins only', async () => {
-    expect((await api.get(`/v1/privacy/customers/${ana.id}/export`).set('Authorization', `Bearer ${marketer}`)).status).toBe(403);
+    expect(
+      (await api.get(`/v1/privacy/customers/${ana.id}/export`).set('Authorization', `Bearer ${marketer}`)).status,
+    ).toBe(403);
     expect((await asAdmin(api.get('/v1/privacy/customers/nobody-at-all/export'))).status).toBe(404);
 
     const res = await asAdmin(api.get(`/v1/privacy/customers/${ana.id}/export`));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     const doc = res.body;
-    expect(doc).toMatchObject({ format: 'breadcrumb-privacy-export/1', customerId: ana.id, customer: { _id: ana.id, email: ana.email, consent: { email: { status: 'granted' } } } });
+    expect(doc).toMatchObject({
+      format: 'breadcrumb-privacy-export/1',
+      customerId: ana.id,
+      customer: { _id: ana.id, email: ana.email, consent: { email: { status: 'granted' } } },
+    });
     // Not the shared device: Ben's link came first.
     expect(doc.identifiers.anonymousIds).toEqual([ana.anonymousId]);
     expect(doc.identifiers.emails).toEqual([ana.email, ana.oldEmail].sort());
@@ -207,50 +326,102 @@ describe('privacy: export and erasure of one person', () => {
     expect(doc.segments.state.current.length).toBeGreaterThan(0);
     expect(doc.segments.memberRows.length).toBeGreaterThanOrEqual(doc.segments.state.current.length);
     expect(doc.segments.memberRows[0].row).toMatchObject({ customerId: ana.id, email: ana.email });
-    expect(doc.enrollments.map((e: { flowId: string }) => e.flowId)).toEqual(expect.arrayContaining(['welcome-website', 'post-purchase']));
+    expect(doc.enrollments.map((e: { flowId: string }) => e.flowId)).toEqual(
+      expect.arrayContaining(['welcome-website', 'post-purchase']),
+    );
     const messages = doc.messages as { to: string; subject: string; stepId: string; opens: number }[];
     expect(messages.length).toBeGreaterThanOrEqual(3);
     expect(messages.every((m) => m.to === ana.email && m.subject)).toBe(true);
     expect(messages.some((m) => m.opens === 1)).toBe(true);
     expect(doc.recommendations).toMatchObject({ _id: ana.id });
     const types = new Set((doc.events as { type: string }[]).map((e) => e.type));
-    for (const t of ['product_viewed', 'page_viewed', 'identify', 'email_bounced', 'order_completed', 'email_sent', 'email_opened', 'segment_entered']) expect(types, t).toContain(t);
+    for (const t of [
+      'product_viewed',
+      'page_viewed',
+      'identify',
+      'email_bounced',
+      'order_completed',
+      'email_sent',
+      'email_opened',
+      'segment_entered',
+    ])
+      expect(types, t).toContain(t);
     // Her anonymous events before login, as received and as attributed by link-identities.
-    const anonymous = (doc.events as { customerId?: string; anonymousId?: string }[]).filter((e) => e.anonymousId === ana.anonymousId);
+    const anonymous = (doc.events as { customerId?: string; anonymousId?: string }[]).filter(
+      (e) => e.anonymousId === ana.anonymousId,
+    );
     expect(anonymous.some((e) => e.customerId === undefined)).toBe(true);
     expect(anonymous.some((e) => e.customerId === ana.id)).toBe(true);
-    const inDb = await database().models.Event.collection.countDocuments({ $or: [{ customerId: ana.id }, { anonymousId: ana.anonymousId }] });
+    const inDb = await database().models.Event.collection.countDocuments({
+      $or: [{ customerId: ana.id }, { anonymousId: ana.anonymousId }],
+    });
     expect(doc.events).toHaveLength(inDb);
     expect(doc.counts).toMatchObject({ events: inDb, messages: messages.length, customers: 1 });
     expect(JSON.stringify(doc)).not.toContain(ben.id);
 
     const audit = await database().models.AuditEntry.collection.find({ action: 'privacy.export' }).toArray();
-    expect(audit).toEqual([expect.objectContaining({ actorType: 'api_key', actorId: admin.id, counts: expect.objectContaining({ events: inDb, complete: 1 }) })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actorType: 'api_key',
+        actorId: admin.id,
+        counts: expect.objectContaining({ events: inDb, complete: 1 }),
+      }),
+    ]);
     figures.exported = `${inDb} events + ${Object.entries(doc.counts).filter(([k, n]) => k !== 'events' && (n as number) > 0).length} other sections, ${res.text.length} bytes`;
   });
 
   it('erases Ana: nothing of hers is left in any collection but hashed suppressions; Ben and the reports are untouched', async () => {
     const before = await scanDatabase(needles);
     // Ana has something in every collection that holds per-person data.
-    expect([...before.hits.ana!.keys()].sort()).toEqual(
-      ['customer_recos', 'customer_segments', 'customer_timelines', 'customers', 'enrollments', 'events', 'feature_snapshots', 'features', 'identities', 'messages', 'scores', 'segment_member_pages', 'suppressions', 'timeline_changes'],
-    );
+    expect([...before.hits.ana!.keys()].sort()).toEqual([
+      'customer_recos',
+      'customer_segments',
+      'customer_timelines',
+      'customers',
+      'enrollments',
+      'events',
+      'feature_snapshots',
+      'features',
+      'identities',
+      'messages',
+      'scores',
+      'segment_member_pages',
+      'suppressions',
+      'timeline_changes',
+    ]);
     const benBefore = bensData(before.hits.ben!);
     const sendsBefore = await kpiSends();
     expect(Object.values(sendsBefore).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 
-    expect((await api.delete(`/v1/privacy/customers/${ana.id}`).set('Authorization', `Bearer ${marketer}`)).status).toBe(403);
+    expect(
+      (await api.delete(`/v1/privacy/customers/${ana.id}`).set('Authorization', `Bearer ${marketer}`)).status,
+    ).toBe(403);
     const res = await asAdmin(api.delete(`/v1/privacy/customers/${ana.id}`));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ customerId: ana.id, erased: true });
     const counts = res.body.counts as Record<string, number>;
-    expect(counts).toMatchObject({ customers: 1, features: 1, scores: 1, customerSegments: 1, recommendations: 1, identities: 1, suppressionHashes: 2, suppressions: 1 });
-    for (const k of ['events', 'enrollments', 'messagesAnonymised', 'memberPages', 'featureSnapshots']) expect(counts[k], k).toBeGreaterThan(0);
+    expect(counts).toMatchObject({
+      customers: 1,
+      features: 1,
+      scores: 1,
+      customerSegments: 1,
+      recommendations: 1,
+      identities: 1,
+      suppressionHashes: 2,
+      suppressions: 1,
+    });
+    for (const k of ['events', 'enrollments', 'messagesAnonymised', 'memberPages', 'featureSnapshots'])
+      expect(counts[k], k).toBeGreaterThan(0);
 
     const after = await scanDatabase(needles);
     expect(Object.fromEntries(after.hits.ana!)).toEqual({});
-    const hashes = await database().models.Suppression.collection.find({ address: { $in: [hashedAddress(ana.email), hashedAddress(ana.oldEmail)] } }).toArray();
-    expect(hashes.map((s) => [s.reason, s.customerId])).toEqual([['erasure', undefined], ['erasure', undefined]]);
+    const hashes = await database()
+      .models.Suppression.collection.find({ address: { $in: [hashedAddress(ana.email), hashedAddress(ana.oldEmail)] } })
+      .toArray();
+    expect(hashes.map((s) => [s.reason, s.customerId])).toEqual([
+      ['erasure', undefined],
+      ['erasure', undefined],
+    ]);
 
     const anonymised = await database().models.Message.collection.find({ customerId: 'erased' }).toArray();
     expect(anonymised).toHaveLength(counts.messagesAnonymised!);
@@ -264,8 +435,14 @@ describe('privacy: export and erasure of one person', () => {
 
     expect(bensData(after.hits.ben!)).toEqual(benBefore);
     // The shared device stays Ben's: its link and its anonymous history; only Ana's own event on it went.
-    expect(await database().models.Identity.collection.findOne({ _id: SHARED_DEVICE as never })).toMatchObject({ customerId: ben.id });
-    expect((await database().models.Event.collection.find({ anonymousId: SHARED_DEVICE }).toArray()).map((e) => e.eventId).sort()).toEqual(['shared-1', 'shared-1@' + ben.id, 'shared-2']);
+    expect(await database().models.Identity.collection.findOne({ _id: SHARED_DEVICE as never })).toMatchObject({
+      customerId: ben.id,
+    });
+    expect(
+      (await database().models.Event.collection.find({ anonymousId: SHARED_DEVICE }).toArray())
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(['shared-1', 'shared-1@' + ben.id, 'shared-2']);
     const sendsAfter = await kpiSends();
     expect(sendsAfter).toEqual(sendsBefore);
 
@@ -285,19 +462,43 @@ describe('privacy: export and erasure of one person', () => {
   });
 
   it('never mails her address again: a new signup is refused and a new identify is suppressed at send time', async () => {
-    const mailsBefore = sink().received().filter((m) => m.to.includes(ana.email)).length;
-    const refused = await asAdmin(api.post('/v1/signups')).send({ customerId: 'returning-ana', email: ana.email, source: 'website' });
+    const mailsBefore = sink()
+      .received()
+      .filter((m) => m.to.includes(ana.email)).length;
+    const refused = await asAdmin(api.post('/v1/signups')).send({
+      customerId: 'returning-ana',
+      email: ana.email,
+      source: 'website',
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/cannot be mailed \(suppressed\)/);
 
     const returning = customerId('privacy-returning');
-    await send([{ eventId: 'returning-1', type: 'identify', customerId: returning, timestamp: at(-D + 10 * H), properties: { traits: { email: ana.email.toUpperCase(), signupSource: 'website' }, consent: { email: true } } }]);
-    await send([{ eventId: 'returning-2', type: 'order_completed', customerId: returning, timestamp: at(-D + 10 * H + 60_000), properties: { orderId: 'returning-o', revenue: 20 } }]);
+    await send([
+      {
+        eventId: 'returning-1',
+        type: 'identify',
+        customerId: returning,
+        timestamp: at(-D + 10 * H),
+        properties: { traits: { email: ana.email.toUpperCase(), signupSource: 'website' }, consent: { email: true } },
+      },
+    ]);
+    await send([
+      {
+        eventId: 'returning-2',
+        type: 'order_completed',
+        customerId: returning,
+        timestamp: at(-D + 10 * H + 60_000),
+        properties: { orderId: 'returning-o', revenue: 20 },
+      },
+    ]);
     await run(dispatchJob, { asOf: at(-D + 10 * H + 5 * 60_000) });
     const blocked = await database().models.Message.collection.find({ customerId: returning }).toArray();
     expect(blocked.length).toBeGreaterThanOrEqual(2);
     expect(blocked.map((m) => m.status)).toEqual(blocked.map(() => 'suppressed'));
-    const mailsAfter = sink().received().filter((m) => m.to.includes(ana.email)).length;
+    const mailsAfter = sink()
+      .received()
+      .filter((m) => m.to.includes(ana.email)).length;
     expect(mailsAfter).toBe(mailsBefore);
     figures.reMailed = `${mailsAfter - mailsBefore} of ${blocked.length} due`;
   });
@@ -324,12 +525,18 @@ describe('privacy: export and erasure of one person', () => {
     };
     try {
       const exported = JSON.parse(await cli('export', ben.id));
-      expect(exported).toMatchObject({ customerId: ben.id, customer: { email: ben.email }, identifiers: { anonymousIds: [ben.anonymousId, SHARED_DEVICE].sort() } });
+      expect(exported).toMatchObject({
+        customerId: ben.id,
+        customer: { email: ben.email },
+        identifiers: { anonymousIds: [ben.anonymousId, SHARED_DEVICE].sort() },
+      });
       expect(exported.events.length).toBe(exported.counts.events);
       const erased = JSON.parse(await cli('erase', ben.id, '--json'));
       expect(erased).toMatchObject({ customerId: ben.id, erased: true, counts: { customers: 1 } });
       await expect(cli('erase', ben.id)).rejects.toThrow(`nothing is held about customer ${ben.id}`);
-      const audit = await database().models.AuditEntry.collection.find({ action: 'privacy.erase', actorType: 'cli' }).toArray();
+      const audit = await database()
+        .models.AuditEntry.collection.find({ action: 'privacy.erase', actorType: 'cli' })
+        .toArray();
       expect(audit).toEqual([expect.objectContaining({ actorId: os.userInfo().username, counts: erased.counts })]);
       expect(await database().models.Customer.collection.findOne({ _id: ben.id as never })).toBeNull();
     } finally {

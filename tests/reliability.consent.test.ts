@@ -60,13 +60,28 @@ async function storeHere(db: Database, batches: Statement[][]): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async (_, lane) => {
-      for (let k = next++; k < batches.length; k = next++) await storeEvents(db, batches[k]!.map((s) => s.event), 'api', new Date(), { fold: lane % 2 ? 'background' : 'wait' });
+      for (let k = next++; k < batches.length; k = next++)
+        await storeEvents(
+          db,
+          batches[k]!.map((s) => s.event),
+          'api',
+          new Date(),
+          { fold: lane % 2 ? 'background' : 'wait' },
+        );
     }),
   );
 }
 
 const view = (c: Document | null) =>
-  c && { email: c.email ?? null, emailConsent: c.consent?.email?.status, smsConsent: c.consent?.sms?.status, timezone: c.timezone, tier: c.traits?.tier, firstName: c.firstName, signedUpAt: c.signedUpAt ?? null };
+  c && {
+    email: c.email ?? null,
+    emailConsent: c.consent?.email?.status,
+    smsConsent: c.consent?.sms?.status,
+    timezone: c.timezone,
+    tier: c.traits?.tier,
+    firstName: c.firstName,
+    signedUpAt: c.signedUpAt ?? null,
+  };
 
 describe('customer state under concurrent ingestion (several processes, out of order)', () => {
   it('loses no unsubscribe, consent statement or trait: the state equals a sequential replay', async () => {
@@ -79,7 +94,9 @@ describe('customer state under concurrent ingestion (several processes, out of o
       const all = customerStatements(trial, CUSTOMERS);
       statements += all.length;
       const batches = batchesOf(all, 12);
-      const lanes = Array.from({ length: PROCESSES + 1 }, (_, k) => batches.filter((_, i) => i % (PROCESSES + 1) === k));
+      const lanes = Array.from({ length: PROCESSES + 1 }, (_, k) =>
+        batches.filter((_, i) => i % (PROCESSES + 1) === k),
+      );
       await Promise.all([storeHere(database(), lanes[0]!), ...lanes.slice(1).map((l) => storeInChild(database(), l))]);
       await foldNow(database());
       // The replay: one statement at a time, in time order, one process.
@@ -88,7 +105,9 @@ describe('customer state under concurrent ingestion (several processes, out of o
       const expected = expectedState(all);
       const ids = [...expected.keys()];
       const [got, replayed] = await Promise.all([
-        database().models.Customer.collection.find({ _id: { $in: ids as never[] } }).toArray(),
+        database()
+          .models.Customer.collection.find({ _id: { $in: ids as never[] } })
+          .toArray(),
         replay.models.Customer.collection.find({ _id: { $in: ids as never[] } }).toArray(),
       ]);
       const gotById = new Map(got.map((c) => [String(c._id), c]));
@@ -103,8 +122,12 @@ describe('customer state under concurrent ingestion (several processes, out of o
         expect(actual, `customer ${id}`).toEqual(wanted);
       }
       // Every address a customer unsubscribed is suppressed, so nothing mails it again.
-      const suppressed = new Set((await database().models.Suppression.collection.find({}).toArray()).map((s) => `${s.customerId} ${s.address}`));
-      for (const [id, want] of expected) for (const address of want.unsubscribed) expect(suppressed.has(`${id} ${address}`), `suppression of ${id} ${address}`).toBe(true);
+      const suppressed = new Set(
+        (await database().models.Suppression.collection.find({}).toArray()).map((s) => `${s.customerId} ${s.address}`),
+      );
+      for (const [id, want] of expected)
+        for (const address of want.unsubscribed)
+          expect(suppressed.has(`${id} ${address}`), `suppression of ${id} ${address}`).toBe(true);
     }
     console.log(
       `[reliability] customer state: ${TRIALS} trials × ${CUSTOMERS} customers, ${statements} statements in batches of 12 across ${PROCESSES + 1} processes (4 in flight each), ${unsubscribed} unsubscribed customers: ${lost} lost updates, ${differ} differences from a sequential replay, ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -43,14 +43,22 @@ describe('job retry policy', () => {
 
   it('retries "database unreachable" with backoff up to the cap, recording each attempt, and nothing else', async () => {
     const down = await runFailing(() => new MongoNetworkError('connection 3 to 127.0.0.1:27017 closed'));
-    expect(down).toMatchObject({ ok: true, value: { status: 'failed', attempts: 3, error: { type: 'MongoNetworkError' } } });
+    expect(down).toMatchObject({
+      ok: true,
+      value: { status: 'failed', attempts: 3, error: { type: 'MongoNetworkError' } },
+    });
     expect(calls).toBe(3);
-    const run = await database().models.JobRun.findById(down.ok ? down.value.id : '').lean();
+    const run = await database()
+      .models.JobRun.findById(down.ok ? down.value.id : '')
+      .lean();
     expect(run).toMatchObject({ status: 'failed', attempts: 3 });
     expect(run!.retries!.map((r) => r.waitMs)).toEqual([20, 40]);
     // The API shows the same: GET /v1/jobs/:id carries the attempts and each retry's reason.
     const view = await getJobRun(database().models, down.ok ? down.value.id : '');
-    expect(view).toMatchObject({ attempts: 3, retries: [{ error: expect.stringContaining('closed'), waitMs: 20 }, { waitMs: 40 }] });
+    expect(view).toMatchObject({
+      attempts: 3,
+      retries: [{ error: expect.stringContaining('closed'), waitMs: 20 }, { waitMs: 40 }],
+    });
 
     const bug = await runFailing(() => new RangeError('boom'));
     expect(bug).toMatchObject({ ok: true, value: { status: 'failed', attempts: 1, error: { type: 'RangeError' } } });
@@ -80,7 +88,15 @@ describe('SMTP faults through the dispatch-campaigns job', () => {
   const mailable = (name: string) => {
     for (let i = 0; ; i++) if (!inHoldout('abandoned-cart', `${name}-${i}`, 0.1)) return `${name}-${i}`;
   };
-  const people = { ok: mailable('ok'), busy421: mailable('busy421'), busy451: mailable('busy451'), gone: mailable('gone'), slow: mailable('slow'), late: mailable('late'), stuck: mailable('stuck') };
+  const people = {
+    ok: mailable('ok'),
+    busy421: mailable('busy421'),
+    busy451: mailable('busy451'),
+    gone: mailable('gone'),
+    slow: mailable('slow'),
+    late: mailable('late'),
+    stuck: mailable('stuck'),
+  };
   const address = (id: string) => `${id}@example.com`;
 
   async function dispatch(iso: string) {
@@ -90,14 +106,30 @@ describe('SMTP faults through the dispatch-campaigns job', () => {
     expect(outcome.value.error?.message).toBeUndefined();
     return outcome.value.counts;
   }
-  const delivered = (id: string) => sink().received().filter((m) => m.to.includes(address(id))).length;
-  const enrollment = (id: string) => database().models.Enrollment.collection.findOne({ flowId: 'abandoned-cart', customerId: id });
+  const delivered = (id: string) =>
+    sink()
+      .received()
+      .filter((m) => m.to.includes(address(id))).length;
+  const enrollment = (id: string) =>
+    database().models.Enrollment.collection.findOne({ flowId: 'abandoned-cart', customerId: id });
 
   it('retries 421/451 and timeouts with backoff, suppresses a 550 without retrying, gives up after the cap, and delivers nothing twice', async () => {
     let n = 0;
     for (const id of Object.values(people)) {
-      const identify = eventSchema.parse({ eventId: `f-${++n}`, type: 'identify', customerId: id, timestamp: '2026-01-01T00:00:00Z', properties: { traits: { email: address(id), timezone: 'UTC' }, consent: { email: true } } });
-      const cart = eventSchema.parse({ eventId: `f-${++n}`, type: 'cart_item_added', customerId: id, timestamp: '2026-03-02T10:00:00Z', properties: { cartId: `cart-${id}`, productId: 'p1', price: 40, quantity: 1 } });
+      const identify = eventSchema.parse({
+        eventId: `f-${++n}`,
+        type: 'identify',
+        customerId: id,
+        timestamp: '2026-01-01T00:00:00Z',
+        properties: { traits: { email: address(id), timezone: 'UTC' }, consent: { email: true } },
+      });
+      const cart = eventSchema.parse({
+        eventId: `f-${++n}`,
+        type: 'cart_item_added',
+        customerId: id,
+        timestamp: '2026-03-02T10:00:00Z',
+        properties: { cartId: `cart-${id}`, productId: 'p1', price: 40, quantity: 1 },
+      });
       await storeEvents(database(), [identify, cart], 'api');
     }
     replies.set(address(people.busy421), { code: 421, message: '4.7.0 try again later' });
@@ -108,10 +140,17 @@ describe('SMTP faults through the dispatch-campaigns job', () => {
     replies.set(address(people.stuck), { code: 451, message: '4.3.0 greylisted' });
 
     // 1 hour after the cart: the reminder is due for everyone.
-    expect(await dispatch('2026-03-02T11:00:00Z')).toMatchObject({ sent: 1, failed: 1, retried: 5, acceptedEarlier: 0 });
+    expect(await dispatch('2026-03-02T11:00:00Z')).toMatchObject({
+      sent: 1,
+      failed: 1,
+      retried: 5,
+      acceptedEarlier: 0,
+    });
     const backoff = await enrollment(people.stuck);
     expect(backoff).toMatchObject({ stepIndex: 0, sendAttempts: 1, nextStepAt: new Date('2026-03-02T11:10:00Z') });
-    expect(await database().models.Suppression.collection.findOne({ address: address(people.gone) })).toMatchObject({ reason: 'bounce' });
+    expect(await database().models.Suppression.collection.findOne({ address: address(people.gone) })).toMatchObject({
+      reason: 'bounce',
+    });
     expect(delivered(people.late)).toBe(1); // kept by the server, though it never said so
 
     // The server recovers, except for the greylisting of one address.
@@ -119,7 +158,8 @@ describe('SMTP faults through the dispatch-campaigns job', () => {
     expect(await dispatch('2026-03-02T11:05:00Z')).toMatchObject({ sent: 0, retried: 0 }); // backing off
     expect(await dispatch('2026-03-02T11:10:00Z')).toMatchObject({ sent: 3, acceptedEarlier: 1, retried: 1 });
     // 20, 40, 80 minutes apart, then given up.
-    for (const iso of ['2026-03-02T11:30:00Z', '2026-03-02T12:10:00Z']) expect(await dispatch(iso)).toMatchObject({ sent: 0, retried: 1 });
+    for (const iso of ['2026-03-02T11:30:00Z', '2026-03-02T12:10:00Z'])
+      expect(await dispatch(iso)).toMatchObject({ sent: 0, retried: 1 });
     expect(await dispatch('2026-03-02T13:29:00Z')).toMatchObject({ retried: 0 });
     expect(await dispatch('2026-03-02T13:30:00Z')).toMatchObject({ sent: 0, retried: 1 });
     expect(await dispatch('2026-03-02T16:00:00Z')).toMatchObject({ sent: 0, retried: 0, failed: 0 });
@@ -127,13 +167,25 @@ describe('SMTP faults through the dispatch-campaigns job', () => {
     const expected = { ok: 1, busy421: 1, busy451: 1, gone: 0, slow: 1, late: 1, stuck: 0 };
     const received = Object.fromEntries(Object.entries(people).map(([k, id]) => [k, delivered(id)]));
     expect(received).toEqual(expected);
-    const ids = sink().received().map((m) => m.messageId);
+    const ids = sink()
+      .received()
+      .map((m) => m.messageId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(rcptAttempts.get(address(people.gone))).toBe(1);
     expect(rcptAttempts.get(address(people.stuck))).toBe(MAX_SEND_ATTEMPTS);
     const messages = await database().models.Message.collection.find({ flowId: 'abandoned-cart' }).toArray();
-    const status = Object.fromEntries(Object.entries(people).map(([k, id]) => [k, messages.filter((m) => m.customerId === id).map((m) => m.status)]));
-    expect(status).toEqual({ ok: ['sent'], busy421: ['sent'], busy451: ['sent'], gone: ['failed'], slow: ['sent'], late: ['sent'], stuck: ['failed'] });
+    const status = Object.fromEntries(
+      Object.entries(people).map(([k, id]) => [k, messages.filter((m) => m.customerId === id).map((m) => m.status)]),
+    );
+    expect(status).toEqual({
+      ok: ['sent'],
+      busy421: ['sent'],
+      busy451: ['sent'],
+      gone: ['failed'],
+      slow: ['sent'],
+      late: ['sent'],
+      stuck: ['failed'],
+    });
     expect(messages.find((m) => m.customerId === people.stuck)!.error).toMatch(/451/);
     expect(await enrollment(people.stuck)).toMatchObject({ stepIndex: 1, sendAttempts: 0 });
 

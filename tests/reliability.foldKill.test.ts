@@ -30,9 +30,24 @@ function shop(): IncomingEvent[][] {
   const out: IncomingEvent[] = [];
   for (let c = 0; c < 80; c++) {
     const customerId = `fk-${c}`;
-    const e = (n: number, type: string, at: number, properties: Record<string, unknown>) => out.push({ eventId: `${customerId}-${n}`, type, customerId, timestamp: new Date(at), properties } as IncomingEvent);
-    e(0, 'identify', t0 + c * 60_000, { traits: { email: `${customerId}@example.test` }, consent: { email: c % 3 !== 0 } });
-    for (let v = 1; v <= 20; v++) e(v, 'product_viewed', t0 + v * DAY + c * 1000, { productId: `p${(c + v) % 9}`, category: v % 2 ? 'tea' : 'cups', price: 9 + v });
+    const e = (n: number, type: string, at: number, properties: Record<string, unknown>) =>
+      out.push({
+        eventId: `${customerId}-${n}`,
+        type,
+        customerId,
+        timestamp: new Date(at),
+        properties,
+      } as IncomingEvent);
+    e(0, 'identify', t0 + c * 60_000, {
+      traits: { email: `${customerId}@example.test` },
+      consent: { email: c % 3 !== 0 },
+    });
+    for (let v = 1; v <= 20; v++)
+      e(v, 'product_viewed', t0 + v * DAY + c * 1000, {
+        productId: `p${(c + v) % 9}`,
+        category: v % 2 ? 'tea' : 'cups',
+        price: 9 + v,
+      });
     e(21, 'order_completed', t0 + 22 * DAY + c * 1000, { orderId: `o-${c}`, revenue: 30 + c });
     if (c % 7 === 0) e(22, 'email_unsubscribed', t0 + 23 * DAY + c * 1000, {});
   }
@@ -50,12 +65,18 @@ describe('ingest killed between storing and folding', () => {
       env: { ...process.env, LOG_LEVEL: 'silent', MONGODB_URI: childUri(database()), FOLD_LEASE_SECONDS: '2' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     const m = database().models;
     // Kill once some events are folded and more are stored: mid-batch, mid-fold.
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline && child.exitCode === null) {
-      if ((await m.CustomerTimeline.collection.estimatedDocumentCount()) >= 10 && (await m.Event.collection.estimatedDocumentCount()) >= 200) break;
+      if (
+        (await m.CustomerTimeline.collection.estimatedDocumentCount()) >= 10 &&
+        (await m.Event.collection.estimatedDocumentCount()) >= 200
+      )
+        break;
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGKILL');
@@ -85,6 +106,8 @@ describe('ingest killed between storing and folding', () => {
     expect(rebuilt).toEqual(incremental);
     const events = incremental.stats.reduce((sum, s) => sum + (s.events as number), 0);
     expect(events).toBe(batches.flat().length);
-    console.log(`[reliability] fold kill: ingest SIGKILLed with ${storedAtKill} of ${batches.flat().length} events stored and ${stagedAtKill} inbox documents unfolded; after the resend 80/80 timelines and ${events} events, equal to a rebuild (0 lost, 0 double-counted)`);
+    console.log(
+      `[reliability] fold kill: ingest SIGKILLed with ${storedAtKill} of ${batches.flat().length} events stored and ${stagedAtKill} inbox documents unfolded; after the resend 80/80 timelines and ${events} events, equal to a rebuild (0 lost, 0 double-counted)`,
+    );
   }, 240_000);
 });

@@ -47,13 +47,28 @@ interface Answer {
 
 async function post(path: string, body: unknown): Promise<Answer> {
   const t0 = performance.now();
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
   const json = (await res.json()) as { eventIds?: (string | null)[] };
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), ms: performance.now() - t0, eventIds: json.eventIds ?? [] };
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    ms: performance.now() - t0,
+    eventIds: json.eventIds ?? [],
+  };
 }
 
 const batchOf = (prefix: string, b: number, size: number) =>
-  Array.from({ length: size }, (_, i) => ({ eventId: `${prefix}-${b}-${i}`, type: 'product_viewed', customerId: `${prefix}-c${(b * size + i) % 50}`, properties: { productId: `p-${i}`, price: 10 } }));
+  Array.from({ length: size }, (_, i) => ({
+    eventId: `${prefix}-${b}-${i}`,
+    type: 'product_viewed',
+    customerId: `${prefix}-c${(b * size + i) % 50}`,
+    properties: { productId: `p-${i}`, price: 10 },
+  }));
 
 describe('ingest admission control (issue #17)', () => {
   it('150 concurrent batches: each answered within the budget, shed ones carry Retry-After and store nothing, resends store everything once', async () => {
@@ -61,7 +76,9 @@ describe('ingest admission control (issue #17)', () => {
     const batches = Array.from({ length: 150 }, (_, b) => batchOf(prefix, b, 40));
     const first = await Promise.all(batches.map((batch) => post('/v1/events', batch)));
     const shed = first.flatMap((a, b) => (a.status === 429 ? [b] : []));
-    const accepted = new Set(first.flatMap((a) => (a.status === 200 ? a.eventIds.filter((id): id is string => id !== null) : [])));
+    const accepted = new Set(
+      first.flatMap((a) => (a.status === 200 ? a.eventIds.filter((id): id is string => id !== null) : [])),
+    );
     // Before any resend: exactly what was acknowledged is stored, so nothing from a shed batch.
     const afterBurst = await checkStored(database(), prefix, accepted);
 
@@ -92,7 +109,12 @@ describe('ingest admission control (issue #17)', () => {
     // forced in the next test.
     for (const a of first) expect([200, 429]).toContain(a.status);
     for (const b of shed) expect(Number(first[b]!.retryAfter)).toBeGreaterThanOrEqual(1);
-    expect(afterBurst).toEqual({ stored: accepted.size - [...accepted].filter((id) => shed.some((b) => id.startsWith(`${prefix}-${b}-`))).length, missing: 0, duplicated: 0, unacknowledged: 0 });
+    expect(afterBurst).toEqual({
+      stored: accepted.size - [...accepted].filter((id) => shed.some((b) => id.startsWith(`${prefix}-${b}-`))).length,
+      missing: 0,
+      duplicated: 0,
+      unacknowledged: 0,
+    });
     expect(final).toEqual({ stored: 150 * 40, missing: 0, duplicated: 0, unacknowledged: 0 });
     expect(s.max).toBeLessThan(SERVER_LIMIT_MS);
     expect(l.max).toBeLessThan(CLIENT_TIMEOUT_MS);
@@ -100,11 +122,21 @@ describe('ingest admission control (issue #17)', () => {
 
   it('every route that stores events is refused while the intake is full: 429 + Retry-After, nothing stored, the held request then goes through', async () => {
     const full = createIntakeLimiter({ maxConcurrent: 1, budgetMs: 100 });
-    const held = await startHttpServer(buildApp({ database: database(), intake: full }), { port: 0, host: '127.0.0.1' });
+    const held = await startHttpServer(buildApp({ database: database(), intake: full }), {
+      port: 0,
+      host: '127.0.0.1',
+    });
     try {
       // A request whose body arrives slowly holds the only slot: admission comes before the body is read.
       const body = JSON.stringify(batchOf('intake-held', 0, 3));
-      const slow = http.request(`${held.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const slow = http.request(`${held.url}/v1/events`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
       const answer = new Promise<number>((resolve, reject) => {
         slow.on('response', (res) => {
           res.resume();
@@ -117,24 +149,45 @@ describe('ingest admission control (issue #17)', () => {
 
       const routes: [string, unknown][] = [
         ['/v1/events', batchOf('intake-refused', 0, 3)],
-        ['/v1/segment/batch', { batch: [{ type: 'track', event: 'Product Viewed', userId: 'u', messageId: 'intake-refused-seg' }] }],
-        ...(['track', 'identify', 'page', 'screen', 'alias'] as const).map((t): [string, unknown] => [`/v1/segment/${t}`, { userId: 'u', event: 'x', messageId: `intake-refused-${t}` }]),
+        [
+          '/v1/segment/batch',
+          { batch: [{ type: 'track', event: 'Product Viewed', userId: 'u', messageId: 'intake-refused-seg' }] },
+        ],
+        ...(['track', 'identify', 'page', 'screen', 'alias'] as const).map((t): [string, unknown] => [
+          `/v1/segment/${t}`,
+          { userId: 'u', event: 'x', messageId: `intake-refused-${t}` },
+        ]),
         ['/v1/signups', { customerId: 'intake-refused-signup', email: 'a@example.com', source: 'checkout' }],
       ];
       for (const [path, payload] of routes) {
-        const refused = await fetch(`${held.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+        const refused = await fetch(`${held.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+        });
         expect([path, refused.status, Number(refused.headers.get('retry-after')) >= 1]).toEqual([path, 429, true]);
       }
       // Shopify signs its webhooks instead of sending a key; the intake answers before the signature is read.
-      const webhook = await fetch(`${held.url}/v1/webhooks/shopify`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shopify-topic': 'orders/create' }, body: '{}' });
+      const webhook = await fetch(`${held.url}/v1/webhooks/shopify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shopify-topic': 'orders/create' },
+        body: '{}',
+      });
       expect([webhook.status, Number(webhook.headers.get('retry-after')) >= 1]).toEqual([429, true]);
       // Reads are not ingestion: they pass.
       expect((await fetch(`${held.url}/health`)).status).toBe(200);
 
       slow.end(body.slice(10));
       expect(await answer).toBe(200);
-      expect(await checkStored(database(), 'intake-refused', new Set())).toEqual({ stored: 0, missing: 0, duplicated: 0, unacknowledged: 0 });
-      const health = (await (await fetch(`${held.url}/health`)).json()) as { intake: { accepted: number; shed: number } };
+      expect(await checkStored(database(), 'intake-refused', new Set())).toEqual({
+        stored: 0,
+        missing: 0,
+        duplicated: 0,
+        unacknowledged: 0,
+      });
+      const health = (await (await fetch(`${held.url}/health`)).json()) as {
+        intake: { accepted: number; shed: number };
+      };
       expect(health.intake).toMatchObject({ accepted: 1, shed: routes.length + 1, inFlight: 0, queued: 0 });
     } finally {
       await held.close(1000);
@@ -142,10 +195,20 @@ describe('ingest admission control (issue #17)', () => {
   });
   it('a busy intake queues event and Segment batches (202, one write each) and stores them once in the background; other routes are refused', async () => {
     const busy = createIntakeLimiter({ maxConcurrent: 1, budgetMs: 100, maxQueueing: 4 });
-    const held = await startHttpServer(buildApp({ database: database(), intake: busy }), { port: 0, host: '127.0.0.1' });
+    const held = await startHttpServer(buildApp({ database: database(), intake: busy }), {
+      port: 0,
+      host: '127.0.0.1',
+    });
     try {
       const body = JSON.stringify(batchOf('intake-slow', 0, 3));
-      const slow = http.request(`${held.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      const slow = http.request(`${held.url}/v1/events`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
       const answer = new Promise<number>((resolve, reject) => {
         slow.on('response', (res) => {
           res.resume();
@@ -157,24 +220,54 @@ describe('ingest admission control (issue #17)', () => {
       while (busy.stats().inFlight === 0) await sleep(20);
 
       const send = async (path: string, payload: unknown) => {
-        const res = await fetch(`${held.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
-        return { status: res.status, body: (await res.json()) as { stored?: number; queued?: number; duplicates?: number; eventIds?: string[] } };
+        const res = await fetch(`${held.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+        });
+        return {
+          status: res.status,
+          body: (await res.json()) as { stored?: number; queued?: number; duplicates?: number; eventIds?: string[] },
+        };
       };
       const events = await send('/v1/events', batchOf('intake-queued', 0, 20));
-      const segment = await send('/v1/segment/batch', { batch: Array.from({ length: 15 }, (_, i) => ({ type: 'track', event: 'Product Viewed', userId: `intake-queued-u${i % 4}`, messageId: `intake-queued-seg-${i}`, properties: { product_id: `p${i}` } })) });
+      const segment = await send('/v1/segment/batch', {
+        batch: Array.from({ length: 15 }, (_, i) => ({
+          type: 'track',
+          event: 'Product Viewed',
+          userId: `intake-queued-u${i % 4}`,
+          messageId: `intake-queued-seg-${i}`,
+          properties: { product_id: `p${i}` },
+        })),
+      });
       expect([events.status, events.body.queued, events.body.stored]).toEqual([202, 20, 0]);
       expect([segment.status, segment.body.queued]).toEqual([202, 15]);
       // Not queueable: a signup creates a customer the caller reads back at once.
-      expect((await send('/v1/signups', { customerId: 'intake-queued-signup', email: 'q@example.com', source: 'checkout' })).status).toBe(429);
+      expect(
+        (await send('/v1/signups', { customerId: 'intake-queued-signup', email: 'q@example.com', source: 'checkout' }))
+          .status,
+      ).toBe(429);
       expect(busy.stats()).toMatchObject({ deferred: 2, deferring: 0 });
 
       slow.end(body.slice(10));
       expect(await answer).toBe(200);
       await foldNow(database());
-      const queuedIds = new Set([...batchOf('intake-queued', 0, 20).map((e) => e.eventId), ...Array.from({ length: 15 }, (_, i) => `intake-queued-seg-${i}`)]);
-      expect(await checkStored(database(), 'intake-queued', queuedIds)).toEqual({ stored: 35, missing: 0, duplicated: 0, unacknowledged: 0 });
+      const queuedIds = new Set([
+        ...batchOf('intake-queued', 0, 20).map((e) => e.eventId),
+        ...Array.from({ length: 15 }, (_, i) => `intake-queued-seg-${i}`),
+      ]);
+      expect(await checkStored(database(), 'intake-queued', queuedIds)).toEqual({
+        stored: 35,
+        missing: 0,
+        duplicated: 0,
+        unacknowledged: 0,
+      });
       // Folded like any batch: the Segment users' timelines hold their views.
-      const timeline = await readTimeline(database(), 'intake-queued-u0', partitionOf('intake-queued-u0', config().PARTITIONS));
+      const timeline = await readTimeline(
+        database(),
+        'intake-queued-u0',
+        partitionOf('intake-queued-u0', config().PARTITIONS),
+      );
       expect(timeline.events.filter((e) => e.i.startsWith('intake-queued-seg-')).length).toBe(4);
       // A resend once the intake is free is stored synchronously: everything already there.
       const resent = await send('/v1/events', batchOf('intake-queued', 0, 20));

@@ -18,7 +18,13 @@ import { eventSchema } from '../src/ingest/eventSchemas.js';
 import { storeEvents } from '../src/ingest/storeEvents.js';
 import { initBackend } from '../src/ml/backend.js';
 import { activeModel } from '../src/ml/registry.js';
-import { memberCount, pageIdsOf, readMembers, sweepOrphanPages, type MemberPagesIndex } from '../src/segments/membership/memberPages.js';
+import {
+  memberCount,
+  pageIdsOf,
+  readMembers,
+  sweepOrphanPages,
+  type MemberPagesIndex,
+} from '../src/segments/membership/memberPages.js';
 import { useTestDatabase } from './helpers/db.js';
 import { mailEnv, useSmtpSink } from './helpers/smtpSink.js';
 import { killedRunRecord, killMidWork, report, runToEnd, type KilledRun } from './reliability/kill.js';
@@ -56,7 +62,10 @@ describe('pipeline jobs killed mid-work', () => {
   }, 120_000);
   afterAll(() => fs.rmSync(modelsDir, { recursive: true, force: true }));
 
-  const featureValues = (docs: Document[]) => new Map(docs.map((d) => [String(d._id), { partition: d.partition, asOf: d.asOf, version: d.version, values: d.values }]));
+  const featureValues = (docs: Document[]) =>
+    new Map(
+      docs.map((d) => [String(d._id), { partition: d.partition, asOf: d.asOf, version: d.version, values: d.values }]),
+    );
 
   it('build-features: a run as of the same date after the kill completes it; features equal a clean run', async () => {
     const db = database();
@@ -71,8 +80,11 @@ describe('pipeline jobs killed mid-work', () => {
     const refreshed = () => Feature.collection.countDocuments({ computedAt: { $gte: t0 } });
     const killed = await killMidWork(db, 'build-features', ['--as-of', asOf, '--full'], {
       midWork: async () =>
-        (await JobRun.collection.countDocuments({ job: 'build-features', status: 'running', startedAt: { $gte: t0 } })) > 0 &&
-        (await RunningJob.collection.countDocuments({ job: 'build-features' })) > 0,
+        (await JobRun.collection.countDocuments({
+          job: 'build-features',
+          status: 'running',
+          startedAt: { $gte: t0 },
+        })) > 0 && (await RunningJob.collection.countDocuments({ job: 'build-features' })) > 0,
       pollMs: 5,
     });
     await expectKilledMidWork(killed);
@@ -98,16 +110,30 @@ describe('pipeline jobs killed mid-work', () => {
     const version = (await activeModel(db, 'churn'))!.version;
     // More customers than the shop has, so the scores are written in several chunks: copies of its features.
     const base = await Feature.collection.find({}).toArray();
-    const copies = Array.from({ length: Math.ceil(2500 / base.length) }, (_, k) => base.map((d) => ({ ...d, _id: `${String(d._id)}~${k}`, partition: partitionOf(`${String(d._id)}~${k}`, config().PARTITIONS) }))).flat();
+    const copies = Array.from({ length: Math.ceil(2500 / base.length) }, (_, k) =>
+      base.map((d) => ({
+        ...d,
+        _id: `${String(d._id)}~${k}`,
+        partition: partitionOf(`${String(d._id)}~${k}`, config().PARTITIONS),
+      })),
+    ).flat();
     await Feature.collection.insertMany(copies as never[]);
     const N = base.length + copies.length;
     await runToEnd(db, scoreCustomersJob, {});
-    const scoreOf = (d: Document) => ({ churnRisk: d.churnRisk, drivers: d.drivers, modelVersions: d.modelVersions, expectedNextOrderAt: d.expectedNextOrderAt });
+    const scoreOf = (d: Document) => ({
+      churnRisk: d.churnRisk,
+      drivers: d.drivers,
+      modelVersions: d.modelVersions,
+      expectedNextOrderAt: d.expectedNextOrderAt,
+    });
     const clean = new Map((await Score.collection.find({}).toArray()).map((d) => [String(d._id), scoreOf(d)]));
     expect(clean.size).toBe(N);
 
     await Score.collection.deleteMany({});
-    const killed = await killMidWork(db, 'score-customers', [], { midWork: async () => (await db.estimatedCount('scores')) > 0, pollMs: 10 });
+    const killed = await killMidWork(db, 'score-customers', [], {
+      midWork: async () => (await db.estimatedCount('scores')) > 0,
+      pollMs: 10,
+    });
     await expectKilledMidWork(killed);
     const atKill = await Score.collection.countDocuments({});
     expect(atKill).toBeGreaterThan(0);
@@ -134,13 +160,23 @@ describe('pipeline jobs killed mid-work', () => {
     const { CustomerSegments, Segment, SegmentCount, SegmentMemberPage, Event } = db.models;
     const membershipTypes = { $in: ['segment_entered', 'segment_exited'] };
     const snapshot = async () => {
-      const state = (await CustomerSegments.collection.find({}).toArray()).map(({ updatedAt: _, ...d }) => d).sort((a, b) => String(a._id).localeCompare(String(b._id)));
-      const counts = (await SegmentCount.collection.find({}).toArray()).map((c) => [c._id, c.size, c.entered, c.exited]).sort();
+      const state = (await CustomerSegments.collection.find({}).toArray())
+        .map(({ updatedAt: _, ...d }) => d)
+        .sort((a, b) => String(a._id).localeCompare(String(b._id)));
+      const counts = (await SegmentCount.collection.find({}).toArray())
+        .map((c) => [c._id, c.size, c.entered, c.exited])
+        .sort();
       const members: Record<string, string[]> = {};
       for (const s of await Segment.collection.find({}).toArray()) {
         const rows: string[] = [];
         const index = s.memberPages as MemberPagesIndex | undefined;
-        const read = await readMembers(db, { id: String(s._id), index, partitions: config().PARTITIONS }, null, Infinity, (r) => void rows.push(r.customerId));
+        const read = await readMembers(
+          db,
+          { id: String(s._id), index, partitions: config().PARTITIONS },
+          null,
+          Infinity,
+          (r) => void rows.push(r.customerId),
+        );
         expect(read.ok).toBe(true);
         // the pages, the index's count and the segment's count agree; nobody twice
         expect(new Set(rows).size).toBe(rows.length);
@@ -148,10 +184,13 @@ describe('pipeline jobs killed mid-work', () => {
         expect(s.memberCount).toBe(rows.length);
         members[String(s._id)] = rows.sort();
       }
-      const events = (await Event.collection.find({ type: membershipTypes }, { projection: { eventId: 1 } }).toArray()).map((e) => String(e.eventId)).sort();
+      const events = (await Event.collection.find({ type: membershipTypes }, { projection: { eventId: 1 } }).toArray())
+        .map((e) => String(e.eventId))
+        .sort();
       // the state and the member pages name the same members
       const fromState: Record<string, string[]> = Object.fromEntries(Object.keys(members).map((k) => [k, []]));
-      for (const d of state) for (const stay of d.current as { segmentId: string }[]) fromState[stay.segmentId]?.push(String(d._id));
+      for (const d of state)
+        for (const stay of d.current as { segmentId: string }[]) fromState[stay.segmentId]?.push(String(d._id));
       for (const list of Object.values(fromState)) list.sort();
       expect(fromState).toEqual(members);
       return { state, counts, members, events };
@@ -162,9 +201,13 @@ describe('pipeline jobs killed mid-work', () => {
     expect(stays).toBeGreaterThan(0);
 
     // From scratch again: the killed run is the first to assign anyone.
-    await Promise.all([CustomerSegments, SegmentCount, SegmentMemberPage, Segment].map((m) => m.collection.deleteMany({})));
+    await Promise.all(
+      [CustomerSegments, SegmentCount, SegmentMemberPage, Segment].map((m) => m.collection.deleteMany({})),
+    );
     await Event.collection.deleteMany({ type: membershipTypes });
-    const killed = await killMidWork(db, 'assign-segments', ['--as-of', asOf], { midWork: async () => (await CustomerSegments.collection.countDocuments({})) > 0 });
+    const killed = await killMidWork(db, 'assign-segments', ['--as-of', asOf], {
+      midWork: async () => (await CustomerSegments.collection.countDocuments({})) > 0,
+    });
     await expectKilledMidWork(killed);
     const atKill = await CustomerSegments.collection.countDocuments({});
     expect(atKill).toBeGreaterThan(0);
@@ -177,11 +220,17 @@ describe('pipeline jobs killed mid-work', () => {
 
     // The killed run's pages, which no segment points at, are what housekeeping sweeps: exactly
     // those go, and every page a segment points at stays.
-    const referenced = (await Segment.collection.find({}).toArray()).flatMap((s) => pageIdsOf(String(s._id), s.memberPages as MemberPagesIndex | undefined));
+    const referenced = (await Segment.collection.find({}).toArray()).flatMap((s) =>
+      pageIdsOf(String(s._id), s.memberPages as MemberPagesIndex | undefined),
+    );
     const pages = await SegmentMemberPage.collection.countDocuments({});
     const orphans = await sweepOrphanPages(db, new Date());
     expect(orphans).toBe(pages - referenced.length);
-    expect((await SegmentMemberPage.collection.find({}, { projection: { _id: 1 } }).toArray()).map((p) => String(p._id)).sort()).toEqual(referenced.sort());
+    expect(
+      (await SegmentMemberPage.collection.find({}, { projection: { _id: 1 } }).toArray())
+        .map((p) => String(p._id))
+        .sort(),
+    ).toEqual(referenced.sort());
     report(
       'worker killed: assign-segments',
       `killed at ${pct(atKill, clean.state.length)} (${atKill}/${clean.state.length} customers' memberships stored, ${killed.ms} ms after start); after new run ${stays} stays in ${Object.keys(after.members).length} segments: state = member pages = daily counts = clean run, 0 duplicate / 0 lost members, ${after.events.length} membership events once each, ${orphans} orphaned member pages swept; killed run's record ${status}`,
@@ -199,13 +248,32 @@ describe('dispatch-campaigns killed mid-send', () => {
 
   beforeAll(async () => {
     const events = buyers.flatMap((b, i) => [
-      { eventId: `id-${i}`, type: 'identify', customerId: b, timestamp: '2026-01-01T00:00:00Z', properties: { traits: { email: `${b}@example.com` }, consent: { email: true } } },
-      { eventId: `o-${i}`, type: 'order_completed', customerId: b, timestamp: '2026-03-02T12:00:00Z', properties: { orderId: `o-${b}`, revenue: 30, items: [{ productId: 'p1', price: 30 }] } },
+      {
+        eventId: `id-${i}`,
+        type: 'identify',
+        customerId: b,
+        timestamp: '2026-01-01T00:00:00Z',
+        properties: { traits: { email: `${b}@example.com` }, consent: { email: true } },
+      },
+      {
+        eventId: `o-${i}`,
+        type: 'order_completed',
+        customerId: b,
+        timestamp: '2026-03-02T12:00:00Z',
+        properties: { orderId: `o-${b}`, revenue: 30, items: [{ productId: 'p1', price: 30 }] },
+      },
     ]);
-    await storeEvents(database(), events.map((e) => eventSchema.parse(e)), 'api');
+    await storeEvents(
+      database(),
+      events.map((e) => eventSchema.parse(e)),
+      'api',
+    );
   }, 120_000);
 
-  const toBuyers = () => sink().received().filter((m) => m.to.some((t) => t.startsWith('kb-')));
+  const toBuyers = () =>
+    sink()
+      .received()
+      .filter((m) => m.to.some((t) => t.startsWith('kb-')));
 
   it('delivers every message exactly once at the SMTP server after a SIGKILL and a rerun', async () => {
     // A rate limit stretches the send phase so the kill lands in the middle of it.
@@ -226,7 +294,9 @@ describe('dispatch-campaigns killed mid-send', () => {
     expect(mails).toHaveLength(BUYERS);
     expect(new Set(mails.map((m) => m.messageId)).size).toBe(BUYERS);
     expect(new Set(mails.map((m) => m.to[0])).size).toBe(BUYERS);
-    const messages = await database().models.Message.collection.find({ customerId: { $in: buyers } }).toArray();
+    const messages = await database()
+      .models.Message.collection.find({ customerId: { $in: buyers } })
+      .toArray();
     expect(messages.map((m) => m.status)).toEqual(new Array(BUYERS).fill('sent'));
     // A further run finds nothing left to do.
     await runToEnd(database(), dispatchJob, { asOf, outbox, leaseSeconds: 0 });
@@ -248,14 +318,32 @@ describe('runs of dead workers', () => {
       { worker: 'other-host:123', startedAt: hours(30) },
       { worker: 'other-host:124', startedAt: hours(1) },
       { worker: `${os.hostname()}:${process.pid}`, startedAt: hours(30) },
-    ].map((r) => ({ _id: new Types.ObjectId(), job: 'build-features', status: 'running', trigger: 'schedule', options: {}, ...r }));
+    ].map((r) => ({
+      _id: new Types.ObjectId(),
+      job: 'build-features',
+      status: 'running',
+      trigger: 'schedule',
+      options: {},
+      ...r,
+    }));
     await JobRun.collection.insertMany(runs as never[]);
-    await RunningJob.collection.insertMany(runs.map((r) => ({ _id: r._id.toHexString(), job: r.job, worker: r.worker, startedAt: r.startedAt })) as never[]);
+    await RunningJob.collection.insertMany(
+      runs.map((r) => ({ _id: r._id.toHexString(), job: r.job, worker: r.worker, startedAt: r.startedAt })) as never[],
+    );
     // The housekeeping run's own start settles none (their workers are elsewhere or alive); its age rule the two older than 24 h.
     const counts = await runToEnd(database(), housekeepingJob, { abandonedHours: 24 });
     expect(counts.abandonedRuns).toBe(2);
-    const status = new Map((await JobRun.collection.find({ _id: { $in: runs.map((r) => r._id) } }).toArray()).map((r) => [r.worker, r.status]));
-    expect(Object.fromEntries(status)).toEqual({ 'other-host:123': 'failed', 'other-host:124': 'running', [`${os.hostname()}:${process.pid}`]: 'failed' });
+    const status = new Map(
+      (await JobRun.collection.find({ _id: { $in: runs.map((r) => r._id) } }).toArray()).map((r) => [
+        r.worker,
+        r.status,
+      ]),
+    );
+    expect(Object.fromEntries(status)).toEqual({
+      'other-host:123': 'failed',
+      'other-host:124': 'running',
+      [`${os.hostname()}:${process.pid}`]: 'failed',
+    });
     expect((await RunningJob.collection.find({}).toArray()).map((m) => m.worker)).toEqual(['other-host:124']);
   });
 });

@@ -20,7 +20,11 @@ const end = FIXED_SHOP_END;
 const CUSTOMERS = 250;
 const TIERS = ['highly-engaged', 'moderately-engaged', 'low-engagement', 're-engagement-needed'] as const;
 /** Email spec names of the simulator's events; its `email_sent` has no spec name, so the shop never says it. */
-const SPEC_NAMES: Record<string, string> = { email_delivered: 'Email Delivered', email_opened: 'Email Opened', email_clicked: 'Email Link Clicked' };
+const SPEC_NAMES: Record<string, string> = {
+  email_delivered: 'Email Delivered',
+  email_opened: 'Email Opened',
+  email_clicked: 'Email Link Clicked',
+};
 
 /** The hidden chance that the person opens a message, and that they click one (open × click given open). */
 const hidden = new Map<string, { open: number; click: number }>();
@@ -38,18 +42,37 @@ beforeAll(async () => {
       // An ESP reports the opens it sees; privacy-proxy prefetches are the simulator's to know, not the ESP's.
       if (!event || e.props?.machineOpen === true) continue;
       const p = e.props as { messageId: string; campaignId: string; url?: string };
-      messages.push({ type: 'track', messageId: e.eventId, userId: customer._id, timestamp: e.ts.toISOString(), event, properties: { email_id: p.messageId, campaign_id: p.campaignId, ...(p.url ? { link_url: p.url } : {}) } });
+      messages.push({
+        type: 'track',
+        messageId: e.eventId,
+        userId: customer._id,
+        timestamp: e.ts.toISOString(),
+        event,
+        properties: { email_id: p.messageId, campaign_id: p.campaignId, ...(p.url ? { link_url: p.url } : {}) },
+      });
     }
   }
   const app = buildApp({ database: database() });
   const key = (await createApiKey(database().models, { role: 'ingest', name: 'esp' })).key;
   for (let i = 0; i < messages.length; i += 2000) {
-    const res = await request(app).post('/v1/segment/batch').auth(key, '').send({ batch: messages.slice(i, i + 2000) });
+    const res = await request(app)
+      .post('/v1/segment/batch')
+      .auth(key, '')
+      .send({ batch: messages.slice(i, i + 2000) });
     expect(res.body).toMatchObject({ rejected: [] });
   }
-  const built = await runJob(buildFeaturesJob, { asOf: end.toISOString(), full: true }, { database: database(), trigger: 'test' });
-  if (!built.ok || built.value.status !== 'succeeded') throw new Error(`build-features failed: ${JSON.stringify(built)}`);
-  ({ members } = await evaluateRules(database(), Object.fromEntries(builtInSegments.filter((s) => TIERS.includes(s.key as never)).map((s) => [s.key, s.rule])), end));
+  const built = await runJob(
+    buildFeaturesJob,
+    { asOf: end.toISOString(), full: true },
+    { database: database(), trigger: 'test' },
+  );
+  if (!built.ok || built.value.status !== 'succeeded')
+    throw new Error(`build-features failed: ${JSON.stringify(built)}`);
+  ({ members } = await evaluateRules(
+    database(),
+    Object.fromEntries(builtInSegments.filter((s) => TIERS.includes(s.key as never)).map((s) => [s.key, s.rule])),
+    end,
+  ));
 }, 240_000);
 
 describe('engagement tiers when the sends arrive as `Email Delivered`', () => {

@@ -36,7 +36,9 @@ const mean = (set: Iterable<string>, f: (t: TruthRow) => number) => {
 const abandonDays = [0, 2, 4, 6, 8, 10, 12, 14];
 const july = new Date('2026-07-01T00:00:00Z');
 const extra = {
-  ...Object.fromEntries(abandonDays.map((d) => [`cart-abandoners@${d}`, { rule: rules['cart-abandoners'], now: new Date(end - d * DAY) }])),
+  ...Object.fromEntries(
+    abandonDays.map((d) => [`cart-abandoners@${d}`, { rule: rules['cart-abandoners'], now: new Date(end - d * DAY) }]),
+  ),
   'holiday-shoppers@july': { rule: rules['holiday-shoppers'], now: july },
   'gift-buyers@july': { rule: rules['gift-buyers'], now: july },
   // Ordered comparisons on churn risk never match a prospect (no score); asking for the missing score does.
@@ -52,12 +54,25 @@ beforeAll(async () => {
   await database().models.Score.collection.insertMany(
     [...truth.values()].map((t, i) => {
       const common = { _id: t._id, partition: 0, predictedLtv: t.outcomes.futureRevenue365, scoredAt: shopEnd };
-      if (t.outcomes.ordersObserved > 0) return { ...common, cohort: 'buyer', churnRisk: t.outcomes.churned90 ? 0.8 : 0.2, expectedNextOrderAt: t.outcomes.nextOrderAt ?? null };
-      return { ...common, cohort: 'prospect', firstPurchaseProbability: t.outcomes.futureOrders90 > 0 ? 0.9 : (i % 97) / 200 };
+      if (t.outcomes.ordersObserved > 0)
+        return {
+          ...common,
+          cohort: 'buyer',
+          churnRisk: t.outcomes.churned90 ? 0.8 : 0.2,
+          expectedNextOrderAt: t.outcomes.nextOrderAt ?? null,
+        };
+      return {
+        ...common,
+        cohort: 'prospect',
+        firstPurchaseProbability: t.outcomes.futureOrders90 > 0 ? 0.9 : (i % 97) / 200,
+      };
     }) as never[],
   );
   const all = { ...rules, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.rule])) };
-  const nows = { ...Object.fromEntries(keys.map((k) => [k, shopEnd])), ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.now])) };
+  const nows = {
+    ...Object.fromEntries(keys.map((k) => [k, shopEnd])),
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.now])),
+  };
   ({ members, profiles } = await evaluateRules(database(), all, nows));
 }, 180_000);
 
@@ -88,10 +103,14 @@ describe('high-impact five against the raw events and the hidden truth', () => {
     const lastOrder = (id: string) => Math.max(...ordersOf(id).map((e) => +e.ts));
     const expected = ids().filter((id) => ordersOf(id).length > 0 && lastOrder(id) <= end - 90 * DAY);
     // The recency feature counts whole days: only customers within a day of the boundary may differ.
-    const differ = [...new Set([...expected, ...of('win-back')])].filter((id) => expected.includes(id) !== of('win-back').has(id));
+    const differ = [...new Set([...expected, ...of('win-back')])].filter(
+      (id) => expected.includes(id) !== of('win-back').has(id),
+    );
     for (const id of differ) expect(Math.abs(lastOrder(id) - (end - 90 * DAY))).toBeLessThan(DAY);
     const buyers = ids().filter((id) => ordersOf(id).length > 0 && !of('win-back').has(id));
-    expect(share(of('win-back'), (t) => t.outcomes.churned90)).toBeGreaterThan(share(buyers, (t) => t.outcomes.churned90));
+    expect(share(of('win-back'), (t) => t.outcomes.churned90)).toBeGreaterThan(
+      share(buyers, (t) => t.outcomes.churned90),
+    );
   });
 
   it('VIP: the top fifth by net spend, holding far more than a fifth of future revenue', () => {
@@ -99,7 +118,8 @@ describe('high-impact five against the raw events and the hidden truth', () => {
     expect(of('vip').size).toBeGreaterThanOrEqual(Math.ceil(0.2 * ranked));
     expect(of('vip').size).toBeLessThanOrEqual(Math.ceil(0.2 * ranked) + 2);
     for (const id of of('vip')) expect(ordersOf(id).length).toBeGreaterThan(0);
-    const future = (set: Iterable<string>) => [...set].reduce((s, id) => s + truth.get(id)!.outcomes.futureRevenue365, 0);
+    const future = (set: Iterable<string>) =>
+      [...set].reduce((s, id) => s + truth.get(id)!.outcomes.futureRevenue365, 0);
     const capture = future(of('vip')) / future(ids());
     expect(capture).toBeGreaterThan(1.5 * (of('vip').size / ids().length));
   });
@@ -113,7 +133,11 @@ describe('high-impact five against the raw events and the hidden truth', () => {
         const adds = seen.filter((e) => e.type === 'cart_item_added');
         if (adds.length === 0) return false;
         const last = +adds.at(-1)!.ts;
-        return last >= t - 72 * HOUR && last < t - 24 * HOUR && !seen.some((e) => e.type === 'order_completed' && +e.ts > last);
+        return (
+          last >= t - 72 * HOUR &&
+          last < t - 24 * HOUR &&
+          !seen.some((e) => e.type === 'order_completed' && +e.ts > last)
+        );
       });
       expect(sorted(of(`cart-abandoners@${d}`)), `${d} days before the end`).toEqual(sorted(expected));
       total += expected.length;
@@ -124,7 +148,10 @@ describe('high-impact five against the raw events and the hidden truth', () => {
   it('browse abandoners: product views in 7 days, no cart add and no order', () => {
     const expected = ids().filter((id) => {
       const week = eventsOf(id).filter((e) => +e.ts >= end - 7 * DAY);
-      return week.some((e) => e.type === 'product_viewed') && !week.some((e) => e.type === 'cart_item_added' || e.type === 'order_completed');
+      return (
+        week.some((e) => e.type === 'product_viewed') &&
+        !week.some((e) => e.type === 'cart_item_added' || e.type === 'order_completed')
+      );
     });
     expect(sorted(of('browse-abandoners'))).toEqual(sorted(expected));
   });
@@ -146,8 +173,12 @@ describe('behaviour segments against the hidden traits', () => {
   });
 
   it('first-time and repeat buyers match the orders the simulator placed', () => {
-    expect(sorted(of('first-time-buyers'))).toEqual(sorted(ids().filter((id) => truth.get(id)!.outcomes.ordersObserved === 1)));
-    expect(sorted(of('repeat-customers'))).toEqual(sorted(ids().filter((id) => truth.get(id)!.outcomes.ordersObserved >= 2)));
+    expect(sorted(of('first-time-buyers'))).toEqual(
+      sorted(ids().filter((id) => truth.get(id)!.outcomes.ordersObserved === 1)),
+    );
+    expect(sorted(of('repeat-customers'))).toEqual(
+      sorted(ids().filter((id) => truth.get(id)!.outcomes.ordersObserved >= 2)),
+    );
   });
 
   it('engagement levels follow how often people really open email', () => {
@@ -159,9 +190,14 @@ describe('behaviour segments against the hidden traits', () => {
   });
 
   it('lunchtime and weekend-mobile browsers are mostly the simulator’s lunchtime and weekend-mobile people', () => {
-    for (const [key, pattern] of [['weekday-lunchtime-browsers', 'lunchtime'], ['weekend-mobile-browsers', 'weekend_mobile']] as const) {
+    for (const [key, pattern] of [
+      ['weekday-lunchtime-browsers', 'lunchtime'],
+      ['weekend-mobile-browsers', 'weekend_mobile'],
+    ] as const) {
       expect(of(key).size).toBeGreaterThanOrEqual(5);
-      expect(share(of(key), (t) => t.traits.browsingPattern === pattern)).toBeGreaterThan(2 * share(population(), (t) => t.traits.browsingPattern === pattern));
+      expect(share(of(key), (t) => t.traits.browsingPattern === pattern)).toBeGreaterThan(
+        2 * share(population(), (t) => t.traits.browsingPattern === pattern),
+      );
     }
   });
 
@@ -176,25 +212,45 @@ describe('behaviour segments against the hidden traits', () => {
       expect(month.reduce((sum, e) => sum + Number(e.props.timeOnPageSec ?? 0), 0)).toBeGreaterThan(180);
     }
     for (const id of of('browse-repeat-product')) {
-      const viewed = eventsOf(id).filter((e) => e.type === 'product_viewed' && +e.ts >= end - 30 * DAY).map((e) => e.props.productId);
+      const viewed = eventsOf(id)
+        .filter((e) => e.type === 'product_viewed' && +e.ts >= end - 30 * DAY)
+        .map((e) => e.props.productId);
       expect(new Set(viewed).size).toBeLessThan(viewed.length);
     }
     for (const id of of('parents-price-abandoners')) {
-      expect(eventsOf(id).some((e) => e.type === 'cart_item_added' && e.props.category === 'toys' && +e.ts >= end - 90 * DAY)).toBe(true);
+      expect(
+        eventsOf(id).some(
+          (e) => e.type === 'cart_item_added' && e.props.category === 'toys' && +e.ts >= end - 90 * DAY,
+        ),
+      ).toBe(true);
     }
   });
 });
 
 describe('seasonal segments', () => {
   it('holiday shoppers: only in the holiday season, and not fewer true holiday buyers than the shop has', () => {
-    expect(share(of('holiday-shoppers'), (t) => t.traits.holidayBuyer)).toBeGreaterThanOrEqual(share(ids(), (t) => t.traits.holidayBuyer));
-    expect(isInSeason(builtInSegments.find((s) => s.key === 'holiday-shoppers')!, july)).toBe(false);
-    expect(isInSeason(builtInSegments.find((s) => s.key === 'holiday-shoppers')!, shopEnd)).toBe(true);
+    expect(share(of('holiday-shoppers'), (t) => t.traits.holidayBuyer)).toBeGreaterThanOrEqual(
+      share(ids(), (t) => t.traits.holidayBuyer),
+    );
+    expect(
+      isInSeason(
+        builtInSegments.find((s) => s.key === 'holiday-shoppers')!,
+        july,
+      ),
+    ).toBe(false);
+    expect(
+      isInSeason(
+        builtInSegments.find((s) => s.key === 'holiday-shoppers')!,
+        shopEnd,
+      ),
+    ).toBe(true);
     expect([of('holiday-shoppers@july').size, of('gift-buyers@july').size]).toEqual([0, 0]);
   });
 
   it('gift buyers are far more often the simulator’s holiday buyers', () => {
-    expect(share(of('gift-buyers'), (t) => t.traits.holidayBuyer)).toBeGreaterThan(1.5 * share(ids(), (t) => t.traits.holidayBuyer));
+    expect(share(of('gift-buyers'), (t) => t.traits.holidayBuyer)).toBeGreaterThan(
+      1.5 * share(ids(), (t) => t.traits.holidayBuyer),
+    );
   });
 
   it('in-season categories depend on the hemisphere', () => {
@@ -219,7 +275,8 @@ describe('predictive segments read the scores', () => {
     expect(sorted(of('low-churn-risk'))).toEqual(sorted(buyers.filter((id) => !truth.get(id)!.outcomes.churned90)));
     expect(sorted(of('no-churn-score'))).toEqual(sorted(ids().filter((id) => !buyers.includes(id))));
     expect(of('likely-high-value').size).toBeGreaterThanOrEqual(Math.ceil(0.2 * ids().length));
-    const future = (set: Iterable<string>) => [...set].reduce((sum, id) => sum + truth.get(id)!.outcomes.futureRevenue365, 0);
+    const future = (set: Iterable<string>) =>
+      [...set].reduce((sum, id) => sum + truth.get(id)!.outcomes.futureRevenue365, 0);
     expect(future(of('likely-high-value')) / future(ids())).toBeGreaterThan(0.6);
     // The expected next order is a buyer's score: prospects have none.
     const nextWithinWeek = buyers.filter((id) => {
@@ -236,7 +293,11 @@ describe('predictive segments read the scores', () => {
       const last = orders.at(-1)!;
       expect(+last.ts).toBeLessThan(end - 20 * DAY);
       expect(+last.ts).toBeGreaterThanOrEqual(end - 60 * DAY);
-      expect((last.props.items as { category: string }[]).some((i) => ['beauty', 'coffee', 'pet', 'tea'].includes(i.category))).toBe(true);
+      expect(
+        (last.props.items as { category: string }[]).some((i) =>
+          ['beauty', 'coffee', 'pet', 'tea'].includes(i.category),
+        ),
+      ).toBe(true);
     }
   });
 });
@@ -268,7 +329,9 @@ describe('lifecycle stages', () => {
     expect(lapsed.length).toBeGreaterThan(0);
     const active = [...byStage('repeat'), ...byStage('vip'), ...byStage('first_time_buyer')];
     expect(share(lapsed, (t) => t.outcomes.churned90)).toBeGreaterThan(share(active, (t) => t.outcomes.churned90));
-    expect(mean(byStage('vip'), (t) => t.outcomes.futureRevenue365)).toBeGreaterThan(mean(active, (t) => t.outcomes.futureRevenue365));
+    expect(mean(byStage('vip'), (t) => t.outcomes.futureRevenue365)).toBeGreaterThan(
+      mean(active, (t) => t.outcomes.futureRevenue365),
+    );
   });
 
   it('records transitions with time and cause, including coming back', () => {
@@ -276,16 +339,28 @@ describe('lifecycle stages', () => {
     const features = (f: Record<string, number>) => ({ features: f, scores: {} });
     const first = lifecycleStage(features({ orders: 1, monetaryNet: 40, daysSinceLastActivity: 2 }));
     expect(first).toEqual({ stage: 'first_time_buyer', cause: 'first order' });
-    expect(lifecycleTransition(null, first, at)).toEqual({ from: null, to: 'first_time_buyer', at, cause: 'first order' });
+    expect(lifecycleTransition(null, first, at)).toEqual({
+      from: null,
+      to: 'first_time_buyer',
+      at,
+      cause: 'first order',
+    });
     expect(lifecycleTransition('first_time_buyer', first, at)).toBeNull();
     const idle = lifecycleStage(features({ orders: 1, monetaryNet: 40, daysSinceLastActivity: 75 }));
     expect(idle.stage).toBe('at_risk');
     expect(idle.cause).toMatch(/75 days without engagement/);
     expect(lifecycleStage(features({ orders: 3, monetaryNet: 40, daysSinceLastActivity: 200 })).stage).toBe('churned');
-    const back = lifecycleTransition('at_risk', lifecycleStage(features({ orders: 2, monetaryNet: 90, daysSinceLastActivity: 1 })), at);
+    const back = lifecycleTransition(
+      'at_risk',
+      lifecycleStage(features({ orders: 2, monetaryNet: 90, daysSinceLastActivity: 1 })),
+      at,
+    );
     expect(back).toMatchObject({ from: 'at_risk', to: 'repeat' });
     expect(back!.cause).toMatch(/^engaged again after being at risk/);
-    const vipByLtv = lifecycleStage({ features: { orders: 2, monetaryNet: 90, daysSinceLastActivity: 1 }, scores: { predictedLtv: 900 } }, { vipLtvCutoff: 500 });
+    const vipByLtv = lifecycleStage(
+      { features: { orders: 2, monetaryNet: 90, daysSinceLastActivity: 1 }, scores: { predictedLtv: 900 } },
+      { vipLtvCutoff: 500 },
+    );
     expect(vipByLtv.stage).toBe('vip');
     expect(lifecycleStage(features({ orders: 0 })).stage).toBe('prospect');
   });

@@ -21,14 +21,46 @@ let api: OpenApiClient;
 beforeAll(async () => {
   app = buildApp({ database: database() });
   api = await openApiClient(app);
-  for (const role of ['admin', 'marketer', 'ingest'] as const) keys[role] = (await createApiKey(database().models, { role, name: role })).key;
+  for (const role of ['admin', 'marketer', 'ingest'] as const)
+    keys[role] = (await createApiKey(database().models, { role, name: role })).key;
   const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
-  await addCustomers(database(), ids.map((id, i) => ({ id, email: `${id}@example.com`, country: i < 5 ? 'PT' : 'AU', timezone: i < 5 ? 'Europe/Lisbon' : 'Australia/Sydney', at: new Date('2026-01-01') })));
-  // Features follow from the events: c<i> placed i orders of 50.
-  const orders = ids.flatMap((id, i) => Array.from({ length: i }, (_, k) => ({ eventId: `o-${id}-${k}`, type: 'order_completed', customerId: id, partition: partitionOf(id, P), ts: new Date(Date.parse(asOf) - (10 + k) * 86_400_000), receivedAt: new Date(asOf), source: 'api', props: { orderId: `o-${id}-${k}`, revenue: 50 } })));
-  const views = ids.filter((_, i) => i % 2 === 0).flatMap((id, i) =>
-    [1, 2].map((d) => ({ eventId: `v-${id}-${d}`, type: 'product_viewed', customerId: id, partition: partitionOf(id, P), ts: new Date(Date.parse(asOf) - d * 86_400_000), receivedAt: new Date(asOf), source: 'api', props: { productId: `p${i}`, category: 'shoes' } })),
+  await addCustomers(
+    database(),
+    ids.map((id, i) => ({
+      id,
+      email: `${id}@example.com`,
+      country: i < 5 ? 'PT' : 'AU',
+      timezone: i < 5 ? 'Europe/Lisbon' : 'Australia/Sydney',
+      at: new Date('2026-01-01'),
+    })),
   );
+  // Features follow from the events: c<i> placed i orders of 50.
+  const orders = ids.flatMap((id, i) =>
+    Array.from({ length: i }, (_, k) => ({
+      eventId: `o-${id}-${k}`,
+      type: 'order_completed',
+      customerId: id,
+      partition: partitionOf(id, P),
+      ts: new Date(Date.parse(asOf) - (10 + k) * 86_400_000),
+      receivedAt: new Date(asOf),
+      source: 'api',
+      props: { orderId: `o-${id}-${k}`, revenue: 50 },
+    })),
+  );
+  const views = ids
+    .filter((_, i) => i % 2 === 0)
+    .flatMap((id, i) =>
+      [1, 2].map((d) => ({
+        eventId: `v-${id}-${d}`,
+        type: 'product_viewed',
+        customerId: id,
+        partition: partitionOf(id, P),
+        ts: new Date(Date.parse(asOf) - d * 86_400_000),
+        receivedAt: new Date(asOf),
+        source: 'api',
+        props: { productId: `p${i}`, category: 'shoes' },
+      })),
+    );
   await recordEvents(database(), [...orders, ...views] as StoredEvent[]);
 });
 
@@ -41,7 +73,12 @@ const preview = (role: keyof typeof keys, body: unknown) =>
 
 describe('POST /v1/segments/preview', () => {
   it('counts and samples for marketers and admins, and saves nothing', async () => {
-    const rule = { all: [{ field: 'features.orders', op: 'gte', value: 3 }, { field: 'customer.country', op: 'eq', value: 'AU' }] };
+    const rule = {
+      all: [
+        { field: 'features.orders', op: 'gte', value: 3 },
+        { field: 'customer.country', op: 'eq', value: 'AU' },
+      ],
+    };
     for (const role of ['marketer', 'admin'] as const) {
       const res = await preview(role, { rule, sample: 2, asOf });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -57,7 +94,14 @@ describe('POST /v1/segments/preview', () => {
   });
 
   it('resolves event conditions and quantiles over the whole shop', async () => {
-    const shoes = { event: { type: 'product_viewed', where: [{ field: 'category', op: 'eq', value: 'shoes' }], within: { days: 7 }, count: { gte: 2 } } };
+    const shoes = {
+      event: {
+        type: 'product_viewed',
+        where: [{ field: 'category', op: 'eq', value: 'shoes' }],
+        within: { days: 7 },
+        count: { gte: 2 },
+      },
+    };
     expect((await preview('marketer', { rule: shoes, asOf })).body.count).toBe(5);
     const top = { quantile: { field: 'features.monetaryNet', top: 0.2 } };
     const res = await preview('marketer', { rule: { all: [top, shoes] }, asOf, sample: 10 });
@@ -65,7 +109,16 @@ describe('POST /v1/segments/preview', () => {
   });
 
   it('is a POST marketers may call only because it is declared read-only', () => {
-    const route = (readOnly: boolean) => defineRoute({ method: 'post', path: '/v1/x', summary: 'x', roles: ['marketer'], readOnly, responses: { 200: { description: 'ok' } }, handler: () => undefined }).handlers(database());
+    const route = (readOnly: boolean) =>
+      defineRoute({
+        method: 'post',
+        path: '/v1/x',
+        summary: 'x',
+        roles: ['marketer'],
+        readOnly,
+        responses: { 200: { description: 'ok' } },
+        handler: () => undefined,
+      }).handlers(database());
     expect(() => route(false)).toThrow(/read-only marketer/);
     expect(route(true).length).toBeGreaterThan(0);
   });
@@ -76,10 +129,18 @@ describe('POST /v1/segments/preview', () => {
 
   it.each([
     ['$where', { rule: { $where: 'sleep(100)' } }, 'body.rule.$where'],
-    ['an operator object as a value', { rule: { field: 'features.orders', op: 'eq', value: { $gt: '' } } }, 'body.rule.value.$gt'],
+    [
+      'an operator object as a value',
+      { rule: { field: 'features.orders', op: 'eq', value: { $gt: '' } } },
+      'body.rule.value.$gt',
+    ],
     ['__proto__', '{"rule": {"any": [{"__proto__": {"isAdmin": true}}]}}', 'body.rule.any.0.__proto__'],
     ['an unknown field', { rule: { field: 'customer.password', op: 'eq', value: 'x' } }, 'body.rule.field'],
-    ['a text value for a number', { rule: { all: [{ field: 'features.orders', op: 'gt', value: '1' }] } }, 'body.rule.all.0.value'],
+    [
+      'a text value for a number',
+      { rule: { all: [{ field: 'features.orders', op: 'gt', value: '1' }] } },
+      'body.rule.all.0.value',
+    ],
   ])('answers 400 naming the path for %s', async (_name, body, path) => {
     const res = await preview('marketer', body);
     expect(res.status).toBe(400);

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { config } from '../src/config.js';
 import { partitionOf } from '../src/db/partition.js';
 import { recordEvents, type StoredEvent } from '../src/ingest/storeEvents.js';
-import { buildProfile, compileRule, matchesFilter, parseRule, quantileCutoffs, resolveEventFacts, ruleSchema, type CompiledSegment, type Profile } from '../src/segments/rules/index.js';
+import {
+  buildProfile,
+  compileRule,
+  matchesFilter,
+  parseRule,
+  quantileCutoffs,
+  resolveEventFacts,
+  ruleSchema,
+  type CompiledSegment,
+  type Profile,
+} from '../src/segments/rules/index.js';
 import { addCustomers } from './helpers/customers.js';
 import { useTestDatabase } from './helpers/db.js';
 
@@ -21,7 +31,11 @@ describe('refused rules name the path', () => {
   const cases: [string, unknown, (string | number)[]][] = [
     ['$where at the top', { $where: 'sleep(1000)' }, ['$where']],
     ['operator object in a value', { field: 'features.orders', op: 'eq', value: { $gt: '' } }, ['value', '$gt']],
-    ['operator key deep inside', { all: [{ any: [{ field: 'features.orders', op: 'gt', value: 1, $or: [] }] }] }, ['all', 0, 'any', 0, '$or']],
+    [
+      'operator key deep inside',
+      { all: [{ any: [{ field: 'features.orders', op: 'gt', value: 1, $or: [] }] }] },
+      ['all', 0, 'any', 0, '$or'],
+    ],
     ['__proto__ key', JSON.parse('{"all": [{"__proto__": {"field": "x"}}]}'), ['all', 0, '__proto__']],
     ['constructor key', { not: { constructor: { prototype: 1 } } }, ['not', 'constructor']],
     ['dotted key', { 'features.orders': { $gt: 1 } }, ['features.orders']],
@@ -39,10 +53,26 @@ describe('refused rules name the path', () => {
     ['empty all', { all: [] }, ['all']],
     ['not a rule', { any: [1] }, ['any', 0]],
     ['unknown event type', { event: { type: 'hacked' } }, ['event', 'type']],
-    ['unknown event property', { event: { type: 'product_viewed', where: [{ field: 'password', op: 'eq', value: 'x' }] } }, ['event', 'where', 0, 'field']],
-    ['event enum value', { event: { type: 'page_viewed', where: [{ field: 'device', op: 'eq', value: 'fridge' }] } }, ['event', 'where', 0, 'value']],
-    ['negative operator on order lines', { event: { type: 'order_completed', where: [{ field: 'itemCategory', op: 'nin', values: ['toys'] }] } }, ['event', 'where', 0, 'op']],
-    ['range upside down', { field: 'customer.signedUpAt', op: 'between', min: '2025-02-01', max: '2025-01-01' }, ['max']],
+    [
+      'unknown event property',
+      { event: { type: 'product_viewed', where: [{ field: 'password', op: 'eq', value: 'x' }] } },
+      ['event', 'where', 0, 'field'],
+    ],
+    [
+      'event enum value',
+      { event: { type: 'page_viewed', where: [{ field: 'device', op: 'eq', value: 'fridge' }] } },
+      ['event', 'where', 0, 'value'],
+    ],
+    [
+      'negative operator on order lines',
+      { event: { type: 'order_completed', where: [{ field: 'itemCategory', op: 'nin', values: ['toys'] }] } },
+      ['event', 'where', 0, 'op'],
+    ],
+    [
+      'range upside down',
+      { field: 'customer.signedUpAt', op: 'between', min: '2025-02-01', max: '2025-01-01' },
+      ['max'],
+    ],
     ['count gte above lte', { event: { type: 'order_completed', count: { gte: 3, lte: 1 } } }, ['event', 'count']],
     ['quantile on text', { quantile: { field: 'customer.country', top: 0.2 } }, ['quantile', 'field']],
     ['quantile with both ends', { quantile: { field: 'scores.predictedLtv', top: 0.2, bottom: 0.2 } }, ['quantile']],
@@ -68,7 +98,11 @@ describe('refused rules name the path', () => {
     for (let i = 0; i < 7; i++) nested = { all: [nested] };
     const r = parseRule(nested);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toMatchObject({ path: [...Array.from({ length: 7 }, () => ['all', 0]).flat(), '$where'], message: expect.stringMatching(/may not start with "\$"/) });
+    if (!r.ok)
+      expect(r.error).toMatchObject({
+        path: [...Array.from({ length: 7 }, () => ['all', 0]).flat(), '$where'],
+        message: expect.stringMatching(/may not start with "\$"/),
+      });
   });
 
   it('the zod schema reports the same path', () => {
@@ -90,8 +124,26 @@ describe('compiled filters and in-memory matching agree', () => {
         consent: { email: { status: i % 3 === 0 ? 'granted' : 'denied' } },
         traits: i % 6 === 0 ? { tier: 'gold', score: i } : {},
       },
-      features: i % 7 === 6 ? null : { values: { orders: i % 5, recencyDays: i % 5 === 0 ? null : i * 4, monetaryNet: i * 13.5, topCategory1: ['garden', 'shoes', 'outdoor', null][i % 4], preferredDevice: i % 2 ? 'mobile' : 'desktop' } },
-      scores: i % 8 === 7 ? null : { churnRisk: (i % 10) / 10, predictedLtv: i % 9 === 0 ? null : (i * 37) % 500, expectedNextOrderAt: ago(15 - i) },
+      features:
+        i % 7 === 6
+          ? null
+          : {
+              values: {
+                orders: i % 5,
+                recencyDays: i % 5 === 0 ? null : i * 4,
+                monetaryNet: i * 13.5,
+                topCategory1: ['garden', 'shoes', 'outdoor', null][i % 4],
+                preferredDevice: i % 2 ? 'mobile' : 'desktop',
+              },
+            },
+      scores:
+        i % 8 === 7
+          ? null
+          : {
+              churnRisk: (i % 10) / 10,
+              predictedLtv: i % 9 === 0 ? null : (i * 37) % 500,
+              expectedNextOrderAt: ago(15 - i),
+            },
       events: { e0: i % 4, e1: i % 3 === 0 ? null : i % 2 },
     });
     return profile;
@@ -114,9 +166,24 @@ describe('compiled filters and in-memory matching agree', () => {
     { field: 'scores.expectedNextOrderAt', op: 'withinNext', days: 7 },
     { field: 'scores.churnRisk', op: 'lt', value: 0.3 },
     { not: { field: 'scores.churnRisk', op: 'gte', value: 0.5 } },
-    { any: [{ field: 'customer.country', op: 'eq', value: 'BR' }, { all: [{ field: 'features.orders', op: 'gt', value: 1 }, { field: 'features.preferredDevice', op: 'eq', value: 'mobile' }] }] },
+    {
+      any: [
+        { field: 'customer.country', op: 'eq', value: 'BR' },
+        {
+          all: [
+            { field: 'features.orders', op: 'gt', value: 1 },
+            { field: 'features.preferredDevice', op: 'eq', value: 'mobile' },
+          ],
+        },
+      ],
+    },
     { quantile: { field: 'scores.predictedLtv', top: 0.2 } },
-    { all: [{ quantile: { field: 'features.monetaryNet', bottom: 0.25 } }, { not: { field: 'customer.country', op: 'eq', value: 'DE' } }] },
+    {
+      all: [
+        { quantile: { field: 'features.monetaryNet', bottom: 0.25 } },
+        { not: { field: 'customer.country', op: 'eq', value: 'DE' } },
+      ],
+    },
     { event: { type: 'product_viewed', within: { days: 7 }, count: { gte: 2 } } },
     { event: { type: 'order_completed', within: { days: 30 }, count: { lte: 0 } } },
     { season: 'summer' },
@@ -133,8 +200,13 @@ describe('compiled filters and in-memory matching agree', () => {
       const compiled = compile(rule);
       // Event facts in these profiles stand for the first two queries of any rule.
       const cutoffs = quantileCutoffs(compiled, profiles);
-      const expectedIds = profiles.filter((p) => compiled.matches(p, cutoffs)).map((p) => p._id).sort();
-      const found = (await coll.find(compiled.filter(cutoffs), { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)).sort();
+      const expectedIds = profiles
+        .filter((p) => compiled.matches(p, cutoffs))
+        .map((p) => p._id)
+        .sort();
+      const found = (await coll.find(compiled.filter(cutoffs), { projection: { _id: 1 } }).toArray())
+        .map((d) => String(d._id))
+        .sort();
       expect({ rule, ids: found }).toEqual({ rule, ids: expectedIds });
       if (found.length > 0 && found.length < profiles.length) decisive++;
     }
@@ -144,7 +216,9 @@ describe('compiled filters and in-memory matching agree', () => {
 
   it('matches what the rules say', () => {
     const gold = compile({ field: 'customer.traits.tier', op: 'eq', value: 'gold' });
-    expect(profiles.filter((p) => gold.matches(p)).map((p) => p._id)).toEqual(profiles.filter((_, i) => i % 6 === 0).map((p) => p._id));
+    expect(profiles.filter((p) => gold.matches(p)).map((p) => p._id)).toEqual(
+      profiles.filter((_, i) => i % 6 === 0).map((p) => p._id),
+    );
     const top = compile({ quantile: { field: 'scores.predictedLtv', top: 0.2 } });
     const cutoffs = quantileCutoffs(top, profiles);
     const withLtv = profiles.filter((p) => typeof p.scores.predictedLtv === 'number').length;
@@ -185,31 +259,63 @@ describe('event facts from the events collection', () => {
 
   it('event filters select the same events on the server and in memory', async () => {
     const docs = [
-      ev('f1', 'order_completed', ago(3), { orderId: 'o1', revenue: 40, items: [{ productId: 'a', category: 'coffee' }, { productId: 'b', category: 'toys' }] }),
-      ev('f1', 'order_completed', ago(30), { orderId: 'o2', revenue: 90, couponCode: 'X', items: [{ productId: 'c', category: 'shoes' }] }),
+      ev('f1', 'order_completed', ago(3), {
+        orderId: 'o1',
+        revenue: 40,
+        items: [
+          { productId: 'a', category: 'coffee' },
+          { productId: 'b', category: 'toys' },
+        ],
+      }),
+      ev('f1', 'order_completed', ago(30), {
+        orderId: 'o2',
+        revenue: 90,
+        couponCode: 'X',
+        items: [{ productId: 'c', category: 'shoes' }],
+      }),
       ev('f2', 'order_completed', ago(1), { orderId: 'o3', revenue: 15 }),
       ev('f2', 'product_viewed', ago(2), { productId: 'a', category: 'coffee', price: 12, timeOnPageSec: 8 }),
       ev('f2', 'product_viewed', ago(9), { productId: 'b', price: 80 }),
-      { ...ev('f3', 'product_viewed', ago(4), { productId: 'c', category: 'shoes', timeOnPageSec: 200 }), device: 'desktop' },
+      {
+        ...ev('f3', 'product_viewed', ago(4), { productId: 'c', category: 'shoes', timeOnPageSec: 200 }),
+        device: 'desktop',
+      },
       ev('f3', 'checkout_step_viewed', ago(4), { checkoutId: 'k', step: 'shipping', stepIndex: 2 }),
     ];
     const { Event } = database().models;
     await Event.collection.insertMany(docs.map((d) => ({ ...d, eventId: `m-${d.eventId}` })) as never[]);
     const conditions = [
       { type: 'order_completed', where: [{ field: 'itemCategory', op: 'in', values: ['coffee', 'tea'] }] },
-      { type: 'order_completed', where: [{ field: 'itemCategory', op: 'eq', value: 'toys' }, { field: 'revenue', op: 'lt', value: 50 }] },
+      {
+        type: 'order_completed',
+        where: [
+          { field: 'itemCategory', op: 'eq', value: 'toys' },
+          { field: 'revenue', op: 'lt', value: 50 },
+        ],
+      },
       { type: 'order_completed', where: [{ field: 'itemProductId', op: 'eq', value: 'c' }], within: { days: 60 } },
       { type: 'order_completed', where: [{ field: 'couponCode', op: 'exists' }] },
       { type: 'order_completed', where: [{ field: 'couponCode', op: 'missing' }], olderThan: { days: 2 } },
       { type: 'product_viewed', where: [{ field: 'category', op: 'ne', value: 'coffee' }] },
-      { type: 'product_viewed', where: [{ field: 'timeOnPageSec', op: 'lte', value: 10 }, { field: 'device', op: 'eq', value: 'mobile' }] },
+      {
+        type: 'product_viewed',
+        where: [
+          { field: 'timeOnPageSec', op: 'lte', value: 10 },
+          { field: 'device', op: 'eq', value: 'mobile' },
+        ],
+      },
       { type: 'product_viewed', where: [{ field: 'price', op: 'gte', value: 12 }], within: { days: 5 } },
       { type: 'checkout_step_viewed', where: [{ field: 'step', op: 'in', values: ['shipping', 'payment'] }] },
     ];
     for (const event of conditions) {
       const [q] = compile({ event }).eventQueries;
-      const onServer = (await Event.collection.find({ ...q!.filter, eventId: /^m-/ }).toArray()).map((d) => d.eventId as string).sort();
-      const inMemory = docs.filter((d) => matchesFilter(d, q!.filter)).map((d) => `m-${d.eventId}`).sort();
+      const onServer = (await Event.collection.find({ ...q!.filter, eventId: /^m-/ }).toArray())
+        .map((d) => d.eventId as string)
+        .sort();
+      const inMemory = docs
+        .filter((d) => matchesFilter(d, q!.filter))
+        .map((d) => `m-${d.eventId}`)
+        .sort();
       expect({ event, ids: onServer }).toEqual({ event, ids: inMemory });
       expect(inMemory.length).toBeGreaterThan(0);
     }
@@ -236,13 +342,37 @@ describe('event facts from the events collection', () => {
       ev('buyer', 'order_completed', hours(39), { orderId: 'o1', revenue: 30 }),
       ev('buyer', 'cart_item_added', hours(2), { cartId: 'k3', productId: 'p9', price: 30 }),
     ] as StoredEvent[]);
-    const shoes = compile({ event: { type: 'product_viewed', where: [{ field: 'category', op: 'eq', value: 'shoes' }], within: { days: 7 }, count: { gte: 2 } } });
-    const abandoned = compile({ event: { type: 'order_completed', since: { type: 'cart_item_added', within: { hours: 72 }, olderThan: { hours: 24 } }, count: { lte: 0 } } });
-    const lunch = compile({ event: { type: 'page_viewed', within: { days: 7 }, localTime: { fromHour: 12, toHour: 14, weekdays: [1, 2, 3, 4, 5] } } });
+    const shoes = compile({
+      event: {
+        type: 'product_viewed',
+        where: [{ field: 'category', op: 'eq', value: 'shoes' }],
+        within: { days: 7 },
+        count: { gte: 2 },
+      },
+    });
+    const abandoned = compile({
+      event: {
+        type: 'order_completed',
+        since: { type: 'cart_item_added', within: { hours: 72 }, olderThan: { hours: 24 } },
+        count: { lte: 0 },
+      },
+    });
+    const lunch = compile({
+      event: {
+        type: 'page_viewed',
+        within: { days: 7 },
+        localTime: { fromHour: 12, toHour: 14, weekdays: [1, 2, 3, 4, 5] },
+      },
+    });
 
     const facts = async (c: CompiledSegment) => {
       const f = await resolveEventFacts(database(), c.eventQueries, {});
-      return ['shoes-fan', 'abandoner', 'buyer', 'nobody'].map((id) => buildProfile({ customer: { _id: id }, ...(f.has(id) ? { events: f.get(id)! } : {}) }, c.eventQueries)).filter((p) => c.matches(p)).map((p) => p._id);
+      return ['shoes-fan', 'abandoner', 'buyer', 'nobody']
+        .map((id) =>
+          buildProfile({ customer: { _id: id }, ...(f.has(id) ? { events: f.get(id)! } : {}) }, c.eventQueries),
+        )
+        .filter((p) => c.matches(p))
+        .map((p) => p._id);
     };
     expect(await facts(shoes)).toEqual(['shoes-fan']);
     // The buyer's last cart add is 2 hours old: too recent to count as abandoned.

@@ -13,7 +13,13 @@ const database = useTestDatabase();
 const H = 3_600_000;
 const t0 = Date.UTC(2026, 5, 1);
 
-const event = (eventId: string, type: string, customerId: string | undefined, at: number, props: Record<string, unknown> = {}): StoredEvent => ({
+const event = (
+  eventId: string,
+  type: string,
+  customerId: string | undefined,
+  at: number,
+  props: Record<string, unknown> = {},
+): StoredEvent => ({
   eventId,
   type,
   ...(customerId ? { customerId, partition: partitionOf(customerId, config().PARTITIONS) } : { anonymousId: 'anon-1' }),
@@ -41,20 +47,38 @@ describe('readTimelines', () => {
     ]);
     // Time order whatever the arrival order; anonymous events have no timeline.
     expect(await read({})).toEqual({ 'rt-a': ['a1', 'a2', 'a3'], 'rt-b': ['b1'] });
-    expect(await read({}, { types: ['product_viewed'], from: new Date(t0 + H), until: new Date(t0 + 5 * H) })).toEqual({ 'rt-a': ['a1'], 'rt-b': ['b1'] });
+    expect(await read({}, { types: ['product_viewed'], from: new Date(t0 + H), until: new Date(t0 + 5 * H) })).toEqual({
+      'rt-a': ['a1'],
+      'rt-b': ['b1'],
+    });
     expect(await read({ customerIds: ['rt-b', 'nobody'] })).toEqual({ 'rt-b': ['b1'] });
     expect(Object.keys(await read({ partition: partitionOf('rt-a', config().PARTITIONS) }))).toContain('rt-a');
     const reads = [];
-    for await (const t of readTimelines(database(), { customerIds: ['rt-a'] }, { types: ['order_completed'] })) reads.push(t);
+    for await (const t of readTimelines(database(), { customerIds: ['rt-a'] }, { types: ['order_completed'] }))
+      reads.push(t);
     expect(reads).toHaveLength(1);
     expect(reads[0]).toMatchObject({ customerId: 'rt-a', n: 3 });
     expect(reads[0]!.events).toEqual([
-      { eventId: 'a2', type: 'order_completed', customerId: 'rt-a', partition: partitionOf('rt-a', config().PARTITIONS), ts: new Date(t0 + 2 * H), receivedAt: expect.any(Date), source: 'api', channel: 'web', props: { orderId: 'o1', revenue: 10 } },
+      {
+        eventId: 'a2',
+        type: 'order_completed',
+        customerId: 'rt-a',
+        partition: partitionOf('rt-a', config().PARTITIONS),
+        ts: new Date(t0 + 2 * H),
+        receivedAt: expect.any(Date),
+        source: 'api',
+        channel: 'web',
+        props: { orderId: 'o1', revenue: 10 },
+      },
     ]);
   });
 
   it('finds the timelines changed since a time: folded after it, or holding a later event', async () => {
-    await recordEvents(database(), [event('c1', 'product_viewed', 'rt-c', H), event('d1', 'product_viewed', 'rt-d', H), event('f1', 'product_viewed', 'rt-f', 100 * 24 * H)]);
+    await recordEvents(database(), [
+      event('c1', 'product_viewed', 'rt-c', H),
+      event('d1', 'product_viewed', 'rt-d', H),
+      event('f1', 'product_viewed', 'rt-f', 100 * 24 * H),
+    ]);
     const since = new Date(t0 + 50 * 24 * H);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const folded = new Date();
@@ -69,8 +93,14 @@ describe('readTimelines', () => {
   });
 
   it('never serves a damaged timeline: its events come from the events collection', async () => {
-    await recordEvents(database(), [event('g1', 'product_viewed', 'rt-g', H), event('g2', 'product_viewed', 'rt-g', 2 * H)]);
-    await database().models.CustomerTimeline.collection.updateOne({ _id: 'rt-g' as never }, { $set: { events: '[{"i":"bogus"}]' } });
+    await recordEvents(database(), [
+      event('g1', 'product_viewed', 'rt-g', H),
+      event('g2', 'product_viewed', 'rt-g', 2 * H),
+    ]);
+    await database().models.CustomerTimeline.collection.updateOne(
+      { _id: 'rt-g' as never },
+      { $set: { events: '[{"i":"bogus"}]' } },
+    );
     expect(await read({ customerIds: ['rt-g'] })).toEqual({ 'rt-g': ['g1', 'g2'] });
   });
 });
@@ -80,9 +110,17 @@ describe('dispatch triggers from timelines', () => {
     const asOf = new Date(t0 + 10 * H);
     const lookbackHours = 48;
     // Stored, not yet folded: the events collection has it, no timeline does.
-    await recordEvents(database(), [event('cart-1', 'cart_item_added', 'rt-h', 9 * H, { cartId: 'k1', productId: 'p1', price: 20 })], { fold: 'none' });
+    await recordEvents(
+      database(),
+      [event('cart-1', 'cart_item_added', 'rt-h', 9 * H, { cartId: 'k1', productId: 'p1', price: 20 })],
+      { fold: 'none' },
+    );
     const before = new Date();
-    const first = await scanEvents(database(), builtInFlows, { asOf, since: new Date(before.getTime() - 60_000), lookbackHours });
+    const first = await scanEvents(database(), builtInFlows, {
+      asOf,
+      since: new Date(before.getTime() - 60_000),
+      lookbackHours,
+    });
     expect(first.hits.filter((h) => h.customerId === 'rt-h')).toEqual([]);
     // Folded after the next run's watermark although received before it: the run still sees it.
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -9,7 +9,10 @@ export const browsingPatterns = ['lunchtime', 'weekend_mobile', 'evening', 'anyt
 export type BrowsingPattern = (typeof browsingPatterns)[number];
 
 /** A typical shopper's day: quiet at night, a lunch bump, an evening peak. */
-const baseHourly = [0.15, 0.08, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.8, 0.8, 0.8, 0.9, 1.1, 1.0, 0.8, 0.8, 0.8, 0.9, 1.2, 1.5, 1.7, 1.5, 1.0, 0.5];
+const baseHourly = [
+  0.15, 0.08, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.8, 0.8, 0.8, 0.9, 1.1, 1.0, 0.8, 0.8, 0.8, 0.9, 1.2, 1.5, 1.7, 1.5,
+  1.0, 0.5,
+];
 
 function rawWeight(pattern: BrowsingPattern, hour: number, weekend: boolean): number {
   const base = baseHourly[hour]!;

@@ -17,7 +17,9 @@ const SHIPPING_FEE = 5.99;
 
 /** A category drawn from the customer's affinities, bent by the season where they live. */
 export function pickCategory(rng: Rng, traits: HiddenTraits, month: number): string {
-  const weights = categories.map((c) => traits.categoryAffinity[c]! * seasonalDemand(c, month, traits.southern, traits.holidayBuyer) + 0.002);
+  const weights = categories.map(
+    (c) => traits.categoryAffinity[c]! * seasonalDemand(c, month, traits.southern, traits.holidayBuyer) + 0.002,
+  );
   return categories[rng.categorical(weights)]!;
 }
 
@@ -26,14 +28,21 @@ export function pickCategory(rng: Rng, traits: HiddenTraits, month: number): str
  * Gamma–Gamma spend models fit), choosing products priced near what is left of the target.
  * `first` puts a known item in the basket (a replenished consumable).
  */
-export function buildBasket(rng: Rng, traits: HiddenTraits, catalog: Catalog, month: number, first?: ProductDoc): ProductDoc[] {
+export function buildBasket(
+  rng: Rng,
+  traits: HiddenTraits,
+  catalog: Catalog,
+  month: number,
+  first?: ProductDoc,
+): ProductDoc[] {
   const target = rng.gamma(5, traits.spendLevel / 5);
   const chosen: ProductDoc[] = first ? [first] : [];
   let total = first?.price ?? 0;
   while (chosen.length < 6 && (chosen.length === 0 || total < target * 0.8)) {
     const remaining = Math.max(5, target - total);
     let product = catalog.nearPrice(rng, pickCategory(rng, traits, month), remaining * rng.uniform(0.45, 1.05));
-    if (!inSeason(product, month, traits.southern) || !product.inStock) product = catalog.nearPrice(rng, pickCategory(rng, traits, month), remaining * rng.uniform(0.45, 1.05));
+    if (!inSeason(product, month, traits.southern) || !product.inStock)
+      product = catalog.nearPrice(rng, pickCategory(rng, traits, month), remaining * rng.uniform(0.45, 1.05));
     if (chosen.includes(product)) break;
     chosen.push(product);
     total += product.price;
@@ -42,7 +51,13 @@ export function buildBasket(rng: Rng, traits: HiddenTraits, catalog: Catalog, mo
 }
 
 /** Quantities, coupon and shipping: price-sensitive customers reach for coupons more often. */
-export function priceBasket(rng: Rng, traits: HiddenTraits, products: ProductDoc[], offeredCoupon: string | undefined, firstOrder: boolean): Basket {
+export function priceBasket(
+  rng: Rng,
+  traits: HiddenTraits,
+  products: ProductDoc[],
+  offeredCoupon: string | undefined,
+  firstOrder: boolean,
+): Basket {
   const items = products.map((p) => ({
     productId: p._id,
     category: p.category,

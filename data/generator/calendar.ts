@@ -29,9 +29,27 @@ export interface ShopCalendar {
 }
 
 const subjects: Record<CampaignKind, readonly string[]> = {
-  newsletter: ['New in this week', 'Our editors’ picks', 'Fresh arrivals for you', 'Stories from the roastery', 'What we are loving now'],
-  promo: ['20% off ends Sunday', 'Free shipping this weekend', 'Last chance: spring sale', 'Members get early access', 'A little something off'],
-  holiday: ['Gifts they will actually love', 'Order by Dec 18 for delivery', 'Black Friday starts now', 'Stocking stuffers under $25', 'Last-minute gift cards'],
+  newsletter: [
+    'New in this week',
+    'Our editors’ picks',
+    'Fresh arrivals for you',
+    'Stories from the roastery',
+    'What we are loving now',
+  ],
+  promo: [
+    '20% off ends Sunday',
+    'Free shipping this weekend',
+    'Last chance: spring sale',
+    'Members get early access',
+    'A little something off',
+  ],
+  holiday: [
+    'Gifts they will actually love',
+    'Order by Dec 18 for delivery',
+    'Black Friday starts now',
+    'Stocking stuffers under $25',
+    'Last-minute gift cards',
+  ],
 };
 
 const EMAIL_SEND_HOUR_UTC = 15;
@@ -51,7 +69,13 @@ export function buildCalendar(seed: number, fromMs: number, toMs: number): ShopC
     const month = date.getUTCMonth() + 1;
     const holidaySeason = (month === 11 && date.getUTCDate() >= 15) || (month === 12 && date.getUTCDate() <= 22);
     const kind: CampaignKind | undefined =
-      weekday === 2 ? 'newsletter' : weekday === 5 && rng.chance(0.55) ? 'promo' : weekday === 0 && holidaySeason ? 'holiday' : undefined;
+      weekday === 2
+        ? 'newsletter'
+        : weekday === 5 && rng.chance(0.55)
+          ? 'promo'
+          : weekday === 0 && holidaySeason
+            ? 'holiday'
+            : undefined;
     const sendMs = day * DAY + EMAIL_SEND_HOUR_UTC * HOUR;
     if (kind && sendMs > fromMs && sendMs < toMs) {
       const id = `camp-${dateKey(sendMs)}-${kind}`;

@@ -21,22 +21,125 @@ interface CategorySpec {
 }
 
 const categorySpecs: readonly CategorySpec[] = [
-  { name: 'apparel', count: 48, medianPrice: 38, sigma: 0.6, nouns: ['T-Shirt', 'Hoodie', 'Jeans', 'Jacket', 'Sweater', 'Dress', 'Shirt', 'Scarf'] },
-  { name: 'shoes', count: 32, medianPrice: 85, sigma: 0.45, nouns: ['Sneakers', 'Boots', 'Loafers', 'Sandals', 'Runners', 'Slippers'] },
-  { name: 'beauty', count: 40, medianPrice: 22, sigma: 0.6, replenishDays: [35, 60], nouns: ['Face Serum', 'Moisturiser', 'Shampoo', 'Lip Balm', 'Cleanser', 'Body Lotion', 'Sunscreen'] },
-  { name: 'coffee', count: 30, medianPrice: 16, sigma: 0.35, replenishDays: [18, 32], nouns: ['Espresso Beans', 'Filter Roast', 'Cold Brew Blend', 'Decaf Beans', 'Single Origin', 'Coffee Pods'] },
-  { name: 'tea', count: 26, medianPrice: 12, sigma: 0.4, replenishDays: [25, 45], nouns: ['Green Tea', 'Earl Grey', 'Chai Blend', 'Herbal Infusion', 'Matcha', 'Oolong'] },
-  { name: 'pet', count: 26, medianPrice: 28, sigma: 0.45, replenishDays: [25, 40], nouns: ['Dog Food', 'Cat Food', 'Treats', 'Chew Toy', 'Litter'] },
-  { name: 'home', count: 44, medianPrice: 45, sigma: 0.8, nouns: ['Throw Blanket', 'Candle', 'Vase', 'Cushion', 'Lamp', 'Rug', 'Picture Frame'] },
-  { name: 'kitchen', count: 40, medianPrice: 32, sigma: 0.8, nouns: ['Chef Knife', 'Skillet', 'Mug Set', 'Cutting Board', 'Teapot', 'Storage Jars', 'Blender'] },
-  { name: 'toys', count: 36, medianPrice: 24, sigma: 0.6, nouns: ['Building Blocks', 'Plush Bear', 'Puzzle', 'Wooden Train', 'Board Game', 'Art Set'] },
-  { name: 'garden', count: 30, medianPrice: 28, sigma: 0.7, seasonMonths: [3, 4, 5, 6, 7, 8], seasonalShare: 0.8, climate: true, nouns: ['Seed Kit', 'Planter', 'Hose', 'Pruners', 'Garden Gloves', 'Bird Feeder'] },
-  { name: 'outdoor', count: 30, medianPrice: 60, sigma: 0.8, seasonMonths: [5, 6, 7, 8], seasonalShare: 0.6, climate: true, nouns: ['Tent', 'Camping Chair', 'Cooler', 'Backpack', 'Hammock', 'Headlamp'] },
-  { name: 'electronics', count: 34, medianPrice: 110, sigma: 0.9, nouns: ['Earbuds', 'Speaker', 'Charger', 'Smart Plug', 'Headphones', 'E-Reader', 'Power Bank'] },
-  { name: 'gifts', count: 34, medianPrice: 30, sigma: 0.6, seasonMonths: [11, 12], seasonalShare: 0.5, nouns: ['Gift Box', 'Ornament Set', 'Advent Calendar', 'Gift Card Holder', 'Hamper', 'Keepsake'] },
+  {
+    name: 'apparel',
+    count: 48,
+    medianPrice: 38,
+    sigma: 0.6,
+    nouns: ['T-Shirt', 'Hoodie', 'Jeans', 'Jacket', 'Sweater', 'Dress', 'Shirt', 'Scarf'],
+  },
+  {
+    name: 'shoes',
+    count: 32,
+    medianPrice: 85,
+    sigma: 0.45,
+    nouns: ['Sneakers', 'Boots', 'Loafers', 'Sandals', 'Runners', 'Slippers'],
+  },
+  {
+    name: 'beauty',
+    count: 40,
+    medianPrice: 22,
+    sigma: 0.6,
+    replenishDays: [35, 60],
+    nouns: ['Face Serum', 'Moisturiser', 'Shampoo', 'Lip Balm', 'Cleanser', 'Body Lotion', 'Sunscreen'],
+  },
+  {
+    name: 'coffee',
+    count: 30,
+    medianPrice: 16,
+    sigma: 0.35,
+    replenishDays: [18, 32],
+    nouns: ['Espresso Beans', 'Filter Roast', 'Cold Brew Blend', 'Decaf Beans', 'Single Origin', 'Coffee Pods'],
+  },
+  {
+    name: 'tea',
+    count: 26,
+    medianPrice: 12,
+    sigma: 0.4,
+    replenishDays: [25, 45],
+    nouns: ['Green Tea', 'Earl Grey', 'Chai Blend', 'Herbal Infusion', 'Matcha', 'Oolong'],
+  },
+  {
+    name: 'pet',
+    count: 26,
+    medianPrice: 28,
+    sigma: 0.45,
+    replenishDays: [25, 40],
+    nouns: ['Dog Food', 'Cat Food', 'Treats', 'Chew Toy', 'Litter'],
+  },
+  {
+    name: 'home',
+    count: 44,
+    medianPrice: 45,
+    sigma: 0.8,
+    nouns: ['Throw Blanket', 'Candle', 'Vase', 'Cushion', 'Lamp', 'Rug', 'Picture Frame'],
+  },
+  {
+    name: 'kitchen',
+    count: 40,
+    medianPrice: 32,
+    sigma: 0.8,
+    nouns: ['Chef Knife', 'Skillet', 'Mug Set', 'Cutting Board', 'Teapot', 'Storage Jars', 'Blender'],
+  },
+  {
+    name: 'toys',
+    count: 36,
+    medianPrice: 24,
+    sigma: 0.6,
+    nouns: ['Building Blocks', 'Plush Bear', 'Puzzle', 'Wooden Train', 'Board Game', 'Art Set'],
+  },
+  {
+    name: 'garden',
+    count: 30,
+    medianPrice: 28,
+    sigma: 0.7,
+    seasonMonths: [3, 4, 5, 6, 7, 8],
+    seasonalShare: 0.8,
+    climate: true,
+    nouns: ['Seed Kit', 'Planter', 'Hose', 'Pruners', 'Garden Gloves', 'Bird Feeder'],
+  },
+  {
+    name: 'outdoor',
+    count: 30,
+    medianPrice: 60,
+    sigma: 0.8,
+    seasonMonths: [5, 6, 7, 8],
+    seasonalShare: 0.6,
+    climate: true,
+    nouns: ['Tent', 'Camping Chair', 'Cooler', 'Backpack', 'Hammock', 'Headlamp'],
+  },
+  {
+    name: 'electronics',
+    count: 34,
+    medianPrice: 110,
+    sigma: 0.9,
+    nouns: ['Earbuds', 'Speaker', 'Charger', 'Smart Plug', 'Headphones', 'E-Reader', 'Power Bank'],
+  },
+  {
+    name: 'gifts',
+    count: 34,
+    medianPrice: 30,
+    sigma: 0.6,
+    seasonMonths: [11, 12],
+    seasonalShare: 0.5,
+    nouns: ['Gift Box', 'Ornament Set', 'Advent Calendar', 'Gift Card Holder', 'Hamper', 'Keepsake'],
+  },
 ];
 
-const adjectives = ['Classic', 'Everyday', 'Premium', 'Organic', 'Nordic', 'Urban', 'Vintage', 'Essential', 'Deluxe', 'Coastal', 'Alpine', 'Studio'];
+const adjectives = [
+  'Classic',
+  'Everyday',
+  'Premium',
+  'Organic',
+  'Nordic',
+  'Urban',
+  'Vintage',
+  'Essential',
+  'Deluxe',
+  'Coastal',
+  'Alpine',
+  'Studio',
+];
 
 export const categories: readonly string[] = categorySpecs.map((c) => c.name);
 const climateCategories = new Set(categorySpecs.filter((c) => c.climate).map((c) => c.name));
@@ -87,7 +190,12 @@ export class Catalog {
           currency: 'USD',
           ...(spec.replenishDays ? { replenishDays: rng.int(spec.replenishDays[0], spec.replenishDays[1]) } : {}),
           ...(seasonal ? { seasonMonths: [...spec.seasonMonths!] } : {}),
-          tags: [spec.name, ...(spec.replenishDays ? ['consumable'] : []), ...(seasonal ? ['seasonal'] : []), price >= spec.medianPrice * 1.8 ? 'premium' : price <= spec.medianPrice * 0.6 ? 'value' : 'standard'],
+          tags: [
+            spec.name,
+            ...(spec.replenishDays ? ['consumable'] : []),
+            ...(seasonal ? ['seasonal'] : []),
+            price >= spec.medianPrice * 1.8 ? 'premium' : price <= spec.medianPrice * 0.6 ? 'value' : 'standard',
+          ],
           url: `https://shop.example.com/products/${slug(name)}-${id}`,
           imageUrl: `https://shop.example.com/images/${id}.jpg`,
           inStock: rng.chance(0.96),
@@ -153,7 +261,9 @@ export class Catalog {
 /** `seasonMonths` are northern months; south of the equator a climate season is six months later. */
 export function inSeason(product: ProductDoc, month: number, southern: boolean): boolean {
   if (product.seasonMonths === undefined) return true;
-  return product.seasonMonths.includes(southern && climateCategories.has(product.category) ? climateMonth(month, true) : month);
+  return product.seasonMonths.includes(
+    southern && climateCategories.has(product.category) ? climateMonth(month, true) : month,
+  );
 }
 
 /** The northern-hemisphere month with the same weather. */

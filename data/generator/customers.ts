@@ -66,13 +66,102 @@ export interface SimCustomer {
   traits: HiddenTraits;
 }
 
-const firstNames = ['Olivia', 'Liam', 'Emma', 'Noah', 'Ava', 'Oliver', 'Sophia', 'Elijah', 'Isabella', 'Lucas', 'Mia', 'Mateo', 'Amelia', 'Leo', 'Harper', 'Ethan', 'Chloe', 'Arjun', 'Yuki', 'Priya', 'Sofia', 'Hugo', 'Freya', 'Lars', 'Ana', 'Diego', 'Zoe', 'Kai', 'Aisha', 'Omar', 'Grace', 'Finn', 'Lena', 'Jonas', 'Mei', 'Hiro', 'Nora', 'Felix', 'Ines', 'Marco'];
-const lastNames = ['Smith', 'Johnson', 'Garcia', 'Brown', 'Miller', 'Davis', 'Martinez', 'Lopez', 'Wilson', 'Taylor', 'Thomas', 'Moore', 'Martin', 'Lee', 'Walker', 'Young', 'King', 'Wright', 'Scott', 'Green', 'Baker', 'Adams', 'Nguyen', 'Kim', 'Patel', 'Schmidt', 'Muller', 'Dubois', 'Rossi', 'Silva', 'Tanaka', 'Sato', 'Kowalski', 'Jensen', 'Murphy', 'Kelly', 'Novak', 'Costa', 'Fischer', 'Andersson'];
+const firstNames = [
+  'Olivia',
+  'Liam',
+  'Emma',
+  'Noah',
+  'Ava',
+  'Oliver',
+  'Sophia',
+  'Elijah',
+  'Isabella',
+  'Lucas',
+  'Mia',
+  'Mateo',
+  'Amelia',
+  'Leo',
+  'Harper',
+  'Ethan',
+  'Chloe',
+  'Arjun',
+  'Yuki',
+  'Priya',
+  'Sofia',
+  'Hugo',
+  'Freya',
+  'Lars',
+  'Ana',
+  'Diego',
+  'Zoe',
+  'Kai',
+  'Aisha',
+  'Omar',
+  'Grace',
+  'Finn',
+  'Lena',
+  'Jonas',
+  'Mei',
+  'Hiro',
+  'Nora',
+  'Felix',
+  'Ines',
+  'Marco',
+];
+const lastNames = [
+  'Smith',
+  'Johnson',
+  'Garcia',
+  'Brown',
+  'Miller',
+  'Davis',
+  'Martinez',
+  'Lopez',
+  'Wilson',
+  'Taylor',
+  'Thomas',
+  'Moore',
+  'Martin',
+  'Lee',
+  'Walker',
+  'Young',
+  'King',
+  'Wright',
+  'Scott',
+  'Green',
+  'Baker',
+  'Adams',
+  'Nguyen',
+  'Kim',
+  'Patel',
+  'Schmidt',
+  'Muller',
+  'Dubois',
+  'Rossi',
+  'Silva',
+  'Tanaka',
+  'Sato',
+  'Kowalski',
+  'Jensen',
+  'Murphy',
+  'Kelly',
+  'Novak',
+  'Costa',
+  'Fischer',
+  'Andersson',
+];
 
 /** Email readers cluster at breakfast, lunch and the evening. */
-const openHourWeights = [0.3, 0.15, 0.1, 0.1, 0.2, 0.5, 1.5, 3, 3.5, 2.5, 1.5, 1.5, 2.5, 2, 1.5, 1.5, 1.5, 2, 2.5, 3, 3.5, 3, 2, 0.8];
+const openHourWeights = [
+  0.3, 0.15, 0.1, 0.1, 0.2, 0.5, 1.5, 3, 3.5, 2.5, 1.5, 1.5, 2.5, 2, 1.5, 1.5, 1.5, 2, 2.5, 3, 3.5, 3, 2, 0.8,
+];
 const signupSources: Record<SignupSource, number> = { website: 45, post_purchase: 25, social: 15, referral: 15 };
-const emailConsentBySource: Record<SignupSource, number> = { website: 0.75, post_purchase: 0.6, social: 0.8, referral: 0.7 };
+const emailConsentBySource: Record<SignupSource, number> = {
+  website: 0.75,
+  post_purchase: 0.6,
+  social: 0.8,
+  referral: 0.7,
+};
 const devices: Record<SimDevice, number> = { mobile: 55, desktop: 38, tablet: 7 };
 const patternWeights = [0.15, 0.15, 0.3, 0.4];
 

@@ -21,7 +21,14 @@ const MINUTE = 60_000;
  * customer's preferred local hour (normal noise, plus a uniform share for "opened whenever");
  * after dropout a customer mostly ignores the shop's mail.
  */
-export function simulateEmail(rng: Rng, customer: SimCustomer, campaign: EmailCampaign, alive: boolean, clock: LocalClock, sink: EventSink): EmailResult {
+export function simulateEmail(
+  rng: Rng,
+  customer: SimCustomer,
+  campaign: EmailCampaign,
+  alive: boolean,
+  clock: LocalClock,
+  sink: EventSink,
+): EmailResult {
   const t = customer.traits;
   const messageId = `${campaign.id}-${customer.id}`;
   const base = { messageId, campaignId: campaign.id };
@@ -30,17 +37,26 @@ export function simulateEmail(rng: Rng, customer: SimCustomer, campaign: EmailCa
   const sentMs = campaign.sendMs + rng.int(0, 20 * MINUTE);
   sink.emit(sentMs, 'email_sent', 'email', t.devicePreference, { ...base, subject: campaign.subject });
   if (t.badAddress) {
-    sink.emit(sentMs + rng.int(1_000, 30_000), 'email_bounced', 'email', t.devicePreference, { ...base, bounceType: 'hard' });
+    sink.emit(sentMs + rng.int(1_000, 30_000), 'email_bounced', 'email', t.devicePreference, {
+      ...base,
+      bounceType: 'hard',
+    });
     return { stopSending: true };
   }
   if (rng.chance(0.004)) {
-    sink.emit(sentMs + rng.int(1_000, 60_000), 'email_bounced', 'email', t.devicePreference, { ...base, bounceType: 'soft' });
+    sink.emit(sentMs + rng.int(1_000, 60_000), 'email_bounced', 'email', t.devicePreference, {
+      ...base,
+      bounceType: 'soft',
+    });
     return { stopSending: false };
   }
   const deliveredMs = sentMs + rng.int(1_000, 60_000);
   sink.emit(deliveredMs, 'email_delivered', 'email', t.devicePreference, base);
   if (t.machineOpener && rng.chance(0.95)) {
-    sink.emit(deliveredMs + rng.int(MINUTE, 15 * MINUTE), 'email_opened', 'email', device, { ...base, machineOpen: true });
+    sink.emit(deliveredMs + rng.int(MINUTE, 15 * MINUTE), 'email_opened', 'email', device, {
+      ...base,
+      machineOpen: true,
+    });
   }
   if (!rng.chance(t.emailOpenProb * (alive ? 1 : 0.3))) return { stopSending: false };
 

@@ -13,7 +13,9 @@ export function canonical(value: unknown): string {
   if (value !== null && typeof value === 'object') {
     if ((value as { _bsontype?: string })._bsontype === 'ObjectId') return `O${String(value)}`;
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+    const keys = Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);

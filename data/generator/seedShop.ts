@@ -60,10 +60,12 @@ const YIELD_EVERY = 50;
 export async function seedShop(database: Database, opts: SeedShopOptions): Promise<SeedSummary> {
   const { customers, days, seed, end } = opts;
   const batchSize = opts.batchSize ?? DEFAULT_SEED_BATCH;
-  if (!Number.isInteger(customers) || customers < 0) throw new RangeError(`customers must be a whole number ≥ 0, got ${customers}`);
+  if (!Number.isInteger(customers) || customers < 0)
+    throw new RangeError(`customers must be a whole number ≥ 0, got ${customers}`);
   if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a whole number ≥ 1, got ${days}`);
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`seed must be a whole number ≥ 0, got ${seed}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
   if (Number.isNaN(end.getTime())) throw new RangeError('end must be a valid date');
 
   const started = performance.now();
@@ -96,14 +98,18 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
       if (stored) continue;
       const partition = sim.customer.partition;
       if (!batchTimelines.has(partition)) batchTimelines.set(partition, new Map());
-      batchTimelines.get(partition)!.set(sim.customer._id, sim.events.map((e) => toTimelineEvent(e as unknown as StoredEvent)));
+      batchTimelines.get(partition)!.set(
+        sim.customer._id,
+        sim.events.map((e) => toTimelineEvent(e as unknown as StoredEvent)),
+      );
       batchTruth.push(sim.truth);
       await eventWriter.add(sim.events);
       if ((index - from) % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
     }
     // Truth goes last: a stored truth document then proves its customer and all earlier ones are complete.
     await eventWriter.flush();
-    for (const [partition, timelines] of batchTimelines) await foldCustomers(database, partition, timelines, folded, { fresh: true });
+    for (const [partition, timelines] of batchTimelines)
+      await foldCustomers(database, partition, timelines, folded, { fresh: true });
     await truthWriter.add(batchTruth);
     await truthWriter.flush();
     opts.onProgress?.(to, customers);
@@ -117,7 +123,12 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
     truth: customers,
     durationMs: Math.round(performance.now() - started),
     end,
-    inserted: { customers: folded.newCustomers, products: productWriter.inserted, events: eventWriter.inserted, truth: truthWriter.inserted },
+    inserted: {
+      customers: folded.newCustomers,
+      products: productWriter.inserted,
+      events: eventWriter.inserted,
+      truth: truthWriter.inserted,
+    },
   };
 }
 
@@ -145,7 +156,9 @@ async function batchStored(truth: Collection, expected: TruthDoc): Promise<boole
   const found = await truth.findOne({ _id: expected._id as never });
   if (found === null) return false;
   if (!sameDocument(found, expected)) {
-    throw new Error(`the database already holds a different synthetic shop (customer ${expected._id} differs): seed it with the same --seed, --days and --end, or use an empty database`);
+    throw new Error(
+      `the database already holds a different synthetic shop (customer ${expected._id} differs): seed it with the same --seed, --days and --end, or use an empty database`,
+    );
   }
   return true;
 }

@@ -3,7 +3,14 @@ import { round2, type Catalog, type ProductDoc } from './catalog.js';
 import { abandonReasons, type AbandonReason, type SimCustomer } from './customers.js';
 import { pickCategory } from './basket.js';
 import type { Rng } from '../../src/random.js';
-import { checkoutSteps, type EventSink, type LineItem, type SimChannel, type SimDevice, type SimEventType } from './simEventTypes.js';
+import {
+  checkoutSteps,
+  type EventSink,
+  type LineItem,
+  type SimChannel,
+  type SimDevice,
+  type SimEventType,
+} from './simEventTypes.js';
 import type { PlannedOrder } from './timeline.js';
 import type { LocalClock } from './timezones.js';
 
@@ -69,7 +76,8 @@ export class SessionBuilder {
     const visit = this.open(startMs, source);
     const viewed: ProductDoc[] = [];
     const categoryCount = this.rng.chance(0.35) ? 2 : 1;
-    for (let c = 0; c < categoryCount; c++) viewed.push(...this.viewCategory(visit, Math.min(6, 1 + this.rng.poisson(1))));
+    for (let c = 0; c < categoryCount; c++)
+      viewed.push(...this.viewCategory(visit, Math.min(6, 1 + this.rng.poisson(1))));
     if (this.rng.chance(0.06)) {
       const cartId = this.nextCart();
       const product = this.rng.pick(viewed);
@@ -110,7 +118,8 @@ export class SessionBuilder {
       for (const p of similar) this.viewProduct(visit, p, this.rng.uniform(40, 200));
       for (const p of similar.slice(0, this.rng.int(2, 3))) add(p);
       this.step(visit, 'cart_viewed', { cartId, value: value() }, this.rng.uniform(30, 120));
-      for (const p of cart.splice(0, Math.max(1, cart.length - 1))) this.step(visit, 'cart_item_removed', this.cartItem(cartId, p), 10);
+      for (const p of cart.splice(0, Math.max(1, cart.length - 1)))
+        this.step(visit, 'cart_item_removed', this.cartItem(cartId, p), 10);
       if (this.rng.chance(0.25)) this.checkout(visit, cartId, value(), cart.length, 0);
     } else {
       const whim = this.catalog.browse(this.rng, pickCategory(this.rng, t, visit.month), 1, visit.month, t.southern);
@@ -131,14 +140,27 @@ export class SessionBuilder {
       const product = this.catalog.byId.get(item.productId)!;
       if (this.rng.chance(0.4)) this.viewPage(visit, 'category_viewed', { category: item.category });
       this.viewProduct(visit, product, this.dwell());
-      this.step(visit, 'cart_item_added', { cartId, productId: item.productId, category: item.category, price: item.price, quantity: item.quantity }, this.rng.uniform(5, 30));
+      this.step(
+        visit,
+        'cart_item_added',
+        { cartId, productId: item.productId, category: item.category, price: item.price, quantity: item.quantity },
+        this.rng.uniform(5, 30),
+      );
     }
     this.step(visit, 'cart_viewed', { cartId, value: order.subtotal }, this.rng.uniform(10, 60));
     const checkoutId = this.checkout(visit, cartId, order.subtotal, order.items.length, undefined);
     const total = visit.steps.reduce((s, step) => s + step.dwellMs, 0);
     const start = Math.max(earliestMs, order.ms - total - SECOND);
     this.place(visit, start, (order.ms - SECOND - start) / total);
-    const props: Record<string, unknown> = { orderId, checkoutId, revenue: order.revenue, subtotal: order.subtotal, discount: order.discount, shipping: order.shipping, currency: 'USD' };
+    const props: Record<string, unknown> = {
+      orderId,
+      checkoutId,
+      revenue: order.revenue,
+      subtotal: order.subtotal,
+      discount: order.discount,
+      shipping: order.shipping,
+      currency: 'USD',
+    };
     if (order.couponCode) props.couponCode = order.couponCode;
     props.items = order.items.map((i: LineItem) => ({ ...i }));
     this.sink.emit(order.ms, 'order_completed', visit.channel, visit.device, props, visit.id);
@@ -147,11 +169,24 @@ export class SessionBuilder {
   private open(atMs: number, source: TrafficSource): Visit {
     const t = this.customer.traits;
     const weekendMobile = t.browsingPattern === 'weekend_mobile' && isWeekend(this.clock.toLocal(atMs));
-    const device: SimDevice = weekendMobile || this.rng.chance(0.75) ? (weekendMobile ? 'mobile' : t.devicePreference) : this.rng.pick(['desktop', 'mobile', 'tablet'] as const);
+    const device: SimDevice =
+      weekendMobile || this.rng.chance(0.75)
+        ? weekendMobile
+          ? 'mobile'
+          : t.devicePreference
+        : this.rng.pick(['desktop', 'mobile', 'tablet'] as const);
     const channel: SimChannel = t.appUser && device === 'mobile' && this.rng.chance(0.6) ? 'app' : 'web';
-    const visit: Visit = { id: `${this.customer.id}-s${++this.visits}`, device, channel, month: new Date(atMs).getUTCMonth() + 1, steps: [] };
+    const visit: Visit = {
+      id: `${this.customer.id}-s${++this.visits}`,
+      device,
+      channel,
+      month: new Date(atMs).getUTCMonth() + 1,
+      steps: [],
+    };
     if (channel === 'app') this.step(visit, 'app_opened', {}, this.rng.uniform(2, 6));
-    const props: Record<string, unknown> = { path: source.path ?? (source.utmMedium === 'cpc' || source.utmMedium === 'organic' ? '/search-landing' : '/') };
+    const props: Record<string, unknown> = {
+      path: source.path ?? (source.utmMedium === 'cpc' || source.utmMedium === 'organic' ? '/search-landing' : '/'),
+    };
     if (source.utmSource) props.utmSource = source.utmSource;
     if (source.utmMedium) props.utmMedium = source.utmMedium;
     if (source.utmCampaign) props.utmCampaign = source.utmCampaign;
@@ -162,7 +197,13 @@ export class SessionBuilder {
   private viewCategory(visit: Visit, products: number): ProductDoc[] {
     const t = this.customer.traits;
     const category = pickCategory(this.rng, t, visit.month);
-    if (this.rng.chance(0.25)) this.step(visit, 'products_searched', { query: this.rng.pick(this.catalog.searchTerms.get(category)!) }, this.rng.uniform(3, 15));
+    if (this.rng.chance(0.25))
+      this.step(
+        visit,
+        'products_searched',
+        { query: this.rng.pick(this.catalog.searchTerms.get(category)!) },
+        this.rng.uniform(3, 15),
+      );
     this.viewPage(visit, 'category_viewed', { category });
     const viewed: ProductDoc[] = [];
     for (let i = 0; i < products; i++) {
@@ -180,7 +221,12 @@ export class SessionBuilder {
   }
 
   private viewProduct(visit: Visit, product: ProductDoc, seconds: number): void {
-    this.step(visit, 'product_viewed', { productId: product._id, category: product.category, price: product.price, timeOnPageSec: Math.round(seconds) }, seconds);
+    this.step(
+      visit,
+      'product_viewed',
+      { productId: product._id, category: product.category, price: product.price, timeOnPageSec: Math.round(seconds) },
+      seconds,
+    );
   }
 
   /** Walks the checkout; with `dropAt` set, the customer views that step (0-based) and leaves. */

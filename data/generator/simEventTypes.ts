@@ -77,8 +77,17 @@ export class EventSink {
 
   constructor(readonly endMs: number) {}
 
-  emit(ms: number, type: SimEventType, channel: SimChannel, device: SimDevice, props: Record<string, unknown>, sessionId?: string): void {
+  emit(
+    ms: number,
+    type: SimEventType,
+    channel: SimChannel,
+    device: SimDevice,
+    props: Record<string, unknown>,
+    sessionId?: string,
+  ): void {
     if (ms >= this.endMs) return;
-    this.drafts.push(sessionId === undefined ? { ms, type, channel, device, props } : { ms, type, channel, device, sessionId, props });
+    this.drafts.push(
+      sessionId === undefined ? { ms, type, channel, device, props } : { ms, type, channel, device, sessionId, props },
+    );
   }
 }

@@ -66,7 +66,14 @@ export function simulateCustomer(ctx: ShopContext, index: number): SimulatedCust
   const sink = new EventSink(ctx.endMs);
   const device = t.devicePreference;
   sink.emit(customer.signedUpMs, 'identify', t.appUser ? 'app' : 'web', device, {
-    traits: { email: customer.email, firstName: customer.firstName, lastName: customer.lastName, timezone: t.timezone, country: t.country, signupSource: t.signupSource },
+    traits: {
+      email: customer.email,
+      firstName: customer.firstName,
+      lastName: customer.lastName,
+      timezone: t.timezone,
+      country: t.country,
+      signupSource: t.signupSource,
+    },
     consent: { email: t.emailConsent, sms: t.smsConsent },
   });
 
@@ -84,12 +91,28 @@ export function simulateCustomer(ctx: ShopContext, index: number): SimulatedCust
   const idKey = hashKey(ctx.seed, index);
   const events = drafts.map((d, n): SimEventDoc => {
     const ts = new Date(Math.round(d.ms));
-    const doc: SimEventDoc = { _id: eventObjectId(ts, idKey, n), eventId: `sim-${ctx.seed}-${index}-${n}`, type: d.type, customerId: customer.id, partition, ts, receivedAt: ts, source: 'sim', channel: d.channel, device: d.device, props: d.props };
+    const doc: SimEventDoc = {
+      _id: eventObjectId(ts, idKey, n),
+      eventId: `sim-${ctx.seed}-${index}-${n}`,
+      type: d.type,
+      customerId: customer.id,
+      partition,
+      ts,
+      receivedAt: ts,
+      source: 'sim',
+      channel: d.channel,
+      device: d.device,
+      props: d.props,
+    };
     if (d.sessionId !== undefined) doc.sessionId = d.sessionId;
     return doc;
   });
   return {
-    customer: deriveProfile(customer.id, partition, events.map((e) => toTimelineEvent(e))).profile,
+    customer: deriveProfile(
+      customer.id,
+      partition,
+      events.map((e) => toTimelineEvent(e)),
+    ).profile,
     truth: buildTruth(customer, timeline, clock, ctx.endMs),
     events,
     orders: timeline.orders.filter((o) => o.ms < ctx.endMs).length,

@@ -52,7 +52,15 @@ interface Pending {
 
 const MINUTE = 60_000;
 
-export function planTimeline(rng: Rng, customer: SimCustomer, catalog: Catalog, calendar: ShopCalendar, clock: LocalClock, sink: EventSink, horizonMs: number): Timeline {
+export function planTimeline(
+  rng: Rng,
+  customer: SimCustomer,
+  catalog: Catalog,
+  calendar: ShopCalendar,
+  clock: LocalClock,
+  sink: EventSink,
+  horizonMs: number,
+): Timeline {
   const t = customer.traits;
   const out: Timeline = { orders: [], deathMs: null, unsubscribedMs: null, clicks: [], futureOpens: [] };
   const pending: Pending[] = [];
@@ -66,12 +74,15 @@ export function planTimeline(rng: Rng, customer: SimCustomer, catalog: Catalog, 
   const seasonMax = t.holidayBuyer ? 3 : 1.3;
   const envelope = (t.purchaseRate * seasonMax * activityMax(t.browsingPattern)) / DAY;
   const nextOrganic = (from: number): number => {
-    for (let at = from; ; ) {
+    for (let at = from; ;) {
       at += rng.exponential(envelope);
       if (at >= horizonMs) return Infinity;
       const month = new Date(at).getUTCMonth() + 1;
       const season = month >= 11 ? seasonMax : 1;
-      if (rng.chance((season * activityAt(t.browsingPattern, clock, at)) / (seasonMax * activityMax(t.browsingPattern)))) return at;
+      if (
+        rng.chance((season * activityAt(t.browsingPattern, clock, at)) / (seasonMax * activityMax(t.browsingPattern)))
+      )
+        return at;
     }
   };
 
@@ -80,12 +91,21 @@ export function planTimeline(rng: Rng, customer: SimCustomer, catalog: Catalog, 
     const ms = Math.round(p.ms);
     const month = new Date(ms).getUTCMonth() + 1;
     const products = buildBasket(rng, t, catalog, month, p.product);
-    const order: PlannedOrder = { ms, kind: p.kind, ...priceBasket(rng, t, products, p.couponCode, out.orders.length === 0) };
+    const order: PlannedOrder = {
+      ms,
+      kind: p.kind,
+      ...priceBasket(rng, t, products, p.couponCode, out.orders.length === 0),
+    };
     if (p.campaignId) order.campaignId = p.campaignId;
     if (p.clickMs !== undefined) order.clickMs = p.clickMs;
     out.orders.push(order);
     for (const product of products) {
-      if (product.replenishDays === undefined || pending.some((q) => q.product === product) || !rng.chance(t.replenishLoyalty)) continue;
+      if (
+        product.replenishDays === undefined ||
+        pending.some((q) => q.product === product) ||
+        !rng.chance(t.replenishLoyalty)
+      )
+        continue;
       schedule({ ms: ms + product.replenishDays * DAY * rng.uniform(0.8, 1.25), kind: 'replenish', product });
     }
     if (rng.chance(t.dropoutProb)) {
@@ -96,7 +116,8 @@ export function planTimeline(rng: Rng, customer: SimCustomer, catalog: Catalog, 
 
   // Nobody buys in the minutes it takes to sign up; the first visit needs room before the order.
   let organicAt = nextOrganic(customer.signedUpMs + 10 * MINUTE);
-  if (t.signupSource === 'post_purchase') schedule({ ms: customer.signedUpMs + rng.int(20 * MINUTE, 45 * MINUTE), kind: 'organic' });
+  if (t.signupSource === 'post_purchase')
+    schedule({ ms: customer.signedUpMs + rng.int(20 * MINUTE, 45 * MINUTE), kind: 'organic' });
   const emails = t.emailConsent ? calendar.emails : [];
   let ci = emails.findIndex((c) => c.sendMs > customer.signedUpMs);
   if (ci < 0) ci = emails.length;
@@ -111,13 +132,20 @@ export function planTimeline(rng: Rng, customer: SimCustomer, catalog: Catalog, 
     if (at === campaignAt) {
       const campaign = emails[ci++]!;
       const result = simulateEmail(rng, customer, campaign, alive, clock, sink);
-      if (result.humanOpenMs !== undefined && result.humanOpenMs >= sink.endMs) out.futureOpens.push(result.humanOpenMs);
+      if (result.humanOpenMs !== undefined && result.humanOpenMs >= sink.endMs)
+        out.futureOpens.push(result.humanOpenMs);
       if (result.unsubscribedMs !== undefined) out.unsubscribedMs = result.unsubscribedMs;
       if (result.stopSending) ci = emails.length;
       if (result.clickMs === undefined) continue;
       // Email earns orders of its own: engaged buyers sometimes buy straight from a click.
       if (alive && rng.chance(0.08 + 5 * t.purchaseRate)) {
-        schedule({ ms: result.clickMs + rng.int(3 * MINUTE, 15 * MINUTE), kind: 'email', campaignId: campaign.id, couponCode: campaign.couponCode, clickMs: result.clickMs });
+        schedule({
+          ms: result.clickMs + rng.int(3 * MINUTE, 15 * MINUTE),
+          kind: 'email',
+          campaignId: campaign.id,
+          couponCode: campaign.couponCode,
+          clickMs: result.clickMs,
+        });
       } else {
         out.clicks.push({ ms: result.clickMs, campaignId: campaign.id });
       }

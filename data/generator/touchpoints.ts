@@ -17,7 +17,14 @@ const networks = ['instagram', 'facebook', 'tiktok', 'pinterest'] as const;
 const socialActions = ['like', 'comment', 'share', 'follow', 'story_view'] as const;
 const ticketTopics = ['shipping_delay', 'return', 'sizing', 'damaged', 'billing'] as const;
 
-export function simulateTouchpoints(rng: Rng, customer: SimCustomer, timeline: Timeline, sms: readonly SmsCampaign[], sessions: SessionBuilder, sink: EventSink): void {
+export function simulateTouchpoints(
+  rng: Rng,
+  customer: SimCustomer,
+  timeline: Timeline,
+  sms: readonly SmsCampaign[],
+  sessions: SessionBuilder,
+  sink: EventSink,
+): void {
   const t = customer.traits;
   const death = timeline.deathMs ?? Infinity;
   const start = customer.signedUpMs + 1000;
@@ -30,7 +37,12 @@ export function simulateTouchpoints(rng: Rng, customer: SimCustomer, timeline: T
       if (!rng.chance(t.smsClickProb * (sentMs <= death ? 1 : 0.3))) continue;
       const clickMs = sentMs + rng.int(MINUTE, 90 * MINUTE);
       sink.emit(clickMs, 'sms_clicked', 'sms', 'mobile', { campaignId: campaign.id });
-      sessions.browse(clickMs + rng.int(2_000, 10_000), { utmSource: 'sms', utmMedium: 'sms', utmCampaign: campaign.id, path: '/sale' });
+      sessions.browse(clickMs + rng.int(2_000, 10_000), {
+        utmSource: 'sms',
+        utmMedium: 'sms',
+        utmCampaign: campaign.id,
+        path: '/sale',
+      });
     }
   }
 
@@ -38,8 +50,12 @@ export function simulateTouchpoints(rng: Rng, customer: SimCustomer, timeline: T
     // Followers keep liking posts for a while after they stop buying, less often.
     for (let at = start + rng.exponential(0.04 / DAY); at < sink.endMs; at += rng.exponential(0.04 / DAY)) {
       if (at > death && !rng.chance(0.3)) continue;
-      sink.emit(at, 'social_engaged', 'social', 'mobile', { network: rng.pick(networks), action: rng.pick(socialActions) });
-      if (rng.chance(0.15)) sessions.browse(at + rng.int(10_000, 5 * MINUTE), { utmSource: rng.pick(networks), utmMedium: 'social' });
+      sink.emit(at, 'social_engaged', 'social', 'mobile', {
+        network: rng.pick(networks),
+        action: rng.pick(socialActions),
+      });
+      if (rng.chance(0.15))
+        sessions.browse(at + rng.int(10_000, 5 * MINUTE), { utmSource: rng.pick(networks), utmMedium: 'social' });
     }
   }
 
@@ -61,7 +77,13 @@ export function simulateTouchpoints(rng: Rng, customer: SimCustomer, timeline: T
     if (!rng.chance(refundChance)) return;
     // Most refunds return one item; some return the whole order.
     const item = rng.pick(order.items);
-    const amount = rng.chance(0.35) || order.items.length === 1 ? order.revenue : Math.min(order.revenue, item.price * item.quantity);
-    sink.emit(after, 'order_refunded', 'support', t.devicePreference, { orderId, amount: Math.round(amount * 100) / 100 });
+    const amount =
+      rng.chance(0.35) || order.items.length === 1
+        ? order.revenue
+        : Math.min(order.revenue, item.price * item.quantity);
+    sink.emit(after, 'order_refunded', 'support', t.devicePreference, {
+      orderId,
+      amount: Math.round(amount * 100) / 100,
+    });
   });
 }

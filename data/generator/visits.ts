@@ -41,7 +41,12 @@ export function simulateVisits(
   timeline.orders.forEach((order, n) => {
     if (order.ms >= endMs) return;
     if (order.kind === 'email') {
-      sessions.order(order, orderIdOf(customer.id, n), emailSource(order.campaignId!), order.clickMs! + rng.int(2_000, 10_000));
+      sessions.order(
+        order,
+        orderIdOf(customer.id, n),
+        emailSource(order.campaignId!),
+        order.clickMs! + rng.int(2_000, 10_000),
+      );
       return;
     }
     sessions.order(order, orderIdOf(customer.id, n), sessions.randomSource(), earliest);
@@ -57,7 +62,8 @@ export function simulateVisits(
   const envelope = (rate * activityMax(t.browsingPattern)) / DAY;
   const death = timeline.deathMs ?? Infinity;
   for (let at = earliest + rng.exponential(envelope); at < endMs; at += rng.exponential(envelope)) {
-    const fade = at <= death ? 1 : AFTERLIFE_FLOOR + (1 - AFTERLIFE_FLOOR) * Math.exp(-(at - death) / (AFTERLIFE_DAYS * DAY));
+    const fade =
+      at <= death ? 1 : AFTERLIFE_FLOOR + (1 - AFTERLIFE_FLOOR) * Math.exp(-(at - death) / (AFTERLIFE_DAYS * DAY));
     if (!rng.chance((fade * activityAt(t.browsingPattern, clock, at)) / activityMax(t.browsingPattern))) continue;
     if (at <= death && rng.chance(t.abandonPropensity * 0.15)) sessions.abandon(at, sessions.randomSource());
     else sessions.browse(at, sessions.randomSource());
@@ -69,9 +75,16 @@ export function simulateVisits(
  * last days of history hold as many open carts as any others. Run after every other draw of the
  * visit stream (touchpoints included), so these carts change no other draw.
  */
-export function simulateCartsOpenAtEnd(rng: Rng, customer: SimCustomer, timeline: Timeline, sessions: SessionBuilder, endMs: number): void {
+export function simulateCartsOpenAtEnd(
+  rng: Rng,
+  customer: SimCustomer,
+  timeline: Timeline,
+  sessions: SessionBuilder,
+  endMs: number,
+): void {
   for (const order of timeline.orders) {
-    if (order.kind !== 'email' && order.ms >= endMs && order.ms < endMs + ABANDON_LEAD_DAYS * DAY) abandonBefore(rng, customer, sessions, order, endMs);
+    if (order.kind !== 'email' && order.ms >= endMs && order.ms < endMs + ABANDON_LEAD_DAYS * DAY)
+      abandonBefore(rng, customer, sessions, order, endMs);
   }
 }
 
@@ -86,7 +99,13 @@ const CONSIDERATION_MAX_DAYS = 45;
  * background browsing only. Run after every other draw of the visit stream, so it changes no
  * other draw; like simulateCartsOpenAtEnd it covers first orders just after the end of history.
  */
-export function simulateFirstOrderJourney(rng: Rng, customer: SimCustomer, timeline: Timeline, sessions: SessionBuilder, endMs: number): void {
+export function simulateFirstOrderJourney(
+  rng: Rng,
+  customer: SimCustomer,
+  timeline: Timeline,
+  sessions: SessionBuilder,
+  endMs: number,
+): void {
   const first = timeline.orders[0];
   // A post-purchase sign-up's first order is the one they signed up at; an email order follows a click.
   if (!first || first.kind === 'email' || customer.traits.signupSource === 'post_purchase') return;
@@ -103,7 +122,13 @@ export function simulateFirstOrderJourney(rng: Rng, customer: SimCustomer, timel
 }
 
 /** Abandoned carts often precede a purchase: the same customer came back and finished. */
-function abandonBefore(rng: Rng, customer: SimCustomer, sessions: SessionBuilder, order: PlannedOrder, endMs: number): void {
+function abandonBefore(
+  rng: Rng,
+  customer: SimCustomer,
+  sessions: SessionBuilder,
+  order: PlannedOrder,
+  endMs: number,
+): void {
   const earliest = customer.signedUpMs + 1000;
   for (let k = 0; k < 3 && rng.chance(customer.traits.abandonPropensity * 0.8); k++) {
     const at = order.ms - rng.uniform(2 * HOUR, ABANDON_LEAD_DAYS * DAY);

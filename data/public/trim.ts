@@ -30,7 +30,10 @@ async function trim(from: string, oneIn: number): Promise<{ csv: string; rows: n
   const lines: string[] = [];
   const customers = new Set<string>();
   // `raw` hands back each record's exact text (quotes and line end included).
-  const parser = fs.createReadStream(from).pipe(zlib.createGunzip()).pipe(parse({ columns: true, raw: true }));
+  const parser = fs
+    .createReadStream(from)
+    .pipe(zlib.createGunzip())
+    .pipe(parse({ columns: true, raw: true }));
   let header: string | undefined;
   for await (const { record, raw } of parser as AsyncIterable<{ record: Record<string, string>; raw: string }>) {
     header ??= Object.keys(record).join(',');
@@ -46,19 +49,30 @@ async function trim(from: string, oneIn: number): Promise<{ csv: string; rows: n
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { from: { type: 'string' }, out: { type: 'string' }, 'one-in': { type: 'string', default: '10' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      from: { type: 'string' },
+      out: { type: 'string' },
+      'one-in': { type: 'string', default: '10' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) return void process.stdout.write(`${usage}\n`);
   const from = values.from ?? path.resolve(here, '../../../shared/data/online_retail.csv.gz');
   const out = values.out ?? path.join(here, 'online_retail.csv.gz');
   const oneIn = Number(values['one-in']);
-  if (!Number.isInteger(oneIn) || oneIn < 1) throw new Error(`--one-in must be a positive integer, got "${values['one-in']}"`);
+  if (!Number.isInteger(oneIn) || oneIn < 1)
+    throw new Error(`--one-in must be a positive integer, got "${values['one-in']}"`);
   if (!fs.existsSync(from)) throw new Error(`${from} not found (pass --from with the full UCI Online Retail file)`);
   const { csv, rows, customers } = await trim(from, oneIn);
   const gz = zlib.gzipSync(csv, { level: 9 });
   fs.writeFileSync(out, gz);
   const report = { rows, customers, bytes: gz.length, sha256: createHash('sha256').update(gz).digest('hex') };
-  process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${out}: ${rows} rows, ${customers} customers, ${gz.length} bytes, sha256 ${report.sha256}\n`);
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify(report)}\n`
+      : `${out}: ${rows} rows, ${customers} customers, ${gz.length} bytes, sha256 ${report.sha256}\n`,
+  );
 }
 
 // Run as a script only: the tests import `kept` to check the file against the rule.

@@ -7,7 +7,8 @@ Chart.register(...registerables);
 
 export type Row = Record<string, string | number | null | undefined>;
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 function formatCell(v: Row[string], digits: number): string {
   if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '–';
@@ -21,7 +22,10 @@ export function tableHtml(rows: readonly Row[], opts: { digits?: number; caption
   const columns = Object.keys(rows[0] ?? {});
   const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const body = rows
-    .map((row) => `<tr>${columns.map((c) => `<td style="text-align:${typeof row[c] === 'number' ? 'right' : 'left'}">${formatCell(row[c], digits)}</td>`).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${columns.map((c) => `<td style="text-align:${typeof row[c] === 'number' ? 'right' : 'left'}">${formatCell(row[c], digits)}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   const caption = opts.caption ? `<caption>${escapeHtml(opts.caption)}</caption>` : '';
   return `<table>${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
@@ -44,7 +48,10 @@ const whiteBackground: Plugin = {
 };
 
 /** Renders a Chart.js configuration on a server-side canvas (no animation, white background) to PNG. */
-export function chartPng(config: ChartConfiguration, size: { width: number; height: number } = { width: 720, height: 360 }): Buffer {
+export function chartPng(
+  config: ChartConfiguration,
+  size: { width: number; height: number } = { width: 720, height: 360 },
+): Buffer {
   const canvas = createCanvas(size.width, size.height);
   // Chart.js draws on any 2D context with the DOM's shape; @napi-rs/canvas provides that shape, not the DOM type.
   const chart = new Chart(canvas.getContext('2d') as unknown as ConstructorParameters<typeof Chart>[0], {

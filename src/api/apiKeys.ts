@@ -34,7 +34,8 @@ export interface CreatedApiKey extends ApiKeySummary {
   key: string;
 }
 
-export type VerifyResult = { ok: true; value: ApiKeyPrincipal } | { ok: false; error: { type: 'malformed' | 'unknown' | 'revoked' } };
+export type VerifyResult =
+  { ok: true; value: ApiKeyPrincipal } | { ok: false; error: { type: 'malformed' | 'unknown' | 'revoked' } };
 
 export type RevokeResult = { ok: true; value: ApiKeySummary } | { ok: false; error: { type: 'not_found' } };
 
@@ -67,13 +68,22 @@ function toSummary(row: ApiKeyRow): ApiKeySummary {
   };
 }
 
-export async function createApiKey(models: Models, input: { role: Role; name: string; rateLimitPerMinute?: number }): Promise<CreatedApiKey> {
+export async function createApiKey(
+  models: Models,
+  input: { role: Role; name: string; rateLimitPerMinute?: number },
+): Promise<CreatedApiKey> {
   // A 48-bit prefix collides about once in 16 million keys; the unique index turns that into a retry.
   for (let attempt = 1; ; attempt++) {
     const prefix = randomBytes(6).toString('base64url');
     const key = `bc_${prefix}_${randomBytes(32).toString('base64url')}`;
     try {
-      const row = await models.ApiKey.create({ name: input.name, role: input.role, rateLimitPerMinute: input.rateLimitPerMinute, prefix, hash: hashApiKey(key) });
+      const row = await models.ApiKey.create({
+        name: input.name,
+        role: input.role,
+        rateLimitPerMinute: input.rateLimitPerMinute,
+        prefix,
+        hash: hashApiKey(key),
+      });
       return { ...toSummary(row), key };
     } catch (err) {
       if (!isDuplicateKey(err) || attempt >= 3) throw err;
@@ -88,12 +98,22 @@ export async function verifyApiKey(models: Models, key: string, now: Date = new 
   if (!row) return { ok: false, error: { type: 'unknown' } };
   const expected = Buffer.from(row.hash, 'hex');
   const actual = Buffer.from(hashApiKey(key), 'hex');
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return { ok: false, error: { type: 'unknown' } };
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual))
+    return { ok: false, error: { type: 'unknown' } };
   if (row.revokedAt) return { ok: false, error: { type: 'revoked' } };
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await models.ApiKey.updateOne({ _id: row._id }, { $set: { lastUsedAt: now } });
   }
-  return { ok: true, value: { id: row._id.toString(), name: row.name, role: row.role, prefix: row.prefix, rateLimitPerMinute: row.rateLimitPerMinute ?? null } };
+  return {
+    ok: true,
+    value: {
+      id: row._id.toString(),
+      name: row.name,
+      role: row.role,
+      prefix: row.prefix,
+      rateLimitPerMinute: row.rateLimitPerMinute ?? null,
+    },
+  };
 }
 
 /** Every key, revoked ones included, newest first. */

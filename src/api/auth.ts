@@ -58,7 +58,12 @@ export function authenticate(models: Models): RequestHandler {
       res.setHeader('RateLimit-Remaining', String(rate.remaining));
     }
     if (!rate.allowed) {
-      throw new AppError('rate_limited', `this key may make ${rate.limit} requests a minute; retry in ${rate.retryAfterSec} s`, { limitPerMinute: rate.limit }, rate.retryAfterSec);
+      throw new AppError(
+        'rate_limited',
+        `this key may make ${rate.limit} requests a minute; retry in ${rate.retryAfterSec} s`,
+        { limitPerMinute: rate.limit },
+        rate.retryAfterSec,
+      );
     }
     res.locals.apiKey = result.value;
     next();
@@ -79,7 +84,11 @@ export function authorize(roles: readonly Role[], method: string, readOnly = fal
     const key = res.locals.apiKey;
     if (!key) throw new AppError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
     if (!roles.includes(key.role)) {
-      throw new AppError('forbidden', `this route needs a key with role ${roles.join(' or ')}; this key's role is ${key.role}`, { role: key.role, accepted: roles });
+      throw new AppError(
+        'forbidden',
+        `this route needs a key with role ${roles.join(' or ')}; this key's role is ${key.role}`,
+        { role: key.role, accepted: roles },
+      );
     }
     next();
   };

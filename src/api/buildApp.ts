@@ -59,7 +59,11 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
 const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
   // req.is: null without a body, false for a body that is not JSON. `Content-Length: 0` counts
   // as a body there, but fetch sends it on every bodiless POST.
-  if (req.get('content-length') !== '0' && req.is('application/json') === false) throw new AppError('unsupported_media_type', `send the body as application/json (Content-Type was ${req.get('content-type') ?? 'missing'})`);
+  if (req.get('content-length') !== '0' && req.is('application/json') === false)
+    throw new AppError(
+      'unsupported_media_type',
+      `send the body as application/json (Content-Type was ${req.get('content-type') ?? 'missing'})`,
+    );
   next();
 };
 
@@ -68,11 +72,25 @@ const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
  * refuse such a body (body-parser passes our status and type on; toAppError answers bad_request).
  */
 function requireUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
-  if (encoding === 'utf-8' && !isUtf8(body)) throw Object.assign(new Error('request body is not valid UTF-8'), { status: 400, expose: true, type: 'encoding.invalid' });
+  if (encoding === 'utf-8' && !isUtf8(body))
+    throw Object.assign(new Error('request body is not valid UTF-8'), {
+      status: 400,
+      expose: true,
+      type: 'encoding.invalid',
+    });
 }
 
 /** The HTTP API as an express app, not listening: `startHttpServer` serves it, tests call it directly. */
-export function buildApp({ database, log = rootLog, routes = allRoutes, intake = createIntakeLimiter({ maxConcurrent: config().INGEST_MAX_CONCURRENT, budgetMs: config().INGEST_RESPONSE_BUDGET_MS, maxQueueing: config().INGEST_MAX_QUEUEING }) }: BuildAppOptions): express.Express {
+export function buildApp({
+  database,
+  log = rootLog,
+  routes = allRoutes,
+  intake = createIntakeLimiter({
+    maxConcurrent: config().INGEST_MAX_CONCURRENT,
+    budgetMs: config().INGEST_RESPONSE_BUDGET_MS,
+    maxQueueing: config().INGEST_MAX_QUEUEING,
+  }),
+}: BuildAppOptions): express.Express {
   const app = express();
   app.locals.intake = intake;
   app.use(helmet());
@@ -85,7 +103,8 @@ export function buildApp({ database, log = rootLog, routes = allRoutes, intake =
         const key = (res as express.Response).locals?.apiKey;
         return key ? { apiKeyId: key.id, role: key.role } : {};
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       // Request headers carry API keys and cookies, response headers are the same on every line:
       // log what identifies the exchange, nothing more.
       serializers: {
@@ -114,7 +133,10 @@ export function buildApp({ database, log = rootLog, routes = allRoutes, intake =
   // Before the body parser, so a caller without a key cannot make us read a body.
   // Ahead of the key check, which reads the database too: under a flood the key lookups alone
   // queued for seconds in front of an admission placed after them. Before the body is read.
-  app.post(INGEST_PATHS, admitIngest(intake, (req) => QUEUEABLE_PATHS.has(req.path) && queueHasRoom(database)));
+  app.post(
+    INGEST_PATHS,
+    admitIngest(intake, (req) => QUEUEABLE_PATHS.has(req.path) && queueHasRoom(database)),
+  );
   app.use('/v1', authenticate(database.models));
   app.use('/v1', jsonBodiesOnly);
   app.use(express.json({ limit: config().BODY_LIMIT, verify: requireUtf8 }));

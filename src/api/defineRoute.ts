@@ -14,9 +14,19 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Parsed<S> = S extends ZodType ? z.output<S> : undefined;
 
 type Responses = Record<number, ResponseSpec>;
-type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 /** What a handler may return as its success body: the type of a 2xx response's zod schema (read-only values welcome). */
-type SuccessBody<R extends Responses> = { [K in keyof R]: K extends 200 | 201 | 202 | 204 ? (R[K]['schema'] extends ZodType ? DeepReadonly<z.input<R[K]['schema']>> : undefined) : never }[keyof R];
+type SuccessBody<R extends Responses> = {
+  [K in keyof R]: K extends 200 | 201 | 202 | 204
+    ? R[K]['schema'] extends ZodType
+      ? DeepReadonly<z.input<R[K]['schema']>>
+      : undefined
+    : never;
+}[keyof R];
 
 /** What a handler gets: the parsed request, who is calling, and the service's dependencies. */
 export interface RouteContext<Body, Query, Params> {
@@ -32,7 +42,12 @@ export interface RouteContext<Body, Query, Params> {
   res: Response;
 }
 
-export interface RouteSpec<B extends ZodType | undefined, Q extends ZodObject | undefined, P extends ZodObject | undefined, R extends Responses> {
+export interface RouteSpec<
+  B extends ZodType | undefined,
+  Q extends ZodObject | undefined,
+  P extends ZodObject | undefined,
+  R extends Responses,
+> {
   method: Method;
   /** Express syntax (`/v1/jobs/:id`). Routes under /v1 need a key; routes outside it must be public. */
   path: string;
@@ -52,7 +67,9 @@ export interface RouteSpec<B extends ZodType | undefined, Q extends ZodObject | 
    * an AppError. The body's type is the success schema's, so the document cannot promise what the
    * handler does not return.
    */
-  handler: (ctx: RouteContext<Parsed<B>, Parsed<Q>, Parsed<P>>) => SuccessBody<R> | Reply | void | Promise<SuccessBody<R> | Reply | void>;
+  handler: (
+    ctx: RouteContext<Parsed<B>, Parsed<Q>, Parsed<P>>,
+  ) => SuccessBody<R> | Reply | void | Promise<SuccessBody<R> | Reply | void>;
 }
 
 /** A response with a status other than the route's success status. */
@@ -75,14 +92,22 @@ export interface RouteDefinition {
  * and document the operation. Mistakes in the description (a write open to marketers, a public
  * route under /v1) throw here, when the route module is imported.
  */
-export function defineRoute<B extends ZodType | undefined = undefined, Q extends ZodObject | undefined = undefined, P extends ZodObject | undefined = undefined, const R extends Responses = Responses>(
-  spec: RouteSpec<B, Q, P, R>,
-): RouteDefinition {
+export function defineRoute<
+  B extends ZodType | undefined = undefined,
+  Q extends ZodObject | undefined = undefined,
+  P extends ZodObject | undefined = undefined,
+  const R extends Responses = Responses,
+>(spec: RouteSpec<B, Q, P, R>): RouteDefinition {
   const where = `${spec.method.toUpperCase()} ${spec.path}`;
   const guarded = spec.roles !== 'public';
-  if (guarded !== spec.path.startsWith('/v1/')) throw new Error(`${where}: routes under /v1 need roles, and only they may have them`);
+  if (guarded !== spec.path.startsWith('/v1/'))
+    throw new Error(`${where}: routes under /v1 need roles, and only they may have them`);
   if (guarded && spec.roles.length === 0) throw new Error(`${where}: no role may call this route`);
-  const successStatus = Math.min(...Object.keys(spec.responses).map(Number).filter((s) => s >= 200 && s < 300));
+  const successStatus = Math.min(
+    ...Object.keys(spec.responses)
+      .map(Number)
+      .filter((s) => s >= 200 && s < 300),
+  );
   if (!Number.isFinite(successStatus)) throw new Error(`${where}: responses need a 2xx entry`);
 
   const request = spec.request ?? {};
@@ -118,7 +143,12 @@ export function defineRoute<B extends ZodType | undefined = undefined, Q extends
 }
 
 /** Registers each route in the OpenAPI registry and mounts its handler chain on the router. */
-export function mountRoutes(router: Router, registry: OpenAPIRegistry, routes: readonly RouteDefinition[], database: Database): void {
+export function mountRoutes(
+  router: Router,
+  registry: OpenAPIRegistry,
+  routes: readonly RouteDefinition[],
+  database: Database,
+): void {
   for (const route of routes) {
     registry.registerPath(route.openapi);
     router[route.method](route.path, ...route.handlers(database));

@@ -48,7 +48,12 @@ export const errorBodySchema = z
     error: z.object({
       code: z.enum(Object.keys(errorStatus) as [ErrorType, ...ErrorType[]]),
       message: z.string(),
-      details: z.unknown().meta({ description: 'Structured context, e.g. `{ issues: [{ path, message }] }` for validation_failed; null when there is none' }),
+      details: z
+        .unknown()
+        .meta({
+          description:
+            'Structured context, e.g. `{ issues: [{ path, message }] }` for validation_failed; null when there is none',
+        }),
     }),
   })
   .meta({ id: 'Error' });
@@ -64,7 +69,11 @@ interface HttpError extends Error {
 }
 
 function isHttpError(err: unknown): err is HttpError {
-  return err instanceof Error && typeof (err as Partial<HttpError>).status === 'number' && typeof (err as Partial<HttpError>).expose === 'boolean';
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<HttpError>).status === 'number' &&
+    typeof (err as Partial<HttpError>).expose === 'boolean'
+  );
 }
 
 /** Anything thrown becomes an AppError; what we do not recognise is a bug and becomes `internal`. */
@@ -73,13 +82,21 @@ export function toAppError(err: unknown): AppError {
   // The router decodes path parameters and throws this (with a 400 not marked safe to expose) on bad percent-encoding.
   if (err instanceof URIError) return new AppError('bad_request', 'the URL path is not valid percent-encoding');
   // Not our bug and not the caller's: the database is down or restarting. Say so, and when to retry.
-  if (isDatabaseUnavailable(err)) return new AppError('unavailable', 'the database is not reachable right now; retry shortly', null, UNAVAILABLE_RETRY_AFTER_SEC);
+  if (isDatabaseUnavailable(err))
+    return new AppError(
+      'unavailable',
+      'the database is not reachable right now; retry shortly',
+      null,
+      UNAVAILABLE_RETRY_AFTER_SEC,
+    );
   if (isHttpError(err) && err.expose && err.status < 500) {
     switch (err.type) {
       case 'entity.parse.failed':
         return new AppError('invalid_json', 'request body is not valid JSON', { reason: err.message });
       case 'entity.too.large':
-        return new AppError('payload_too_large', `request body is larger than the limit of ${err.limit} bytes`, { limitBytes: err.limit });
+        return new AppError('payload_too_large', `request body is larger than the limit of ${err.limit} bytes`, {
+          limitBytes: err.limit,
+        });
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return new AppError('unsupported_media_type', err.message);
@@ -101,7 +118,8 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, next) => {
   // pino-http logs `res.err` with the request's completion line, so a bug is logged once, with its stack.
   if (appError.type === 'internal') res.err = err instanceof Error ? err : new Error(String(err));
   if (appError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="breadcrumb"');
-  if (appError.retryAfterSec !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(appError.retryAfterSec))));
+  if (appError.retryAfterSec !== undefined)
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(appError.retryAfterSec))));
   // The driver's reason (which host, which timeout) stays in the log, not in the public answer.
   if (appError.type === 'unavailable') res.err = err instanceof Error ? err : new Error(String(err));
   const body: ErrorBody = { error: { code: appError.type, message: appError.message, details: appError.details } };

@@ -13,7 +13,11 @@ export interface HttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startHttpServer(app: RequestListener, { port, host }: { port: number; host: string }, log = rootLog): Promise<HttpServer> {
+export async function startHttpServer(
+  app: RequestListener,
+  { port, host }: { port: number; host: string },
+  log = rootLog,
+): Promise<HttpServer> {
   const server = http.createServer();
   const inFlight = new Set<http.ServerResponse>();
   let closing: Promise<void> | undefined;

@@ -37,7 +37,8 @@ export interface IntakeStats {
 }
 
 /** `queue`: the route validates and queues the events durably instead of storing them now. */
-export type Admission = { ok: true; queue: boolean; release: () => void } | { ok: false; retryAfterSec: number; reason: string };
+export type Admission =
+  { ok: true; queue: boolean; release: () => void } | { ok: false; retryAfterSec: number; reason: string };
 
 interface Waiter {
   admit: () => void;
@@ -126,7 +127,12 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
       if (limits.maxConcurrent === 0 || inFlight < limits.maxConcurrent) return Promise.resolve(start());
       if (queueable && deferring < (limits.maxQueueing ?? 0)) return Promise.resolve(startQueueing());
       const waitMs = limits.budgetMs - serviceMs;
-      if (expectedWaitMs(queue.length) > waitMs) return Promise.resolve(refuse(`${inFlight} requests running and ${queue.length} waiting would take longer than ${limits.budgetMs} ms`));
+      if (expectedWaitMs(queue.length) > waitMs)
+        return Promise.resolve(
+          refuse(
+            `${inFlight} requests running and ${queue.length} waiting would take longer than ${limits.budgetMs} ms`,
+          ),
+        );
       return new Promise((resolve) => {
         const waiter: Waiter = {
           admit: () => resolve(start()),
@@ -145,7 +151,15 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
         });
       });
     },
-    stats: () => ({ accepted, shed, inFlight, queued: queue.length, deferred, deferring, serviceMs: Math.round(serviceMs) }),
+    stats: () => ({
+      accepted,
+      shed,
+      inFlight,
+      queued: queue.length,
+      deferred,
+      deferring,
+      serviceMs: Math.round(serviceMs),
+    }),
   };
 }
 
@@ -153,13 +167,22 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
  * The limiter as middleware: ahead of the body parser, so a refused request costs no parsing, and
  * its slot is held until the response has gone out, whatever the route does in between.
  */
-export function admitIngest(limiter: IntakeLimiter, queueable: (req: Request) => boolean = () => false): RequestHandler {
+export function admitIngest(
+  limiter: IntakeLimiter,
+  queueable: (req: Request) => boolean = () => false,
+): RequestHandler {
   return async (req, res, next) => {
     // A client that hung up before this point (a timeout while its key was checked) takes no
     // slot: the 'close' that frees a slot has already been and will not come again.
     if (res.closed) return;
     const admission = await limiter.enter((cancel) => res.once('close', cancel), queueable(req));
-    if (!admission.ok) throw new AppError('rate_limited', `ingestion is at capacity, nothing was stored; retry in ${admission.retryAfterSec} s (${admission.reason})`, { retryAfterSec: admission.retryAfterSec }, admission.retryAfterSec);
+    if (!admission.ok)
+      throw new AppError(
+        'rate_limited',
+        `ingestion is at capacity, nothing was stored; retry in ${admission.retryAfterSec} s (${admission.reason})`,
+        { retryAfterSec: admission.retryAfterSec },
+        admission.retryAfterSec,
+      );
     if (res.closed) return admission.release();
     res.once('close', admission.release);
     res.locals.queueEvents = admission.queue;

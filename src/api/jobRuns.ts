@@ -22,7 +22,15 @@ export interface JobRunView {
   attempts: number;
   retries: { at: string; error: string; waitMs: number }[];
   parentRunId: string | null;
-  steps: { job: string; runId: string; status: string; durationMs: number | null; options: Record<string, unknown>; counts: Record<string, unknown>; error: string | null }[];
+  steps: {
+    job: string;
+    runId: string;
+    status: string;
+    durationMs: number | null;
+    options: Record<string, unknown>;
+    counts: Record<string, unknown>;
+    error: string | null;
+  }[];
 }
 
 export interface ListJobRunsInput {
@@ -36,7 +44,9 @@ export interface ListJobRunsInput {
   includeStack?: boolean;
 }
 
-export type ListJobRunsResult = { ok: true; value: { items: JobRunView[]; nextCursor: string | null } } | { ok: false; error: { type: 'invalid_cursor'; message: string } };
+export type ListJobRunsResult =
+  | { ok: true; value: { items: JobRunView[]; nextCursor: string | null } }
+  | { ok: false; error: { type: 'invalid_cursor'; message: string } };
 
 /** A position in newest-first order: start time, then id to break ties between runs started together. */
 const cursorSchema = z.tuple([z.iso.datetime(), objectId]);
@@ -75,10 +85,20 @@ function toView(row: JobRunRow, includeStack: boolean): JobRunView {
     startedAt: row.startedAt.toISOString(),
     endedAt: row.endedAt?.toISOString() ?? null,
     durationMs: row.durationMs ?? null,
-    error: error ? { type: error.type ?? null, message: error.message ?? null, ...(includeStack && { stack: error.stack ?? null }) } : null,
+    error: error
+      ? {
+          type: error.type ?? null,
+          message: error.message ?? null,
+          ...(includeStack && { stack: error.stack ?? null }),
+        }
+      : null,
     notes: row.notes ?? [],
     attempts: row.attempts ?? 1,
-    retries: (row.retries ?? []).map((r) => ({ at: r.at?.toISOString() ?? row.startedAt.toISOString(), error: r.error ?? '', waitMs: r.waitMs ?? 0 })),
+    retries: (row.retries ?? []).map((r) => ({
+      at: r.at?.toISOString() ?? row.startedAt.toISOString(),
+      error: r.error ?? '',
+      waitMs: r.waitMs ?? 0,
+    })),
     parentRunId: row.parentRunId ?? null,
     steps: (row.steps ?? []).map((s) => ({
       job: s.job ?? '',
@@ -104,7 +124,9 @@ export async function listJobRuns(models: Models, input: ListJobRunsInput): Prom
     filter.$or = [{ startedAt: { $lt: startedAt } }, { startedAt, _id: { $lt: id } }];
   }
   // One extra row says whether there is a next page without a second query.
-  const rows = await findRuns(models, filter).skip(input.offset ?? 0).limit(input.limit + 1);
+  const rows = await findRuns(models, filter)
+    .skip(input.offset ?? 0)
+    .limit(input.limit + 1);
   const items = rows.slice(0, input.limit).map((row) => toView(row, input.includeStack ?? false));
   const last = items.at(-1);
   return { ok: true, value: { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null } };

@@ -1,4 +1,9 @@
-import { OpenAPIRegistry, OpenApiGeneratorV3, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV3,
+  type ResponseConfig,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import type { ZodObject, ZodType } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Role } from '../db/models/apiKey.js';
@@ -23,7 +28,8 @@ export function generateOpenApiDocument(registry: OpenAPIRegistry): ReturnType<O
     info: {
       title: 'Breadcrumb API',
       version: pkg.version,
-      description: 'Predictive analytics, segments and email flows. Keys have roles: admin, marketer (read-only), ingest (event writes).',
+      description:
+        'Predictive analytics, segments and email flows. Keys have roles: admin, marketer (read-only), ingest (event writes).',
     },
   });
 }
@@ -61,14 +67,21 @@ export function openApiRoute(route: OpenApiRouteInput): RouteConfig {
     const schema = spec.schema ?? (Number(status) >= 400 ? errorBodySchema : undefined);
     responses[status] = { description: spec.description, ...(schema && { content: json(schema) }) };
   }
-  if (body || query || params) responses['400'] ??= { description: 'Invalid request (validation_failed, invalid_json)', content: json(errorBodySchema) };
+  if (body || query || params)
+    responses['400'] ??= {
+      description: 'Invalid request (validation_failed, invalid_json)',
+      content: json(errorBodySchema),
+    };
   if (route.roles !== 'public') {
     responses['401'] ??= { description: 'Missing, unknown or revoked API key', content: json(errorBodySchema) };
     responses['403'] ??= { description: 'The key’s role may not use this route', content: json(errorBodySchema) };
   }
   // Any route can also be refused before or around its handler (body too large or not JSON, rate
   // limit, database unreachable, a bug): always in the shared Error shape.
-  responses['default'] ??= { description: 'Any other error: 413, 415, 429 (Retry-After), 500, 503 (Retry-After)', content: json(errorBodySchema) };
+  responses['default'] ??= {
+    description: 'Any other error: 413, 415, 429 (Retry-After), 500, 503 (Retry-After)',
+    content: json(errorBodySchema),
+  };
   const access = route.roles === 'public' ? 'No API key needed.' : `Roles: ${route.roles.join(', ')}.`;
   return {
     method: route.method,

@@ -50,7 +50,12 @@ export function createRateLimiter(): RateLimiter {
         bucket.tokens -= 1;
         return { allowed: true, limit: perMinute, remaining: Math.floor(bucket.tokens), retryAfterSec: 0 };
       }
-      return { allowed: false, limit: perMinute, remaining: 0, retryAfterSec: Math.ceil((1 - bucket.tokens) / perMs / 1000) };
+      return {
+        allowed: false,
+        limit: perMinute,
+        remaining: 0,
+        retryAfterSec: Math.ceil((1 - bucket.tokens) / perMs / 1000),
+      };
     },
   };
 }

@@ -54,14 +54,27 @@ export function validate(schemas: RequestSchemas): RequestHandler {
       }
       const result = schema.safeParse(req[part]);
       if (result.success) parsed[part] = result.data;
-      else issues.push(...result.error.issues.map((i) => ({ path: [part, ...i.path.map(String)].join('.'), message: i.message })));
+      else
+        issues.push(
+          ...result.error.issues.map((i) => ({ path: [part, ...i.path.map(String)].join('.'), message: i.message })),
+        );
     }
     if (issues.length > 0) {
-      throw new AppError('validation_failed', `invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+      throw new AppError(
+        'validation_failed',
+        `invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        { issues },
+      );
     }
     if ('params' in parsed) req.params = parsed.params as typeof req.params;
     // Express 5 defines `req.query` as a getter that re-parses the URL, so it cannot be assigned.
-    if ('query' in parsed) Object.defineProperty(req, 'query', { value: parsed.query, writable: true, enumerable: true, configurable: true });
+    if ('query' in parsed)
+      Object.defineProperty(req, 'query', {
+        value: parsed.query,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
     if ('body' in parsed) req.body = parsed.body;
     next();
   };

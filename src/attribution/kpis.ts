@@ -58,7 +58,9 @@ export const holdoutSchema = z.object({
   holdout: z.number(),
   revenuePerRecipient: z.number(),
   revenuePerHoldout: z.number(),
-  incrementalPerRecipient: z.number().meta({ description: 'Difference of the two means, with a 95% normal-approximation (Welch) interval in ci95' }),
+  incrementalPerRecipient: z
+    .number()
+    .meta({ description: 'Difference of the two means, with a 95% normal-approximation (Welch) interval in ci95' }),
   ci95: z.tuple([z.number(), z.number()]),
   attributedPerRecipient: z.number(),
 });
@@ -88,7 +90,11 @@ export const kpiRowSchema = z
     cost: z.number(),
     roi: rate,
     readingTimeSec: rate,
-    holdout: holdoutSchema.nullable().meta({ description: 'Flows with held-out enrolments: incremental revenue per recipient next to the attributed' }),
+    holdout: holdoutSchema
+      .nullable()
+      .meta({
+        description: 'Flows with held-out enrolments: incremental revenue per recipient next to the attributed',
+      }),
   })
   .meta({ id: 'KpiRow' });
 export type KpiRow = z.infer<typeof kpiRowSchema>;
@@ -132,14 +138,38 @@ export function computeKpis(input: KpiInput, by: KpiDimension, settings: Partial
   const tallies = new Map<string, Tally>();
   const tally = (key: string): Tally => {
     let t = tallies.get(key);
-    if (!t) tallies.set(key, (t = { sent: false, sendSeen: false, deliveredInPeriod: false, delivered: false, bounced: false, opened: false, clicked: false, unsubscribed: false, complained: false, reading: [], conversions: 0, revenue: 0 }));
+    if (!t)
+      tallies.set(
+        key,
+        (t = {
+          sent: false,
+          sendSeen: false,
+          deliveredInPeriod: false,
+          delivered: false,
+          bounced: false,
+          opened: false,
+          clicked: false,
+          unsubscribed: false,
+          complained: false,
+          reading: [],
+          conversions: 0,
+          revenue: 0,
+        }),
+      );
     return t;
   };
   for (const m of input.messages) Object.assign(tally(m.id), { sent: true, sendSeen: true });
   const engagements = new Map<string, { t: number; key: string }[]>();
   for (const e of input.emailEvents) {
     const key = messageKey(e.customerId, e.props);
-    if (!info.has(key)) info.set(key, { id: key, customerId: e.customerId, flowId: str(e.props.flowId), campaignId: str(e.props.campaignId), variant: str(e.props.variant) });
+    if (!info.has(key))
+      info.set(key, {
+        id: key,
+        customerId: e.customerId,
+        flowId: str(e.props.flowId),
+        campaignId: str(e.props.campaignId),
+        variant: str(e.props.variant),
+      });
     const t = tally(key);
     const inPeriod = e.ts >= input.from && e.ts < input.to;
     switch (e.type) {
@@ -197,7 +227,9 @@ export function computeKpis(input: KpiInput, by: KpiDimension, settings: Partial
     }
   }
   const holdouts = by === 'flow' ? holdoutComparison(input, s.holdoutDays, tallies, info) : new Map<string, Holdout>();
-  return [...groups].map(([key, list]) => row(key, list, s.costPerSend, holdouts.get(key) ?? null)).sort((a, b) => b.sends - a.sends || a.key.localeCompare(b.key));
+  return [...groups]
+    .map(([key, list]) => row(key, list, s.costPerSend, holdouts.get(key) ?? null))
+    .sort((a, b) => b.sends - a.sends || a.key.localeCompare(b.key));
 }
 
 function pushEngagement(into: Map<string, { t: number; key: string }[]>, e: EmailEvent, key: string): void {
@@ -206,7 +238,11 @@ function pushEngagement(into: Map<string, { t: number; key: string }[]>, e: Emai
   list.push({ t: e.ts.getTime(), key });
 }
 
-function lastEngagement(list: { t: number; key: string }[] | undefined, at: number, window: number): string | undefined {
+function lastEngagement(
+  list: { t: number; key: string }[] | undefined,
+  at: number,
+  window: number,
+): string | undefined {
   let best: { t: number; key: string } | undefined;
   for (const x of list ?? []) if (x.t <= at && at - x.t <= window && (!best || x.t > best.t)) best = x;
   return best?.key;
@@ -265,7 +301,12 @@ function row(key: string, list: Tally[], costPerSend: number, holdout: Holdout |
 }
 
 /** Per flow with held-out enrolments in the period: revenue per customer in the days after enrolment, both groups. */
-function holdoutComparison(input: KpiInput, days: number, tallies: Map<string, Tally>, info: Map<string, MessageInfo>): Map<string, Holdout> {
+function holdoutComparison(
+  input: KpiInput,
+  days: number,
+  tallies: Map<string, Tally>,
+  info: Map<string, MessageInfo>,
+): Map<string, Holdout> {
   const ordersOf = new Map<string, Order[]>();
   for (const o of input.orders) {
     let list = ordersOf.get(o.customerId);
@@ -274,7 +315,10 @@ function holdoutComparison(input: KpiInput, days: number, tallies: Map<string, T
   }
   const spend = (customerId: string, since: Date) => {
     const end = Math.min(since.getTime() + days * DAY, input.to.getTime());
-    return (ordersOf.get(customerId) ?? []).reduce((a, o) => (o.ts >= since && o.ts.getTime() < end ? a + o.revenue : a), 0);
+    return (ordersOf.get(customerId) ?? []).reduce(
+      (a, o) => (o.ts >= since && o.ts.getTime() < end ? a + o.revenue : a),
+      0,
+    );
   };
   const byFlow = new Map<string, { treated: number[]; held: number[] }>();
   for (const e of input.enrollments) {

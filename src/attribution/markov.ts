@@ -59,7 +59,8 @@ function buildChain(paths: PathSet, order: number): Chain {
       const edge = prev * (MAX_STATES + 1) + state;
       edges.set(edge, (edges.get(edge) ?? 0) + w);
       prev = state;
-      if (ids.size > MAX_STATES) throw new Error(`the order-${order} chain has more than ${MAX_STATES} states; use a lower order`);
+      if (ids.size > MAX_STATES)
+        throw new Error(`the order-${order} chain has more than ${MAX_STATES} states; use a lower order`);
     }
     ends.push({ state: prev, conv: conversions[p]!, nulls: nulls[p]!, value: value[p]! });
   }
@@ -108,7 +109,12 @@ function absorb(chain: Chain, removed: ReadonlySet<number>): { conversion: numbe
     for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]!) > Math.abs(a[pivot * n + col]!)) pivot = r;
     if (pivot !== col) {
       for (let c = 0; c < n; c++) [a[col * n + c], a[pivot * n + c]] = [a[pivot * n + c]!, a[col * n + c]!];
-      [b[col * 2], b[pivot * 2], b[col * 2 + 1], b[pivot * 2 + 1]] = [b[pivot * 2]!, b[col * 2]!, b[pivot * 2 + 1]!, b[col * 2 + 1]!];
+      [b[col * 2], b[pivot * 2], b[col * 2 + 1], b[pivot * 2 + 1]] = [
+        b[pivot * 2]!,
+        b[col * 2]!,
+        b[pivot * 2 + 1]!,
+        b[col * 2 + 1]!,
+      ];
     }
     const d = a[col * n + col]!;
     for (let r = col + 1; r < n; r++) {
@@ -162,6 +168,14 @@ export function markov(paths: PathSet, options: MarkovOptions = {}): Attribution
   shareOut(effects.conversion, result.totalConversions, table.conversions);
   shareOut(effects.value, result.totalValue, table.value);
   // An array, not an object keyed by channel: channel names (`utm · shop.example/referral`) may hold dots.
-  const removal = paths.channels.map((channel, i) => ({ channel, conversion: effects.conversion[i]!, value: effects.value[i]! }));
-  return table.toAttribution('markov', { order: options.order ?? 1, conversionProbability: effects.conversionProbability, removalEffects: removal });
+  const removal = paths.channels.map((channel, i) => ({
+    channel,
+    conversion: effects.conversion[i]!,
+    value: effects.value[i]!,
+  }));
+  return table.toAttribution('markov', {
+    order: options.order ?? 1,
+    conversionProbability: effects.conversionProbability,
+    removalEffects: removal,
+  });
 }

@@ -118,13 +118,26 @@ export function buildPathSet(journeys: Iterable<Journey>, { fold = true }: { fol
   return pack(channels, seqs, timed ? ageLists : null, conv, val, nul);
 }
 
-function sameJourney(seq: Uint16Array, seqAges: Float64Array | null, ids: Uint16Array, ages: Float64Array | null, length: number): boolean {
+function sameJourney(
+  seq: Uint16Array,
+  seqAges: Float64Array | null,
+  ids: Uint16Array,
+  ages: Float64Array | null,
+  length: number,
+): boolean {
   if (seq.length !== length || (seqAges === null) !== (ages === null)) return false;
   for (let k = 0; k < length; k++) if (seq[k] !== ids[k] || (ages && seqAges![k] !== ages[k])) return false;
   return true;
 }
 
-function pack(channels: string[], seqs: Uint16Array[], ageLists: (Float64Array | null)[] | null, conv: number[], val: number[], nul: number[]): PathSet {
+function pack(
+  channels: string[],
+  seqs: Uint16Array[],
+  ageLists: (Float64Array | null)[] | null,
+  conv: number[],
+  val: number[],
+  nul: number[],
+): PathSet {
   const offsets = new Uint32Array(seqs.length + 1);
   for (let i = 0; i < seqs.length; i++) offsets[i + 1] = offsets[i]! + seqs[i]!.length;
   const touches = new Uint16Array(offsets[seqs.length]!);
@@ -134,7 +147,15 @@ function pack(channels: string[], seqs: Uint16Array[], ageLists: (Float64Array |
     touches.set(seq, offsets[i]!);
     if (ages) ages.set(ageLists![i] ?? seq.map((_, k) => seq.length - 1 - k), offsets[i]!);
   }
-  return { channels, offsets, touches, ages, conversions: Float64Array.from(conv), value: Float64Array.from(val), nulls: Float64Array.from(nul) };
+  return {
+    channels,
+    offsets,
+    touches,
+    ages,
+    conversions: Float64Array.from(conv),
+    value: Float64Array.from(val),
+    nulls: Float64Array.from(nul),
+  };
 }
 
 /**
@@ -150,7 +171,10 @@ export function parsePathTable(text: string, separator = ';'): Journey[] {
   return lines.map((line) => {
     const cells = line.split(separator);
     return {
-      touches: (cells[p] ?? '').split('>').map((s) => ({ channel: s.trim() })).filter((t) => t.channel !== ''),
+      touches: (cells[p] ?? '')
+        .split('>')
+        .map((s) => ({ channel: s.trim() }))
+        .filter((t) => t.channel !== ''),
       conversions: Number(cells[c]),
       value: v >= 0 ? Number(cells[v]) : 0,
       nulls: n >= 0 ? Number(cells[n]) : 0,

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import type { Database } from '../db/database.js';
 import { readTimelines } from '../ingest/timeline/readTimelines.js';
 import type { Attribution } from './credit.js';
-import { computeKpis, kpiDimensions, kpiSettingsSchema, type EmailEvent, type KpiDimension, type KpiRow, type Order } from './kpis.js';
+import {
+  computeKpis,
+  kpiDimensions,
+  kpiSettingsSchema,
+  type EmailEvent,
+  type KpiDimension,
+  type KpiRow,
+  type Order,
+} from './kpis.js';
 import { attribute, modelNames, modelParamsSchema, type ModelName } from './models.js';
 import { buildPathSet, type Journey } from './paths.js';
 import { customerJourneys, journeyEventTypes, lookbackSchema, type TouchEvent } from './touches.js';
@@ -36,7 +44,15 @@ export interface KpiResult {
   by: Record<KpiDimension, KpiRow[]>;
 }
 
-const EMAIL_EVENTS = ['email_sent', 'email_delivered', 'email_bounced', 'email_opened', 'email_clicked', 'email_unsubscribed', 'email_complained'];
+const EMAIL_EVENTS = [
+  'email_sent',
+  'email_delivered',
+  'email_bounced',
+  'email_opened',
+  'email_clicked',
+  'email_unsubscribed',
+  'email_complained',
+];
 
 /** The fields of a `customer_segments` document read here (the segments stage owns the rest). */
 interface SegmentStays {
@@ -50,7 +66,11 @@ interface SegmentStays {
  * timelines (one document per customer; each holds its events in time order), plus
  * the period's messages, enrolments and segment stays, and computes attribution and KPIs.
  */
-export async function buildReports(database: Database, options: ReportOptions, progress?: (done: number, total: number) => void): Promise<{ attribution: AttributionResult; kpis: KpiResult }> {
+export async function buildReports(
+  database: Database,
+  options: ReportOptions,
+  progress?: (done: number, total: number) => void,
+): Promise<{ attribution: AttributionResult; kpis: KpiResult }> {
   const o = reportOptionsSchema.parse(options);
   if (o.to <= o.from) throw new Error('the period is empty: `to` must be after `from`');
   const { Message, Enrollment } = database.models;
@@ -87,7 +107,10 @@ export async function buildReports(database: Database, options: ReportOptions, p
   }
   progress?.(byCustomer.size, byCustomer.size);
   const paths = buildPathSet(journeys);
-  const models = Object.fromEntries(modelNames.map((m) => [m, attribute(paths, m, o.models)])) as Record<ModelName, Attribution>;
+  const models = Object.fromEntries(modelNames.map((m) => [m, attribute(paths, m, o.models)])) as Record<
+    ModelName,
+    Attribution
+  >;
   const converting = journeys.filter((j) => j.conversions > 0);
   const inPeriod = orders.filter((x) => x.ts >= o.from);
   const attribution: AttributionResult = {
@@ -102,8 +125,18 @@ export async function buildReports(database: Database, options: ReportOptions, p
   };
 
   const [messages, enrollments, stays] = await Promise.all([
-    Message.collection.find({ status: 'sent', sentAt: { $gte: o.from, $lt: o.to } }, { projection: { _id: 1, customerId: 1, flowId: 1, campaignId: 1, variant: 1 } }).toArray(),
-    Enrollment.collection.find({ enrolledAt: { $gte: o.from, $lt: o.to } }, { projection: { _id: 0, flowId: 1, customerId: 1, status: 1, enrolledAt: 1 } }).toArray(),
+    Message.collection
+      .find(
+        { status: 'sent', sentAt: { $gte: o.from, $lt: o.to } },
+        { projection: { _id: 1, customerId: 1, flowId: 1, campaignId: 1, variant: 1 } },
+      )
+      .toArray(),
+    Enrollment.collection
+      .find(
+        { enrolledAt: { $gte: o.from, $lt: o.to } },
+        { projection: { _id: 0, flowId: 1, customerId: 1, status: 1, enrolledAt: 1 } },
+      )
+      .toArray(),
     customerSegments.find({}, { projection: { _id: 1, current: 1, past: 1 } }).toArray(),
   ]);
   const segmentsOf = new Map<string, string[]>();
@@ -117,18 +150,36 @@ export async function buildReports(database: Database, options: ReportOptions, p
   const input = {
     from: o.from,
     to: o.to,
-    messages: messages.map((m) => ({ id: String(m._id), customerId: String(m.customerId), flowId: m.flowId ?? undefined, campaignId: (m as { campaignId?: string }).campaignId, variant: m.variant ?? undefined })),
+    messages: messages.map((m) => ({
+      id: String(m._id),
+      customerId: String(m.customerId),
+      flowId: m.flowId ?? undefined,
+      campaignId: (m as { campaignId?: string }).campaignId,
+      variant: m.variant ?? undefined,
+    })),
     emailEvents,
     orders,
-    enrollments: enrollments.map((e) => ({ flowId: String(e.flowId), customerId: String(e.customerId), status: String(e.status), enrolledAt: e.enrolledAt as Date })),
+    enrollments: enrollments.map((e) => ({
+      flowId: String(e.flowId),
+      customerId: String(e.customerId),
+      status: String(e.status),
+      enrolledAt: e.enrolledAt as Date,
+    })),
     segmentsOf,
   };
-  const by = Object.fromEntries(kpiDimensions.map((d) => [d, computeKpis(input, d, o.kpis)])) as Record<KpiDimension, KpiRow[]>;
+  const by = Object.fromEntries(kpiDimensions.map((d) => [d, computeKpis(input, d, o.kpis)])) as Record<
+    KpiDimension,
+    KpiRow[]
+  >;
   return { attribution, kpis: { settings: o.kpis, by } };
 }
 
 /** Stores both reports of a period; the API and the dashboard read the latest of each kind. */
-export async function storeReports(database: Database, options: ReportOptions, reports: { attribution: AttributionResult; kpis: KpiResult }): Promise<{ attributionId: string; kpisId: string }> {
+export async function storeReports(
+  database: Database,
+  options: ReportOptions,
+  reports: { attribution: AttributionResult; kpis: KpiResult },
+): Promise<{ attributionId: string; kpisId: string }> {
   const o = reportOptionsSchema.parse(options);
   const params = { lookback: o.lookback, models: o.models };
   const [a, k] = await database.models.Report.insertMany([
@@ -139,13 +190,24 @@ export async function storeReports(database: Database, options: ReportOptions, r
 }
 
 /** The latest stored report of a kind, for exactly this period when one is given. */
-export async function latestReport<T>(database: Database, kind: 'attribution' | 'kpis', period?: { from: Date; to: Date }): Promise<{ id: string; from: Date; to: Date; params: unknown; result: T; createdAt: Date } | null> {
+export async function latestReport<T>(
+  database: Database,
+  kind: 'attribution' | 'kpis',
+  period?: { from: Date; to: Date },
+): Promise<{ id: string; from: Date; to: Date; params: unknown; result: T; createdAt: Date } | null> {
   const filter: Record<string, unknown> = { kind };
   if (period) Object.assign(filter, { from: period.from, to: period.to });
   // FerretDB sorts in memory after a full scan; reports are few, so that stays cheap.
   const doc = await database.models.Report.collection.findOne(filter, { sort: { createdAt: -1, _id: -1 } });
   if (!doc) return null;
-  return { id: String(doc._id), from: doc.from as Date, to: doc.to as Date, params: doc.params, result: doc.result as T, createdAt: doc.createdAt as Date };
+  return {
+    id: String(doc._id),
+    from: doc.from as Date,
+    to: doc.to as Date,
+    params: doc.params,
+    result: doc.result as T,
+    createdAt: doc.createdAt as Date,
+  };
 }
 
 export type StoredReport<T> = NonNullable<Awaited<ReturnType<typeof latestReport<T>>>>;
@@ -155,7 +217,11 @@ export type StoredReport<T> = NonNullable<Awaited<ReturnType<typeof latestReport
  * given and none is stored). The attribution-report job precomputes the usual periods, so
  * computing here is the exception: a pass over every customer timeline.
  */
-export async function reportFor<T>(database: Database, kind: 'attribution' | 'kpis', period?: { from: Date; to: Date }): Promise<StoredReport<T> | null> {
+export async function reportFor<T>(
+  database: Database,
+  kind: 'attribution' | 'kpis',
+  period?: { from: Date; to: Date },
+): Promise<StoredReport<T> | null> {
   const stored = await latestReport<T>(database, kind, period);
   if (stored || !period) return stored;
   await storeReports(database, period, await buildReports(database, period));
@@ -175,6 +241,10 @@ export function attributionView(report: StoredReport<AttributionResult>, model?:
     journeys: r.journeys,
     convertingJourneys: r.convertingJourneys,
     untouched: r.untouched,
-    models: (model ? [model] : modelNames).map((m) => ({ model: m, channels: r.models[m].channels, details: r.models[m].details })),
+    models: (model ? [model] : modelNames).map((m) => ({
+      model: m,
+      channels: r.models[m].channels,
+      details: r.models[m].details,
+    })),
   };
 }

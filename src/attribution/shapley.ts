@@ -66,7 +66,14 @@ function exact(n: number, sets: ChannelSets, worth: number[], into: Float64Array
 }
 
 /** Permutation sampling: in each random order a journey's worth goes to the last of its channels to arrive. */
-function sampled(n: number, sets: ChannelSets, worth: number[][], into: Float64Array[], samples: number, seed: number): void {
+function sampled(
+  n: number,
+  sets: ChannelSets,
+  worth: number[][],
+  into: Float64Array[],
+  samples: number,
+  seed: number,
+): void {
   const random = xorshift32(seed);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const arrival = new Int32Array(n);
@@ -84,7 +91,10 @@ function sampled(n: number, sets: ChannelSets, worth: number[][], into: Float64A
   }
 }
 
-export function shapley(paths: PathSet, { exactUpTo = 15, samples = 2000, seed = 1 }: ShapleyOptions = {}): Attribution {
+export function shapley(
+  paths: PathSet,
+  { exactUpTo = 15, samples = 2000, seed = 1 }: ShapleyOptions = {},
+): Attribution {
   const n = paths.channels.length;
   const sets = channelSets(paths);
   const table = new CreditTable(paths);

@@ -10,13 +10,23 @@ const DAY = 86_400_000;
  */
 export const lookbackSchema = z.object({
   emailClick: z.coerce.number().min(0).max(90).default(5).describe('email clicks count this many days before an order'),
-  emailOpen: z.coerce.number().min(0).max(90).default(5).describe('email opens (never machine opens): days; 0 leaves them out'),
+  emailOpen: z.coerce
+    .number()
+    .min(0)
+    .max(90)
+    .default(5)
+    .describe('email opens (never machine opens): days; 0 leaves them out'),
   emailSend: z.coerce.number().min(0).max(90).default(0).describe('email sends: days (0: sends are not touches)'),
   smsClick: z.coerce.number().min(0).max(90).default(5).describe('SMS clicks: days'),
   smsSend: z.coerce.number().min(0).max(90).default(0).describe('SMS sends: days (0: not touches)'),
   /** Page views that carry UTM parameters. */
   utm: z.coerce.number().min(0).max(90).default(5).describe('page views with UTM parameters: days'),
-  paid: z.coerce.number().min(0).max(90).default(5).describe('page views with a paid UTM medium (cpc, display, …): days'),
+  paid: z.coerce
+    .number()
+    .min(0)
+    .max(90)
+    .default(5)
+    .describe('page views with a paid UTM medium (cpc, display, …): days'),
   app: z.coerce.number().min(0).max(90).default(1).describe('app opens: days'),
   social: z.coerce.number().min(0).max(90).default(5).describe('social engagement: days'),
 });
@@ -30,7 +40,18 @@ export interface TouchEvent {
   props?: Record<string, unknown> | null;
 }
 
-const PAID_MEDIUMS = new Set(['cpc', 'ppc', 'paid', 'paidsearch', 'paid_search', 'paidsocial', 'paid_social', 'display', 'cpm', 'retargeting']);
+const PAID_MEDIUMS = new Set([
+  'cpc',
+  'ppc',
+  'paid',
+  'paidsearch',
+  'paid_search',
+  'paidsocial',
+  'paid_social',
+  'display',
+  'cpm',
+  'retargeting',
+]);
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -63,7 +84,9 @@ export function touchOf(e: TouchEvent): { kind: TouchKind; channel: string } | n
       const source = str(p.utmSource);
       if (!source) return null;
       const medium = (str(p.utmMedium) ?? '').toLowerCase();
-      return PAID_MEDIUMS.has(medium) ? { kind: 'paid', channel: `paid · ${source}` } : { kind: 'utm', channel: `utm · ${source}${medium ? `/${medium}` : ''}` };
+      return PAID_MEDIUMS.has(medium)
+        ? { kind: 'paid', channel: `paid · ${source}` }
+        : { kind: 'utm', channel: `utm · ${source}${medium ? `/${medium}` : ''}` };
     }
     default:
       return null;
@@ -71,7 +94,17 @@ export function touchOf(e: TouchEvent): { kind: TouchKind; channel: string } | n
 }
 
 /** Event types that can be touches or orders: what the report reads. */
-export const journeyEventTypes = ['email_clicked', 'email_opened', 'email_sent', 'sms_clicked', 'sms_sent', 'app_opened', 'social_engaged', 'page_viewed', 'order_completed'];
+export const journeyEventTypes = [
+  'email_clicked',
+  'email_opened',
+  'email_sent',
+  'sms_clicked',
+  'sms_sent',
+  'app_opened',
+  'social_engaged',
+  'page_viewed',
+  'order_completed',
+];
 
 export interface CustomerJourneys {
   journeys: Journey[];
@@ -86,7 +119,12 @@ export interface CustomerJourneys {
  * then, if touches in the period follow the last order, one journey that did not convert.
  * `events` must be sorted by time.
  */
-export function customerJourneys(events: readonly TouchEvent[], from: Date, to: Date, lookback: Lookback): CustomerJourneys {
+export function customerJourneys(
+  events: readonly TouchEvent[],
+  from: Date,
+  to: Date,
+  lookback: Lookback,
+): CustomerJourneys {
   const out: CustomerJourneys = { journeys: [], untouchedOrders: 0, untouchedRevenue: 0 };
   let pending: { kind: TouchKind; channel: string; t: number }[] = [];
   const [start, end] = [from.getTime(), to.getTime()];
@@ -99,7 +137,9 @@ export function customerJourneys(events: readonly TouchEvent[], from: Date, to: 
       continue;
     }
     if (t >= start) {
-      const touches: Touch[] = pending.filter((x) => t - x.t <= lookback[x.kind] * DAY).map((x) => ({ channel: x.channel, ageDays: (t - x.t) / DAY }));
+      const touches: Touch[] = pending
+        .filter((x) => t - x.t <= lookback[x.kind] * DAY)
+        .map((x) => ({ channel: x.channel, ageDays: (t - x.t) / DAY }));
       const revenue = Number(e.props?.revenue ?? 0) || 0;
       if (touches.length > 0) out.journeys.push({ touches, conversions: 1, value: revenue, nulls: 0 });
       else {
@@ -110,6 +150,12 @@ export function customerJourneys(events: readonly TouchEvent[], from: Date, to: 
     pending = [];
   }
   const open = pending.filter((x) => x.t >= start);
-  if (open.length > 0) out.journeys.push({ touches: open.map((x) => ({ channel: x.channel, ageDays: (end - x.t) / DAY })), conversions: 0, value: 0, nulls: 1 });
+  if (open.length > 0)
+    out.journeys.push({
+      touches: open.map((x) => ({ channel: x.channel, ageDays: (end - x.t) / DAY })),
+      conversions: 0,
+      value: 0,
+      nulls: 1,
+    });
   return out;
 }

@@ -29,8 +29,21 @@ export function campaignServices(): Promise<CampaignServices> {
     const secret = trackingSecret(c);
     const domain = mailDomain(c.MAIL_FROM);
     const base = publicUrl(c);
-    const renderer = await createRenderer({ publicUrl: base, shopUrl: c.SHOP_URL, shopName: c.SHOP_NAME, secret, mailDomain: domain });
-    return { renderer, mailer: createMailer(mailerOptionsFromConfig(c)), secret, publicUrl: base, domain, from: c.MAIL_FROM };
+    const renderer = await createRenderer({
+      publicUrl: base,
+      shopUrl: c.SHOP_URL,
+      shopName: c.SHOP_NAME,
+      secret,
+      mailDomain: domain,
+    });
+    return {
+      renderer,
+      mailer: createMailer(mailerOptionsFromConfig(c)),
+      secret,
+      publicUrl: base,
+      domain,
+      from: c.MAIL_FROM,
+    };
   })();
   services.catch(() => (services = undefined));
   return services;

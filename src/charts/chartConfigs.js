@@ -2,7 +2,18 @@
 // browser loads this very file (GET /dashboard/charts.js) and the server renders the same charts
 // to PNG with @napi-rs/canvas (renderChartPng.ts): one definition per chart.
 
-const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#475569'];
+const PALETTE = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#d97706',
+  '#7c3aed',
+  '#0891b2',
+  '#db2777',
+  '#65a30d',
+  '#ea580c',
+  '#475569',
+];
 const color = (i, alpha = 1) => {
   const hex = PALETTE[i % PALETTE.length];
   const [r, g, b] = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
@@ -23,7 +34,10 @@ export function attributionChart(report, measure = 'conversions') {
         return { label: m.model, data: channels.map((c) => by.get(c) ?? 0), backgroundColor: color(i) };
       }),
     },
-    options: { plugins: title(`Attribution by model (${measure}), ${report.from.slice(0, 10)} – ${report.to.slice(0, 10)}`), scales: { y: { beginAtZero: true } } },
+    options: {
+      plugins: title(`Attribution by model (${measure}), ${report.from.slice(0, 10)} – ${report.to.slice(0, 10)}`),
+      scales: { y: { beginAtZero: true } },
+    },
   };
 }
 
@@ -40,13 +54,33 @@ export function kpiChart(kpis) {
     data: {
       labels: items.map((r) => r.key),
       datasets: [
-        ...rates.map(([label, key], i) => ({ label, data: items.map((r) => pct(r[key])), backgroundColor: color(i), yAxisID: 'y' })),
-        { type: 'line', label: 'revenue per email', data: items.map((r) => r.revenuePerEmail), borderColor: color(3), backgroundColor: color(3), yAxisID: 'money' },
+        ...rates.map(([label, key], i) => ({
+          label,
+          data: items.map((r) => pct(r[key])),
+          backgroundColor: color(i),
+          yAxisID: 'y',
+        })),
+        {
+          type: 'line',
+          label: 'revenue per email',
+          data: items.map((r) => r.revenuePerEmail),
+          borderColor: color(3),
+          backgroundColor: color(3),
+          yAxisID: 'money',
+        },
       ],
     },
     options: {
       plugins: title(`Email KPIs by ${kpis.by}`),
-      scales: { y: { beginAtZero: true, title: { display: true, text: '%' } }, money: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'revenue / email' } } },
+      scales: {
+        y: { beginAtZero: true, title: { display: true, text: '%' } },
+        money: {
+          position: 'right',
+          beginAtZero: true,
+          grid: { drawOnChartArea: false },
+          title: { display: true, text: 'revenue / email' },
+        },
+      },
     },
   };
 }
@@ -69,12 +103,29 @@ export function holdoutChart(kpis) {
     data: {
       labels: flows.map((r) => `${r.key} (${r.holdout.recipients} vs ${r.holdout.holdout} held out)`),
       datasets: [
-        { label: 'attributed / recipient', data: flows.map((r) => r.holdout.attributedPerRecipient), backgroundColor: color(0) },
-        { label: 'incremental / recipient', data: flows.map((r) => r.holdout.incrementalPerRecipient), backgroundColor: color(2) },
-        { label: 'incremental, 95% interval', data: flows.map((r) => r.holdout.ci95), backgroundColor: color(2, 0.25), borderColor: color(2), borderWidth: 1 },
+        {
+          label: 'attributed / recipient',
+          data: flows.map((r) => r.holdout.attributedPerRecipient),
+          backgroundColor: color(0),
+        },
+        {
+          label: 'incremental / recipient',
+          data: flows.map((r) => r.holdout.incrementalPerRecipient),
+          backgroundColor: color(2),
+        },
+        {
+          label: 'incremental, 95% interval',
+          data: flows.map((r) => r.holdout.ci95),
+          backgroundColor: color(2, 0.25),
+          borderColor: color(2),
+          borderWidth: 1,
+        },
       ],
     },
-    options: { plugins: title('Flows: attributed vs incremental revenue per recipient (holdout)'), scales: { y: { title: { display: true, text: 'revenue per recipient' } } } },
+    options: {
+      plugins: title('Flows: attributed vs incremental revenue per recipient (holdout)'),
+      scales: { y: { title: { display: true, text: 'revenue per recipient' } } },
+    },
   };
 }
 
@@ -87,7 +138,13 @@ export function segmentSizesChart(segmentSizes) {
       labels: days,
       datasets: segmentSizes.map((s, i) => {
         const by = new Map(s.points.map((p) => [p.day, p.size]));
-        return { label: s.name, data: days.map((d) => by.get(d) ?? null), borderColor: color(i), backgroundColor: color(i, 0.3), spanGaps: true };
+        return {
+          label: s.name,
+          data: days.map((d) => by.get(d) ?? null),
+          borderColor: color(i),
+          backgroundColor: color(i, 0.3),
+          spanGaps: true,
+        };
       }),
     },
     options: { plugins: title('Segment sizes over time'), scales: { y: { beginAtZero: true } } },
@@ -102,8 +159,16 @@ export function lifecycleChart(lifecycle) {
     data: {
       labels: [...lifecycle.stages.map((s) => s.stage), ...moves.map((m) => `${m.from} → ${m.to}`)],
       datasets: [
-        { label: 'customers in stage', data: [...lifecycle.stages.map((s) => s.customers), ...moves.map(() => null)], backgroundColor: color(0) },
-        { label: 'moves', data: [...lifecycle.stages.map(() => null), ...moves.map((m) => m.count)], backgroundColor: color(2) },
+        {
+          label: 'customers in stage',
+          data: [...lifecycle.stages.map((s) => s.customers), ...moves.map(() => null)],
+          backgroundColor: color(0),
+        },
+        {
+          label: 'moves',
+          data: [...lifecycle.stages.map(() => null), ...moves.map((m) => m.count)],
+          backgroundColor: color(2),
+        },
       ],
     },
     options: { indexAxis: 'y', plugins: title('Lifecycle: stages and moves'), scales: { x: { beginAtZero: true } } },
@@ -135,8 +200,18 @@ export function sendHourChart(sendHours) {
       plugins: { ...title('Best send hour (customers, by confidence)'), legend: { display: false } },
       scales: {
         // The ±0.5 margins keep the edge squares whole; the ticks stay on the whole hours and bands.
-        x: { min: -0.5, max: 23.5, afterBuildTicks: (axis) => (axis.ticks = integerTicks(24)), title: { display: true, text: 'hour of day (local)' } },
-        y: { min: -0.5, max: sendHours.bands.length - 0.5, afterBuildTicks: (axis) => (axis.ticks = integerTicks(sendHours.bands.length)), ticks: { callback: (v) => sendHours.bands[v] ?? '' } },
+        x: {
+          min: -0.5,
+          max: 23.5,
+          afterBuildTicks: (axis) => (axis.ticks = integerTicks(24)),
+          title: { display: true, text: 'hour of day (local)' },
+        },
+        y: {
+          min: -0.5,
+          max: sendHours.bands.length - 0.5,
+          afterBuildTicks: (axis) => (axis.ticks = integerTicks(sendHours.bands.length)),
+          ticks: { callback: (v) => sendHours.bands[v] ?? '' },
+        },
       },
     },
   };
@@ -145,12 +220,18 @@ export function sendHourChart(sendHours) {
 /** Headline metrics of each model version. Body of GET /v1/models. */
 export function modelMetricsChart(models) {
   const versions = models.items.slice(0, 12);
-  const metrics = [...new Set(versions.flatMap((v) => Object.keys(v.metrics)))].filter((k) => /auc|gini|spearman|hit|corr|capture/i.test(k) && !/baseline/i.test(k)).slice(0, 6);
+  const metrics = [...new Set(versions.flatMap((v) => Object.keys(v.metrics)))]
+    .filter((k) => /auc|gini|spearman|hit|corr|capture/i.test(k) && !/baseline/i.test(k))
+    .slice(0, 6);
   return {
     type: 'bar',
     data: {
       labels: versions.map((v) => `${v.name} ${v.version}${v.status === 'active' ? ' (active)' : ''}`),
-      datasets: metrics.map((m, i) => ({ label: m, data: versions.map((v) => v.metrics[m] ?? null), backgroundColor: color(i) })),
+      datasets: metrics.map((m, i) => ({
+        label: m,
+        data: versions.map((v) => v.metrics[m] ?? null),
+        backgroundColor: color(i),
+      })),
     },
     options: { plugins: title('Model metrics (test split)'), scales: { y: { beginAtZero: true, max: 1 } } },
   };
@@ -163,10 +244,32 @@ export function calibrationChart(model) {
     type: 'scatter',
     data: {
       datasets: [
-        { label: `${model.name} ${model.version}`, data: table.map((b) => ({ x: b.meanPredicted, y: b.observedRate })), showLine: true, borderColor: color(1), backgroundColor: color(1) },
-        { label: 'perfect calibration', data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], showLine: true, borderDash: [4, 4], borderColor: color(9), pointRadius: 0 },
+        {
+          label: `${model.name} ${model.version}`,
+          data: table.map((b) => ({ x: b.meanPredicted, y: b.observedRate })),
+          showLine: true,
+          borderColor: color(1),
+          backgroundColor: color(1),
+        },
+        {
+          label: 'perfect calibration',
+          data: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+          showLine: true,
+          borderDash: [4, 4],
+          borderColor: color(9),
+          pointRadius: 0,
+        },
       ],
     },
-    options: { plugins: title('Calibration'), scales: { x: { min: 0, max: 1, title: { display: true, text: 'predicted' } }, y: { min: 0, max: 1, title: { display: true, text: 'observed' } } } },
+    options: {
+      plugins: title('Calibration'),
+      scales: {
+        x: { min: 0, max: 1, title: { display: true, text: 'predicted' } },
+        y: { min: 0, max: 1, title: { display: true, text: 'observed' } },
+      },
+    },
   };
 }

@@ -17,10 +17,13 @@ export function renderChartPng(config: ChartConfiguration, { width = 1000, heigh
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
-  const chart = new Chart(ctx as unknown as CanvasRenderingContext2D, {
-    ...config,
-    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
-  } as ChartConfiguration);
+  const chart = new Chart(
+    ctx as unknown as CanvasRenderingContext2D,
+    {
+      ...config,
+      options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
+    } as ChartConfiguration,
+  );
   try {
     return canvas.toBuffer('image/png');
   } finally {

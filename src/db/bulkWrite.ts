@@ -1,4 +1,11 @@
-import type { AnyBulkWriteOperation, BulkWriteResult, Collection, Document, Filter, OptionalUnlessRequiredId } from 'mongodb';
+import type {
+  AnyBulkWriteOperation,
+  BulkWriteResult,
+  Collection,
+  Document,
+  Filter,
+  OptionalUnlessRequiredId,
+} from 'mongodb';
 import { insertIgnoringDuplicates } from './insertIgnoringDuplicates.js';
 
 /**
@@ -68,9 +75,15 @@ export async function safeBulkWrite<T extends Document>(
  * magnitude; the price is that a reader can miss a document for the instant between the two.
  * Derived collections (features, scores) accept that; source data never goes through here.
  */
-export async function replaceById<T extends Document & { _id: unknown }>(collection: Collection<T>, docs: T[], opts: { chunked: boolean }): Promise<number> {
+export async function replaceById<T extends Document & { _id: unknown }>(
+  collection: Collection<T>,
+  docs: T[],
+  opts: { chunked: boolean },
+): Promise<number> {
   if (!opts.chunked) {
-    const ops = docs.map((d) => ({ replaceOne: { filter: { _id: d._id } as Filter<T>, replacement: d, upsert: true } }));
+    const ops = docs.map((d) => ({
+      replaceOne: { filter: { _id: d._id } as Filter<T>, replacement: d, upsert: true },
+    }));
     await safeBulkWrite(collection, ops, { chunked: false });
     return docs.length;
   }
@@ -85,11 +98,11 @@ export async function replaceById<T extends Document & { _id: unknown }>(collect
       // Another writer (the fold writes a customer's features as their events arrive) may insert
       // one between the two: those are replaced, the newer state winning.
       const again = await insertIgnoringDuplicates(collection, chunk as OptionalUnlessRequiredId<T>[]);
-      for (const i of again) await collection.replaceOne({ _id: chunk[i]!._id } as Filter<T>, chunk[i]!, { upsert: true });
+      for (const i of again)
+        await collection.replaceOne({ _id: chunk[i]!._id } as Filter<T>, chunk[i]!, { upsert: true });
     } finally {
       release();
     }
   }
   return docs.length;
 }
-

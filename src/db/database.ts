@@ -22,7 +22,11 @@ export interface Database {
   /** True on FerretDB, whose writes by `_id` scan the table and whose pool deadlocks on big update batches. */
   ferretdb: boolean;
   /** Bulk updates and replaces in a form the connected server survives (see bulkWrite.ts). */
-  bulkWrite<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[], ordered?: boolean): Promise<BulkCounts>;
+  bulkWrite<T extends Document>(
+    collection: Collection<T>,
+    ops: AnyBulkWriteOperation<T>[],
+    ordered?: boolean,
+  ): Promise<BulkCounts>;
   /** Document count from collection statistics: `count` scans the whole table on FerretDB. */
   estimatedCount(collection: string): Promise<number>;
   /** Whole-document replace by `_id` for derived collections (see bulkWrite.ts). */
@@ -72,7 +76,10 @@ export async function connectDatabase(opts: ConnectOptions = {}): Promise<Databa
   } catch (err) {
     await conn.close().catch(() => undefined);
     await server?.stop();
-    throw new Error(`cannot reach the database at ${redactUri(uri)}: ${(err as Error).message}. Check MONGODB_URI (or unset it to use the embedded server).`, { cause: err });
+    throw new Error(
+      `cannot reach the database at ${redactUri(uri)}: ${(err as Error).message}. Check MONGODB_URI (or unset it to use the embedded server).`,
+      { cause: err },
+    );
   }
   const models = bindModels(conn);
   const info = await conn.db!.admin().command({ buildInfo: 1 });
@@ -90,7 +97,9 @@ export async function connectDatabase(opts: ConnectOptions = {}): Promise<Databa
     bulkWrite: (collection, ops, ordered) => safeBulkWrite(collection, ops, { ordered, chunked: ferretdb }),
     replaceById: (collection, docs) => replaceById(collection, docs, { chunked: ferretdb }),
     estimatedCount: async (collection) =>
-      ferretdb ? Number((await conn.db!.command({ collStats: collection })).count ?? 0) : conn.db!.collection(collection).estimatedDocumentCount(),
+      ferretdb
+        ? Number((await conn.db!.command({ collStats: collection })).count ?? 0)
+        : conn.db!.collection(collection).estimatedDocumentCount(),
     close: async () => {
       await conn.close();
       await server?.stop();

@@ -88,12 +88,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function serverCommand(dataDir: string, port: number, status: Status): Promise<{ kind: ServerRecord['kind']; argv: string[] }> {
+async function serverCommand(
+  dataDir: string,
+  port: number,
+  status: Status,
+): Promise<{ kind: ServerRecord['kind']; argv: string[] }> {
   const mongod = await onPath('mongod');
   if (mongod) {
     const dir = path.join(dbDir(dataDir), 'mongod');
     fs.mkdirSync(dir, { recursive: true });
-    return { kind: 'mongod', argv: [mongod, '--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'] };
+    return {
+      kind: 'mongod',
+      argv: [mongod, '--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'],
+    };
   }
   const ferretdb = (await findFerretdb()) ?? (await buildFerretdb(status));
   const dir = dbDir(dataDir);
@@ -132,7 +139,8 @@ async function withStartLock<T>(dataDir: string, fn: () => Promise<T>): Promise<
         fs.rmSync(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for process ${holder} to start the database`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for process ${holder} to start the database`, { cause: err });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -202,13 +210,24 @@ export async function startEmbedded(opts: StartOptions): Promise<EmbeddedServer>
   });
 }
 
-async function waitReady(child: ChildProcess, uri: string, timeoutMs: number, dataDir: string, kind: string): Promise<void> {
+async function waitReady(
+  child: ChildProcess,
+  uri: string,
+  timeoutMs: number,
+  dataDir: string,
+  kind: string,
+): Promise<void> {
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited !== undefined) {
-      const logTail = fs.readFileSync(path.join(dbDir(dataDir), `${kind}.log`), 'utf8').trim().split('\n').slice(-5).join('\n');
+      const logTail = fs
+        .readFileSync(path.join(dbDir(dataDir), `${kind}.log`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-5)
+        .join('\n');
       throw new Error(`${kind} exited with code ${exited} before it was ready:\n${logTail}`);
     }
     if (await ping(uri, 500)) return;

@@ -67,12 +67,19 @@ export async function findFerretdb(): Promise<string | undefined> {
   if (explicit) {
     const version = await ferretdbVersion(explicit);
     if (version && version !== FERRETDB_BUILD) {
-      log.warn({ bin: explicit, version, patched: FERRETDB_BUILD }, 'FERRETDB_BIN is not the patched build: lookups by _id scan whole tables');
+      log.warn(
+        { bin: explicit, version, patched: FERRETDB_BUILD },
+        'FERRETDB_BIN is not the patched build: lookups by _id scan whole tables',
+      );
     }
     if (version?.startsWith(FERRETDB_VERSION)) return explicit;
   }
   const gobin = await goBinDir();
-  const candidates = [await onPath('ferretdb'), gobin && path.join(gobin, 'ferretdb'), path.join(ferretdbCacheDir, 'ferretdb')];
+  const candidates = [
+    await onPath('ferretdb'),
+    gobin && path.join(gobin, 'ferretdb'),
+    path.join(ferretdbCacheDir, 'ferretdb'),
+  ];
   for (const candidate of candidates) {
     if (candidate && (await ferretdbVersion(candidate)) === FERRETDB_BUILD) return candidate;
   }

@@ -5,7 +5,10 @@ import { isDuplicateKeyOnly } from './duplicateKey.js';
  * insertMany that treats "already there" as success and returns the indexes of the documents that were;
  * any other failure is thrown. The one write that is safe on FerretDB as on MongoDB.
  */
-export async function insertIgnoringDuplicates<T extends Document>(collection: Collection<T>, docs: readonly OptionalUnlessRequiredId<T>[]): Promise<Set<number>> {
+export async function insertIgnoringDuplicates<T extends Document>(
+  collection: Collection<T>,
+  docs: readonly OptionalUnlessRequiredId<T>[],
+): Promise<Set<number>> {
   if (!docs.length) return new Set();
   try {
     await collection.insertMany(docs, { ordered: false });
@@ -16,4 +19,3 @@ export async function insertIgnoringDuplicates<T extends Document>(collection: C
     return new Set((Array.isArray(list) ? list : list ? [list] : []).map((w) => w.index));
   }
 }
-

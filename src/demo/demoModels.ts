@@ -29,9 +29,23 @@ const DAY = 86_400_000;
  */
 export const DEMO_MODELS = [
   { model: 'churn', job: 'train-churn', horizon: 90, metric: 'auc', label: 'AUC', setOptions: churnTrainer.setOptions },
-  { model: 'first-purchase', job: 'train-first-purchase', horizon: 30, metric: 'auc', label: 'AUC', setOptions: firstPurchaseTrainer.setOptions },
+  {
+    model: 'first-purchase',
+    job: 'train-first-purchase',
+    horizon: 30,
+    metric: 'auc',
+    label: 'AUC',
+    setOptions: firstPurchaseTrainer.setOptions,
+  },
   { model: 'ltv', job: 'train-ltv', horizon: 180, metric: 'gini', label: 'Gini', setOptions: ltvTrainer.setOptions },
-  { model: 'send-time', job: 'train-send-time', horizon: 30, metric: 'hit1h', label: '±1h hit rate', setOptions: sendTimeTrainer.setOptions },
+  {
+    model: 'send-time',
+    job: 'train-send-time',
+    horizon: 30,
+    metric: 'hit1h',
+    label: '±1h hit rate',
+    setOptions: sendTimeTrainer.setOptions,
+  },
 ] as const;
 
 export interface DemoModelsOptions {
@@ -71,7 +85,8 @@ export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoMode
   const { ModelVersion } = database.models;
   const { scores } = database.collections;
   const missing = [];
-  for (const spec of DEMO_MODELS) if (!(await ModelVersion.collection.findOne({ name: spec.model }, { projection: { _id: 1 } }))) missing.push(spec);
+  for (const spec of DEMO_MODELS)
+    if (!(await ModelVersion.collection.findOne({ name: spec.model }, { projection: { _id: 1 } }))) missing.push(spec);
   // Models but no scores: a start stopped after training and before scoring still has to score.
   // (On a freshly seeded demo, start-up leaves scoring and segments to the end of this, too.)
   const unscored = !(await scores.findOne({}, { projection: { _id: 1 } }));
@@ -99,7 +114,11 @@ export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoMode
 
   const metrics: string[] = [];
   // One read of the timelines for every missing model's training set (each job then takes its own).
-  const sets = missing.map((spec) => ({ ...spec.setOptions, asOf: new Date(dataEnd.getTime() - spec.horizon * DAY), horizonDays: spec.horizon }));
+  const sets = missing.map((spec) => ({
+    ...spec.setOptions,
+    asOf: new Date(dataEnd.getTime() - spec.horizon * DAY),
+    horizonDays: spec.horizon,
+  }));
   if (sets.length > 1) {
     const t0 = Date.now();
     say(`demo models: building ${sets.length} training sets in one pass over the timelines…`);
@@ -130,7 +149,8 @@ export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoMode
     if (stopped()) return result;
     say(`demo models: running ${job}…`);
     const done = await run(job, {});
-    if (done?.status !== 'succeeded' && !signal.aborted) say(`demo models: ${job} failed${done?.error ? `: ${done.error.message}` : ''}; see GET /v1/jobs`);
+    if (done?.status !== 'succeeded' && !signal.aborted)
+      say(`demo models: ${job} failed${done?.error ? `: ${done.error.message}` : ''}; see GET /v1/jobs`);
   }
   if (stopped()) return result;
   result.scored = await scores.countDocuments({});

@@ -3,4 +3,11 @@
  * `breadcrumb seed` and the synthetic training table come through here, so no other file in src/
  * imports data/ (tests/imports.layers.test.ts).
  */
-export { createShopContext, defaultSeedEnd, FIXED_SHOP_END, seedShop, simulateCustomer, storedShopEnd } from '../../data/generator/seedShop.js';
+export {
+  createShopContext,
+  defaultSeedEnd,
+  FIXED_SHOP_END,
+  seedShop,
+  simulateCustomer,
+  storedShopEnd,
+} from '../../data/generator/seedShop.js';

@@ -1,4 +1,12 @@
-import { E, defineFold, numberFeature as n, textFeature, type EventCode, type FoldContext, type FoldEvent } from './defineFold.js';
+import {
+  E,
+  defineFold,
+  numberFeature as n,
+  textFeature,
+  type EventCode,
+  type FoldContext,
+  type FoldEvent,
+} from './defineFold.js';
 import { DAY } from './read.js';
 
 const devices = ['desktop', 'mobile', 'tablet'] as const;
@@ -12,8 +20,14 @@ export const activityFold = defineFold({
   description: 'tenure, devices and other channels',
   features: {
     tenureDays: n('days since the first event of the customer', 'days'),
-    daysSinceLastActivity: n('days since the last thing the customer did (any event but email/SMS sends, deliveries and bounces); null if nothing', 'days'),
-    preferredDevice: textFeature('most used device (desktop, mobile, tablet) over events that report one; ties go to the most recently used; null if none', 'device'),
+    daysSinceLastActivity: n(
+      'days since the last thing the customer did (any event but email/SMS sends, deliveries and bounces); null if nothing',
+      'days',
+    ),
+    preferredDevice: textFeature(
+      'most used device (desktop, mobile, tablet) over events that report one; ties go to the most recently used; null if none',
+      'device',
+    ),
     supportTickets90d: n('support tickets opened in the last 90 days', 'count', '90 days'),
     smsClicks90d: n('SMS clicks in the last 90 days', 'count', '90 days'),
     appOpens90d: n('app opens in the last 90 days', 'count', '90 days'),
@@ -58,7 +72,12 @@ class ActivityState {
     for (let d = 0; d < devices.length; d++) {
       const count = this.deviceCounts[d]!;
       if (count === 0) continue;
-      if (best < 0 || count > this.deviceCounts[best]! || (count === this.deviceCounts[best]! && this.deviceLast[d]! > this.deviceLast[best]!)) best = d;
+      if (
+        best < 0 ||
+        count > this.deviceCounts[best]! ||
+        (count === this.deviceCounts[best]! && this.deviceLast[d]! > this.deviceLast[best]!)
+      )
+        best = d;
     }
     return {
       tenureDays: Number.isNaN(this.first) ? null : (asOf - this.first) / DAY,

@@ -3,9 +3,18 @@ import { orderItems, quantile, toNumber, toText } from './read.js';
 
 /** Events that are the customer's own activity on the site or app, and so make up sessions. */
 const onsiteMask =
-  (1 << E.page_viewed) | (1 << E.category_viewed) | (1 << E.product_viewed) | (1 << E.products_searched) |
-  (1 << E.cart_item_added) | (1 << E.cart_item_removed) | (1 << E.cart_viewed) | (1 << E.checkout_started) |
-  (1 << E.checkout_step_viewed) | (1 << E.checkout_step_completed) | (1 << E.app_opened) | (1 << E.order_completed);
+  (1 << E.page_viewed) |
+  (1 << E.category_viewed) |
+  (1 << E.product_viewed) |
+  (1 << E.products_searched) |
+  (1 << E.cart_item_added) |
+  (1 << E.cart_item_removed) |
+  (1 << E.cart_viewed) |
+  (1 << E.checkout_started) |
+  (1 << E.checkout_step_viewed) |
+  (1 << E.checkout_step_completed) |
+  (1 << E.app_opened) |
+  (1 << E.order_completed);
 
 /** Without a sessionId, a new session starts after this much inactivity (Google Analytics' rule). */
 const SESSION_GAP = 30 * 60_000;
@@ -23,14 +32,22 @@ export const browsingFold = defineFold({
     productViews30d: n('product pages viewed in the last 30 days', 'count', '30 days'),
     pageViews30d: n('other pages viewed (page_viewed, category_viewed) in the last 30 days', 'count', '30 days'),
     searches30d: n('searches in the last 30 days', 'count', '30 days'),
-    sessions7d: n('sessions with activity in the last 7 days (distinct sessionId, or a 30-minute inactivity gap where events have none)', 'count', '7 days'),
+    sessions7d: n(
+      'sessions with activity in the last 7 days (distinct sessionId, or a 30-minute inactivity gap where events have none)',
+      'count',
+      '7 days',
+    ),
     sessions30d: n('sessions with activity in the last 30 days', 'count', '30 days'),
     productViewTimeSec30d: n('total time on product pages in the last 30 days', 'seconds', '30 days'),
-    productViewTimeMeanSec30d: n('mean time on a product page in the last 30 days (views reporting a time); null without such views', 'seconds', '30 days'),
+    productViewTimeMeanSec30d: n(
+      'mean time on a product page in the last 30 days (views reporting a time); null without such views',
+      'seconds',
+      '30 days',
+    ),
     distinctProductsViewed30d: n('distinct products viewed in the last 30 days', 'count', '30 days'),
     productsViewedRepeatedly30d: n('products viewed at least twice in the last 30 days', 'count', '30 days'),
     highValueViewedNotBought30d: n(
-      'distinct products priced above the high-value threshold (shop 75th percentile of product prices, else the customer\'s own) viewed but not bought in the last 30 days',
+      "distinct products priced above the high-value threshold (shop 75th percentile of product prices, else the customer's own) viewed but not bought in the last 30 days",
       'count',
       '30 days',
     ),

@@ -2,7 +2,16 @@ import { activityFold } from './activity.js';
 import { browsingFold } from './browsing.js';
 import { cartsFold } from './carts.js';
 import { categoriesFold } from './categories.js';
-import { eventCodes, type EventCode, type FeatureMeta, type Fold, type FoldContext, type FoldState, type FoldEvent, type FoldValues } from './defineFold.js';
+import {
+  eventCodes,
+  type EventCode,
+  type FeatureMeta,
+  type Fold,
+  type FoldContext,
+  type FoldState,
+  type FoldEvent,
+  type FoldValues,
+} from './defineFold.js';
 import { emailFold } from './email.js';
 import { ordersFold } from './orders.js';
 import { DAY, HOUR, toText } from './read.js';
@@ -10,7 +19,15 @@ import { seasonsFold } from './seasons.js';
 import { isSouthernTimeZone, offsetFnFor } from './time.js';
 
 /** Every fold, in catalogue order. A new feature is declared in its fold and appears everywhere. */
-export const folds = [ordersFold, seasonsFold, browsingFold, categoriesFold, cartsFold, emailFold, activityFold] as const;
+export const folds = [
+  ordersFold,
+  seasonsFold,
+  browsingFold,
+  categoriesFold,
+  cartsFold,
+  emailFold,
+  activityFold,
+] as const;
 
 /** Bumped when a definition changes meaning, so stored features from older code can be told apart. */
 export const FEATURE_VERSION = 1;
@@ -63,7 +80,9 @@ export function foldContext(options: BuildOptions): FoldContext {
 export function buildFeatures(events: readonly FoldEvent[], options: BuildOptions | FoldContext): FeatureValues {
   const ctx = 'since30d' in options ? options : foldContext(options);
   const asOf = ctx.asOf;
-  const states: { add: FoldState<Record<string, FeatureMeta>>['add']; finish(): object }[] = folds.map((fold) => fold.create(ctx));
+  const states: { add: FoldState<Record<string, FeatureMeta>>['add']; finish(): object }[] = folds.map((fold) =>
+    fold.create(ctx),
+  );
   const n = states.length;
   let orderIds: Set<string> | undefined;
   let previous = -Infinity;

@@ -1,7 +1,12 @@
 import { E, defineFold, numberFeature as n, type EventCode, type FoldContext, type FoldEvent } from './defineFold.js';
 import { toNumber, toText } from './read.js';
 
-const stepIndexByName = new Map([['contact', 1], ['shipping', 2], ['payment', 3], ['review', 4]]);
+const stepIndexByName = new Map([
+  ['contact', 1],
+  ['shipping', 2],
+  ['payment', 3],
+  ['review', 4],
+]);
 const STEPS = 4;
 
 const drops = (k: number, what: string) =>
@@ -21,11 +26,18 @@ export const cartsFold = defineFold({
   features: {
     cartAdds30d: n('items added to a cart in the last 30 days', 'count', '30 days'),
     cartAdds90d: n('items added to a cart in the last 90 days', 'count', '90 days'),
-    cartAbandons30d: n('carts abandoned (no order within the abandonment delay of the last add) in the last 30 days', 'count', '30 days'),
+    cartAbandons30d: n(
+      'carts abandoned (no order within the abandonment delay of the last add) in the last 30 days',
+      'count',
+      '30 days',
+    ),
     cartAbandons90d: n('carts abandoned in the last 90 days', 'count', '90 days'),
     checkouts90d: n('checkouts started in the last 90 days', 'count', '90 days'),
     checkoutAbandons90d: n('checkouts abandoned in the last 90 days', 'count', '90 days'),
-    checkoutLastDropStep: n('furthest completed step (0 none … 4 review) of the last abandoned checkout; 0 also when no checkout was abandoned (see checkoutAbandons90d)', 'step index'),
+    checkoutLastDropStep: n(
+      'furthest completed step (0 none … 4 review) of the last abandoned checkout; 0 also when no checkout was abandoned (see checkoutAbandons90d)',
+      'step index',
+    ),
     checkoutDropsStep0: drops(0, 'dropped before completing contact'),
     checkoutDropsStep1: drops(1, 'contact done, dropped at shipping'),
     checkoutDropsStep2: drops(2, 'shipping done, dropped at payment'),
@@ -135,7 +147,8 @@ class CartsState {
   finish() {
     const { asOf, abandonAfterMs } = this.ctx;
     if (this.carts) for (const last of this.carts.values()) if (asOf - last > abandonAfterMs) this.cartAbandoned(last);
-    if (this.checkouts) for (const c of this.checkouts.values()) if (asOf - c.last > abandonAfterMs) this.checkoutAbandoned(c);
+    if (this.checkouts)
+      for (const c of this.checkouts.values()) if (asOf - c.last > abandonAfterMs) this.checkoutAbandoned(c);
     const d = this.dropsByStep;
     return {
       cartAdds30d: this.adds30,

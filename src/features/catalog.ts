@@ -16,7 +16,18 @@ export interface CatalogEntry {
  * declarations: the catalogue cannot drift from the code.
  */
 export const featureCatalog: readonly CatalogEntry[] = Object.freeze(
-  folds.flatMap((fold) => Object.entries(fold.features).map(([name, m]) => Object.freeze({ name, group: fold.name, type: m.type, unit: m.unit, window: m.window, description: m.description }))),
+  folds.flatMap((fold) =>
+    Object.entries(fold.features).map(([name, m]) =>
+      Object.freeze({
+        name,
+        group: fold.name,
+        type: m.type,
+        unit: m.unit,
+        window: m.window,
+        description: m.description,
+      }),
+    ),
+  ),
 );
 
 export const featureNames: readonly string[] = Object.freeze(featureCatalog.map((f) => f.name));
@@ -27,6 +38,12 @@ if (duplicate) throw new Error(`feature "${duplicate}" is declared by two folds`
 /** The catalogue as a Markdown table (docs/features.md, kept equal by tests/readme.test.ts). */
 export function featureCatalogMarkdown(): string {
   const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
-  const rows = featureCatalog.map((f) => `| \`${f.name}\` | ${f.group} | ${f.type} | ${cell(f.unit)} | ${cell(f.window)} | ${cell(f.description)} |`);
-  return ['| feature | group | type | unit | window | meaning |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n') + '\n';
+  const rows = featureCatalog.map(
+    (f) => `| \`${f.name}\` | ${f.group} | ${f.type} | ${cell(f.unit)} | ${cell(f.window)} | ${cell(f.description)} |`,
+  );
+  return (
+    ['| feature | group | type | unit | window | meaning |', '| --- | --- | --- | --- | --- | --- |', ...rows].join(
+      '\n',
+    ) + '\n'
+  );
 }

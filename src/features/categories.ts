@@ -1,7 +1,11 @@
 import { E, defineFold, textFeature, type EventCode, type FoldEvent } from './defineFold.js';
 import { orderItems, toText } from './read.js';
 
-const top = (rank: string) => textFeature(`${rank} category by product and category views plus purchased order lines; ties go to the alphabetically first; null when there is none`, 'category');
+const top = (rank: string) =>
+  textFeature(
+    `${rank} category by product and category views plus purchased order lines; ties go to the alphabetically first; null when there is none`,
+    'category',
+  );
 
 /** The categories a customer cares about most: views and purchases count one each. */
 export const categoriesFold = defineFold({
@@ -36,8 +40,12 @@ class CategoriesState {
   }
 
   finish() {
-    let a: string | null = null, b: string | null = null, c: string | null = null;
-    let ca = 0, cb = 0, cc = 0;
+    let a: string | null = null,
+      b: string | null = null,
+      c: string | null = null;
+    let ca = 0,
+      cb = 0,
+      cc = 0;
     if (this.counts) {
       for (const [category, count] of this.counts) {
         if (before(count, category, ca, a)) {

@@ -1,25 +1,51 @@
 import { DAY } from './read.js';
-import { E, defineFold, numberFeature as n, type EventCode, type FoldContext, type FoldEvent, type FoldValues } from './defineFold.js';
+import {
+  E,
+  defineFold,
+  numberFeature as n,
+  type EventCode,
+  type FoldContext,
+  type FoldEvent,
+  type FoldValues,
+} from './defineFold.js';
 import { localHour } from './time.js';
 
 type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9';
 type Hour = `0${Digit}` | `1${Digit}` | '20' | '21' | '22' | '23';
-export const openHourNames = Array.from({ length: 24 }, (_, h) => `openHour_${String(h).padStart(2, '0')}`) as `openHour_${Hour}`[];
+export const openHourNames = Array.from(
+  { length: 24 },
+  (_, h) => `openHour_${String(h).padStart(2, '0')}`,
+) as `openHour_${Hour}`[];
 
 const hourFeatures = Object.fromEntries(
-  openHourNames.map((name, h) => [name, n(`human email opens at local hour ${h}:00–${h}:59 (customer timezone)`, 'count')]),
+  openHourNames.map((name, h) => [
+    name,
+    n(`human email opens at local hour ${h}:00–${h}:59 (customer timezone)`, 'count'),
+  ]),
 ) as Record<`openHour_${Hour}`, ReturnType<typeof n>>;
 
 const features = {
   emailsSent30d: n('emails sent in the last 30 days', 'count', '30 days'),
   emailsSent90d: n('emails sent in the last 90 days', 'count', '90 days'),
-  emailOpenRate30d: n('messages opened by a person (first open in the window; machine opens excluded; a click counts as an open) / emails sent, in the last 30 days, at most 1; null without sends', 'ratio', '30 days'),
+  emailOpenRate30d: n(
+    'messages opened by a person (first open in the window; machine opens excluded; a click counts as an open) / emails sent, in the last 30 days, at most 1; null without sends',
+    'ratio',
+    '30 days',
+  ),
   emailOpenRate90d: n('as emailOpenRate30d, over 90 days', 'ratio', '90 days'),
-  emailClickRate30d: n('messages clicked (first click in the window) / emails sent in the last 30 days, at most 1; null without sends', 'ratio', '30 days'),
+  emailClickRate30d: n(
+    'messages clicked (first click in the window) / emails sent in the last 30 days, at most 1; null without sends',
+    'ratio',
+    '30 days',
+  ),
   emailClickRate90d: n('as emailClickRate30d, over 90 days', 'ratio', '90 days'),
   daysSinceLastOpen: n('days since the last human email open; null if never', 'days'),
   daysSinceLastClick: n('days since the last email click; null if never', 'days'),
-  emailEngagementTrend: n('open rate in the last 30 days minus open rate in the 60 days before; null unless emails were sent in both', 'ratio', '90 days'),
+  emailEngagementTrend: n(
+    'open rate in the last 30 days minus open rate in the 60 days before; null unless emails were sent in both',
+    'ratio',
+    '90 days',
+  ),
   ...hourFeatures,
 };
 
@@ -116,7 +142,10 @@ class EmailState {
       emailClickRate90d: rate(this.clicks90, sent90),
       daysSinceLastOpen: Number.isNaN(this.lastOpen) ? null : (asOf - this.lastOpen) / DAY,
       daysSinceLastClick: Number.isNaN(this.lastClick) ? null : (asOf - this.lastClick) / DAY,
-      emailEngagementTrend: sent30 > 0 && sentPrev > 0 ? Math.min(1, this.opens30 / sent30) - Math.min(1, (this.opens90 - this.opens30) / sentPrev) : null,
+      emailEngagementTrend:
+        sent30 > 0 && sentPrev > 0
+          ? Math.min(1, this.opens30 / sent30) - Math.min(1, (this.opens90 - this.opens30) / sentPrev)
+          : null,
     };
     for (let h = 0; h < 24; h++) out[openHourNames[h]!] = this.hours[h]!;
     return out as FoldValues<typeof features>;

@@ -22,18 +22,33 @@ export const ordersFold = defineFold({
     monetaryNet: n('total order revenue minus refunds (never below 0)', 'currency'),
     monetaryMean: n('net revenue per order; null without orders', 'currency'),
     aov: n('average order value: mean revenue of an order before refunds; null without orders', 'currency'),
-    aovTrend: n('mean value of the last 3 orders / mean value of the earlier ones; null with fewer than 4 orders', 'ratio'),
+    aovTrend: n(
+      'mean value of the last 3 orders / mean value of the earlier ones; null with fewer than 4 orders',
+      'ratio',
+    ),
     refunds: n('number of refunds', 'count'),
     refundAmount: n('total refunded amount (a refund without amount refunds its whole order)', 'currency'),
     orderGapMeanDays: n('mean days between consecutive orders; null with fewer than 2 orders', 'days'),
-    orderGapTrend: n('last gap between orders / mean of the earlier gaps (> 1: orders slowing down); null with fewer than 3 orders', 'ratio'),
+    orderGapTrend: n(
+      'last gap between orders / mean of the earlier gaps (> 1: orders slowing down); null with fewer than 3 orders',
+      'ratio',
+    ),
     discountOrderShare: n('share of orders with a discount > 0 or a coupon code; null without orders', 'ratio'),
-    bgnbdX: n('BG/NBD x: repeat purchases, i.e. distinct local order days after the first; null without orders', 'count'),
+    bgnbdX: n(
+      'BG/NBD x: repeat purchases, i.e. distinct local order days after the first; null without orders',
+      'count',
+    ),
     bgnbdTx: n('BG/NBD t_x: days from the first to the last order day; null without orders', 'days'),
-    bgnbdT: n('BG/NBD T: days from the first order day to the last day observed (the day of asOf − 1 ms); null without orders', 'days'),
+    bgnbdT: n(
+      'BG/NBD T: days from the first order day to the last day observed (the day of asOf − 1 ms); null without orders',
+      'days',
+    ),
     bgnbdTxWeeks: n('BG/NBD t_x in weeks', 'weeks'),
     bgnbdTWeeks: n('BG/NBD T in weeks', 'weeks'),
-    bgnbdMonetary: n('Gamma-Gamma monetary value: mean revenue of a repeat order day (same-day orders summed); null when x = 0', 'currency'),
+    bgnbdMonetary: n(
+      'Gamma-Gamma monetary value: mean revenue of a repeat order day (same-day orders summed); null when x = 0',
+      'currency',
+    ),
   },
   create: (ctx) => new OrdersState(ctx),
 });

@@ -43,7 +43,9 @@ export function orderRevenue(props: Record<string, unknown> | null | undefined):
 }
 
 /** The line items of an order (an empty array when missing or malformed). */
-export function orderItems(props: Record<string, unknown> | null | undefined): readonly (LineItem | null | undefined)[] {
+export function orderItems(
+  props: Record<string, unknown> | null | undefined,
+): readonly (LineItem | null | undefined)[] {
   const items = props?.items;
   return Array.isArray(items) ? (items as LineItem[]) : noItems;
 }

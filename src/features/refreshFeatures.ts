@@ -40,19 +40,34 @@ export async function refreshFeatures(ctx: JobContext, options: RefreshOptions):
   const { database } = ctx;
   const started = Date.now();
   const fold = await foldInbox(database, { signal: ctx.signal });
-  const counts = { folded: fold.added, foldedCustomers: fold.customers, customers: 0, written: 0, partitions: 0, staleDeleted: 0 };
+  const counts = {
+    folded: fold.added,
+    foldedCustomers: fold.customers,
+    customers: 0,
+    written: 0,
+    partitions: 0,
+    staleDeleted: 0,
+  };
   const current = !options.snapshot && Math.abs(options.asOf.getTime() - started) < NOW_TOLERANCE_MS;
-  if (current && !options.full && !(await fullDue(database, options.fullEveryHours, started))) return { ...counts, durationMs: Date.now() - started };
+  if (current && !options.full && !(await fullDue(database, options.fullEveryHours, started)))
+    return { ...counts, durationMs: Date.now() - started };
 
   const claimed: number[] = [];
-  await forEachPartition({ ...ctx, progress: () => undefined }, BUILD_FEATURES_JOB, async (p) => void claimed.push(p), options.partitions);
+  await forEachPartition(
+    { ...ctx, progress: () => undefined },
+    BUILD_FEATURES_JOB,
+    async (p) => void claimed.push(p),
+    options.partitions,
+  );
   counts.partitions = claimed.length;
   if (claimed.length === 0) return counts;
   const total = await customerCount(database, claimed);
   const writer = new FeatureWriter(database, { kind: options.snapshot ? 'snapshot' : 'current' }, options.asOf);
   const contexts = await FoldContexts.forShop(database, options.asOf.getTime(), options.abandonHours);
   let done = 0;
-  for await (const doc of database.models.CustomerTimeline.collection.find(partitionFilter(claimed), { batchSize: 1000 })) {
+  for await (const doc of database.models.CustomerTimeline.collection.find(partitionFilter(claimed), {
+    batchSize: 1000,
+  })) {
     if (ctx.signal.aborted) break;
     const customerId = String(doc._id);
     const partition = doc.partition as number;
@@ -87,12 +102,16 @@ function partitionFilter(partitions: number[]) {
 /** Customers in these partitions, from the fold's kept counters (no count by scanning). */
 export async function customerCount(database: Database, partitions: number[]): Promise<number> {
   const stats = await database.models.FoldStats.collection.find({}).toArray();
-  return stats.filter((s) => partitions.includes(s.partition as number)).reduce((sum, s) => sum + ((s.customers as number) ?? 0), 0);
+  return stats
+    .filter((s) => partitions.includes(s.partition as number))
+    .reduce((sum, s) => sum + ((s.customers as number) ?? 0), 0);
 }
 
 async function fullDue(database: Database, everyHours: number, now: number): Promise<boolean> {
   if (everyHours <= 0) return false;
-  const doc = await database.db.collection<{ _id: string; at?: Date }>('feature_watermarks').findOne({ _id: lastFullId });
+  const doc = await database.db
+    .collection<{ _id: string; at?: Date }>('feature_watermarks')
+    .findOne({ _id: lastFullId });
   return !doc?.at || now - doc.at.getTime() > everyHours * 3_600_000;
 }
 
@@ -102,19 +121,28 @@ export async function forgetFullRecompute(database: Database): Promise<void> {
 }
 
 async function markFull(database: Database, at: number): Promise<void> {
-  await database.db.collection<{ _id: string }>('feature_watermarks').replaceOne({ _id: lastFullId }, { at: new Date(at) }, { upsert: true });
+  await database.db
+    .collection<{ _id: string }>('feature_watermarks')
+    .replaceOne({ _id: lastFullId }, { at: new Date(at) }, { upsert: true });
 }
 
 /** "0-3,7" → [0, 1, 2, 3, 7]; an error message for anything outside 0 … partitions − 1. */
-export function parsePartitionList(spec: string, partitions: number): { ok: true; value: number[] } | { ok: false; error: string } {
+export function parsePartitionList(
+  spec: string,
+  partitions: number,
+): { ok: true; value: number[] } | { ok: false; error: string } {
   const out = new Set<number>();
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
     if (!match) return { ok: false, error: `"${part}" is not a partition number or range like 0-3` };
     const from = Number(match[1]);
     const to = match[2] === undefined ? from : Number(match[2]);
     if (to < from) return { ok: false, error: `range "${part}" is reversed` };
-    if (to >= partitions) return { ok: false, error: `partition ${to} does not exist (there are ${partitions}: 0-${partitions - 1})` };
+    if (to >= partitions)
+      return { ok: false, error: `partition ${to} does not exist (there are ${partitions}: 0-${partitions - 1})` };
     for (let p = from; p <= to; p++) out.add(p);
   }
   if (out.size === 0) return { ok: false, error: 'no partition given' };

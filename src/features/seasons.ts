@@ -17,7 +17,9 @@ export const seasonsFold = defineFold({
     spendShareSpring: share('share of revenue spent in local spring; null without revenue'),
     spendShareSummer: share('share of revenue spent in local summer; null without revenue'),
     spendShareAutumn: share('share of revenue spent in local autumn; null without revenue'),
-    spendShareHoliday: share('share of revenue spent from 15 November to 31 December (local dates); null without revenue'),
+    spendShareHoliday: share(
+      'share of revenue spent from 15 November to 31 December (local dates); null without revenue',
+    ),
   },
   create: (ctx) => new SeasonsState(ctx),
 });

@@ -37,7 +37,14 @@ export async function currentFeatures(database: Database, customerId: string) {
 
 /** A customer's current features document (`features`, keyed by customer id). */
 export function currentFeatureDoc(customerId: string, partition: number, asOf: Date, values: FeatureValues) {
-  return { _id: customerId, partition, asOf, computedAt: new Date(), version: FEATURE_VERSION, values: values as Document };
+  return {
+    _id: customerId,
+    partition,
+    asOf,
+    computedAt: new Date(),
+    version: FEATURE_VERSION,
+    values: values as Document,
+  };
 }
 
 export type FeatureTarget = { kind: 'current' } | { kind: 'snapshot' };
@@ -74,7 +81,9 @@ export class FeatureWriter {
 
   async add(customerId: string, partition: number, values: FeatureValues): Promise<void> {
     const { _id, ...doc } = currentFeatureDoc(customerId, partition, this.asOf, values);
-    this.docs.push(this.target.kind === 'current' ? { _id, ...doc } : { _id: snapshotId(this.asOf, customerId), customerId, ...doc });
+    this.docs.push(
+      this.target.kind === 'current' ? { _id, ...doc } : { _id: snapshotId(this.asOf, customerId), customerId, ...doc },
+    );
     if (this.docs.length >= this.chunkSize) await this.flush();
   }
 

@@ -35,7 +35,14 @@ export function isValidTimeZone(timezone: string): boolean {
 }
 
 function makeOffsetFn(timezone: string): OffsetFn {
-  if (timezone === 'UTC' || timezone === 'Etc/UTC' || timezone === 'GMT' || timezone === 'Etc/GMT' || !isValidTimeZone(timezone)) return utc;
+  if (
+    timezone === 'UTC' ||
+    timezone === 'Etc/UTC' ||
+    timezone === 'GMT' ||
+    timezone === 'Etc/GMT' ||
+    !isValidTimeZone(timezone)
+  )
+    return utc;
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone: timezone,
     hourCycle: 'h23',
@@ -71,14 +78,28 @@ function makeOffsetFn(timezone: string): OffsetFn {
 }
 
 function offsetAt(format: Intl.DateTimeFormat, t: number): number {
-  let y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  let y = 0,
+    mo = 0,
+    d = 0,
+    h = 0,
+    mi = 0;
   for (const part of format.formatToParts(t)) {
     switch (part.type) {
-      case 'year': y = Number(part.value); break;
-      case 'month': mo = Number(part.value); break;
-      case 'day': d = Number(part.value); break;
-      case 'hour': h = Number(part.value); break;
-      case 'minute': mi = Number(part.value); break;
+      case 'year':
+        y = Number(part.value);
+        break;
+      case 'month':
+        mo = Number(part.value);
+        break;
+      case 'day':
+        d = Number(part.value);
+        break;
+      case 'hour':
+        h = Number(part.value);
+        break;
+      case 'minute':
+        mi = Number(part.value);
+        break;
       default:
     }
   }
@@ -128,16 +149,65 @@ export function isHolidayPeriod(monthDay: number): boolean {
 
 const southernPrefixes = ['Australia/', 'America/Argentina/', 'Antarctica/', 'Brazil/', 'Chile/'];
 const southernZones = new Set([
-  'Pacific/Auckland', 'Pacific/Chatham', 'NZ', 'NZ-CHAT', 'Pacific/Fiji', 'Pacific/Noumea', 'Pacific/Tongatapu', 'Pacific/Apia',
-  'Pacific/Tahiti', 'Pacific/Efate', 'Pacific/Norfolk', 'Pacific/Rarotonga', 'Pacific/Easter', 'Pacific/Port_Moresby',
-  'America/Sao_Paulo', 'America/Bahia', 'America/Recife', 'America/Fortaleza', 'America/Maceio', 'America/Belem',
-  'America/Araguaina', 'America/Cuiaba', 'America/Campo_Grande', 'America/Porto_Velho', 'America/Rio_Branco',
-  'America/Manaus', 'America/Eirunepe', 'America/Noronha', 'America/Santarem', 'America/Buenos_Aires', 'America/Cordoba',
-  'America/Mendoza', 'America/Santiago', 'America/Punta_Arenas', 'America/Montevideo', 'America/Asuncion',
-  'America/La_Paz', 'America/Lima', 'Atlantic/Stanley', 'Atlantic/South_Georgia', 'Atlantic/St_Helena',
-  'Africa/Johannesburg', 'Africa/Maseru', 'Africa/Mbabane', 'Africa/Windhoek', 'Africa/Gaborone', 'Africa/Harare',
-  'Africa/Maputo', 'Africa/Lusaka', 'Africa/Lubumbashi', 'Africa/Blantyre', 'Africa/Luanda', 'Africa/Dar_es_Salaam',
-  'Indian/Antananarivo', 'Indian/Mauritius', 'Indian/Reunion', 'Indian/Mayotte', 'Indian/Comoro', 'Indian/Kerguelen',
+  'Pacific/Auckland',
+  'Pacific/Chatham',
+  'NZ',
+  'NZ-CHAT',
+  'Pacific/Fiji',
+  'Pacific/Noumea',
+  'Pacific/Tongatapu',
+  'Pacific/Apia',
+  'Pacific/Tahiti',
+  'Pacific/Efate',
+  'Pacific/Norfolk',
+  'Pacific/Rarotonga',
+  'Pacific/Easter',
+  'Pacific/Port_Moresby',
+  'America/Sao_Paulo',
+  'America/Bahia',
+  'America/Recife',
+  'America/Fortaleza',
+  'America/Maceio',
+  'America/Belem',
+  'America/Araguaina',
+  'America/Cuiaba',
+  'America/Campo_Grande',
+  'America/Porto_Velho',
+  'America/Rio_Branco',
+  'America/Manaus',
+  'America/Eirunepe',
+  'America/Noronha',
+  'America/Santarem',
+  'America/Buenos_Aires',
+  'America/Cordoba',
+  'America/Mendoza',
+  'America/Santiago',
+  'America/Punta_Arenas',
+  'America/Montevideo',
+  'America/Asuncion',
+  'America/La_Paz',
+  'America/Lima',
+  'Atlantic/Stanley',
+  'Atlantic/South_Georgia',
+  'Atlantic/St_Helena',
+  'Africa/Johannesburg',
+  'Africa/Maseru',
+  'Africa/Mbabane',
+  'Africa/Windhoek',
+  'Africa/Gaborone',
+  'Africa/Harare',
+  'Africa/Maputo',
+  'Africa/Lusaka',
+  'Africa/Lubumbashi',
+  'Africa/Blantyre',
+  'Africa/Luanda',
+  'Africa/Dar_es_Salaam',
+  'Indian/Antananarivo',
+  'Indian/Mauritius',
+  'Indian/Reunion',
+  'Indian/Mayotte',
+  'Indian/Comoro',
+  'Indian/Kerguelen',
 ]);
 
 /** Whether a timezone lies in the southern hemisphere, where the seasons are the other way round. */

@@ -6,7 +6,13 @@ import { shopHighValuePrice } from './store.js';
 
 /** The fold's view of timeline events (already sorted by ts). */
 export function foldEventsOf(events: readonly TimelineEvent[]): FoldEvent[] {
-  return events.map((e) => ({ type: e.t, ts: new Date(e.s), sessionId: e.ss ?? null, device: e.d ?? null, props: e.p }));
+  return events.map((e) => ({
+    type: e.t,
+    ts: new Date(e.s),
+    sessionId: e.ss ?? null,
+    device: e.d ?? null,
+    props: e.p,
+  }));
 }
 
 /** Features of one customer as of the context's instant; null when nothing of theirs precedes it. */
@@ -31,7 +37,16 @@ export class FoldContexts {
   of(timezone: string | undefined): FoldContext {
     const zone = timezone || 'UTC';
     let c = this.byZone.get(zone);
-    if (!c) this.byZone.set(zone, (c = foldContext({ asOf: this.asOf, timezone: zone, abandonAfterHours: this.abandonHours, highValuePrice: this.highValuePrice })));
+    if (!c)
+      this.byZone.set(
+        zone,
+        (c = foldContext({
+          asOf: this.asOf,
+          timezone: zone,
+          abandonAfterHours: this.abandonHours,
+          highValuePrice: this.highValuePrice,
+        })),
+      );
     return c;
   }
 }

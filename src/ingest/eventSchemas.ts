@@ -27,21 +27,56 @@ export const lineItemSchema = z.looseObject({
   quantity: z.number().int().min(1).max(100_000).default(1),
 });
 
-const cartItem = z.looseObject({ cartId: id, productId: id, category: z.string().max(200).optional(), price: money, quantity: z.number().int().min(1).max(100_000).default(1) });
-const email = z.looseObject({ messageId: id.optional(), campaignId: id.optional(), flowId: id.optional(), subject: z.string().max(500).optional() });
+const cartItem = z.looseObject({
+  cartId: id,
+  productId: id,
+  category: z.string().max(200).optional(),
+  price: money,
+  quantity: z.number().int().min(1).max(100_000).default(1),
+});
+const email = z.looseObject({
+  messageId: id.optional(),
+  campaignId: id.optional(),
+  flowId: id.optional(),
+  subject: z.string().max(500).optional(),
+});
 const empty = z.looseObject({});
 
 const propertiesByType = {
-  page_viewed: z.looseObject({ path: z.string().max(2000).optional(), timeOnPageSec: seconds.optional(), utmSource: z.string().max(200).optional(), utmMedium: z.string().max(200).optional(), utmCampaign: z.string().max(200).optional() }),
+  page_viewed: z.looseObject({
+    path: z.string().max(2000).optional(),
+    timeOnPageSec: seconds.optional(),
+    utmSource: z.string().max(200).optional(),
+    utmMedium: z.string().max(200).optional(),
+    utmCampaign: z.string().max(200).optional(),
+  }),
   category_viewed: z.looseObject({ category: z.string().min(1).max(200), timeOnPageSec: seconds.optional() }),
-  product_viewed: z.looseObject({ productId: id, category: z.string().max(200).optional(), price: money.optional(), timeOnPageSec: seconds.optional() }),
+  product_viewed: z.looseObject({
+    productId: id,
+    category: z.string().max(200).optional(),
+    price: money.optional(),
+    timeOnPageSec: seconds.optional(),
+  }),
   products_searched: z.looseObject({ query: z.string().max(500) }),
   cart_item_added: cartItem,
   cart_item_removed: cartItem,
   cart_viewed: z.looseObject({ cartId: id, value: money.optional() }),
-  checkout_started: z.looseObject({ checkoutId: id, cartId: id.optional(), value: money.optional(), itemCount: z.number().int().min(0).optional() }),
-  checkout_step_viewed: z.looseObject({ checkoutId: id, step: z.enum(checkoutSteps), stepIndex: z.number().int().min(1).max(4).optional() }),
-  checkout_step_completed: z.looseObject({ checkoutId: id, step: z.enum(checkoutSteps), stepIndex: z.number().int().min(1).max(4).optional() }),
+  checkout_started: z.looseObject({
+    checkoutId: id,
+    cartId: id.optional(),
+    value: money.optional(),
+    itemCount: z.number().int().min(0).optional(),
+  }),
+  checkout_step_viewed: z.looseObject({
+    checkoutId: id,
+    step: z.enum(checkoutSteps),
+    stepIndex: z.number().int().min(1).max(4).optional(),
+  }),
+  checkout_step_completed: z.looseObject({
+    checkoutId: id,
+    step: z.enum(checkoutSteps),
+    stepIndex: z.number().int().min(1).max(4).optional(),
+  }),
   order_completed: z.looseObject({
     orderId: id,
     checkoutId: id.optional(),
@@ -110,14 +145,22 @@ const common = {
 };
 
 function eventOf<T extends EventType>(type: T) {
-  return z.object({ ...common, type: z.literal(type), properties: (propertiesByType[type] as z.ZodType).prefault({}) as unknown as (typeof propertiesByType)[T] });
+  return z.object({
+    ...common,
+    type: z.literal(type),
+    properties: (propertiesByType[type] as z.ZodType).prefault({}) as unknown as (typeof propertiesByType)[T],
+  });
 }
 
-const variants = eventTypes.map((t) => eventOf(t)) as unknown as [ReturnType<typeof eventOf<'custom'>>, ...ReturnType<typeof eventOf<EventType>>[]];
+const variants = eventTypes.map((t) => eventOf(t)) as unknown as [
+  ReturnType<typeof eventOf<'custom'>>,
+  ...ReturnType<typeof eventOf<EventType>>[],
+];
 
 /** Keys that would be operators or paths in MongoDB, or that reach Object.prototype. */
 const unsafeKeyReason = 'keys may not start with "$", contain ".", or be __proto__/constructor/prototype';
-const unsafeKey = (k: string) => k.startsWith('$') || k.includes('.') || k === '__proto__' || k === 'constructor' || k === 'prototype';
+const unsafeKey = (k: string) =>
+  k.startsWith('$') || k.includes('.') || k === '__proto__' || k === 'constructor' || k === 'prototype';
 
 /** Far deeper than any event or rule needs, well inside MongoDB's 100 levels, and a bound for every walker after this one. */
 const MAX_NESTING = 32;
@@ -149,7 +192,10 @@ export function findUnstorable(value: unknown, path: (string | number)[], depth 
 
 export const eventSchema = z
   .discriminatedUnion('type', variants)
-  .refine((e) => Boolean(e.customerId || e.anonymousId), { message: 'customerId or anonymousId is required', path: ['customerId'] });
+  .refine((e) => Boolean(e.customerId || e.anonymousId), {
+    message: 'customerId or anonymousId is required',
+    path: ['customerId'],
+  });
 
 export type IncomingEvent = z.output<typeof eventSchema>;
 

@@ -30,13 +30,19 @@ function tooDeep(value: unknown, path: (string | number)[], depth: number): Unst
  */
 export function checkExtras(extras: Record<string, unknown>, path: string[]): Unstorable | undefined {
   const keys = Object.keys(extras);
-  if (keys.length > EXTRA_LIMITS.keys) return { path, reason: `more than ${EXTRA_LIMITS.keys} properties beyond the spec's` };
+  if (keys.length > EXTRA_LIMITS.keys)
+    return { path, reason: `more than ${EXTRA_LIMITS.keys} properties beyond the spec's` };
   for (const k of keys) {
-    if (!extraKeyPattern.test(k) || prototypeKeys.has(k)) return { path: [...path, k], reason: 'a property name is 1–64 letters, digits, "_", "-" or spaces, and not __proto__/constructor/prototype' };
+    if (!extraKeyPattern.test(k) || prototypeKeys.has(k))
+      return {
+        path: [...path, k],
+        reason: 'a property name is 1–64 letters, digits, "_", "-" or spaces, and not __proto__/constructor/prototype',
+      };
     const unsafe = findUnstorable(extras[k], [...path, k]) ?? tooDeep(extras[k], [...path, k], 1);
     if (unsafe) return unsafe;
   }
   const bytes = Buffer.byteLength(JSON.stringify(extras));
-  if (bytes > EXTRA_LIMITS.bytes) return { path, reason: `properties beyond the spec's take ${bytes} bytes as JSON; at most ${EXTRA_LIMITS.bytes}` };
+  if (bytes > EXTRA_LIMITS.bytes)
+    return { path, reason: `properties beyond the spec's take ${bytes} bytes as JSON; at most ${EXTRA_LIMITS.bytes}` };
   return undefined;
 }

@@ -16,9 +16,15 @@ export async function resolveIdentities(database: Database, events: IncomingEven
       links.push({ _id: e.anonymousId, customerId: e.customerId, linkedAt: new Date(), backfilled: false });
     }
   }
-  const lookups = [...new Set(events.filter((e) => !e.customerId && e.anonymousId && !customerOf.has(e.anonymousId)).map((e) => e.anonymousId!))];
+  const lookups = [
+    ...new Set(
+      events.filter((e) => !e.customerId && e.anonymousId && !customerOf.has(e.anonymousId)).map((e) => e.anonymousId!),
+    ),
+  ];
   const identities = database.collections.identities;
-  const found = await Promise.all(lookups.map((id) => identities.findOne({ _id: id }, { projection: { customerId: 1 } })));
+  const found = await Promise.all(
+    lookups.map((id) => identities.findOne({ _id: id }, { projection: { customerId: 1 } })),
+  );
   found.forEach((doc, i) => doc && customerOf.set(lookups[i]!, doc.customerId as string));
   await insertIgnoringDuplicates(identities, links);
   return customerOf;

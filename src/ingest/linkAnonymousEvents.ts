@@ -20,13 +20,24 @@ export async function linkAnonymousEvents(
   for (let i = 0; i < pending.length; i += chunk) {
     const part = pending.slice(i, i + chunk);
     const customerOf = new Map(part.map((p) => [p._id as unknown as string, p.customerId as string]));
-    const anonymous = await Event.collection.find({ anonymousId: { $in: [...customerOf.keys()] }, customerId: null }).toArray();
+    const anonymous = await Event.collection
+      .find({ anonymousId: { $in: [...customerOf.keys()] }, customerId: null })
+      .toArray();
     const copies = anonymous.map(({ _id, ...e }) => {
       const customerId = customerOf.get(e.anonymousId as string)!;
-      return { ...e, eventId: `${e.eventId}@${customerId}`, customerId, partition: partitionOf(customerId, config().PARTITIONS), linkedFrom: e.eventId };
+      return {
+        ...e,
+        eventId: `${e.eventId}@${customerId}`,
+        customerId,
+        partition: partitionOf(customerId, config().PARTITIONS),
+        linkedFrom: e.eventId,
+      };
     });
     copied += (await recordEvents(database, copies as unknown as StoredEvent[])).stored;
-    await Identity.collection.updateMany({ _id: { $in: [...customerOf.keys()] as never[] } }, { $set: { backfilled: true } });
+    await Identity.collection.updateMany(
+      { _id: { $in: [...customerOf.keys()] as never[] } },
+      { $set: { backfilled: true } },
+    );
     progress(Math.min(i + chunk, pending.length), pending.length);
   }
   return { identities: pending.length, eventsCopied: copied };

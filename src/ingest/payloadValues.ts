@@ -17,5 +17,7 @@ export function scalarNumber(v: unknown): number | undefined {
 
 /** The objects of a list in a payload; anything else in it (null, a string) carries nothing to read. */
 export function objectsOf(v: unknown): Record<string, unknown>[] {
-  return Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)) : [];
+  return Array.isArray(v)
+    ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x))
+    : [];
 }

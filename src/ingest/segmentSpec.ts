@@ -47,7 +47,13 @@ interface TrackMapping {
 
 const productReads = ['product_id', 'sku', 'id', 'category', 'name', 'price', 'quantity'] as const;
 function product(p: Props) {
-  return { productId: str(p.product_id ?? p.sku ?? p.id), category: str(p.category), name: str(p.name), price: num(p.price), quantity: num(p.quantity) ?? 1 };
+  return {
+    productId: str(p.product_id ?? p.sku ?? p.id),
+    category: str(p.category),
+    name: str(p.name),
+    price: num(p.price),
+    quantity: num(p.quantity) ?? 1,
+  };
 }
 
 function checkoutStep(p: Props) {
@@ -57,45 +63,94 @@ function checkoutStep(p: Props) {
 
 const emailReads = ['campaign_id', 'campaign_name', 'email_id', 'email_subject'] as const;
 function email(p: Props) {
-  return { campaignId: str(p.campaign_id ?? p.campaign_name), messageId: str(p.email_id), subject: str(p.email_subject) };
+  return {
+    campaignId: str(p.campaign_id ?? p.campaign_name),
+    messageId: str(p.email_id),
+    subject: str(p.email_subject),
+  };
 }
 
-const track = (type: string, reads: readonly string[], map: (p: Props) => Props): TrackMapping => ({ type, reads, map });
+const track = (type: string, reads: readonly string[], map: (p: Props) => Props): TrackMapping => ({
+  type,
+  reads,
+  map,
+});
 
 /** Segment E-commerce Spec v2 and Email spec names → our type and properties. */
 const trackMappings: Record<string, TrackMapping> = {
   'Products Searched': track('products_searched', ['query'], (p) => ({ query: str(p.query) ?? '' })),
-  'Product List Viewed': track('category_viewed', ['category', 'list_id'], (p) => ({ category: str(p.category ?? p.list_id) ?? 'unknown' })),
-  'Product Category Viewed': track('category_viewed', ['category'], (p) => ({ category: str(p.category) ?? 'unknown' })),
-  'Product Viewed': track('product_viewed', productReads, product),
-  'Product Added': track('cart_item_added', [...productReads, 'cart_id'], (p) => ({ cartId: str(p.cart_id) ?? 'default', ...product(p) })),
-  'Product Removed': track('cart_item_removed', [...productReads, 'cart_id'], (p) => ({ cartId: str(p.cart_id) ?? 'default', ...product(p) })),
-  'Cart Viewed': track('cart_viewed', ['cart_id', 'value'], (p) => ({ cartId: str(p.cart_id) ?? 'default', value: num(p.value) })),
-  'Checkout Started': track('checkout_started', ['checkout_id', 'order_id', 'cart_id', 'value', 'revenue', 'total'], (p) => ({
-    checkoutId: str(p.checkout_id ?? p.order_id) ?? 'unknown',
-    cartId: str(p.cart_id),
-    value: num(p.value ?? p.revenue ?? p.total),
-    itemCount: Array.isArray(p.products) ? p.products.length : undefined,
+  'Product List Viewed': track('category_viewed', ['category', 'list_id'], (p) => ({
+    category: str(p.category ?? p.list_id) ?? 'unknown',
   })),
+  'Product Category Viewed': track('category_viewed', ['category'], (p) => ({
+    category: str(p.category) ?? 'unknown',
+  })),
+  'Product Viewed': track('product_viewed', productReads, product),
+  'Product Added': track('cart_item_added', [...productReads, 'cart_id'], (p) => ({
+    cartId: str(p.cart_id) ?? 'default',
+    ...product(p),
+  })),
+  'Product Removed': track('cart_item_removed', [...productReads, 'cart_id'], (p) => ({
+    cartId: str(p.cart_id) ?? 'default',
+    ...product(p),
+  })),
+  'Cart Viewed': track('cart_viewed', ['cart_id', 'value'], (p) => ({
+    cartId: str(p.cart_id) ?? 'default',
+    value: num(p.value),
+  })),
+  'Checkout Started': track(
+    'checkout_started',
+    ['checkout_id', 'order_id', 'cart_id', 'value', 'revenue', 'total'],
+    (p) => ({
+      checkoutId: str(p.checkout_id ?? p.order_id) ?? 'unknown',
+      cartId: str(p.cart_id),
+      value: num(p.value ?? p.revenue ?? p.total),
+      itemCount: Array.isArray(p.products) ? p.products.length : undefined,
+    }),
+  ),
   'Checkout Step Viewed': track('checkout_step_viewed', ['checkout_id', 'order_id', 'step'], checkoutStep),
   'Checkout Step Completed': track('checkout_step_completed', ['checkout_id', 'order_id', 'step'], checkoutStep),
-  'Order Completed': track('order_completed', ['order_id', 'checkout_id', 'revenue', 'total', 'subtotal', 'discount', 'shipping', 'currency', 'coupon', 'products'], (p) => ({
+  'Order Completed': track(
+    'order_completed',
+    [
+      'order_id',
+      'checkout_id',
+      'revenue',
+      'total',
+      'subtotal',
+      'discount',
+      'shipping',
+      'currency',
+      'coupon',
+      'products',
+    ],
+    (p) => ({
+      orderId: str(p.order_id) ?? '',
+      checkoutId: str(p.checkout_id),
+      revenue: num(p.revenue ?? p.total ?? p.subtotal) ?? 0,
+      subtotal: num(p.subtotal),
+      discount: num(p.discount) ?? 0,
+      shipping: num(p.shipping) ?? 0,
+      currency: str(p.currency)?.toUpperCase() ?? 'USD',
+      couponCode: str(p.coupon),
+      items: objectsOf(p.products).map(product),
+    }),
+  ),
+  'Order Refunded': track('order_refunded', ['order_id', 'total', 'revenue'], (p) => ({
     orderId: str(p.order_id) ?? '',
-    checkoutId: str(p.checkout_id),
-    revenue: num(p.revenue ?? p.total ?? p.subtotal) ?? 0,
-    subtotal: num(p.subtotal),
-    discount: num(p.discount) ?? 0,
-    shipping: num(p.shipping) ?? 0,
-    currency: str(p.currency)?.toUpperCase() ?? 'USD',
-    couponCode: str(p.coupon),
-    items: objectsOf(p.products).map(product),
+    amount: num(p.total ?? p.revenue) ?? 0,
   })),
-  'Order Refunded': track('order_refunded', ['order_id', 'total', 'revenue'], (p) => ({ orderId: str(p.order_id) ?? '', amount: num(p.total ?? p.revenue) ?? 0 })),
   'Email Delivered': track('email_delivered', emailReads, email),
   'Email Opened': track('email_opened', emailReads, email),
-  'Email Link Clicked': track('email_clicked', [...emailReads, 'link_url'], (p) => ({ ...email(p), url: str(p.link_url) })),
+  'Email Link Clicked': track('email_clicked', [...emailReads, 'link_url'], (p) => ({
+    ...email(p),
+    url: str(p.link_url),
+  })),
   // `bounce_type` is not in the spec; senders that know a soft bounce say so, and a soft bounce suppresses no one.
-  'Email Bounced': track('email_bounced', [...emailReads, 'bounce_type'], (p) => ({ ...email(p), bounceType: p.bounce_type === 'soft' ? 'soft' : 'hard' })),
+  'Email Bounced': track('email_bounced', [...emailReads, 'bounce_type'], (p) => ({
+    ...email(p),
+    bounceType: p.bounce_type === 'soft' ? 'soft' : 'hard',
+  })),
   'Email Marked as Spam': track('email_complained', emailReads, email),
   Unsubscribed: track('email_unsubscribed', emailReads, email),
   'Application Opened': track('app_opened', [], () => ({})),
@@ -111,7 +166,14 @@ function timeOnPage(p: Props): Mapped<number | undefined> {
   for (const [key, unit] of Object.entries(dwellUnits)) {
     if (p[key] === undefined) continue;
     const seconds = (num(p[key]) ?? NaN) * unit;
-    if (!(seconds >= 0 && seconds <= 86_400)) return { ok: false, error: { field: `properties.${key}`, reason: `expected a time on page between 0 and ${86_400 / unit} (${key.endsWith('_ms') ? 'milliseconds' : 'seconds'})` } };
+    if (!(seconds >= 0 && seconds <= 86_400))
+      return {
+        ok: false,
+        error: {
+          field: `properties.${key}`,
+          reason: `expected a time on page between 0 and ${86_400 / unit} (${key.endsWith('_ms') ? 'milliseconds' : 'seconds'})`,
+        },
+      };
     return { ok: true, value: Math.round(seconds * 1000) / 1000 };
   }
   return { ok: true, value: undefined };
@@ -149,23 +211,44 @@ const localePattern = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$/;
  */
 function identifyTraits(m: SegmentMessage, context: { timezone?: unknown; locale?: unknown }): Mapped<Props> {
   const t = { ...(m.traits ?? {}) } as Props;
-  const traits = drop({ ...t, email: str(t.email), firstName: str(t.firstName ?? t.first_name), lastName: str(t.lastName ?? t.last_name), country: str((t.address as Props | undefined)?.country ?? t.country) } as Props);
+  const traits = drop({
+    ...t,
+    email: str(t.email),
+    firstName: str(t.firstName ?? t.first_name),
+    lastName: str(t.lastName ?? t.last_name),
+    country: str((t.address as Props | undefined)?.country ?? t.country),
+  } as Props);
   for (const k of ['first_name', 'last_name', 'address', 'createdAt', 'created_at']) delete traits[k];
   const createdAt = t.createdAt ?? t.created_at;
   if (createdAt !== undefined) {
     const field = t.createdAt !== undefined ? 'traits.createdAt' : 'traits.created_at';
     const parsed = timestampSchema.safeParse(createdAt);
-    if (!parsed.success) return { ok: false, error: { field, reason: `expected an ISO 8601 date or epoch milliseconds, not in the future: ${parsed.error.issues[0]!.message}` } };
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: {
+          field,
+          reason: `expected an ISO 8601 date or epoch milliseconds, not in the future: ${parsed.error.issues[0]!.message}`,
+        },
+      };
     traits.signedUpAt = parsed.data.toISOString();
   }
-  if (traits.timezone === undefined && typeof context.timezone === 'string' && isTimeZone(context.timezone)) traits.timezone = context.timezone;
-  if (traits.locale === undefined && typeof context.locale === 'string' && localePattern.test(context.locale)) traits.locale = context.locale.replace('_', '-');
+  if (traits.timezone === undefined && typeof context.timezone === 'string' && isTimeZone(context.timezone))
+    traits.timezone = context.timezone;
+  if (traits.locale === undefined && typeof context.locale === 'string' && localePattern.test(context.locale))
+    traits.locale = context.locale.replace('_', '-');
   return { ok: true, value: traits };
 }
 
 /** One Segment message → one Breadcrumb event (still to be validated), or the field that refuses it. */
 export function fromSegment(m: SegmentMessage): Mapped<Props> {
-  const context = (m.context ?? {}) as { device?: { type?: string }; campaign?: { source?: string; medium?: string; name?: string }; page?: { path?: string }; timezone?: unknown; locale?: unknown };
+  const context = (m.context ?? {}) as {
+    device?: { type?: string };
+    campaign?: { source?: string; medium?: string; name?: string };
+    page?: { path?: string };
+    timezone?: unknown;
+    locale?: unknown;
+  };
   const deviceType = context.device?.type;
   const base = drop({
     eventId: m.messageId,
@@ -175,7 +258,8 @@ export function fromSegment(m: SegmentMessage): Mapped<Props> {
     device: deviceType === 'mobile' || deviceType === 'tablet' ? deviceType : deviceType ? 'desktop' : undefined,
   } as Props);
   const p = (m.properties ?? {}) as Props;
-  const event = (type: string, properties: Mapped<Props>, extra: Props = {}): Mapped<Props> => (properties.ok ? { ok: true, value: { ...base, ...extra, type, properties: properties.value } } : properties);
+  const event = (type: string, properties: Mapped<Props>, extra: Props = {}): Mapped<Props> =>
+    properties.ok ? { ok: true, value: { ...base, ...extra, type, properties: properties.value } } : properties;
   switch (m.type) {
     case 'track': {
       const map = trackMappings[m.event ?? ''];
@@ -188,17 +272,30 @@ export function fromSegment(m: SegmentMessage): Mapped<Props> {
     }
     case 'page':
     case 'screen': {
-      const page = { path: str(p.path ?? context.page?.path ?? m.name), utmSource: context.campaign?.source, utmMedium: context.campaign?.medium, utmCampaign: context.campaign?.name };
-      return event('page_viewed', withExtras(p, ['path'], page, 'page_viewed'), { channel: m.type === 'screen' ? 'app' : 'web' });
+      const page = {
+        path: str(p.path ?? context.page?.path ?? m.name),
+        utmSource: context.campaign?.source,
+        utmMedium: context.campaign?.medium,
+        utmCampaign: context.campaign?.name,
+      };
+      return event('page_viewed', withExtras(p, ['path'], page, 'page_viewed'), {
+        channel: m.type === 'screen' ? 'app' : 'web',
+      });
     }
     case 'alias':
       // alias(previousId → userId) is an identity link: an identify with both ids and no traits.
-      return { ok: true, value: { ...base, anonymousId: str(m.previousId), type: 'identify', properties: { traits: {} } } };
+      return {
+        ok: true,
+        value: { ...base, anonymousId: str(m.previousId), type: 'identify', properties: { traits: {} } },
+      };
     case 'group': {
       // A customer's company or account: kept as a custom event, since no feature reads it yet.
       const bad = checkExtras(m.traits ?? {}, ['traits']);
       if (bad) return { ok: false, error: { field: bad.path.join('.'), reason: bad.reason } };
-      return event('custom', { ok: true, value: drop({ name: 'Group', groupId: str(m.groupId), traits: m.traits ?? {} }) });
+      return event('custom', {
+        ok: true,
+        value: drop({ name: 'Group', groupId: str(m.groupId), traits: m.traits ?? {} }),
+      });
     }
   }
 }

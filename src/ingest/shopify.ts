@@ -67,15 +67,51 @@ function checkout(p: P) {
   const base = { ...who(p), anonymousId: cartAnonymousId(p.cart_token) };
   const at = str(p.updated_at ?? p.created_at);
   const value = num(p.total_price);
-  const events: P[] = [{ ...base, eventId: `shopify:checkout:${token}:started`, type: 'checkout_started', timestamp: str(p.created_at), properties: { checkoutId: token, cartId: str(p.cart_token), value, itemCount: lineItems(p.line_items).length } }];
+  const events: P[] = [
+    {
+      ...base,
+      eventId: `shopify:checkout:${token}:started`,
+      type: 'checkout_started',
+      timestamp: str(p.created_at),
+      properties: { checkoutId: token, cartId: str(p.cart_token), value, itemCount: lineItems(p.line_items).length },
+    },
+  ];
   const contact = Boolean(p.email || p.phone);
   const shipping = Boolean(p.shipping_line || (Array.isArray(p.shipping_lines) && p.shipping_lines.length));
   const furthest = shipping ? 3 : contact ? 2 : 1;
   const steps = ['contact', 'shipping', 'payment', 'review'] as const;
-  if (contact) events.push({ ...base, eventId: `shopify:checkout:${token}:completed:contact`, type: 'checkout_step_completed', timestamp: at, properties: { checkoutId: token, step: 'contact', stepIndex: 1 } });
-  if (shipping) events.push({ ...base, eventId: `shopify:checkout:${token}:completed:shipping`, type: 'checkout_step_completed', timestamp: at, properties: { checkoutId: token, step: 'shipping', stepIndex: 2 } });
-  events.push({ ...base, eventId: `shopify:checkout:${token}:viewed:${steps[furthest - 1]}`, type: 'checkout_step_viewed', timestamp: at, properties: { checkoutId: token, step: steps[furthest - 1], stepIndex: furthest } });
-  if (p.email && base.customerId) events.unshift({ customerId: base.customerId, anonymousId: base.anonymousId, eventId: `shopify:checkout:${token}:identify`, type: 'identify', timestamp: str(p.created_at), properties: { traits: { email: str(p.email) } } });
+  if (contact)
+    events.push({
+      ...base,
+      eventId: `shopify:checkout:${token}:completed:contact`,
+      type: 'checkout_step_completed',
+      timestamp: at,
+      properties: { checkoutId: token, step: 'contact', stepIndex: 1 },
+    });
+  if (shipping)
+    events.push({
+      ...base,
+      eventId: `shopify:checkout:${token}:completed:shipping`,
+      type: 'checkout_step_completed',
+      timestamp: at,
+      properties: { checkoutId: token, step: 'shipping', stepIndex: 2 },
+    });
+  events.push({
+    ...base,
+    eventId: `shopify:checkout:${token}:viewed:${steps[furthest - 1]}`,
+    type: 'checkout_step_viewed',
+    timestamp: at,
+    properties: { checkoutId: token, step: steps[furthest - 1], stepIndex: furthest },
+  });
+  if (p.email && base.customerId)
+    events.unshift({
+      customerId: base.customerId,
+      anonymousId: base.anonymousId,
+      eventId: `shopify:checkout:${token}:identify`,
+      type: 'identify',
+      timestamp: str(p.created_at),
+      properties: { traits: { email: str(p.email) } },
+    });
   return p.completed_at ? [] : events;
 }
 
@@ -87,14 +123,30 @@ function cart(p: P) {
   // A cart webhook carries the whole cart, not what changed: each (item, quantity) pair is one
   // add event, so repeating an unchanged cart adds nothing.
   return [
-    ...items.map((li) => ({ anonymousId, eventId: `shopify:cart:${token}:${li.productId}:${li.quantity}`, type: 'cart_item_added', timestamp: at, properties: { cartId: token, ...li } })),
-    { anonymousId, eventId: `shopify:cart:${token}:viewed:${at}`, type: 'cart_viewed', timestamp: at, properties: { cartId: token, value: items.reduce((s, li) => s + li.price * li.quantity, 0) } },
+    ...items.map((li) => ({
+      anonymousId,
+      eventId: `shopify:cart:${token}:${li.productId}:${li.quantity}`,
+      type: 'cart_item_added',
+      timestamp: at,
+      properties: { cartId: token, ...li },
+    })),
+    {
+      anonymousId,
+      eventId: `shopify:cart:${token}:viewed:${at}`,
+      type: 'cart_viewed',
+      timestamp: at,
+      properties: { cartId: token, value: items.reduce((s, li) => s + li.price * li.quantity, 0) },
+    },
   ];
 }
 
 function customer(p: P) {
-  const state = (c: P | undefined, legacy: unknown) => (c?.state ? c.state === 'subscribed' : typeof legacy === 'boolean' ? legacy : undefined);
-  const consent = { email: state(p.email_marketing_consent, p.accepts_marketing), sms: state(p.sms_marketing_consent, undefined) };
+  const state = (c: P | undefined, legacy: unknown) =>
+    c?.state ? c.state === 'subscribed' : typeof legacy === 'boolean' ? legacy : undefined;
+  const consent = {
+    email: state(p.email_marketing_consent, p.accepts_marketing),
+    sms: state(p.sms_marketing_consent, undefined),
+  };
   return [
     {
       customerId: str(p.id),
@@ -102,7 +154,12 @@ function customer(p: P) {
       type: 'identify',
       timestamp: str(p.updated_at ?? p.created_at),
       properties: {
-        traits: { email: str(p.email), firstName: str(p.first_name), lastName: str(p.last_name), country: str(p.default_address?.country) },
+        traits: {
+          email: str(p.email),
+          firstName: str(p.first_name),
+          lastName: str(p.last_name),
+          country: str(p.default_address?.country),
+        },
         ...(consent.email !== undefined || consent.sms !== undefined ? { consent } : {}),
       },
     },
@@ -111,7 +168,12 @@ function customer(p: P) {
 
 function dropUndefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropUndefined);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, dropUndefined(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, dropUndefined(v)]),
+    );
   return value;
 }
 
@@ -122,14 +184,48 @@ export function fromShopify(topic: ShopifyTopic, p: P): unknown[] {
       case 'orders/create':
       case 'orders/paid':
         // The identify links `shopify-order:<id>` to the customer: refund webhooks name only the order.
-        return [order(p), ...(p.customer?.id ? [{ customerId: str(p.customer.id), anonymousId: `shopify-order:${str(p.id)}`, eventId: `shopify:order:${str(p.id)}:link`, type: 'identify', timestamp: str(p.created_at), properties: { traits: { email: str(p.email ?? p.customer?.email) } } }] : [])];
+        return [
+          order(p),
+          ...(p.customer?.id
+            ? [
+                {
+                  customerId: str(p.customer.id),
+                  anonymousId: `shopify-order:${str(p.id)}`,
+                  eventId: `shopify:order:${str(p.id)}:link`,
+                  type: 'identify',
+                  timestamp: str(p.created_at),
+                  properties: { traits: { email: str(p.email ?? p.customer?.email) } },
+                },
+              ]
+            : []),
+        ];
       case 'orders/cancelled':
-        return [{ ...who(p), eventId: `shopify:order:${str(p.id)}:cancelled`, type: 'order_refunded', timestamp: str(p.cancelled_at ?? p.updated_at), properties: { orderId: str(p.id), amount: num(p.total_price) ?? 0, reason: str(p.cancel_reason) } }];
+        return [
+          {
+            ...who(p),
+            eventId: `shopify:order:${str(p.id)}:cancelled`,
+            type: 'order_refunded',
+            timestamp: str(p.cancelled_at ?? p.updated_at),
+            properties: { orderId: str(p.id), amount: num(p.total_price) ?? 0, reason: str(p.cancel_reason) },
+          },
+        ];
       case 'refunds/create': {
-        const amount = objectsOf(p.transactions).filter((t) => t.kind === 'refund').reduce((s, t) => s + (num(t.amount) ?? 0), 0);
-        const items = objectsOf(p.refund_line_items).flatMap((r) => lineItems([r.line_item]).map((li) => ({ ...li, quantity: num(r.quantity) ?? 1 })));
+        const amount = objectsOf(p.transactions)
+          .filter((t) => t.kind === 'refund')
+          .reduce((s, t) => s + (num(t.amount) ?? 0), 0);
+        const items = objectsOf(p.refund_line_items).flatMap((r) =>
+          lineItems([r.line_item]).map((li) => ({ ...li, quantity: num(r.quantity) ?? 1 })),
+        );
         const fallback = items.reduce((s, li) => s + li.price * li.quantity, 0);
-        return [{ anonymousId: `shopify-order:${str(p.order_id)}`, eventId: `shopify:refund:${str(p.id)}`, type: 'order_refunded', timestamp: str(p.created_at), properties: { orderId: str(p.order_id), amount: amount || fallback, items } }];
+        return [
+          {
+            anonymousId: `shopify-order:${str(p.order_id)}`,
+            eventId: `shopify:refund:${str(p.id)}`,
+            type: 'order_refunded',
+            timestamp: str(p.created_at),
+            properties: { orderId: str(p.order_id), amount: amount || fallback, items },
+          },
+        ];
       }
       case 'checkouts/create':
       case 'checkouts/update':

@@ -37,14 +37,19 @@ export interface RecordOptions {
  * crash between the two steps is staged by the retry, and timelines skip eventIds they hold.
  * A repeated eventId is counted, not an error.
  */
-export async function recordEvents(database: Database, docs: (StoredEvent & { linkedFrom?: string })[], opts: RecordOptions = {}): Promise<{ stored: number; duplicates: number; queued: number }> {
+export async function recordEvents(
+  database: Database,
+  docs: (StoredEvent & { linkedFrom?: string })[],
+  opts: RecordOptions = {},
+): Promise<{ stored: number; duplicates: number; queued: number }> {
   if (opts.queue) {
     await queueEvents(database, docs);
     foldSoon(database);
     return { stored: 0, duplicates: 0, queued: docs.length };
   }
   let duplicates = 0;
-  for (let i = 0; i < docs.length; i += 5000) duplicates += (await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 5000))).size;
+  for (let i = 0; i < docs.length; i += 5000)
+    duplicates += (await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 5000))).size;
   await stageEvents(database, docs);
   const fold = opts.fold ?? 'wait';
   if (fold === 'wait' && opts.maxWaitMs === undefined) await foldNow(database);
@@ -61,7 +66,13 @@ export async function recordEvents(database: Database, docs: (StoredEvent & { li
  * recordEvents); customer documents (traits, consent), suppressions and features follow from the
  * fold. Every step is idempotent, so a retried batch converges to the same state.
  */
-export async function storeEvents(database: Database, events: IncomingEvent[], source: EventSource, receivedAt = new Date(), opts: RecordOptions = {}): Promise<StoreSummary> {
+export async function storeEvents(
+  database: Database,
+  events: IncomingEvent[],
+  source: EventSource,
+  receivedAt = new Date(),
+  opts: RecordOptions = {},
+): Promise<StoreSummary> {
   const partitions = config().PARTITIONS;
   const customerOf = await resolveIdentities(database, events);
   const docs: StoredEvent[] = events.map((e) => {

@@ -49,7 +49,9 @@ export async function settleAbandonedRuns(database: Database, opts: { startedBef
     const gone = workerIsGone(String(m.worker));
     const old = opts.startedBefore !== undefined && m.startedAt instanceof Date && m.startedAt < opts.startedBefore;
     if (!gone && !old) continue;
-    const why = gone ? `its worker ${m.worker} is gone` : `still running after ${Math.round((now.getTime() - (m.startedAt as Date).getTime()) / 3_600_000)} h: its worker stopped`;
+    const why = gone
+      ? `its worker ${m.worker} is gone`
+      : `still running after ${Math.round((now.getTime() - (m.startedAt as Date).getTime()) / 3_600_000)} h: its worker stopped`;
     // Only a run still recorded as running: one that ended just now keeps its own outcome.
     const { modifiedCount } = await JobRun.collection.updateOne(
       { _id: new Types.ObjectId(String(m._id)), status: 'running' },

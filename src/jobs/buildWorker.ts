@@ -33,7 +33,14 @@ export interface WorkerOptions {
  * schedule hold (scheduleHold.ts) and keeps its Agenda lock for as long as it runs. A failed run
  * is reported to Agenda (for its fail count) and the worker carries on.
  */
-export function buildWorker({ database, jobs, log = rootLog, processEvery = '10 seconds', retry, lockLifetimeMs = 600_000 }: WorkerOptions): Worker {
+export function buildWorker({
+  database,
+  jobs,
+  log = rootLog,
+  processEvery = '10 seconds',
+  retry,
+  lockLifetimeMs = 600_000,
+}: WorkerOptions): Worker {
   const agenda = new Agenda({
     backend: new MongoBackend({ mongo: database.db, collection: 'agenda_jobs' }),
     name: 'breadcrumb-worker',
@@ -49,7 +56,14 @@ export function buildWorker({ database, jobs, log = rootLog, processEvery = '10 
       async (job) => {
         const runKey = `${def.name}@${(job.attrs.lastRunAt ?? new Date()).toISOString()}`;
         const keepAlive = { touch: (percent?: number) => job.touch(percent), everyMs: Math.floor(lockLifetimeMs / 3) };
-        const outcome = await runJob(def, job.attrs.data ?? {}, { database, trigger: 'schedule', runKey, log, retry, keepAlive });
+        const outcome = await runJob(def, job.attrs.data ?? {}, {
+          database,
+          trigger: 'schedule',
+          runKey,
+          log,
+          retry,
+          keepAlive,
+        });
         if (!outcome.ok) throw new Error(outcome.error.message);
         if (outcome.value.status === 'failed') throw new Error(outcome.value.error?.message ?? 'job failed');
       },

@@ -8,11 +8,15 @@ export const jobsDir = path.join(projectRoot, 'jobs');
 
 /** Every job in jobs/: a job is one file whose default export is its definition. */
 export async function loadJobs(dir = jobsDir): Promise<JobDefinition[]> {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort();
   const jobs: JobDefinition[] = [];
   for (const file of files) {
     const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: unknown };
-    if (!isJobDefinition(mod.default)) throw new Error(`jobs/${file} must export a job definition (defineJob) as default`);
+    if (!isJobDefinition(mod.default))
+      throw new Error(`jobs/${file} must export a job definition (defineJob) as default`);
     jobs.push(mod.default);
   }
   return jobs;

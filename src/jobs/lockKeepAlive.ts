@@ -15,7 +15,10 @@ export interface LockKeepAlive {
  * batch of sends on a busy server); a dead process stops renewing, so its lock still expires and
  * another worker takes the job over.
  */
-export function keepLockAlive(keepAlive: LockKeepAlive, log: Logger): { progress(done: number, total: number): void; stop(): Promise<void> } {
+export function keepLockAlive(
+  keepAlive: LockKeepAlive,
+  log: Logger,
+): { progress(done: number, total: number): void; stop(): Promise<void> } {
   let percent: number | undefined;
   let inFlight: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {

@@ -35,7 +35,12 @@ function stepsOf(o: PipelineOptions): Step[] {
     ? []
     : Object.entries(o.horizons).map(([model, horizon]) => ({
         job: `train-${model}`,
-        options: { asOf: new Date(o.asOf.getTime() - horizon * DAY), horizon, ...(o.epochs && { epochs: o.epochs }), ...(o.modelsDir && { modelsDir: o.modelsDir }) },
+        options: {
+          asOf: new Date(o.asOf.getTime() - horizon * DAY),
+          horizon,
+          ...(o.epochs && { epochs: o.epochs }),
+          ...(o.modelsDir && { modelsDir: o.modelsDir }),
+        },
       }));
   return [
     { job: 'build-features', options: { asOf: o.asOf, full: true } },
@@ -66,7 +71,10 @@ async function waitForRunningRuns(ctx: JobContext, minutes: number): Promise<voi
   for (;;) {
     const running = await ctx.database.collections.runningJobs.findOne({ job: { $in: [...HELD_JOBS] } });
     if (!running) return;
-    if (Date.now() > deadline) throw new Error(`a ${running.job} run (worker ${running.worker}, since ${(running.startedAt as Date).toISOString()}) is still running after ${minutes} min; try again when it has ended`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `a ${running.job} run (worker ${running.worker}, since ${(running.startedAt as Date).toISOString()}) is still running after ${minutes} min; try again when it has ended`,
+      );
     ctx.log.info({ job: running.job, worker: running.worker }, 'pipeline: waiting for a running run of a held job');
     await sleep(1000, undefined, { signal: ctx.signal });
   }
@@ -80,7 +88,11 @@ async function waitForRunningRuns(ctx: JobContext, minutes: number): Promise<voi
  * is listed in this run's `steps`. A failed step ends the run; the hold stays, because the steps
  * before it already wrote as-of-D outputs that the schedule would silently mix with today's.
  */
-export async function runPipeline(ctx: JobContext, o: PipelineOptions, jobs?: readonly JobDefinition[]): Promise<Counts> {
+export async function runPipeline(
+  ctx: JobContext,
+  o: PipelineOptions,
+  jobs?: readonly JobDefinition[],
+): Promise<Counts> {
   if (!ctx.runId) throw new Error('pipeline: runs only through runJob (its steps name the run as their parent)');
   const definitions = jobs ?? (await loadJobs());
   const steps = stepsOf(o);
@@ -105,13 +117,34 @@ export async function runPipeline(ctx: JobContext, o: PipelineOptions, jobs?: re
   for (const [i, step] of steps.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(i * scale, steps.length * scale);
-    const onProgress = (done: number, total: number) => ctx.progress(i * scale + (total > 0 ? Math.floor((scale * Math.min(done, total)) / total) : 0), steps.length * scale);
-    const outcome = await runJob(defs[i]!, step.options, { database: ctx.database, trigger: 'pipeline', parentRunId: ctx.runId, log: ctx.log, signal: ctx.signal, onProgress });
+    const onProgress = (done: number, total: number) =>
+      ctx.progress(
+        i * scale + (total > 0 ? Math.floor((scale * Math.min(done, total)) / total) : 0),
+        steps.length * scale,
+      );
+    const outcome = await runJob(defs[i]!, step.options, {
+      database: ctx.database,
+      trigger: 'pipeline',
+      parentRunId: ctx.runId,
+      log: ctx.log,
+      signal: ctx.signal,
+      onProgress,
+    });
     if (!outcome.ok) throw new Error(`pipeline step ${step.job}: ${outcome.error.message}`);
     const run = outcome.value;
-    ctx.step?.({ job: step.job, runId: run.id, status: run.status, durationMs: run.durationMs, options: step.options, counts: run.counts, ...(run.error && { error: run.error.message }) });
+    ctx.step?.({
+      job: step.job,
+      runId: run.id,
+      status: run.status,
+      durationMs: run.durationMs,
+      options: step.options,
+      counts: run.counts,
+      ...(run.error && { error: run.error.message }),
+    });
     if (run.status !== 'succeeded') {
-      throw new Error(`pipeline step ${step.job} ${run.status}${run.error ? `: ${run.error.message}` : ''} (run ${run.id}); the schedule stays held: \`breadcrumb pipeline release\` lifts it`);
+      throw new Error(
+        `pipeline step ${step.job} ${run.status}${run.error ? `: ${run.error.message}` : ''} (run ${run.id}); the schedule stays held: \`breadcrumb pipeline release\` lifts it`,
+      );
     }
     if (step.job === 'score-customers') counts.customersScored = run.counts.customers ?? 0;
     if (step.job.startsWith('train-')) counts.modelsTrained = (counts.modelsTrained ?? 0) + 1;

@@ -8,7 +8,11 @@ import { runJob, type RunOutcome } from './runJob.js';
  * `--as-of 2011-06-01 --max-days=3 --full` → `{ asOf: '2011-06-01', maxDays: '3', full: true }`;
  * the job's zod schema coerces the strings. A flag followed by another flag is boolean.
  */
-export function optionsFromArgs(args: string[]): { options: Record<string, string | boolean>; json: boolean; help: boolean } {
+export function optionsFromArgs(args: string[]): {
+  options: Record<string, string | boolean>;
+  json: boolean;
+  help: boolean;
+} {
   const options: Record<string, string | boolean> = {};
   let json = false;
   let help = false;
@@ -30,8 +34,16 @@ export function optionsFromArgs(args: string[]): { options: Record<string, strin
 
 export function jobHelp(def: JobDefinition): string {
   const shape = (def.options as unknown as { shape?: Record<string, { description?: string }> }).shape ?? {};
-  const lines = Object.entries(shape).map(([k, v]) => `  --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}  ${v.description ?? ''}`);
-  return [`${def.name}: ${def.description}`, `schedule: ${def.schedule ?? 'on demand'}`, 'options:', ...lines, '  --json  print the run result as JSON'].join('\n');
+  const lines = Object.entries(shape).map(
+    ([k, v]) => `  --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}  ${v.description ?? ''}`,
+  );
+  return [
+    `${def.name}: ${def.description}`,
+    `schedule: ${def.schedule ?? 'on demand'}`,
+    'options:',
+    ...lines,
+    '  --json  print the run result as JSON',
+  ].join('\n');
 }
 
 /** Connects, runs one job with a progress bar and prints the outcome; the exit code says how it went. */
@@ -65,7 +77,8 @@ export async function runJobCommand(def: JobDefinition, args: string[]): Promise
   }
   const result = outcome.value;
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else if (result.status === 'succeeded') process.stdout.write(`${def.name} succeeded in ${result.durationMs} ms ${JSON.stringify(result.counts)}\n`);
+  else if (result.status === 'succeeded')
+    process.stdout.write(`${def.name} succeeded in ${result.durationMs} ms ${JSON.stringify(result.counts)}\n`);
   else process.stderr.write(`error: ${def.name} failed: ${result.error?.message}\n`);
   return result.status === 'succeeded' ? 0 : 1;
 }

@@ -61,11 +61,14 @@ export interface JobRunResult {
   error?: { type: string; message: string; stack?: string };
 }
 
-export type RunOutcome = { ok: true; value: JobRunResult } | { ok: false; error: { type: 'invalid_options'; message: string; issues: { path: string; message: string }[] } };
+export type RunOutcome =
+  | { ok: true; value: JobRunResult }
+  | { ok: false; error: { type: 'invalid_options'; message: string; issues: { path: string; message: string }[] } };
 
 export const workerId = `${os.hostname()}:${process.pid}`;
 
-const backoff = (policy: RetryPolicy, attempt: number) => Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+const backoff = (policy: RetryPolicy, attempt: number) =>
+  Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
 
 /** Waits, but wakes at once when the run is aborted (a shutdown should not sit out a backoff). */
 const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
@@ -75,7 +78,13 @@ const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal
  * job; if it still cannot be written the run goes on unrecorded (logged), because a worker must
  * not die of an outage. Returns whether the record was written.
  */
-async function writeRecord(write: () => Promise<unknown>, policy: RetryPolicy, signal: AbortSignal, log: Logger, what: string): Promise<boolean> {
+async function writeRecord(
+  write: () => Promise<unknown>,
+  policy: RetryPolicy,
+  signal: AbortSignal,
+  log: Logger,
+  what: string,
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
       await write();
@@ -102,7 +111,14 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
   const parsed = def.options.safeParse(rawOptions ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(options)', message: i.message }));
-    return { ok: false, error: { type: 'invalid_options', message: `${def.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues } };
+    return {
+      ok: false,
+      error: {
+        type: 'invalid_options',
+        message: `${def.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        issues,
+      },
+    };
   }
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const signal = opts.signal ?? new AbortController().signal;
@@ -112,14 +128,25 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
   const _id = new Types.ObjectId();
   const id = _id.toHexString();
   const log = (opts.log ?? rootLog).child({ job: def.name, runId: id });
-  const record = { job: def.name, status: 'running', trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt, ...(opts.parentRunId && { parentRunId: opts.parentRunId }) };
+  const record = {
+    job: def.name,
+    status: 'running',
+    trigger: opts.trigger,
+    worker: workerId,
+    options: parsed.data,
+    startedAt,
+    ...(opts.parentRunId && { parentRunId: opts.parentRunId }),
+  };
   let abandoned = 0;
   const created = await writeRecord(
     () =>
       JobRun.collection
         .insertOne({ _id, ...record })
         .catch((err: unknown) => (isDuplicateKey(err) ? undefined : Promise.reject(err)))
-        .then(async () => void (abandoned = await markRunStarted(opts.database, { id, job: def.name, worker: workerId, startedAt }))),
+        .then(
+          async () =>
+            void (abandoned = await markRunStarted(opts.database, { id, job: def.name, worker: workerId, startedAt })),
+        ),
     policy,
     signal,
     log,
@@ -138,13 +165,35 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
     }
   };
   const retries: { at: Date; error: string; waitMs: number }[] = [];
-  const finish = async (result: Omit<JobRunResult, 'id' | 'job' | 'durationMs' | 'attempts'>): Promise<JobRunResult> => {
+  const finish = async (
+    result: Omit<JobRunResult, 'id' | 'job' | 'durationMs' | 'attempts'>,
+  ): Promise<JobRunResult> => {
     const durationMs = Date.now() - startedAt.getTime();
     const attempts = retries.length + 1;
-    const fields = { status: result.status, counts: result.counts, notes: result.notes, attempts, retries, endedAt: new Date(), durationMs, ...(result.steps && { steps: result.steps }), ...(result.error ? { error: result.error } : {}) };
+    const fields = {
+      status: result.status,
+      counts: result.counts,
+      notes: result.notes,
+      attempts,
+      retries,
+      endedAt: new Date(),
+      durationMs,
+      ...(result.steps && { steps: result.steps }),
+      ...(result.error ? { error: result.error } : {}),
+    };
     // An upsert, so a run whose first record was lost to the outage still ends up recorded.
     await writeRecord(
-      () => JobRun.collection.updateOne({ _id }, { $set: fields, $setOnInsert: { job: def.name, trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt } }, { upsert: true }).then(() => markRunEnded(opts.database, id)),
+      () =>
+        JobRun.collection
+          .updateOne(
+            { _id },
+            {
+              $set: fields,
+              $setOnInsert: { job: def.name, trigger: opts.trigger, worker: workerId, options: parsed.data, startedAt },
+            },
+            { upsert: true },
+          )
+          .then(() => markRunEnded(opts.database, id)),
       policy,
       signal,
       log,
@@ -166,7 +215,17 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
       // A fresh run key per attempt: partition leases taken by the failed attempt would otherwise
       // make the retry skip the partitions it never finished.
       const runKey = attempt === 1 ? (opts.runKey ?? id) : `${opts.runKey ?? id}#${attempt}`;
-      const ctx: JobContext = { database: opts.database, log, runId: id, runKey, worker: workerId, progress, signal, note: (message) => void notes.push(message), step: (s) => void steps.push(s) };
+      const ctx: JobContext = {
+        database: opts.database,
+        log,
+        runId: id,
+        runKey,
+        worker: workerId,
+        progress,
+        signal,
+        note: (message) => void notes.push(message),
+        step: (s) => void steps.push(s),
+      };
       try {
         const hold = HELD_TRIGGERS.includes(opts.trigger) ? await holdOn(opts.database, def.name) : null;
         if (hold) {
@@ -189,7 +248,10 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
         }
         const error = { type: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
         log.error({ err: e, attempts: attempt }, 'job failed');
-        return { ok: true, value: await finish({ status: 'failed', counts: {}, notes, ...(steps.length > 0 && { steps }), error }) };
+        return {
+          ok: true,
+          value: await finish({ status: 'failed', counts: {}, notes, ...(steps.length > 0 && { steps }), error }),
+        };
       }
     }
   }

@@ -46,7 +46,9 @@ async function tryTensorflow(): Promise<boolean> {
     // installed tfjs-node is also MODULE_NOT_FOUND but names another file, and is worth a warning.
     // (notebooks run modules as CommonJS, where the code is MODULE_NOT_FOUND for the package too).
     const code = (err as NodeJS.ErrnoException).code;
-    const absent = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((err as Error).message).includes(`'${specifier}'`);
+    const absent =
+      (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+      String((err as Error).message).includes(`'${specifier}'`);
     if (!absent) log.warn({ err }, 'tfjs-node installed but failed to load');
     return false;
   }

@@ -50,9 +50,14 @@ export class DriverExplainer {
   contributions(X: Float32Array, start: number, n: number): Float32Array {
     const d = this.meta.means.length;
     return readTensor(() => {
-      const x = tf.tensor2d(X.subarray(start * d, (start + n) * d), [n, d]).sub(this.meta.means).div(this.meta.stds);
+      const x = tf
+        .tensor2d(X.subarray(start * d, (start + n) * d), [n, d])
+        .sub(this.meta.means)
+        .div(this.meta.stds);
       // Rows are independent, so the gradient of the summed outputs is each row's own gradient.
-      return tf.grad((input: tf.Tensor) => this.output(this.model.apply(input, { training: false }) as tf.Tensor).sum())(x).mul(x);
+      return tf
+        .grad((input: tf.Tensor) => this.output(this.model.apply(input, { training: false }) as tf.Tensor).sum())(x)
+        .mul(x);
     });
   }
 
@@ -60,7 +65,9 @@ export class DriverExplainer {
   topDrivers(X: Float32Array, start: number, n: number, top: number): Driver[][] {
     const d = this.meta.means.length;
     const c = this.contributions(X, start, n);
-    return Array.from({ length: n }, (_, i) => topOf(groupSums(c.subarray(i * d, (i + 1) * d), this.groups), this.groups, top));
+    return Array.from({ length: n }, (_, i) =>
+      topOf(groupSums(c.subarray(i * d, (i + 1) * d), this.groups), this.groups, top),
+    );
   }
 
   /** Mean |contribution| per feature over all rows, with its share of the total: what drives the output overall. */
@@ -81,7 +88,11 @@ export class DriverExplainer {
     return Array.from(totals.keys())
       .sort((i, j) => totals[j]! - totals[i]!)
       .slice(0, limit)
-      .map((g) => ({ feature: this.groups.names[g]!, meanAbsContribution: totals[g]! / rows, share: totals[g]! / sum }));
+      .map((g) => ({
+        feature: this.groups.names[g]!,
+        meanAbsContribution: totals[g]! / rows,
+        share: totals[g]! / sum,
+      }));
   }
 }
 

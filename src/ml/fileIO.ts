@@ -11,7 +11,8 @@ const META_JSON = 'meta.json';
 /** `models/<name>/<version>/`; one path segment each, so a name can never climb out of the root. */
 export function modelDir(name: string, version: string, root: string = path.join(projectRoot, 'models')): string {
   for (const part of [name, version]) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(part)) throw new Error(`invalid model path segment: ${JSON.stringify(part)}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(part))
+      throw new Error(`invalid model path segment: ${JSON.stringify(part)}`);
   }
   return path.join(root, name, version);
 }
@@ -58,7 +59,9 @@ export function fileHandler(dir: string): tf.io.IOHandler {
       const modelJson = JSON.parse(await fs.readFile(path.join(dir, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const buffers = await Promise.all(
-          manifest.flatMap((group) => group.paths).map(async (file) => toArrayBuffer(await fs.readFile(path.join(dir, file)))),
+          manifest
+            .flatMap((group) => group.paths)
+            .map(async (file) => toArrayBuffer(await fs.readFile(path.join(dir, file)))),
         );
         return [tf.io.getWeightSpecs(manifest), tf.io.CompositeArrayBuffer.join(buffers)];
       });
@@ -72,8 +75,7 @@ export async function writeMeta(dir: string, meta: unknown): Promise<void> {
 }
 
 export type ReadMetaResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: { type: 'not_found' | 'invalid'; message: string } };
+  { ok: true; value: T } | { ok: false; error: { type: 'not_found' | 'invalid'; message: string } };
 
 /** Reads `meta.json`; a missing, unparsable or (given a schema) non-conforming file is an answer, not a throw. */
 export async function readMeta<T = unknown>(dir: string, schema?: z.ZodType<T>): Promise<ReadMetaResult<T>> {
@@ -82,7 +84,8 @@ export async function readMeta<T = unknown>(dir: string, schema?: z.ZodType<T>):
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, error: { type: 'not_found', message: `${file} does not exist` } };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { ok: false, error: { type: 'not_found', message: `${file} does not exist` } };
     throw err;
   }
   let parsed: unknown;

@@ -68,7 +68,14 @@ export function logLoss(pred: Values, y: Values, eps = 1e-15): number {
   });
 }
 
-export type CalibrationBin = { bin: number; lo: number; hi: number; count: number; meanPredicted: number; observedRate: number };
+export type CalibrationBin = {
+  bin: number;
+  lo: number;
+  hi: number;
+  count: number;
+  meanPredicted: number;
+  observedRate: number;
+};
 
 /** Equal-width bins over [0, 1] (the last one closed); empty bins are left out, as in scikit-learn. */
 export function calibrationTable(pred: Values, y: Values, bins = 10): CalibrationBin[] {
@@ -85,7 +92,15 @@ export function calibrationTable(pred: Values, y: Values, bins = 10): Calibratio
   const table: CalibrationBin[] = [];
   for (let b = 0; b < bins; b++) {
     const n = count[b]!;
-    if (n > 0) table.push({ bin: b, lo: b / bins, hi: (b + 1) / bins, count: n, meanPredicted: predSum[b]! / n, observedRate: ySum[b]! / n });
+    if (n > 0)
+      table.push({
+        bin: b,
+        lo: b / bins,
+        hi: (b + 1) / bins,
+        count: n,
+        meanPredicted: predSum[b]! / n,
+        observedRate: ySum[b]! / n,
+      });
   }
   return table;
 }

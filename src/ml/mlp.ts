@@ -27,7 +27,15 @@ export interface MlpOptions {
  * The feed-forward network shared by the churn and LTV models: ReLU hidden layers with He
  * initialisation and a linear output, so the losses can work on unbounded logits.
  */
-export function createMlp({ name, inputDim, hidden, outputs, outputName, seed, outputInitializer = 'glorotUniform' }: MlpOptions): tf.Sequential {
+export function createMlp({
+  name,
+  inputDim,
+  hidden,
+  outputs,
+  outputName,
+  seed,
+  outputInitializer = 'glorotUniform',
+}: MlpOptions): tf.Sequential {
   const model = tf.sequential({ name });
   hidden.forEach((units, i) => {
     model.add(
@@ -45,7 +53,10 @@ export function createMlp({ name, inputDim, hidden, outputs, outputName, seed, o
     tf.layers.dense({
       ...(hidden.length === 0 ? { inputShape: [inputDim] } : {}),
       units: outputs,
-      kernelInitializer: outputInitializer === 'glorotNormal' ? tf.initializers.glorotNormal(outputSeed) : tf.initializers.glorotUniform(outputSeed),
+      kernelInitializer:
+        outputInitializer === 'glorotNormal'
+          ? tf.initializers.glorotNormal(outputSeed)
+          : tf.initializers.glorotUniform(outputSeed),
       name: outputName,
     }),
   );

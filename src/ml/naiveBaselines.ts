@@ -16,7 +16,14 @@ export type Cohort = (typeof COHORTS)[number];
 /** Cohorts of buyers: what the churn model scores (it is trained on buyers only). */
 export const BUYER_COHORTS: readonly Cohort[] = ['one-time buyers', 'repeat buyers', 'all'];
 
-export type NaiveModel = 'naive_recency' | 'naive_frequency' | 'naive_past_revenue' | 'naive_open_hour' | 'naive_sessions' | 'naive_product_views' | 'naive_cart_adds';
+export type NaiveModel =
+  | 'naive_recency'
+  | 'naive_frequency'
+  | 'naive_past_revenue'
+  | 'naive_open_hour'
+  | 'naive_sessions'
+  | 'naive_product_views'
+  | 'naive_cart_adds';
 
 /** What the metric and the naive predictors read: the raw features and the labels of the rows. */
 export type JudgedRows = Pick<TrainingRows, 'rows' | 'raw' | 'churned' | 'futureRevenue' | 'nextOpenHour'>;
@@ -31,7 +38,8 @@ export interface TaskSpec {
 }
 
 /** Raw feature values of the rows (NaN where absent, e.g. recency of a prospect). */
-const raw = (rows: JudgedRows, name: string): Float64Array => rows.raw[name] ?? new Float64Array(rows.rows).fill(Number.NaN);
+const raw = (rows: JudgedRows, name: string): Float64Array =>
+  rows.raw[name] ?? new Float64Array(rows.rows).fill(Number.NaN);
 const pick = (values: ArrayLike<number>, index: readonly number[]) => index.map((i) => values[i]!);
 
 /**
@@ -46,7 +54,10 @@ export const naiveTasks = {
     score: (p, rows, index) => rocAuc(pick(p, index), pick(rows.churned, index)),
     naive: [
       // A customer whose last order is longer ago is more likely gone; one who ordered more often, less.
-      { model: 'naive_recency', predict: (rows) => raw(rows, 'recencyDays').map((d) => (Number.isFinite(d) ? d : Number.MAX_VALUE)) },
+      {
+        model: 'naive_recency',
+        predict: (rows) => raw(rows, 'recencyDays').map((d) => (Number.isFinite(d) ? d : Number.MAX_VALUE)),
+      },
       { model: 'naive_frequency', predict: (rows) => raw(rows, 'orders').map((n) => -(Number.isFinite(n) ? n : 0)) },
     ],
   },
@@ -54,18 +65,33 @@ export const naiveTasks = {
   'first-purchase': {
     metric: 'auc',
     judged: () => true,
-    score: (p, rows, index) => rocAuc(pick(p, index), pick(rows.churned, index).map((c) => 1 - c)),
+    score: (p, rows, index) =>
+      rocAuc(
+        pick(p, index),
+        pick(rows.churned, index).map((c) => 1 - c),
+      ),
     naive: [
       { model: 'naive_sessions', predict: (rows) => raw(rows, 'sessions30d').map((n) => (Number.isFinite(n) ? n : 0)) },
-      { model: 'naive_product_views', predict: (rows) => raw(rows, 'productViews30d').map((n) => (Number.isFinite(n) ? n : 0)) },
-      { model: 'naive_cart_adds', predict: (rows) => raw(rows, 'cartAdds90d').map((n) => (Number.isFinite(n) ? n : 0)) },
+      {
+        model: 'naive_product_views',
+        predict: (rows) => raw(rows, 'productViews30d').map((n) => (Number.isFinite(n) ? n : 0)),
+      },
+      {
+        model: 'naive_cart_adds',
+        predict: (rows) => raw(rows, 'cartAdds90d').map((n) => (Number.isFinite(n) ? n : 0)),
+      },
     ],
   },
   ltv: {
     metric: 'gini',
     judged: () => true,
     score: (p, rows, index) => normalizedGini(pick(p, index), pick(rows.futureRevenue, index)),
-    naive: [{ model: 'naive_past_revenue', predict: (rows) => raw(rows, 'monetaryNet').map((v) => (Number.isFinite(v) ? v : 0)) }],
+    naive: [
+      {
+        model: 'naive_past_revenue',
+        predict: (rows) => raw(rows, 'monetaryNet').map((v) => (Number.isFinite(v) ? v : 0)),
+      },
+    ],
   },
   'send-time': {
     metric: 'hit1h',
@@ -107,7 +133,12 @@ export interface CohortResult {
  * The model's metric and its naive baselines', per cohort, on the rows `predicted` is aligned
  * with. `only` restricts to some rows (a fold), `cohorts` to the cohorts the model scores.
  */
-export function cohortResults(task: NaiveTask, predicted: ArrayLike<number>, rows: JudgedRows, opts: { cohorts?: readonly Cohort[]; only?: readonly number[] } = {}): CohortResult[] {
+export function cohortResults(
+  task: NaiveTask,
+  predicted: ArrayLike<number>,
+  rows: JudgedRows,
+  opts: { cohorts?: readonly Cohort[]; only?: readonly number[] } = {},
+): CohortResult[] {
   const spec: TaskSpec = naiveTasks[task];
   const orders = raw(rows, 'orders');
   const candidates = (opts.only ?? Array.from({ length: rows.rows }, (_, i) => i)).filter((i) => spec.judged(rows, i));
@@ -115,6 +146,12 @@ export function cohortResults(task: NaiveTask, predicted: ArrayLike<number>, row
   return (opts.cohorts ?? COHORTS).map((cohort) => {
     const index = cohort === 'all' ? candidates : candidates.filter((i) => cohortOf(orders[i]!) === cohort);
     const value = (p: ArrayLike<number>) => (index.length > 0 ? spec.score(p, rows, index) : Number.NaN);
-    return { cohort, rows: index.length, metric: spec.metric, model: value(predicted), naive: naive.map((b) => ({ model: b.model, value: value(b.predicted) })) };
+    return {
+      cohort,
+      rows: index.length,
+      metric: spec.metric,
+      model: value(predicted),
+      naive: naive.map((b) => ({ model: b.model, value: value(b.predicted) })),
+    };
   });
 }

@@ -23,10 +23,16 @@ export interface NaiveVerdict {
 }
 
 const fmt = (x: number) => x.toFixed(4);
-const cohortKey = (c: Cohort) => ({ prospects: 'prospects', 'one-time buyers': 'oneTime', 'repeat buyers': 'repeat', all: 'all' })[c];
+const cohortKey = (c: Cohort) =>
+  ({ prospects: 'prospects', 'one-time buyers': 'oneTime', 'repeat buyers': 'repeat', all: 'all' })[c];
 
 /** Judges the predictions on the validation rows (`predicted` aligned with `rows`) in each cohort the model scores. */
-export function naiveGate(task: NaiveTask, predicted: ArrayLike<number>, rows: JudgedRows, cohorts: readonly Cohort[]): NaiveVerdict {
+export function naiveGate(
+  task: NaiveTask,
+  predicted: ArrayLike<number>,
+  rows: JudgedRows,
+  cohorts: readonly Cohort[],
+): NaiveVerdict {
   return verdictOf(cohortResults(task, predicted, rows, { cohorts }));
 }
 
@@ -49,7 +55,10 @@ export function verdictOf(results: readonly CohortResult[]): NaiveVerdict {
       (r.model < b.value ? losses : wins).push(line);
     }
   }
-  const notJudged = unjudged.length > 0 ? `; not judged (under ${MIN_JUDGED_ROWS} validation rows or no outcome to rank): ${unjudged.join(', ')}` : '';
+  const notJudged =
+    unjudged.length > 0
+      ? `; not judged (under ${MIN_JUDGED_ROWS} validation rows or no outcome to rank): ${unjudged.join(', ')}`
+      : '';
   const reason =
     losses.length > 0
       ? `refused: loses to its naive baseline on the validation fold — ${losses.join('; ')}${notJudged}`

@@ -82,7 +82,10 @@ export interface PromotionDecision {
   reason: string;
 }
 
-export type RegistryError = { type: 'not_found' | 'no_active' | 'no_previous' | 'invalid_meta' | 'corrupt'; message: string };
+export type RegistryError = {
+  type: 'not_found' | 'no_active' | 'no_previous' | 'invalid_meta' | 'corrupt';
+  message: string;
+};
 export type RegistryResult<T> = { ok: true; value: T } | { ok: false; error: RegistryError };
 
 /**
@@ -90,7 +93,12 @@ export type RegistryResult<T> = { ok: true; value: T } | { ok: false; error: Reg
  * worse than the active model's by more than `tolerance`. A candidate without the metric is not
  * promoted over an active model; an active model without it is replaced.
  */
-export function promotionDecision(candidate: unknown, active: { metric: unknown } | null, rule: SelectionRule, tolerance = DEFAULT_TOLERANCE): PromotionDecision {
+export function promotionDecision(
+  candidate: unknown,
+  active: { metric: unknown } | null,
+  rule: SelectionRule,
+  tolerance = DEFAULT_TOLERANCE,
+): PromotionDecision {
   if (!active) return { promote: true, reason: 'first model: no active version' };
   const finite = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
   const c = finite(candidate);
@@ -99,8 +107,15 @@ export function promotionDecision(candidate: unknown, active: { metric: unknown 
   if (a === undefined) return { promote: true, reason: `active version has no ${rule.metric}` };
   const worseBy = rule.higherIsBetter ? a - c : c - a;
   const fmt = (x: number) => x.toFixed(4);
-  if (worseBy > tolerance) return { promote: false, reason: `${rule.metric} ${fmt(c)} is worse than the active ${fmt(a)} by ${fmt(worseBy)} (> tolerance ${tolerance})` };
-  return { promote: true, reason: `${rule.metric} ${fmt(c)} vs active ${fmt(a)}: within tolerance ${tolerance} or better` };
+  if (worseBy > tolerance)
+    return {
+      promote: false,
+      reason: `${rule.metric} ${fmt(c)} is worse than the active ${fmt(a)} by ${fmt(worseBy)} (> tolerance ${tolerance})`,
+    };
+  return {
+    promote: true,
+    reason: `${rule.metric} ${fmt(c)} vs active ${fmt(a)}: within tolerance ${tolerance} or better`,
+  };
 }
 
 /** A loss to a naive baseline refuses even a first version: a model worse than "days since last order" should not score anyone. */
@@ -123,7 +138,13 @@ export function codeVersion(): string {
   if (cachedCodeVersion === undefined) {
     let sha = '';
     try {
-      sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim();
+      sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+        cwd: projectRoot,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 5000,
+      })
+        .toString()
+        .trim();
     } catch (err) {
       log.debug({ err }, 'no git commit for the code version');
     }
@@ -165,7 +186,15 @@ export async function registerModel(
   const weightsSha256 = input.model ? await weightsChecksum(dir) : null;
 
   const active = await activeModel(database, input.name);
-  const decision = withNaiveVerdict(promotionDecision(input.metrics[rule.metric], active && { metric: active.metrics[rule.metric] }, rule, opts.tolerance ?? DEFAULT_TOLERANCE), opts.naive);
+  const decision = withNaiveVerdict(
+    promotionDecision(
+      input.metrics[rule.metric],
+      active && { metric: active.metrics[rule.metric] },
+      rule,
+      opts.tolerance ?? DEFAULT_TOLERANCE,
+    ),
+    opts.naive,
+  );
   await database.models.ModelVersion.collection.insertOne({
     name: input.name,
     version,
@@ -190,7 +219,12 @@ export async function registerModel(
 }
 
 /** Makes a version the active one; the previously active version becomes `retired`. */
-export async function promote(database: Database, name: string, version: string, now = new Date()): Promise<RegistryResult<ModelVersionRecord>> {
+export async function promote(
+  database: Database,
+  name: string,
+  version: string,
+  now = new Date(),
+): Promise<RegistryResult<ModelVersionRecord>> {
   const collection = database.models.ModelVersion.collection;
   const found = await getModelVersion(database, name, version);
   if (!found.ok) return found;
@@ -198,7 +232,10 @@ export async function promote(database: Database, name: string, version: string,
     // Activate first, retire after: there is never a moment without an active version.
     await collection.updateOne({ name, version }, { $set: { status: 'active', promotedAt: now, updatedAt: now } });
   }
-  await collection.updateMany({ name, status: 'active', version: { $ne: version } }, { $set: { status: 'retired', updatedAt: now } });
+  await collection.updateMany(
+    { name, status: 'active', version: { $ne: version } },
+    { $set: { status: 'retired', updatedAt: now } },
+  );
   return getModelVersion(database, name, version);
 }
 
@@ -206,38 +243,71 @@ export async function promote(database: Database, name: string, version: string,
  * Reactivates the version that was active before the current one (the most recently promoted
  * `retired` version); the current one becomes `rejected`, so a second rollback goes further back.
  */
-export async function rollback(database: Database, name: string, now = new Date()): Promise<RegistryResult<{ from: ModelVersionRecord; to: ModelVersionRecord }>> {
+export async function rollback(
+  database: Database,
+  name: string,
+  now = new Date(),
+): Promise<RegistryResult<{ from: ModelVersionRecord; to: ModelVersionRecord }>> {
   const collection = database.models.ModelVersion.collection;
   const current = await activeModel(database, name);
-  if (!current) return { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version to roll back` } };
+  if (!current)
+    return { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version to roll back` } };
   const previous = (await collection.find({ name, status: 'retired' }).sort({ promotedAt: -1 }).limit(1).toArray())[0];
-  if (!previous) return { ok: false, error: { type: 'no_previous', message: `model "${name}" has no earlier active version to roll back to` } };
-  await collection.updateOne({ name, version: previous.version }, { $set: { status: 'active', promotedAt: now, updatedAt: now } });
-  await collection.updateOne({ name, version: current.version }, { $set: { status: 'rejected', notes: `rolled back to ${previous.version as string}`, updatedAt: now } });
-  const [from, to] = await Promise.all([getModelVersion(database, name, current.version), getModelVersion(database, name, previous.version as string)]);
+  if (!previous)
+    return {
+      ok: false,
+      error: { type: 'no_previous', message: `model "${name}" has no earlier active version to roll back to` },
+    };
+  await collection.updateOne(
+    { name, version: previous.version },
+    { $set: { status: 'active', promotedAt: now, updatedAt: now } },
+  );
+  await collection.updateOne(
+    { name, version: current.version },
+    { $set: { status: 'rejected', notes: `rolled back to ${previous.version as string}`, updatedAt: now } },
+  );
+  const [from, to] = await Promise.all([
+    getModelVersion(database, name, current.version),
+    getModelVersion(database, name, previous.version as string),
+  ]);
   if (!from.ok) return from;
   if (!to.ok) return to;
   return { ok: true, value: { from: from.value, to: to.value } };
 }
 
 export async function activeModel(database: Database, name: string): Promise<ModelVersionRecord | null> {
-  const docs = await database.models.ModelVersion.collection.find({ name, status: 'active' }).sort({ promotedAt: -1 }).limit(1).toArray();
+  const docs = await database.models.ModelVersion.collection
+    .find({ name, status: 'active' })
+    .sort({ promotedAt: -1 })
+    .limit(1)
+    .toArray();
   return docs[0] ? toRecord(docs[0]) : null;
 }
 
 /** One version; `active` names the active one. */
-export async function getModelVersion(database: Database, name: string, version: string): Promise<RegistryResult<ModelVersionRecord>> {
+export async function getModelVersion(
+  database: Database,
+  name: string,
+  version: string,
+): Promise<RegistryResult<ModelVersionRecord>> {
   if (version === 'active') {
     const active = await activeModel(database, name);
-    return active ? { ok: true, value: active } : { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version` } };
+    return active
+      ? { ok: true, value: active }
+      : { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version` } };
   }
   const doc = await database.models.ModelVersion.collection.findOne({ name, version });
-  return doc ? { ok: true, value: toRecord(doc) } : { ok: false, error: { type: 'not_found', message: `no version "${version}" of model "${name}"` } };
+  return doc
+    ? { ok: true, value: toRecord(doc) }
+    : { ok: false, error: { type: 'not_found', message: `no version "${version}" of model "${name}"` } };
 }
 
 /** Every version, newest first, optionally of one name. */
 export async function listModels(database: Database, filter: { name?: string } = {}): Promise<ModelVersionRecord[]> {
-  const docs = await database.models.ModelVersion.collection.find(filter.name ? { name: filter.name } : {}).sort({ name: 1, createdAt: -1 }).toArray();
+  const docs = await database.models.ModelVersion.collection
+    .find(filter.name ? { name: filter.name } : {})
+    .sort({ name: 1, createdAt: -1 })
+    .toArray();
   return docs.map(toRecord);
 }
 
@@ -255,10 +325,17 @@ export async function loadModel<M = unknown>(
 }
 
 /** A version that must have a network (churn, LTV): its files, or why they are refused. */
-export async function loadNetworkVersion<M = unknown>(record: ModelVersionRecord, schema?: z.ZodType<M>): Promise<RegistryResult<{ model: tf.LayersModel; meta: M }>> {
+export async function loadNetworkVersion<M = unknown>(
+  record: ModelVersionRecord,
+  schema?: z.ZodType<M>,
+): Promise<RegistryResult<{ model: tf.LayersModel; meta: M }>> {
   const loaded = await loadVersionFiles(record, schema);
   if (!loaded.ok) return loaded;
-  if (!loaded.value.model) return { ok: false, error: { type: 'corrupt', message: `${record.name} ${record.version} has no network weights` } };
+  if (!loaded.value.model)
+    return {
+      ok: false,
+      error: { type: 'corrupt', message: `${record.name} ${record.version} has no network weights` },
+    };
   return { ok: true, value: { model: loaded.value.model, meta: loaded.value.meta } };
 }
 
@@ -267,7 +344,10 @@ export async function loadNetworkVersion<M = unknown>(record: ModelVersionRecord
  * weights, the network. Files that are missing, do not match the checksum taken at registration,
  * or do not load are refused as data (`corrupt`), never half-used.
  */
-export async function loadVersionFiles<M = unknown>(record: ModelVersionRecord, schema?: z.ZodType<M>): Promise<RegistryResult<{ model?: tf.LayersModel; meta: M }>> {
+export async function loadVersionFiles<M = unknown>(
+  record: ModelVersionRecord,
+  schema?: z.ZodType<M>,
+): Promise<RegistryResult<{ model?: tf.LayersModel; meta: M }>> {
   const dir = versionDir(record);
   const meta = await readModelMeta(record, schema);
   if (!meta.ok) return meta;
@@ -276,14 +356,25 @@ export async function loadVersionFiles<M = unknown>(record: ModelVersionRecord, 
   const label = `${record.name} ${record.version}`;
   if (record.weightsSha256 !== null) {
     const actual = await weightsChecksum(dir);
-    if (actual === null) return { ok: false, error: { type: 'corrupt', message: `${label}: ${WEIGHTS_BIN} is missing` } };
-    if (actual !== record.weightsSha256) return { ok: false, error: { type: 'corrupt', message: `${label}: ${WEIGHTS_BIN} does not match the checksum taken at registration` } };
+    if (actual === null)
+      return { ok: false, error: { type: 'corrupt', message: `${label}: ${WEIGHTS_BIN} is missing` } };
+    if (actual !== record.weightsSha256)
+      return {
+        ok: false,
+        error: {
+          type: 'corrupt',
+          message: `${label}: ${WEIGHTS_BIN} does not match the checksum taken at registration`,
+        },
+      };
   }
   await initBackend();
   try {
     return { ok: true, value: { model: await tf.loadLayersModel(fileHandler(dir)), meta: meta.value } };
   } catch (err) {
-    return { ok: false, error: { type: 'corrupt', message: `${label}: the model files do not load (${(err as Error).message})` } };
+    return {
+      ok: false,
+      error: { type: 'corrupt', message: `${label}: the model files do not load (${(err as Error).message})` },
+    };
   }
 }
 
@@ -298,19 +389,27 @@ export async function loadActiveOrPrevious<T>(
 ): Promise<RegistryResult<{ value: T; record: ModelVersionRecord; refused: { version: string; reason: string }[] }>> {
   const active = await activeModel(database, name);
   if (!active) return { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version` } };
-  const previous = await database.models.ModelVersion.collection.find({ name, status: 'retired' }).sort({ promotedAt: -1 }).toArray();
+  const previous = await database.models.ModelVersion.collection
+    .find({ name, status: 'retired' })
+    .sort({ promotedAt: -1 })
+    .toArray();
   const refused: { version: string; reason: string }[] = [];
   for (const record of [active, ...previous.map(toRecord)]) {
     const loaded = await load(record);
     if (loaded.ok) return { ok: true, value: { value: loaded.value, record, refused } };
     refused.push({ version: record.version, reason: loaded.error.message });
   }
-  return { ok: false, error: { type: 'corrupt', message: `no version of "${name}" loads: ${refused.map((r) => r.reason).join('; ')}` } };
+  return {
+    ok: false,
+    error: { type: 'corrupt', message: `no version of "${name}" loads: ${refused.map((r) => r.reason).join('; ')}` },
+  };
 }
 
 async function weightsChecksum(dir: string): Promise<string | null> {
   try {
-    return createHash('sha256').update(await fs.readFile(path.join(dir, WEIGHTS_BIN))).digest('hex');
+    return createHash('sha256')
+      .update(await fs.readFile(path.join(dir, WEIGHTS_BIN)))
+      .digest('hex');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -325,9 +424,16 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** Reads a version's meta.json without loading the weights (for reports and the API). */
-export async function readModelMeta<M = unknown>(record: ModelVersionRecord, schema?: z.ZodType<M>): Promise<RegistryResult<M>> {
+export async function readModelMeta<M = unknown>(
+  record: ModelVersionRecord,
+  schema?: z.ZodType<M>,
+): Promise<RegistryResult<M>> {
   const meta = await readMeta(versionDir(record), schema);
-  if (!meta.ok) return { ok: false, error: { type: meta.error.type === 'not_found' ? 'not_found' : 'invalid_meta', message: meta.error.message } };
+  if (!meta.ok)
+    return {
+      ok: false,
+      error: { type: meta.error.type === 'not_found' ? 'not_found' : 'invalid_meta', message: meta.error.message },
+    };
   return meta;
 }
 

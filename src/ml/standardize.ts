@@ -6,7 +6,8 @@ export type Rows = readonly (readonly number[])[];
  * Feature rows either as arrays or as one row-major matrix of `rows` rows (the training set's
  * `{ X, rows }`, so a split can be passed as it is).
  */
-export type Matrix = Rows | { X: ArrayLike<number> & { subarray?: (start: number, end: number) => ArrayLike<number> }; rows: number };
+export type Matrix =
+  Rows | { X: ArrayLike<number> & { subarray?: (start: number, end: number) => ArrayLike<number> }; rows: number };
 
 export function rowCount(m: Matrix): number {
   return isRows(m) ? m.length : m.rows;
@@ -22,7 +23,9 @@ export function sliceRows(m: Matrix, start: number, end: number): Matrix {
   if (isRows(m)) return m.slice(start, end);
   const cols = columnCount(m);
   const to = Math.min(end, m.rows);
-  const X = m.X.subarray ? m.X.subarray(start * cols, to * cols) : Array.prototype.slice.call(m.X, start * cols, to * cols);
+  const X = m.X.subarray
+    ? m.X.subarray(start * cols, to * cols)
+    : Array.prototype.slice.call(m.X, start * cols, to * cols);
   return { X, rows: Math.max(0, to - start) };
 }
 
@@ -62,7 +65,8 @@ function isRows(m: Matrix): m is Rows {
 }
 
 function forEachRow(m: Matrix, columns: number, visit: (row: ArrayLike<number>, i: number) => void): void {
-  if (!isRows(m) && m.X.length !== m.rows * columns) throw new Error(`matrix of ${m.rows} rows has ${m.X.length} values, expected ${m.rows * columns}`);
+  if (!isRows(m) && m.X.length !== m.rows * columns)
+    throw new Error(`matrix of ${m.rows} rows has ${m.X.length} values, expected ${m.rows * columns}`);
   const n = rowCount(m);
   for (let i = 0; i < n; i++) {
     const row = isRows(m) ? m[i]! : (sliceRows(m, i, i + 1) as { X: ArrayLike<number> }).X;
@@ -74,6 +78,9 @@ function forEachRow(m: Matrix, columns: number, visit: (row: ArrayLike<number>, 
 function checkRow(row: ArrayLike<number>, columns: number, i: number): void {
   if (row.length !== columns) throw new Error(`row ${i} has ${row.length} values, expected ${columns}`);
   for (let j = 0; j < columns; j++) {
-    if (!Number.isFinite(row[j]!)) throw new Error(`row ${i} has a non-finite value (${row[j]}); impute missing features before training or scoring`);
+    if (!Number.isFinite(row[j]!))
+      throw new Error(
+        `row ${i} has a non-finite value (${row[j]}); impute missing features before training or scoring`,
+      );
   }
 }

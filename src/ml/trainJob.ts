@@ -3,11 +3,23 @@ import { z } from 'zod';
 import { projectRoot } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Counts, JobContext } from '../jobs/core/defineJob.js';
-import { DEFAULT_TOLERANCE, type ModelVersionRecord, type PromotionDecision, type RegistryOptions } from './registry.js';
+import {
+  DEFAULT_TOLERANCE,
+  type ModelVersionRecord,
+  type PromotionDecision,
+  type RegistryOptions,
+} from './registry.js';
 import { dataEndsAt } from '../features/dataEnd.js';
 import type { Cohort, JudgedRows, NaiveTask } from './naiveBaselines.js';
 import { naiveGate } from './naiveGate.js';
-import { buildTrainingSet, checkLabelWindow, latestValidAsOf, withBtydInputs, type TrainingSet, type TrainingSetOptions } from './trainingSet.js';
+import {
+  buildTrainingSet,
+  checkLabelWindow,
+  latestValidAsOf,
+  withBtydInputs,
+  type TrainingSet,
+  type TrainingSetOptions,
+} from './trainingSet.js';
 
 /**
  * What the training jobs (train-churn, train-first-purchase, train-ltv, train-send-time) share: their options,
@@ -19,14 +31,52 @@ const DAY = 86_400_000;
 
 export function trainJobOptions(defaults: { horizon: number; epochs: number; metric: string }) {
   return z.object({
-    asOf: z.coerce.date().optional().describe('as-of date T: features from events before it, labels from (T, T + horizon]; default: the latest the data allows, its last event − horizon'),
-    horizon: z.coerce.number().int().min(1).max(730).default(defaults.horizon).describe(`days after T the labels are taken from (default ${defaults.horizon})`),
-    epochs: z.coerce.number().int().min(1).max(1000).default(defaults.epochs).describe(`maximum epochs; early stopping usually ends sooner (default ${defaults.epochs})`),
-    tolerance: z.coerce.number().min(0).max(1).default(DEFAULT_TOLERANCE).describe(`how much lower than the active model's ${defaults.metric} may still be promoted (default ${DEFAULT_TOLERANCE})`),
+    asOf: z.coerce
+      .date()
+      .optional()
+      .describe(
+        'as-of date T: features from events before it, labels from (T, T + horizon]; default: the latest the data allows, its last event − horizon',
+      ),
+    horizon: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(730)
+      .default(defaults.horizon)
+      .describe(`days after T the labels are taken from (default ${defaults.horizon})`),
+    epochs: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(defaults.epochs)
+      .describe(`maximum epochs; early stopping usually ends sooner (default ${defaults.epochs})`),
+    tolerance: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .default(DEFAULT_TOLERANCE)
+      .describe(
+        `how much lower than the active model's ${defaults.metric} may still be promoted (default ${DEFAULT_TOLERANCE})`,
+      ),
     seed: z.coerce.number().int().min(0).default(1).describe('seed for the initial weights and batch order'),
     modelsDir: z.string().min(1).optional().describe('where model files go (default: models/ in the project)'),
-    backtest: z.coerce.number().int().min(0).max(24).default(0).describe('train at this many as-of dates (T, T − step, …) and report each one\'s metrics with mean and std; registers nothing'),
-    backtestStep: z.coerce.number().int().min(1).max(730).optional().describe('days between backtest as-of dates (default: the horizon, so label windows do not overlap)'),
+    backtest: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24)
+      .default(0)
+      .describe(
+        "train at this many as-of dates (T, T − step, …) and report each one's metrics with mean and std; registers nothing",
+      ),
+    backtestStep: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(730)
+      .optional()
+      .describe('days between backtest as-of dates (default: the horizon, so label windows do not overlap)'),
   });
 }
 export type TrainJobOptions = z.output<ReturnType<typeof trainJobOptions>>;
@@ -39,10 +89,18 @@ export interface Trainer<T> {
   model: string;
   /** Extra training-set options (population, raw features kept). */
   setOptions?: Partial<TrainingSetOptions>;
-  train(set: TrainingSet, opts: { epochs: number; seed: number }, onEpoch: (epoch: number, maxEpochs: number) => void): Promise<TrainOutcome<T>>;
+  train(
+    set: TrainingSet,
+    opts: { epochs: number; seed: number },
+    onEpoch: (epoch: number, maxEpochs: number) => void,
+  ): Promise<TrainOutcome<T>>;
   /** Scalar metrics of a trained model (registry document, job counts, backtest table). */
   metrics(trained: T): Record<string, number | null>;
-  register(database: Database, trained: T, opts: RegistryOptions): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }>;
+  register(
+    database: Database,
+    trained: T,
+    opts: RegistryOptions,
+  ): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }>;
   dispose(trained: T): void;
   /** The naive-baseline gate: the task, the cohorts the model scores, and its predictions on the held-out rows it is judged on. */
   naive: {
@@ -53,11 +111,28 @@ export interface Trainer<T> {
 }
 
 /** Builds the training set at T (with the BG/NBD + Gamma-Gamma input columns). */
-export async function trainingSetAt(ctx: JobContext, asOf: Date, horizonDays: number, extra: Partial<TrainingSetOptions> = {}): Promise<TrainingSet> {
+export async function trainingSetAt(
+  ctx: JobContext,
+  asOf: Date,
+  horizonDays: number,
+  extra: Partial<TrainingSetOptions> = {},
+): Promise<TrainingSet> {
   const started = performance.now();
-  const set = await withBtydInputs(await buildTrainingSet(ctx.database, { ...extra, asOf, horizonDays, onProgress: ctx.progress, signal: ctx.signal }));
+  const set = await withBtydInputs(
+    await buildTrainingSet(ctx.database, { ...extra, asOf, horizonDays, onProgress: ctx.progress, signal: ctx.signal }),
+  );
   if (set.btydError) ctx.log.warn({ reason: set.btydError }, 'training without the BG/NBD inputs');
-  ctx.log.info({ asOf, rows: set.rows, features: set.featureNames.length, events: set.eventsScanned, sources: set.sources, ms: Math.round(performance.now() - started) }, 'training set built');
+  ctx.log.info(
+    {
+      asOf,
+      rows: set.rows,
+      features: set.featureNames.length,
+      events: set.eventsScanned,
+      sources: set.sources,
+      ms: Math.round(performance.now() - started),
+    },
+    'training set built',
+  );
   return set;
 }
 
@@ -80,7 +155,10 @@ export async function trainingAsOf(database: Database, asOf: Date | undefined, h
 
 export async function runTrainJob<T>(ctx: JobContext, options: TrainJobOptions, trainer: Trainer<T>): Promise<Counts> {
   const asOf = await trainingAsOf(ctx.database, options.asOf, options.horizon);
-  if (!options.asOf) ctx.note?.(`as-of ${asOf.toISOString().slice(0, 10)}: the latest the data allows (its last event − ${options.horizon} days)`);
+  if (!options.asOf)
+    ctx.note?.(
+      `as-of ${asOf.toISOString().slice(0, 10)}: the latest the data allows (its last event − ${options.horizon} days)`,
+    );
   if (options.backtest > 0) return backtest(ctx, options, asOf, trainer);
 
   const set = await trainingSetAt(ctx, asOf, options.horizon, trainer.setOptions);
@@ -89,10 +167,34 @@ export async function runTrainJob<T>(ctx: JobContext, options: TrainJobOptions, 
     const root = options.modelsDir ? path.resolve(projectRoot, options.modelsDir) : undefined;
     const heldOut = trainer.naive.heldOut(trained, set);
     const naive = naiveGate(trainer.naive.task, heldOut.predicted, heldOut.rows, trainer.naive.cohorts);
-    const { record, decision } = await trainer.register(ctx.database, trained, { root, tolerance: options.tolerance, naive });
-    ctx.note?.(`${trainer.model} ${record.version} ${decision.promote ? 'promoted' : 'not promoted'}: ${decision.reason}`);
-    ctx.log.info({ model: trainer.model, version: record.version, status: record.status, reason: decision.reason, path: record.path }, 'model registered');
-    return { rows: set.rows, events: set.eventsScanned, features: set.featureNames.length, btydInputs: set.btyd ? 1 : 0, ...numbers(trainer.metrics(trained)), ...numbers(naive.metrics), beatsNaive: naive.pass ? 1 : 0, promoted: decision.promote ? 1 : 0 };
+    const { record, decision } = await trainer.register(ctx.database, trained, {
+      root,
+      tolerance: options.tolerance,
+      naive,
+    });
+    ctx.note?.(
+      `${trainer.model} ${record.version} ${decision.promote ? 'promoted' : 'not promoted'}: ${decision.reason}`,
+    );
+    ctx.log.info(
+      {
+        model: trainer.model,
+        version: record.version,
+        status: record.status,
+        reason: decision.reason,
+        path: record.path,
+      },
+      'model registered',
+    );
+    return {
+      rows: set.rows,
+      events: set.eventsScanned,
+      features: set.featureNames.length,
+      btydInputs: set.btyd ? 1 : 0,
+      ...numbers(trainer.metrics(trained)),
+      ...numbers(naive.metrics),
+      beatsNaive: naive.pass ? 1 : 0,
+      promoted: decision.promote ? 1 : 0,
+    };
   } finally {
     trainer.dispose(trained);
   }
@@ -102,14 +204,21 @@ export async function runTrainJob<T>(ctx: JobContext, options: TrainJobOptions, 
  * Trains at T, T − step, … (n dates) and reports `<metric>_T<k>` for each, then `<metric>_mean`
  * and `<metric>_std` (sample standard deviation) over them; nothing is registered.
  */
-async function backtest<T>(ctx: JobContext, options: TrainJobOptions, asOf: Date, trainer: Trainer<T>): Promise<Counts> {
+async function backtest<T>(
+  ctx: JobContext,
+  options: TrainJobOptions,
+  asOf: Date,
+  trainer: Trainer<T>,
+): Promise<Counts> {
   const step = (options.backtestStep ?? options.horizon) * DAY;
   const runs: Record<string, number | null>[] = [];
   const counts: Counts = { backtests: options.backtest };
   for (let k = 0; k < options.backtest; k++) {
     const at = new Date(asOf.getTime() - k * step);
     const set = await trainingSetAt(ctx, at, options.horizon, trainer.setOptions);
-    const trained = await trainOrStop(ctx, trainer, set, options, (epoch, max) => ctx.progress(k * max + epoch, options.backtest * max));
+    const trained = await trainOrStop(ctx, trainer, set, options, (epoch, max) =>
+      ctx.progress(k * max + epoch, options.backtest * max),
+    );
     try {
       const metrics = trainer.metrics(trained);
       runs.push(metrics);
@@ -129,7 +238,13 @@ async function backtest<T>(ctx: JobContext, options: TrainJobOptions, asOf: Date
   return counts;
 }
 
-async function trainOrStop<T>(ctx: JobContext, trainer: Trainer<T>, set: TrainingSet, options: TrainJobOptions, progress: (epoch: number, max: number) => void): Promise<T> {
+async function trainOrStop<T>(
+  ctx: JobContext,
+  trainer: Trainer<T>,
+  set: TrainingSet,
+  options: TrainJobOptions,
+  progress: (epoch: number, max: number) => void,
+): Promise<T> {
   const trained = await trainer.train(set, { epochs: options.epochs, seed: options.seed }, (epoch, max) => {
     if (ctx.signal.aborted) throw new Error(`train-${trainer.model} stopped`);
     progress(epoch, max);
@@ -148,5 +263,7 @@ export function meanStd(values: readonly number[]): { mean: number; std: number 
 
 /** Job counts are finite numbers (FerretDB refuses NaN): a metric undefined for its data is left out. */
 function numbers(metrics: Record<string, number | null>): Counts {
-  return Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+  return Object.fromEntries(
+    Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+  );
 }

@@ -26,7 +26,14 @@ export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
 
 type Inputs = tf.Tensor | tf.Tensor[];
 
-export const trainLoopDefaults = { epochs: 200, batchSize: 256, learningRate: 0.003, patience: 15, minDelta: 1e-4, seed: 1 } as const;
+export const trainLoopDefaults = {
+  epochs: 200,
+  batchSize: 256,
+  learningRate: 0.003,
+  patience: 15,
+  minDelta: 1e-4,
+  seed: 1,
+} as const;
 
 export async function trainWithEarlyStopping(
   model: tf.LayersModel,
@@ -56,7 +63,9 @@ export async function trainWithEarlyStopping(
             const idx = tf.tensor1d(index, 'int32');
             const xb = gatherRows(train.x, idx);
             const yb = train.y.gather(idx);
-            return optimizer.minimize(() => loss(yb, model.apply(xb, { training: true }) as tf.Tensor), true, variables)!.mul(index.length);
+            return optimizer
+              .minimize(() => loss(yb, model.apply(xb, { training: true }) as tf.Tensor), true, variables)!
+              .mul(index.length);
           }),
         );
       }
@@ -65,7 +74,8 @@ export async function trainWithEarlyStopping(
       const valLoss = evaluateLoss(model, loss, validation.x, validation.y);
       const log = { epoch, loss: lossSum / n, valLoss };
       history.push(log);
-      if (!Number.isFinite(log.loss)) throw new Error(`training loss became ${log.loss} at epoch ${epoch}; lower the learning rate`);
+      if (!Number.isFinite(log.loss))
+        throw new Error(`training loss became ${log.loss} at epoch ${epoch}; lower the learning rate`);
       if (!best || valLoss < best.valLoss - minDelta) {
         tf.dispose(best?.weights);
         best = { epoch, valLoss, weights: model.getWeights().map((w) => w.clone()) };
@@ -104,7 +114,14 @@ export async function trainOnRows(
     yVal: tf.tensor1d(Float32Array.from(data.yval)),
   }));
   try {
-    return await trainWithEarlyStopping(model, loss, { x: tensors.x, y: tensors.y }, { x: tensors.xVal, y: tensors.yVal }, options, onEpoch);
+    return await trainWithEarlyStopping(
+      model,
+      loss,
+      { x: tensors.x, y: tensors.y },
+      { x: tensors.xVal, y: tensors.yVal },
+      options,
+      onEpoch,
+    );
   } catch (err) {
     model.dispose();
     throw err;

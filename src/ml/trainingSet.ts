@@ -11,7 +11,14 @@ import { timelineEventsOf } from '../ingest/timeline/compact.js';
 import { deriveProfile } from '../ingest/timeline/profile.js';
 import { timelineFromEvents } from '../ingest/timeline/timelineStore.js';
 import { localHour, offsetFnFor } from '../features/time.js';
-import { BTYD_FEATURES, btydSummary as btydSummaryOf, btydValues, fitBtydParams, type BtydParams, type BtydSummary } from './btyd/btydInputs.js';
+import {
+  BTYD_FEATURES,
+  btydSummary as btydSummaryOf,
+  btydValues,
+  fitBtydParams,
+  type BtydParams,
+  type BtydSummary,
+} from './btyd/btydInputs.js';
 
 export type Split = 'train' | 'validation' | 'test';
 export type Population = 'buyers' | 'prospects' | 'all';
@@ -71,7 +78,16 @@ export interface TrainingSetOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_RAW = ['recencyDays', 'bgnbdX', 'bgnbdTx', 'bgnbdT', 'bgnbdMonetary', 'orders', 'monetaryNet', 'monetaryMean'] as const;
+const DEFAULT_RAW = [
+  'recencyDays',
+  'bgnbdX',
+  'bgnbdTx',
+  'bgnbdT',
+  'bgnbdMonetary',
+  'orders',
+  'monetaryNet',
+  'monetaryMean',
+] as const;
 
 /** Deterministic split of a customer: 70 % train, 15 % validation, 15 % test. */
 export function splitOf(customerId: string): Split {
@@ -133,7 +149,18 @@ export class TrainingSetBuilder {
     if (typeof customerId !== 'string' || !Number.isFinite(ts) || ts > this.end) return;
     this.scanned++;
     let acc = this.customers.get(customerId);
-    if (!acc) this.customers.set(customerId, (acc = { before: [], hasOrderBefore: false, seenBefore: false, orderIdsBefore: undefined, future: [], firstOpenAfter: Infinity }));
+    if (!acc)
+      this.customers.set(
+        customerId,
+        (acc = {
+          before: [],
+          hasOrderBefore: false,
+          seenBefore: false,
+          orderIdsBefore: undefined,
+          future: [],
+          firstOpenAfter: Infinity,
+        }),
+      );
     const isOrder = e.type === 'order_completed';
     const props = e.props;
     if (ts < this.T) {
@@ -156,7 +183,12 @@ export class TrainingSetBuilder {
   finish(): TrainingSet {
     const { opts, inputs, T } = this;
     const population = opts.population ?? 'buyers';
-    const inPopulation = (acc: CustomerAccumulator) => (population === 'all' ? true : population === 'buyers' ? acc.hasOrderBefore : acc.seenBefore && !acc.hasOrderBefore);
+    const inPopulation = (acc: CustomerAccumulator) =>
+      population === 'all'
+        ? true
+        : population === 'buyers'
+          ? acc.hasOrderBefore
+          : acc.seenBefore && !acc.hasOrderBefore;
     const ids = [...this.customers.keys()].filter((id) => inPopulation(this.customers.get(id)!)).sort();
     const values: Record<string, unknown>[] = [];
     const sources = { events: 0, snapshots: 0 };
@@ -171,7 +203,11 @@ export class TrainingSetBuilder {
       const acc = this.customers.get(id)!;
       const timezone = inputs.timezones?.get(id) ?? 'UTC';
       let ctx = contexts.get(timezone);
-      if (!ctx) contexts.set(timezone, (ctx = foldContext({ asOf: T, timezone, highValuePrice: inputs.highValuePrice ?? null })));
+      if (!ctx)
+        contexts.set(
+          timezone,
+          (ctx = foldContext({ asOf: T, timezone, highValuePrice: inputs.highValuePrice ?? null })),
+        );
       acc.before.sort((a, b) => +a.ts - +b.ts);
       values.push(buildFeatures(acc.before, ctx) as unknown as Record<string, unknown>);
       acc.before = [];
@@ -180,7 +216,8 @@ export class TrainingSetBuilder {
 
     const columns = opts.columns ?? numericColumns(values);
     const raw: Record<string, Float64Array> = {};
-    for (const name of opts.keepRaw ?? DEFAULT_RAW) raw[name] = Float64Array.from(values, (v) => (typeof v[name] === 'number' ? (v[name] as number) : NaN));
+    for (const name of opts.keepRaw ?? DEFAULT_RAW)
+      raw[name] = Float64Array.from(values, (v) => (typeof v[name] === 'number' ? (v[name] as number) : NaN));
     const n = ids.length;
     const churned = new Float32Array(n);
     const futureRevenue = new Float64Array(n);
@@ -190,7 +227,9 @@ export class TrainingSetBuilder {
     ids.forEach((id, i) => {
       const acc = this.customers.get(id)!;
       const outcome = futureOutcome(acc);
-      nextOpenHour[i] = Number.isFinite(acc.firstOpenAfter) ? localHour(acc.firstOpenAfter, offsetFnFor(inputs.timezones?.get(id) ?? 'UTC')) : -1;
+      nextOpenHour[i] = Number.isFinite(acc.firstOpenAfter)
+        ? localHour(acc.firstOpenAfter, offsetFnFor(inputs.timezones?.get(id) ?? 'UTC'))
+        : -1;
       churned[i] = outcome.orders === 0 ? 1 : 0;
       futureRevenue[i] = outcome.revenue;
       futureOrders[i] = outcome.orders;
@@ -218,7 +257,11 @@ export class TrainingSetBuilder {
 }
 
 /** A training set from events in memory (a generated shop, a file): the same rules as from the database. */
-export function trainingSetFromEvents(events: Iterable<TrainingEvent>, opts: TrainingSetOptions, inputs?: BuilderInputs): TrainingSet {
+export function trainingSetFromEvents(
+  events: Iterable<TrainingEvent>,
+  opts: TrainingSetOptions,
+  inputs?: BuilderInputs,
+): TrainingSet {
   const builder = new TrainingSetBuilder(opts, inputs);
   for (const e of events) builder.add(e);
   return builder.finish();
@@ -241,7 +284,15 @@ export async function buildTrainingSet(database: Database, opts: TrainingSetOpti
 
 /** Sets built ahead by prepareTrainingSets, by database and (as-of, horizon, population, raw, snapshots). */
 const prepared = new WeakMap<Database, Map<string, Promise<TrainingSet>>>();
-const setKey = (o: TrainingSetOptions) => JSON.stringify([o.asOf.toISOString(), o.horizonDays, o.population ?? 'buyers', o.keepRaw ?? null, o.useSnapshots ?? true, o.columns ?? null]);
+const setKey = (o: TrainingSetOptions) =>
+  JSON.stringify([
+    o.asOf.toISOString(),
+    o.horizonDays,
+    o.population ?? 'buyers',
+    o.keepRaw ?? null,
+    o.useSnapshots ?? true,
+    o.columns ?? null,
+  ]);
 
 /**
  * Builds several sets in one pass now, for the training jobs about to ask for them one by one
@@ -265,11 +316,22 @@ export function prepareTrainingSets(database: Database, list: readonly TrainingS
  * from one read of the timelines: each customer's events are handed to every builder, which keeps
  * what lies before its T (features) and in (T, T + H] (labels).
  */
-export async function buildTrainingSets(database: Database, list: readonly TrainingSetOptions[]): Promise<TrainingSet[]> {
+export async function buildTrainingSets(
+  database: Database,
+  list: readonly TrainingSetOptions[],
+): Promise<TrainingSet[]> {
   const timezones = new Map<string, string>();
   const highValuePrice = await shopHighValuePrice(database);
-  const builders = await Promise.all(list.map(async (opts) => new TrainingSetBuilder(opts, { timezones, snapshots: await readSnapshots(database, opts), highValuePrice })));
-  const total = await customerCount(database, Array.from({ length: config().PARTITIONS }, (_, p) => p));
+  const builders = await Promise.all(
+    list.map(
+      async (opts) =>
+        new TrainingSetBuilder(opts, { timezones, snapshots: await readSnapshots(database, opts), highValuePrice }),
+    ),
+  );
+  const total = await customerCount(
+    database,
+    Array.from({ length: config().PARTITIONS }, (_, p) => p),
+  );
   const first = list[0]!;
   let read = 0;
   for await (const doc of database.models.CustomerTimeline.collection.find({}, { batchSize: 1000 })) {
@@ -277,7 +339,14 @@ export async function buildTrainingSets(database: Database, list: readonly Train
     const events = timelineEventsOf(doc) ?? (await timelineFromEvents(database, customerId));
     timezones.set(customerId, deriveProfile(customerId, doc.partition as number, events).profile.timezone);
     for (const e of events) {
-      const event: TrainingEvent = { customerId, type: e.t, ts: new Date(e.s), sessionId: e.ss ?? null, device: e.d ?? null, props: e.p };
+      const event: TrainingEvent = {
+        customerId,
+        type: e.t,
+        ts: new Date(e.s),
+        sessionId: e.ss ?? null,
+        device: e.d ?? null,
+        props: e.p,
+      };
       for (const b of builders) b.add(event);
     }
     if (++read % 500 === 0) {
@@ -289,10 +358,16 @@ export async function buildTrainingSets(database: Database, list: readonly Train
   return builders.map((b) => b.finish());
 }
 
-async function readSnapshots(database: Database, opts: TrainingSetOptions): Promise<Map<string, Record<string, unknown>>> {
+async function readSnapshots(
+  database: Database,
+  opts: TrainingSetOptions,
+): Promise<Map<string, Record<string, unknown>>> {
   const snapshots = new Map<string, Record<string, unknown>>();
   if (opts.useSnapshots === false) return snapshots;
-  const cursor = database.models.FeatureSnapshot.collection.find({ asOf: opts.asOf, version: FEATURE_VERSION }, { projection: { customerId: 1, values: 1 } });
+  const cursor = database.models.FeatureSnapshot.collection.find(
+    { asOf: opts.asOf, version: FEATURE_VERSION },
+    { projection: { customerId: 1, values: 1 } },
+  );
   for await (const doc of cursor) snapshots.set(doc.customerId as string, doc.values as Record<string, unknown>);
   return snapshots;
 }
@@ -319,8 +394,13 @@ export function latestValidAsOf(dataEnd: Date, horizonDays: number): Date {
  * T + H. Checked against the data's last event, not the clock: on a shop whose data ends in the
  * past a window past its end would label every customer "churned" with nothing to say so.
  */
-export function checkLabelWindow(asOf: Date, horizonDays: number, dataEnd: Date | null): { ok: true } | { ok: false; error: LabelWindowError } {
-  if (dataEnd === null) return { ok: false, error: { type: 'no_events', message: 'no events stored: there is nothing to train on' } };
+export function checkLabelWindow(
+  asOf: Date,
+  horizonDays: number,
+  dataEnd: Date | null,
+): { ok: true } | { ok: false; error: LabelWindowError } {
+  if (dataEnd === null)
+    return { ok: false, error: { type: 'no_events', message: 'no events stored: there is nothing to train on' } };
   const windowEnd = asOf.getTime() + horizonDays * DAY;
   if (windowEnd <= dataCoveredUntil(dataEnd).getTime()) return { ok: true };
   const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -409,10 +489,17 @@ export function numericColumns(rows: readonly Record<string, unknown>[]): Column
   for (const f of featureCatalog) {
     if (REDUNDANT.has(f.name)) continue;
     if (f.type === 'number') {
-      columns.push({ name: f.name, source: f.name, kind: 'value', transform: LOG_UNITS.has(f.unit) ? 'log1p' : 'identity' });
-      if (rows.some((r) => !Number.isFinite(toNumber(r[f.name])))) columns.push({ name: `${f.name}_missing`, source: f.name, kind: 'missing' });
+      columns.push({
+        name: f.name,
+        source: f.name,
+        kind: 'value',
+        transform: LOG_UNITS.has(f.unit) ? 'log1p' : 'identity',
+      });
+      if (rows.some((r) => !Number.isFinite(toNumber(r[f.name]))))
+        columns.push({ name: `${f.name}_missing`, source: f.name, kind: 'missing' });
     } else {
-      for (const value of ONE_HOT[f.name] ?? []) columns.push({ name: `${f.name}=${value}`, source: f.name, kind: 'oneHot', value });
+      for (const value of ONE_HOT[f.name] ?? [])
+        columns.push({ name: `${f.name}=${value}`, source: f.name, kind: 'oneHot', value });
     }
   }
   return columns;
@@ -447,7 +534,10 @@ export async function withBtydInputs(set: TrainingSet, params?: BtydParams): Pro
   let fitted = params;
   if (!fitted) {
     const train = SPLITS.indexOf('train');
-    const result = await fitBtydParams(summaries.filter((_, i) => set.split[i] === train), set.horizonDays);
+    const result = await fitBtydParams(
+      summaries.filter((_, i) => set.split[i] === train),
+      set.horizonDays,
+    );
     if (!result.ok) return { ...set, btyd: null, btydError: result.error.message };
     fitted = result.value;
   }
@@ -469,9 +559,15 @@ export async function withBtydInputs(set: TrainingSet, params?: BtydParams): Pro
 
 /** P(alive) is a probability; counts, amounts and waits are heavy-tailed, so log-scaled like the catalogue's. */
 function btydColumns(values: readonly Record<string, unknown>[]): ColumnSpec[] {
-  const columns: ColumnSpec[] = BTYD_FEATURES.map((name) => ({ name, source: name, kind: 'value', transform: name === 'btydPAlive' ? 'identity' : 'log1p' }));
+  const columns: ColumnSpec[] = BTYD_FEATURES.map((name) => ({
+    name,
+    source: name,
+    kind: 'value',
+    transform: name === 'btydPAlive' ? 'identity' : 'log1p',
+  }));
   // The four are missing together (a customer without orders): one indicator covers them.
-  if (values.some((v) => !Number.isFinite(v.btydPAlive))) columns.push({ name: 'btyd_missing', source: 'btydPAlive', kind: 'missing' });
+  if (values.some((v) => !Number.isFinite(v.btydPAlive)))
+    columns.push({ name: 'btyd_missing', source: 'btydPAlive', kind: 'missing' });
   return columns;
 }
 

@@ -14,6 +14,12 @@ export const cliActor = (): Actor => ({ type: 'cli', id: os.userInfo().username 
  * and how many documents were touched per collection; never the person concerned, whose id or
  * address in the log would outlive their erasure.
  */
-export async function recordAudit(database: Database, action: 'privacy.export' | 'privacy.erase', actor: Actor, at: Date, counts: Record<string, number>): Promise<void> {
+export async function recordAudit(
+  database: Database,
+  action: 'privacy.export' | 'privacy.erase',
+  actor: Actor,
+  at: Date,
+  counts: Record<string, number>,
+): Promise<void> {
   await database.collections.auditLog.insertOne({ action, actorType: actor.type, actorId: actor.id, at, counts });
 }

@@ -35,7 +35,9 @@ const KEPT_MESSAGE_FIELDS = [
 
 export type ErasureCounts = Record<string, number>;
 
-export type EraseResult = { ok: true; value: { customerId: string; counts: ErasureCounts } } | { ok: false; error: { type: 'not_found'; message: string } };
+export type EraseResult =
+  | { ok: true; value: { customerId: string; counts: ErasureCounts } }
+  | { ok: false; error: { type: 'not_found'; message: string } };
 
 /**
  * A message without its person: the address, subject, tracked links and error text go (the
@@ -62,9 +64,15 @@ export function anonymiseMessage(message: Document, emails: ReadonlySet<string>,
  * finds them and does the rest). Every step is a no-op the second time; a second call finds
  * nothing and answers not_found. The audit entry records who and when, never whom.
  */
-export async function eraseCustomer(database: Database, customerId: string, actor: Actor, at = new Date()): Promise<EraseResult> {
+export async function eraseCustomer(
+  database: Database,
+  customerId: string,
+  actor: Actor,
+  at = new Date(),
+): Promise<EraseResult> {
   const subject = await findSubject(database, customerId);
-  if (!subject.found) return { ok: false, error: { type: 'not_found', message: `nothing is held about customer ${customerId}` } };
+  if (!subject.found)
+    return { ok: false, error: { type: 'not_found', message: `nothing is held about customer ${customerId}` } };
   const counts = await eraseSubject(database, subject, at);
   await recordAudit(database, 'privacy.erase', actor, at, counts);
   return { ok: true, value: { customerId, counts } };
@@ -78,26 +86,44 @@ async function eraseSubject(database: Database, subject: Subject, at: Date): Pro
 
   await insertIgnoringDuplicates(
     m.Suppression.collection,
-    subject.addressHashes.map((address) => ({ address, channel: 'email', reason: 'erasure', createdAt: at, updatedAt: at })),
+    subject.addressHashes.map((address) => ({
+      address,
+      channel: 'email',
+      reason: 'erasure',
+      createdAt: at,
+      updatedAt: at,
+    })),
   );
   counts.suppressionHashes = subject.addressHashes.length;
   // The hashed entries carry no customer id, so this leaves them and takes the plain ones.
-  counts.suppressions = (await m.Suppression.collection.deleteMany({ ...suppressionsFilter(subject), address: { $nin: subject.addressHashes } })).deletedCount;
+  counts.suppressions = (
+    await m.Suppression.collection.deleteMany({
+      ...suppressionsFilter(subject),
+      address: { $nin: subject.addressHashes },
+    })
+  ).deletedCount;
 
   // Events are insert-only everywhere else; this is the one sanctioned delete of them.
   counts.events = (await m.Event.collection.deleteMany(eventsFilter(subject))).deletedCount;
-  counts.timelines = (await eraseTimeline(database, customerId, partitionOf(customerId, config().PARTITIONS))).timelines;
+  counts.timelines = (
+    await eraseTimeline(database, customerId, partitionOf(customerId, config().PARTITIONS))
+  ).timelines;
   counts.identities = (await m.Identity.collection.deleteMany({ customerId })).deletedCount;
   counts.features = (await m.Feature.collection.deleteOne(byId)).deletedCount;
   counts.featureSnapshots = (await m.FeatureSnapshot.collection.deleteMany({ customerId })).deletedCount;
   counts.scores = (await m.Score.collection.deleteOne(byId)).deletedCount;
   Object.assign(counts, await eraseMemberships(database, subject));
   counts.enrollments = (await m.Enrollment.collection.deleteMany({ customerId })).deletedCount;
-  counts.messageClaims = (await m.MessageClaim.collection.deleteMany({ 'message.customerId': customerId })).deletedCount;
+  counts.messageClaims = (
+    await m.MessageClaim.collection.deleteMany({ 'message.customerId': customerId })
+  ).deletedCount;
 
   const emails = new Set(subject.emails);
   const messages = await m.Message.collection.find({ customerId }).toArray();
-  await database.replaceById(m.Message.collection as never, messages.map((msg) => anonymiseMessage(msg, emails, at)) as never[]);
+  await database.replaceById(
+    m.Message.collection as never,
+    messages.map((msg) => anonymiseMessage(msg, emails, at)) as never[],
+  );
   counts.messagesAnonymised = messages.length;
 
   counts.recommendations = (await m.CustomerReco.collection.deleteOne(byId)).deletedCount;

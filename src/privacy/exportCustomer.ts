@@ -9,7 +9,8 @@ export const EXPORT_FORMAT = 'breadcrumb-privacy-export/1';
 /** Bytes gathered before a chunk goes out: few writes, and memory holds one chunk, not the export. */
 const CHUNK = 65_536;
 
-export type ExportResult = { ok: true; value: AsyncIterable<string> } | { ok: false; error: { type: 'not_found'; message: string } };
+export type ExportResult =
+  { ok: true; value: AsyncIterable<string> } | { ok: false; error: { type: 'not_found'; message: string } };
 
 /**
  * Everything held about a person (the right of access) as one JSON document, produced as a
@@ -20,9 +21,15 @@ export type ExportResult = { ok: true; value: AsyncIterable<string> } | { ok: fa
  * and last the number of documents per section. The export is audited (who and when) once the
  * stream ends or the reader goes away.
  */
-export async function exportCustomer(database: Database, customerId: string, actor: Actor, at = new Date()): Promise<ExportResult> {
+export async function exportCustomer(
+  database: Database,
+  customerId: string,
+  actor: Actor,
+  at = new Date(),
+): Promise<ExportResult> {
   const subject = await findSubject(database, customerId);
-  if (!subject.found) return { ok: false, error: { type: 'not_found', message: `nothing is held about customer ${customerId}` } };
+  if (!subject.found)
+    return { ok: false, error: { type: 'not_found', message: `nothing is held about customer ${customerId}` } };
   return { ok: true, value: exportChunks(database, subject, actor, at) };
 }
 
@@ -43,7 +50,11 @@ async function* exportChunks(database: Database, subject: Subject, actor: Actor,
   };
   try {
     const pages = await memberPagesOf(database, customerId);
-    const memberRows = pages.flatMap((p) => p.rows.filter((r) => r.customerId === customerId).map((row) => ({ segmentId: p.segmentId, version: p.version, page: p.index, row })));
+    const memberRows = pages.flatMap((p) =>
+      p.rows
+        .filter((r) => r.customerId === customerId)
+        .map((row) => ({ segmentId: p.segmentId, version: p.version, page: p.index, row })),
+    );
     counts.memberRows = memberRows.length;
     counts.customers = subject.customer ? 1 : 0;
     const head = {
@@ -60,7 +71,10 @@ async function* exportChunks(database: Database, subject: Subject, actor: Actor,
       segments: { state: await one('customerSegments', m.CustomerSegments.collection.findOne(byId)), memberRows },
       enrollments: await many('enrollments', m.Enrollment.collection.find({ customerId }).toArray()),
       messages: await many('messages', m.Message.collection.find({ customerId }).toArray()),
-      messageClaims: await many('messageClaims', m.MessageClaim.collection.find({ 'message.customerId': customerId }).toArray()),
+      messageClaims: await many(
+        'messageClaims',
+        m.MessageClaim.collection.find({ 'message.customerId': customerId }).toArray(),
+      ),
       recommendations: await one('recommendations', m.CustomerReco.collection.findOne(byId)),
       simTruth: await one('simTruth', m.SimTruth.collection.findOne(byId)),
     };

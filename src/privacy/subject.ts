@@ -28,12 +28,18 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' && v
  * id linked to them. Events of other customers that carry one of those ids are not theirs.
  */
 export function eventsFilter(subject: Pick<Subject, 'customerId' | 'anonymousIds'>): Filter<Document> {
-  return subject.anonymousIds.length ? { $or: [{ customerId: subject.customerId }, { anonymousId: { $in: subject.anonymousIds }, customerId: null }] } : { customerId: subject.customerId };
+  return subject.anonymousIds.length
+    ? { $or: [{ customerId: subject.customerId }, { anonymousId: { $in: subject.anonymousIds }, customerId: null }] }
+    : { customerId: subject.customerId };
 }
 
 /** Suppressions of the person: filed under their id, or under one of their addresses, plain or hashed. */
-export function suppressionsFilter(subject: Pick<Subject, 'customerId' | 'emails' | 'addressHashes'>): Filter<Document> {
-  return { $or: [{ customerId: subject.customerId }, { address: { $in: [...subject.emails, ...subject.addressHashes] } }] };
+export function suppressionsFilter(
+  subject: Pick<Subject, 'customerId' | 'emails' | 'addressHashes'>,
+): Filter<Document> {
+  return {
+    $or: [{ customerId: subject.customerId }, { address: { $in: [...subject.emails, ...subject.addressHashes] } }],
+  };
 }
 
 /**
@@ -60,7 +66,10 @@ export async function findSubject(database: Database, customerId: string): Promi
 
   let events = 0;
   const readEvents = async (filter: Filter<Document>) => {
-    for await (const e of Event.collection.find(filter, { projection: { anonymousId: 1, 'props.traits.email': 1, 'props.email': 1 }, batchSize: 5000 })) {
+    for await (const e of Event.collection.find(filter, {
+      projection: { anonymousId: 1, 'props.traits.email': 1, 'props.email': 1 },
+      batchSize: 5000,
+    })) {
       events++;
       const id = asString(e.anonymousId);
       if (id) anonymous.add(id);
@@ -72,27 +81,35 @@ export async function findSubject(database: Database, customerId: string): Promi
   await readEvents({ customerId });
   const candidates = [...anonymous];
   if (candidates.length) {
-    for await (const link of identities.find({ _id: { $in: candidates } }, { projection: { customerId: 1 } })) if (link.customerId !== customerId) anonymous.delete(String(link._id));
+    for await (const link of identities.find({ _id: { $in: candidates } }, { projection: { customerId: 1 } }))
+      if (link.customerId !== customerId) anonymous.delete(String(link._id));
   }
   const anonymousIds = [...anonymous].sort();
   if (anonymousIds.length) await readEvents({ anonymousId: { $in: anonymousIds }, customerId: null });
 
-  for await (const s of Suppression.collection.find({ customerId }, { projection: { address: 1 } })) addEmail(s.address);
+  for await (const s of Suppression.collection.find({ customerId }, { projection: { address: 1 } }))
+    addEmail(s.address);
   let messages = 0;
   for await (const m of Message.collection.find({ customerId }, { projection: { to: 1 } })) {
     messages++;
     addEmail(m.to);
   }
   const byId = { _id: customerId as never };
-  const derived = await Promise.all([Feature, Score, CustomerSegments, CustomerReco, SimTruth].map((m) => m.collection.findOne(byId, { projection: { _id: 1 } })));
+  const derived = await Promise.all(
+    [Feature, Score, CustomerSegments, CustomerReco, SimTruth].map((m) =>
+      m.collection.findOne(byId, { projection: { _id: 1 } }),
+    ),
+  );
   const emailList = [...emails].sort();
   return {
     customerId,
-    partition: typeof customer?.partition === 'number' ? customer.partition : partitionOf(customerId, config().PARTITIONS),
+    partition:
+      typeof customer?.partition === 'number' ? customer.partition : partitionOf(customerId, config().PARTITIONS),
     customer,
     anonymousIds,
     emails: emailList,
     addressHashes: emailList.map(hashedAddress),
-    found: customer !== null || anonymousIds.length > 0 || events > 0 || messages > 0 || derived.some((d) => d !== null),
+    found:
+      customer !== null || anonymousIds.length > 0 || events > 0 || messages > 0 || derived.some((d) => d !== null),
   };
 }

@@ -37,10 +37,16 @@ export const defaultCalendar: SeasonCalendar = {
     { from: 425, to: 512 },
     { from: 1115, to: 1231 },
   ],
-  categorySeasons: { garden: ['spring', 'summer'], outdoor: ['summer'], apparel: ['autumn', 'winter'], gifts: ['winter'] },
+  categorySeasons: {
+    garden: ['spring', 'summer'],
+    outdoor: ['summer'],
+    apparel: ['autumn', 'winter'],
+    gifts: ['winter'],
+  },
 };
 
-const inWindow = (md: number, w: YearWindow) => (w.from <= w.to ? md >= w.from && md <= w.to : md >= w.from || md <= w.to);
+const inWindow = (md: number, w: YearWindow) =>
+  w.from <= w.to ? md >= w.from && md <= w.to : md >= w.from || md <= w.to;
 
 /** The climate season at `now` in a hemisphere (UTC date: a day's error at the boundary is harmless for marketing). */
 export function climateSeason(now: Date, hemisphere: Hemisphere): Season {
@@ -48,7 +54,12 @@ export function climateSeason(now: Date, hemisphere: Hemisphere): Season {
 }
 
 /** Whether an occasion is in force at `now` for customers of a hemisphere. */
-export function isOccasionActive(occasion: Occasion, now: Date, hemisphere: Hemisphere, calendar: SeasonCalendar = defaultCalendar): boolean {
+export function isOccasionActive(
+  occasion: Occasion,
+  now: Date,
+  hemisphere: Hemisphere,
+  calendar: SeasonCalendar = defaultCalendar,
+): boolean {
   const md = (now.getUTCMonth() + 1) * 100 + now.getUTCDate();
   if (occasion === 'holiday') return inWindow(md, calendar.holiday);
   if (occasion === 'gifting') return calendar.gifting.some((w) => inWindow(md, w));
@@ -56,7 +67,11 @@ export function isOccasionActive(occasion: Occasion, now: Date, hemisphere: Hemi
 }
 
 /** Categories selling in the season a hemisphere is in at `now`. */
-export function categoriesInSeason(now: Date, hemisphere: Hemisphere, calendar: SeasonCalendar = defaultCalendar): string[] {
+export function categoriesInSeason(
+  now: Date,
+  hemisphere: Hemisphere,
+  calendar: SeasonCalendar = defaultCalendar,
+): string[] {
   const season = climateSeason(now, hemisphere);
   return Object.entries(calendar.categorySeasons)
     .filter(([, inSeasons]) => inSeasons.includes(season))

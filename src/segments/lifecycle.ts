@@ -23,7 +23,12 @@ export interface LifecycleOptions {
   churnedDays: number;
 }
 
-export const defaultLifecycleOptions: LifecycleOptions = { vipSpend: 1000, vipLtvCutoff: null, atRiskDays: 60, churnedDays: 180 };
+export const defaultLifecycleOptions: LifecycleOptions = {
+  vipSpend: 1000,
+  vipLtvCutoff: null,
+  atRiskDays: 60,
+  churnedDays: 180,
+};
 
 export interface StageAssessment {
   stage: LifecycleStage;
@@ -33,18 +38,24 @@ export interface StageAssessment {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-export function lifecycleStage(profile: Pick<Profile, 'features' | 'scores'>, options: Partial<LifecycleOptions> = {}): StageAssessment {
+export function lifecycleStage(
+  profile: Pick<Profile, 'features' | 'scores'>,
+  options: Partial<LifecycleOptions> = {},
+): StageAssessment {
   const o = { ...defaultLifecycleOptions, ...options };
   const orders = num(profile.features.orders) ?? 0;
   if (orders === 0) return { stage: 'prospect', cause: 'no order yet' };
   // Engagement is any activity; a customer with an order but no recorded activity counts from the order.
   const idle = num(profile.features.daysSinceLastActivity) ?? num(profile.features.recencyDays) ?? 0;
-  if (idle >= o.churnedDays) return { stage: 'churned', cause: `${Math.floor(idle)} days without engagement (churned at ${o.churnedDays})` };
-  if (idle >= o.atRiskDays) return { stage: 'at_risk', cause: `${Math.floor(idle)} days without engagement (at risk from ${o.atRiskDays})` };
+  if (idle >= o.churnedDays)
+    return { stage: 'churned', cause: `${Math.floor(idle)} days without engagement (churned at ${o.churnedDays})` };
+  if (idle >= o.atRiskDays)
+    return { stage: 'at_risk', cause: `${Math.floor(idle)} days without engagement (at risk from ${o.atRiskDays})` };
   const spend = num(profile.features.monetaryNet) ?? 0;
   if (spend >= o.vipSpend) return { stage: 'vip', cause: `net spend ${spend.toFixed(2)} ≥ ${o.vipSpend}` };
   const ltv = num(profile.scores.predictedLtv);
-  if (orders >= 2 && o.vipLtvCutoff !== null && ltv !== null && ltv >= o.vipLtvCutoff) return { stage: 'vip', cause: `predicted LTV ${ltv.toFixed(2)} in the top tier (≥ ${o.vipLtvCutoff.toFixed(2)})` };
+  if (orders >= 2 && o.vipLtvCutoff !== null && ltv !== null && ltv >= o.vipLtvCutoff)
+    return { stage: 'vip', cause: `predicted LTV ${ltv.toFixed(2)} in the top tier (≥ ${o.vipLtvCutoff.toFixed(2)})` };
   if (orders >= 2) return { stage: 'repeat', cause: `${orders} orders` };
   return { stage: 'first_time_buyer', cause: 'first order' };
 }
@@ -58,9 +69,18 @@ export interface LifecycleTransition {
 }
 
 /** The transition from the stored stage to a new assessment, or null when the stage did not change. */
-export function lifecycleTransition(previous: LifecycleStage | null | undefined, next: StageAssessment, at: Date): LifecycleTransition | null {
+export function lifecycleTransition(
+  previous: LifecycleStage | null | undefined,
+  next: StageAssessment,
+  at: Date,
+): LifecycleTransition | null {
   if (previous === next.stage) return null;
   const lapsed = previous === 'at_risk' || previous === 'churned';
   const back = lapsed && next.stage !== 'at_risk' && next.stage !== 'churned';
-  return { from: previous ?? null, to: next.stage, at, cause: back ? `engaged again after being ${previous.replace('_', ' ')}; ${next.cause}` : next.cause };
+  return {
+    from: previous ?? null,
+    to: next.stage,
+    at,
+    cause: back ? `engaged again after being ${previous.replace('_', ' ')}; ${next.cause}` : next.cause,
+  };
 }

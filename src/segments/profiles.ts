@@ -40,8 +40,12 @@ export async function forEachProfilePartition(
   if (opts.scan === 'partition') {
     for (const partition of opts.partitions) {
       if (opts.signal?.aborted) return;
-      const customers = await Customer.collection.find({ partition }, { projection: customerProjection, batchSize: 5000 }).toArray();
-      const features = await byId(Feature.collection.find({ partition }, { projection: { values: 1 }, batchSize: 5000 }));
+      const customers = await Customer.collection
+        .find({ partition }, { projection: customerProjection, batchSize: 5000 })
+        .toArray();
+      const features = await byId(
+        Feature.collection.find({ partition }, { projection: { values: 1 }, batchSize: 5000 }),
+      );
       const scores = await byId(Score.collection.find({ partition }, { batchSize: 5000 }));
       await visit(partition, join(customers, features, scores, partition));
     }
@@ -78,7 +82,12 @@ async function byId(cursor: AsyncIterable<Document>): Promise<Map<string, Docume
   return out;
 }
 
-function join(customers: Document[], features: Map<string, Document>, scores: Map<string, Document>, partition: number): StoredProfile[] {
+function join(
+  customers: Document[],
+  features: Map<string, Document>,
+  scores: Map<string, Document>,
+  partition: number,
+): StoredProfile[] {
   return customers.map((customer) => {
     const id = String(customer._id);
     const f = features.get(id) ?? null;

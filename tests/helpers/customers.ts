@@ -23,7 +23,11 @@ export interface CustomerFixture {
  * test (a written one would be replaced by the derived one at the customer's next event).
  * Returns once folded. `source` is the ingest path, which consent records as its source.
  */
-export async function addCustomers(database: Database, customers: CustomerFixture[], source: EventSource = 'api'): Promise<void> {
+export async function addCustomers(
+  database: Database,
+  customers: CustomerFixture[],
+  source: EventSource = 'api',
+): Promise<void> {
   const events = customers.map(({ id, consent, traits, at, ...top }) =>
     eventSchema.parse({
       type: 'identify',

@@ -9,7 +9,10 @@ import { connectDatabase, type Database } from '../../src/db/database.js';
 export function useTestDatabase(): () => Database {
   let database: Database | undefined;
   beforeAll(async () => {
-    database = await connectDatabase({ uri: inject('mongoUri'), dbName: `bc_test_${randomUUID().replaceAll('-', '')}` });
+    database = await connectDatabase({
+      uri: inject('mongoUri'),
+      dbName: `bc_test_${randomUUID().replaceAll('-', '')}`,
+    });
   });
   afterAll(async () => {
     if (!database) return;

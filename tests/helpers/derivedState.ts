@@ -8,15 +8,28 @@ import type { Database } from '../../src/db/database.js';
  */
 export async function derivedState(database: Database) {
   const m = database.models;
-  const sortById = <T extends { _id: unknown }>(docs: T[]) => docs.sort((a, b) => String(a._id).localeCompare(String(b._id)));
-  const strip = (docs: Record<string, unknown>[], keys: string[]) => docs.map((d) => Object.fromEntries(Object.entries(d).filter(([k]) => !keys.includes(k))));
+  const sortById = <T extends { _id: unknown }>(docs: T[]) =>
+    docs.sort((a, b) => String(a._id).localeCompare(String(b._id)));
+  const strip = (docs: Record<string, unknown>[], keys: string[]) =>
+    docs.map((d) => Object.fromEntries(Object.entries(d).filter(([k]) => !keys.includes(k))));
   return {
     // Events as each timeline holds them, but for receivedAt: an event resent after a crash (stored
     // once, staged again by the resend) carries the resend's arrival in the timeline.
-    timelines: sortById(await m.CustomerTimeline.collection.find({}).toArray()).map(({ foldedAt: _f, derived: _d, events, ...t }) => ({ ...t, events: decodeTimeline(events)?.map(({ r: _r, ...e }) => e) })),
+    timelines: sortById(await m.CustomerTimeline.collection.find({}).toArray()).map(
+      ({ foldedAt: _f, derived: _d, events, ...t }) => ({
+        ...t,
+        events: decodeTimeline(events)?.map(({ r: _r, ...e }) => e),
+      }),
+    ),
     customers: sortById(await m.Customer.collection.find({}).toArray()),
-    suppressions: (await m.Suppression.collection.find({}, { projection: { _id: 0, updatedAt: 0 } }).toArray()).map((x) => JSON.stringify(x)).sort(),
-    stats: strip(sortById(await m.FoldStats.collection.find({ customers: { $gt: 0 } }).toArray()), ['updatedAt', 'firstEventAt', 'lastEventAt']),
+    suppressions: (await m.Suppression.collection.find({}, { projection: { _id: 0, updatedAt: 0 } }).toArray())
+      .map((x) => JSON.stringify(x))
+      .sort(),
+    stats: strip(sortById(await m.FoldStats.collection.find({ customers: { $gt: 0 } }).toArray()), [
+      'updatedAt',
+      'firstEventAt',
+      'lastEventAt',
+    ]),
     features: strip(sortById(await m.Feature.collection.find({}).toArray()), ['computedAt']),
   };
 }

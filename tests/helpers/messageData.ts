@@ -8,7 +8,23 @@ export function cartMessageData(messageId: string, customerId: string, to: strin
     to,
     engagement: 'high',
     viewedProducts: [],
-    cart: { cartId: 'k1', items: [{ productId: 'p1', name: 'Moka Pot', category: 'kitchen', price: 30, currency: 'USD', url: 'https://shop.example.com/p1', quantity: 1 }], total: 30, currency: 'USD', url: 'https://shop.example.com/cart/k1' },
+    cart: {
+      cartId: 'k1',
+      items: [
+        {
+          productId: 'p1',
+          name: 'Moka Pot',
+          category: 'kitchen',
+          price: 30,
+          currency: 'USD',
+          url: 'https://shop.example.com/p1',
+          quantity: 1,
+        },
+      ],
+      total: 30,
+      currency: 'USD',
+      url: 'https://shop.example.com/cart/k1',
+    },
     recommendations: { recentlyViewed: [], boughtTogether: [], replenishment: [], bestSellers: [], newArrivals: [] },
     reviews: [],
   };

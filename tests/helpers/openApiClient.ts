@@ -16,16 +16,28 @@ interface OpenApiDocument {
 function asJsonSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(asJsonSchema);
   if (!node || typeof node !== 'object') return node;
-  const { nullable, ...rest } = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, asJsonSchema(v)])) as Record<string, unknown>;
+  const { nullable, ...rest } = Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [k, asJsonSchema(v)]),
+  ) as Record<string, unknown>;
   // OpenAPI 3.0 writes an exclusive bound as `minimum: n, exclusiveMinimum: true`; JSON Schema as `exclusiveMinimum: n`.
-  for (const [bound, exclusive] of [['minimum', 'exclusiveMinimum'], ['maximum', 'exclusiveMaximum']] as const) {
+  for (const [bound, exclusive] of [
+    ['minimum', 'exclusiveMinimum'],
+    ['maximum', 'exclusiveMaximum'],
+  ] as const) {
     if (rest[exclusive] === true) {
       rest[exclusive] = rest[bound];
       delete rest[bound];
     } else if (rest[exclusive] === false) delete rest[exclusive];
   }
-  const closed = rest.type === 'object' && rest.properties && rest.additionalProperties === undefined ? { ...rest, additionalProperties: false } : rest;
-  return nullable === true ? { anyOf: [closed, { type: 'null' }] } : nullable === undefined ? closed : { ...closed, nullable };
+  const closed =
+    rest.type === 'object' && rest.properties && rest.additionalProperties === undefined
+      ? { ...rest, additionalProperties: false }
+      : rest;
+  return nullable === true
+    ? { anyOf: [closed, { type: 'null' }] }
+    : nullable === undefined
+      ? closed
+      : { ...closed, nullable };
 }
 
 const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
@@ -62,14 +74,24 @@ export class OpenApiChecker {
     const urlPath = decodeURI(req.path.split('?')[0]!);
     const where = `${req.method} ${urlPath} → ${res.status}`;
     // The most literal template wins: /v1/segments/preview before /v1/segments/{key}.
-    const template = this.templates.filter((t) => t.pattern.test(urlPath) && this.document.paths[t.path]![method]).sort((a, b) => b.literal - a.literal)[0];
+    const template = this.templates
+      .filter((t) => t.pattern.test(urlPath) && this.document.paths[t.path]![method])
+      .sort((a, b) => b.literal - a.literal)[0];
     if (!template) throw new Error(`${where}: no operation in /openapi.json`);
     const responses = this.document.paths[template.path]![method]!.responses;
-    const status = responses[String(res.status)] ? String(res.status) : res.status >= 400 && responses['default'] ? 'default' : undefined;
-    if (!status) throw new Error(`${where}: status not documented for ${method.toUpperCase()} ${template.path} (documented: ${Object.keys(responses).join(', ')})`);
+    const status = responses[String(res.status)]
+      ? String(res.status)
+      : res.status >= 400 && responses['default']
+        ? 'default'
+        : undefined;
+    if (!status)
+      throw new Error(
+        `${where}: status not documented for ${method.toUpperCase()} ${template.path} (documented: ${Object.keys(responses).join(', ')})`,
+      );
     const documented = responses[status]!;
     if (!/^application\/json\b/.test(res.headers['content-type'] ?? '')) return;
-    if (!documented.content?.['application/json']) throw new Error(`${where}: answers JSON, but the document gives this status no JSON body`);
+    if (!documented.content?.['application/json'])
+      throw new Error(`${where}: answers JSON, but the document gives this status no JSON body`);
     const ref = `openapi#/${pointer('paths', template.path, method, 'responses', status, 'content', 'application/json', 'schema')}`;
     let validate = this.validators.get(ref);
     if (!validate) {
@@ -77,7 +99,10 @@ export class OpenApiChecker {
       if (!validate) throw new Error(`${where}: cannot compile ${ref}`);
       this.validators.set(ref, validate);
     }
-    if (!validate(res.body)) throw new Error(`${where}: body does not match /openapi.json: ${this.ajv.errorsText(validate.errors, { dataVar: 'body' })}`);
+    if (!validate(res.body))
+      throw new Error(
+        `${where}: body does not match /openapi.json: ${this.ajv.errorsText(validate.errors, { dataVar: 'body' })}`,
+      );
   }
 }
 
@@ -94,6 +119,9 @@ export interface OpenApiClient {
 export async function openApiClient(app: Express): Promise<OpenApiClient> {
   const doc = await request(app).get('/openapi.json').expect(200);
   const checker = new OpenApiChecker(doc.body as OpenApiDocument);
-  const wrap = (method: Method) => (path: string) => request(app)[method](path).expect((res: Response) => checker.check(res));
+  const wrap = (method: Method) => (path: string) =>
+    request(app)
+      [method](path)
+      .expect((res: Response) => checker.check(res));
   return { get: wrap('get'), post: wrap('post'), put: wrap('put'), delete: wrap('delete'), checker };
 }

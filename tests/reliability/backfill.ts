@@ -33,7 +33,15 @@ export interface BackfillFigures {
 
 async function sendBackfill(o: BackfillOptions): Promise<BackfillFigures> {
   const analytics = new Analytics({ writeKey: o.key, host: o.url, path: '/v1/segment/batch' });
-  const f: BackfillFigures = { elapsedMs: 0, failed: 0, failedIds: [], statuses: {}, requests: 0, resent: 0, delivery: latency([]) };
+  const f: BackfillFigures = {
+    elapsedMs: 0,
+    failed: 0,
+    failedIds: [],
+    statuses: {},
+    requests: 0,
+    resent: 0,
+    delivery: latency([]),
+  };
   analytics.on('http_request', (r) => {
     f.requests++;
     if ((r.headers as Record<string, string>)['X-Retry-Count']) f.resent++;
@@ -48,12 +56,20 @@ async function sendBackfill(o: BackfillOptions): Promise<BackfillFigures> {
     if (n % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
     const messageId = `${o.prefix}-${n}`;
     const t0 = performance.now();
-    analytics.track({ userId: `${o.prefix}-c${n % o.customers}`, event: 'Product Viewed', messageId, properties: { product_id: `sku-${n % 300}`, price: 19.5 } }, (err) => {
-      times.push(performance.now() - t0);
-      if (!err) return;
-      f.failed++;
-      if (f.failedIds.length < 100) f.failedIds.push(messageId);
-    });
+    analytics.track(
+      {
+        userId: `${o.prefix}-c${n % o.customers}`,
+        event: 'Product Viewed',
+        messageId,
+        properties: { product_id: `sku-${n % 300}`, price: 19.5 },
+      },
+      (err) => {
+        times.push(performance.now() - t0);
+        if (!err) return;
+        f.failed++;
+        if (f.failedIds.length < 100) f.failedIds.push(messageId);
+      },
+    );
   }
   // Long enough for every retry the client allows: its own limits decide what fails.
   await analytics.closeAndFlush({ timeout: 3_600_000 });
@@ -66,11 +82,19 @@ async function sendBackfill(o: BackfillOptions): Promise<BackfillFigures> {
 export function runSegmentBackfill(o: BackfillOptions, timeoutMs: number): Promise<BackfillFigures> {
   return new Promise((resolve, reject) => {
     // 400k messages queued in the client at once take more than Node's default heap (the client's settings stay default).
-    const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs });
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(o)],
+      { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs },
+    );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as BackfillFigures) : reject(new Error(`backfill client exited with ${code}: ${out.slice(-500)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as BackfillFigures)
+        : reject(new Error(`backfill client exited with ${code}: ${out.slice(-500)}`)),
+    );
   });
 }
 

@@ -57,7 +57,12 @@ export interface Answer {
 }
 
 /** `clients` loops asking `paths` in turn until stopped; each request is bounded by a timeout. */
-export function pollApi(url: string, key: string, paths: readonly { method: 'GET' | 'POST'; path: string; body?: () => unknown }[], clients: number) {
+export function pollApi(
+  url: string,
+  key: string,
+  paths: readonly { method: 'GET' | 'POST'; path: string; body?: () => unknown }[],
+  clients: number,
+) {
   const answers: Answer[] = [];
   let running = true;
   const client = async (c: number) => {
@@ -73,7 +78,14 @@ export function pollApi(url: string, key: string, paths: readonly { method: 'GET
           signal: AbortSignal.timeout(30_000),
         });
         const json = (await res.json().catch(() => ({}))) as { error?: { code?: string } };
-        answers.push({ at, doneAt: Date.now(), path: target.path, status: res.status, ...(json.error?.code ? { code: json.error.code } : {}), ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after')! } : {}) });
+        answers.push({
+          at,
+          doneAt: Date.now(),
+          path: target.path,
+          status: res.status,
+          ...(json.error?.code ? { code: json.error.code } : {}),
+          ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after')! } : {}),
+        });
       } catch {
         answers.push({ at, doneAt: Date.now(), path: target.path, status: 0 });
       }
@@ -120,19 +132,29 @@ export interface OutageFigures {
  * build-features; the moment the job starts the database is killed, kept down `downtimeMs`,
  * then started again on the same port. Returns what the clients saw and how the job ended.
  */
-export async function runDbOutageScenario(opts: { downtimeMs: number; customers: number; clients: number }): Promise<OutageFigures> {
+export async function runDbOutageScenario(opts: {
+  downtimeMs: number;
+  customers: number;
+  clients: number;
+}): Promise<OutageFigures> {
   const db = await ownDatabaseServer();
   const database = await connectDatabase({ uri: db.uri, dbName: 'bc_outage' });
   // The API's error lines are kept: a 500 in the figures comes with the error behind it.
   const internalErrors: string[] = [];
   const appLog = new Writable({
     write(chunk: Buffer, _enc, done) {
-      const line = JSON.parse(chunk.toString()) as { res?: { statusCode?: number }; err?: { type?: string; message?: string } };
+      const line = JSON.parse(chunk.toString()) as {
+        res?: { statusCode?: number };
+        err?: { type?: string; message?: string };
+      };
       if (line.res?.statusCode === 500) internalErrors.push(`${line.err?.type}: ${line.err?.message}`);
       done();
     },
   });
-  const http = await startHttpServer(buildApp({ database, log: pino({ level: 'error' }, appLog) }), { port: 0, host: '127.0.0.1' });
+  const http = await startHttpServer(buildApp({ database, log: pino({ level: 'error' }, appLog) }), {
+    port: 0,
+    host: '127.0.0.1',
+  });
   // A real logger whose lines the scenario watches: "job started" is the moment to pull the plug.
   let onStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (onStarted = resolve));
@@ -142,11 +164,19 @@ export async function runDbOutageScenario(opts: { downtimeMs: number; customers:
       done();
     },
   });
-  const worker = buildWorker({ database, jobs: [buildFeaturesJob], processEvery: 500, log: pino({ level: 'info' }, lines), retry: { attempts: 8, baseDelayMs: 500, maxDelayMs: 4000 } });
+  const worker = buildWorker({
+    database,
+    jobs: [buildFeaturesJob],
+    processEvery: 500,
+    log: pino({ level: 'info' }, lines),
+    retry: { attempts: 8, baseDelayMs: 500, maxDelayMs: 4000 },
+  });
   try {
     await seedShop(database, { customers: opts.customers, days: 60, seed: 5, end: FIXED_SHOP_END });
-    const customerId = ((await database.models.Customer.collection.findOne({}))!._id as unknown as string);
-    const customersWithEvents = (await database.models.Event.collection.distinct('customerId', { customerId: { $ne: null } })).length;
+    const customerId = (await database.models.Customer.collection.findOne({}))!._id as unknown as string;
+    const customersWithEvents = (
+      await database.models.Event.collection.distinct('customerId', { customerId: { $ne: null } })
+    ).length;
     const key = (await createApiKey(database.models, { role: 'admin', name: 'outage', rateLimitPerMinute: 0 })).key;
     await worker.start();
 
@@ -156,7 +186,16 @@ export async function runDbOutageScenario(opts: { downtimeMs: number; customers:
       key,
       [
         { method: 'GET', path: `/v1/customers/${encodeURIComponent(customerId)}` },
-        { method: 'POST', path: '/v1/events', body: () => ({ eventId: `outage-${++n}`, type: 'product_viewed', customerId, properties: { productId: 'p-1', price: 5 } }) },
+        {
+          method: 'POST',
+          path: '/v1/events',
+          body: () => ({
+            eventId: `outage-${++n}`,
+            type: 'product_viewed',
+            customerId,
+            properties: { productId: 'p-1', price: 5 },
+          }),
+        },
         { method: 'GET', path: '/v1/jobs?limit=1' },
         { method: 'GET', path: '/health' },
       ],
@@ -177,18 +216,22 @@ export async function runDbOutageScenario(opts: { downtimeMs: number; customers:
     let run: Record<string, unknown> | null = null;
     while (Date.now() < deadline) {
       // The first calls after the restart may still meet a connection of the old server.
-      run = await database.models.JobRun.collection.findOne({ job: buildFeaturesJob.name, status: { $ne: 'running' } }).catch((err: unknown) => {
-        if (isDatabaseUnavailable(err)) return null;
-        throw err;
-      });
+      run = await database.models.JobRun.collection
+        .findOne({ job: buildFeaturesJob.name, status: { $ne: 'running' } })
+        .catch((err: unknown) => {
+          if (isDatabaseUnavailable(err)) return null;
+          throw err;
+        });
       if (run) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     // A little traffic after the job too, so recovery is measured on the API and not only the job.
-    while (!poll.answers.some((a) => a.doneAt >= upAt && a.status === 200) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!poll.answers.some((a) => a.doneAt >= upAt && a.status === 200) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const answers = await poll.stop();
     // The two answers an outage may give: 503 `unavailable` with Retry-After, or /health's 503 `degraded`.
-    const unavailable = (a: Answer) => a.status === 503 && (a.path === '/health' || (a.code === 'unavailable' && a.retryAfter !== undefined));
+    const unavailable = (a: Answer) =>
+      a.status === 503 && (a.path === '/health' || (a.code === 'unavailable' && a.retryAfter !== undefined));
 
     const during = answers.filter((a) => a.at >= downAt && a.doneAt < restartAt);
     const duringOutage: Record<number, number> = {};
@@ -200,7 +243,9 @@ export async function runDbOutageScenario(opts: { downtimeMs: number; customers:
       duringOutage,
       requests: answers.length,
       unavailable503: answers.filter(unavailable).length,
-      otherServerErrors: answers.filter((a) => a.status >= 500 && !unavailable(a)).map((a) => `${a.status} ${a.code ?? ''} ${a.path}`),
+      otherServerErrors: answers
+        .filter((a) => a.status >= 500 && !unavailable(a))
+        .map((a) => `${a.status} ${a.code ?? ''} ${a.path}`),
       internalErrors,
       noAnswer: answers.filter((a) => a.status === 0).length,
       recoverySec: firstOk ? (firstOk.doneAt - upAt) / 1000 : NaN,

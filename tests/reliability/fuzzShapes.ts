@@ -43,7 +43,22 @@ const hostileConstants: unknown[] = [
   'x'.repeat(5000),
 ];
 
-const hostileKey = fc.oneof(fc.constantFrom('$where', '$function', '$ne', '$set', '__proto__', 'constructor', 'prototype', 'a.b', '', '$', 'toString'), fc.string({ maxLength: 12 }));
+const hostileKey = fc.oneof(
+  fc.constantFrom(
+    '$where',
+    '$function',
+    '$ne',
+    '$set',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'a.b',
+    '',
+    '$',
+    'toString',
+  ),
+  fc.string({ maxLength: 12 }),
+);
 
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: fc.constantFrom(...hostileConstants).map((v) => structuredClone(v)), weight: 4 },
@@ -53,13 +68,24 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: fc.integer(), weight: 1 },
   { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 1 },
   // Own `__proto__` / `constructor` keys, which object literals cannot make (they set the prototype).
-  { arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype').map((k) => withKey({}, k, { polluted: 'yes', prototype: { polluted: 'yes' } })), weight: 1 },
+  {
+    arbitrary: fc
+      .constantFrom('__proto__', 'constructor', 'prototype')
+      .map((k) => withKey({}, k, { polluted: 'yes', prototype: { polluted: 'yes' } })),
+    weight: 1,
+  },
 );
 
 type Path = (string | number)[];
 type Mutation = { op: 'set' | 'add' | 'delete' | 'replace'; pick: number; child: number; key: string; value: unknown };
 
-const mutation: fc.Arbitrary<Mutation> = fc.record({ op: fc.constantFrom('set', 'add', 'delete', 'replace'), pick: fc.nat(), child: fc.nat(), key: hostileKey, value: hostileValue });
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  op: fc.constantFrom('set', 'add', 'delete', 'replace'),
+  pick: fc.nat(),
+  child: fc.nat(),
+  key: hostileKey,
+  value: hostileValue,
+});
 
 /** Sets an own property, even `__proto__`. */
 function withKey<T extends object>(obj: T, key: string, value: unknown): T {
@@ -75,7 +101,10 @@ function containers(value: unknown, path: Path = [], out: Path[] = []): Path[] {
 }
 
 function at(root: unknown, path: Path): Record<string | number, unknown> {
-  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], root) as Record<string | number, unknown>;
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], root) as Record<
+    string | number,
+    unknown
+  >;
 }
 
 /** One mutation somewhere in the tree: a child set to a hostile value, a hostile key added, a key dropped, a container replaced. */
@@ -103,7 +132,9 @@ function mutate(root: unknown, m: Mutation): unknown {
 
 /** The valid-ish values of a schema, and the same values with one to three mutations each. */
 export function hostile<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
-  const mutated = fc.tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([v, ms]) => ms.reduce<unknown>((r, m) => mutate(r, m), structuredClone(v)));
+  const mutated = fc
+    .tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+    .map(([v, ms]) => ms.reduce<unknown>((r, m) => mutate(r, m), structuredClone(v)));
   return fc.oneof({ arbitrary: valid as fc.Arbitrary<unknown>, weight: 1 }, { arbitrary: mutated, weight: 3 });
 }
 
@@ -112,10 +143,15 @@ export function hostile<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
 
 const id = fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,16}$/), fc.string({ minLength: 1, maxLength: 24 }));
 const money = fc.double({ min: 0, max: 10_000, noNaN: true });
-export const isoPast = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2026-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+export const isoPast = fc
+  .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2026-01-01T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
 export const customerId = fc.constantFrom('fz-c1', 'fz-c2', 'fz-c3', 'fz-c4');
 /** Mostly addresses zod accepts; fc.emailAddress() also makes RFC-valid ones (`!#$%@…`) that it refuses. */
-export const email = fc.oneof({ arbitrary: fc.stringMatching(/^[a-z0-9]{1,10}@[a-z]{1,8}\.(com|pt)$/), weight: 3 }, { arbitrary: fc.emailAddress(), weight: 1 });
+export const email = fc.oneof(
+  { arbitrary: fc.stringMatching(/^[a-z0-9]{1,10}@[a-z]{1,8}\.(com|pt)$/), weight: 3 },
+  { arbitrary: fc.emailAddress(), weight: 1 },
+);
 
 /** Properties that satisfy every event type at once (property objects are loose); mutations break them. */
 const eventProperties = fc.record(
@@ -133,10 +169,30 @@ const eventProperties = fc.record(
     name: id,
     ticketId: id,
     network: id,
-    items: fc.array(fc.record({ productId: id, price: money, quantity: fc.integer({ min: 1, max: 5 }) }), { maxLength: 3 }),
-    traits: fc.record({ email, timezone: fc.constantFrom('Europe/Lisbon', 'UTC', 'Mars/Olympus') }, { requiredKeys: [] }),
+    items: fc.array(fc.record({ productId: id, price: money, quantity: fc.integer({ min: 1, max: 5 }) }), {
+      maxLength: 3,
+    }),
+    traits: fc.record(
+      { email, timezone: fc.constantFrom('Europe/Lisbon', 'UTC', 'Mars/Olympus') },
+      { requiredKeys: [] },
+    ),
   },
-  { requiredKeys: ['productId', 'price', 'cartId', 'checkoutId', 'step', 'orderId', 'revenue', 'amount', 'query', 'name', 'ticketId', 'network'] },
+  {
+    requiredKeys: [
+      'productId',
+      'price',
+      'cartId',
+      'checkoutId',
+      'step',
+      'orderId',
+      'revenue',
+      'amount',
+      'query',
+      'name',
+      'ticketId',
+      'network',
+    ],
+  },
 );
 
 export const eventArb = fc.record(
@@ -153,7 +209,16 @@ export const eventArb = fc.record(
   { requiredKeys: ['eventId', 'type', 'customerId', 'properties'] },
 );
 
-const segmentNames = ['Order Completed', 'Product Viewed', 'Product Added', 'Checkout Step Viewed', 'Products Searched', 'Order Refunded', 'Email Opened', 'Something Else'];
+const segmentNames = [
+  'Order Completed',
+  'Product Viewed',
+  'Product Added',
+  'Checkout Step Viewed',
+  'Products Searched',
+  'Order Refunded',
+  'Email Opened',
+  'Something Else',
+];
 export const segmentMessage = fc.record(
   {
     type: fc.constantFrom('track', 'identify', 'page', 'screen', 'alias', 'group'),
@@ -165,16 +230,45 @@ export const segmentMessage = fc.record(
     name: fc.string({ maxLength: 20 }),
     timestamp: isoPast,
     properties: fc.record(
-      { order_id: id, revenue: money, products: fc.array(fc.record({ product_id: id, price: money, quantity: fc.integer({ min: 1, max: 3 }) }), { maxLength: 2 }), product_id: id, price: money, cart_id: id, step: fc.integer({ min: 0, max: 6 }), query: fc.string({ maxLength: 10 }) },
+      {
+        order_id: id,
+        revenue: money,
+        products: fc.array(fc.record({ product_id: id, price: money, quantity: fc.integer({ min: 1, max: 3 }) }), {
+          maxLength: 2,
+        }),
+        product_id: id,
+        price: money,
+        cart_id: id,
+        step: fc.integer({ min: 0, max: 6 }),
+        query: fc.string({ maxLength: 10 }),
+      },
       { requiredKeys: [] },
     ),
-    traits: fc.record({ email: fc.emailAddress(), first_name: fc.string({ maxLength: 10 }), address: fc.record({ country: fc.constantFrom('PT', 'GB') }) }, { requiredKeys: [] }),
-    context: fc.record({ device: fc.record({ type: fc.constantFrom('mobile', 'ios', 'tablet') }), page: fc.record({ path: fc.constantFrom('/', '/shoes') }) }, { requiredKeys: [] }),
+    traits: fc.record(
+      {
+        email: fc.emailAddress(),
+        first_name: fc.string({ maxLength: 10 }),
+        address: fc.record({ country: fc.constantFrom('PT', 'GB') }),
+      },
+      { requiredKeys: [] },
+    ),
+    context: fc.record(
+      {
+        device: fc.record({ type: fc.constantFrom('mobile', 'ios', 'tablet') }),
+        page: fc.record({ path: fc.constantFrom('/', '/shoes') }),
+      },
+      { requiredKeys: [] },
+    ),
   },
   { requiredKeys: ['type', 'messageId', 'userId'] },
 );
 
-const shopifyLine = fc.record({ product_id: fc.integer({ min: 1 }), title: fc.string({ maxLength: 10 }), price: money.map(String), quantity: fc.integer({ min: 1, max: 4 }) });
+const shopifyLine = fc.record({
+  product_id: fc.integer({ min: 1 }),
+  title: fc.string({ maxLength: 10 }),
+  price: money.map(String),
+  quantity: fc.integer({ min: 1, max: 4 }),
+});
 export const shopifyPayload = fc.record(
   {
     id: fc.integer({ min: 1 }),
@@ -188,8 +282,12 @@ export const shopifyPayload = fc.record(
     total_price: money.map((m) => m.toFixed(2)),
     currency: fc.constantFrom('EUR', 'USD'),
     line_items: fc.array(shopifyLine, { maxLength: 3 }),
-    transactions: fc.array(fc.record({ kind: fc.constantFrom('refund', 'sale'), amount: money.map(String) }), { maxLength: 2 }),
-    refund_line_items: fc.array(fc.record({ line_item: shopifyLine, quantity: fc.integer({ min: 1, max: 3 }) }), { maxLength: 2 }),
+    transactions: fc.array(fc.record({ kind: fc.constantFrom('refund', 'sale'), amount: money.map(String) }), {
+      maxLength: 2,
+    }),
+    refund_line_items: fc.array(fc.record({ line_item: shopifyLine, quantity: fc.integer({ min: 1, max: 3 }) }), {
+      maxLength: 2,
+    }),
     first_name: fc.string({ maxLength: 10 }),
     email_marketing_consent: fc.record({ state: fc.constantFrom('subscribed', 'unsubscribed') }),
     shipping_lines: fc.array(fc.record({ title: fc.string({ maxLength: 5 }) }), { maxLength: 1 }),
@@ -198,21 +296,76 @@ export const shopifyPayload = fc.record(
 );
 
 const featureNames = featureCatalog.map((f) => `features.${f.name}`);
-const ruleField = fc.constantFrom(...featureNames.slice(0, 8), 'scores.churnRisk', 'scores.predictedLtv', 'customer.country', 'customer.signedUpAt', 'customer.traits.vipTier', 'customer.consent.email.status', 'customer.nope', 'props.revenue');
-const scalar = fc.oneof(fc.string({ maxLength: 10 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), isoPast);
-const durationArb = fc.record({ days: fc.integer({ min: 0, max: 400 }), hours: fc.integer({ min: 0, max: 48 }) }, { requiredKeys: [] });
+const ruleField = fc.constantFrom(
+  ...featureNames.slice(0, 8),
+  'scores.churnRisk',
+  'scores.predictedLtv',
+  'customer.country',
+  'customer.signedUpAt',
+  'customer.traits.vipTier',
+  'customer.consent.email.status',
+  'customer.nope',
+  'props.revenue',
+);
+const scalar = fc.oneof(
+  fc.string({ maxLength: 10 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  isoPast,
+);
+const durationArb = fc.record(
+  { days: fc.integer({ min: 0, max: 400 }), hours: fc.integer({ min: 0, max: 48 }) },
+  { requiredKeys: [] },
+);
 const fieldCondition = fc.record(
-  { field: ruleField, op: fc.constantFrom('eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'nin', 'exists', 'missing', 'withinLast', 'moreThanAgo', 'withinNext'), value: scalar, values: fc.array(scalar, { minLength: 1, maxLength: 3 }), min: scalar, max: scalar, days: fc.integer({ min: 0, max: 400 }) },
+  {
+    field: ruleField,
+    op: fc.constantFrom(
+      'eq',
+      'ne',
+      'gt',
+      'gte',
+      'lt',
+      'lte',
+      'between',
+      'in',
+      'nin',
+      'exists',
+      'missing',
+      'withinLast',
+      'moreThanAgo',
+      'withinNext',
+    ),
+    value: scalar,
+    values: fc.array(scalar, { minLength: 1, maxLength: 3 }),
+    min: scalar,
+    max: scalar,
+    days: fc.integer({ min: 0, max: 400 }),
+  },
   { requiredKeys: ['field', 'op'] },
 );
 const eventCondition = fc.record({
   event: fc.record(
     {
       type: fc.constantFrom(...eventTypes),
-      where: fc.array(fc.record({ field: fc.constantFrom('category', 'price', 'revenue', 'channel', 'step', 'itemProductId'), op: fc.constantFrom('eq', 'ne', 'gt', 'in', 'exists'), value: scalar, values: fc.array(scalar, { minLength: 1, maxLength: 2 }) }, { requiredKeys: ['field', 'op'] }), { maxLength: 2 }),
+      where: fc.array(
+        fc.record(
+          {
+            field: fc.constantFrom('category', 'price', 'revenue', 'channel', 'step', 'itemProductId'),
+            op: fc.constantFrom('eq', 'ne', 'gt', 'in', 'exists'),
+            value: scalar,
+            values: fc.array(scalar, { minLength: 1, maxLength: 2 }),
+          },
+          { requiredKeys: ['field', 'op'] },
+        ),
+        { maxLength: 2 },
+      ),
       within: durationArb,
       olderThan: durationArb,
-      count: fc.record({ gte: fc.integer({ min: 0, max: 10 }), lte: fc.integer({ min: 0, max: 10 }) }, { requiredKeys: [] }),
+      count: fc.record(
+        { gte: fc.integer({ min: 0, max: 10 }), lte: fc.integer({ min: 0, max: 10 }) },
+        { requiredKeys: [] },
+      ),
       localTime: fc.record({ fromHour: fc.integer({ min: 0, max: 24 }), toHour: fc.integer({ min: 0, max: 24 }) }),
     },
     { requiredKeys: ['type'] },
@@ -234,26 +387,41 @@ export const { rule: ruleArb } = fc.letrec<{ rule: unknown; all: unknown; any: u
 
 export const segmentKey = fc.stringMatching(/^fz-[a-z0-9-]{1,20}$/);
 const flowId = fc.stringMatching(/^fz[a-z0-9_-]{1,20}$/);
-export const flowArb = fc.tuple(fc.constantFrom(...builtInFlows), flowId).map(([flow, fid]) => ({ ...structuredClone(flow), id: fid }));
+export const flowArb = fc
+  .tuple(fc.constantFrom(...builtInFlows), flowId)
+  .map(([flow, fid]) => ({ ...structuredClone(flow), id: fid }));
 
 // ---------------------------------------------------------------------------------------------
 // Query strings and path parameters
 
 /** A query value: a plausible one, a hostile one, or the parser tricks (`k[$ne]=`, repeated keys). */
 export function queryString(spec: Record<string, fc.Arbitrary<string>>): fc.Arbitrary<string> {
-  const hostileText = hostileValue.map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? ''));
+  const hostileText = hostileValue.map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')));
   const entries = Object.entries(spec).map(([k, valid]) =>
     fc.option(
       fc.oneof(
         { arbitrary: valid.map((v) => `${k}=${encodeURIComponent(v)}`), weight: 4 },
         { arbitrary: hostileText.map((v) => `${k}=${encodeURIComponent(v)}`), weight: 2 },
-        { arbitrary: fc.tuple(valid, valid).map(([a, b]) => `${k}=${encodeURIComponent(a)}&${k}=${encodeURIComponent(b)}`), weight: 1 },
-        { arbitrary: fc.constantFrom('[$ne]=x', '[$gt]=', '[]=a&' + k + '[]=b', '[__proto__][polluted]=yes', '=%E0%A4%A', '=%00').map((s) => `${k}${s}`), weight: 1 },
+        {
+          arbitrary: fc
+            .tuple(valid, valid)
+            .map(([a, b]) => `${k}=${encodeURIComponent(a)}&${k}=${encodeURIComponent(b)}`),
+          weight: 1,
+        },
+        {
+          arbitrary: fc
+            .constantFrom('[$ne]=x', '[$gt]=', '[]=a&' + k + '[]=b', '[__proto__][polluted]=yes', '=%E0%A4%A', '=%00')
+            .map((s) => `${k}${s}`),
+          weight: 1,
+        },
       ),
       { freq: 2 },
     ),
   );
-  const extra = fc.option(fc.constantFrom('__proto__[polluted]=yes', 'constructor[prototype][polluted]=yes', '$where=1', 'a.b=1', '%'), { freq: 3 });
+  const extra = fc.option(
+    fc.constantFrom('__proto__[polluted]=yes', 'constructor[prototype][polluted]=yes', '$where=1', 'a.b=1', '%'),
+    { freq: 3 },
+  );
   return fc.tuple(fc.tuple(...entries), extra).map(([parts, x]) => {
     const all = [...parts, x].filter((p): p is string => p !== null);
     return all.length ? `?${all.join('&')}` : '';
@@ -265,9 +433,30 @@ export const pathParam = (valid: fc.Arbitrary<string>) =>
   fc.oneof(
     { arbitrary: valid.map(encodeURIComponent), weight: 3 },
     { arbitrary: fc.string({ minLength: 1, maxLength: 300 }).map(encodeURIComponent), weight: 2 },
-    { arbitrary: fc.constantFrom('%24ne', '%24where', '__proto__', 'constructor', '%E0%A4%A', '%', '..%2F..%2Fetc', '%00', 'a'.repeat(2000)), weight: 1 },
+    {
+      arbitrary: fc.constantFrom(
+        '%24ne',
+        '%24where',
+        '__proto__',
+        'constructor',
+        '%E0%A4%A',
+        '%',
+        '..%2F..%2Fetc',
+        '%00',
+        'a'.repeat(2000),
+      ),
+      weight: 1,
+    },
   );
 
-export const intText = (min: number, max: number) => fc.oneof(fc.integer({ min, max }).map(String), fc.constantFrom('-1', '0', '1.5', '1e3', 'abc', '99999999999999999999'));
+export const intText = (min: number, max: number) =>
+  fc.oneof(
+    fc.integer({ min, max }).map(String),
+    fc.constantFrom('-1', '0', '1.5', '1e3', 'abc', '99999999999999999999'),
+  );
 export const hex24 = fc.stringMatching(/^[0-9a-f]{24}$/);
-export const dateText = fc.oneof(isoPast, isoPast.map((s) => s.slice(0, 10)), fc.constantFrom('2026-02-30', 'yesterday', '0000-01-01'));
+export const dateText = fc.oneof(
+  isoPast,
+  isoPast.map((s) => s.slice(0, 10)),
+  fc.constantFrom('2026-02-30', 'yesterday', '0000-01-01'),
+);

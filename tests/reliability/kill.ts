@@ -38,7 +38,12 @@ export async function killMidWork(
   database: Database,
   job: string,
   args: string[],
-  opts: { midWork: () => boolean | Promise<boolean>; env?: Record<string, string>; pollMs?: number; timeoutMs?: number },
+  opts: {
+    midWork: () => boolean | Promise<boolean>;
+    env?: Record<string, string>;
+    pollMs?: number;
+    timeoutMs?: number;
+  },
 ): Promise<KilledRun> {
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', `jobs/${job}.ts`, ...args, '--json'], {
@@ -70,10 +75,15 @@ export async function killedRunRecord(database: Database, pid: number) {
 }
 
 /** Runs a job in this process (the "new worker") and returns its counts; a failed run throws. */
-export async function runToEnd(database: Database, job: JobDefinition, options: Record<string, unknown>): Promise<Record<string, number>> {
+export async function runToEnd(
+  database: Database,
+  job: JobDefinition,
+  options: Record<string, unknown>,
+): Promise<Record<string, number>> {
   const outcome = await runJob(job, options, { database, trigger: 'test' });
   if (!outcome.ok) throw new Error(outcome.error.message);
-  if (outcome.value.status !== 'succeeded') throw new Error(`${job.name}: ${outcome.value.error?.stack ?? outcome.value.error?.message}`);
+  if (outcome.value.status !== 'succeeded')
+    throw new Error(`${job.name}: ${outcome.value.error?.stack ?? outcome.value.error?.message}`);
   return outcome.value.counts;
 }
 

@@ -27,13 +27,19 @@ export interface Latency {
 export function latency(ms: number[]): Latency {
   const sorted = Float64Array.from(ms).sort();
   const round = (v: number) => Math.round(v * 10) / 10;
-  return { count: sorted.length, p50: round(quantile(sorted, 0.5)), p99: round(quantile(sorted, 0.99)), max: round(sorted.at(-1) ?? NaN) };
+  return {
+    count: sorted.length,
+    p50: round(quantile(sorted, 0.5)),
+    p99: round(quantile(sorted, 0.99)),
+    max: round(sorted.at(-1) ?? NaN),
+  };
 }
 
 /** Counts of HTTP statuses by code; `timeout` and `network` for requests that got no answer. */
 export type StatusCounts = Record<string, number>;
 const bump = (counts: StatusCounts, key: number | string) => void (counts[key] = (counts[key] ?? 0) + 1);
-export const serverErrors = (counts: StatusCounts) => Object.entries(counts).reduce((n, [k, v]) => n + (Number(k) >= 500 || k === 'network' || k === 'timeout' ? v : 0), 0);
+export const serverErrors = (counts: StatusCounts) =>
+  Object.entries(counts).reduce((n, [k, v]) => n + (Number(k) >= 500 || k === 'network' || k === 'timeout' ? v : 0), 0);
 
 /** No request may hang a scenario: one unanswered this long counts as failed. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -55,8 +61,20 @@ function makeEvent(eventId: string, customers: readonly string[]): LoadEvent {
   const timestamp = new Date(Date.now() - Math.floor(Math.random() * 86_400_000)).toISOString();
   const productId = `p-${Math.floor(Math.random() * 200)}`;
   return Math.random() < 0.3
-    ? { eventId, type: 'cart_item_added', customerId, timestamp, properties: { cartId: `cart-${customerId}`, productId, price: 20, quantity: 1 } }
-    : { eventId, type: 'product_viewed', customerId, timestamp, properties: { productId, price: 5 + Math.floor(Math.random() * 100) } };
+    ? {
+        eventId,
+        type: 'cart_item_added',
+        customerId,
+        timestamp,
+        properties: { cartId: `cart-${customerId}`, productId, price: 20, quantity: 1 },
+      }
+    : {
+        eventId,
+        type: 'product_viewed',
+        customerId,
+        timestamp,
+        properties: { productId, price: 5 + Math.floor(Math.random() * 100) },
+      };
 }
 
 export interface IngestOptions extends Bounds {
@@ -127,16 +145,25 @@ export async function runIngestLoad(o: IngestOptions): Promise<IngestFigures> {
   const deadline = started + o.durationMs;
 
   /** One POST; null when the request got no usable answer. */
-  const post = async (events: LoadEvent[]): Promise<{ stored: number; duplicates: number; eventIds: (string | null)[] } | null> => {
+  const post = async (
+    events: LoadEvent[],
+  ): Promise<{ stored: number; duplicates: number; eventIds: (string | null)[] } | null> => {
     const t0 = performance.now();
     f.requests++;
     f.eventsSent += events.length;
     try {
-      const res = await fetch(`${o.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' }, body: JSON.stringify(events), signal: AbortSignal.timeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+      const res = await fetch(`${o.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(events),
+        signal: AbortSignal.timeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      });
       const body = await res.text();
       times.push(performance.now() - t0);
       bump(f.status, res.status);
-      return res.status === 200 ? (JSON.parse(body) as { stored: number; duplicates: number; eventIds: string[] }) : null;
+      return res.status === 200
+        ? (JSON.parse(body) as { stored: number; duplicates: number; eventIds: string[] })
+        : null;
     } catch (err) {
       bump(f.status, failure(err));
       return null;
@@ -166,7 +193,8 @@ export async function runIngestLoad(o: IngestOptions): Promise<IngestFigures> {
       // Resends early in the pattern: under heavy read load a client may send only three batches in a 5-second run.
       const kind = n % 6 === 1 ? 'retry' : n % 6 === 2 ? 'mixed' : n % 6 === 3 ? 'twin' : 'fresh';
       const size = minBatch + Math.floor(Math.random() * (maxBatch - minBatch + 1));
-      const fresh = (count: number) => Array.from({ length: count }, (_, i) => makeEvent(`${o.prefix}-${c}-${n}-${i}`, o.customers));
+      const fresh = (count: number) =>
+        Array.from({ length: count }, (_, i) => makeEvent(`${o.prefix}-${c}-${n}-${i}`, o.customers));
       f.batches[kind]++;
       if (kind === 'retry') {
         const r = await send(pick(sent));
@@ -206,9 +234,16 @@ export interface StoredCheck {
  * Counts the run's stored events by eventId with a full pass over the collection (no reliance on
  * the unique index the count is meant to check), and compares them with what clients were told.
  */
-export async function checkStored(database: Database, prefix: string, accepted: ReadonlySet<string>): Promise<StoredCheck> {
+export async function checkStored(
+  database: Database,
+  prefix: string,
+  accepted: ReadonlySet<string>,
+): Promise<StoredCheck> {
   const counts = new Map<string, number>();
-  for await (const doc of database.models.Event.collection.find({}, { projection: { _id: 0, eventId: 1 }, batchSize: 5000 })) {
+  for await (const doc of database.models.Event.collection.find(
+    {},
+    { projection: { _id: 0, eventId: 1 }, batchSize: 5000 },
+  )) {
     const id = doc.eventId as string;
     if (id.startsWith(prefix)) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
@@ -256,7 +291,17 @@ export interface SegmentFigures {
  * flight (waiting on the library's callbacks), then all are flushed.
  */
 export async function runSegmentLoad(o: SegmentOptions): Promise<SegmentFigures> {
-  const f: SegmentFigures = { clients: o.clients, elapsedMs: 0, messagesSent: 0, messageIds: new Set(), delivered: new Set(), resent: 0, failed: 0, batches: {}, delivery: latency([]) };
+  const f: SegmentFigures = {
+    clients: o.clients,
+    elapsedMs: 0,
+    messagesSent: 0,
+    messageIds: new Set(),
+    delivered: new Set(),
+    resent: 0,
+    failed: 0,
+    batches: {},
+    delivery: latency([]),
+  };
   const times: number[] = [];
   const issued: string[] = [];
   const started = performance.now();
@@ -264,7 +309,15 @@ export async function runSegmentLoad(o: SegmentOptions): Promise<SegmentFigures>
   const IN_FLIGHT = 300;
 
   const client = async (c: number) => {
-    const analytics = new Analytics({ writeKey: o.key, host: o.url, path: '/v1/segment/batch', flushAt: 100, flushInterval: 100, maxRetries: 3, httpRequestTimeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    const analytics = new Analytics({
+      writeKey: o.key,
+      host: o.url,
+      path: '/v1/segment/batch',
+      flushAt: 100,
+      flushInterval: 100,
+      maxRetries: 3,
+      httpRequestTimeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
     // The library's event carries the status but echoes the request body, not ours: stored counts come from the database.
     analytics.on('http_response', (r) => bump(f.batches, r.status));
     let inFlight = 0;
@@ -278,15 +331,24 @@ export async function runSegmentLoad(o: SegmentOptions): Promise<SegmentFigures>
       f.messagesSent++;
       inFlight++;
       const t0 = performance.now();
-      analytics.track({ userId: pick(o.customers), event: 'Product Viewed', messageId, properties: { product_id: `sku-${n % 300}`, price: 19.5 } }, (err) => {
-        inFlight--;
-        times.push(performance.now() - t0);
-        if (err) f.failed++;
-        else f.delivered.add(messageId);
-        wake?.();
-      });
+      analytics.track(
+        {
+          userId: pick(o.customers),
+          event: 'Product Viewed',
+          messageId,
+          properties: { product_id: `sku-${n % 300}`, price: 19.5 },
+        },
+        (err) => {
+          inFlight--;
+          times.push(performance.now() - t0);
+          if (err) f.failed++;
+          else f.delivered.add(messageId);
+          wake?.();
+        },
+      );
       // Woken by a callback, or after a second at most: the wait stays bounded even if callbacks stop.
-      while (inFlight >= IN_FLIGHT && performance.now() < deadline) await Promise.race([new Promise<void>((r) => (wake = r)), sleep(1000)]);
+      while (inFlight >= IN_FLIGHT && performance.now() < deadline)
+        await Promise.race([new Promise<void>((r) => (wake = r)), sleep(1000)]);
       // track() only queues; yield now and then so the library's timers and sockets get a turn.
       if (n % 50 === 49) await sleep(0);
     }
@@ -329,7 +391,10 @@ export async function runReadLoad(o: ReadOptions): Promise<Record<string, Endpoi
     if (!entry) raw.set(target.endpoint, (entry = { times: [], status: {} }));
     const t0 = performance.now();
     try {
-      const res = await fetch(`${o.url}${target.path}`, { headers: { authorization: `Bearer ${o.key}` }, signal: AbortSignal.timeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+      const res = await fetch(`${o.url}${target.path}`, {
+        headers: { authorization: `Bearer ${o.key}` },
+        signal: AbortSignal.timeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      });
       const body = await res.text();
       entry.times.push(performance.now() - t0);
       bump(entry.status, res.status);
@@ -345,11 +410,23 @@ export async function runReadLoad(o: ReadOptions): Promise<Record<string, Endpoi
       const body = (await get(target)) as { nextCursor?: string | null } | undefined;
       if (body?.nextCursor && !o.done()) {
         const sep = target.path.includes('?') ? '&' : '?';
-        await get({ endpoint: target.endpoint, path: `${target.path}${sep}cursor=${encodeURIComponent(body.nextCursor)}` });
+        await get({
+          endpoint: target.endpoint,
+          path: `${target.path}${sep}cursor=${encodeURIComponent(body.nextCursor)}`,
+        });
         n++;
       }
     }
   };
   await Promise.all(Array.from({ length: o.clients }, client));
-  return Object.fromEntries([...raw].map(([endpoint, e]) => [endpoint, { requests: e.times.length + (e.status.network ?? 0) + (e.status.timeout ?? 0), status: e.status, latency: latency(e.times) }]));
+  return Object.fromEntries(
+    [...raw].map(([endpoint, e]) => [
+      endpoint,
+      {
+        requests: e.times.length + (e.status.network ?? 0) + (e.status.timeout ?? 0),
+        status: e.status,
+        latency: latency(e.times),
+      },
+    ]),
+  );
 }

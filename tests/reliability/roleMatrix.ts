@@ -25,7 +25,11 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 /** Every operation of the document, in document order. */
 export function operations(document: { paths: Record<string, Record<string, unknown>> }): Operation[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
-    METHODS.filter((method) => item[method]).map((method) => ({ ...(item[method] as Omit<Operation, 'method' | 'path'>), method, path })),
+    METHODS.filter((method) => item[method]).map((method) => ({
+      ...(item[method] as Omit<Operation, 'method' | 'path'>),
+      method,
+      path,
+    })),
   );
 }
 
@@ -39,7 +43,9 @@ function sample(schema: ParamSchema | undefined): string {
 
 /** The operation's path with each `{param}` filled in. */
 export function concretePath(op: Operation): string {
-  return op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(sample(op.parameters?.find((p) => p.in === 'path' && p.name === name)?.schema)));
+  return op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    encodeURIComponent(sample(op.parameters?.find((p) => p.in === 'path' && p.name === name)?.schema)),
+  );
 }
 
 export const describeOp = (op: Pick<Operation, 'method' | 'path'>) => `${op.method.toUpperCase()} ${op.path}`;

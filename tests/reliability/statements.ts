@@ -37,15 +37,27 @@ export function customerStatements(trial: number, customers: number): Statement[
       const eventId = `${customerId}-s${n}`;
       const timestamp = new Date(at);
       if (random() < 0.3) {
-        out.push({ customerId, at, event: { eventId, type: 'email_unsubscribed', customerId, timestamp, properties: {} } as IncomingEvent });
+        out.push({
+          customerId,
+          at,
+          event: { eventId, type: 'email_unsubscribed', customerId, timestamp, properties: {} } as IncomingEvent,
+        });
         return;
       }
-      const traits: Record<string, unknown> = { firstName: pick(['Ana', 'Bo', 'Cy', 'Di']) + n, timezone: pick(zones), tier: pick(tiers) };
+      const traits: Record<string, unknown> = {
+        firstName: pick(['Ana', 'Bo', 'Cy', 'Di']) + n,
+        timezone: pick(zones),
+        tier: pick(tiers),
+      };
       if (random() < 0.6) traits.email = `${customerId}.${n}@Example.test`;
       const consent: Record<string, boolean> = {};
       if (random() < 0.6) consent.email = random() < 0.5;
       if (random() < 0.4) consent.sms = random() < 0.5;
-      out.push({ customerId, at, event: { eventId, type: 'identify', customerId, timestamp, properties: { traits, consent } } as IncomingEvent });
+      out.push({
+        customerId,
+        at,
+        event: { eventId, type: 'identify', customerId, timestamp, properties: { traits, consent } } as IncomingEvent,
+      });
     });
   }
   for (let k = out.length - 1; k > 0; k--) {
@@ -59,11 +71,30 @@ export function customerStatements(trial: number, customers: number): Statement[
 export function expectedState(statements: readonly Statement[]) {
   const byCustomer = new Map<string, Statement[]>();
   for (const s of statements) byCustomer.set(s.customerId, [...(byCustomer.get(s.customerId) ?? []), s]);
-  const out = new Map<string, { email: string | null; emailConsent: string; smsConsent: string; timezone: string; tier: unknown; firstName: unknown; unsubscribed: string[] }>();
+  const out = new Map<
+    string,
+    {
+      email: string | null;
+      emailConsent: string;
+      smsConsent: string;
+      timezone: string;
+      tier: unknown;
+      firstName: unknown;
+      unsubscribed: string[];
+    }
+  >();
   for (const [id, list] of byCustomer) {
     list.sort((a, b) => a.at - b.at);
     // `unsubscribed`: the addresses the customer had when they unsubscribed (those must be suppressed).
-    const state = { email: null as string | null, emailConsent: 'unknown', smsConsent: 'unknown', timezone: 'UTC', tier: undefined as unknown, firstName: undefined as unknown, unsubscribed: [] as string[] };
+    const state = {
+      email: null as string | null,
+      emailConsent: 'unknown',
+      smsConsent: 'unknown',
+      timezone: 'UTC',
+      tier: undefined as unknown,
+      firstName: undefined as unknown,
+      unsubscribed: [] as string[],
+    };
     for (const { event } of list) {
       if (event.type === 'email_unsubscribed') {
         state.emailConsent = 'denied';

@@ -9,7 +9,9 @@ import { storeEvents } from '../../src/ingest/storeEvents.js';
 import { foldNow } from '../../src/ingest/timeline/folder.js';
 import type { IncomingEvent } from '../../src/ingest/eventSchemas.js';
 
-const batches = (JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as IncomingEvent[][]).map((b) => b.map((e) => ({ ...e, timestamp: new Date(e.timestamp as unknown as string) })));
+const batches = (JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as IncomingEvent[][]).map((b) =>
+  b.map((e) => ({ ...e, timestamp: new Date(e.timestamp as unknown as string) })),
+);
 const inFlight = Number(process.argv[3] ?? 4);
 const database = await connectDatabase({ uri: process.env.MONGODB_URI!, skipIndexes: true });
 let next = 0;
@@ -18,7 +20,9 @@ await Promise.all(
   Array.from({ length: inFlight }, async (_, lane) => {
     for (let k = next++; k < batches.length; k = next++) {
       // Half the lanes answer once durable (as the HTTP endpoints do), half once folded.
-      stored += (await storeEvents(database, batches[k]!, 'api', new Date(), { fold: lane % 2 ? 'background' : 'wait' })).stored;
+      stored += (
+        await storeEvents(database, batches[k]!, 'api', new Date(), { fold: lane % 2 ? 'background' : 'wait' })
+      ).stored;
     }
   }),
 );

@@ -23,7 +23,10 @@ function draw(name, config, emptyText) {
     section.innerHTML = `<p class="empty">${emptyText}</p>`;
     return;
   }
-  window.breadcrumbCharts[name] = new Chart(section.querySelector('canvas'), { ...config, options: { ...config.options, maintainAspectRatio: false, animation: false } });
+  window.breadcrumbCharts[name] = new Chart(section.querySelector('canvas'), {
+    ...config,
+    options: { ...config.options, maintainAspectRatio: false, animation: false },
+  });
 }
 
 async function load() {
@@ -44,15 +47,39 @@ async function load() {
   draw('attributionValue', attribution && charts.attributionChart(attribution, 'value'), noReport);
   draw('kpiSegments', bySegment?.items.length ? charts.kpiChart(bySegment) : null, 'No segment KPIs yet.');
   draw('ab', byVariant?.items.length ? charts.abChart(byVariant) : null, 'No A/B variants sent in the period.');
-  draw('holdout', byFlow?.items.some((r) => r.holdout) ? charts.holdoutChart(byFlow) : null, 'No flow with a holdout group in the period.');
-  draw('segmentSizes', dashboard.segmentSizes.length ? charts.segmentSizesChart(dashboard.segmentSizes) : null, 'No segment history yet.');
-  draw('lifecycle', dashboard.lifecycle.stages.length ? charts.lifecycleChart(dashboard.lifecycle) : null, 'No lifecycle stages yet.');
-  draw('sendHours', dashboard.sendHours.counts.flat().some((c) => c > 0) ? charts.sendHourChart(dashboard.sendHours) : null, 'No send-hour scores yet.');
+  draw(
+    'holdout',
+    byFlow?.items.some((r) => r.holdout) ? charts.holdoutChart(byFlow) : null,
+    'No flow with a holdout group in the period.',
+  );
+  draw(
+    'segmentSizes',
+    dashboard.segmentSizes.length ? charts.segmentSizesChart(dashboard.segmentSizes) : null,
+    'No segment history yet.',
+  );
+  draw(
+    'lifecycle',
+    dashboard.lifecycle.stages.length ? charts.lifecycleChart(dashboard.lifecycle) : null,
+    'No lifecycle stages yet.',
+  );
+  draw(
+    'sendHours',
+    dashboard.sendHours.counts.flat().some((c) => c > 0) ? charts.sendHourChart(dashboard.sendHours) : null,
+    'No send-hour scores yet.',
+  );
   draw('modelMetrics', models?.items.length ? charts.modelMetricsChart(models) : null, 'No models trained yet.');
-  const churn = models?.items.find((m) => m.name === 'churn' && m.status === 'active') ?? models?.items.find((m) => m.name === 'churn');
+  const churn =
+    models?.items.find((m) => m.name === 'churn' && m.status === 'active') ??
+    models?.items.find((m) => m.name === 'churn');
   const detail = churn && (await api(`/v1/models/churn/${encodeURIComponent(churn.version)}`));
-  draw('calibration', detail?.calibration?.table?.length ? charts.calibrationChart(detail) : null, 'No calibrated churn model yet.');
-  $('status').textContent = attribution ? `report ${attribution.from.slice(0, 10)} – ${attribution.to.slice(0, 10)}` : 'no report yet';
+  draw(
+    'calibration',
+    detail?.calibration?.table?.length ? charts.calibrationChart(detail) : null,
+    'No calibrated churn model yet.',
+  );
+  $('status').textContent = attribution
+    ? `report ${attribution.from.slice(0, 10)} – ${attribution.to.slice(0, 10)}`
+    : 'no report yet';
   document.body.dataset.ready = 'true';
 }
 

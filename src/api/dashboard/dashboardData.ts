@@ -28,7 +28,9 @@ export async function dashboardData(database: Database, days: number): Promise<D
     Segment.collection.find({}, { projection: { name: 1 } }).toArray(),
     segmentCounts.find({ day: { $gte: since } }, { projection: { segmentId: 1, day: 1, size: 1 } }).toArray(),
     customerSegments.find({}, { projection: { lifecycle: 1 } }).toArray(),
-    Score.collection.find({ bestSendHour: { $type: 'number' } }, { projection: { bestSendHour: 1, sendHourConfidence: 1 } }).toArray(),
+    Score.collection
+      .find({ bestSendHour: { $type: 'number' } }, { projection: { bestSendHour: 1, sendHourConfidence: 1 } })
+      .toArray(),
     Experiment.collection.find({}, { projection: { name: 1, status: 1, results: 1 } }).toArray(),
   ]);
 
@@ -39,7 +41,11 @@ export async function dashboardData(database: Database, days: number): Promise<D
     if (!points) bySegment.set(c.segmentId, (points = []));
     points.push({ day: c.day, size: c.size });
   }
-  const segmentSizes = [...bySegment].map(([segmentId, points]) => ({ segmentId, name: names.get(segmentId) ?? segmentId, points: points.sort((a, b) => a.day.localeCompare(b.day)) }));
+  const segmentSizes = [...bySegment].map(([segmentId, points]) => ({
+    segmentId,
+    name: names.get(segmentId) ?? segmentId,
+    points: points.sort((a, b) => a.day.localeCompare(b.day)),
+  }));
 
   const stages = new Map<string, number>();
   const moves = new Map<string, number>();
@@ -47,7 +53,8 @@ export async function dashboardData(database: Database, days: number): Promise<D
     const lifecycle = s.lifecycle as { stage?: string; history?: { from?: string; to?: string }[] } | undefined;
     if (!lifecycle?.stage) continue;
     stages.set(lifecycle.stage, (stages.get(lifecycle.stage) ?? 0) + 1);
-    for (const h of lifecycle.history ?? []) if (h.from && h.to) moves.set(`${h.from}\0${h.to}`, (moves.get(`${h.from}\0${h.to}`) ?? 0) + 1);
+    for (const h of lifecycle.history ?? [])
+      if (h.from && h.to) moves.set(`${h.from}\0${h.to}`, (moves.get(`${h.from}\0${h.to}`) ?? 0) + 1);
   }
 
   const heat = BANDS.map(() => new Array<number>(24).fill(0));
@@ -68,6 +75,11 @@ export async function dashboardData(database: Database, days: number): Promise<D
       }),
     },
     sendHours: { bands: BANDS.map((b) => b.name), counts: heat },
-    experiments: experiments.map((e) => ({ id: String(e._id), name: String(e.name), status: String(e.status ?? 'draft'), results: e.results ?? {} })),
+    experiments: experiments.map((e) => ({
+      id: String(e._id),
+      name: String(e.name),
+      status: String(e.status ?? 'draft'),
+      results: e.results ?? {},
+    })),
   };
 }

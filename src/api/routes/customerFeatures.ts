@@ -4,7 +4,13 @@ import { defineRoute } from '../defineRoute.js';
 import { AppError } from '../errors.js';
 
 const customerFeaturesSchema = z
-  .object({ customerId: z.string(), asOf: z.iso.datetime(), computedAt: z.iso.datetime(), version: z.number(), values: z.record(z.string(), z.union([z.number(), z.string(), z.null()])) })
+  .object({
+    customerId: z.string(),
+    asOf: z.iso.datetime(),
+    computedAt: z.iso.datetime(),
+    version: z.number(),
+    values: z.record(z.string(), z.union([z.number(), z.string(), z.null()])),
+  })
   .meta({ id: 'CustomerFeatures' });
 
 export const customerFeatureRoutes = [
@@ -15,11 +21,20 @@ export const customerFeatureRoutes = [
     tags: ['features'],
     roles: ['admin', 'marketer'],
     request: { params: z.object({ id: z.string().min(1).max(200) }) },
-    responses: { 200: { description: 'Features as of the last build-features run', schema: customerFeaturesSchema }, 404: { description: 'No features for this customer yet' } },
+    responses: {
+      200: { description: 'Features as of the last build-features run', schema: customerFeaturesSchema },
+      404: { description: 'No features for this customer yet' },
+    },
     handler: async ({ params, database }) => {
       const doc = await currentFeatures(database, params.id);
       if (!doc) throw new AppError('not_found', `no features for customer ${params.id}; run the build-features job`);
-      return { customerId: params.id, asOf: (doc.asOf as Date).toISOString(), computedAt: (doc.computedAt as Date).toISOString(), version: doc.version as number, values: doc.values as Record<string, number | string | null> };
+      return {
+        customerId: params.id,
+        asOf: (doc.asOf as Date).toISOString(),
+        computedAt: (doc.computedAt as Date).toISOString(),
+        version: doc.version as number,
+        values: doc.values as Record<string, number | string | null>,
+      };
     },
   }),
 ];

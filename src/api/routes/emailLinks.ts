@@ -17,8 +17,10 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 /** A forged or mangled link is the caller's mistake (400); an expired one is simply gone (404). */
 function refuse(error: TokenError | 'unknown_link' | 'unknown_customer' | 'address_changed'): never {
   if (error === 'expired') throw new AppError('not_found', 'this link has expired');
-  if (error === 'unknown_link' || error === 'unknown_customer') throw new AppError('not_found', 'this link does not exist');
-  if (error === 'address_changed') throw new AppError('bad_request', 'this link confirms an address the account no longer uses');
+  if (error === 'unknown_link' || error === 'unknown_customer')
+    throw new AppError('not_found', 'this link does not exist');
+  if (error === 'address_changed')
+    throw new AppError('bad_request', 'this link confirms an address the account no longer uses');
   throw new AppError('bad_request', 'this link is not valid');
 }
 
@@ -80,10 +82,16 @@ export function emailLinksRouter(database: Database): Router {
 
   router.get('/u/:token', async (req, res) => {
     const claims = verified(req, 'u');
-    const customer = await database.collections.customers.findOne({ _id: claims.c }, { projection: { email: 1, traits: 1 } });
+    const customer = await database.collections.customers.findOne(
+      { _id: claims.c },
+      { projection: { email: 1, traits: 1 } },
+    );
     const kept = (customer?.traits as { emailTopics?: string[] } | undefined)?.emailTopics;
     const boxes = emailTopics
-      .map((t) => `<label><input type="checkbox" name="topic" value="${t}"${!kept || kept.includes(t) ? ' checked' : ''}> ${escapeHtml(topicLabels[t])}</label>`)
+      .map(
+        (t) =>
+          `<label><input type="checkbox" name="topic" value="${t}"${!kept || kept.includes(t) ? ' checked' : ''}> ${escapeHtml(topicLabels[t])}</label>`,
+      )
       .join('');
     const action = escapeHtml(req.originalUrl.split('?')[0]!);
     page(
@@ -100,47 +108,102 @@ export function emailLinksRouter(database: Database): Router {
   router.post('/u/:token', express.urlencoded({ extended: false, limit: '10kb' }), async (req, res) => {
     const claims = verified(req, 'u');
     const form = preferenceForm.safeParse(req.body ?? {});
-    if (!form.success) throw new AppError('validation_failed', `invalid form: ${form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!form.success)
+      throw new AppError(
+        'validation_failed',
+        `invalid form: ${form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     if (form.data.action === 'topics') {
       const topics = form.data.topic === undefined ? [] : ([] as EmailTopic[]).concat(form.data.topic);
       await saveTopics(database, claims, topics);
-      page(res, 200, 'Preferences saved', topics.length ? `<p>We will only send: ${topics.map((t) => escapeHtml(topicLabels[t])).join('; ')}.</p>` : '<p>You will get no marketing topics.</p>');
+      page(
+        res,
+        200,
+        'Preferences saved',
+        topics.length
+          ? `<p>We will only send: ${topics.map((t) => escapeHtml(topicLabels[t])).join('; ')}.</p>`
+          : '<p>You will get no marketing topics.</p>',
+      );
       return;
     }
     await unsubscribe(database, claims, form.data.action === 'all' ? 'preference_centre' : 'one_click');
-    page(res, 200, 'You are unsubscribed', '<p>You will get no more marketing email from us. Order and account messages still reach you.</p>');
+    page(
+      res,
+      200,
+      'You are unsubscribed',
+      '<p>You will get no more marketing email from us. Order and account messages still reach you.</p>',
+    );
   });
 
   router.get('/confirm/:token', async (req, res) => {
     const confirmed = await confirmSubscription(database, trackingSecret(), String(req.params.token));
     if (!confirmed.ok) refuse(confirmed.error);
-    page(res, 200, 'You are subscribed', `<p>Thank you: <b>${escapeHtml(confirmed.value.email)}</b> will now get our news and offers. Every email has a one-click unsubscribe link.</p>`);
+    page(
+      res,
+      200,
+      'You are subscribed',
+      `<p>Thank you: <b>${escapeHtml(confirmed.value.email)}</b> will now get our news and offers. Every email has a one-click unsubscribe link.</p>`,
+    );
   });
 
   return router;
 }
 
 export function documentEmailLinks(registry: OpenAPIRegistry): void {
-  const token = z.object({ token: z.string().describe('signed token from the mail (HMAC-SHA256 over purpose, message, customer and expiry)') });
+  const token = z.object({
+    token: z.string().describe('signed token from the mail (HMAC-SHA256 over purpose, message, customer and expiry)'),
+  });
   const tags = ['email links'];
-  const bad = { 400: { description: 'Forged or malformed token' }, 404: { description: 'Expired token, or a link the message does not contain' } };
-  registry.registerPath({ method: 'get', path: '/o/{token}', summary: 'Open pixel (1×1 GIF); stores email_opened, machine opens flagged', tags, request: { params: token }, responses: { 200: { description: 'image/gif' }, ...bad } });
+  const bad = {
+    400: { description: 'Forged or malformed token' },
+    404: { description: 'Expired token, or a link the message does not contain' },
+  };
+  registry.registerPath({
+    method: 'get',
+    path: '/o/{token}',
+    summary: 'Open pixel (1×1 GIF); stores email_opened, machine opens flagged',
+    tags,
+    request: { params: token },
+    responses: { 200: { description: 'image/gif' }, ...bad },
+  });
   registry.registerPath({
     method: 'get',
     path: '/c/{token}/{link}',
     summary: 'Tracked click: stores email_clicked and redirects to the URL recorded for that link of that message',
     tags,
-    request: { params: token.extend({ link: z.string().regex(/^l\d{1,4}$/).describe('link id (l0, l1, …) of the message') }) },
+    request: {
+      params: token.extend({
+        link: z
+          .string()
+          .regex(/^l\d{1,4}$/)
+          .describe('link id (l0, l1, …) of the message'),
+      }),
+    },
     responses: { 302: { description: 'Redirect to the recorded URL' }, ...bad },
   });
-  registry.registerPath({ method: 'get', path: '/u/{token}', summary: 'Preference centre (HTML): unsubscribe from all, or choose topics', tags, request: { params: token }, responses: { 200: { description: 'text/html' }, ...bad } });
+  registry.registerPath({
+    method: 'get',
+    path: '/u/{token}',
+    summary: 'Preference centre (HTML): unsubscribe from all, or choose topics',
+    tags,
+    request: { params: token },
+    responses: { 200: { description: 'text/html' }, ...bad },
+  });
   registry.registerPath({
     method: 'post',
     path: '/u/{token}',
-    summary: 'Unsubscribe at once (RFC 8058 one-click: body List-Unsubscribe=One-Click), or save topics (action=topics&topic=…)',
+    summary:
+      'Unsubscribe at once (RFC 8058 one-click: body List-Unsubscribe=One-Click), or save topics (action=topics&topic=…)',
     tags,
     request: { params: token },
     responses: { 200: { description: 'text/html confirmation' }, ...bad },
   });
-  registry.registerPath({ method: 'get', path: '/confirm/{token}', summary: 'Double opt-in confirmation: grants email consent (time, source, text shown)', tags, request: { params: token }, responses: { 200: { description: 'text/html' }, ...bad } });
+  registry.registerPath({
+    method: 'get',
+    path: '/confirm/{token}',
+    summary: 'Double opt-in confirmation: grants email consent (time, source, text shown)',
+    tags,
+    request: { params: token },
+    responses: { 200: { description: 'text/html' }, ...bad },
+  });
 }

@@ -11,7 +11,12 @@ const experimentOut = z
     status: z.string(),
     variants: z.array(z.object({ name: z.string(), weight: z.number() })),
     holdoutShare: z.number(),
-    results: z.record(z.string(), z.unknown()).meta({ description: 'Per-variant counts and rates, the significance test, the winner; or, for `<flow>:holdout`, revenue per customer of enrolled vs held out' }),
+    results: z
+      .record(z.string(), z.unknown())
+      .meta({
+        description:
+          'Per-variant counts and rates, the significance test, the winner; or, for `<flow>:holdout`, revenue per customer of enrolled vs held out',
+      }),
   })
   .meta({ id: 'Experiment' });
 
@@ -20,7 +25,8 @@ export const experimentRoutes = [
     method: 'get',
     path: '/v1/experiments',
     summary: 'A/B tests and flow holdouts with their latest results',
-    description: 'Recomputed by dispatch-campaigns (hourly by default): per-variant opens, clicks, conversions, the z-test and Bayesian win probabilities, the automatic winner; and revenue per customer enrolled vs held out.',
+    description:
+      'Recomputed by dispatch-campaigns (hourly by default): per-variant opens, clicks, conversions, the z-test and Bayesian win probabilities, the automatic winner; and revenue per customer enrolled vs held out.',
     tags: ['campaigns'],
     roles: ['admin', 'marketer'],
     request: { query: z.object({ flowId: z.string().max(60).optional() }) },

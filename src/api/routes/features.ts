@@ -3,7 +3,14 @@ import { featureCatalog } from '../../features/catalog.js';
 import { defineRoute } from '../defineRoute.js';
 
 const catalogEntrySchema = z
-  .object({ name: z.string(), group: z.string(), type: z.enum(['number', 'string']), unit: z.string(), window: z.string(), description: z.string() })
+  .object({
+    name: z.string(),
+    group: z.string(),
+    type: z.enum(['number', 'string']),
+    unit: z.string(),
+    window: z.string(),
+    description: z.string(),
+  })
   .meta({ id: 'FeatureCatalogEntry' });
 
 export const featureRoutes = [

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { builtInFlowIds, createFlow, fromFlowDoc, loadFlows, replaceFlow, storedFlowDoc } from '../../campaigns/flows/flowStore.js';
+import {
+  builtInFlowIds,
+  createFlow,
+  fromFlowDoc,
+  loadFlows,
+  replaceFlow,
+  storedFlowDoc,
+} from '../../campaigns/flows/flowStore.js';
 import { flowFieldsSchema, flowSchema, type Flow } from '../../campaigns/flows/flowSchema.js';
 import type { Database } from '../../db/database.js';
 import { defineRoute, Reply } from '../defineRoute.js';
@@ -22,7 +29,15 @@ export const flowRoutes = [
     summary: 'Campaign flows: triggers, steps, exits, holdout and priority',
     tags: ['campaigns'],
     roles: ['admin', 'marketer'],
-    responses: { 200: { description: 'Every flow (the built-ins are installed on first read)', schema: z.object({ items: z.array(flowOut), invalid: z.array(z.object({ id: z.string(), error: z.string() })) }) } },
+    responses: {
+      200: {
+        description: 'Every flow (the built-ins are installed on first read)',
+        schema: z.object({
+          items: z.array(flowOut),
+          invalid: z.array(z.object({ id: z.string(), error: z.string() })),
+        }),
+      },
+    },
     handler: async ({ database }) => {
       const { flows, invalid } = await loadFlows(database);
       const builtIn = await builtInFlowIds(database);
@@ -52,9 +67,13 @@ export const flowRoutes = [
     tags: ['campaigns'],
     roles: ['admin'],
     request: { body: flowBody },
-    responses: { 201: { description: 'Created', schema: flowOut }, 400: { description: 'Invalid flow, or the id is taken' } },
+    responses: {
+      201: { description: 'Created', schema: flowOut },
+      400: { description: 'Invalid flow, or the id is taken' },
+    },
     handler: async ({ body, database, log, apiKey }) => {
-      if (!(await createFlow(database, body))) throw new AppError('bad_request', `flow "${body.id}" exists: PUT /v1/flows/${body.id} changes it`);
+      if (!(await createFlow(database, body)))
+        throw new AppError('bad_request', `flow "${body.id}" exists: PUT /v1/flows/${body.id} changes it`);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow created');
       return new Reply(201, { ...body, builtIn: false });
     },
@@ -63,13 +82,21 @@ export const flowRoutes = [
     method: 'put',
     path: '/v1/flows/:id',
     summary: 'Replace a flow (built-ins too: dispatch never overwrites a stored flow)',
-    description: 'Running enrolments continue at their step index with the new steps; set `active: false` to pause a flow.',
+    description:
+      'Running enrolments continue at their step index with the new steps; set `active: false` to pause a flow.',
     tags: ['campaigns'],
     roles: ['admin'],
     request: { params: idParams, body: flowBody },
-    responses: { 200: { description: 'Replaced', schema: flowOut }, 400: { description: 'Invalid flow, or the body names another id' }, 404: { description: 'No such flow' } },
+    responses: {
+      200: { description: 'Replaced', schema: flowOut },
+      400: { description: 'Invalid flow, or the body names another id' },
+      404: { description: 'No such flow' },
+    },
     handler: async ({ params, body, database, log, apiKey }) => {
-      if (body.id !== params.id) throw new AppError('validation_failed', `body.id "${body.id}" differs from the path's "${params.id}"`, { issues: [{ path: 'body.id', message: 'must equal the id in the path' }] });
+      if (body.id !== params.id)
+        throw new AppError('validation_failed', `body.id "${body.id}" differs from the path's "${params.id}"`, {
+          issues: [{ path: 'body.id', message: 'must equal the id in the path' }],
+        });
       const current = await storedFlow(database, params.id);
       const doc = await replaceFlow(database, body, current);
       log.info({ flowId: body.id, by: apiKey?.id }, 'flow replaced');

@@ -13,8 +13,14 @@ export const healthSchema = z
     versions: z.object({
       breadcrumb: z.string(),
       node: z.string(),
-      mongodbServer: z.string().nullable().meta({ description: 'Version the server reports (FerretDB reports the MongoDB version it emulates)' }),
-      backend: z.string().optional().meta({ description: 'The server behind the wire protocol when it is not MongoDB, e.g. "FerretDB v1.24.2"' }),
+      mongodbServer: z
+        .string()
+        .nullable()
+        .meta({ description: 'Version the server reports (FerretDB reports the MongoDB version it emulates)' }),
+      backend: z
+        .string()
+        .optional()
+        .meta({ description: 'The server behind the wire protocol when it is not MongoDB, e.g. "FerretDB v1.24.2"' }),
     }),
     uptimeSec: z.number().int(),
     intake: z
@@ -28,7 +34,10 @@ export const healthSchema = z
         serviceMs: z.number(),
       })
       .optional()
-      .meta({ description: 'Admission control of the ingest routes since start: requests accepted, shed (429 + Retry-After, nothing stored), running, waiting, queued while busy (202: deferred since start, deferring now), and the recent average time of one' }),
+      .meta({
+        description:
+          'Admission control of the ingest routes since start: requests accepted, shed (429 + Retry-After, nothing stored), running, waiting, queued while busy (202: deferred since start, deferring now), and the recent average time of one',
+      }),
   })
   .meta({ id: 'Health' });
 
@@ -48,7 +57,10 @@ export async function checkHealth(database: Database, log = rootLog): Promise<He
   const uptimeSec = Math.round(process.uptime());
   const started = performance.now();
   try {
-    const [, info] = await withTimeout(Promise.all([database.db.command({ ping: 1 }), database.db.command({ buildInfo: 1 })]), PING_TIMEOUT_MS);
+    const [, info] = await withTimeout(
+      Promise.all([database.db.command({ ping: 1 }), database.db.command({ buildInfo: 1 })]),
+      PING_TIMEOUT_MS,
+    );
     const pingMs = Math.round((performance.now() - started) * 10) / 10;
     versions.mongodbServer = typeof info.version === 'string' ? info.version : null;
     if (typeof info.ferretdbVersion === 'string') versions.backend = `FerretDB ${info.ferretdbVersion}`;

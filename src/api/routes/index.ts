@@ -18,4 +18,22 @@ import { privacyRoutes } from './privacy.js';
 import { scoresRoutes } from './scores.js';
 
 /** Every route of the API; a new route module adds its array here. */
-export const routes: readonly RouteDefinition[] = [...healthRoutes, ...jobRoutes, ...keyRoutes, ...eventRoutes, ...segmentBatchRoutes, ...featureRoutes, ...customerFeatureRoutes, ...modelRoutes, ...segmentPreviewRoutes, ...segmentsRoutes, ...customerRoutes, ...scoresRoutes, ...signupRoutes, ...reportRoutes, ...flowRoutes, ...experimentRoutes, ...privacyRoutes];
+export const routes: readonly RouteDefinition[] = [
+  ...healthRoutes,
+  ...jobRoutes,
+  ...keyRoutes,
+  ...eventRoutes,
+  ...segmentBatchRoutes,
+  ...featureRoutes,
+  ...customerFeatureRoutes,
+  ...modelRoutes,
+  ...segmentPreviewRoutes,
+  ...segmentsRoutes,
+  ...customerRoutes,
+  ...scoresRoutes,
+  ...signupRoutes,
+  ...reportRoutes,
+  ...flowRoutes,
+  ...experimentRoutes,
+  ...privacyRoutes,
+];

@@ -19,11 +19,25 @@ export const jobRunSchema = z
     endedAt: timestamp.nullable(),
     durationMs: z.number().nullable(),
     error: z
-      .object({ type: z.string().nullable(), message: z.string().nullable(), stack: z.string().nullable().optional().meta({ description: 'Admin keys only' }) })
+      .object({
+        type: z.string().nullable(),
+        message: z.string().nullable(),
+        stack: z.string().nullable().optional().meta({ description: 'Admin keys only' }),
+      })
       .nullable(),
-    notes: z.array(z.string()).meta({ description: 'What the job said beyond its counts, e.g. which model file scoring refused and why' }),
-    attempts: z.number().int().meta({ description: 'Runs of the job, the first included; more than 1 when the database was unreachable and the run was retried' }),
-    retries: z.array(z.object({ at: timestamp, error: z.string(), waitMs: z.number() })).meta({ description: 'Each retry: when the attempt failed, why, and the wait before the next' }),
+    notes: z
+      .array(z.string())
+      .meta({ description: 'What the job said beyond its counts, e.g. which model file scoring refused and why' }),
+    attempts: z
+      .number()
+      .int()
+      .meta({
+        description:
+          'Runs of the job, the first included; more than 1 when the database was unreachable and the run was retried',
+      }),
+    retries: z
+      .array(z.object({ at: timestamp, error: z.string(), waitMs: z.number() }))
+      .meta({ description: 'Each retry: when the attempt failed, why, and the wait before the next' }),
     parentRunId: z.string().nullable().meta({ description: 'The pipeline run this run was a step of' }),
     steps: z
       .array(
@@ -47,11 +61,21 @@ export const listJobRunsQuery = z
     status: z.enum(jobRunStatuses).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: z.string().min(1).max(200).optional().meta({ description: '`nextCursor` from the previous page' }),
-    offset: z.coerce.number().int().min(0).optional().meta({ description: 'Rows to skip; use cursor to page through runs that are still being added' }),
+    offset: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'Rows to skip; use cursor to page through runs that are still being added' }),
   })
-  .refine((q) => q.cursor === undefined || q.offset === undefined, { message: 'use cursor or offset, not both', path: ['offset'] });
+  .refine((q) => q.cursor === undefined || q.offset === undefined, {
+    message: 'use cursor or offset, not both',
+    path: ['offset'],
+  });
 
-export const jobRunPageSchema = z.object({ items: z.array(jobRunSchema), nextCursor: z.string().nullable() }).meta({ id: 'JobRunPage' });
+export const jobRunPageSchema = z
+  .object({ items: z.array(jobRunSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'JobRunPage' });
 
 export const jobRoutes = [
   defineRoute({
@@ -64,7 +88,10 @@ export const jobRoutes = [
     responses: { 200: { description: 'A page of runs', schema: jobRunPageSchema } },
     handler: async ({ query, database, apiKey }) => {
       const result = await listJobRuns(database.models, { ...query, includeStack: apiKey?.role === 'admin' });
-      if (!result.ok) throw new AppError('validation_failed', result.error.message, { issues: [{ path: 'query.cursor', message: result.error.message }] });
+      if (!result.ok)
+        throw new AppError('validation_failed', result.error.message, {
+          issues: [{ path: 'query.cursor', message: result.error.message }],
+        });
       return result.value;
     },
   }),

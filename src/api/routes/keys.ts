@@ -13,7 +13,11 @@ export const apiKeySummarySchema = z
     name: z.string(),
     role: z.enum(roles),
     prefix: z.string().meta({ description: 'The part of the key after `bc_` that identifies it in logs and lists' }),
-    rateLimitPerMinute: z.number().int().nullable().meta({ description: "This key's request limit per minute; null: the server default; 0: unlimited" }),
+    rateLimitPerMinute: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "This key's request limit per minute; null: the server default; 0: unlimited" }),
     createdAt: timestamp,
     lastUsedAt: timestamp.nullable().meta({ description: 'Updated at most once a minute' }),
     revokedAt: timestamp.nullable(),
@@ -24,12 +28,23 @@ export const createApiKeyBody = z
   .object({
     role: z.enum(roles),
     name: z.string().trim().min(1).max(100),
-    rateLimitPerMinute: z.number().int().min(0).max(10_000_000).optional().meta({ description: 'Requests per minute for this key; omitted: the server default (API_RATE_LIMIT_PER_MINUTE); 0: unlimited' }),
+    rateLimitPerMinute: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000_000)
+      .optional()
+      .meta({
+        description:
+          'Requests per minute for this key; omitted: the server default (API_RATE_LIMIT_PER_MINUTE); 0: unlimited',
+      }),
   })
   .meta({ id: 'CreateApiKey' });
 
 export const createdApiKeySchema = apiKeySummarySchema
-  .extend({ key: z.string().meta({ description: 'The full key. It is shown only in this response; only its hash is stored.' }) })
+  .extend({
+    key: z.string().meta({ description: 'The full key. It is shown only in this response; only its hash is stored.' }),
+  })
   .meta({ id: 'CreatedApiKey' });
 
 const toJson = (key: ApiKeySummary) => ({
@@ -46,7 +61,12 @@ export const keyRoutes = [
     summary: 'List API keys (never the keys themselves)',
     tags: ['keys'],
     roles: ['admin'],
-    responses: { 200: { description: 'Every key, revoked ones included, newest first', schema: z.object({ items: z.array(apiKeySummarySchema) }) } },
+    responses: {
+      200: {
+        description: 'Every key, revoked ones included, newest first',
+        schema: z.object({ items: z.array(apiKeySummarySchema) }),
+      },
+    },
     handler: async ({ database }) => ({ items: (await listApiKeys(database.models)).map(toJson) }),
   }),
   defineRoute({
@@ -59,7 +79,10 @@ export const keyRoutes = [
     responses: { 201: { description: 'The new key, shown this once', schema: createdApiKeySchema } },
     handler: async ({ body, database, log, apiKey }) => {
       const created = await createApiKey(database.models, body);
-      log.info({ createdKey: { id: created.id, role: created.role, name: created.name }, by: apiKey?.id }, 'API key created');
+      log.info(
+        { createdKey: { id: created.id, role: created.role, name: created.name }, by: apiKey?.id },
+        'API key created',
+      );
       return { ...toJson(created), key: created.key };
     },
   }),
@@ -71,7 +94,10 @@ export const keyRoutes = [
     tags: ['keys'],
     roles: ['admin'],
     request: { params: z.object({ id: objectId }) },
-    responses: { 200: { description: 'The revoked key', schema: apiKeySummarySchema }, 404: { description: 'No key with this id' } },
+    responses: {
+      200: { description: 'The revoked key', schema: apiKeySummarySchema },
+      404: { description: 'No key with this id' },
+    },
     handler: async ({ params, database, log, apiKey }) => {
       const result = await revokeApiKey(database.models, params.id);
       if (!result.ok) throw new AppError('not_found', `no API key ${params.id}`);

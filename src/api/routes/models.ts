@@ -16,7 +16,12 @@ const modelVersionSchema = z
     asOf: timestamp.nullable(),
     horizonDays: z.number().nullable(),
     features: z.number().meta({ description: 'Number of input columns' }),
-    metrics: z.record(z.string(), z.number().nullable()).meta({ description: 'Test-split metrics and baselines; the promotion rule compares `auc` for churn, `gini` for ltv and `hit1h` for send-time' }),
+    metrics: z
+      .record(z.string(), z.number().nullable())
+      .meta({
+        description:
+          'Test-split metrics and baselines; the promotion rule compares `auc` for churn, `gini` for ltv and `hit1h` for send-time',
+      }),
     backend: z.string().nullable(),
     codeVersion: z.string().nullable(),
     promotedAt: timestamp.nullable(),
@@ -32,7 +37,9 @@ const modelDetailSchema = modelVersionSchema
       .object({ method: z.string(), a: z.number(), b: z.number(), table: z.array(calibrationBinSchema) })
       .nullable()
       .meta({ description: 'Platt scaling p = σ(a·logit + b) and the calibration table on the test rows' }),
-    drivers: z.array(driverImportanceSchema).meta({ description: 'Features by mean |gradient × input| on the test rows: what drives the scores overall' }),
+    drivers: z
+      .array(driverImportanceSchema)
+      .meta({ description: 'Features by mean |gradient × input| on the test rows: what drives the scores overall' }),
     baselines: z.record(z.string(), z.unknown()).nullable(),
     training: z.record(z.string(), z.unknown()).nullable(),
   })
@@ -40,7 +47,8 @@ const modelDetailSchema = modelVersionSchema
 
 function summary(record: ModelVersionRecord): z.infer<typeof modelVersionSchema> {
   const metrics: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(record.metrics)) if (typeof v === 'number' || v === null) metrics[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  for (const [k, v] of Object.entries(record.metrics))
+    if (typeof v === 'number' || v === null) metrics[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
   return {
     name: record.name,
     version: record.version,
@@ -75,7 +83,10 @@ export const modelRoutes = [
     responses: {
       200: {
         description: 'Every version, newest first per model',
-        schema: z.object({ backend: z.object({ name: z.string(), simd: z.boolean().nullable() }), items: z.array(modelVersionSchema) }),
+        schema: z.object({
+          backend: z.object({ name: z.string(), simd: z.boolean().nullable() }),
+          items: z.array(modelVersionSchema),
+        }),
       },
     },
     handler: async ({ database, query }) => {
@@ -92,13 +103,17 @@ export const modelRoutes = [
     tags: ['models'],
     roles: ['admin', 'marketer'],
     request: { params: z.object({ name: z.string().min(1).max(100), version: z.string().min(1).max(100) }) },
-    responses: { 200: { description: 'The version', schema: modelDetailSchema }, 404: { description: 'No such model version' } },
+    responses: {
+      200: { description: 'The version', schema: modelDetailSchema },
+      404: { description: 'No such model version' },
+    },
     handler: async ({ database, params, log }) => {
       const found = await getModelVersion(database, params.name, params.version);
       if (!found.ok) throw new AppError('not_found', found.error.message);
       const meta = await readModelMeta<MetaShape>(found.value);
       // The registry document alone still answers: files can be missing on this host.
-      if (!meta.ok) log.warn({ model: params.name, version: found.value.version, error: meta.error }, 'model meta.json unreadable');
+      if (!meta.ok)
+        log.warn({ model: params.name, version: found.value.version, error: meta.error }, 'model meta.json unreadable');
       const m = meta.ok ? meta.value : {};
       return {
         ...summary(found.value),

@@ -24,7 +24,17 @@ const exportSchema = z
     features: doc,
     featureSnapshots: docs,
     scores: doc,
-    segments: z.object({ state: doc, memberRows: z.array(z.object({ segmentId: z.string(), version: z.number(), page: z.number(), row: z.record(z.string(), z.unknown()) })) }),
+    segments: z.object({
+      state: doc,
+      memberRows: z.array(
+        z.object({
+          segmentId: z.string(),
+          version: z.number(),
+          page: z.number(),
+          row: z.record(z.string(), z.unknown()),
+        }),
+      ),
+    }),
     enrollments: docs,
     messages: docs.meta({ description: 'With address, subject and tracked links' }),
     messageClaims: docs,
@@ -36,7 +46,11 @@ const exportSchema = z
   .meta({ id: 'PrivacyExport' });
 
 const erasureSchema = z
-  .object({ customerId: z.string(), erased: z.literal(true), counts: z.record(z.string(), z.number()).meta({ description: 'Documents deleted or anonymised, by collection' }) })
+  .object({
+    customerId: z.string(),
+    erased: z.literal(true),
+    counts: z.record(z.string(), z.number()).meta({ description: 'Documents deleted or anonymised, by collection' }),
+  })
   .meta({ id: 'PrivacyErasure' });
 
 /** A guarded route always has a key; the audit log names it by id. */
@@ -55,7 +69,10 @@ export const privacyRoutes = [
     tags: ['privacy'],
     roles: ['admin'],
     request: { params },
-    responses: { 200: { description: 'The export', schema: exportSchema }, 404: { description: 'Nothing is held about this customer' } },
+    responses: {
+      200: { description: 'The export', schema: exportSchema },
+      404: { description: 'Nothing is held about this customer' },
+    },
     handler: async ({ database, params, apiKey, res }) => {
       const result = await exportCustomer(database, params.id, actorOf(apiKey));
       if (!result.ok) throw new AppError('not_found', result.error.message);
@@ -78,7 +95,10 @@ export const privacyRoutes = [
     tags: ['privacy'],
     roles: ['admin'],
     request: { params },
-    responses: { 200: { description: 'Erased', schema: erasureSchema }, 404: { description: 'Nothing is held about this customer (never was, or already erased)' } },
+    responses: {
+      200: { description: 'Erased', schema: erasureSchema },
+      404: { description: 'Nothing is held about this customer (never was, or already erased)' },
+    },
     handler: async ({ database, params, apiKey }) => {
       const result = await eraseCustomer(database, params.id, actorOf(apiKey));
       if (!result.ok) throw new AppError('not_found', result.error.message);

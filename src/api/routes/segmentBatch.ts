@@ -12,13 +12,19 @@ import { ingestSummarySchema } from './events.js';
  * stored partially (see ingestSegment); what each spec event and field becomes is in
  * docs/segment-spec.md.
  */
-const ingest = async (database: Database, messages: unknown[], queue = false) => ({ success: true, ...(await ingestSegment(database, messages, { queue })) });
+const ingest = async (database: Database, messages: unknown[], queue = false) => ({
+  success: true,
+  ...(await ingestSegment(database, messages, { queue })),
+});
 
 /** One message by hand (curl, a test): when it is refused nothing was stored, and a 400 says why. */
 async function ingestOne(database: Database, message: unknown) {
   const summary = await ingest(database, [message]);
   const [refusal] = summary.rejected;
-  if (refusal) throw new AppError('validation_failed', `the message was not stored: ${refusal.field}: ${refusal.reason}`, { rejected: summary.rejected });
+  if (refusal)
+    throw new AppError('validation_failed', `the message was not stored: ${refusal.field}: ${refusal.reason}`, {
+      rejected: summary.rejected,
+    });
   return summary;
 }
 
@@ -32,7 +38,10 @@ const single = (type: 'track' | 'identify' | 'page' | 'screen' | 'alias') =>
     tags: ['segment'],
     roles: ['admin', 'ingest'],
     request: { body: z.looseObject({}) },
-    responses: { 200: { description: 'What was stored', schema: responseSchema }, 400: { description: 'The message was refused; `error.details.rejected` names the field and why' } },
+    responses: {
+      200: { description: 'What was stored', schema: responseSchema },
+      400: { description: 'The message was refused; `error.details.rejected` names the field and why' },
+    },
     handler: ({ body, database }) => ingestOne(database, { ...body, type }),
   });
 
@@ -41,13 +50,17 @@ export const segmentBatchRoutes = [
     method: 'post',
     path: '/v1/segment/batch',
     summary: 'Segment HTTP API: batch',
-    description: 'Accepts `{batch: [...]}` as sent by analytics-node and the other Segment libraries; E-commerce Spec v2 and Email spec names map to Breadcrumb event types (docs/segment-spec.md). Stored partially: 200 with the refused messages listed by index, field and reason.',
+    description:
+      'Accepts `{batch: [...]}` as sent by analytics-node and the other Segment libraries; E-commerce Spec v2 and Email spec names map to Breadcrumb event types (docs/segment-spec.md). Stored partially: 200 with the refused messages listed by index, field and reason.',
     tags: ['segment'],
     roles: ['admin', 'ingest'],
     request: { body: segmentBatchSchema },
     responses: {
       200: { description: 'What was stored', schema: responseSchema },
-      202: { description: 'Accepted while the intake was busy: the messages are queued durably and stored in the background', schema: responseSchema },
+      202: {
+        description: 'Accepted while the intake was busy: the messages are queued durably and stored in the background',
+        schema: responseSchema,
+      },
     },
     handler: async ({ body, database, res }) => {
       const summary = await ingest(database, body.batch, res.locals.queueEvents === true);

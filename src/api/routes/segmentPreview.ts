@@ -7,7 +7,10 @@ const previewBody = z
   .object({
     rule: ruleSchema,
     sample: z.number().int().min(0).max(100).default(10).meta({ description: 'How many matching customers to return' }),
-    asOf: z.iso.datetime({ offset: true }).optional().meta({ description: 'Evaluate relative times and seasons at this instant (default: now)' }),
+    asOf: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: 'Evaluate relative times and seasons at this instant (default: now)' }),
   })
   .meta({ id: 'SegmentPreviewRequest' });
 
@@ -15,7 +18,11 @@ const previewResponse = z
   .object({
     count: z.number().meta({ description: 'Customers the rule selects' }),
     customers: z.number().meta({ description: 'Customers evaluated' }),
-    sample: z.array(z.looseObject({ customerId: z.string() }).meta({ description: 'A member row, as `GET /v1/segments/{key}/members` gives it' })),
+    sample: z.array(
+      z
+        .looseObject({ customerId: z.string() })
+        .meta({ description: 'A member row, as `GET /v1/segments/{key}/members` gives it' }),
+    ),
     evaluatedAt: z.iso.datetime(),
   })
   .meta({ id: 'SegmentPreview' });
@@ -25,7 +32,8 @@ export const segmentPreviewRoutes = [
     method: 'post',
     path: '/v1/segments/preview',
     summary: 'Count and sample the customers a rule selects, without saving anything',
-    description: 'Runs the rule over every customer as the assign-segments job does. A POST only because a rule is JSON; it stores nothing, so marketer keys may call it. A bad rule answers 400 naming its path (`body.rule.any.1.value`).',
+    description:
+      'Runs the rule over every customer as the assign-segments job does. A POST only because a rule is JSON; it stores nothing, so marketer keys may call it. A bad rule answers 400 naming its path (`body.rule.any.1.value`).',
     tags: ['segments'],
     roles: ['admin', 'marketer'],
     readOnly: true,

@@ -11,13 +11,23 @@ const signupBody = z
     customerId: z.string().trim().min(1).max(200),
     email: z.email(),
     firstName: z.string().trim().min(1).max(200).optional(),
-    source: z.enum(['website', 'checkout']).describe('website: double opt-in (confirmation mail first); checkout: the ticked box is the consent'),
-    consentTextId: z.enum(textIds).optional().describe(`the wording shown; default website-v1 / checkout-v1. ${textIds.map((id) => `${id}: "${consentTexts[id]}"`).join(' ')}`),
+    source: z
+      .enum(['website', 'checkout'])
+      .describe('website: double opt-in (confirmation mail first); checkout: the ticked box is the consent'),
+    consentTextId: z
+      .enum(textIds)
+      .optional()
+      .describe(
+        `the wording shown; default website-v1 / checkout-v1. ${textIds.map((id) => `${id}: "${consentTexts[id]}"`).join(' ')}`,
+      ),
   })
   .meta({ id: 'Signup' });
 
 const signupResult = z
-  .object({ status: z.enum(['confirmation_sent', 'confirmation_already_sent', 'subscribed']), messageId: z.string().optional() })
+  .object({
+    status: z.enum(['confirmation_sent', 'confirmation_already_sent', 'subscribed']),
+    messageId: z.string().optional(),
+  })
   .meta({ id: 'SignupResult' });
 
 export const signupRoutes = [
@@ -30,12 +40,24 @@ export const signupRoutes = [
     tags: ['consent'],
     roles: ['admin', 'ingest'],
     request: { body: signupBody },
-    responses: { 200: { description: 'What happened', schema: signupResult }, 400: { description: 'Invalid body, a suppressed address, or a confirmation that could not be delivered' } },
+    responses: {
+      200: { description: 'What happened', schema: signupResult },
+      400: { description: 'Invalid body, a suppressed address, or a confirmation that could not be delivered' },
+    },
     handler: async ({ body, database }) => {
-      const result = await signUp(database, await campaignServices(), { ...body, consentTextId: body.consentTextId ?? (body.source === 'website' ? 'website-v1' : 'checkout-v1') });
+      const result = await signUp(database, await campaignServices(), {
+        ...body,
+        consentTextId: body.consentTextId ?? (body.source === 'website' ? 'website-v1' : 'checkout-v1'),
+      });
       if (!result.ok) {
         const error = result.error;
-        throw new AppError('bad_request', error.type === 'suppressed' ? error.message : `the confirmation mail could not be delivered (${error.error.type}): ${error.error.message}`, error);
+        throw new AppError(
+          'bad_request',
+          error.type === 'suppressed'
+            ? error.message
+            : `the confirmation mail could not be delivered (${error.error.type}): ${error.error.message}`,
+          error,
+        );
       }
       return result.value;
     },

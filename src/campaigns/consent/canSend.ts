@@ -25,9 +25,15 @@ export type SendDecision = { ok: true } | { ok: false; reason: BlockReason };
 const blocksTransactional = new Set(['bounce', 'erasure', 'manual']);
 
 /** Pure decision from a customer and the reason its address is suppressed (if it is). */
-export function decideSend(customer: Recipient, kind: MessageKind, suppression: string | undefined, topic?: EmailTopic): SendDecision {
+export function decideSend(
+  customer: Recipient,
+  kind: MessageKind,
+  suppression: string | undefined,
+  topic?: EmailTopic,
+): SendDecision {
   if (!customer.email) return { ok: false, reason: 'no_address' };
-  if (kind === 'transactional') return suppression && blocksTransactional.has(suppression) ? { ok: false, reason: 'suppressed' } : { ok: true };
+  if (kind === 'transactional')
+    return suppression && blocksTransactional.has(suppression) ? { ok: false, reason: 'suppressed' } : { ok: true };
   if (suppression === 'unsubscribe' || suppression === 'complaint') return { ok: false, reason: 'unsubscribed' };
   if (suppression) return { ok: false, reason: 'suppressed' };
   if (customer.consent?.email?.status !== 'granted') return { ok: false, reason: 'no_consent' };
@@ -41,12 +47,21 @@ export function decideSend(customer: Recipient, kind: MessageKind, suppression: 
  * suppressed, and (given the step's `templateInfo(step).topic`) the topic not switched off. Reads the customer's current document (the one passed in may be minutes old: a
  * one-click unsubscribe in between must win) and the suppression list.
  */
-export async function canSendMarketing(database: Database, customer: Recipient, topic?: EmailTopic): Promise<SendDecision> {
+export async function canSendMarketing(
+  database: Database,
+  customer: Recipient,
+  topic?: EmailTopic,
+): Promise<SendDecision> {
   return canSend(database, customer, 'marketing', topic);
 }
 
 /** As `canSendMarketing`, for either kind: transactional mail skips consent and topics, never a hard bounce. */
-export async function canSend(database: Database, customer: Recipient, kind: MessageKind, topic?: EmailTopic): Promise<SendDecision> {
+export async function canSend(
+  database: Database,
+  customer: Recipient,
+  kind: MessageKind,
+  topic?: EmailTopic,
+): Promise<SendDecision> {
   const [decision] = await canSendBatch(database, [{ customer, kind, ...(topic ? { topic } : {}) }]);
   return decision!;
 }
@@ -67,14 +82,20 @@ export async function canSendBatch(database: Database, checks: readonly SendChec
   const ids = [...new Set(checks.map((c) => c.customer._id))];
   const fresh = new Map<string, Recipient>();
   const filter: Filter<CustomerDoc> = ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } };
-  for await (const doc of database.collections.customers.find(filter, { projection: { email: 1, consent: 1, 'traits.emailTopics': 1 } })) fresh.set(doc._id, doc);
+  for await (const doc of database.collections.customers.find(filter, {
+    projection: { email: 1, consent: 1, 'traits.emailTopics': 1 },
+  }))
+    fresh.set(doc._id, doc);
   const current = checks.map((c) => fresh.get(c.customer._id) ?? c.customer);
   const addresses = [...new Set(current.filter((c) => c.email).map((c) => c.email!.toLowerCase()))];
   const suppressions = new Map<string, string>();
   if (addresses.length) {
     // Erased people are on the list by hash only (src/privacy/addressHash.ts): look up both forms.
     const lookups = addresses.flatMap((a) => [a, hashedAddress(a)]);
-    const cursor = database.models.Suppression.collection.find({ address: { $in: lookups }, channel: 'email' }, { projection: { address: 1, reason: 1 } });
+    const cursor = database.models.Suppression.collection.find(
+      { address: { $in: lookups }, channel: 'email' },
+      { projection: { address: 1, reason: 1 } },
+    );
     for await (const doc of cursor) keepStrongest(suppressions, doc.address as string, doc.reason as string);
   }
   return checks.map((c, i) => {
@@ -106,7 +127,10 @@ function keepStrongest(out: Map<string, string>, address: string, reason: string
  */
 export async function loadSuppressions(database: Database): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const cursor = database.models.Suppression.collection.find({ channel: 'email' }, { projection: { address: 1, reason: 1 } });
+  const cursor = database.models.Suppression.collection.find(
+    { channel: 'email' },
+    { projection: { address: 1, reason: 1 } },
+  );
   for await (const doc of cursor) {
     keepStrongest(out, doc.address as string, doc.reason as string);
   }

@@ -30,12 +30,27 @@ export interface Signup {
   at?: Date;
 }
 
-export type SignupOutcome = { status: 'confirmation_sent'; messageId: string } | { status: 'confirmation_already_sent' } | { status: 'subscribed' };
+export type SignupOutcome =
+  | { status: 'confirmation_sent'; messageId: string }
+  | { status: 'confirmation_already_sent' }
+  | { status: 'subscribed' };
 export type SignupError = { type: 'suppressed'; message: string } | { type: 'delivery_failed'; error: DeliveryError };
 
-const emptyRecommendations = { recentlyViewed: [], boughtTogether: [], replenishment: [], bestSellers: [], newArrivals: [] };
+const emptyRecommendations = {
+  recentlyViewed: [],
+  boughtTogether: [],
+  replenishment: [],
+  bestSellers: [],
+  newArrivals: [],
+};
 
-async function storeIdentify(database: Database, eventId: string, customerId: string, at: Date, properties: Record<string, unknown>): Promise<void> {
+async function storeIdentify(
+  database: Database,
+  eventId: string,
+  customerId: string,
+  at: Date,
+  properties: Record<string, unknown>,
+): Promise<void> {
   const event = eventSchema.parse({ eventId, type: 'identify', customerId, timestamp: at.getTime(), properties });
   await storeEvents(database, [event], 'email', at);
 }
@@ -46,7 +61,11 @@ async function storeIdentify(database: Database, eventId: string, customerId: st
  * once per customer and address: the message is inserted under a unique key before sending) and
  * consent is granted when its link is followed (`confirmSubscription`).
  */
-export async function signUp(database: Database, services: CampaignServices, signup: Signup): Promise<Result<SignupOutcome, SignupError>> {
+export async function signUp(
+  database: Database,
+  services: CampaignServices,
+  signup: Signup,
+): Promise<Result<SignupOutcome, SignupError>> {
   const at = signup.at ?? new Date();
   const email = signup.email.trim().toLowerCase();
   const text = consentTexts[signup.consentTextId];
@@ -62,16 +81,34 @@ export async function signUp(database: Database, services: CampaignServices, sig
     });
     return { ok: true, value: { status: 'subscribed' } };
   }
-  await storeIdentify(database, `signup:${signup.customerId}:${email}`, signup.customerId, at, { traits, consentRequested: { source: 'website', consentText: text, consentTextId: signup.consentTextId } });
+  await storeIdentify(database, `signup:${signup.customerId}:${email}`, signup.customerId, at, {
+    traits,
+    consentRequested: { source: 'website', consentText: text, consentTextId: signup.consentTextId },
+  });
   const allowed = await canSend(database, { _id: signup.customerId, email }, 'transactional');
-  if (!allowed.ok) return { ok: false, error: { type: 'suppressed', message: `${email} cannot be mailed (${allowed.reason})` } };
+  if (!allowed.ok)
+    return { ok: false, error: { type: 'suppressed', message: `${email} cannot be mailed (${allowed.reason})` } };
 
   // The confirmation mail is a message without a flow, under a driver-made ObjectId: not a MessageDoc.
   const { Message } = database.models;
-  const claim = { enrollmentId: `double-opt-in:${signup.customerId}`, stepId: email, customerId: signup.customerId, channel: 'email', to: email, template: 'double_opt_in', kind: 'transactional', status: 'claimed', createdAt: at, updatedAt: at };
+  const claim = {
+    enrollmentId: `double-opt-in:${signup.customerId}`,
+    stepId: email,
+    customerId: signup.customerId,
+    channel: 'email',
+    to: email,
+    template: 'double_opt_in',
+    kind: 'transactional',
+    status: 'claimed',
+    createdAt: at,
+    updatedAt: at,
+  };
   const duplicate = (await insertIgnoringDuplicates(Message.collection, [claim])).size > 0;
   if (duplicate) return { ok: true, value: { status: 'confirmation_already_sent' } };
-  const message = await Message.collection.findOne({ enrollmentId: claim.enrollmentId, stepId: email }, { projection: { _id: 1 } });
+  const message = await Message.collection.findOne(
+    { enrollmentId: claim.enrollmentId, stepId: email },
+    { projection: { _id: 1 } },
+  );
   const messageId = String(message!._id);
 
   const data: MessageData = {
@@ -86,15 +123,29 @@ export async function signUp(database: Database, services: CampaignServices, sig
   };
   if (signup.firstName) data.firstName = signup.firstName;
   const rendered = services.renderer.render('double_opt_in', {}, data);
-  const sent = await services.mailer.send(composeMail(rendered, { to: email, messageId, domain: services.domain, from: services.from }));
+  const sent = await services.mailer.send(
+    composeMail(rendered, { to: email, messageId, domain: services.domain, from: services.from }),
+  );
   if (!sent.ok) {
     await recordDeliveryFailure(database, { messageId, customerId: signup.customerId, to: email }, sent.error);
-    await Message.collection.updateOne({ _id: message!._id }, { $set: { status: 'failed', error: sent.error.message, subject: rendered.subject, updatedAt: new Date() } });
+    await Message.collection.updateOne(
+      { _id: message!._id },
+      { $set: { status: 'failed', error: sent.error.message, subject: rendered.subject, updatedAt: new Date() } },
+    );
     return { ok: false, error: { type: 'delivery_failed', error: sent.error } };
   }
   await Message.collection.updateOne(
     { _id: message!._id },
-    { $set: { status: 'sent', sentAt: new Date(), subject: rendered.subject, links: rendered.links, providerMessageId: sent.value.messageId, updatedAt: new Date() } },
+    {
+      $set: {
+        status: 'sent',
+        sentAt: new Date(),
+        subject: rendered.subject,
+        links: rendered.links,
+        providerMessageId: sent.value.messageId,
+        updatedAt: new Date(),
+      },
+    },
   );
   return { ok: true, value: { status: 'confirmation_sent', messageId } };
 }
@@ -106,7 +157,12 @@ export type ConfirmError = TokenError | 'unknown_customer' | 'address_changed';
  * customer was shown, as an identify event (so it lands where all consent lands). Following the
  * link twice stores nothing new (the event id is per customer and address).
  */
-export async function confirmSubscription(database: Database, secret: Buffer, token: string, at = new Date()): Promise<Result<{ customerId: string; email: string }, ConfirmError>> {
+export async function confirmSubscription(
+  database: Database,
+  secret: Buffer,
+  token: string,
+  at = new Date(),
+): Promise<Result<{ customerId: string; email: string }, ConfirmError>> {
   const verified = verifyToken(secret, token, 'd', at.getTime());
   if (!verified.ok) return verified;
   const { c, a, t } = verified.value;
@@ -115,6 +171,13 @@ export async function confirmSubscription(database: Database, secret: Buffer, to
   // A link for an address the customer has since replaced must not subscribe the new one.
   if (customer.email !== a) return { ok: false, error: 'address_changed' };
   const consentText = consentTexts[t as ConsentTextId] ?? null;
-  await storeIdentify(database, `double-opt-in:${c}:${a}`, c, at, { traits: {}, consent: { email: true }, consentSource: 'website_double_opt_in', consentText, consentTextId: t, confirmedAddress: a });
+  await storeIdentify(database, `double-opt-in:${c}:${a}`, c, at, {
+    traits: {},
+    consent: { email: true },
+    consentSource: 'website_double_opt_in',
+    consentText,
+    consentTextId: t,
+    confirmedAddress: a,
+  });
   return { ok: true, value: { customerId: c, email: a } };
 }

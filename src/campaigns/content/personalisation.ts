@@ -3,7 +3,15 @@ import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { ProductDoc } from '../../db/models/product.js';
 import type { Result } from '../delivery/types.js';
-import type { CartLine, EngagementLevel, Incentive, MessageData, ProductCard, Recommendations, Review } from './types.js';
+import type {
+  CartLine,
+  EngagementLevel,
+  Incentive,
+  MessageData,
+  ProductCard,
+  Recommendations,
+  Review,
+} from './types.js';
 
 const DAY = 86_400_000;
 const LIST = 4;
@@ -45,8 +53,17 @@ async function readCatalogue(database: Database): Promise<Catalogue> {
     else byCategory.set(p.category, [p]);
   }
   for (const [category, list] of byCategory) {
-    bestSellers.set(category, list.filter((p) => (sold.get(p._id) ?? 0) > 0).sort((a, b) => (sold.get(b._id) ?? 0) - (sold.get(a._id) ?? 0)).map((p) => p._id));
-    newest.set(category, [...list].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0)).map((p) => p._id));
+    bestSellers.set(
+      category,
+      list
+        .filter((p) => (sold.get(p._id) ?? 0) > 0)
+        .sort((a, b) => (sold.get(b._id) ?? 0) - (sold.get(a._id) ?? 0))
+        .map((p) => p._id),
+    );
+    newest.set(
+      category,
+      [...list].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0)).map((p) => p._id),
+    );
   }
   return { loadedAt: Date.now(), products, sold, boughtWith, bestSellers, newest };
 }
@@ -92,7 +109,11 @@ export interface PersonalisationContext {
 export type PersonalisationError = { type: 'unknown_customer' | 'no_address'; customerId: string };
 
 /** Documents by `_id`, as a Map: `{_id: v}` for one (pushed down on FerretDB), one `$in` read for many. */
-async function readByIds<T extends { _id: string }>(collection: Collection<T>, ids: readonly string[], projection?: Document): Promise<Map<string, WithId<T>>> {
+async function readByIds<T extends { _id: string }>(
+  collection: Collection<T>,
+  ids: readonly string[],
+  projection?: Document,
+): Promise<Map<string, WithId<T>>> {
   const out = new Map<string, WithId<T>>();
   const unique = [...new Set(ids)];
   if (!unique.length) return out;
@@ -114,7 +135,11 @@ export interface PersonalisationRequest {
  * cart, order, trigger products and last purchases), replenishment due, best sellers in the
  * browsed categories, new arrivals in the favourite category, and the engagement level.
  */
-export async function buildPersonalisation(database: Database, customerId: string, context: PersonalisationContext): Promise<Result<MessageData, PersonalisationError>> {
+export async function buildPersonalisation(
+  database: Database,
+  customerId: string,
+  context: PersonalisationContext,
+): Promise<Result<MessageData, PersonalisationError>> {
   const [result] = await buildPersonalisationBatch(database, [{ customerId, context }]);
   return result!;
 }
@@ -123,7 +148,10 @@ export async function buildPersonalisation(database: Database, customerId: strin
  * As `buildPersonalisation`, for many messages at once: one read per collection (customers,
  * features, customer_recos) for the whole batch, results in the order of `requests`.
  */
-export async function buildPersonalisationBatch(database: Database, requests: readonly PersonalisationRequest[]): Promise<Result<MessageData, PersonalisationError>[]> {
+export async function buildPersonalisationBatch(
+  database: Database,
+  requests: readonly PersonalisationRequest[],
+): Promise<Result<MessageData, PersonalisationError>[]> {
   if (!requests.length) return [];
   const { customers: customersCollection, features: featuresCollection, customerRecos } = database.collections;
   const ids = requests.map((r) => r.customerId);
@@ -133,10 +161,26 @@ export async function buildPersonalisationBatch(database: Database, requests: re
     readByIds(customerRecos, ids),
     loadCatalogue(database),
   ]);
-  return requests.map(({ customerId, context }) => assemble(customerId, context, customers.get(customerId), features.get(customerId), recos.get(customerId), catalogue));
+  return requests.map(({ customerId, context }) =>
+    assemble(
+      customerId,
+      context,
+      customers.get(customerId),
+      features.get(customerId),
+      recos.get(customerId),
+      catalogue,
+    ),
+  );
 }
 
-function assemble(customerId: string, context: PersonalisationContext, customer: Document | undefined, feature: Document | undefined, reco: Document | undefined, catalogue: Catalogue): Result<MessageData, PersonalisationError> {
+function assemble(
+  customerId: string,
+  context: PersonalisationContext,
+  customer: Document | undefined,
+  feature: Document | undefined,
+  reco: Document | undefined,
+  catalogue: Catalogue,
+): Result<MessageData, PersonalisationError> {
   if (!customer) return { ok: false, error: { type: 'unknown_customer', customerId } };
   if (!customer.email) return { ok: false, error: { type: 'no_address', customerId } };
   const now = (context.now ?? new Date()).getTime();
@@ -146,7 +190,14 @@ function assemble(customerId: string, context: PersonalisationContext, customer:
   const card = (id: string): ProductCard | undefined => {
     const p = catalogue.products.get(id);
     if (!p) return undefined;
-    const out: ProductCard = { productId: id, name: p.name, category: p.category, price: p.price, currency: p.currency ?? 'USD', url: p.url ?? `${shopUrl}/products/${encodeURIComponent(id)}` };
+    const out: ProductCard = {
+      productId: id,
+      name: p.name,
+      category: p.category,
+      price: p.price,
+      currency: p.currency ?? 'USD',
+      url: p.url ?? `${shopUrl}/products/${encodeURIComponent(id)}`,
+    };
     if (p.imageUrl) out.imageUrl = p.imageUrl;
     const sold = catalogue.sold.get(id);
     if (sold) out.soldCount = sold;
@@ -173,15 +224,27 @@ function assemble(customerId: string, context: PersonalisationContext, customer:
   const lines = (items: ContextLine[]) => items.map(line).filter((l): l is CartLine => Boolean(l));
 
   const viewed = (reco?.recentlyViewed as string[] | undefined) ?? [];
-  const purchases = ((reco?.purchases as { productId: string; at: Date }[] | undefined) ?? []).map((p) => ({ productId: p.productId, at: new Date(p.at).getTime() }));
+  const purchases = ((reco?.purchases as { productId: string; at: Date }[] | undefined) ?? []).map((p) => ({
+    productId: p.productId,
+    at: new Date(p.at).getTime(),
+  }));
   const cartItems = context.cart ? lines(context.cart.items) : [];
   const orderItems = context.order ? lines(context.order.items) : [];
   const triggerIds = context.productIds ?? [];
   const favouriteCategory = (values?.topCategory1 as string | null | undefined) ?? undefined;
 
-  const seeds = [...new Set([...cartItems.map((i) => i.productId), ...orderItems.map((i) => i.productId), ...triggerIds, ...purchases.slice(0, 3).map((p) => p.productId)])];
+  const seeds = [
+    ...new Set([
+      ...cartItems.map((i) => i.productId),
+      ...orderItems.map((i) => i.productId),
+      ...triggerIds,
+      ...purchases.slice(0, 3).map((p) => p.productId),
+    ]),
+  ];
   const together = new Map<string, number>();
-  for (const seed of seeds) for (const { productId, count } of catalogue.boughtWith.get(seed) ?? []) together.set(productId, (together.get(productId) ?? 0) + count);
+  for (const seed of seeds)
+    for (const { productId, count } of catalogue.boughtWith.get(seed) ?? [])
+      together.set(productId, (together.get(productId) ?? 0) + count);
   const inHand = new Set(seeds);
   const due = purchases
     .filter((p) => {
@@ -189,13 +252,25 @@ function assemble(customerId: string, context: PersonalisationContext, customer:
       return days !== undefined && p.at + (days - REPLENISH_LEAD_DAYS) * DAY <= now;
     })
     .map((p) => p.productId);
-  const browsed = [...new Set([favouriteCategory, ...viewed.map((id) => catalogue.products.get(id)?.category)].filter((c): c is string => Boolean(c)))];
-  const bestIds = [...browsed.flatMap((c) => catalogue.bestSellers.get(c) ?? []), ...(catalogue.bestSellers.get('') ?? [])];
+  const browsed = [
+    ...new Set(
+      [favouriteCategory, ...viewed.map((id) => catalogue.products.get(id)?.category)].filter((c): c is string =>
+        Boolean(c),
+      ),
+    ),
+  ];
+  const bestIds = [
+    ...browsed.flatMap((c) => catalogue.bestSellers.get(c) ?? []),
+    ...(catalogue.bestSellers.get('') ?? []),
+  ];
   const bought = new Set(purchases.map((p) => p.productId));
 
   const recommendations: Recommendations = {
     recentlyViewed: cards(viewed, new Set(cartItems.map((i) => i.productId))),
-    boughtTogether: cards([...together].sort((a, b) => b[1] - a[1]).map(([id]) => id), new Set(inHand)),
+    boughtTogether: cards(
+      [...together].sort((a, b) => b[1] - a[1]).map(([id]) => id),
+      new Set(inHand),
+    ),
     replenishment: cards(due, new Set()),
     bestSellers: cards(bestIds, new Set([...bought, ...cartItems.map((i) => i.productId)])),
     newArrivals: cards(catalogue.newest.get(favouriteCategory ?? '') ?? [], new Set(bought)),
@@ -215,8 +290,20 @@ function assemble(customerId: string, context: PersonalisationContext, customer:
   if (context.incentive) data.incentive = context.incentive;
   if (context.cart) {
     const total = cartItems.reduce((s, i) => s + i.price * i.quantity, 0);
-    data.cart = { cartId: context.cart.cartId, items: cartItems, total, currency: cartItems[0]?.currency ?? 'USD', url: context.cart.url ?? `${shopUrl}/cart` };
+    data.cart = {
+      cartId: context.cart.cartId,
+      items: cartItems,
+      total,
+      currency: cartItems[0]?.currency ?? 'USD',
+      url: context.cart.url ?? `${shopUrl}/cart`,
+    };
   }
-  if (context.order) data.order = { orderId: context.order.orderId, items: orderItems, total: context.order.total, currency: context.order.currency ?? orderItems[0]?.currency ?? 'USD' };
+  if (context.order)
+    data.order = {
+      orderId: context.order.orderId,
+      items: orderItems,
+      total: context.order.total,
+      currency: context.order.currency ?? orderItems[0]?.currency ?? 'USD',
+    };
   return { ok: true, value: data };
 }

@@ -39,7 +39,11 @@ const latest = (map: Map<string, number>, limit: number) => [...map].sort((a, b)
  * (anonymous, never linked) have no timeline and count nowhere; a linked one counts once, as
  * its customer's copy.
  */
-export async function buildRecommendationStats(database: Database, asOf: Date, progress: (done: number, total: number) => void = () => undefined): Promise<Counts> {
+export async function buildRecommendationStats(
+  database: Database,
+  asOf: Date,
+  progress: (done: number, total: number) => void = () => undefined,
+): Promise<Counts> {
   const { productStats, customerRecos, products } = database.collections;
   const since30d = asOf.getTime() - 30 * DAY;
   const customers = new Map<string, CustomerAcc>();
@@ -48,7 +52,11 @@ export async function buildRecommendationStats(database: Database, asOf: Date, p
   const total = await database.estimatedCount('customer_timelines');
   let timelines = 0;
   let eventsRead = 0;
-  for await (const timeline of readTimelines(database, {}, { types: ['product_viewed', 'order_completed'], until: asOf })) {
+  for await (const timeline of readTimelines(
+    database,
+    {},
+    { types: ['product_viewed', 'order_completed'], until: asOf },
+  )) {
     if (++timelines % 500 === 0) progress(timelines, total);
     if (timeline.events.length === 0) continue;
     const acc: CustomerAcc = { viewed: new Map(), bought: new Map() };

@@ -31,7 +31,10 @@ export async function compileStep(step: StepTemplateKey, length: ContentLength):
   // MJML indents its output; dropping the indentation (never whitespace inside a line) shrinks
   // every mail by about a third, and each render builds and sends that much less.
   const compact = html.replace(/[ \t]*\n\s*/g, '\n');
-  return { html: compileTemplate(compact, 'html', `${step}.mjml`), text: compileTemplate(mjmlToText(source), 'text', `${step}.mjml (text)`) };
+  return {
+    html: compileTemplate(compact, 'html', `${step}.mjml`),
+    text: compileTemplate(mjmlToText(source), 'text', `${step}.mjml (text)`),
+  };
 }
 
 const stars = (rating: number) => {
@@ -55,7 +58,12 @@ export interface PreparedView {
  * by engagement), the subject line, signed tracking links (recorded in `links` as the fill
  * meets them), the open pixel and, for marketing mail, the unsubscribe link.
  */
-export function prepareView(opts: RendererOptions, step: StepTemplateKey, variant: TemplateVariant, data: MessageData): PreparedView {
+export function prepareView(
+  opts: RendererOptions,
+  step: StepTemplateKey,
+  variant: TemplateVariant,
+  data: MessageData,
+): PreparedView {
   const base = opts.publicUrl.replace(/\/+$/, '');
   const shopName = opts.shopName ?? 'Breadcrumb Shop';
   const info = templateInfo(step);
@@ -92,7 +100,8 @@ export function prepareView(opts: RendererOptions, step: StepTemplateKey, varian
     offer,
     orderId: data.order?.orderId,
   });
-  const unsubscribeUrl = info.kind === 'marketing' ? `${base}/u/${signToken(opts.secret, { p: 'u', m, c })}` : undefined;
+  const unsubscribeUrl =
+    info.kind === 'marketing' ? `${base}/u/${signToken(opts.secret, { p: 'u', m, c })}` : undefined;
   const view = {
     ...data,
     subject,
@@ -107,17 +116,33 @@ export function prepareView(opts: RendererOptions, step: StepTemplateKey, varian
     unsubscribeUrl,
     preferencesUrl: unsubscribeUrl,
   };
-  const prepared: PreparedView = { length: variant.length ?? (data.engagement === 'low' ? 'short' : 'full'), kind: info.kind, subject, view, ctx, links };
+  const prepared: PreparedView = {
+    length: variant.length ?? (data.engagement === 'low' ? 'short' : 'full'),
+    kind: info.kind,
+    subject,
+    view,
+    ctx,
+    links,
+  };
   if (unsubscribeUrl) prepared.unsubscribeUrl = unsubscribeUrl;
   return prepared;
 }
 
 /** The Rendered message from a prepared view and its filled parts. */
 export function finish(prepared: PreparedView, html: string, text: string, mailDomain: string): Rendered {
-  const rendered: Rendered = { subject: prepared.subject, html, text: text.replace(/\n{3,}/g, '\n\n'), links: prepared.links, kind: prepared.kind };
+  const rendered: Rendered = {
+    subject: prepared.subject,
+    html,
+    text: text.replace(/\n{3,}/g, '\n\n'),
+    links: prepared.links,
+    kind: prepared.kind,
+  };
   if (prepared.unsubscribeUrl) {
     const token = prepared.unsubscribeUrl.slice(prepared.unsubscribeUrl.lastIndexOf('/') + 1);
-    rendered.unsubscribe = { url: prepared.unsubscribeUrl, mailto: `mailto:unsubscribe@${mailDomain}?subject=unsubscribe%20${token}` };
+    rendered.unsubscribe = {
+      url: prepared.unsubscribeUrl,
+      mailto: `mailto:unsubscribe@${mailDomain}?subject=unsubscribe%20${token}`,
+    };
   }
   return rendered;
 }

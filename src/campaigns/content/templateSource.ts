@@ -22,17 +22,36 @@ export function templateSource(step: StepTemplateKey, length: ContentLength): st
   const expanded = body
     .replace(/<bc-full>([\s\S]*?)<\/bc-full>/g, (_, inner: string) => (length === 'full' ? inner : ''))
     .replace(/<bc-short>([\s\S]*?)<\/bc-short>/g, (_, inner: string) => (length === 'short' ? inner : ''))
-    .replace(/<bc-products\s+from="([\w.]+)"\s+title="([^"]*)"\s*\/>/g, (_, from: string, title: string) => products.replaceAll('FROM', from).replaceAll('TITLE', title))
-    .replace(/<bc-text>([\s\S]*?)<\/bc-text>/g, (_, inner: string) => `<mj-section background-color="#ffffff"><mj-column><mj-text>${inner}</mj-text></mj-column></mj-section>`)
+    .replace(/<bc-products\s+from="([\w.]+)"\s+title="([^"]*)"\s*\/>/g, (_, from: string, title: string) =>
+      products.replaceAll('FROM', from).replaceAll('TITLE', title),
+    )
+    .replace(
+      /<bc-text>([\s\S]*?)<\/bc-text>/g,
+      (_, inner: string) =>
+        `<mj-section background-color="#ffffff"><mj-column><mj-text>${inner}</mj-text></mj-column></mj-section>`,
+    )
     .replace(
       /<bc-button href="([^"]+)">([\s\S]*?)<\/bc-button>/g,
-      (_, href: string, label: string) => `<mj-section background-color="#ffffff"><mj-column><mj-button href="${href}">${label}</mj-button></mj-column></mj-section>`,
+      (_, href: string, label: string) =>
+        `<mj-section background-color="#ffffff"><mj-column><mj-button href="${href}">${label}</mj-button></mj-column></mj-section>`,
     );
   if (/<bc-/.test(expanded)) throw new Error(`${step}.mjml: unknown or malformed <bc-…> macro`);
   return read('_layout.mjml').replace('<!-- body -->', expanded);
 }
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ', '&middot;': '·', '&ldquo;': '“', '&rdquo;': '”', '&mdash;': '—', '&times;': '×' };
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+  '&nbsp;': ' ',
+  '&middot;': '·',
+  '&ldquo;': '“',
+  '&rdquo;': '”',
+  '&mdash;': '—',
+  '&times;': '×',
+};
 
 /**
  * The plain-text part, derived from the same MJML (so text and HTML never drift apart): text
@@ -42,10 +61,18 @@ const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>
 export function mjmlToText(mjml: string): string {
   return mjml
     .replace(/<mj-head>[\s\S]*?<\/mj-head>/g, '')
-    .replace(/<mj-raw>([\s\S]*?)<\/mj-raw>/g, (_, inner: string) => (inner.match(/\{\{[#/][^}]*\}\}|\{\{else\}\}/g) ?? []).join(''))
-    .replace(/<mj-button[^>]*\shref="([^"]+)"[^>]*>([\s\S]*?)<\/mj-button>/g, (_, href: string, label: string) => `\n${label.trim()}: ${href}\n\n`)
+    .replace(/<mj-raw>([\s\S]*?)<\/mj-raw>/g, (_, inner: string) =>
+      (inner.match(/\{\{[#/][^}]*\}\}|\{\{else\}\}/g) ?? []).join(''),
+    )
+    .replace(
+      /<mj-button[^>]*\shref="([^"]+)"[^>]*>([\s\S]*?)<\/mj-button>/g,
+      (_, href: string, label: string) => `\n${label.trim()}: ${href}\n\n`,
+    )
     .replace(/<mj-image[^>]*\/>/g, '')
-    .replace(/<a\s[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/g, (_, href: string, label: string) => `${label.trim()} (${href})`)
+    .replace(
+      /<a\s[^>]*href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/g,
+      (_, href: string, label: string) => `${label.trim()} (${href})`,
+    )
     .replace(/<br\s*\/?>/g, '\n')
     .replace(/<\/(p|h1|h2|mj-text|li)>/g, '\n\n')
     .replace(/<li>/g, '- ')

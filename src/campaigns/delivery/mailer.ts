@@ -20,14 +20,26 @@ export function classifySmtpError(err: SmtpFailure): DeliveryError {
   if (err.responseCode !== undefined) out.smtpCode = err.responseCode;
   if (err.response) out.response = err.response;
   if (err.code === 'ETIMEDOUT') out.type = 'timeout';
-  else if (err.responseCode !== undefined && err.responseCode >= 500 && err.responseCode < 600 && err.responseCode !== 503) out.type = 'hard_bounce';
+  else if (
+    err.responseCode !== undefined &&
+    err.responseCode >= 500 &&
+    err.responseCode < 600 &&
+    err.responseCode !== 503
+  )
+    out.type = 'hard_bounce';
   return out;
 }
 
 /** Options from SMTP_URL (`smtp://user:pass@host:port`, `smtps://…` for TLS) or the SMTP_* variables. */
 export function mailerOptionsFromConfig(c: Config): MailerOptions {
   const waitMs = Math.min(10_000, c.SMTP_TIMEOUT_MS);
-  const opts: MailerOptions = { from: c.MAIL_FROM, maxConnections: c.SMTP_POOL_SIZE, socketTimeoutMs: c.SMTP_TIMEOUT_MS, connectionTimeoutMs: waitMs, greetingTimeoutMs: waitMs };
+  const opts: MailerOptions = {
+    from: c.MAIL_FROM,
+    maxConnections: c.SMTP_POOL_SIZE,
+    socketTimeoutMs: c.SMTP_TIMEOUT_MS,
+    connectionTimeoutMs: waitMs,
+    greetingTimeoutMs: waitMs,
+  };
   if (c.SMTP_RATE_PER_SECOND > 0) opts.ratePerSecond = c.SMTP_RATE_PER_SECOND;
   if (c.SMTP_URL) opts.url = c.SMTP_URL;
   else if (c.SMTP_HOST) {
@@ -36,7 +48,10 @@ export function mailerOptionsFromConfig(c: Config): MailerOptions {
     opts.secure = c.SMTP_SECURE;
     if (c.SMTP_USER) opts.user = c.SMTP_USER;
     if (c.SMTP_PASS) opts.pass = c.SMTP_PASS;
-  } else throw new Error('no SMTP server configured: set SMTP_URL or SMTP_HOST (npm start runs a local sink when neither is set)');
+  } else
+    throw new Error(
+      'no SMTP server configured: set SMTP_URL or SMTP_HOST (npm start runs a local sink when neither is set)',
+    );
   return opts;
 }
 
@@ -44,7 +59,8 @@ function transportOptions(opts: MailerOptions) {
   let { host, port, secure, user, pass } = opts;
   if (opts.url) {
     const u = new URL(opts.url);
-    if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new Error(`SMTP_URL must start with smtp:// or smtps://, not ${u.protocol}//`);
+    if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:')
+      throw new Error(`SMTP_URL must start with smtp:// or smtps://, not ${u.protocol}//`);
     secure = u.protocol === 'smtps:';
     host = u.hostname;
     port = Number(u.port) || (secure ? 465 : 587);
@@ -54,7 +70,12 @@ function transportOptions(opts: MailerOptions) {
   if (!host) throw new Error('createMailer: url or host is required');
   // nodemailer's rate limit is `rateLimit` messages per `rateDelta` ms across the pool.
   const rate = opts.ratePerSecond;
-  const limit = rate === undefined ? {} : rate >= 1 ? { rateLimit: Math.round(rate), rateDelta: 1000 } : { rateLimit: 1, rateDelta: Math.round(1000 / rate) };
+  const limit =
+    rate === undefined
+      ? {}
+      : rate >= 1
+        ? { rateLimit: Math.round(rate), rateDelta: 1000 }
+        : { rateLimit: 1, rateDelta: Math.round(1000 / rate) };
   return {
     pool: true as const,
     host,

@@ -18,11 +18,23 @@ export interface FailedMessage {
  * failures and timeouts change nothing: the caller retries with backoff. Idempotent: the event id
  * is derived from the message, suppressions are unique per address.
  */
-export async function recordDeliveryFailure(database: Database, message: FailedMessage, error: DeliveryError, at = new Date()): Promise<{ suppressed: boolean }> {
+export async function recordDeliveryFailure(
+  database: Database,
+  message: FailedMessage,
+  error: DeliveryError,
+  at = new Date(),
+): Promise<{ suppressed: boolean }> {
   if (error.type !== 'hard_bounce' && error.type !== 'complaint') return { suppressed: false };
   const reason = error.type === 'hard_bounce' ? 'bounce' : 'complaint';
   await insertIgnoringDuplicates(database.models.Suppression.collection, [
-    { address: message.to.toLowerCase(), channel: 'email', customerId: message.customerId, reason, createdAt: at, updatedAt: at },
+    {
+      address: message.to.toLowerCase(),
+      channel: 'email',
+      customerId: message.customerId,
+      reason,
+      createdAt: at,
+      updatedAt: at,
+    },
   ]);
   const props: Record<string, unknown> = { messageId: message.messageId };
   if (message.flowId) props.flowId = message.flowId;

@@ -53,7 +53,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
           if (header) mail.messageId = header[1]!.trim();
           if (received.length >= MEMORY_LIMIT) received.shift();
           received.push(mail);
-          opts.onMessage?.(mail).catch((error: unknown) => log.error({ err: error, file }, 'smtp sink: message handler failed'));
+          opts
+            .onMessage?.(mail)
+            .catch((error: unknown) => log.error({ err: error, file }, 'smtp sink: message handler failed'));
           // Kept, but the 250 never comes: the client cannot know the mail arrived.
           if (unconfirmed.delete(session.id)) return;
           callback(null, `OK: queued as ${id}`);

@@ -25,12 +25,21 @@ export interface EventScan {
  * read serves triggers and exits: exits are applied as their events arrive rather than by
  * reading each customer's history before each step.
  */
-export async function scanEvents(database: Database, flows: readonly Flow[], opts: { asOf: Date; since: Date; lookbackHours: number }): Promise<EventScan> {
+export async function scanEvents(
+  database: Database,
+  flows: readonly Flow[],
+  opts: { asOf: Date; since: Date; lookbackHours: number },
+): Promise<EventScan> {
   const types = [...new Set([...triggerEventTypes(flows), ...exitEventTypes, ...checkoutTypes])];
   const oldest = new Date(opts.asOf.getTime() - opts.lookbackHours * 3_600_000);
   const events: TriggerEvent[] = [];
-  for await (const timeline of readTimelines(database, { changedSince: opts.since }, { types, from: oldest, until: new Date(opts.asOf.getTime() + 1) })) {
-    for (const e of timeline.events) events.push({ eventId: e.eventId, type: e.type, customerId: e.customerId, ts: e.ts, props: e.props });
+  for await (const timeline of readTimelines(
+    database,
+    { changedSince: opts.since },
+    { types, from: oldest, until: new Date(opts.asOf.getTime() + 1) },
+  )) {
+    for (const e of timeline.events)
+      events.push({ eventId: e.eventId, type: e.type, customerId: e.customerId, ts: e.ts, props: e.props });
   }
   events.sort((a, b) => a.ts.getTime() - b.ts.getTime());
 
@@ -42,7 +51,8 @@ export async function scanEvents(database: Database, flows: readonly Flow[], opt
   for (const e of events) {
     const checkoutId = e.props.checkoutId;
     if (typeof checkoutId !== 'string') continue;
-    if (e.type === 'checkout_started' && typeof e.props.cartId === 'string') cartOfCheckout.set(checkoutId, e.props.cartId);
+    if (e.type === 'checkout_started' && typeof e.props.cartId === 'string')
+      cartOfCheckout.set(checkoutId, e.props.cartId);
     if (e.type === 'checkout_step_viewed') lastViewed.set(checkoutId, String(e.props.step));
     if (e.type === 'checkout_step_completed') completed.add(`${checkoutId}:${String(e.props.step)}`);
   }
@@ -73,7 +83,8 @@ const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 export async function scanScoreTriggers(database: Database, flows: readonly Flow[], asOf: Date): Promise<TriggerHit[]> {
   const now = asOf.getTime();
   const hits: TriggerHit[] = [];
-  const hit = (flow: Flow, customerId: string, key: string): void => void hits.push({ flowId: flow.id, customerId, key, at: asOf, context: { ref: key } });
+  const hit = (flow: Flow, customerId: string, key: string): void =>
+    void hits.push({ flowId: flow.id, customerId, key, at: asOf, context: { ref: key } });
   const { features, scores, customers } = database.collections;
 
   const churnFlows = flows.filter((f) => f.trigger.type === 'churn_risk');
@@ -83,14 +94,18 @@ export async function scanScoreTriggers(database: Database, flows: readonly Flow
     const lastOrder = new Map<string, string>();
     for (let i = 0; i < risky.length; i += 1000) {
       const ids = risky.slice(i, i + 1000).map((s) => s._id);
-      for (const f of await features.find({ _id: { $in: ids } }, { projection: { asOf: 1, 'values.recencyDays': 1 } }).toArray()) {
+      for (const f of await features
+        .find({ _id: { $in: ids } }, { projection: { asOf: 1, 'values.recencyDays': 1 } })
+        .toArray()) {
         const recency = (f.values as { recencyDays?: number | null } | undefined)?.recencyDays;
-        if (typeof recency === 'number' && f.asOf instanceof Date) lastOrder.set(String(f._id), isoDay(f.asOf.getTime() - recency * DAY));
+        if (typeof recency === 'number' && f.asOf instanceof Date)
+          lastOrder.set(String(f._id), isoDay(f.asOf.getTime() - recency * DAY));
       }
     }
     for (const s of risky) {
       for (const flow of churnFlows) {
-        if ((s.churnRisk as number) >= (flow.trigger as { threshold: number }).threshold) hit(flow, String(s._id), `lapse:${lastOrder.get(String(s._id)) ?? 'none'}`);
+        if ((s.churnRisk as number) >= (flow.trigger as { threshold: number }).threshold)
+          hit(flow, String(s._id), `lapse:${lastOrder.get(String(s._id)) ?? 'none'}`);
       }
     }
   }
@@ -98,11 +113,17 @@ export async function scanScoreTriggers(database: Database, flows: readonly Flow
   const predictedFlows = flows.filter((f) => f.trigger.type === 'predicted_order');
   if (predictedFlows.length) {
     const horizon = Math.max(...predictedFlows.map((f) => (f.trigger as { daysBefore: number }).daysBefore));
-    const upcoming = await scores.find({ expectedNextOrderAt: { $gt: asOf, $lte: new Date(now + horizon * DAY) } }, { projection: { expectedNextOrderAt: 1 } }).toArray();
+    const upcoming = await scores
+      .find(
+        { expectedNextOrderAt: { $gt: asOf, $lte: new Date(now + horizon * DAY) } },
+        { projection: { expectedNextOrderAt: 1 } },
+      )
+      .toArray();
     for (const s of upcoming) {
       const expected = (s.expectedNextOrderAt as Date).getTime();
       for (const flow of predictedFlows) {
-        if (expected - (flow.trigger as { daysBefore: number }).daysBefore * DAY <= now) hit(flow, String(s._id), `next:${isoDay(expected)}`);
+        if (expected - (flow.trigger as { daysBefore: number }).daysBefore * DAY <= now)
+          hit(flow, String(s._id), `next:${isoDay(expected)}`);
       }
     }
   }

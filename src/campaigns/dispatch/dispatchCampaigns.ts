@@ -61,37 +61,72 @@ export async function dispatchCampaigns(ctx: JobContext, options: DispatchOption
   };
   ctx.progress(0, 5);
 
-  Object.assign(counts, await recoverClaims(database, { leaseMs: options.leaseSeconds * 1000, worker: ctx.worker, ...(deps.ledger ? { ledger: deps.ledger } : {}) }));
+  Object.assign(
+    counts,
+    await recoverClaims(database, {
+      leaseMs: options.leaseSeconds * 1000,
+      worker: ctx.worker,
+      ...(deps.ledger ? { ledger: deps.ledger } : {}),
+    }),
+  );
   phase('recover', 1);
 
   const lookbackHours = Math.max(1, ...active.map((f) => f.maxTriggerAgeHours));
-  const since = state.eventsUntil ? new Date(state.eventsUntil.getTime() - WATERMARK_MARGIN_MS) : new Date(asOf.getTime() - lookbackHours * 3_600_000);
+  const since = state.eventsUntil
+    ? new Date(state.eventsUntil.getTime() - WATERMARK_MARGIN_MS)
+    : new Date(asOf.getTime() - lookbackHours * 3_600_000);
   const scan = await scanEvents(database, active, { asOf, since, lookbackHours });
   const hits = scan.hits;
-  const scoresDue = !state.scoresAt || asOf.getTime() - state.scoresAt.getTime() >= options.scoreTriggerMinutes * 60_000;
+  const scoresDue =
+    !state.scoresAt || asOf.getTime() - state.scoresAt.getTime() >= options.scoreTriggerMinutes * 60_000;
   if (scoresDue) hits.push(...(await scanScoreTriggers(database, active, asOf)));
   counts.eventsRead = scan.eventsRead;
   counts.triggers = hits.length;
   Object.assign(counts, await enrol(database, flowsById, hits, asOf));
-  for (const [reason, n] of Object.entries(await applyExits(database, flowsById, scan.signals, asOf))) counts[`exited_${reason}`] = n;
+  for (const [reason, n] of Object.entries(await applyExits(database, flowsById, scan.signals, asOf)))
+    counts[`exited_${reason}`] = n;
   phase('enrol', 2);
 
-  const plan = await planDueSteps(database, flowsById, { asOf, budget: options.budget ?? defaultBudget, quiet: options.quiet, limit: options.maxSends });
+  const plan = await planDueSteps(database, flowsById, {
+    asOf,
+    budget: options.budget ?? defaultBudget,
+    quiet: options.quiet,
+    limit: options.maxSends,
+  });
   Object.assign(counts, plan.counts);
   phase('plan', 3);
-  Object.assign(counts, await sendPlanned(database, deps, plan.sends, { asOf, concurrency: options.concurrency, worker: ctx.worker, signal: ctx.signal }));
+  Object.assign(
+    counts,
+    await sendPlanned(database, deps, plan.sends, {
+      asOf,
+      concurrency: options.concurrency,
+      worker: ctx.worker,
+      signal: ctx.signal,
+    }),
+  );
   phase('send', 4);
 
-  const experimentsDue = !state.experimentsAt || asOf.getTime() - state.experimentsAt.getTime() >= options.experimentMinutes * 60_000;
+  const experimentsDue =
+    !state.experimentsAt || asOf.getTime() - state.experimentsAt.getTime() >= options.experimentMinutes * 60_000;
   if (experimentsDue) {
-    const evaluated = await evaluateExperiments(database, flows, { asOf, confidence: options.confidence, minRecipients: options.minRecipients, attributionDays: 7, windowDays: 90 });
+    const evaluated = await evaluateExperiments(database, flows, {
+      asOf,
+      confidence: options.confidence,
+      minRecipients: options.minRecipients,
+      attributionDays: 7,
+      windowDays: 90,
+    });
     counts.experiments = evaluated.experiments;
     counts.winners = evaluated.winners;
   }
   const next: DispatchState = {
     eventsUntil: state.eventsUntil && state.eventsUntil > asOf ? state.eventsUntil : asOf,
     ...((scoresDue ? { scoresAt: asOf } : state.scoresAt ? { scoresAt: state.scoresAt } : {}) as DispatchState),
-    ...((experimentsDue ? { experimentsAt: asOf } : state.experimentsAt ? { experimentsAt: state.experimentsAt } : {}) as DispatchState),
+    ...((experimentsDue
+      ? { experimentsAt: asOf }
+      : state.experimentsAt
+        ? { experimentsAt: state.experimentsAt }
+        : {}) as DispatchState),
   };
   await State.replaceOne({ _id: STATE_ID }, { value: next, updatedAt: new Date() }, { upsert: true });
   phase('experiments', 5);

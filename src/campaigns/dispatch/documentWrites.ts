@@ -15,7 +15,10 @@ async function replaceWhole<T extends Document & { _id: string }>(collection: Co
   for (let i = 0; i < docs.length; i += CHUNK) {
     let pending = docs.slice(i, i + CHUNK);
     for (let attempt = 0; pending.length; attempt++) {
-      if (attempt === 5) throw new Error(`could not rewrite ${pending.length} documents of ${collection.collectionName}: they keep being re-inserted`);
+      if (attempt === 5)
+        throw new Error(
+          `could not rewrite ${pending.length} documents of ${collection.collectionName}: they keep being re-inserted`,
+        );
       // Filters and inserts of a generic document type are ones TypeScript cannot check.
       await collection.deleteMany({ _id: { $in: pending.map((d) => d._id) } } as Filter<T>);
       const refused = await insertIgnoringDuplicates(collection, pending as OptionalUnlessRequiredId<T>[]);
@@ -77,7 +80,8 @@ export class DocumentWrites<T extends Document & { _id: string }> {
       else groups.set(key, { update, ids: [doc._id] });
     }
     for (const { update, ids } of groups.values()) {
-      for (let i = 0; i < ids.length; i += CHUNK) await collection.updateMany({ _id: { $in: ids.slice(i, i + CHUNK) } } as Filter<T>, update);
+      for (let i = 0; i < ids.length; i += CHUNK)
+        await collection.updateMany({ _id: { $in: ids.slice(i, i + CHUNK) } } as Filter<T>, update);
     }
   }
 }

@@ -22,7 +22,9 @@ export interface EnrolCounts {
 async function replenishDaysOf(database: Database, productIds: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!productIds.length) return out;
-  for (const p of await database.collections.products.find({ _id: { $in: productIds }, replenishDays: { $gt: 0 } }, { projection: { replenishDays: 1 } }).toArray()) {
+  for (const p of await database.collections.products
+    .find({ _id: { $in: productIds }, replenishDays: { $gt: 0 } }, { projection: { replenishDays: 1 } })
+    .toArray()) {
     out.set(String(p._id), p.replenishDays as number);
   }
   return out;
@@ -34,9 +36,17 @@ async function replenishDaysOf(database: Database, productIds: string[]): Promis
  * customers (by a hash of flow and customer, so the same people every time) are enrolled with
  * status `holdout` and never mailed: they are the comparison group of the flow's revenue.
  */
-export async function enrol(database: Database, flowsById: ReadonlyMap<string, Flow>, hits: readonly TriggerHit[], asOf: Date): Promise<EnrolCounts> {
+export async function enrol(
+  database: Database,
+  flowsById: ReadonlyMap<string, Flow>,
+  hits: readonly TriggerHit[],
+  asOf: Date,
+): Promise<EnrolCounts> {
   const counts: EnrolCounts = { enrolled: 0, holdout: 0, restarted: 0, tooOld: 0 };
-  const grouped = new Map<string, { flow: Flow; first: TriggerHit; last: TriggerHit; context: EnrollmentDoc['context'] }>();
+  const grouped = new Map<
+    string,
+    { flow: Flow; first: TriggerHit; last: TriggerHit; context: EnrollmentDoc['context'] }
+  >();
   for (const hit of hits) {
     const flow = flowsById.get(hit.flowId);
     if (!flow?.active) continue;
@@ -54,7 +64,9 @@ export async function enrol(database: Database, flowsById: ReadonlyMap<string, F
   if (!grouped.size) return counts;
 
   const needReplenish = [...grouped.values()].filter((g) => g.flow.steps.some((s) => s.delayFromReplenishment));
-  const replenish = await replenishDaysOf(database, [...new Set(needReplenish.flatMap((g) => g.context.productIds ?? []))]);
+  const replenish = await replenishDaysOf(database, [
+    ...new Set(needReplenish.flatMap((g) => g.context.productIds ?? [])),
+  ]);
   for (const g of needReplenish) {
     const days = (g.context.productIds ?? []).map((p) => replenish.get(p)).filter((d): d is number => d !== undefined);
     if (days.length) g.context.replenishDays = Math.min(...days);
@@ -97,7 +109,12 @@ export async function enrol(database: Database, flowsById: ReadonlyMap<string, F
     const set: Partial<EnrollmentDoc> = {};
     if (JSON.stringify(context) !== JSON.stringify(current.context)) set.context = context;
     const flow = grouped.get(d._id)!.flow;
-    if (flow.trigger.type === 'event' && flow.trigger.restartOnRepeat && current.stepIndex === 0 && d.anchorAt > current.anchorAt) {
+    if (
+      flow.trigger.type === 'event' &&
+      flow.trigger.restartOnRepeat &&
+      current.stepIndex === 0 &&
+      d.anchorAt > current.anchorAt
+    ) {
       set.anchorAt = d.anchorAt;
       set.nextStepAt = firstStepDue(flow, d.anchorAt, context);
       counts.restarted++;
@@ -113,7 +130,12 @@ export async function enrol(database: Database, flowsById: ReadonlyMap<string, F
  * recovery of the very cart), an unsubscribe. Run after enrolling, so an order that arrives in
  * the same batch as its cart never lets the cart series start.
  */
-export async function applyExits(database: Database, flowsById: ReadonlyMap<string, Flow>, signals: readonly ExitSignal[], asOf: Date): Promise<Record<string, number>> {
+export async function applyExits(
+  database: Database,
+  flowsById: ReadonlyMap<string, Flow>,
+  signals: readonly ExitSignal[],
+  asOf: Date,
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   if (!signals.length) return counts;
   const byCustomer = new Map<string, ExitSignal[]>();

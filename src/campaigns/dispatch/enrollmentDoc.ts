@@ -8,7 +8,8 @@ const DAY = 86_400_000;
  * The enrolment's `_id` is its unique key spelled out: inserting it is the exactly-once claim,
  * and reading it back by `_id` is the one lookup FerretDB does without a scan.
  */
-export const enrollmentIdOf = (flowId: string, customerId: string, key: string): string => `${flowId}|${customerId}|${key}`;
+export const enrollmentIdOf = (flowId: string, customerId: string, key: string): string =>
+  `${flowId}|${customerId}|${key}`;
 
 /**
  * A message's id is derived from (enrolment, step), so a retry of the same step always carries

@@ -35,10 +35,21 @@ export interface PlanOptions {
 
 export interface Plan {
   sends: PlannedSend[];
-  counts: { due: number; rescheduled: number; deferred: number; completed: number; missingFlow: number; missingCustomer: number };
+  counts: {
+    due: number;
+    rescheduled: number;
+    deferred: number;
+    completed: number;
+    missingFlow: number;
+    missingCustomer: number;
+  };
 }
 
-async function byId<T extends { _id: string }>(collection: Collection<T>, ids: string[], projection: Record<string, 1>): Promise<Map<string, WithId<T>>> {
+async function byId<T extends { _id: string }>(
+  collection: Collection<T>,
+  ids: string[],
+  projection: Record<string, 1>,
+): Promise<Map<string, WithId<T>>> {
   const out = new Map<string, WithId<T>>();
   for (let i = 0; i < ids.length; i += 1000) {
     // A filter on `_id` of a generic document type is one TypeScript cannot check.
@@ -57,9 +68,15 @@ async function recentSends(database: Database, customerIds: string[], since: Dat
   const add = (customerId: string, at: Date) => out.set(customerId, [...(out.get(customerId) ?? []), at.getTime()]);
   for (let i = 0; i < customerIds.length; i += 1000) {
     const ids = customerIds.slice(i, i + 1000);
-    const cursor = database.collections.messages.find({ customerId: { $in: ids }, kind: 'marketing', status: 'sent', scheduledFor: { $gte: since } }, { projection: { customerId: 1, scheduledFor: 1 } });
+    const cursor = database.collections.messages.find(
+      { customerId: { $in: ids }, kind: 'marketing', status: 'sent', scheduledFor: { $gte: since } },
+      { projection: { customerId: 1, scheduledFor: 1 } },
+    );
     for await (const m of cursor) add(m.customerId as string, m.scheduledFor as Date);
-    for await (const c of database.collections.messageClaims.find({ 'message.customerId': { $in: ids }, 'message.kind': 'marketing' }, { projection: { message: 1 } })) {
+    for await (const c of database.collections.messageClaims.find(
+      { 'message.customerId': { $in: ids }, 'message.kind': 'marketing' },
+      { projection: { message: 1 } },
+    )) {
       const m = c.message as { customerId: string; scheduledFor: Date };
       add(m.customerId, m.scheduledFor);
     }
@@ -74,11 +91,25 @@ async function recentSends(database: Database, customerIds: string[], since: Dat
  * transactional first (they never count), then by flow priority, then oldest first — and the
  * ones that do not fit are deferred to when the budget frees up: deferred, never dropped.
  */
-export async function planDueSteps(database: Database, flowsById: ReadonlyMap<string, Flow>, opts: PlanOptions): Promise<Plan> {
+export async function planDueSteps(
+  database: Database,
+  flowsById: ReadonlyMap<string, Flow>,
+  opts: PlanOptions,
+): Promise<Plan> {
   const Enrollment = database.collections.enrollments;
   const now = opts.asOf.getTime();
-  const counts: Plan['counts'] = { due: 0, rescheduled: 0, deferred: 0, completed: 0, missingFlow: 0, missingCustomer: 0 };
-  const due = await Enrollment.find({ status: 'active', nextStepAt: { $lte: opts.asOf } }).sort({ nextStepAt: 1 }).limit(opts.limit).toArray();
+  const counts: Plan['counts'] = {
+    due: 0,
+    rescheduled: 0,
+    deferred: 0,
+    completed: 0,
+    missingFlow: 0,
+    missingCustomer: 0,
+  };
+  const due = await Enrollment.find({ status: 'active', nextStepAt: { $lte: opts.asOf } })
+    .sort({ nextStepAt: 1 })
+    .limit(opts.limit)
+    .toArray();
   counts.due = due.length;
   if (!due.length) return { sends: [], counts };
 
@@ -91,10 +122,13 @@ export async function planDueSteps(database: Database, flowsById: ReadonlyMap<st
     recentSends(database, customerIds, new Date(now - longestWindow * DAY)),
     database.models.Experiment.collection.find({}, { projection: { 'results.winner': 1 } }).toArray(),
   ]);
-  const winners = new Map(experiments.map((x) => [String(x._id), (x.results as { winner?: string } | undefined)?.winner]));
+  const winners = new Map(
+    experiments.map((x) => [String(x._id), (x.results as { winner?: string } | undefined)?.winner]),
+  );
 
   const updates = new DocumentWrites<EnrollmentDoc>();
-  const set = (doc: EnrollmentDoc, fields: Partial<EnrollmentDoc>, inc?: { deferrals: number }) => updates.add(doc, fields, inc);
+  const set = (doc: EnrollmentDoc, fields: Partial<EnrollmentDoc>, inc?: { deferrals: number }) =>
+    updates.add(doc, fields, inc);
 
   const ready: PlannedSend[] = [];
   for (const enrollment of due) {
@@ -115,7 +149,13 @@ export async function planDueSteps(database: Database, flowsById: ReadonlyMap<st
       counts.missingCustomer++;
       continue;
     }
-    const variant = assignVariant(flow.id, step.id, step.variants, customer._id, winners.get(experimentId(flow.id, step.id)));
+    const variant = assignVariant(
+      flow.id,
+      step.id,
+      step.variants,
+      customer._id,
+      winners.get(experimentId(flow.id, step.id)),
+    );
     const dueAt = Math.max(stepDueAt(enrollment, step), enrollment.deferredUntil?.getTime() ?? 0);
     const sendAt = sendTimeFor({
       due: dueAt,
@@ -130,10 +170,23 @@ export async function planDueSteps(database: Database, flowsById: ReadonlyMap<st
       counts.rescheduled++;
       continue;
     }
-    ready.push({ enrollment, flow, step, variant, customer, engagement: engagementLevel(features.get(customer._id)?.values), sendAt });
+    ready.push({
+      enrollment,
+      flow,
+      step,
+      variant,
+      customer,
+      engagement: engagementLevel(features.get(customer._id)?.values),
+      sendAt,
+    });
   }
 
-  ready.sort((a, b) => Number(b.step.transactional) - Number(a.step.transactional) || b.flow.priority - a.flow.priority || a.sendAt - b.sendAt);
+  ready.sort(
+    (a, b) =>
+      Number(b.step.transactional) - Number(a.step.transactional) ||
+      b.flow.priority - a.flow.priority ||
+      a.sendAt - b.sendAt,
+  );
   const planned: PlannedSend[] = [];
   for (const p of ready) {
     if (!p.step.transactional) {
@@ -141,7 +194,14 @@ export async function planDueSteps(database: Database, flowsById: ReadonlyMap<st
       const decision = checkBudget(opts.budget[p.engagement], history, now);
       if (!decision.ok) {
         // The deferral is rescheduled like any due step: the best hour after the budget frees up.
-        const retry = sendTimeFor({ due: decision.retryAt, timezone: p.customer.timezone ?? 'UTC', bestHour: scores.get(p.customer._id)?.bestSendHour, immediate: false, transactional: false, quiet: opts.quiet });
+        const retry = sendTimeFor({
+          due: decision.retryAt,
+          timezone: p.customer.timezone ?? 'UTC',
+          bestHour: scores.get(p.customer._id)?.bestSendHour,
+          immediate: false,
+          transactional: false,
+          quiet: opts.quiet,
+        });
         set(p.enrollment, { deferredUntil: new Date(decision.retryAt), nextStepAt: new Date(retry) }, { deferrals: 1 });
         counts.deferred++;
         continue;

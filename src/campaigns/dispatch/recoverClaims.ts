@@ -27,16 +27,31 @@ export interface RecoveryCounts {
  * failed and never sent again — a possible loss, never a duplicate. Each stale claim is settled
  * by one worker: it takes a lease (an insert under a unique key) first.
  */
-export async function recoverClaims(database: Database, opts: { leaseMs: number; worker: string; ledger?: DeliveryLedger }): Promise<RecoveryCounts> {
+export async function recoverClaims(
+  database: Database,
+  opts: { leaseMs: number; worker: string; ledger?: DeliveryLedger },
+): Promise<RecoveryCounts> {
   const counts: RecoveryCounts = { staleClaims: 0, confirmedSent: 0, released: 0, unknown: 0 };
-  const stale = await database.collections.messageClaims.find({ claimedAt: { $lt: new Date(Date.now() - opts.leaseMs) } }).toArray();
+  const stale = await database.collections.messageClaims
+    .find({ claimedAt: { $lt: new Date(Date.now() - opts.leaseMs) } })
+    .toArray();
   counts.staleClaims = stale.length;
   if (!stale.length) return counts;
 
-  const leases = stale.map((c) => ({ _id: `recover:${c._id}:${c.claimedAt.getTime()}`, job: 'dispatch-campaigns', runKey: 'recover', partition: c.message.partition, worker: opts.worker, createdAt: new Date() }));
+  const leases = stale.map((c) => ({
+    _id: `recover:${c._id}:${c.claimedAt.getTime()}`,
+    job: 'dispatch-campaigns',
+    runKey: 'recover',
+    partition: c.message.partition,
+    worker: opts.worker,
+    createdAt: new Date(),
+  }));
   const lost = await insertIgnoringDuplicates(database.collections.jobLeases, leases);
   const mine = stale.filter((_, i) => !lost.has(i));
-  const stored = await storedMessages(database, mine.map((c) => c._id));
+  const stored = await storedMessages(
+    database,
+    mine.map((c) => c._id),
+  );
   const unrecorded = mine.filter((c) => !stored.has(c._id));
   const accepted = opts.ledger ? await opts.ledger.accepted(unrecorded.map((c) => c._id)) : new Set<string>();
 
@@ -53,7 +68,11 @@ export async function recoverClaims(database: Database, opts: { leaseMs: number;
       counts.confirmedSent++;
     } else if (opts.ledger) counts.released++;
     else {
-      records.push({ ...c.message, status: 'failed', error: 'interrupted during sending; outcome unknown, not sent again (at most once)' });
+      records.push({
+        ...c.message,
+        status: 'failed',
+        error: 'interrupted during sending; outcome unknown, not sent again (at most once)',
+      });
       counts.unknown++;
     }
     done.push(c._id);

@@ -62,7 +62,10 @@ export function sendTimeFor(input: SendTimeInput): number {
     return atLocalHour(endDay, quiet.end, offset);
   }
   const best = input.bestHour;
-  const hour = allowedHour(best !== null && best !== undefined && Number.isInteger(best) && best >= 0 && best < 24 ? best : DEFAULT_SEND_HOUR, quiet);
+  const hour = allowedHour(
+    best !== null && best !== undefined && Number.isInteger(best) && best >= 0 && best < 24 ? best : DEFAULT_SEND_HOUR,
+    quiet,
+  );
   if (hourNow === hour) return input.due;
   return atLocalHour(hourNow < hour ? dayStart : dayStart + DAY, hour, offset);
 }

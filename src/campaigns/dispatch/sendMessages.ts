@@ -65,11 +65,22 @@ const RETRY_BASE_MS = 5 * 60_000;
 const MIN_CHUNK = 50;
 const MAX_CHUNK = 500;
 
-function incentiveFor(choice: IncentiveChoice | undefined, step: FlowStep, enrollment: EnrollmentDoc): Incentive | undefined {
-  const code = (prefix: string) => `${prefix}-${createHash('sha256').update(enrollment._id).digest('hex').slice(0, 8).toUpperCase()}`;
+function incentiveFor(
+  choice: IncentiveChoice | undefined,
+  step: FlowStep,
+  enrollment: EnrollmentDoc,
+): Incentive | undefined {
+  const code = (prefix: string) =>
+    `${prefix}-${createHash('sha256').update(enrollment._id).digest('hex').slice(0, 8).toUpperCase()}`;
   // Whoever left the checkout at the shipping step is shipping-concerned; everyone else gets money off.
-  const resolved = choice === 'by_abandonment' ? (enrollment.context.checkoutDropStep === 'shipping' ? 'free_shipping' : 'discount') : choice;
-  if (resolved === 'discount') return { type: 'discount', percent: step.discountPercent, code: code(`SAVE${step.discountPercent}`) };
+  const resolved =
+    choice === 'by_abandonment'
+      ? enrollment.context.checkoutDropStep === 'shipping'
+        ? 'free_shipping'
+        : 'discount'
+      : choice;
+  if (resolved === 'discount')
+    return { type: 'discount', percent: step.discountPercent, code: code(`SAVE${step.discountPercent}`) };
   if (resolved === 'free_shipping') return { type: 'free_shipping', code: code('SHIPFREE') };
   return undefined;
 }
@@ -78,13 +89,19 @@ function personalisationContext(p: PlannedSend, messageId: string, now: Date): P
   const c = p.enrollment.context;
   const ctx: PersonalisationContext = { messageId, now };
   if (c.productIds?.length) ctx.productIds = c.productIds;
-  if (c.cartId) ctx.cart = { cartId: c.cartId, items: c.lines ?? (c.productIds ?? []).map((productId) => ({ productId })) };
-  if (c.orderId) ctx.order = { orderId: c.orderId, items: c.lines ?? [], total: c.orderTotal ?? 0, ...(c.currency ? { currency: c.currency } : {}) };
+  if (c.cartId)
+    ctx.cart = { cartId: c.cartId, items: c.lines ?? (c.productIds ?? []).map((productId) => ({ productId })) };
+  if (c.orderId)
+    ctx.order = {
+      orderId: c.orderId,
+      items: c.lines ?? [],
+      total: c.orderTotal ?? 0,
+      ...(c.currency ? { currency: c.currency } : {}),
+    };
   const incentive = incentiveFor(p.variant?.incentive ?? p.step.incentive, p.step, p.enrollment);
   if (incentive) ctx.incentive = incentive;
   return ctx;
 }
-
 
 /**
  * Stores messages' outcomes: the message documents (insert-only; one already stored wins), and
@@ -95,7 +112,9 @@ export async function recordOutcomes(database: Database, messages: readonly Mess
   if (!messages.length) return;
   await insertIgnoringDuplicates(database.collections.messages, [...messages]);
   const sent = messages.filter((m) => m.status === 'sent');
-  await recordEvents(database, sent.map((m) => sentEvent(m, m.subject, m.scheduledFor)) as StoredEvent[], { fold: 'background' });
+  await recordEvents(database, sent.map((m) => sentEvent(m, m.subject, m.scheduledFor)) as StoredEvent[], {
+    fold: 'background',
+  });
 }
 
 export async function recordOutcome(database: Database, message: MessageDoc): Promise<void> {
@@ -142,7 +161,14 @@ interface Prepared {
  * run tries again with backoff; a timeout may have delivered, so it is retried only with a ledger,
  * which is asked first whether the earlier attempt arrived; without one it fails: at most once.
  */
-async function sendChunk(database: Database, deps: SendDeps, chunk: readonly PlannedSend[], now: Date, worker: string, concurrency: number): Promise<Outcome[]> {
+async function sendChunk(
+  database: Database,
+  deps: SendDeps,
+  chunk: readonly PlannedSend[],
+  now: Date,
+  worker: string,
+  concurrency: number,
+): Promise<Outcome[]> {
   const items: Prepared[] = chunk.map((p) => {
     const kind: MessageKind = p.step.transactional ? 'transactional' : 'marketing';
     const id = messageIdOf(p.enrollment._id, p.step.id);
@@ -162,14 +188,21 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
       claimedBy: worker,
       providerMessageId: rfcMessageId(id, deps.domain),
     };
-    if (p.variant) Object.assign(message, { variant: p.variant.name, experimentId: experimentId(p.flow.id, p.step.id) });
+    if (p.variant)
+      Object.assign(message, { variant: p.variant.name, experimentId: experimentId(p.flow.id, p.step.id) });
     return { p, id, kind, message };
   });
 
   // Independent reads, so in parallel; the personalisation of a blocked message is simply dropped.
   const [decisions, datas] = await Promise.all([
-    canSendBatch(database, items.map((it) => ({ customer: it.p.customer, kind: it.kind }))),
-    buildPersonalisationBatch(database, items.map((it) => ({ customerId: it.p.customer._id, context: personalisationContext(it.p, it.id, now) }))),
+    canSendBatch(
+      database,
+      items.map((it) => ({ customer: it.p.customer, kind: it.kind })),
+    ),
+    buildPersonalisationBatch(
+      database,
+      items.map((it) => ({ customerId: it.p.customer._id, context: personalisationContext(it.p, it.id, now) })),
+    ),
   ]);
   for (const [i, it] of items.entries()) {
     const decision = decisions[i]!;
@@ -179,15 +212,35 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
       continue;
     }
     const { p } = it;
-    const rendered = deps.renderer.render(p.step.template, { ...(p.variant?.subject !== undefined ? { subject: p.variant.subject } : {}), ...(p.variant?.length ? { length: p.variant.length } : {}) }, data.value);
+    const rendered = deps.renderer.render(
+      p.step.template,
+      {
+        ...(p.variant?.subject !== undefined ? { subject: p.variant.subject } : {}),
+        ...(p.variant?.length ? { length: p.variant.length } : {}),
+      },
+      data.value,
+    );
     Object.assign(it.message, { to: data.value.to, subject: rendered.subject, links: rendered.links });
     it.to = data.value.to;
     it.mail = composeMail(rendered, { to: data.value.to, messageId: it.id, domain: deps.domain });
   }
 
   // Claim the whole chunk; an id refused as a duplicate belongs to someone else.
-  const refused = await insertIgnoringDuplicates(database.collections.messageClaims, items.map((it) => ({ _id: it.id, enrollmentId: it.message.enrollmentId, stepId: it.message.stepId, claimedAt: it.message.claimedAt, claimedBy: worker, message: it.message })));
-  const stored = await storedMessages(database, items.map((it) => it.id));
+  const refused = await insertIgnoringDuplicates(
+    database.collections.messageClaims,
+    items.map((it) => ({
+      _id: it.id,
+      enrollmentId: it.message.enrollmentId,
+      stepId: it.message.stepId,
+      claimedAt: it.message.claimedAt,
+      claimedBy: worker,
+      message: it.message,
+    })),
+  );
+  const stored = await storedMessages(
+    database,
+    items.map((it) => it.id),
+  );
   const outcomes = new Array<Outcome>(items.length);
   const backedOff: string[] = [];
   const mine: number[] = [];
@@ -234,7 +287,12 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
         outcomes[i] = { kind: 'retry', error: text, message: it.message };
         continue;
       }
-      await recordDeliveryFailure(database, { messageId: it.id, customerId: it.message.customerId, to: it.to!, flowId: it.message.flowId }, error, now);
+      await recordDeliveryFailure(
+        database,
+        { messageId: it.id, customerId: it.message.customerId, to: it.to!, flowId: it.message.flowId },
+        error,
+        now,
+      );
       records.push({ ...it.message, status: 'failed', error: text });
       outcomes[i] = { kind: 'failed', error: text };
     }
@@ -245,7 +303,11 @@ async function sendChunk(database: Database, deps: SendDeps, chunk: readonly Pla
 }
 
 /** The insert-only proof of a send; features count it, and crash recovery looks for it. */
-export function sentEvent(message: Pick<MessageDoc, '_id' | 'customerId' | 'partition' | 'flowId' | 'stepId' | 'variant'>, subject: string | undefined, at: Date) {
+export function sentEvent(
+  message: Pick<MessageDoc, '_id' | 'customerId' | 'partition' | 'flowId' | 'stepId' | 'variant'>,
+  subject: string | undefined,
+  at: Date,
+) {
   return {
     eventId: `email_sent:${message._id}`,
     type: 'email_sent',
@@ -255,7 +317,14 @@ export function sentEvent(message: Pick<MessageDoc, '_id' | 'customerId' | 'part
     receivedAt: new Date(),
     source: 'system',
     channel: 'email',
-    props: { messageId: message._id, flowId: message.flowId, campaignId: message.flowId, stepId: message.stepId, subject, variant: message.variant },
+    props: {
+      messageId: message._id,
+      flowId: message.flowId,
+      campaignId: message.flowId,
+      stepId: message.stepId,
+      subject,
+      variant: message.variant,
+    },
   };
 }
 
@@ -268,7 +337,12 @@ function advance(p: PlannedSend, now: Date): Partial<EnrollmentDoc> {
 }
 
 /** Sends planned steps `concurrency` at a time, then records statuses and advances enrolments in bulk. */
-export async function sendPlanned(database: Database, deps: SendDeps, planned: readonly PlannedSend[], opts: { asOf: Date; concurrency: number; worker: string; signal?: AbortSignal }): Promise<SendCounts> {
+export async function sendPlanned(
+  database: Database,
+  deps: SendDeps,
+  planned: readonly PlannedSend[],
+  opts: { asOf: Date; concurrency: number; worker: string; signal?: AbortSignal },
+): Promise<SendCounts> {
   const counts: SendCounts = { sent: 0, failed: 0, suppressed: 0, retried: 0, acceptedEarlier: 0, alreadyClaimed: 0 };
   const enrollmentUpdates = new DocumentWrites<EnrollmentDoc>();
   const now = opts.asOf;
@@ -298,7 +372,13 @@ export async function sendPlanned(database: Database, deps: SendDeps, planned: r
           counts.suppressed++;
           // No consent or no address: the rest of a marketing series would be blocked too.
           if (outcome.transactional) enrollmentUpdates.add(p.enrollment, advance(p, now));
-          else enrollmentUpdates.add(p.enrollment, { status: 'exited', exitReason: outcome.reason, endedAt: now, nextStepAt: null });
+          else
+            enrollmentUpdates.add(p.enrollment, {
+              status: 'exited',
+              exitReason: outcome.reason,
+              endedAt: now,
+              nextStepAt: null,
+            });
           break;
         case 'retry': {
           counts.retried++;
@@ -306,7 +386,11 @@ export async function sendPlanned(database: Database, deps: SendDeps, planned: r
           if (attempts >= MAX_SEND_ATTEMPTS) {
             exhausted.push({ ...outcome.message, status: 'failed', error: outcome.error });
             enrollmentUpdates.add(p.enrollment, advance(p, now));
-          } else enrollmentUpdates.add(p.enrollment, { sendAttempts: attempts, nextStepAt: new Date(now.getTime() + RETRY_BASE_MS * 2 ** attempts) });
+          } else
+            enrollmentUpdates.add(p.enrollment, {
+              sendAttempts: attempts,
+              nextStepAt: new Date(now.getTime() + RETRY_BASE_MS * 2 ** attempts),
+            });
           break;
         }
         case 'taken':

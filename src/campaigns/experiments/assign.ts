@@ -21,7 +21,13 @@ export const experimentId = (flowId: string, stepId: string): string => `${flowI
  * The variant of a step's A/B test for a customer: weighted by the variants' weights, or the
  * winner once one is chosen (everyone gets it from then on).
  */
-export function assignVariant(flowId: string, stepId: string, variants: readonly Variant[], customerId: string, winner?: string): Variant | undefined {
+export function assignVariant(
+  flowId: string,
+  stepId: string,
+  variants: readonly Variant[],
+  customerId: string,
+  winner?: string,
+): Variant | undefined {
   if (variants.length === 0) return undefined;
   const chosen = winner ? variants.find((v) => v.name === winner) : undefined;
   if (chosen) return chosen;

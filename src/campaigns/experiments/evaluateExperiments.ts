@@ -41,13 +41,22 @@ const rate = (n: number, d: number) => (d ? n / d : 0);
  * customer of those enrolled against its holdout group (who got nothing). One read of the
  * messages, the enrolments and the timelines of their customers; results are stored in `experiments`.
  */
-export async function evaluateExperiments(database: Database, flows: readonly Flow[], opts: EvaluateOptions): Promise<{ experiments: number; winners: number }> {
+export async function evaluateExperiments(
+  database: Database,
+  flows: readonly Flow[],
+  opts: EvaluateOptions,
+): Promise<{ experiments: number; winners: number }> {
   const since = new Date(opts.asOf.getTime() - opts.windowDays * DAY);
   const { Message, Enrollment, Experiment } = database.models;
   const messages = await Message.collection
-    .find({ status: 'sent', sentAt: { $gte: since }, experimentId: { $exists: true } }, { projection: { experimentId: 1, variant: 1, customerId: 1, sentAt: 1 } })
+    .find(
+      { status: 'sent', sentAt: { $gte: since }, experimentId: { $exists: true } },
+      { projection: { experimentId: 1, variant: 1, customerId: 1, sentAt: 1 } },
+    )
     .toArray();
-  const enrollments = await Enrollment.collection.find({ enrolledAt: { $gte: since } }, { projection: { flowId: 1, customerId: 1, status: 1, enrolledAt: 1 } }).toArray();
+  const enrollments = await Enrollment.collection
+    .find({ enrolledAt: { $gte: since } }, { projection: { flowId: 1, customerId: 1, status: 1, enrolledAt: 1 } })
+    .toArray();
 
   const opened = new Set<string>();
   const clicked = new Set<string>();
@@ -59,22 +68,36 @@ export async function evaluateExperiments(database: Database, flows: readonly Fl
   for await (const { customerId, events } of readTimelines(database, { customerIds }, { types, from: since })) {
     for (const e of events) {
       if (e.type === 'order_completed') {
-        orders.set(customerId, [...(orders.get(customerId) ?? []), { at: e.ts.getTime(), revenue: Number(e.props.revenue) || 0 }]);
+        orders.set(customerId, [
+          ...(orders.get(customerId) ?? []),
+          { at: e.ts.getTime(), revenue: Number(e.props.revenue) || 0 },
+        ]);
       } else if (typeof e.props.messageId === 'string') {
         if (e.type === 'email_clicked') clicked.add(e.props.messageId);
         if (e.type === 'email_clicked' || e.props.machineOpen !== true) opened.add(e.props.messageId);
       }
     }
   }
-  const orderAfter = (customerId: string, at: number) => (orders.get(customerId) ?? []).filter((o) => o.at >= at && o.at < at + opts.attributionDays * DAY);
+  const orderAfter = (customerId: string, at: number) =>
+    (orders.get(customerId) ?? []).filter((o) => o.at >= at && o.at < at + opts.attributionDays * DAY);
 
-  const stored = new Map((await Experiment.collection.find({}, { projection: { results: 1 } }).toArray()).map((x) => [String(x._id), x.results as { winner?: string } | undefined]));
+  const stored = new Map(
+    (await Experiment.collection.find({}, { projection: { results: 1 } }).toArray()).map((x) => [
+      String(x._id),
+      x.results as { winner?: string } | undefined,
+    ]),
+  );
   const docs: Record<string, unknown>[] = [];
   let winners = 0;
   for (const flow of flows) {
     for (const step of flow.steps.filter((s) => s.variants.length >= 2)) {
       const id = experimentId(flow.id, step.id);
-      const stats = new Map<string, VariantStats>(step.variants.map((v) => [v.name, { name: v.name, recipients: 0, opens: 0, clicks: 0, conversions: 0, revenue: 0 }]));
+      const stats = new Map<string, VariantStats>(
+        step.variants.map((v) => [
+          v.name,
+          { name: v.name, recipients: 0, opens: 0, clicks: 0, conversions: 0, revenue: 0 },
+        ]),
+      );
       for (const m of messages.filter((x) => x.experimentId === id)) {
         const s = stats.get(m.variant as string);
         if (!s) continue;
@@ -86,7 +109,8 @@ export async function evaluateExperiments(database: Database, flows: readonly Fl
         s.revenue += converted.reduce((sum, o) => sum + o.revenue, 0);
       }
       const variants = [...stats.values()];
-      const successes = (v: VariantStats) => (step.goal === 'open' ? v.opens : step.goal === 'click' ? v.clicks : v.conversions);
+      const successes = (v: VariantStats) =>
+        step.goal === 'open' ? v.opens : step.goal === 'click' ? v.clicks : v.conversions;
       const decision: WinnerDecision = decideWinner(
         variants.map((v) => ({ name: v.name, successes: successes(v), trials: v.recipients })),
         { confidence: opts.confidence, minRecipients: opts.minRecipients },
@@ -105,7 +129,12 @@ export async function evaluateExperiments(database: Database, flows: readonly Fl
         results: {
           goal: step.goal,
           confidence: opts.confidence,
-          variants: variants.map((v) => ({ ...v, openRate: rate(v.opens, v.recipients), clickRate: rate(v.clicks, v.recipients), conversionRate: rate(v.conversions, v.recipients) })),
+          variants: variants.map((v) => ({
+            ...v,
+            openRate: rate(v.opens, v.recipients),
+            clickRate: rate(v.clicks, v.recipients),
+            conversionRate: rate(v.conversions, v.recipients),
+          })),
           decision,
           ...(winner ? { winner } : {}),
           evaluatedAt: opts.asOf,
@@ -133,12 +162,24 @@ export async function evaluateExperiments(database: Database, flows: readonly Fl
       flowId: flow.id,
       holdoutShare: flow.holdoutShare,
       status: 'running',
-      results: { treated, holdout, revenueLiftPerCustomer: treated.revenuePerCustomer - holdout.revenuePerCustomer, attributionDays: opts.attributionDays, evaluatedAt: opts.asOf },
+      results: {
+        treated,
+        holdout,
+        revenueLiftPerCustomer: treated.revenuePerCustomer - holdout.revenuePerCustomer,
+        attributionDays: opts.attributionDays,
+        evaluatedAt: opts.asOf,
+      },
     });
   }
   await database.bulkWrite(
     Experiment.collection,
-    docs.map((d) => ({ replaceOne: { filter: { _id: d._id as never }, replacement: { ...d, updatedAt: opts.asOf } as never, upsert: true } })),
+    docs.map((d) => ({
+      replaceOne: {
+        filter: { _id: d._id as never },
+        replacement: { ...d, updatedAt: opts.asOf } as never,
+        upsert: true,
+      },
+    })),
   );
   return { experiments: docs.length, winners };
 }

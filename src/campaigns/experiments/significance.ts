@@ -68,17 +68,47 @@ export interface WinnerDecision {
  * Picks a winner when the leading variant beats each other one at `confidence` (one-sided z-test,
  * Bonferroni-corrected for the number of comparisons) and every variant has `minRecipients`.
  */
-export function decideWinner(variants: readonly VariantOutcome[], opts: { confidence: number; minRecipients: number }): WinnerDecision {
+export function decideWinner(
+  variants: readonly VariantOutcome[],
+  opts: { confidence: number; minRecipients: number },
+): WinnerDecision {
   const probabilities = winProbabilities(variants);
   const winProbability = Object.fromEntries(variants.map((v, i) => [v.name, probabilities[i]!]));
-  if (variants.length < 2) return { winner: null, leader: variants[0]?.name ?? null, pValue: 1, winProbability, reason: 'fewer than two variants' };
+  if (variants.length < 2)
+    return {
+      winner: null,
+      leader: variants[0]?.name ?? null,
+      pValue: 1,
+      winProbability,
+      reason: 'fewer than two variants',
+    };
   const rate = (v: Proportion) => (v.trials ? v.successes / v.trials : 0);
   const leader = [...variants].sort((a, b) => rate(b) - rate(a))[0]!;
   const others = variants.filter((v) => v !== leader);
   const pValue = Math.max(...others.map((o) => twoProportionZTest(leader, o).pOneSided));
   const small = variants.find((v) => v.trials < opts.minRecipients);
-  if (small) return { winner: null, leader: leader.name, pValue, winProbability, reason: `variant ${small.name} has ${small.trials} of the ${opts.minRecipients} recipients needed` };
+  if (small)
+    return {
+      winner: null,
+      leader: leader.name,
+      pValue,
+      winProbability,
+      reason: `variant ${small.name} has ${small.trials} of the ${opts.minRecipients} recipients needed`,
+    };
   const alpha = (1 - opts.confidence) / others.length;
-  if (pValue >= alpha) return { winner: null, leader: leader.name, pValue, winProbability, reason: `not significant: p = ${pValue.toPrecision(3)} ≥ ${alpha.toPrecision(3)}` };
-  return { winner: leader.name, leader: leader.name, pValue, winProbability, reason: `${leader.name} wins at ${opts.confidence} confidence` };
+  if (pValue >= alpha)
+    return {
+      winner: null,
+      leader: leader.name,
+      pValue,
+      winProbability,
+      reason: `not significant: p = ${pValue.toPrecision(3)} ≥ ${alpha.toPrecision(3)}`,
+    };
+  return {
+    winner: leader.name,
+    leader: leader.name,
+    pValue,
+    winProbability,
+    reason: `${leader.name} wins at ${opts.confidence} confidence`,
+  };
 }

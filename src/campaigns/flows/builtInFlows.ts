@@ -9,8 +9,13 @@ const definitions: FlowInput[] = [
   {
     id: 'welcome-website',
     name: 'Welcome (website signup)',
-    description: 'Welcome and brand story, best sellers in the categories they browsed, reviews and social proof, then the subscriber discount.',
-    trigger: { type: 'event', eventTypes: ['identify'], where: [{ property: 'traits.signupSource', in: ['website', 'social', 'referral'] }] },
+    description:
+      'Welcome and brand story, best sellers in the categories they browsed, reviews and social proof, then the subscriber discount.',
+    trigger: {
+      type: 'event',
+      eventTypes: ['identify'],
+      where: [{ property: 'traits.signupSource', in: ['website', 'social', 'referral'] }],
+    },
     steps: [
       { id: 'brand', delay: '0m', template: 'welcome_brand', urgent: true },
       { id: 'bestsellers', delay: '2d', template: 'welcome_bestsellers' },
@@ -24,7 +29,11 @@ const definitions: FlowInput[] = [
     id: 'welcome-post-purchase',
     name: 'Welcome (signed up at purchase)',
     description: 'Thank you with the order, care tips, complementary products, then the loyalty invitation.',
-    trigger: { type: 'event', eventTypes: ['identify'], where: [{ property: 'traits.signupSource', equals: 'post_purchase' }] },
+    trigger: {
+      type: 'event',
+      eventTypes: ['identify'],
+      where: [{ property: 'traits.signupSource', equals: 'post_purchase' }],
+    },
     steps: [
       { id: 'thanks', delay: '0m', template: 'welcome_purchase_thanks', urgent: true },
       { id: 'care', delay: '3d', template: 'welcome_care_tips' },
@@ -39,10 +48,23 @@ const definitions: FlowInput[] = [
     name: 'Abandoned cart',
     description:
       'One series per cart (keyed by cart id; a checkout carries its cart id): a reminder with the cart after 1 hour, urgency after 24 hours, an incentive after 72 hours (free shipping for shipping-concerned, a discount for price-sensitive), alternatives and reviews after a week. Recovering the cart, or any order, ends it.',
-    trigger: { type: 'event', eventTypes: ['cart_item_added', 'cart_viewed', 'checkout_started'], keyProperty: 'cartId', restartOnRepeat: true },
+    trigger: {
+      type: 'event',
+      eventTypes: ['cart_item_added', 'cart_viewed', 'checkout_started'],
+      keyProperty: 'cartId',
+      restartOnRepeat: true,
+    },
     steps: [
       { id: 'reminder', delay: '1h', template: 'cart_1h', urgent: true },
-      { id: 'urgency', delay: '24h', template: 'cart_24h', variants: [{ name: 'stock', subject: 0 }, { name: 'save', subject: 1 }] },
+      {
+        id: 'urgency',
+        delay: '24h',
+        template: 'cart_24h',
+        variants: [
+          { name: 'stock', subject: 0 },
+          { name: 'save', subject: 1 },
+        ],
+      },
       { id: 'incentive', delay: '72h', template: 'cart_72h', incentive: 'by_abandonment' },
       { id: 'alternatives', delay: '1w', template: 'cart_1w' },
     ],
@@ -53,7 +75,8 @@ const definitions: FlowInput[] = [
   {
     id: 'browse-abandonment',
     name: 'Browse abandonment',
-    description: 'Products they viewed without adding to a cart, with social proof or a limited-time offer (an A/B test); at most once a week.',
+    description:
+      'Products they viewed without adding to a cart, with social proof or a limited-time offer (an A/B test); at most once a week.',
     trigger: { type: 'event', eventTypes: ['product_viewed'], repeatAfterDays: 7, restartOnRepeat: true },
     steps: [
       {
@@ -73,7 +96,8 @@ const definitions: FlowInput[] = [
   {
     id: 'post-purchase',
     name: 'Post-purchase',
-    description: 'Confirmation at once (transactional), delivery and care tips after 4 days, a review request after a week, a cross-sell after 3 weeks, replenishment after 30 days or the product’s period.',
+    description:
+      'Confirmation at once (transactional), delivery and care tips after 4 days, a review request after a week, a cross-sell after 3 weeks, replenishment after 30 days or the product’s period.',
     trigger: { type: 'event', eventTypes: ['order_completed'], keyProperty: 'orderId' },
     steps: [
       { id: 'confirmation', delay: '0m', template: 'post_purchase_confirmation', urgent: true, transactional: true },
@@ -89,7 +113,8 @@ const definitions: FlowInput[] = [
   {
     id: 'first-purchase',
     name: 'First purchase (likely first-time buyers)',
-    description: 'Prospects entering the likely-first-purchase segment: best sellers in the categories they browsed, reviews and social proof after 3 days, a first-order discount after a week. Any order ends it; entering the segment again later starts it again.',
+    description:
+      'Prospects entering the likely-first-purchase segment: best sellers in the categories they browsed, reviews and social proof after 3 days, a first-order discount after a week. Any order ends it; entering the segment again later starts it again.',
     trigger: { type: 'segment_entered', segmentId: 'likely-first-purchase' },
     steps: [
       { id: 'bestsellers', delay: '0m', template: 'welcome_bestsellers' },
@@ -102,7 +127,8 @@ const definitions: FlowInput[] = [
   {
     id: 'win-back',
     name: 'Re-engagement / win-back',
-    description: '"We miss you" when churn risk crosses 0.7, then an incentive, what is new in their favourite category, and a preference update link. Once per lapse (a new order re-arms it).',
+    description:
+      '"We miss you" when churn risk crosses 0.7, then an incentive, what is new in their favourite category, and a preference update link. Once per lapse (a new order re-arms it).',
     trigger: { type: 'churn_risk', threshold: 0.7 },
     steps: [
       { id: 'miss-you', delay: '0m', template: 'winback_miss_you' },

@@ -22,7 +22,9 @@ export function exitSignalOf(e: TriggerEvent, cartOfCheckout: ReadonlyMap<string
   const base = { customerId: e.customerId, at: e.ts.getTime(), cartIds: [] as string[], checkoutIds: [] as string[] };
   if (e.type === 'order_completed') {
     const checkoutId = typeof e.props.checkoutId === 'string' ? e.props.checkoutId : undefined;
-    const cartIds = [e.props.cartId, checkoutId && cartOfCheckout.get(checkoutId)].filter((c): c is string => typeof c === 'string' && c !== '');
+    const cartIds = [e.props.cartId, checkoutId && cartOfCheckout.get(checkoutId)].filter(
+      (c): c is string => typeof c === 'string' && c !== '',
+    );
     return { ...base, kind: 'ordered', cartIds, checkoutIds: checkoutId ? [checkoutId] : [] };
   }
   if (e.type === 'email_unsubscribed' || e.type === 'email_complained') return { ...base, kind: 'unsubscribed' };
@@ -42,10 +44,21 @@ export interface EnrollmentState {
  * Why an enrolment ends given what its customer did since its trigger, or null to go on. A
  * recovered cart is told apart from any other order so reports can credit the series.
  */
-export function exitReason(flow: Pick<Flow, 'exitOn'>, enrollment: EnrollmentState, signals: readonly ExitSignal[]): 'recovered' | 'ordered' | 'unsubscribed' | null {
+export function exitReason(
+  flow: Pick<Flow, 'exitOn'>,
+  enrollment: EnrollmentState,
+  signals: readonly ExitSignal[],
+): 'recovered' | 'ordered' | 'unsubscribed' | null {
   const after = signals.filter((s) => s.at >= enrollment.anchorAt.getTime());
   const checkouts = new Set(enrollment.context.checkoutIds ?? []);
-  if (flow.exitOn.includes('recovered') && after.some((s) => s.kind === 'ordered' && (s.cartIds.includes(enrollment.key) || s.checkoutIds.some((c) => checkouts.has(c))))) return 'recovered';
+  if (
+    flow.exitOn.includes('recovered') &&
+    after.some(
+      (s) =>
+        s.kind === 'ordered' && (s.cartIds.includes(enrollment.key) || s.checkoutIds.some((c) => checkouts.has(c))),
+    )
+  )
+    return 'recovered';
   if (flow.exitOn.includes('ordered') && after.some((s) => s.kind === 'ordered')) return 'ordered';
   if (flow.exitOn.includes('unsubscribed') && after.some((s) => s.kind === 'unsubscribed')) return 'unsubscribed';
   return null;

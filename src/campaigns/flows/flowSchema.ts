@@ -27,7 +27,11 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
  */
 const propertyFilter = z.array(
   z
-    .object({ property: z.string().regex(/^[A-Za-z_][\w.]*$/), equals: scalar.optional(), in: z.array(scalar).min(1).optional() })
+    .object({
+      property: z.string().regex(/^[A-Za-z_][\w.]*$/),
+      equals: scalar.optional(),
+      in: z.array(scalar).min(1).optional(),
+    })
     .refine((c) => (c.equals === undefined) !== (c.in === undefined), 'give either equals or in'),
 );
 
@@ -110,13 +114,30 @@ export const flowFieldsSchema = z.object({
 
 export const flowSchema = flowFieldsSchema.superRefine((flow, ctx) => {
   const ids = flow.steps.map((s) => s.id);
-  ids.forEach((id, i) => ids.indexOf(id) !== i && ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `step id "${id}" is used twice` }));
+  ids.forEach(
+    (id, i) =>
+      ids.indexOf(id) !== i &&
+      ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `step id "${id}" is used twice` }),
+  );
   for (let i = 1; i < flow.steps.length; i++) {
-    if (durationMs(flow.steps[i]!.delay) < durationMs(flow.steps[i - 1]!.delay)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'delay'], message: 'steps must be in delay order' });
+    if (durationMs(flow.steps[i]!.delay) < durationMs(flow.steps[i - 1]!.delay))
+      ctx.addIssue({ code: 'custom', path: ['steps', i, 'delay'], message: 'steps must be in delay order' });
   }
-  flow.steps.forEach((s, i) => s.variants.length === 1 && ctx.addIssue({ code: 'custom', path: ['steps', i, 'variants'], message: 'an A/B test needs at least two variants' }));
+  flow.steps.forEach(
+    (s, i) =>
+      s.variants.length === 1 &&
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', i, 'variants'],
+        message: 'an A/B test needs at least two variants',
+      }),
+  );
   if (flow.exitOn.includes('recovered') && !(flow.trigger.type === 'event' && flow.trigger.keyProperty)) {
-    ctx.addIssue({ code: 'custom', path: ['exitOn'], message: '"recovered" needs an event trigger with a keyProperty (the cart or checkout id)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['exitOn'],
+      message: '"recovered" needs an event trigger with a keyProperty (the cart or checkout id)',
+    });
   }
 });
 

@@ -27,7 +27,11 @@ export async function storedFlowDoc(database: Database, id: string) {
 
 /** The ids of the stored built-in flows. */
 export async function builtInFlowIds(database: Database): Promise<Set<string>> {
-  return new Set((await database.collections.flows.find({ builtIn: true }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+  return new Set(
+    (await database.collections.flows.find({ builtIn: true }, { projection: { _id: 1 } }).toArray()).map((d) =>
+      String(d._id),
+    ),
+  );
 }
 
 /** Stores a new flow; false when a flow with its id is stored already. */
@@ -56,7 +60,11 @@ export async function loadFlows(database: Database): Promise<LoadedFlows> {
   for (const doc of await database.collections.flows.find({}).sort({ _id: 1 }).toArray()) {
     const parsed = fromFlowDoc(doc as Record<string, unknown>);
     if (parsed.success) flows.push(parsed.data);
-    else invalid.push({ id: String(doc._id), error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)[0] ?? 'invalid' });
+    else
+      invalid.push({
+        id: String(doc._id),
+        error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)[0] ?? 'invalid',
+      });
   }
   return { flows, invalid };
 }

@@ -46,14 +46,18 @@ function valueAt(props: Record<string, unknown>, path: string): unknown {
   return v;
 }
 
-function matchesWhere(where: readonly { property: string; equals?: unknown; in?: unknown[] }[] | undefined, props: Record<string, unknown>): boolean {
+function matchesWhere(
+  where: readonly { property: string; equals?: unknown; in?: unknown[] }[] | undefined,
+  props: Record<string, unknown>,
+): boolean {
   return (where ?? []).every((c) => {
     const actual = valueAt(props, c.property);
     return c.in ? c.in.includes(actual) : actual === c.equals;
   });
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined;
 
 /** What an event tells the messages: the cart, checkout, products or order it is about. */
 export function contextOf(e: TriggerEvent): TriggerContext {
@@ -66,13 +70,16 @@ export function contextOf(e: TriggerEvent): TriggerContext {
   const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
   const productId = str(p.productId);
   if (productId) ctx.productIds = [productId];
-  if (productId && e.type === 'cart_item_added') ctx.lines = [{ productId, quantity: num(p.quantity, 1), price: num(p.price, 0) }];
+  if (productId && e.type === 'cart_item_added')
+    ctx.lines = [{ productId, quantity: num(p.quantity, 1), price: num(p.price, 0) }];
   if (e.type === 'order_completed') {
     ctx.orderId = str(p.orderId);
     ctx.orderTotal = num(p.revenue, 0);
     if (typeof p.currency === 'string') ctx.currency = p.currency;
     const items = Array.isArray(p.items) ? (p.items as Record<string, unknown>[]) : [];
-    ctx.lines = items.flatMap((i) => (str(i.productId) ? [{ productId: str(i.productId)!, quantity: num(i.quantity, 1), price: num(i.price, 0) }] : []));
+    ctx.lines = items.flatMap((i) =>
+      str(i.productId) ? [{ productId: str(i.productId)!, quantity: num(i.quantity, 1), price: num(i.price, 0) }] : [],
+    );
     ctx.productIds = ctx.lines.map((l) => l.productId);
   }
   if (e.type === 'segment_entered') ctx.segmentId = str(p.segmentId);
@@ -100,7 +107,8 @@ export function eventKey(trigger: Trigger, e: TriggerEvent): string | null {
     // Entering again later is a new stay in the segment: a new enrolment.
     return e.type === 'segment_entered' && e.props.segmentId === trigger.segmentId ? e.ts.toISOString() : null;
   }
-  if (trigger.type !== 'event' || !trigger.eventTypes.includes(e.type) || !matchesWhere(trigger.where, e.props)) return null;
+  if (trigger.type !== 'event' || !trigger.eventTypes.includes(e.type) || !matchesWhere(trigger.where, e.props))
+    return null;
   if (trigger.keyProperty) return str(valueAt(e.props, trigger.keyProperty)) ?? null;
   if (trigger.repeatAfterDays) return `p${Math.floor(e.ts.getTime() / (trigger.repeatAfterDays * DAY))}`;
   return '';

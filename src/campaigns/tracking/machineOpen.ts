@@ -16,7 +16,8 @@ import { BlockList } from 'node:net';
  */
 export const FAST_OPEN_MS = 60_000;
 
-const SCANNER_UA = /bot\b|crawler|spider|preview|prefetch|scanner|barracuda|mimecast|proofpoint|symantec|messagelabs|forcepoint|python-requests|curl\/|wget\/|go-http-client|okhttp|headless|phantomjs/i;
+const SCANNER_UA =
+  /bot\b|crawler|spider|preview|prefetch|scanner|barracuda|mimecast|proofpoint|symantec|messagelabs|forcepoint|python-requests|curl\/|wget\/|go-http-client|okhttp|headless|phantomjs/i;
 
 const proxyRanges = new BlockList();
 proxyRanges.addSubnet('17.0.0.0', 8, 'ipv4');
@@ -30,11 +31,22 @@ function normaliseIp(ip: string | undefined): { ip: string; family: 'ipv4' | 'ip
 
 export type MachineOpenReason = 'apple_mpp' | 'scanner' | 'fast_proxy_open';
 
-export function machineOpenReason(req: { userAgent?: string; ip?: string; openedAt: Date; sentAt?: Date }): MachineOpenReason | undefined {
+export function machineOpenReason(req: {
+  userAgent?: string;
+  ip?: string;
+  openedAt: Date;
+  sentAt?: Date;
+}): MachineOpenReason | undefined {
   const ua = (req.userAgent ?? '').trim();
   if (ua === 'Mozilla/5.0') return 'apple_mpp';
   if (!ua || SCANNER_UA.test(ua)) return 'scanner';
   const addr = normaliseIp(req.ip);
-  if (req.sentAt && addr && req.openedAt.getTime() - req.sentAt.getTime() < FAST_OPEN_MS && proxyRanges.check(addr.ip, addr.family)) return 'fast_proxy_open';
+  if (
+    req.sentAt &&
+    addr &&
+    req.openedAt.getTime() - req.sentAt.getTime() < FAST_OPEN_MS &&
+    proxyRanges.check(addr.ip, addr.family)
+  )
+    return 'fast_proxy_open';
   return undefined;
 }

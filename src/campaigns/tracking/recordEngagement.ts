@@ -28,16 +28,34 @@ interface StoredMessage {
 
 /** Message ids are ObjectIds (mongoose default); the lookup is by `_id`, which FerretDB pushes down. */
 function byId(messageId: string): Record<string, unknown> {
-  return { _id: ObjectId.isValid(messageId) && /^[0-9a-f]{24}$/i.test(messageId) ? new ObjectId(messageId) : messageId };
+  return {
+    _id: ObjectId.isValid(messageId) && /^[0-9a-f]{24}$/i.test(messageId) ? new ObjectId(messageId) : messageId,
+  };
 }
 
 async function findMessage(database: Database, messageId: string): Promise<StoredMessage | null> {
-  return (await database.collections.messages.findOne(byId(messageId), { projection: { flowId: 1, sentAt: 1, links: 1 } })) as StoredMessage | null;
+  return (await database.collections.messages.findOne(byId(messageId), {
+    projection: { flowId: 1, sentAt: 1, links: 1 },
+  })) as StoredMessage | null;
 }
 
 /** Stores an engagement event through the normal ingest path, so features and attribution see it. */
-async function storeEmailEvent(database: Database, type: EventType, ref: MessageRef, at: Date, props: Record<string, unknown>, eventId: string = randomUUID()): Promise<void> {
-  const event = eventSchema.parse({ eventId, type, customerId: ref.c, timestamp: at.getTime(), channel: 'email', properties: { messageId: ref.m, ...props } });
+async function storeEmailEvent(
+  database: Database,
+  type: EventType,
+  ref: MessageRef,
+  at: Date,
+  props: Record<string, unknown>,
+  eventId: string = randomUUID(),
+): Promise<void> {
+  const event = eventSchema.parse({
+    eventId,
+    type,
+    customerId: ref.c,
+    timestamp: at.getTime(),
+    channel: 'email',
+    properties: { messageId: ref.m, ...props },
+  });
   await storeEvents(database, [event], 'email', at);
 }
 
@@ -49,7 +67,8 @@ export async function recordOpen(database: Database, ref: MessageRef, hit: Hit):
   if (reason) props.machineReason = reason;
   if (message?.flowId) props.flowId = message.flowId;
   await storeEmailEvent(database, 'email_opened', ref, hit.at, props);
-  if (message) await database.collections.messages.updateOne(byId(ref.m), { $inc: reason ? { machineOpens: 1 } : { opens: 1 } });
+  if (message)
+    await database.collections.messages.updateOne(byId(ref.m), { $inc: reason ? { machineOpens: 1 } : { opens: 1 } });
   return { machineOpen: Boolean(reason) };
 }
 
@@ -65,7 +84,12 @@ function isWebUrl(url: string): boolean {
  * `GET /c/:token`: the URL recorded for that link of that message, never anything the request
  * supplies (no open redirect), plus an `email_clicked` event and the message's click counter.
  */
-export async function recordClick(database: Database, ref: MessageRef, linkId: string, hit: Hit): Promise<Result<{ url: string }, 'unknown_link'>> {
+export async function recordClick(
+  database: Database,
+  ref: MessageRef,
+  linkId: string,
+  hit: Hit,
+): Promise<Result<{ url: string }, 'unknown_link'>> {
   const message = await findMessage(database, ref.m);
   const url = message?.links?.find((link) => link.id === linkId)?.url;
   if (!message || !url || !isWebUrl(url)) return { ok: false, error: 'unknown_link' };
@@ -83,7 +107,12 @@ export type UnsubscribeVia = 'one_click' | 'preference_centre' | 'mailto';
  * turns into a suppression and withdrawn email consent (src/ingest/customerUpdates.ts). The event
  * id is per message, so a repeated POST (mail clients retry) changes nothing more.
  */
-export async function unsubscribe(database: Database, ref: MessageRef, via: UnsubscribeVia, at = new Date()): Promise<void> {
+export async function unsubscribe(
+  database: Database,
+  ref: MessageRef,
+  via: UnsubscribeVia,
+  at = new Date(),
+): Promise<void> {
   const message = await findMessage(database, ref.m);
   const props: Record<string, unknown> = { via };
   if (message?.flowId) props.flowId = message.flowId;
@@ -91,8 +120,19 @@ export async function unsubscribe(database: Database, ref: MessageRef, via: Unsu
 }
 
 /** The preference centre's topic choice, kept as the `emailTopics` trait (read by `canSend`). */
-export async function saveTopics(database: Database, ref: MessageRef, topics: EmailTopic[], at = new Date()): Promise<void> {
-  const event = eventSchema.parse({ type: 'identify', customerId: ref.c, timestamp: at.getTime(), channel: 'email', properties: { traits: { emailTopics: topics }, messageId: ref.m } });
+export async function saveTopics(
+  database: Database,
+  ref: MessageRef,
+  topics: EmailTopic[],
+  at = new Date(),
+): Promise<void> {
+  const event = eventSchema.parse({
+    type: 'identify',
+    customerId: ref.c,
+    timestamp: at.getTime(),
+    channel: 'email',
+    properties: { traits: { emailTopics: topics }, messageId: ref.m },
+  });
   await storeEvents(database, [event], 'email', at);
 }
 
@@ -101,7 +141,12 @@ export async function saveTopics(database: Database, ref: MessageRef, topics: Em
  * `unsubscribe <token>` (what the header's mailto URL pre-fills). Returns whether it unsubscribed;
  * mail to other addresses, or without a valid token, is ignored.
  */
-export async function unsubscribeByMail(database: Database, secret: Buffer, mail: { to: string[]; raw: string }, domain: string): Promise<boolean> {
+export async function unsubscribeByMail(
+  database: Database,
+  secret: Buffer,
+  mail: { to: string[]; raw: string },
+  domain: string,
+): Promise<boolean> {
   if (!mail.to.some((to) => to.toLowerCase() === `unsubscribe@${domain.toLowerCase()}`)) return false;
   const headers = mail.raw.split('\r\n\r\n', 1)[0]!.replace(/\r\n[ \t]+/g, ' ');
   const token = /^subject:\s*unsubscribe\s+([\w.-]+)\s*$/im.exec(headers)?.[1];

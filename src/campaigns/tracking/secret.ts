@@ -24,7 +24,8 @@ export function trackingSecret(c: Pick<Config, 'TRACKING_SECRET' | 'DATA_DIR'> =
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8');
-  if (key.length < 32) throw new Error(`${file} holds a tracking key shorter than 32 bytes; delete it to make a new one`);
+  if (key.length < 32)
+    throw new Error(`${file} holds a tracking key shorter than 32 bytes; delete it to make a new one`);
   cache.set(file, key);
   return key;
 }

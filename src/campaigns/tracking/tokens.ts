@@ -25,7 +25,12 @@ const DAY_SEC = 86_400;
  * How long a link works. Unsubscribe links outlive the rest: an old mail's unsubscribe must still
  * work (RFC 8058 asks for it to keep working; CAN-SPAM for at least 30 days).
  */
-export const tokenLifetimeSec: Record<TokenPurpose, number> = { o: 180 * DAY_SEC, c: 180 * DAY_SEC, u: 400 * DAY_SEC, d: 7 * DAY_SEC };
+export const tokenLifetimeSec: Record<TokenPurpose, number> = {
+  o: 180 * DAY_SEC,
+  c: 180 * DAY_SEC,
+  u: 400 * DAY_SEC,
+  d: 7 * DAY_SEC,
+};
 
 /** 16 bytes of HMAC-SHA256: forging needs 2^128 tries, and links stay short. */
 const SIG_BYTES = 16;
@@ -35,19 +40,27 @@ function sign(secret: Buffer, body: string): Buffer {
 }
 
 export function signToken(secret: Buffer, claims: TokenClaims, nowMs = Date.now()): string {
-  const body = Buffer.from(JSON.stringify({ ...claims, e: Math.floor(nowMs / 1000) + tokenLifetimeSec[claims.p] })).toString('base64url');
+  const body = Buffer.from(
+    JSON.stringify({ ...claims, e: Math.floor(nowMs / 1000) + tokenLifetimeSec[claims.p] }),
+  ).toString('base64url');
   return `${body}.${sign(secret, body).toString('base64url')}`;
 }
 
 export type TokenError = 'malformed' | 'bad_signature' | 'expired' | 'wrong_purpose';
 
 /** Checks signature first (nothing unsigned is parsed), then purpose and expiry. */
-export function verifyToken<P extends TokenPurpose>(secret: Buffer, token: string, purpose: P, nowMs = Date.now()): Result<Signed<P>, TokenError> {
+export function verifyToken<P extends TokenPurpose>(
+  secret: Buffer,
+  token: string,
+  purpose: P,
+  nowMs = Date.now(),
+): Result<Signed<P>, TokenError> {
   const dot = token.indexOf('.');
   if (dot <= 0 || token.length > 2000) return { ok: false, error: 'malformed' };
   const body = token.slice(0, dot);
   const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  if (given.length !== SIG_BYTES || !timingSafeEqual(given, sign(secret, body))) return { ok: false, error: 'bad_signature' };
+  if (given.length !== SIG_BYTES || !timingSafeEqual(given, sign(secret, body)))
+    return { ok: false, error: 'bad_signature' };
   let claims: Signed<TokenPurpose>;
   try {
     claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Signed<TokenPurpose>;

@@ -15,9 +15,17 @@ export function registerDbCommands(program: Command): void {
     .action(async (opts: { detach?: boolean; json?: boolean }) => {
       if (config().MONGODB_URI) status('MONGODB_URI is set: Breadcrumb uses that server and needs no embedded one.');
       const server = await startEmbedded({ dataDir: config().DATA_DIR, detached: opts.detach, status });
-      const info = { uri: server.uri, pid: server.pid, kind: server.kind, alreadyRunning: !server.owned && !opts.detach };
+      const info = {
+        uri: server.uri,
+        pid: server.pid,
+        kind: server.kind,
+        alreadyRunning: !server.owned && !opts.detach,
+      };
       if (opts.json) printJson(info);
-      else status(`${server.kind} ${info.alreadyRunning ? 'already running' : 'started'} at ${server.uri} (pid ${server.pid})`);
+      else
+        status(
+          `${server.kind} ${info.alreadyRunning ? 'already running' : 'started'} at ${server.uri} (pid ${server.pid})`,
+        );
       if (opts.detach || !server.owned) return;
       status('press Ctrl-C to stop');
       await new Promise<void>((resolve) => {
@@ -37,7 +45,11 @@ export function registerDbCommands(program: Command): void {
       let counts: Record<string, number> | undefined;
       if (uri) {
         const database = await connectDatabase({ uri, skipIndexes: true });
-        counts = { customers: await database.estimatedCount('customers'), events: await database.estimatedCount('events'), products: await database.estimatedCount('products') };
+        counts = {
+          customers: await database.estimatedCount('customers'),
+          events: await database.estimatedCount('events'),
+          products: await database.estimatedCount('products'),
+        };
         await database.close();
       }
       const info = {
@@ -50,7 +62,12 @@ export function registerDbCommands(program: Command): void {
         counts: counts ?? null,
       };
       if (opts.json) printJson(info);
-      else status(uri ? `database at ${info.uri} (${info.source}${record ? `, pid ${record.pid}` : ''}) ${JSON.stringify(counts)}` : `no database running for ${c.DATA_DIR}; commands start one when needed`);
+      else
+        status(
+          uri
+            ? `database at ${info.uri} (${info.source}${record ? `, pid ${record.pid}` : ''}) ${JSON.stringify(counts)}`
+            : `no database running for ${c.DATA_DIR}; commands start one when needed`,
+        );
     });
 
   db.command('build')

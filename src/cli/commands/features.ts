@@ -17,17 +17,29 @@ export function registerFeatureCommands(program: Command): void {
     });
   features
     .command('rebuild')
-    .description('recompute every customer timeline, profile, suppression and current feature from the events collection (one pass; rare: normal work is incremental)')
-    .option('--max-events-in-memory <n>', 'events held at once; more means further passes (default 2,000,000 ≈ 1 GB)', (v) => Number.parseInt(v, 10))
+    .description(
+      'recompute every customer timeline, profile, suppression and current feature from the events collection (one pass; rare: normal work is incremental)',
+    )
+    .option(
+      '--max-events-in-memory <n>',
+      'events held at once; more means further passes (default 2,000,000 ≈ 1 GB)',
+      (v) => Number.parseInt(v, 10),
+    )
     .option('--json', 'print the counts as JSON')
     .action(async (opts: { json?: boolean; maxEventsInMemory?: number }) => {
       const progress = createProgress('rebuild');
       const started = Date.now();
       const counts = await withDatabase((db) =>
-        rebuildTimelines(db, { progress: (done, total) => progress.update(done, Math.max(done, total)), ...(opts.maxEventsInMemory ? { maxEventsInMemory: opts.maxEventsInMemory } : {}) }),
+        rebuildTimelines(db, {
+          progress: (done, total) => progress.update(done, Math.max(done, total)),
+          ...(opts.maxEventsInMemory ? { maxEventsInMemory: opts.maxEventsInMemory } : {}),
+        }),
       ).finally(() => progress.stop());
       const result = { ...counts, durationMs: Date.now() - started };
       if (opts.json) printJson(result);
-      else status(`rebuilt ${counts.customers} customers from ${counts.eventsRead} events in ${(result.durationMs / 1000).toFixed(1)} s (${counts.passes} pass${counts.passes === 1 ? '' : 'es'})`);
+      else
+        status(
+          `rebuilt ${counts.customers} customers from ${counts.eventsRead} events in ${(result.durationMs / 1000).toFixed(1)} s (${counts.passes} pass${counts.passes === 1 ? '' : 'es'})`,
+        );
     });
 }

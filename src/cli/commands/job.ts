@@ -6,25 +6,36 @@ import { CliError, printJson } from '../output.js';
 export function registerJobCommands(program: Command): void {
   const job = program.command('job').description('pipeline jobs (the same files the worker schedules)');
 
-  job.command('list')
+  job
+    .command('list')
     .description('list the jobs in jobs/ with their schedules')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const jobs = await loadJobs();
-      if (opts.json) printJson(jobs.map((j) => ({ name: j.name, description: j.description, schedule: j.schedule, stage: j.stage ?? null })));
-      else for (const j of jobs) process.stdout.write(`${j.name.padEnd(24)} ${(j.schedule ?? 'on demand').padEnd(14)} ${j.description}\n`);
+      if (opts.json)
+        printJson(
+          jobs.map((j) => ({ name: j.name, description: j.description, schedule: j.schedule, stage: j.stage ?? null })),
+        );
+      else
+        for (const j of jobs)
+          process.stdout.write(`${j.name.padEnd(24)} ${(j.schedule ?? 'on demand').padEnd(14)} ${j.description}\n`);
     });
 
   job
     .command('run <name>')
-    .description('run one job now; options as --kebab-case flags (see `job run <name> --help`), e.g. --as-of 2011-06-01')
+    .description(
+      'run one job now; options as --kebab-case flags (see `job run <name> --help`), e.g. --as-of 2011-06-01',
+    )
     .allowUnknownOption()
     .helpOption(false)
     .argument('[options...]')
     .action(async (name: string, rest: string[], _opts: unknown, command: Command) => {
       // Help is turned off here so `job run <name> --help` reaches the job; without a name it is the command's own.
       if (name === '--help' || name === '-h') {
-        writeOut(command, `${command.helpInformation()}\nthe jobs: \`breadcrumb job list\`; one job's options: \`breadcrumb job run <name> --help\`\n`);
+        writeOut(
+          command,
+          `${command.helpInformation()}\nthe jobs: \`breadcrumb job list\`; one job's options: \`breadcrumb job run <name> --help\`\n`,
+        );
         return;
       }
       const def = (await loadJobs()).find((j) => j.name === name);

@@ -1,23 +1,35 @@
 import type { Command } from 'commander';
-import { getModelVersion, listModels, promote, readModelMeta, rollback, type ModelVersionRecord, type RegistryResult } from '../../ml/registry.js';
+import {
+  getModelVersion,
+  listModels,
+  promote,
+  readModelMeta,
+  rollback,
+  type ModelVersionRecord,
+  type RegistryResult,
+} from '../../ml/registry.js';
 import { CliError, printJson, status } from '../output.js';
 import { withDatabase } from '../withDatabase.js';
 
 export function registerModelCommands(program: Command): void {
   const models = program.command('models').description('trained model versions: list, inspect, promote, roll back');
 
-  models.command('list')
+  models
+    .command('list')
     .description('every registered version, newest first per model')
     .option('--name <name>', 'only this model (churn, ltv, send-time)')
     .option('--json', 'print JSON')
     .action(async (opts: { name?: string; json?: boolean }) => {
       const list = await withDatabase((db) => listModels(db, { name: opts.name }));
       if (opts.json) return printJson(list);
-      if (list.length === 0) return status('no models registered yet; train one, e.g. `npx tsx jobs/train-churn.ts --as-of 2026-07-01`');
-      for (const m of list) process.stdout.write(`${m.name.padEnd(10)} ${m.version.padEnd(22)} ${m.status.padEnd(9)} ${headline(m)}\n`);
+      if (list.length === 0)
+        return status('no models registered yet; train one, e.g. `npx tsx jobs/train-churn.ts --as-of 2026-07-01`');
+      for (const m of list)
+        process.stdout.write(`${m.name.padEnd(10)} ${m.version.padEnd(22)} ${m.status.padEnd(9)} ${headline(m)}\n`);
     });
 
-  models.command('show <name> [version]')
+  models
+    .command('show <name> [version]')
     .description('one version (default: the active one): registry record, metrics, calibration and top drivers')
     .option('--json', 'print JSON')
     .action(async (name: string, version: string | undefined, opts: { json?: boolean }) => {
@@ -30,7 +42,8 @@ export function registerModelCommands(program: Command): void {
       process.stdout.write(describe(record, meta));
     });
 
-  models.command('promote <name> <version>')
+  models
+    .command('promote <name> <version>')
     .description('make a version the active one (the current active version is retired)')
     .option('--json', 'print JSON')
     .action(async (name: string, version: string, opts: { json?: boolean }) => {
@@ -39,7 +52,8 @@ export function registerModelCommands(program: Command): void {
       else status(`${name} ${record.version} is active`);
     });
 
-  models.command('rollback <name>')
+  models
+    .command('rollback <name>')
     .description('reactivate the version that was active before the current one (the current one is marked rejected)')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
@@ -73,11 +87,20 @@ function describe(record: ModelVersionRecord, meta: unknown): string {
     '  metrics:',
     ...Object.entries(record.metrics).map(([k, v]) => `    ${k.padEnd(22)} ${fmt(v)}`),
   ];
-  const m = meta as { metrics?: { calibrationTable?: { lo: number; hi: number; count: number; meanPredicted: number; observedRate: number }[] }; drivers?: { feature: string; share: number }[]; error?: string };
+  const m = meta as {
+    metrics?: {
+      calibrationTable?: { lo: number; hi: number; count: number; meanPredicted: number; observedRate: number }[];
+    };
+    drivers?: { feature: string; share: number }[];
+    error?: string;
+  };
   if (m.error) lines.push(`  meta.json: ${m.error}`);
   if (m.metrics?.calibrationTable?.length) {
     lines.push('  calibration (test rows):', '    bin        n  predicted  observed');
-    for (const b of m.metrics.calibrationTable) lines.push(`    ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} ${String(b.count).padStart(6)}  ${b.meanPredicted.toFixed(3).padStart(9)}  ${b.observedRate.toFixed(3).padStart(8)}`);
+    for (const b of m.metrics.calibrationTable)
+      lines.push(
+        `    ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} ${String(b.count).padStart(6)}  ${b.meanPredicted.toFixed(3).padStart(9)}  ${b.observedRate.toFixed(3).padStart(8)}`,
+      );
   }
   if (m.drivers?.length) {
     lines.push('  top drivers (share of |gradient × input|):');

@@ -8,14 +8,21 @@ import { currentHold, releaseHold, type ScheduleHold } from '../../jobs/core/sch
 import { CliError, printJson, status } from '../output.js';
 import { withDatabase } from '../withDatabase.js';
 
-const holdJson = (hold: ScheduleHold | null) => (hold ? { held: true, runId: hold.runId, asOf: hold.asOf, jobs: hold.jobs, since: hold.since, by: hold.by } : { held: false });
+const holdJson = (hold: ScheduleHold | null) =>
+  hold
+    ? { held: true, runId: hold.runId, asOf: hold.asOf, jobs: hold.jobs, since: hold.since, by: hold.by }
+    : { held: false };
 
 export function registerPipelineCommands(program: Command): void {
-  const pipeline = program.command('pipeline').description('features → training → scoring → segments as of one date, and the schedule hold that keeps them');
+  const pipeline = program
+    .command('pipeline')
+    .description('features → training → scoring → segments as of one date, and the schedule hold that keeps them');
 
   pipeline
     .command('run')
-    .description('run the pipeline as of --as-of D, recorded as one run with its steps; holds the schedule until `pipeline release` (see `pipeline run --help`)')
+    .description(
+      'run the pipeline as of --as-of D, recorded as one run with its steps; holds the schedule until `pipeline release` (see `pipeline run --help`)',
+    )
     .allowUnknownOption()
     .helpOption(false)
     .argument('[options...]')
@@ -23,7 +30,10 @@ export function registerPipelineCommands(program: Command): void {
       const def = await findJob(PIPELINE_JOB);
       if (!def) throw new CliError(`jobs/${PIPELINE_JOB}.ts is missing`);
       if (rest.includes('--help') || rest.includes('-h')) {
-        writeOut(command, `${command.helpInformation()}\n${jobHelp(def)}\nexample: npx breadcrumb pipeline run --as-of 2026-07-01 --json\n`);
+        writeOut(
+          command,
+          `${command.helpInformation()}\n${jobHelp(def)}\nexample: npx breadcrumb pipeline run --as-of 2026-07-01 --json\n`,
+        );
         return;
       }
       process.exitCode = await runJobCommand(def, rest);
@@ -37,7 +47,9 @@ export function registerPipelineCommands(program: Command): void {
       const hold = await withDatabase(currentHold);
       if (opts.json) return printJson(holdJson(hold));
       if (!hold) return status('the schedule is not held');
-      process.stdout.write(`held by pipeline run ${hold.runId} as of ${hold.asOf.toISOString()} since ${hold.since.toISOString()}: scheduled ${hold.jobs.join(', ')} skip\n`);
+      process.stdout.write(
+        `held by pipeline run ${hold.runId} as of ${hold.asOf.toISOString()} since ${hold.since.toISOString()}: scheduled ${hold.jobs.join(', ')} skip\n`,
+      );
     });
 
   pipeline
@@ -53,7 +65,11 @@ export function registerPipelineCommands(program: Command): void {
       });
       if (opts.json) return printJson({ released: hold !== null, ...(hold && { hold: holdJson(hold) }) });
       if (!hold) return status('the schedule was not held');
-      status(`released the hold of pipeline run ${hold.runId} (as of ${hold.asOf.toISOString()}); scheduled ${hold.jobs.join(', ')} resume at their next occurrence (the next build-features recomputes everyone as of now)`);
-      status('to bring everything back to now at once: npx breadcrumb job run build-features --full && npx breadcrumb job run score-customers && npx breadcrumb job run assign-segments');
+      status(
+        `released the hold of pipeline run ${hold.runId} (as of ${hold.asOf.toISOString()}); scheduled ${hold.jobs.join(', ')} resume at their next occurrence (the next build-features recomputes everyone as of now)`,
+      );
+      status(
+        'to bring everything back to now at once: npx breadcrumb job run build-features --full && npx breadcrumb job run score-customers && npx breadcrumb job run assign-segments',
+      );
     });
 }

@@ -9,9 +9,12 @@ import { CliError, printJson, status } from '../output.js';
 import { withDatabase } from '../withDatabase.js';
 
 export function registerPrivacyCommands(program: Command): void {
-  const privacy = program.command('privacy').description("a person's data: export everything held about them, or erase them (audited)");
+  const privacy = program
+    .command('privacy')
+    .description("a person's data: export everything held about them, or erase them (audited)");
 
-  privacy.command('export <customerId>')
+  privacy
+    .command('export <customerId>')
     .description('write everything held about a customer as one JSON document (stdout, or --out), streamed')
     .option('--out <file>', 'write the document to this file instead of stdout')
     .option('--json', 'with --out, print {customerId, out, bytes} as JSON (the document itself is always JSON)')
@@ -33,8 +36,11 @@ export function registerPrivacyCommands(program: Command): void {
       else status(`wrote ${bytes} bytes about ${customerId} to ${opts.out}`);
     });
 
-  privacy.command('erase <customerId>')
-    .description('erase a customer: events, identities, features, scores, memberships, enrolments; messages anonymised; addresses kept only as hashes on the suppression list')
+  privacy
+    .command('erase <customerId>')
+    .description(
+      'erase a customer: events, identities, features, scores, memberships, enrolments; messages anonymised; addresses kept only as hashes on the suppression list',
+    )
     .option('--json', 'print {customerId, erased, counts} as JSON')
     .action(async (customerId: string, opts: { json?: boolean }) => {
       const result = await withDatabase((db) => eraseCustomer(db, customerId, cliActor()));

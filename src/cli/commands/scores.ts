@@ -8,7 +8,9 @@ import { createProgress } from '../progress.js';
 import { withDatabase } from '../withDatabase.js';
 
 export function registerScoreCommands(program: Command): void {
-  const scores = program.command('scores').description('latest customer scores (churn risk, predicted LTV, next order, best send hour)');
+  const scores = program
+    .command('scores')
+    .description('latest customer scores (churn risk, predicted LTV, next order, best send hour)');
 
   scores
     .command('export')
@@ -19,8 +21,10 @@ export function registerScoreCommands(program: Command): void {
     .option('--out <file>', 'write to this file instead of stdout')
     .option('--json', 'print a JSON summary ({rows, out}) on stdout when writing to --out')
     .action(async (opts: { segment?: string; fields?: string; format: string; out?: string; json?: boolean }) => {
-      if (opts.format !== 'csv' && opts.format !== 'ndjson') throw new CliError(`--format must be csv or ndjson, not "${opts.format}"`, 2);
-      if (opts.json && !opts.out) throw new CliError('--json prints a summary beside --out; without --out the rows themselves are on stdout', 2);
+      if (opts.format !== 'csv' && opts.format !== 'ndjson')
+        throw new CliError(`--format must be csv or ndjson, not "${opts.format}"`, 2);
+      if (opts.json && !opts.out)
+        throw new CliError('--json prints a summary beside --out; without --out the rows themselves are on stdout', 2);
       const fields = parseFieldList(opts.fields, scoreFields, 'customerId');
       if (!fields.ok) throw new CliError(`--fields: ${fields.error}`, 2);
       const format = opts.format;

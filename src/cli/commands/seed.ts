@@ -16,11 +16,16 @@ const seedOptions = z.object({
 export function registerSeedCommand(program: Command): void {
   program
     .command('seed')
-    .description('generate a synthetic shop (catalog, customers with hidden traits, events) ending now or at --end; same seed and end, same data')
+    .description(
+      'generate a synthetic shop (catalog, customers with hidden traits, events) ending now or at --end; same seed and end, same data',
+    )
     .option('--customers <n>', 'number of customers', '5000')
     .option('--days <d>', 'days of history', '365')
     .option('--seed <s>', 'random seed', '42')
-    .option('--end <date>', 'end of history, ISO 8601 (default: now, or the end of the shop already in the database so a stopped seed resumes)')
+    .option(
+      '--end <date>',
+      'end of history, ISO 8601 (default: now, or the end of the shop already in the database so a stopped seed resumes)',
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = seedOptions.safeParse(raw);
@@ -31,9 +36,18 @@ export function registerSeedCommand(program: Command): void {
       const opts = parsed.data;
       const progress = createProgress('seeding customers');
       const summary = await withDatabase(async (db) =>
-        seedShop(db, { customers: opts.customers, days: opts.days, seed: opts.seed, end: opts.end ?? (await defaultSeedEnd(db)), onProgress: progress.update }),
+        seedShop(db, {
+          customers: opts.customers,
+          days: opts.days,
+          seed: opts.seed,
+          end: opts.end ?? (await defaultSeedEnd(db)),
+          onProgress: progress.update,
+        }),
       ).finally(() => progress.stop());
       if (opts.json) printJson(summary);
-      else status(`seeded ${summary.customers} customers, ${summary.products} products, ${summary.events} events (${summary.orders} orders) in ${(summary.durationMs / 1000).toFixed(1)} s; history ends ${summary.end.toISOString()} (pass it as --end to seed the same shop again)`);
+      else
+        status(
+          `seeded ${summary.customers} customers, ${summary.products} products, ${summary.events} events (${summary.orders} orders) in ${(summary.durationMs / 1000).toFixed(1)} s; history ends ${summary.end.toISOString()} (pass it as --end to seed the same shop again)`,
+        );
     });
 }

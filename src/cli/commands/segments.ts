@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { config } from '../../config.js';
 import { rowStream } from '../../rowExport.js';
-import { memberFields, parseMemberFields, readMembers, type MemberField } from '../../segments/membership/memberPages.js';
+import {
+  memberFields,
+  parseMemberFields,
+  readMembers,
+  type MemberField,
+} from '../../segments/membership/memberPages.js';
 import { previewRule } from '../../segments/membership/preview.js';
 import { getMemberIndex, getSegment, listSegments } from '../../segments/membership/segmentStore.js';
 import { CliError, printJson, status } from '../output.js';
@@ -23,12 +28,24 @@ export function registerSegmentCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const list = await withDatabase((db) => listSegments(db));
       if (opts.json) return printJson(list);
-      if (list.length === 0) return status('no segments yet; run `npx breadcrumb job run assign-segments` to seed the built-in library');
+      if (list.length === 0)
+        return status('no segments yet; run `npx breadcrumb job run assign-segments` to seed the built-in library');
       for (const s of list) {
         const first = s.trend[0]?.size;
-        const change = first !== undefined && first > 0 ? ` ${s.size >= first ? '+' : ''}${(((s.size - first) / first) * 100).toFixed(0)}% in 30 d` : '';
-        const flags = [s.builtIn ? 'built-in' : 'custom', s.active ? '' : 'inactive', s.warnings.length ? `${s.warnings.length} warning(s)` : ''].filter(Boolean).join(', ');
-        process.stdout.write(`${s.key.padEnd(28)} ${String(s.size).padStart(8)}${change.padEnd(16)} ${s.kind.padEnd(12)} ${flags}\n`);
+        const change =
+          first !== undefined && first > 0
+            ? ` ${s.size >= first ? '+' : ''}${(((s.size - first) / first) * 100).toFixed(0)}% in 30 d`
+            : '';
+        const flags = [
+          s.builtIn ? 'built-in' : 'custom',
+          s.active ? '' : 'inactive',
+          s.warnings.length ? `${s.warnings.length} warning(s)` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
+        process.stdout.write(
+          `${s.key.padEnd(28)} ${String(s.size).padStart(8)}${change.padEnd(16)} ${s.kind.padEnd(12)} ${flags}\n`,
+        );
       }
     });
 
@@ -41,7 +58,9 @@ export function registerSegmentCommands(program: Command): void {
       if (!found.ok) throw new CliError(found.error.message);
       const { memberPages: _pages, ...segment } = found.value;
       if (opts.json) return printJson(segment);
-      process.stdout.write(`${segment.key}: ${segment.name} (${segment.kind}${segment.builtIn ? ', built-in' : ''}${segment.active ? '' : ', inactive'})\n`);
+      process.stdout.write(
+        `${segment.key}: ${segment.name} (${segment.kind}${segment.builtIn ? ', built-in' : ''}${segment.active ? '' : ', inactive'})\n`,
+      );
       if (segment.description) process.stdout.write(`${segment.description}\n`);
       process.stdout.write(`size ${segment.size}, refreshed ${segment.refreshedAt ?? 'never'}\n`);
       for (const w of segment.warnings) process.stdout.write(`warning: ${w}\n`);
@@ -57,7 +76,8 @@ export function registerSegmentCommands(program: Command): void {
     .option('--json', 'same as --format ndjson')
     .action(async (key: string, opts: { format: string; fields?: string; limit?: string; json?: boolean }) => {
       const format = opts.json ? 'ndjson' : opts.format;
-      if (format !== 'csv' && format !== 'ndjson') throw new CliError(`--format must be csv or ndjson, not "${format}"`, 2);
+      if (format !== 'csv' && format !== 'ndjson')
+        throw new CliError(`--format must be csv or ndjson, not "${format}"`, 2);
       const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
       if (!(limit >= 1)) throw new CliError('--limit must be a positive number', 2);
       const fields = parseFields(opts.fields);
@@ -87,7 +107,8 @@ export function registerSegmentCommands(program: Command): void {
       const asOf = opts.asOf ? new Date(opts.asOf) : undefined;
       if (asOf && Number.isNaN(asOf.getTime())) throw new CliError(`--as-of "${opts.asOf}" is not a date`, 2);
       const result = await withDatabase((db) => previewRule(db, rule, { asOf, sample: Number(opts.sample) }));
-      if (!result.ok) throw new CliError(`invalid rule at rule.${result.error.path.join('.')}: ${result.error.message}`, 2);
+      if (!result.ok)
+        throw new CliError(`invalid rule at rule.${result.error.path.join('.')}: ${result.error.message}`, 2);
       if (opts.json) return printJson(result.value);
       const { count, customers, sample } = result.value;
       process.stdout.write(`${count} of ${customers} customers match\n`);

@@ -8,7 +8,21 @@ export type Converted =
 
 export type Converter<T> = (records: AsyncIterable<InputRecord<T>>) => AsyncGenerator<Converted>;
 
-const idFields = new Set(['productId', 'orderId', 'cartId', 'checkoutId', 'ticketId', 'campaignId', 'messageId', 'flowId', 'couponCode', 'query', 'path', 'category', 'name']);
+const idFields = new Set([
+  'productId',
+  'orderId',
+  'cartId',
+  'checkoutId',
+  'ticketId',
+  'campaignId',
+  'messageId',
+  'flowId',
+  'couponCode',
+  'query',
+  'path',
+  'category',
+  'name',
+]);
 
 /** NDJSON: one event per line, in the `POST /v1/events` shape. */
 export const ndjsonEvents: Converter<string> = async function* (records) {

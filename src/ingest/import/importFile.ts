@@ -28,7 +28,8 @@ export interface ImportSummary {
  * CSV broken past recovery, e.g. a quote never closed (batches before it are stored; importing the
  * fixed file again stores nothing twice).
  */
-export type ImportResult = { ok: true; value: ImportSummary } | { ok: false; error: { type: 'unreadable'; message: string; stored: number } };
+export type ImportResult =
+  { ok: true; value: ImportSummary } | { ok: false; error: { type: 'unreadable'; message: string; stored: number } };
 
 export interface ImportOptions {
   format: ImportFormat;
@@ -38,7 +39,10 @@ export interface ImportOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
-function converted(format: ImportFormat, file: string): { items: AsyncGenerator<Converted>; records: () => number; source: ReturnType<typeof openSource> } {
+function converted(
+  format: ImportFormat,
+  file: string,
+): { items: AsyncGenerator<Converted>; records: () => number; source: ReturnType<typeof openSource> } {
   const source = openSource(file);
   let records = 0;
   async function* counted<T>(it: AsyncIterable<T>): AsyncGenerator<T> {
@@ -65,7 +69,11 @@ function converted(format: ImportFormat, file: string): { items: AsyncGenerator<
  */
 export async function importFile(database: Database, file: string, opts: ImportOptions): Promise<ImportResult> {
   const gzip = await checkGzip(file);
-  if (!gzip.ok) return { ok: false, error: { type: 'unreadable', message: `${file}: ${gzip.error}; nothing was imported`, stored: 0 } };
+  if (!gzip.ok)
+    return {
+      ok: false,
+      error: { type: 'unreadable', message: `${file}: ${gzip.error}; nothing was imported`, stored: 0 },
+    };
   const { items, records, source } = converted(opts.format, file);
   const summary: ImportSummary = { read: 0, stored: 0, duplicates: 0, rejected: 0, skipped: 0 };
   let rejects: fs.WriteStream | undefined;

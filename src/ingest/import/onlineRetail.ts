@@ -44,11 +44,29 @@ function* invoiceEvents(inv: Invoice): Generator<Converted> {
   const base = { customerId: inv.customerId, timestamp: at, channel: 'web' };
   if (sales.length) {
     const revenue = round(sales.reduce((s, r) => s + r.quantity * r.price, 0));
-    yield { kind: 'event', line, event: { ...base, eventId: `or-${inv.id}${suffix}`, type: 'order_completed', properties: { orderId: inv.id, revenue, subtotal: revenue, currency: 'GBP', items: toItems(sales) } } };
+    yield {
+      kind: 'event',
+      line,
+      event: {
+        ...base,
+        eventId: `or-${inv.id}${suffix}`,
+        type: 'order_completed',
+        properties: { orderId: inv.id, revenue, subtotal: revenue, currency: 'GBP', items: toItems(sales) },
+      },
+    };
   }
   if (returns.length) {
     const amount = round(returns.reduce((s, r) => s + Math.abs(r.quantity) * r.price, 0));
-    yield { kind: 'event', line, event: { ...base, eventId: `or-${inv.id}${suffix}${credit ? '' : '-returns'}`, type: 'order_refunded', properties: { orderId: inv.id, amount, items: toItems(returns) } } };
+    yield {
+      kind: 'event',
+      line,
+      event: {
+        ...base,
+        eventId: `or-${inv.id}${suffix}${credit ? '' : '-returns'}`,
+        type: 'order_refunded',
+        properties: { orderId: inv.id, amount, items: toItems(returns) },
+      },
+    };
   }
 }
 
@@ -77,7 +95,12 @@ export const onlineRetailEvents: Converter<Record<string, string>> = async funct
     const rawCustomer = r.CustomerID ?? r['Customer ID'];
     const rawPrice = r.UnitPrice ?? r.Price;
     if (invoiceId === undefined || rawPrice === undefined || rawCustomer === undefined) {
-      yield { kind: 'reject', line, reason: 'not an Online Retail row: expected InvoiceNo|Invoice, UnitPrice|Price and CustomerID|Customer ID columns' };
+      yield {
+        kind: 'reject',
+        line,
+        reason:
+          'not an Online Retail row: expected InvoiceNo|Invoice, UnitPrice|Price and CustomerID|Customer ID columns',
+      };
       continue;
     }
     if (!rawCustomer) {
@@ -87,7 +110,17 @@ export const onlineRetailEvents: Converter<Record<string, string>> = async funct
     const quantity = Number(r.Quantity);
     const price = Number(rawPrice);
     const at = parseRetailDate(r.InvoiceDate ?? '');
-    const problem = !invoiceId ? 'empty invoice number' : !r.StockCode ? 'empty StockCode' : !Number.isInteger(quantity) || quantity === 0 ? `Quantity must be a non-zero integer, got "${r.Quantity}"` : !Number.isFinite(price) || price < 0 ? `price must be a number ≥ 0, got "${rawPrice}"` : !at ? `InvoiceDate not understood: "${r.InvoiceDate}"` : undefined;
+    const problem = !invoiceId
+      ? 'empty invoice number'
+      : !r.StockCode
+        ? 'empty StockCode'
+        : !Number.isInteger(quantity) || quantity === 0
+          ? `Quantity must be a non-zero integer, got "${r.Quantity}"`
+          : !Number.isFinite(price) || price < 0
+            ? `price must be a number ≥ 0, got "${rawPrice}"`
+            : !at
+              ? `InvoiceDate not understood: "${r.InvoiceDate}"`
+              : undefined;
     if (problem) {
       yield { kind: 'reject', line, reason: problem };
       continue;
@@ -95,12 +128,28 @@ export const onlineRetailEvents: Converter<Record<string, string>> = async funct
     const customerId = rawCustomer.replace(/\.0+$/, '');
     if (!identified.has(customerId)) {
       identified.add(customerId);
-      yield { kind: 'event', line, event: { eventId: `or-identify-${customerId}`, type: 'identify', customerId, timestamp: at!.toISOString(), properties: { traits: { country: r.Country } } } };
+      yield {
+        kind: 'event',
+        line,
+        event: {
+          eventId: `or-identify-${customerId}`,
+          type: 'identify',
+          customerId,
+          timestamp: at!.toISOString(),
+          properties: { traits: { country: r.Country } },
+        },
+      };
     }
     let inv = open.get(invoiceId);
     if (!inv) {
       const earlierPart = flushed.get(invoiceId);
-      inv = { id: invoiceId, customerId, country: r.Country ?? '', rows: [], part: earlierPart === undefined ? 0 : earlierPart + 1 };
+      inv = {
+        id: invoiceId,
+        customerId,
+        country: r.Country ?? '',
+        rows: [],
+        part: earlierPart === undefined ? 0 : earlierPart + 1,
+      };
       open.set(invoiceId, inv);
       if (open.size > WINDOW) yield* flushOldest();
     }

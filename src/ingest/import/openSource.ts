@@ -35,12 +35,17 @@ export function openSource(file: string): Source {
 export async function checkGzip(file: string): Promise<{ ok: true } | { ok: false; error: string }> {
   if (!isGzip(file)) return { ok: true };
   try {
-    await pipeline(fs.createReadStream(file), createGunzip(), new Writable({ write: (_chunk, _encoding, done) => done() }));
+    await pipeline(
+      fs.createReadStream(file),
+      createGunzip(),
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
     return { ok: true };
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     // zlib's errors (Z_BUF_ERROR: cut short, Z_DATA_ERROR: damaged) are the file's; others are ours.
-    if (typeof code === 'string' && code.startsWith('Z_')) return { ok: false, error: `not a complete gzip file (${(err as Error).message})` };
+    if (typeof code === 'string' && code.startsWith('Z_'))
+      return { ok: false, error: `not a complete gzip file (${(err as Error).message})` };
     throw err;
   }
 }

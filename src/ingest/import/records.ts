@@ -19,11 +19,30 @@ export async function* ndjsonRecords(stream: Readable): AsyncGenerator<InputReco
 }
 
 /** CSV rows as objects keyed by the header; `line` is the row's line in the file (header = 1). */
-export async function* csvRecords(stream: Readable, delimiter = ','): AsyncGenerator<InputRecord<Record<string, string>>> {
-  const parser = stream.pipe(parse({ columns: true, delimiter, bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, info: true }));
-  for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; columns: unknown[]; error?: { code: string; record: unknown[] } } }>) {
+export async function* csvRecords(
+  stream: Readable,
+  delimiter = ',',
+): AsyncGenerator<InputRecord<Record<string, string>>> {
+  const parser = stream.pipe(
+    parse({
+      columns: true,
+      delimiter,
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+      info: true,
+    }),
+  );
+  for await (const row of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number; columns: unknown[]; error?: { code: string; record: unknown[] } };
+  }>) {
     const error = row.info.error;
-    const ragged = error?.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' ? `the row has ${error.record.length} fields, the header ${row.info.columns.length}` : undefined;
+    const ragged =
+      error?.code === 'CSV_RECORD_INCONSISTENT_COLUMNS'
+        ? `the row has ${error.record.length} fields, the header ${row.info.columns.length}`
+        : undefined;
     yield { line: row.info.lines, value: row.record, ...(ragged ? { ragged } : {}) };
   }
 }

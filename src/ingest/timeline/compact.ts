@@ -46,7 +46,16 @@ export function toTimelineEvent(e: StoredEvent & { linkedFrom?: string }): Timel
 }
 
 export function toStoredEvent(e: TimelineEvent, customerId: string, partition: number): StoredEvent {
-  const out: StoredEvent = { eventId: e.i, type: e.t, customerId, partition, ts: new Date(e.s), receivedAt: new Date(e.r), source: e.o as EventSource, props: e.p };
+  const out: StoredEvent = {
+    eventId: e.i,
+    type: e.t,
+    customerId,
+    partition,
+    ts: new Date(e.s),
+    receivedAt: new Date(e.r),
+    source: e.o as EventSource,
+    props: e.p,
+  };
   if (e.a) out.anonymousId = e.a;
   if (e.c) out.channel = e.c;
   if (e.d) out.device = e.d;
@@ -63,7 +72,10 @@ export function compareTimelineEvents(a: TimelineEvent, b: TimelineEvent): numbe
  * Adds events to a sorted timeline: an eventId already there is skipped (retried batches, copies
  * staged twice), late and out-of-order events land in their place. Returns how many were new.
  */
-export function mergeTimeline(current: TimelineEvent[], incoming: TimelineEvent[]): { events: TimelineEvent[]; added: number } {
+export function mergeTimeline(
+  current: TimelineEvent[],
+  incoming: TimelineEvent[],
+): { events: TimelineEvent[]; added: number } {
   const seen = new Set(current.map((e) => e.i));
   const fresh: TimelineEvent[] = [];
   for (const e of incoming) {
@@ -75,7 +87,8 @@ export function mergeTimeline(current: TimelineEvent[], incoming: TimelineEvent[
   // Usually the new events are the latest: then only they need sorting.
   fresh.sort(compareTimelineEvents);
   const events = current.concat(fresh);
-  if (current.length > 0 && compareTimelineEvents(current[current.length - 1]!, fresh[0]!) > 0) events.sort(compareTimelineEvents);
+  if (current.length > 0 && compareTimelineEvents(current[current.length - 1]!, fresh[0]!) > 0)
+    events.sort(compareTimelineEvents);
   return { events, added: fresh.length };
 }
 

@@ -39,7 +39,15 @@ export interface FoldCounts {
   settled: number;
 }
 
-export const emptyFoldCounts = (): FoldCounts => ({ inboxDocs: 0, events: 0, added: 0, customers: 0, newCustomers: 0, busy: 0, settled: 0 });
+export const emptyFoldCounts = (): FoldCounts => ({
+  inboxDocs: 0,
+  events: 0,
+  added: 0,
+  customers: 0,
+  newCustomers: 0,
+  busy: 0,
+  settled: 0,
+});
 
 interface InboxDoc {
   _id: string;
@@ -48,7 +56,6 @@ interface InboxDoc {
   events: string;
 }
 
-
 /**
  * Folds staged events into customer timelines and everything derived from them: the customer
  * document (profile, consent), suppressions, current features and the partition's counters.
@@ -56,7 +63,10 @@ interface InboxDoc {
  * batches; each step is idempotent (timelines skip eventIds they hold, the rest is recomputed),
  * so a fold killed anywhere is finished by the next one and the inbox is deleted only after.
  */
-export async function foldInbox(database: Database, opts: { signal?: AbortSignal; progress?: (done: number) => void } = {}): Promise<FoldCounts> {
+export async function foldInbox(
+  database: Database,
+  opts: { signal?: AbortSignal; progress?: (done: number) => void } = {},
+): Promise<FoldCounts> {
   const counts = emptyFoldCounts();
   const skip = new Set<number>();
   for (;;) {
@@ -95,7 +105,12 @@ export async function foldInbox(database: Database, opts: { signal?: AbortSignal
   return counts;
 }
 
-async function foldPartition(database: Database, partition: number, docs: InboxDoc[], counts: FoldCounts): Promise<void> {
+async function foldPartition(
+  database: Database,
+  partition: number,
+  docs: InboxDoc[],
+  counts: FoldCounts,
+): Promise<void> {
   const byCustomer = new Map<string, TimelineEvent[]>();
   for (const doc of docs) {
     const staged = JSON.parse(doc.events) as StagedEvent[];
@@ -123,7 +138,13 @@ async function foldPartition(database: Database, partition: number, docs: InboxD
  * `fresh`: the caller knows no timeline exists yet (seeding, rebuild), so none is read and
  * documents are inserted in bulk (an existing one, found by its duplicate key, is replaced).
  */
-export async function foldCustomers(database: Database, partition: number, byCustomer: Map<string, TimelineEvent[]>, counts: FoldCounts, opts: { fresh: boolean }): Promise<void> {
+export async function foldCustomers(
+  database: Database,
+  partition: number,
+  byCustomer: Map<string, TimelineEvent[]>,
+  counts: FoldCounts,
+  opts: { fresh: boolean },
+): Promise<void> {
   if (byCustomer.size === 0) return;
   const now = new Date();
   const contexts = await FoldContexts.forShop(database, now.getTime());
@@ -139,7 +160,13 @@ export async function foldCustomers(database: Database, partition: number, byCus
     const timelines: Timeline[] = [];
     for (let r = k; r < Math.min(k + CHUNK, ids.length); r += READS_IN_FLIGHT) {
       const read = await Promise.all(
-        ids.slice(r, Math.min(r + READS_IN_FLIGHT, k + CHUNK)).map((id) => (existing && !existing.has(id) ? { customerId: id, partition, events: [], stored: false } : readTimeline(database, id, partition))),
+        ids
+          .slice(r, Math.min(r + READS_IN_FLIGHT, k + CHUNK))
+          .map((id) =>
+            existing && !existing.has(id)
+              ? { customerId: id, partition, events: [], stored: false }
+              : readTimeline(database, id, partition),
+          ),
       );
       for (const timeline of read) {
         const incoming = byCustomer.get(timeline.customerId)!;
@@ -171,20 +198,43 @@ export async function foldCustomers(database: Database, partition: number, byCus
  * a fold killed in between finds the events still missing from the timelines and redoes both;
  * the other order could leave them stale.
  */
-async function writeFolded(database: Database, partition: number, timelines: Timeline[], contexts: FoldContexts, o: { holdFeatures: boolean; now: Date }): Promise<void> {
+async function writeFolded(
+  database: Database,
+  partition: number,
+  timelines: Timeline[],
+  contexts: FoldContexts,
+  o: { holdFeatures: boolean; now: Date },
+): Promise<void> {
   const stored = new Set(timelines.filter((t) => t.stored).map((t) => t.customerId));
   const derived = timelines.map((t) => deriveAll(t, contexts));
   const m = database.models;
   const changed = (t: Timeline, kind: keyof DerivedHashes, hash: string) => t.derived?.[kind] !== hash;
-  await upsertMany(m.Customer.collection as never, derived.filter((d, k) => changed(timelines[k]!, 'profile', d.hashes.profile)).map((d) => d.profile), stored);
+  await upsertMany(
+    m.Customer.collection as never,
+    derived.filter((d, k) => changed(timelines[k]!, 'profile', d.hashes.profile)).map((d) => d.profile),
+    stored,
+  );
   if (!o.holdFeatures) {
-    const features = derived.flatMap((d, k) => (d.features && changed(timelines[k]!, 'features', d.hashes.features) ? [d.features] : []));
+    const features = derived.flatMap((d, k) =>
+      d.features && changed(timelines[k]!, 'features', d.hashes.features) ? [d.features] : [],
+    );
     await upsertMany(m.Feature.collection as never, features, stored);
   }
-  await insertIgnoringDuplicates(m.Suppression.collection, derived.flatMap((d) => d.suppressions));
+  await insertIgnoringDuplicates(
+    m.Suppression.collection,
+    derived.flatMap((d) => d.suppressions),
+  );
   // Features held back by a pipeline hold are not recorded as written: the next fold writes them.
   const docs = await Promise.all(
-    timelines.map((t, k) => timelineDoc(t.customerId, partition, t.events, o.holdFeatures ? { ...derived[k]!.hashes, features: t.derived?.features ?? '' } : derived[k]!.hashes, o.now)),
+    timelines.map((t, k) =>
+      timelineDoc(
+        t.customerId,
+        partition,
+        t.events,
+        o.holdFeatures ? { ...derived[k]!.hashes, features: t.derived?.features ?? '' } : derived[k]!.hashes,
+        o.now,
+      ),
+    ),
   );
   await upsertMany(m.CustomerTimeline.collection as never, docs, stored);
 }
@@ -206,7 +256,9 @@ async function replaceUpserting(collection: Collection<Document>, doc: Document 
 async function existingIds(database: Database, ids: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let k = 0; k < ids.length; k += 1000) {
-    const docs = await database.models.CustomerTimeline.collection.find({ _id: { $in: ids.slice(k, k + 1000) } as never }, { projection: { _id: 1 } }).toArray();
+    const docs = await database.models.CustomerTimeline.collection
+      .find({ _id: { $in: ids.slice(k, k + 1000) } as never }, { projection: { _id: 1 } })
+      .toArray();
     for (const d of docs) out.add(String(d._id));
   }
   return out;
@@ -220,19 +272,33 @@ function deriveAll(t: Timeline, contexts: FoldContexts) {
   return {
     profile,
     features: values ? currentFeatureDoc(t.customerId, t.partition, new Date(contexts.asOf), values) : null,
-    suppressions: suppressions.map((s) => ({ address: s.address, channel: 'email', customerId: t.customerId, reason: s.reason, createdAt: s.at, updatedAt })),
+    suppressions: suppressions.map((s) => ({
+      address: s.address,
+      channel: 'email',
+      customerId: t.customerId,
+      reason: s.reason,
+      createdAt: s.at,
+      updatedAt,
+    })),
     hashes: { profile: hashOf(profile), features: hashOf(values) } satisfies DerivedHashes,
   };
 }
 
-const hashOf = (value: unknown) => createHash('sha1').update(JSON.stringify(value ?? null)).digest('base64url');
+const hashOf = (value: unknown) =>
+  createHash('sha1')
+    .update(JSON.stringify(value ?? null))
+    .digest('base64url');
 
 /**
  * Writes documents by `_id`: those of customers not known to be stored are inserted in one
  * batch (cheap everywhere), the rest — and any insert that hit an existing `_id` — replaced one
  * by one, a few in flight (on FerretDB only a single-`_id` filter reaches its index).
  */
-async function upsertMany(collection: Collection<Document>, docs: (Document & { _id: string })[], stored: Set<string>): Promise<void> {
+async function upsertMany(
+  collection: Collection<Document>,
+  docs: (Document & { _id: string })[],
+  stored: Set<string>,
+): Promise<void> {
   const fresh = docs.filter((d) => !stored.has(d._id));
   const duplicates = await insertIgnoringDuplicates(collection as never, fresh);
   const replace = docs.filter((d) => stored.has(d._id)).concat(fresh.filter((_, i) => duplicates.has(i)));
@@ -261,27 +327,51 @@ async function readStats(database: Database, partition: number): Promise<Stats> 
 export async function writeStats(database: Database, partition: number, s: Stats, now: Date): Promise<void> {
   await database.models.FoldStats.collection.replaceOne(
     { _id: `p${partition}` as never },
-    { partition, customers: s.customers, events: s.events, firstEventAt: s.firstEventAt === null ? null : new Date(s.firstEventAt), lastEventAt: s.lastEventAt === null ? null : new Date(s.lastEventAt), updatedAt: now },
+    {
+      partition,
+      customers: s.customers,
+      events: s.events,
+      firstEventAt: s.firstEventAt === null ? null : new Date(s.firstEventAt),
+      lastEventAt: s.lastEventAt === null ? null : new Date(s.lastEventAt),
+      updatedAt: now,
+    },
     { upsert: true },
   );
 }
-
 
 /**
  * Removes a customer's timeline (erasure): what is staged is folded first, so none of their
  * events is left in the inbox to bring the timeline back; the partition's lease is held while
  * its counters are corrected, so no fold writes them at the same time.
  */
-export async function eraseTimeline(database: Database, customerId: string, partition: number): Promise<{ timelines: number; inbox: number }> {
+export async function eraseTimeline(
+  database: Database,
+  customerId: string,
+  partition: number,
+): Promise<{ timelines: number; inbox: number }> {
   await foldInbox(database);
   await waitForFoldLease(database, partition, 'erasure', 60_000);
   try {
-    const doc = await database.models.CustomerTimeline.collection.findOne({ _id: customerId as never }, { projection: { n: 1 } });
+    const doc = await database.models.CustomerTimeline.collection.findOne(
+      { _id: customerId as never },
+      { projection: { n: 1 } },
+    );
     if (!doc) return { timelines: 0, inbox: 0 };
     await database.models.CustomerTimeline.collection.deleteOne({ _id: customerId as never });
-    await database.models.TimelineChange.collection.updateMany({ partition, customers: customerId }, { $pull: { customers: customerId } } as never);
+    await database.models.TimelineChange.collection.updateMany({ partition, customers: customerId }, {
+      $pull: { customers: customerId },
+    } as never);
     const stats = await readStats(database, partition);
-    await writeStats(database, partition, { ...stats, customers: Math.max(0, stats.customers - 1), events: Math.max(0, stats.events - ((doc.n as number) ?? 0)) }, new Date());
+    await writeStats(
+      database,
+      partition,
+      {
+        ...stats,
+        customers: Math.max(0, stats.customers - 1),
+        events: Math.max(0, stats.events - ((doc.n as number) ?? 0)),
+      },
+      new Date(),
+    );
     return { timelines: 1, inbox: 0 };
   } finally {
     await releaseFoldLease(database, partition);

@@ -36,7 +36,10 @@ export async function claimFoldLease(database: Database, partition: number): Pro
 }
 
 export async function renewFoldLease(database: Database, partition: number): Promise<void> {
-  await database.models.FoldLease.collection.updateOne({ _id: leaseId(partition) as never, owner }, { $set: { expiresAt: new Date(Date.now() + foldLeaseMs()) } });
+  await database.models.FoldLease.collection.updateOne(
+    { _id: leaseId(partition) as never, owner },
+    { $set: { expiresAt: new Date(Date.now() + foldLeaseMs()) } },
+  );
 }
 
 export async function releaseFoldLease(database: Database, partition: number): Promise<void> {
@@ -44,10 +47,18 @@ export async function releaseFoldLease(database: Database, partition: number): P
 }
 
 /** Claims the partition's fold lease, waiting while another fold holds it; throws after `waitMs`, naming `who` wanted it. */
-export async function waitForFoldLease(database: Database, partition: number, who: string, waitMs: number): Promise<void> {
+export async function waitForFoldLease(
+  database: Database,
+  partition: number,
+  who: string,
+  waitMs: number,
+): Promise<void> {
   const deadline = Date.now() + waitMs;
   while (!(await claimFoldLease(database, partition))) {
-    if (Date.now() > deadline) throw new Error(`${who}: partition ${partition} stayed leased by another fold for ${Math.round(waitMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${who}: partition ${partition} stayed leased by another fold for ${Math.round(waitMs / 1000)} s`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

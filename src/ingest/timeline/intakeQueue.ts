@@ -20,7 +20,13 @@ export const QUEUED_PARTITION = -1;
 
 /** Queues validated events durably, in one write (BSON keeps their dates and types exactly). */
 export async function queueEvents(database: Database, docs: StoredEvent[]): Promise<void> {
-  const doc = { _id: randomUUID(), partition: QUEUED_PARTITION, n: docs.length, events: new Binary(BSON.serialize({ docs })), createdAt: new Date() };
+  const doc = {
+    _id: randomUUID(),
+    partition: QUEUED_PARTITION,
+    n: docs.length,
+    events: new Binary(BSON.serialize({ docs })),
+    createdAt: new Date(),
+  };
   await database.models.EventInbox.collection.insertOne(doc as never);
   queueSize.docs++;
 }
@@ -29,7 +35,8 @@ export async function queueEvents(database: Database, docs: StoredEvent[]): Prom
 export async function settleQueued(database: Database, queued: { _id: string; events: unknown }[]): Promise<number> {
   const docs = queued.flatMap((q) => (BSON.deserialize((q.events as Binary).buffer) as { docs: StoredEvent[] }).docs);
   // In thousands: one long insert would hold the database's only writer while requests wait to queue.
-  for (let i = 0; i < docs.length; i += 1000) await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 1000));
+  for (let i = 0; i < docs.length; i += 1000)
+    await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 1000));
   await stageEvents(database, docs);
   await database.models.EventInbox.collection.deleteMany({ _id: { $in: queued.map((q) => q._id) } as never });
   return docs.length;

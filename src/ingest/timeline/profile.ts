@@ -56,7 +56,11 @@ function dateOf(v: unknown): Date | undefined {
  * arriving late lands before it and cannot undo it). Whatever order or batches the events came
  * in, the result equals a sequential replay — there is no last writer to lose an update to.
  */
-export function deriveProfile(customerId: string, partition: number, events: readonly TimelineEvent[]): { profile: DerivedProfile; suppressions: Suppression[] } {
+export function deriveProfile(
+  customerId: string,
+  partition: number,
+  events: readonly TimelineEvent[],
+): { profile: DerivedProfile; suppressions: Suppression[] } {
   const profile: DerivedProfile = {
     _id: customerId,
     partition,
@@ -76,7 +80,8 @@ export function deriveProfile(customerId: string, partition: number, events: rea
     // By event time, not arrival: a batch resent after a crash arrives again but says the same.
     if (e.s < firstReceived) firstReceived = e.s;
     // `updatedAt`: when the profile last changed (a statement or a new anonymous id), not the last event.
-    if ((e.t === 'identify' || suppressionReason(e) || (e.a && !anonymous.has(e.a))) && e.s > lastReceived) lastReceived = e.s;
+    if ((e.t === 'identify' || suppressionReason(e) || (e.a && !anonymous.has(e.a))) && e.s > lastReceived)
+      lastReceived = e.s;
     if (e.a) anonymous.add(e.a);
     const at = new Date(e.s);
     if (e.t === 'identify') {
@@ -96,8 +101,10 @@ export function deriveProfile(customerId: string, partition: number, events: rea
       const consent = e.p.consent as { email?: unknown; sms?: unknown } | undefined;
       // Where consent was given (e.g. `website_double_opt_in`) when the event says; else the ingest path.
       const source = typeof e.p.consentSource === 'string' ? e.p.consentSource : e.o;
-      if (typeof consent?.email === 'boolean') profile.consent.email = { status: consent.email ? 'granted' : 'denied', updatedAt: at, source };
-      if (typeof consent?.sms === 'boolean') profile.consent.sms = { status: consent.sms ? 'granted' : 'denied', updatedAt: at, source };
+      if (typeof consent?.email === 'boolean')
+        profile.consent.email = { status: consent.email ? 'granted' : 'denied', updatedAt: at, source };
+      if (typeof consent?.sms === 'boolean')
+        profile.consent.sms = { status: consent.sms ? 'granted' : 'denied', updatedAt: at, source };
     }
     const reason = suppressionReason(e);
     if (reason) {

@@ -43,7 +43,11 @@ const IDS_PER_QUERY = 1000;
  * from an index); partition and `changedSince` are then checked here. A document that fails its
  * schema is never served: its events are read back from the events collection, as `readTimeline` does.
  */
-export async function* readTimelines(database: Database, scope: TimelineScope, select: EventSelection = {}): AsyncGenerator<TimelineRead> {
+export async function* readTimelines(
+  database: Database,
+  scope: TimelineScope,
+  select: EventSelection = {},
+): AsyncGenerator<TimelineRead> {
   const keep = selector(select);
   for await (const doc of timelineDocs(database, scope)) {
     const customerId = String(doc._id);
@@ -64,7 +68,10 @@ async function* timelineDocs(database: Database, scope: TimelineScope): AsyncGen
   if (scope.customerIds) {
     const ids = [...new Set(scope.customerIds)];
     for (let k = 0; k < ids.length; k += IDS_PER_QUERY) {
-      yield* collection.find({ _id: { $in: ids.slice(k, k + IDS_PER_QUERY) } as never }, options) as AsyncIterable<TimelineDoc>;
+      yield* collection.find(
+        { _id: { $in: ids.slice(k, k + IDS_PER_QUERY) } as never },
+        options,
+      ) as AsyncIterable<TimelineDoc>;
     }
     return;
   }
@@ -78,7 +85,8 @@ async function* timelineDocs(database: Database, scope: TimelineScope): AsyncGen
   }
   const filter: Record<string, unknown> = {};
   if (scope.partition !== undefined) filter.partition = scope.partition;
-  if (scope.changedSince) filter.$or = [{ foldedAt: { $gt: scope.changedSince } }, { lastTs: { $gt: scope.changedSince } }];
+  if (scope.changedSince)
+    filter.$or = [{ foldedAt: { $gt: scope.changedSince } }, { lastTs: { $gt: scope.changedSince } }];
   yield* collection.find(filter as never, options) as AsyncIterable<TimelineDoc>;
 }
 
@@ -86,7 +94,10 @@ function inScope(doc: TimelineDoc, scope: TimelineScope): boolean {
   if (scope.partition !== undefined && doc.partition !== scope.partition) return false;
   if (!scope.changedSince) return true;
   const since = scope.changedSince.getTime();
-  return (doc.foldedAt instanceof Date && doc.foldedAt.getTime() > since) || (doc.lastTs instanceof Date && doc.lastTs.getTime() > since);
+  return (
+    (doc.foldedAt instanceof Date && doc.foldedAt.getTime() > since) ||
+    (doc.lastTs instanceof Date && doc.lastTs.getTime() > since)
+  );
 }
 
 function selector(select: EventSelection): (e: TimelineEvent) => boolean {

@@ -20,13 +20,18 @@ export interface RebuildOptions {
  * fit `maxEventsInMemory`), holding every partition's fold lease so no fold runs meanwhile.
  * What was staged during or before it is folded afterwards (timelines skip eventIds they hold).
  */
-export async function rebuildTimelines(database: Database, opts: RebuildOptions = {}): Promise<FoldCounts & { eventsRead: number; passes: number }> {
+export async function rebuildTimelines(
+  database: Database,
+  opts: RebuildOptions = {},
+): Promise<FoldCounts & { eventsRead: number; passes: number }> {
   const partitions = Array.from({ length: config().PARTITIONS }, (_, p) => p);
   for (const p of partitions) await waitForFoldLease(database, p, 'rebuild', 120_000);
   const counts = { ...emptyFoldCounts(), eventsRead: 0, passes: 0 };
   try {
     const m = database.models;
-    await Promise.all([m.CustomerTimeline, m.FoldStats, m.Customer, m.Feature].map((model) => model.collection.deleteMany({})));
+    await Promise.all(
+      [m.CustomerTimeline, m.FoldStats, m.Customer, m.Feature].map((model) => model.collection.deleteMany({})),
+    );
     const total = await database.estimatedCount('events');
     const budget = opts.maxEventsInMemory ?? 2_000_000;
     const perPass = Math.max(1, Math.floor((partitions.length * budget) / Math.max(total, 1)));

@@ -11,7 +11,10 @@ export type StagedEvent = TimelineEvent & { cid: string };
  * a batch costs a handful of inserts whatever its size. Events without a customer (anonymous
  * until an identity link copies them to one) have no timeline and are not staged.
  */
-export async function stageEvents(database: Database, docs: (StoredEvent & { linkedFrom?: string })[]): Promise<number> {
+export async function stageEvents(
+  database: Database,
+  docs: (StoredEvent & { linkedFrom?: string })[],
+): Promise<number> {
   const byPartition = new Map<number, StagedEvent[]>();
   for (const d of docs) {
     if (!d.customerId || d.partition === undefined) continue;
@@ -22,7 +25,13 @@ export async function stageEvents(database: Database, docs: (StoredEvent & { lin
   }
   if (byPartition.size === 0) return 0;
   const createdAt = new Date();
-  const inbox = [...byPartition].map(([partition, events]) => ({ _id: randomUUID(), partition, n: events.length, events: JSON.stringify(events), createdAt }));
+  const inbox = [...byPartition].map(([partition, events]) => ({
+    _id: randomUUID(),
+    partition,
+    n: events.length,
+    events: JSON.stringify(events),
+    createdAt,
+  }));
   await database.models.EventInbox.collection.insertMany(inbox as never[], { ordered: false });
   return inbox.length;
 }

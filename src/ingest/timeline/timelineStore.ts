@@ -1,6 +1,13 @@
 import type { Database } from '../../db/database.js';
 import type { StoredEvent } from '../storedEvent.js';
-import { compareTimelineEvents, encodeTimeline, TIMELINE_VERSION, timelineEventsOf, toTimelineEvent, type TimelineEvent } from './compact.js';
+import {
+  compareTimelineEvents,
+  encodeTimeline,
+  TIMELINE_VERSION,
+  timelineEventsOf,
+  toTimelineEvent,
+  type TimelineEvent,
+} from './compact.js';
 
 export interface Timeline {
   customerId: string;
@@ -45,7 +52,13 @@ export function dedupeSorted(events: TimelineEvent[]): TimelineEvent[] {
   return events.filter((e, k) => k === 0 || e.i !== events[k - 1]!.i);
 }
 
-export async function timelineDoc(customerId: string, partition: number, events: TimelineEvent[], derived: DerivedHashes, foldedAt: Date) {
+export async function timelineDoc(
+  customerId: string,
+  partition: number,
+  events: TimelineEvent[],
+  derived: DerivedHashes,
+  foldedAt: Date,
+) {
   return {
     _id: customerId,
     partition,

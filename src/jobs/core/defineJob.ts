@@ -52,7 +52,10 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
 }
 
 /** Options most data jobs take: the as-of date (defaults to now). */
-export const asOfOption = z.coerce.date().default(() => new Date()).describe('as-of date: only data before it is used');
+export const asOfOption = z.coerce
+  .date()
+  .default(() => new Date())
+  .describe('as-of date: only data before it is used');
 
 export function isJobDefinition(value: unknown): value is JobDefinition {
   const v = value as Partial<JobDefinition> | undefined;

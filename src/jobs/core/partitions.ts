@@ -21,7 +21,14 @@ export async function forEachPartition(
   for (const partition of partitions) {
     if (ctx.signal.aborted) break;
     try {
-      await leases.insertOne({ _id: `${job}:${ctx.runKey}:${partition}`, job, runKey: ctx.runKey, partition, worker: ctx.worker, createdAt: new Date() });
+      await leases.insertOne({
+        _id: `${job}:${ctx.runKey}:${partition}`,
+        job,
+        runKey: ctx.runKey,
+        partition,
+        worker: ctx.worker,
+        createdAt: new Date(),
+      });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       skipped++;

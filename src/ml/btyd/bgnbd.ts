@@ -22,10 +22,24 @@ export type FitBgNbdOptions = MinimizeOptions & { initial?: Partial<BgNbdParams>
  * log-likelihood is written in tf ops, so TF.js supplies the exact gradient. Customers with the
  * same (x, t_x, T) are folded into one weighted row: the likelihood only depends on those three.
  */
-export async function fitBgNbd(data: readonly BgNbdCustomer[], options: FitBgNbdOptions = {}): Promise<FitResult<BgNbdParams>> {
+export async function fitBgNbd(
+  data: readonly BgNbdCustomer[],
+  options: FitBgNbdOptions = {},
+): Promise<FitResult<BgNbdParams>> {
   if (data.length === 0) return { ok: false, error: { type: 'no_data', message: 'no customers to fit' } };
-  const bad = data.findIndex((c) => !(Number.isInteger(c.x) && c.x >= 0 && c.t_x >= 0 && c.T >= c.t_x && Number.isFinite(c.T)) || (c.x > 0) !== (c.t_x > 0));
-  if (bad >= 0) return { ok: false, error: { type: 'invalid_data', message: `customer ${bad}: need integer x ≥ 0, 0 ≤ t_x ≤ T, and t_x > 0 exactly when x > 0; got ${JSON.stringify(data[bad])}` } };
+  const bad = data.findIndex(
+    (c) =>
+      !(Number.isInteger(c.x) && c.x >= 0 && c.t_x >= 0 && c.T >= c.t_x && Number.isFinite(c.T)) ||
+      c.x > 0 !== c.t_x > 0,
+  );
+  if (bad >= 0)
+    return {
+      ok: false,
+      error: {
+        type: 'invalid_data',
+        message: `customer ${bad}: need integer x ≥ 0, 0 ≤ t_x ≤ T, and t_x > 0 exactly when x > 0; got ${JSON.stringify(data[bad])}`,
+      },
+    };
   await initBackend();
 
   const rows = groupRows(data, (c) => [c.x, c.t_x, c.T]);
@@ -46,11 +60,22 @@ export async function fitBgNbd(data: readonly BgNbdCustomer[], options: FitBgNbd
         const [r, alpha, a, b] = tf.unstack(theta.exp()) as [tf.Scalar, tf.Scalar, tf.Scalar, tf.Scalar];
         const rx = x.add(r);
         const a1 = lgamma(rx).sub(lgamma(r)).add(r.mul(alpha.log()));
-        const a2 = lgamma(a.add(b)).add(lgamma(x.add(b))).sub(lgamma(b)).sub(lgamma(a.add(b).add(x)));
+        const a2 = lgamma(a.add(b))
+          .add(lgamma(x.add(b)))
+          .sub(lgamma(b))
+          .sub(lgamma(a.add(b).add(x)));
         const a3 = rx.neg().mul(T.add(alpha).log());
-        const a4 = a.log().sub(xAtLeast1.add(b).sub(1).log()).sub(rx.mul(tx.add(alpha).log()));
+        const a4 = a
+          .log()
+          .sub(xAtLeast1.add(b).sub(1).log())
+          .sub(rx.mul(tx.add(alpha).log()));
         const top = a3.maximum(a4);
-        const mixed = a3.sub(top).exp().add(repeat.mul(a4.sub(top).exp())).log().add(top);
+        const mixed = a3
+          .sub(top)
+          .exp()
+          .add(repeat.mul(a4.sub(top).exp()))
+          .log()
+          .add(top);
         const logLik = a1.add(a2).add(mixed);
         // The mean, not the sum, keeps gradients of order one whatever the number of customers.
         return logLik.mul(weight).sum().div(data.length).neg() as tf.Scalar;
@@ -60,7 +85,15 @@ export async function fitBgNbd(data: readonly BgNbdCustomer[], options: FitBgNbd
     );
     const [r, alpha, a, b] = result.theta.map(Math.exp) as [number, number, number, number];
     const fit = { params: { r, alpha, a, b }, nll: result.value * data.length, iterations: result.iterations };
-    if (!result.converged || !Number.isFinite(fit.nll)) return { ok: false, error: { type: 'not_converged', message: `BG/NBD fit did not converge in ${result.iterations} iterations`, last: fit } };
+    if (!result.converged || !Number.isFinite(fit.nll))
+      return {
+        ok: false,
+        error: {
+          type: 'not_converged',
+          message: `BG/NBD fit did not converge in ${result.iterations} iterations`,
+          last: fit,
+        },
+      };
     return { ok: true, value: fit };
   } finally {
     tf.dispose([x, tx, T, weight, repeat, xAtLeast1]);

@@ -21,7 +21,12 @@ export const btydParamsSchema = z.object({
 export type BtydParams = z.infer<typeof btydParamsSchema>;
 
 /** The feature names the BTYD outputs are written under (catalogue features never start with `btyd`). */
-export const BTYD_FEATURES = ['btydPAlive', 'btydExpectedPurchases', 'btydExpectedSpend', 'btydDaysToNextOrder'] as const;
+export const BTYD_FEATURES = [
+  'btydPAlive',
+  'btydExpectedPurchases',
+  'btydExpectedSpend',
+  'btydDaysToNextOrder',
+] as const;
 export type BtydValues = Record<(typeof BTYD_FEATURES)[number], number>;
 
 /** A customer's RFM summary in days, as the `bgnbdX`, `bgnbdTx`, `bgnbdT`, `bgnbdMonetary` and `monetaryMean` features hold it. */
@@ -30,11 +35,17 @@ export type BtydSummary = { x: number; t_x: number; T: number; monetary: number;
 /** Reads the summary from a feature record (features, snapshots or buildFeatures' output). */
 export function btydSummary(values: Record<string, unknown>): BtydSummary {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
-  return { x: num(values.bgnbdX), t_x: num(values.bgnbdTx), T: num(values.bgnbdT), monetary: num(values.bgnbdMonetary), orderValue: num(values.monetaryMean) };
+  return {
+    x: num(values.bgnbdX),
+    t_x: num(values.bgnbdTx),
+    T: num(values.bgnbdT),
+    monetary: num(values.bgnbdMonetary),
+    orderValue: num(values.monetaryMean),
+  };
 }
 
 function hasOrders(s: BtydSummary): boolean {
-  return Number.isInteger(s.x) && s.x >= 0 && s.t_x >= 0 && s.T >= s.t_x && (s.x > 0) === (s.t_x > 0);
+  return Number.isInteger(s.x) && s.x >= 0 && s.t_x >= 0 && s.T >= s.t_x && s.x > 0 === s.t_x > 0;
 }
 
 export type FitBtydResult = { ok: true; value: BtydParams } | { ok: false; error: { type: string; message: string } };
@@ -45,7 +56,13 @@ export async function fitBtydParams(summaries: readonly BtydSummary[], horizonDa
   const bgnbd = await fitBgNbd(buyers);
   if (!bgnbd.ok) return { ok: false, error: { type: bgnbd.error.type, message: `BG/NBD: ${bgnbd.error.message}` } };
   const spenders = buyers.filter((s) => s.x > 0 && s.monetary > 0);
-  const gg = spenders.length > 0 ? await fitGammaGamma(spenders.map((s) => s.x), spenders.map((s) => s.monetary)) : undefined;
+  const gg =
+    spenders.length > 0
+      ? await fitGammaGamma(
+          spenders.map((s) => s.x),
+          spenders.map((s) => s.monetary),
+        )
+      : undefined;
   const values = buyers.map((s) => s.orderValue).filter((v) => Number.isFinite(v));
   const meanOrderValue = values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
   // q ≤ 1 makes Gamma-Gamma's population mean infinite: unusable as an input.
@@ -55,9 +72,12 @@ export async function fitBtydParams(summaries: readonly BtydSummary[], horizonDa
 
 /** The four outputs for one customer; NaN for a customer without orders (encoded as missing). */
 export function btydValues(params: BtydParams, s: BtydSummary): BtydValues {
-  if (!hasOrders(s)) return { btydPAlive: NaN, btydExpectedPurchases: NaN, btydExpectedSpend: NaN, btydDaysToNextOrder: NaN };
+  if (!hasOrders(s))
+    return { btydPAlive: NaN, btydExpectedPurchases: NaN, btydExpectedSpend: NaN, btydDaysToNextOrder: NaN };
   const next = nextPurchase(params.bgnbd, s.x, s.t_x, s.T);
-  const spend = params.gammaGamma ? expectedAverageSpend(params.gammaGamma, s.x, s.x > 0 && s.monetary > 0 ? s.monetary : 0) : params.meanOrderValue;
+  const spend = params.gammaGamma
+    ? expectedAverageSpend(params.gammaGamma, s.x, s.x > 0 && s.monetary > 0 ? s.monetary : 0)
+    : params.meanOrderValue;
   return {
     btydPAlive: next.pAlive,
     btydExpectedPurchases: expectedPurchases(params.bgnbd, params.horizonDays, s.x, s.t_x, s.T),

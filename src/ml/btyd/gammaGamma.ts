@@ -20,18 +20,31 @@ export type FitGammaGammaOptions = MinimizeOptions & { initial?: Partial<GammaGa
  * no spend information (they have no repeat purchase to average) and are left out, as in
  * lifetimes; a repeat buyer with m ≤ 0 is invalid input (the model is for positive values).
  */
-export async function fitGammaGamma(frequency: readonly number[], monetaryValue: readonly number[], options: FitGammaGammaOptions = {}): Promise<FitResult<GammaGammaParams>> {
+export async function fitGammaGamma(
+  frequency: readonly number[],
+  monetaryValue: readonly number[],
+  options: FitGammaGammaOptions = {},
+): Promise<FitResult<GammaGammaParams>> {
   if (frequency.length !== monetaryValue.length) throw new Error('frequency and monetaryValue differ in length');
   const buyers: { x: number; m: number }[] = [];
   for (let i = 0; i < frequency.length; i++) {
     const x = frequency[i]!;
     const m = monetaryValue[i]!;
-    if (!(Number.isInteger(x) && x >= 0)) return { ok: false, error: { type: 'invalid_data', message: `customer ${i}: frequency must be an integer ≥ 0, got ${x}` } };
+    if (!(Number.isInteger(x) && x >= 0))
+      return {
+        ok: false,
+        error: { type: 'invalid_data', message: `customer ${i}: frequency must be an integer ≥ 0, got ${x}` },
+      };
     if (x === 0) continue;
-    if (!(m > 0 && Number.isFinite(m))) return { ok: false, error: { type: 'invalid_data', message: `customer ${i}: monetary value must be > 0, got ${m}` } };
+    if (!(m > 0 && Number.isFinite(m)))
+      return {
+        ok: false,
+        error: { type: 'invalid_data', message: `customer ${i}: monetary value must be > 0, got ${m}` },
+      };
     buyers.push({ x, m });
   }
-  if (buyers.length === 0) return { ok: false, error: { type: 'no_data', message: 'no customer with a repeat purchase' } };
+  if (buyers.length === 0)
+    return { ok: false, error: { type: 'no_data', message: 'no customer with a repeat purchase' } };
   await initBackend();
 
   const rows = groupRows(buyers, (c) => [c.x, c.m]);
@@ -64,7 +77,15 @@ export async function fitGammaGamma(frequency: readonly number[], monetaryValue:
     );
     const [p, q, v] = result.theta.map(Math.exp) as [number, number, number];
     const fit = { params: { p, q, v }, nll: result.value * buyers.length + logMSum, iterations: result.iterations };
-    if (!result.converged || !Number.isFinite(fit.nll)) return { ok: false, error: { type: 'not_converged', message: `Gamma-Gamma fit did not converge in ${result.iterations} iterations`, last: fit } };
+    if (!result.converged || !Number.isFinite(fit.nll))
+      return {
+        ok: false,
+        error: {
+          type: 'not_converged',
+          message: `Gamma-Gamma fit did not converge in ${result.iterations} iterations`,
+          last: fit,
+        },
+      };
     return { ok: true, value: fit };
   } finally {
     tf.dispose([x, xm, weight]);

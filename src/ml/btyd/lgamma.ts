@@ -17,7 +17,11 @@ export function lgamma(z: tf.Tensor): tf.Tensor {
     // 1/(12w) − 1/(360w³) + 1/(1260w⁵), in Horner form.
     const series = inv.mul(tf.scalar(1 / 12).sub(inv2.mul(tf.scalar(1 / 360).sub(inv2.mul(1 / 1260)))));
     const stirling = w.sub(0.5).mul(w.log()).sub(w).add(HALF_LOG_2PI).add(series);
-    const shift = z.mul(z.add(1)).mul(z.add(2)).log().add(z.add(3).mul(z.add(4)).mul(z.add(5)).log());
+    const shift = z
+      .mul(z.add(1))
+      .mul(z.add(2))
+      .log()
+      .add(z.add(3).mul(z.add(4)).mul(z.add(5)).log());
     return stirling.sub(shift);
   });
 }

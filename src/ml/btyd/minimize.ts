@@ -10,7 +10,13 @@ export type MinimizeOptions = {
   memory?: number;
 };
 
-export type MinimizeResult = { theta: number[]; value: number; iterations: number; evaluations: number; converged: boolean };
+export type MinimizeResult = {
+  theta: number[];
+  value: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+};
 
 type Evaluation = { value: number; grad: number[] };
 
@@ -23,7 +29,11 @@ type Evaluation = { value: number; grad: number[] };
  * step along the search direction lowers it any more, the optimum has been reached to working
  * precision and that counts as converged.
  */
-export function minimize(objective: (theta: tf.Tensor1D) => tf.Scalar, theta0: readonly number[], options: MinimizeOptions = {}): MinimizeResult {
+export function minimize(
+  objective: (theta: tf.Tensor1D) => tf.Scalar,
+  theta0: readonly number[],
+  options: MinimizeOptions = {},
+): MinimizeResult {
   const tolerance = options.tolerance ?? 1e-9;
   const gradientTolerance = options.gradientTolerance ?? 1e-6;
   const maxIterations = options.maxIterations ?? 500;
@@ -105,7 +115,10 @@ function searchDirection(grad: number[], steps: number[][], gradChanges: number[
   }
   const last = steps.length - 1;
   // Initial scaling: the usual sᵀy / yᵀy, or a first step no longer than 1 in any coordinate.
-  const gamma = last >= 0 ? dot(steps[last]!, gradChanges[last]!) / dot(gradChanges[last]!, gradChanges[last]!) : 1 / Math.max(1, ...grad.map(Math.abs));
+  const gamma =
+    last >= 0
+      ? dot(steps[last]!, gradChanges[last]!) / dot(gradChanges[last]!, gradChanges[last]!)
+      : 1 / Math.max(1, ...grad.map(Math.abs));
   const r = q.map((v) => v * gamma);
   for (let k = 0; k < steps.length; k++) {
     const rho = 1 / dot(gradChanges[k]!, steps[k]!);

@@ -70,7 +70,13 @@ export function rfmSummary(transactions: Iterable<Transaction>, options: RfmOpti
     const x = sorted.length - 1;
     let repeatValue = 0;
     for (const day of sorted.slice(1)) repeatValue += days.get(day)!;
-    const row: RfmRow = { customerId, x, t_x: (last - first) / unitDays, T: (calEnd - first) / unitDays, monetary: x > 0 ? repeatValue / x : 0 };
+    const row: RfmRow = {
+      customerId,
+      x,
+      t_x: (last - first) / unitDays,
+      T: (calEnd - first) / unitDays,
+      monetary: x > 0 ? repeatValue / x : 0,
+    };
     if (obsEnd !== undefined) {
       const later = holdout.get(customerId);
       row.holdoutPurchases = later?.size ?? 0;

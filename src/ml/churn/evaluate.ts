@@ -8,7 +8,12 @@ import type { ChurnMetrics } from './meta.js';
 export type ScoreMetrics = ChurnMetrics['baselines']['constant'];
 
 export function scoreMetrics(p: ArrayLike<number>, y: ArrayLike<number>): ScoreMetrics {
-  return { auc: finiteOrNull(rocAuc(p, y)), prAuc: finiteOrNull(prAuc(p, y)), brier: finiteOrNull(brier(p, y)), logLoss: finiteOrNull(logLoss(p, y)) };
+  return {
+    auc: finiteOrNull(rocAuc(p, y)),
+    prAuc: finiteOrNull(prAuc(p, y)),
+    brier: finiteOrNull(brier(p, y)),
+    logLoss: finiteOrNull(logLoss(p, y)),
+  };
 }
 
 export function churnRate(y: ArrayLike<number>): number {
@@ -18,7 +23,11 @@ export function churnRate(y: ArrayLike<number>): number {
 }
 
 /** The model's test metrics: calibrated probabilities, plus the uncalibrated ones for comparison. */
-export function modelMetrics(calibrated: Float64Array, uncalibrated: Float64Array, y: Float32Array): Pick<ChurnMetrics, 'auc' | 'prAuc' | 'brier' | 'logLoss' | 'calibrationTable' | 'uncalibrated'> {
+export function modelMetrics(
+  calibrated: Float64Array,
+  uncalibrated: Float64Array,
+  y: Float32Array,
+): Pick<ChurnMetrics, 'auc' | 'prAuc' | 'brier' | 'logLoss' | 'calibrationTable' | 'uncalibrated'> {
   return {
     ...scoreMetrics(calibrated, y),
     calibrationTable: calibrationTable(calibrated, y),
@@ -30,7 +39,11 @@ export function modelMetrics(calibrated: Float64Array, uncalibrated: Float64Arra
  * Baselines fitted on the training rows and measured on the test rows: a constant (the churn
  * rate), recency alone, and BG/NBD's probability of no order within the horizon.
  */
-export async function baselineMetrics(train: TrainingRows, test: TrainingRows, horizonDays: number): Promise<ChurnMetrics['baselines']> {
+export async function baselineMetrics(
+  train: TrainingRows,
+  test: TrainingRows,
+  horizonDays: number,
+): Promise<ChurnMetrics['baselines']> {
   const rate = churnRate(train.churned);
   const constant = scoreMetrics(new Float64Array(test.rows).fill(rate), test.churned);
 
@@ -43,14 +56,34 @@ export async function baselineMetrics(train: TrainingRows, test: TrainingRows, h
  * sign(x)·log(1 + |x|) (missing → 0) fitted on the training rows, so the direction is learned;
  * measured on the test rows.
  */
-export function oneFeatureBaseline(train: TrainingRows, test: TrainingRows, feature: string, yTrain: Float32Array, yTest: Float32Array): ScoreMetrics {
-  const logged = (rows: TrainingRows) => Float64Array.from(rows.raw[feature] ?? new Float64Array(rows.rows), (x) => (Number.isFinite(x) ? Math.sign(x) * Math.log1p(Math.abs(x)) : 0));
+export function oneFeatureBaseline(
+  train: TrainingRows,
+  test: TrainingRows,
+  feature: string,
+  yTrain: Float32Array,
+  yTest: Float32Array,
+): ScoreMetrics {
+  const logged = (rows: TrainingRows) =>
+    Float64Array.from(rows.raw[feature] ?? new Float64Array(rows.rows), (x) =>
+      Number.isFinite(x) ? Math.sign(x) * Math.log1p(Math.abs(x)) : 0,
+    );
   const fit = fitLogistic(logged(train), yTrain);
-  return scoreMetrics(logged(test).map((x) => sigmoid(fit.a * x + fit.b)), yTest);
+  return scoreMetrics(
+    logged(test).map((x) => sigmoid(fit.a * x + fit.b)),
+    yTest,
+  );
 }
 
-async function bgnbdBaseline(train: TrainingRows, test: TrainingRows, horizonDays: number): Promise<ChurnMetrics['baselines']['bgnbd']> {
-  const summary = (rows: TrainingRows, i: number) => ({ x: rows.raw.bgnbdX?.[i] ?? NaN, t_x: rows.raw.bgnbdTx?.[i] ?? NaN, T: rows.raw.bgnbdT?.[i] ?? NaN });
+async function bgnbdBaseline(
+  train: TrainingRows,
+  test: TrainingRows,
+  horizonDays: number,
+): Promise<ChurnMetrics['baselines']['bgnbd']> {
+  const summary = (rows: TrainingRows, i: number) => ({
+    x: rows.raw.bgnbdX?.[i] ?? NaN,
+    t_x: rows.raw.bgnbdTx?.[i] ?? NaN,
+    T: rows.raw.bgnbdT?.[i] ?? NaN,
+  });
   const data = Array.from({ length: train.rows }, (_, i) => summary(train, i));
   const fitted = await fitBgNbd(data);
   const empty = { auc: null, prAuc: null, brier: null, logLoss: null };

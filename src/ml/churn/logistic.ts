@@ -41,7 +41,11 @@ export function fitLogistic(x: ArrayLike<number>, y: ArrayLike<number>, opts: Lo
   let current = loss(a, b);
   const maxIterations = opts.maxIterations ?? 100;
   for (let it = 1; it <= maxIterations; it++) {
-    let ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
+    let ga = 0,
+      gb = 0,
+      haa = 0,
+      hab = 0,
+      hbb = 0;
     for (let i = 0; i < n; i++) {
       const p = 1 / (1 + Math.exp(-(a * x[i]! + b)));
       const r = p - target(i);

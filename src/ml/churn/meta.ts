@@ -5,7 +5,14 @@ import { columnSpecSchema, driverImportanceSchema } from '../metaSchemas.js';
 /** A metric that may be undefined for its data (no positives in a split): JSON has no NaN, so null. */
 export const metric = z.number().nullable();
 
-export const calibrationBinSchema = z.object({ bin: z.number(), lo: z.number(), hi: z.number(), count: z.number(), meanPredicted: z.number(), observedRate: z.number() });
+export const calibrationBinSchema = z.object({
+  bin: z.number(),
+  lo: z.number(),
+  hi: z.number(),
+  count: z.number(),
+  meanPredicted: z.number(),
+  observedRate: z.number(),
+});
 
 export const scoreMetricsSchema = z.object({ auc: metric, prAuc: metric, brier: metric, logLoss: metric });
 

@@ -14,5 +14,12 @@ export interface ChurnModelOptions {
  * float32 would round to 0 or 1.
  */
 export function createChurnModel(inputDim: number, opts: ChurnModelOptions = {}): tf.Sequential {
-  return createMlp({ name: 'churn', inputDim, hidden: opts.hidden ?? [16], outputs: 1, outputName: 'logit', seed: (opts.seed ?? 1) * 101 });
+  return createMlp({
+    name: 'churn',
+    inputDim,
+    hidden: opts.hidden ?? [16],
+    outputs: 1,
+    outputName: 'logit',
+    seed: (opts.seed ?? 1) * 101,
+  });
 }

@@ -1,6 +1,13 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
-import { loadModel, registerModel, type PromotionDecision, type RegistryOptions, type RegistryResult, type ModelVersionRecord } from '../registry.js';
+import {
+  loadModel,
+  registerModel,
+  type PromotionDecision,
+  type RegistryOptions,
+  type RegistryResult,
+  type ModelVersionRecord,
+} from '../registry.js';
 import { BUYER_COHORTS } from '../naiveBaselines.js';
 import type { Trainer } from '../trainJob.js';
 import { rowsOf } from '../trainingSet.js';
@@ -11,7 +18,9 @@ import { trainChurn } from './train.js';
 export const CHURN_MODEL = 'churn';
 
 /** What any model trained by trainChurn reports, whatever its label (churn, first purchase). */
-export function classifierRegistryMetrics(m: Pick<ChurnMeta['metrics'], 'auc' | 'prAuc' | 'brier' | 'logLoss' | 'uncalibrated' | 'validation' | 'rows'>): Record<string, number | null> {
+export function classifierRegistryMetrics(
+  m: Pick<ChurnMeta['metrics'], 'auc' | 'prAuc' | 'brier' | 'logLoss' | 'uncalibrated' | 'validation' | 'rows'>,
+): Record<string, number | null> {
   return {
     auc: m.auc,
     prAuc: m.prAuc,
@@ -46,13 +55,24 @@ export function registerChurnModel(
 ): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }> {
   return registerModel(
     database,
-    { name: CHURN_MODEL, model, meta, asOf: new Date(meta.asOf), horizonDays: meta.horizonDays, featureSchema: meta.featureNames, metrics: churnRegistryMetrics(meta) },
+    {
+      name: CHURN_MODEL,
+      model,
+      meta,
+      asOf: new Date(meta.asOf),
+      horizonDays: meta.horizonDays,
+      featureSchema: meta.featureNames,
+      metrics: churnRegistryMetrics(meta),
+    },
     opts,
   );
 }
 
 /** The active churn model (or a given version) with its checked meta.json. */
-export function loadChurnModel(database: Database, version = 'active'): Promise<RegistryResult<{ model: tf.LayersModel; meta: ChurnMeta; record: ModelVersionRecord }>> {
+export function loadChurnModel(
+  database: Database,
+  version = 'active',
+): Promise<RegistryResult<{ model: tf.LayersModel; meta: ChurnMeta; record: ModelVersionRecord }>> {
   return loadModel(database, CHURN_MODEL, version, churnMetaSchema);
 }
 
@@ -62,7 +82,12 @@ export const churnTrainer: Trainer<{ model: tf.LayersModel; meta: ChurnMeta }> =
   async train(set, { epochs, seed }, onEpoch) {
     return trainChurn(set, { maxEpochs: epochs, seed }, (log) => onEpoch(log.epoch, log.maxEpochs));
   },
-  metrics: ({ meta }) => ({ ...churnRegistryMetrics(meta), epochs: meta.training.epochs, bestEpoch: meta.training.bestEpoch, rowsPerSecond: meta.training.rowsPerSecond }),
+  metrics: ({ meta }) => ({
+    ...churnRegistryMetrics(meta),
+    epochs: meta.training.epochs,
+    bestEpoch: meta.training.bestEpoch,
+    rowsPerSecond: meta.training.rowsPerSecond,
+  }),
   register: (database, { model, meta }, opts) => registerChurnModel(database, model, meta, opts),
   dispose: ({ model }) => model.dispose(),
   // Trained on buyers and scoring buyers only: judged on the validation buyers, one-time and repeat apart.

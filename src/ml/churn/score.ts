@@ -27,9 +27,15 @@ type ScoringMeta = Pick<ChurnMeta, 'means' | 'stds' | 'calibration' | 'columns'>
  * statistics, runs the network in batches inside tf.tidy, and applies Platt scaling. The network
  * must output the logit, as createChurnModel's does.
  */
-export function scoreChurn(model: tf.LayersModel, meta: ScoringMeta, X: Float32Array, opts: ScoreOptions = {}): ChurnScores {
+export function scoreChurn(
+  model: tf.LayersModel,
+  meta: ScoringMeta,
+  X: Float32Array,
+  opts: ScoreOptions = {},
+): ChurnScores {
   const d = meta.means.length;
-  if (X.length % d !== 0) throw new Error(`scoreChurn: X has ${X.length} values, not a multiple of the model's ${d} columns`);
+  if (X.length % d !== 0)
+    throw new Error(`scoreChurn: X has ${X.length} values, not a multiple of the model's ${d} columns`);
   const rows = X.length / d;
   const batchSize = opts.batchSize ?? 8192;
   const top = opts.drivers ?? 0;
@@ -43,7 +49,17 @@ export function scoreChurn(model: tf.LayersModel, meta: ScoringMeta, X: Float32A
   try {
     for (let start = 0; start < rows; start += batchSize) {
       const n = Math.min(batchSize, rows - start);
-      const z = readTensor(() => (model.apply(tf.tensor2d(X.subarray(start * d, (start + n) * d), [n, d]).sub(mean).div(std), { training: false }) as tf.Tensor).reshape([-1]));
+      const z = readTensor(() =>
+        (
+          model.apply(
+            tf
+              .tensor2d(X.subarray(start * d, (start + n) * d), [n, d])
+              .sub(mean)
+              .div(std),
+            { training: false },
+          ) as tf.Tensor
+        ).reshape([-1]),
+      );
       logits.set(z, start);
       for (let i = 0; i < n; i++) probabilities[start + i] = 1 / (1 + Math.exp(-(a * z[i]! + b)));
       if (explainer && drivers) drivers.push(...explainer.topDrivers(X, start, n, top));
@@ -55,6 +71,11 @@ export function scoreChurn(model: tf.LayersModel, meta: ScoringMeta, X: Float32A
 }
 
 /** Mean |contribution| per feature over rows, with its share of the total: what drives risk overall. */
-export function driverImportance(model: tf.LayersModel, meta: ScoringMeta, X: Float32Array, limit = 15): DriverImportance[] {
+export function driverImportance(
+  model: tf.LayersModel,
+  meta: ScoringMeta,
+  X: Float32Array,
+  limit = 15,
+): DriverImportance[] {
   return new DriverExplainer(model, meta).importance(X, limit);
 }

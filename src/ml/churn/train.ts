@@ -52,7 +52,11 @@ export type TrainChurnResult =
  * best epoch's weights are kept), Platt scaling fitted on validation logits, and every metric on
  * the test rows next to the baselines.
  */
-export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {}, onEpoch?: (log: EpochLog) => void | Promise<void>): Promise<TrainChurnResult> {
+export async function trainChurn(
+  set: TrainingSet,
+  opts: TrainChurnOptions = {},
+  onEpoch?: (log: EpochLog) => void | Promise<void>,
+): Promise<TrainChurnResult> {
   const started = performance.now();
   const train = rowsOf(set, 'train');
   const validation = rowsOf(set, 'validation');
@@ -71,7 +75,8 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   const patience = opts.patience ?? 8;
   const learningRate = opts.learningRate ?? 0.001;
   // Small sets still get a few steps per epoch, large ones the full batch size.
-  const batchSize = opts.batchSize ?? Math.min(512, Math.max(16, 2 ** Math.floor(Math.log2(Math.max(16, train.rows / 8)))));
+  const batchSize =
+    opts.batchSize ?? Math.min(512, Math.max(16, 2 ** Math.floor(Math.log2(Math.max(16, train.rows / 8)))));
   const stats = fitStandardizer(train, d);
   const xTrain = standardize(train, stats);
   const xVal = standardize(validation, stats);
@@ -113,8 +118,16 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
   const calibrated = testLogits.map((z) => sigmoid(platt.a * z + platt.b));
   const uncalibrated = testLogits.map(sigmoid);
   const empty = { auc: null, prAuc: null, brier: null, logLoss: null };
-  const baselines = opts.baselines === false ? { constant: empty, recency: empty, bgnbd: empty } : await baselineMetrics(train, test, set.horizonDays);
-  const scoring = { means: stats.means, stds: stats.stds, calibration: { method: 'platt' as const, a: platt.a, b: platt.b }, columns: set.columns };
+  const baselines =
+    opts.baselines === false
+      ? { constant: empty, recency: empty, bgnbd: empty }
+      : await baselineMetrics(train, test, set.horizonDays);
+  const scoring = {
+    means: stats.means,
+    stds: stats.stds,
+    calibration: { method: 'platt' as const, a: platt.a, b: platt.b },
+    columns: set.columns,
+  };
 
   const meta: ChurnMeta = {
     kind: 'churn',
@@ -126,7 +139,15 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
     btyd: set.btyd ?? null,
     metrics: {
       ...modelMetrics(calibrated, uncalibrated, yTest),
-      validation: { auc: finiteOrNull(rocAuc(valLogits, yVal)), logLoss: finiteOrNull(logLoss(valLogits.map((z) => sigmoid(platt.a * z + platt.b)), yVal)) },
+      validation: {
+        auc: finiteOrNull(rocAuc(valLogits, yVal)),
+        logLoss: finiteOrNull(
+          logLoss(
+            valLogits.map((z) => sigmoid(platt.a * z + platt.b)),
+            yVal,
+          ),
+        ),
+      },
       rows: { train: train.rows, validation: validation.rows, test: test.rows },
       churnRate: { train: finiteOrNull(rate), test: finiteOrNull(churnRate(yTest)) },
       baselines,
@@ -156,7 +177,15 @@ export async function trainChurn(set: TrainingSet, opts: TrainChurnOptions = {},
  * backend's `slice` copies its whole source tensor out of wasm memory first (measured: 4.2 s of
  * an 8 s run when batches were slices of one epoch tensor).
  */
-function trainEpoch(step: (batch: ChurnBatch) => number, X: Float32Array, labels: Float32Array, d: number, classWeights: [number, number], order: Int32Array, batchSize: number): number {
+function trainEpoch(
+  step: (batch: ChurnBatch) => number,
+  X: Float32Array,
+  labels: Float32Array,
+  d: number,
+  classWeights: [number, number],
+  order: Int32Array,
+  batchSize: number,
+): number {
   const n = order.length;
   const xs = new Float32Array(n * d);
   // Batch by batch, each batch's [d × size] transpose, for the first layer's gradient.
@@ -190,12 +219,23 @@ function trainEpoch(step: (batch: ChurnBatch) => number, X: Float32Array, labels
   return loss / batches;
 }
 
-function checkRows(train: TrainingRows, validation: TrainingRows, test: TrainingRows, yTrain: Float32Array): string | undefined {
-  for (const [name, rows] of [['train', train], ['validation', validation], ['test', test]] as const) {
-    if (rows.rows === 0) return `the ${name} split is empty: too few customers in the model's population before the as-of date`;
+function checkRows(
+  train: TrainingRows,
+  validation: TrainingRows,
+  test: TrainingRows,
+  yTrain: Float32Array,
+): string | undefined {
+  for (const [name, rows] of [
+    ['train', train],
+    ['validation', validation],
+    ['test', test],
+  ] as const) {
+    if (rows.rows === 0)
+      return `the ${name} split is empty: too few customers in the model's population before the as-of date`;
   }
   const rate = churnRate(yTrain);
-  if (rate === 0 || rate === 1) return `every training customer has the same label (${rate}): is the as-of date plus horizon within the data?`;
+  if (rate === 0 || rate === 1)
+    return `every training customer has the same label (${rate}): is the as-of date plus horizon within the data?`;
   return undefined;
 }
 
@@ -214,5 +254,7 @@ function weightedLogLoss(logits: Float64Array, y: Float32Array, classWeights: [n
 
 /** Logits of a standardised row-major matrix. */
 function predictLogits(model: tf.LayersModel, X: Float32Array, d: number): Float64Array {
-  return Float64Array.from(readTensor(() => model.predict(tf.tensor2d(X, [X.length / d, d]), { batchSize: 8192 }) as tf.Tensor));
+  return Float64Array.from(
+    readTensor(() => model.predict(tf.tensor2d(X, [X.length / d, d]), { batchSize: 8192 }) as tf.Tensor),
+  );
 }

@@ -36,7 +36,10 @@ export type ChurnStepper = {
 
 export type StepperOptions = { learningRate: number; l2: number; beta1?: number; beta2?: number };
 
-export function churnStepper(model: tf.LayersModel, { learningRate, l2, beta1 = 0.9, beta2 = 0.999 }: StepperOptions): ChurnStepper {
+export function churnStepper(
+  model: tf.LayersModel,
+  { learningRate, l2, beta1 = 0.9, beta2 = 0.999 }: StepperOptions,
+): ChurnStepper {
   const variables = model.trainableWeights.map((v) => v.read() as tf.Variable);
   const layers = variables.length / 2;
   // JS copies of the parameters, written back to the model after every step.
@@ -53,7 +56,14 @@ export function churnStepper(model: tf.LayersModel, { learningRate, l2, beta1 = 
       const out: tf.Tensor2D[] = [];
       for (let k = 0; k < layers; k++) {
         const input = k === 0 ? x : out[k - 1]!;
-        out.push(tf.fused.matMul({ a: input, b: variables[2 * k] as tf.Tensor2D, bias: variables[2 * k + 1], activation: k < layers - 1 ? 'relu' : 'linear' }) as tf.Tensor2D);
+        out.push(
+          tf.fused.matMul({
+            a: input,
+            b: variables[2 * k] as tf.Tensor2D,
+            bias: variables[2 * k + 1],
+            activation: k < layers - 1 ? 'relu' : 'linear',
+          }) as tf.Tensor2D,
+        );
       }
       return out;
     });
@@ -125,7 +135,13 @@ export function churnStepper(model: tf.LayersModel, { learningRate, l2, beta1 = 
 /** The same objective through `model.apply` and TF.js's own loss, for autodiff: the reference the written-out steps are checked and timed against. */
 export function churnLoss(model: tf.LayersModel, l2: number, { x, y, w }: ChurnBatch): tf.Scalar {
   const n = y.length;
-  const data = tf.losses.sigmoidCrossEntropy(tf.tensor2d(y, [n, 1]), model.apply(x, { training: true }) as tf.Tensor2D, tf.tensor2d(w, [n, 1]), 0, tf.Reduction.MEAN) as tf.Scalar;
+  const data = tf.losses.sigmoidCrossEntropy(
+    tf.tensor2d(y, [n, 1]),
+    model.apply(x, { training: true }) as tf.Tensor2D,
+    tf.tensor2d(w, [n, 1]),
+    0,
+    tf.Reduction.MEAN,
+  ) as tf.Scalar;
   const kernels = model.trainableWeights.filter((_, i) => i % 2 === 0).map((v) => v.read());
   return l2 > 0 ? data.add(tf.addN(kernels.map((k) => k.square().sum())).mul(l2)) : data;
 }

@@ -42,8 +42,14 @@ export interface CdnowData {
 export async function readCdnowTransactions(file: string = CDNOW_SAMPLE_FILE): Promise<CdnowTransaction[]> {
   const transactions: CdnowTransaction[] = [];
   for await (const { line, value: r } of csvRecords(openSource(file).stream)) {
-    const t = { customerId: r.customer_id ?? r.customer_id_master ?? '', date: new Date(r.date ?? ''), cds: Number(r.number_of_cds), value: Number(r.dollar_value) };
-    if (!t.customerId || Number.isNaN(t.date.getTime()) || !Number.isFinite(t.cds) || !Number.isFinite(t.value)) throw new Error(`${file}: line ${line} is not a CDNOW row (customer_id,date,number_of_cds,dollar_value)`);
+    const t = {
+      customerId: r.customer_id ?? r.customer_id_master ?? '',
+      date: new Date(r.date ?? ''),
+      cds: Number(r.number_of_cds),
+      value: Number(r.dollar_value),
+    };
+    if (!t.customerId || Number.isNaN(t.date.getTime()) || !Number.isFinite(t.cds) || !Number.isFinite(t.value))
+      throw new Error(`${file}: line ${line} is not a CDNOW row (customer_id,date,number_of_cds,dollar_value)`);
     transactions.push(t);
   }
   return transactions;
@@ -61,7 +67,12 @@ export async function loadCdnow(file: string = CDNOW_SAMPLE_FILE): Promise<Cdnow
     if (!list) calibration.set(t.customerId, (list = []));
     list.push(t);
   }
-  const customers = rfm.map((r) => ({ customerId: r.customerId, calibration: calibration.get(r.customerId)!, holdoutPurchases: r.holdoutPurchases!, holdoutValue: r.holdoutValue! }));
+  const customers = rfm.map((r) => ({
+    customerId: r.customerId,
+    calibration: calibration.get(r.customerId)!,
+    holdoutPurchases: r.holdoutPurchases!,
+    holdoutValue: r.holdoutValue!,
+  }));
   return { transactions, customers, rfm };
 }
 
@@ -83,7 +94,11 @@ export async function cdnowTable(file: string = CDNOW_SAMPLE_FILE, dataset = 'cd
     customerId: t.customerId,
     type: 'order_completed',
     ts: t.date,
-    props: { orderId: `${t.customerId}-${t.date.toISOString().slice(0, 10)}`, revenue: t.value, items: [{ productId: 'cd', category: 'music', price: t.cds > 0 ? t.value / t.cds : t.value, quantity: t.cds }] },
+    props: {
+      orderId: `${t.customerId}-${t.date.toISOString().slice(0, 10)}`,
+      revenue: t.value,
+      items: [{ productId: 'cd', category: 'music', price: t.cds > 0 ? t.value / t.cds : t.value, quantity: t.cds }],
+    },
   }));
   const asOf = new Date(CDNOW_SPLIT.calibrationEnd.getTime() + DAY / 2);
   return tableFromEvents(events, {

@@ -24,7 +24,15 @@ const HOURS = Array.from({ length: 24 }, (_, h) => `hist_${String(h).padStart(2,
 export function writeTableCsv(table: TrainingTable, dir: string): { csv: string; manifest: string } {
   const { set, sendTime } = table;
   const d = set.featureNames.length;
-  const header = ['customer_id', 'fold', ...set.featureNames.map((f) => `f_${f}`), ...BTYD.map((b) => `btyd_${b}`), 'churn', 'holdout_purchases', 'holdout_revenue'];
+  const header = [
+    'customer_id',
+    'fold',
+    ...set.featureNames.map((f) => `f_${f}`),
+    ...BTYD.map((b) => `btyd_${b}`),
+    'churn',
+    'holdout_purchases',
+    'holdout_revenue',
+  ];
   if (sendTime) header.push(...HOURS, 'next_open_hour');
   const lines = [header.join(',')];
   for (let i = 0; i < set.rows; i++) {
@@ -40,7 +48,15 @@ export function writeTableCsv(table: TrainingTable, dir: string): { csv: string;
   const csv = path.join(dir, 'table.csv');
   const manifest = path.join(dir, 'manifest.json');
   fs.writeFileSync(csv, `${lines.join('\n')}\n`);
-  const description: TableManifest = { dataset: table.dataset, cut: table.cut, rows: set.rows, folds: FOLDS, horizonDays: set.horizonDays, features: set.featureNames.map((f) => `f_${f}`), sendTime: Boolean(sendTime) };
+  const description: TableManifest = {
+    dataset: table.dataset,
+    cut: table.cut,
+    rows: set.rows,
+    folds: FOLDS,
+    horizonDays: set.horizonDays,
+    features: set.featureNames.map((f) => `f_${f}`),
+    sendTime: Boolean(sendTime),
+  };
   fs.writeFileSync(manifest, `${JSON.stringify(description, null, 2)}\n`);
   return { csv, manifest };
 }

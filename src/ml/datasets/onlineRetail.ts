@@ -26,7 +26,12 @@ export async function onlineRetailTable(file: string = ONLINE_RETAIL_FILE): Prom
     // Rows the importer refuses (e.g. bad-debt adjustments with a negative price) are left out as it leaves them out.
     if (item.kind === 'reject') rejected++;
     if (item.kind !== 'event') continue;
-    const e = item.event as { type: string; customerId: string; timestamp: string; properties: Record<string, unknown> };
+    const e = item.event as {
+      type: string;
+      customerId: string;
+      timestamp: string;
+      properties: Record<string, unknown>;
+    };
     const ts = new Date(e.timestamp);
     last = Math.max(last, ts.getTime());
     events.push({ type: e.type, customerId: e.customerId, ts, props: e.properties });

@@ -7,7 +7,16 @@ import { SPLITS, trainingSetFromEvents, type TrainingEvent, type TrainingSet } f
 export const FOLDS = 5;
 export const OPEN_HOURS = Array.from({ length: 24 }, (_, h) => `openHour_${String(h).padStart(2, '0')}`);
 /** Raw values the BTYD models, the churn baselines and the send-time histogram read. */
-const KEEP_RAW = ['recencyDays', 'orders', 'monetaryNet', 'bgnbdX', 'bgnbdTx', 'bgnbdT', 'bgnbdMonetary', ...OPEN_HOURS];
+const KEEP_RAW = [
+  'recencyDays',
+  'orders',
+  'monetaryNet',
+  'bgnbdX',
+  'bgnbdTx',
+  'bgnbdT',
+  'bgnbdMonetary',
+  ...OPEN_HOURS,
+];
 
 /**
  * One dataset as every model sees it, ours and the Python peers alike: the feature matrix of
@@ -53,7 +62,11 @@ export function foldOf(customerId: string): number {
  * `events` is read twice (features, then holdout days and opens), so pass an array.
  */
 export function tableFromEvents(events: readonly TrainingEvent[], opts: TableOptions): TrainingTable {
-  const full = trainingSetFromEvents(events, { asOf: opts.asOf, horizonDays: opts.horizonDays, keepRaw: KEEP_RAW }, { timezones: opts.timezones });
+  const full = trainingSetFromEvents(
+    events,
+    { asOf: opts.asOf, horizonDays: opts.horizonDays, keepRaw: KEEP_RAW },
+    { timezones: opts.timezones },
+  );
   const set = withoutConstantColumns(full);
   const T = opts.asOf.getTime();
   const end = T + opts.horizonDays * DAY;
@@ -82,7 +95,9 @@ export function tableFromEvents(events: readonly TrainingEvent[], opts: TableOpt
   if (opens > 0) {
     table.sendTime = {
       histograms: set.customerIds.map((_, i) => OPEN_HOURS.map((h) => set.raw[h]![i] || 0)),
-      nextOpenHour: Int8Array.from(set.customerIds, (id, i) => (Number.isFinite(firstOpen[i]) ? localHour(firstOpen[i]!, offsetFnFor(opts.timezones?.get(id) ?? 'UTC')) : -1)),
+      nextOpenHour: Int8Array.from(set.customerIds, (id, i) =>
+        Number.isFinite(firstOpen[i]) ? localHour(firstOpen[i]!, offsetFnFor(opts.timezones?.get(id) ?? 'UTC')) : -1,
+      ),
     };
   }
   return table;

@@ -19,5 +19,8 @@ export const firstPurchaseMetricsSchema = churnMetricsSchema.omit({ churnRate: t
 });
 export type FirstPurchaseMetrics = z.infer<typeof firstPurchaseMetricsSchema>;
 
-export const firstPurchaseMetaSchema = churnMetaSchema.extend({ kind: z.literal('first_purchase'), metrics: firstPurchaseMetricsSchema });
+export const firstPurchaseMetaSchema = churnMetaSchema.extend({
+  kind: z.literal('first_purchase'),
+  metrics: firstPurchaseMetricsSchema,
+});
 export type FirstPurchaseMeta = z.infer<typeof firstPurchaseMetaSchema>;

@@ -2,7 +2,14 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
 import { classifierRegistryMetrics, scoreChurn } from '../churn/index.js';
 import { keepColumns, rowsOf } from '../trainingSet.js';
-import { loadModel, registerModel, type PromotionDecision, type RegistryOptions, type RegistryResult, type ModelVersionRecord } from '../registry.js';
+import {
+  loadModel,
+  registerModel,
+  type PromotionDecision,
+  type RegistryOptions,
+  type RegistryResult,
+  type ModelVersionRecord,
+} from '../registry.js';
 import type { Trainer } from '../trainJob.js';
 import { NAIVE_FEATURES } from './evaluate.js';
 import { firstPurchaseMetaSchema, type FirstPurchaseMeta } from './meta.js';
@@ -13,7 +20,12 @@ export const FIRST_PURCHASE_MODEL = 'first-purchase';
 /** The scalars the registry document keeps (and promotion compares); the rest stays in meta.json. */
 export function firstPurchaseRegistryMetrics(meta: FirstPurchaseMeta): Record<string, number | null> {
   const m = meta.metrics;
-  return { ...classifierRegistryMetrics(m), baselineBestNaiveAuc: m.baselines.best.auc, baselineConstantBrier: m.baselines.constant.brier, purchaseRate: m.purchaseRate.train };
+  return {
+    ...classifierRegistryMetrics(m),
+    baselineBestNaiveAuc: m.baselines.best.auc,
+    baselineConstantBrier: m.baselines.constant.brier,
+    purchaseRate: m.purchaseRate.train,
+  };
 }
 
 /** Registers a trained first-purchase model; promoted by test AUC, as churn is. */
@@ -40,7 +52,10 @@ export function registerFirstPurchaseModel(
 }
 
 /** The active first-purchase model (or a given version) with its checked meta.json. */
-export function loadFirstPurchaseModel(database: Database, version = 'active'): Promise<RegistryResult<{ model: tf.LayersModel; meta: FirstPurchaseMeta; record: ModelVersionRecord }>> {
+export function loadFirstPurchaseModel(
+  database: Database,
+  version = 'active',
+): Promise<RegistryResult<{ model: tf.LayersModel; meta: FirstPurchaseMeta; record: ModelVersionRecord }>> {
   return loadModel(database, FIRST_PURCHASE_MODEL, version, firstPurchaseMetaSchema);
 }
 
@@ -51,7 +66,12 @@ export const firstPurchaseTrainer: Trainer<{ model: tf.LayersModel; meta: FirstP
   async train(set, { epochs, seed }, onEpoch) {
     return trainFirstPurchase(set, { maxEpochs: epochs, seed }, (log) => onEpoch(log.epoch, log.maxEpochs));
   },
-  metrics: ({ meta }) => ({ ...firstPurchaseRegistryMetrics(meta), epochs: meta.training.epochs, bestEpoch: meta.training.bestEpoch, rowsPerSecond: meta.training.rowsPerSecond }),
+  metrics: ({ meta }) => ({
+    ...firstPurchaseRegistryMetrics(meta),
+    epochs: meta.training.epochs,
+    bestEpoch: meta.training.bestEpoch,
+    rowsPerSecond: meta.training.rowsPerSecond,
+  }),
   register: (database, { model, meta }, opts) => registerFirstPurchaseModel(database, model, meta, opts),
   dispose: ({ model }) => model.dispose(),
   // Scoring prospects only: judged on the validation prospects.

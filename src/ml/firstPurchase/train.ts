@@ -21,7 +21,8 @@ export type TrainFirstPurchaseResult =
 const PROSPECT_GROUPS = new Set(['browsing', 'carts', 'email', 'activity']);
 const groupOf = new Map(featureCatalog.map((f) => [f.name, f.group]));
 const openHours = new Set<string>(openHourNames);
-export const prospectColumn = (c: ColumnSpec) => PROSPECT_GROUPS.has(groupOf.get(c.source) ?? '') && !openHours.has(c.source);
+export const prospectColumn = (c: ColumnSpec) =>
+  PROSPECT_GROUPS.has(groupOf.get(c.source) ?? '') && !openHours.has(c.source);
 
 /**
  * Trains P(first order within the horizon) on a `prospects` training set: the churn network and
@@ -29,11 +30,22 @@ export const prospectColumn = (c: ColumnSpec) => PROSPECT_GROUPS.has(groupOf.get
  * label, measured against the naive one-feature baselines instead of churn's recency and BG/NBD
  * (a prospect has no order history for either).
  */
-export async function trainFirstPurchase(set: TrainingSet, opts: TrainFirstPurchaseOptions = {}, onEpoch?: (log: EpochLog) => void | Promise<void>): Promise<TrainFirstPurchaseResult> {
-  const trained = await trainChurn(keepColumns(set, prospectColumn), { ...opts, baselines: false, label: ordered }, onEpoch);
+export async function trainFirstPurchase(
+  set: TrainingSet,
+  opts: TrainFirstPurchaseOptions = {},
+  onEpoch?: (log: EpochLog) => void | Promise<void>,
+): Promise<TrainFirstPurchaseResult> {
+  const trained = await trainChurn(
+    keepColumns(set, prospectColumn),
+    { ...opts, baselines: false, label: ordered },
+    onEpoch,
+  );
   if (!trained.ok) return trained;
   const { model, meta } = trained.value;
   const { churnRate: purchaseRate, baselines: _churnBaselines, ...metrics } = meta.metrics;
   const baselines = naiveBaselines(rowsOf(set, 'train'), rowsOf(set, 'test'));
-  return { ok: true, value: { model, meta: { ...meta, kind: 'first_purchase', metrics: { ...metrics, purchaseRate, baselines } } } };
+  return {
+    ok: true,
+    value: { model, meta: { ...meta, kind: 'first_purchase', metrics: { ...metrics, purchaseRate, baselines } } },
+  };
 }

@@ -39,11 +39,20 @@ export function evaluateLtv(predicted: ArrayLike<number>, actual: ArrayLike<numb
 export function btydBaseline(test: TrainingRows): z.infer<typeof ltvMetricsSchema> {
   const purchases = test.raw.btydExpectedPurchases!;
   const spend = test.raw.btydExpectedSpend!;
-  const predicted = Float64Array.from(purchases, (p, i) => (Number.isFinite(p) && Number.isFinite(spend[i]!) ? p * spend[i]! : 0));
+  const predicted = Float64Array.from(purchases, (p, i) =>
+    Number.isFinite(p) && Number.isFinite(spend[i]!) ? p * spend[i]! : 0,
+  );
   return nullable(evaluateLtv(predicted, test.futureRevenue));
 }
 
 /** The metrics as meta.json stores them: NaN becomes null. */
 export function nullable(m: ReturnType<typeof evaluateLtv>): z.infer<typeof ltvMetricsSchema> {
-  return { gini: finiteOrNull(m.gini), spearman: finiteOrNull(m.spearman), decileMape: finiteOrNull(m.decileMape), top20Capture: finiteOrNull(m.top20Capture), totalRatio: finiteOrNull(m.totalRatio), customers: m.customers };
+  return {
+    gini: finiteOrNull(m.gini),
+    spearman: finiteOrNull(m.spearman),
+    decileMape: finiteOrNull(m.decileMape),
+    top20Capture: finiteOrNull(m.top20Capture),
+    totalRatio: finiteOrNull(m.totalRatio),
+    customers: m.customers,
+  };
 }

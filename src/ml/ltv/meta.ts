@@ -14,7 +14,14 @@ export const ltvMetaSchema = z.object({
 export type LtvMeta = z.infer<typeof ltvMetaSchema>;
 
 const metric = z.number().nullable();
-export const ltvMetricsSchema = z.object({ gini: metric, spearman: metric, decileMape: metric, top20Capture: metric, totalRatio: metric, customers: z.number() });
+export const ltvMetricsSchema = z.object({
+  gini: metric,
+  spearman: metric,
+  decileMape: metric,
+  top20Capture: metric,
+  totalRatio: metric,
+  customers: z.number(),
+});
 
 /** The ZILN network's meta.json plus what the registry, the API and scoring need. */
 export const ltvRegistryMetaSchema = ltvMetaSchema.extend({

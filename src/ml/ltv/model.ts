@@ -12,7 +12,18 @@ export type LtvModelOptions = { hidden?: number[]; seed?: number };
 export const DEFAULT_HIDDEN = [64, 32];
 
 /** The network alone, untrained; no model is ever built at import time. */
-export function createLtvModel(inputDim: number, { hidden = DEFAULT_HIDDEN, seed = 1 }: LtvModelOptions = {}): tf.Sequential {
+export function createLtvModel(
+  inputDim: number,
+  { hidden = DEFAULT_HIDDEN, seed = 1 }: LtvModelOptions = {},
+): tf.Sequential {
   // trainLtv sets the output layer's bias from the labels, so training starts near the best constant model.
-  return createMlp({ name: 'ltv_ziln', inputDim, hidden, outputs: 3, outputName: 'ziln_logits', seed, outputInitializer: 'glorotNormal' });
+  return createMlp({
+    name: 'ltv_ziln',
+    inputDim,
+    hidden,
+    outputs: 3,
+    outputName: 'ziln_logits',
+    seed,
+    outputInitializer: 'glorotNormal',
+  });
 }

@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { Database } from '../../db/database.js';
 import { initBackend } from '../backend.js';
 import { fileHandler, readMeta, writeMeta, type ReadMetaResult } from '../fileIO.js';
-import { loadNetworkVersion, registerModel, type ModelVersionRecord, type PromotionDecision, type RegistryOptions, type RegistryResult } from '../registry.js';
+import {
+  loadNetworkVersion,
+  registerModel,
+  type ModelVersionRecord,
+  type PromotionDecision,
+  type RegistryOptions,
+  type RegistryResult,
+} from '../registry.js';
 import { COHORTS } from '../naiveBaselines.js';
 import type { Trainer } from '../trainJob.js';
 import { rowsOf } from '../trainingSet.js';
@@ -27,8 +34,25 @@ export function ltvRegistryMetrics(meta: LtvRegistryMeta): Record<string, number
   };
 }
 
-export function registerLtvModel(database: Database, model: tf.LayersModel, meta: LtvRegistryMeta, opts?: RegistryOptions): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }> {
-  return registerModel(database, { name: LTV_MODEL, model, meta, asOf: new Date(meta.asOf), horizonDays: meta.horizonDays, featureSchema: meta.featureNames, metrics: ltvRegistryMetrics(meta) }, opts);
+export function registerLtvModel(
+  database: Database,
+  model: tf.LayersModel,
+  meta: LtvRegistryMeta,
+  opts?: RegistryOptions,
+): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }> {
+  return registerModel(
+    database,
+    {
+      name: LTV_MODEL,
+      model,
+      meta,
+      asOf: new Date(meta.asOf),
+      horizonDays: meta.horizonDays,
+      featureSchema: meta.featureNames,
+      metrics: ltvRegistryMetrics(meta),
+    },
+    opts,
+  );
 }
 
 /** A registered LTV version's network and meta, refused as data when a file is missing or corrupt. */
@@ -41,7 +65,12 @@ export const ltvTrainer: Trainer<TrainedLtvVersion> = {
   model: LTV_MODEL,
   setOptions: { population: 'all' },
   train: trainLtvVersion,
-  metrics: ({ meta }) => ({ ...ltvRegistryMetrics(meta), epochs: meta.epochs, bestEpoch: meta.bestEpoch, rowsPerSecond: meta.training.rowsPerSecond }),
+  metrics: ({ meta }) => ({
+    ...ltvRegistryMetrics(meta),
+    epochs: meta.epochs,
+    bestEpoch: meta.bestEpoch,
+    rowsPerSecond: meta.training.rowsPerSecond,
+  }),
   register: (database, { model, meta }, opts) => registerLtvModel(database, model, meta, opts),
   dispose: ({ model }) => model.dispose(),
   naive: {

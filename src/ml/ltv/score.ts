@@ -6,7 +6,8 @@ import { zilnParams, zilnPredictTensors, type ZilnPrediction } from './ziln.js';
 /** P(purchase) and expected value per row, in batches, every intermediate tensor freed. */
 export function scoreLtv(model: tf.LayersModel, meta: LtvMeta, X: Matrix, batchSize = 16_384): ZilnPrediction {
   const n = rowCount(X);
-  if (n > 0 && columnCount(X) !== meta.inputDim) throw new Error(`the model expects ${meta.inputDim} features per row, got ${columnCount(X)}`);
+  if (n > 0 && columnCount(X) !== meta.inputDim)
+    throw new Error(`the model expects ${meta.inputDim} features per row, got ${columnCount(X)}`);
   const pPurchase = new Float32Array(n);
   const expectedValue = new Float32Array(n);
   for (let start = 0; start < n; start += batchSize) {
@@ -14,7 +15,9 @@ export function scoreLtv(model: tf.LayersModel, meta: LtvMeta, X: Matrix, batchS
     const standardized = standardize(rows, meta);
     const [p, value] = tf.tidy(() => {
       // predict() would split the batch again into its default batches of 32 rows, a 20× slowdown.
-      const logits = model.predict(tf.tensor2d(standardized, [rowCount(rows), meta.inputDim]), { batchSize: rowCount(rows) }) as tf.Tensor;
+      const logits = model.predict(tf.tensor2d(standardized, [rowCount(rows), meta.inputDim]), {
+        batchSize: rowCount(rows),
+      }) as tf.Tensor;
       const out = zilnPredictTensors(logits);
       return [out.pPurchase, out.expectedValue];
     });

@@ -20,14 +20,19 @@ export type TrainedLtvVersion = { model: tf.LayersModel; meta: LtvRegistryMeta }
  * Standardises features (statistics from the training rows only), starts the output at the
  * labels' own zero-inflated lognormal fit, and trains with early stopping on validation loss.
  */
-export async function trainLtv(data: LtvTrainingData, options: TrainLtvOptions = {}, onEpoch?: OnEpoch): Promise<TrainedLtv> {
+export async function trainLtv(
+  data: LtvTrainingData,
+  options: TrainLtvOptions = {},
+  onEpoch?: OnEpoch,
+): Promise<TrainedLtv> {
   const { X, Xval } = data;
   const y = Array.from(data.y);
   const yval = Array.from(data.yval);
   const [n, nVal] = [rowCount(X), rowCount(Xval)];
   if (n !== y.length || nVal !== yval.length) throw new Error('features and labels differ in length');
   if (n === 0 || nVal === 0) throw new Error('trainLtv needs training and validation rows');
-  for (const v of [...y, ...yval]) if (!(v >= 0 && Number.isFinite(v))) throw new Error(`LTV labels must be finite and ≥ 0, got ${v}`);
+  for (const v of [...y, ...yval])
+    if (!(v >= 0 && Number.isFinite(v))) throw new Error(`LTV labels must be finite and ≥ 0, got ${v}`);
   await initBackend();
 
   const inputDim = columnCount(X);
@@ -55,10 +60,27 @@ export async function trainLtvVersion(
   set: Parameters<Trainer<TrainedLtvVersion>['train']>[0],
   opts: { epochs: number; seed: number },
   onEpoch: (epoch: number, maxEpochs: number) => void,
-): Promise<{ ok: true; value: TrainedLtvVersion } | { ok: false; error: { type: 'insufficient_data'; message: string } }> {
-  const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => rowsOf(set, s)) as [TrainingRows, TrainingRows, TrainingRows];
-  if (train.rows === 0 || validation.rows === 0 || test.rows === 0) return { ok: false, error: { type: 'insufficient_data', message: 'a split is empty: too few customers before the as-of date' } };
-  if (!train.futureRevenue.some((v) => v > 0)) return { ok: false, error: { type: 'insufficient_data', message: 'no training customer bought in the horizon: is the as-of date plus horizon within the data?' } };
+): Promise<
+  { ok: true; value: TrainedLtvVersion } | { ok: false; error: { type: 'insufficient_data'; message: string } }
+> {
+  const [train, validation, test] = (['train', 'validation', 'test'] as const).map((s) => rowsOf(set, s)) as [
+    TrainingRows,
+    TrainingRows,
+    TrainingRows,
+  ];
+  if (train.rows === 0 || validation.rows === 0 || test.rows === 0)
+    return {
+      ok: false,
+      error: { type: 'insufficient_data', message: 'a split is empty: too few customers before the as-of date' },
+    };
+  if (!train.futureRevenue.some((v) => v > 0))
+    return {
+      ok: false,
+      error: {
+        type: 'insufficient_data',
+        message: 'no training customer bought in the horizon: is the as-of date plus horizon within the data?',
+      },
+    };
   const started = performance.now();
   const trained = await trainLtv(
     { X: train, y: train.futureRevenue, Xval: validation, yval: validation.futureRevenue },
@@ -76,9 +98,19 @@ export async function trainLtvVersion(
     columns: set.columns,
     featureNames: set.featureNames,
     btyd: set.btyd ?? null,
-    metrics: { ...nullable(evaluateLtv(predicted.expectedValue, test.futureRevenue)), rows: { train: train.rows, validation: validation.rows, test: test.rows }, baselines: { btyd } },
-    drivers: new DriverExplainer(trained.model, { ...trained.meta, columns: set.columns }, logExpectedValue).importance(test.X),
-    training: { durationMs: Math.round(durationMs), rowsPerSecond: Math.round((train.rows * trained.training.epochs) / (durationMs / 1000)), seed: opts.seed },
+    metrics: {
+      ...nullable(evaluateLtv(predicted.expectedValue, test.futureRevenue)),
+      rows: { train: train.rows, validation: validation.rows, test: test.rows },
+      baselines: { btyd },
+    },
+    drivers: new DriverExplainer(trained.model, { ...trained.meta, columns: set.columns }, logExpectedValue).importance(
+      test.X,
+    ),
+    training: {
+      durationMs: Math.round(durationMs),
+      rowsPerSecond: Math.round((train.rows * trained.training.epochs) / (durationMs / 1000)),
+      seed: opts.seed,
+    },
     backend: backendName(),
     trainedAt: new Date().toISOString(),
   };

@@ -12,7 +12,10 @@ export type PurchasesModelOptions = { hidden?: number[]; seed?: number };
 export const DEFAULT_HIDDEN = [16];
 
 /** The network alone, untrained; trainPurchases sets its output bias from the labels. */
-export function createPurchasesModel(inputDim: number, { hidden = DEFAULT_HIDDEN, seed = 1 }: PurchasesModelOptions = {}): tf.Sequential {
+export function createPurchasesModel(
+  inputDim: number,
+  { hidden = DEFAULT_HIDDEN, seed = 1 }: PurchasesModelOptions = {},
+): tf.Sequential {
   return createMlp({ name: 'purchases_poisson', inputDim, hidden, outputs: 1, outputName: 'log_rate', seed });
 }
 
@@ -20,6 +23,9 @@ export function createPurchasesModel(inputDim: number, { hidden = DEFAULT_HIDDEN
 export function poissonLoss(labels: tf.Tensor, logRate: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const z = logRate.reshape([-1]);
-    return z.exp().sub(labels.reshape([-1]).mul(z)).mean() as tf.Scalar;
+    return z
+      .exp()
+      .sub(labels.reshape([-1]).mul(z))
+      .mean() as tf.Scalar;
   });
 }

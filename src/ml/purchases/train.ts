@@ -8,12 +8,17 @@ import { createPurchasesModel, DEFAULT_HIDDEN, poissonLoss } from './model.js';
 export type TrainPurchasesOptions = TrainLoopOptions & { hidden?: number[] };
 export type TrainedPurchases = { model: tf.LayersModel; meta: PurchasesMeta; training: TrainLoopResult };
 
-export async function trainPurchases(data: { X: Matrix; y: ArrayLike<number>; Xval: Matrix; yval: ArrayLike<number> }, options: TrainPurchasesOptions = {}, onEpoch?: OnEpoch): Promise<TrainedPurchases> {
+export async function trainPurchases(
+  data: { X: Matrix; y: ArrayLike<number>; Xval: Matrix; yval: ArrayLike<number> },
+  options: TrainPurchasesOptions = {},
+  onEpoch?: OnEpoch,
+): Promise<TrainedPurchases> {
   const { X, Xval } = data;
   const [n, nVal] = [rowCount(X), rowCount(Xval)];
   if (n !== data.y.length || nVal !== data.yval.length) throw new Error('features and labels differ in length');
   if (n === 0 || nVal === 0) throw new Error('trainPurchases needs training and validation rows');
-  for (const v of [...Array.from(data.y), ...Array.from(data.yval)]) if (!(v >= 0 && Number.isFinite(v))) throw new Error(`purchase counts must be finite and ≥ 0, got ${v}`);
+  for (const v of [...Array.from(data.y), ...Array.from(data.yval)])
+    if (!(v >= 0 && Number.isFinite(v))) throw new Error(`purchase counts must be finite and ≥ 0, got ${v}`);
   await initBackend();
 
   const inputDim = columnCount(X);
@@ -29,6 +34,14 @@ export async function trainPurchases(data: { X: Matrix; y: ArrayLike<number>; Xv
   tf.dispose([kernel, bias]);
 
   const training = await trainOnRows(model, poissonLoss, data, standardizer, options, onEpoch);
-  const meta: PurchasesMeta = { kind: 'purchases', inputDim, hidden, ...standardizer, epochs: training.epochs, bestEpoch: training.bestEpoch, valLoss: training.bestValLoss };
+  const meta: PurchasesMeta = {
+    kind: 'purchases',
+    inputDim,
+    hidden,
+    ...standardizer,
+    epochs: training.epochs,
+    bestEpoch: training.bestEpoch,
+    valLoss: training.bestValLoss,
+  };
   return { model, meta, training };
 }

@@ -19,10 +19,19 @@ export interface FeaturesToScore {
  * else the current features computed as of it (`--as-of D --full`, what a pipeline run writes);
  * null when neither exists, so scoring never mixes in features of another date.
  */
-export async function featuresToScore(database: Database, claimed: readonly number[], partitions: number, asOf: Date | undefined, onRead: () => void): Promise<FeaturesToScore | null> {
+export async function featuresToScore(
+  database: Database,
+  claimed: readonly number[],
+  partitions: number,
+  asOf: Date | undefined,
+  onRead: () => void,
+): Promise<FeaturesToScore | null> {
   const byPartition = new Map<number, FeatureDoc[]>(claimed.map((p) => [p, []]));
   const onlyClaimed = byPartition.size === partitions ? {} : { partition: { $in: [...claimed] } };
-  const read = async (cursor: AsyncIterable<Record<string, unknown>>, id: (doc: Record<string, unknown>) => string): Promise<number> => {
+  const read = async (
+    cursor: AsyncIterable<Record<string, unknown>>,
+    id: (doc: Record<string, unknown>) => string,
+  ): Promise<number> => {
     let n = 0;
     for await (const doc of cursor) {
       byPartition.get(doc.partition as number)?.push({ ...(doc as unknown as FeatureDoc), _id: id(doc) });
@@ -37,7 +46,10 @@ export async function featuresToScore(database: Database, claimed: readonly numb
     await read(features.find(onlyClaimed, options), (d) => d._id as string);
     return { byPartition, source: 'features' };
   }
-  const snapshots = await read(FeatureSnapshot.collection.find({ ...onlyClaimed, asOf, version: FEATURE_VERSION }, options), (d) => d.customerId as string);
+  const snapshots = await read(
+    FeatureSnapshot.collection.find({ ...onlyClaimed, asOf, version: FEATURE_VERSION }, options),
+    (d) => d.customerId as string,
+  );
   if (snapshots > 0) return { byPartition, source: 'snapshots' };
   const current = await read(features.find({ ...onlyClaimed, asOf }, options), (d) => d._id as string);
   return current > 0 ? { byPartition, source: 'features-as-of' } : null;

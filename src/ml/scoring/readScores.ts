@@ -1,7 +1,13 @@
 import type { Document } from 'mongodb';
 import { z } from 'zod';
 import type { Database } from '../../db/database.js';
-import { decodeCursor as decodeMemberPosition, encodeCursor as encodeMemberPosition, memberCount, readMembers, type Position } from '../../segments/membership/memberPages.js';
+import {
+  decodeCursor as decodeMemberPosition,
+  encodeCursor as encodeMemberPosition,
+  memberCount,
+  readMembers,
+  type Position,
+} from '../../segments/membership/memberPages.js';
 import { config } from '../../config.js';
 import { getMemberIndex } from '../../segments/membership/segmentStore.js';
 
@@ -9,7 +15,19 @@ import { getMemberIndex } from '../../segments/membership/segmentStore.js';
  * Reading the latest scores in bulk (`GET /v1/scores`, `breadcrumb scores export`): every scored
  * customer, or the members of one segment, as pages or as one stream.
  */
-export const scoreFields = ['customerId', 'cohort', 'churnRisk', 'firstPurchaseProbability', 'predictedLtv', 'purchaseProbability', 'expectedNextOrderAt', 'bestSendHour', 'sendHourConfidence', 'featuresAsOf', 'scoredAt'] as const;
+export const scoreFields = [
+  'customerId',
+  'cohort',
+  'churnRisk',
+  'firstPurchaseProbability',
+  'predictedLtv',
+  'purchaseProbability',
+  'expectedNextOrderAt',
+  'bestSendHour',
+  'sendHourConfidence',
+  'featuresAsOf',
+  'scoredAt',
+] as const;
 export type ScoreField = (typeof scoreFields)[number];
 export type ScoreRow = Partial<Record<ScoreField, string | number | null>> & { customerId: string };
 
@@ -36,7 +54,8 @@ function rowOf(customerId: string, doc: Document | undefined, fields: readonly S
 }
 
 /** Only the requested fields travel: the `drivers` a scores document carries are most of its size. */
-const projectionOf = (fields: readonly ScoreField[]) => Object.fromEntries(fields.filter((f) => f !== 'customerId').map((f) => [f, 1]));
+const projectionOf = (fields: readonly ScoreField[]) =>
+  Object.fromEntries(fields.filter((f) => f !== 'customerId').map((f) => [f, 1]));
 
 /**
  * Where the next page starts: after customer `a` (every scored customer, by id), or at member
@@ -64,7 +83,8 @@ function decode(cursor: string, segment: string | undefined): ScoresResult<Curso
     // not JSON: the same answer as JSON of the wrong shape
   }
   if (!parsed) return { ok: false, error: { type: 'bad_cursor', message: 'not a cursor returned by this endpoint' } };
-  if (('s' in parsed ? parsed.s : undefined) !== segment) return { ok: false, error: { type: 'bad_cursor', message: 'the cursor belongs to another segment= selection' } };
+  if (('s' in parsed ? parsed.s : undefined) !== segment)
+    return { ok: false, error: { type: 'bad_cursor', message: 'the cursor belongs to another segment= selection' } };
   return { ok: true, value: parsed };
 }
 
@@ -77,7 +97,9 @@ async function segmentOf(database: Database, key: string) {
 /** Scores of these customers, in their order; a customer without scores gets a row of nulls. */
 async function scoresOf(database: Database, ids: string[], fields: readonly ScoreField[]): Promise<ScoreRow[]> {
   if (ids.length === 0) return [];
-  const docs = await database.collections.scores.find({ _id: { $in: ids } }, { projection: projectionOf(fields) }).toArray();
+  const docs = await database.collections.scores
+    .find({ _id: { $in: ids } }, { projection: projectionOf(fields) })
+    .toArray();
   const byId = new Map(docs.map((d) => [String(d._id), d]));
   return ids.map((id) => rowOf(id, byId.get(id), fields));
 }
@@ -88,17 +110,27 @@ async function scoresOf(database: Database, ids: string[], fields: readonly Scor
  * each page is a scan of `scores` (only `{_id: v}` is pushed down there), so bulk readers should
  * take a stream. A segment: its member pages (read by `_id`) give the next ids, then their scores.
  */
-export async function readScorePage(database: Database, query: ScoresQuery & { cursor?: string | undefined; limit: number }): Promise<ScoresResult<{ items: ScoreRow[]; nextCursor: string | null }>> {
+export async function readScorePage(
+  database: Database,
+  query: ScoresQuery & { cursor?: string | undefined; limit: number },
+): Promise<ScoresResult<{ items: ScoreRow[]; nextCursor: string | null }>> {
   const at = query.cursor ? decode(query.cursor, query.segment) : null;
   if (at && !at.ok) return at;
   if (query.segment === undefined) {
     const after = at?.ok && 'a' in at.value ? at.value.a : undefined;
     const docs = await database.collections.scores
       // One row more than asked tells whether another page follows, without a last, empty page (a scan on FerretDB).
-      .find(after === undefined ? {} : { _id: { $gt: after } }, { projection: projectionOf(query.fields), sort: { _id: 1 }, limit: query.limit + 1 })
+      .find(after === undefined ? {} : { _id: { $gt: after } }, {
+        projection: projectionOf(query.fields),
+        sort: { _id: 1 },
+        limit: query.limit + 1,
+      })
       .toArray();
     const items = docs.slice(0, query.limit).map((d) => rowOf(String(d._id), d, query.fields));
-    return { ok: true, value: { items, nextCursor: docs.length > query.limit ? encode({ a: items.at(-1)!.customerId }) : null } };
+    return {
+      ok: true,
+      value: { items, nextCursor: docs.length > query.limit ? encode({ a: items.at(-1)!.customerId }) : null },
+    };
   }
   const segment = await segmentOf(database, query.segment);
   if (!segment.ok) return segment;
@@ -110,9 +142,22 @@ export async function readScorePage(database: Database, query: ScoresQuery & { c
   }
   const ids: string[] = [];
   const read = await readMembers(database, segment.value, from, query.limit, (r) => void ids.push(r.customerId));
-  if (!read.ok) return { ok: false, error: { type: 'bad_cursor', message: 'the cursor is from a segment run before the last two; start again without it' } };
+  if (!read.ok)
+    return {
+      ok: false,
+      error: {
+        type: 'bad_cursor',
+        message: 'the cursor is from a segment run before the last two; start again without it',
+      },
+    };
   const next = read.value.next;
-  return { ok: true, value: { items: await scoresOf(database, ids, query.fields), nextCursor: next ? encode({ s: query.segment, m: encodeMemberPosition(next) }) : null } };
+  return {
+    ok: true,
+    value: {
+      items: await scoresOf(database, ids, query.fields),
+      nextCursor: next ? encode({ s: query.segment, m: encodeMemberPosition(next) }) : null,
+    },
+  };
 }
 
 /**
@@ -124,7 +169,10 @@ export async function readScorePage(database: Database, query: ScoresQuery & { c
  * the segment's size); `run` streams, calling `emit` per row (`emit` may wait: backpressure), and
  * resolves to the number of rows.
  */
-export async function openScoreStream(database: Database, query: ScoresQuery): Promise<ScoresResult<{ total: number; run: (emit: (row: ScoreRow) => void | Promise<void>) => Promise<number> }>> {
+export async function openScoreStream(
+  database: Database,
+  query: ScoresQuery,
+): Promise<ScoresResult<{ total: number; run: (emit: (row: ScoreRow) => void | Promise<void>) => Promise<number> }>> {
   const segment = query.segment === undefined ? undefined : await segmentOf(database, query.segment);
   if (segment && !segment.ok) return segment;
   const total = segment ? memberCount(segment.value.index) : await database.estimatedCount('scores');
@@ -136,7 +184,10 @@ export async function openScoreStream(database: Database, query: ScoresQuery): P
     }
     let rows = 0;
     if (members?.size !== 0) {
-      for await (const doc of database.collections.scores.find({}, { projection: projectionOf(query.fields), batchSize: 2000 })) {
+      for await (const doc of database.collections.scores.find(
+        {},
+        { projection: projectionOf(query.fields), batchSize: 2000 },
+      )) {
         const id = String(doc._id);
         if (members && !members.delete(id)) continue;
         await emit(rowOf(id, doc, query.fields));

@@ -29,7 +29,11 @@ export interface ScoreOptions {
 }
 
 /** Encodes feature records with a model's columns, adding the `btyd*` values when the model was trained with them. */
-function encodeFor(values: readonly Record<string, unknown>[], columns: ColumnSpec[], btyd: BtydParams | null | undefined): Float32Array {
+function encodeFor(
+  values: readonly Record<string, unknown>[],
+  columns: ColumnSpec[],
+  btyd: BtydParams | null | undefined,
+): Float32Array {
   return encodeRows(btyd ? values.map((v) => ({ ...v, ...btydValues(btyd, btydSummary(v)) })) : values, columns);
 }
 
@@ -38,11 +42,25 @@ function encodeFor(values: readonly Record<string, unknown>[], columns: ColumnSp
  * model sees the features encoded exactly as its training rows were (its stored columns, its
  * standardisation, its BG/NBD parameters).
  */
-export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], opts: ScoreOptions, scoredAt = new Date()): ScoreDoc[] {
+export function scoreBatch(
+  models: ScoringModels,
+  docs: readonly FeatureDoc[],
+  opts: ScoreOptions,
+  scoredAt = new Date(),
+): ScoreDoc[] {
   const values = docs.map((d) => d.values ?? {});
   const n = docs.length;
   const modelVersions: Record<string, string> = {};
-  const out: ScoreDoc[] = docs.map((d, i) => ({ _id: d._id, partition: d.partition, cohort: cohortOf(values[i]!), drivers: {}, modelVersions, featuresAsOf: d.asOf, asOf: opts.asOf ?? scoredAt, scoredAt }));
+  const out: ScoreDoc[] = docs.map((d, i) => ({
+    _id: d._id,
+    partition: d.partition,
+    cohort: cohortOf(values[i]!),
+    drivers: {},
+    modelVersions,
+    featuresAsOf: d.asOf,
+    asOf: opts.asOf ?? scoredAt,
+    scoredAt,
+  }));
   const rowsOf = (cohort: Cohort) => out.flatMap((s, i) => (s.cohort === cohort ? [i] : []));
   const buyers = rowsOf('buyer');
   const prospects = rowsOf('prospect');
@@ -50,7 +68,10 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   if (models.churn && buyers.length > 0) {
     const { model, meta, version } = models.churn;
     modelVersions.churn = version;
-    const scores = scoreChurn(model, meta, encodeFor(valuesOf(buyers), meta.columns, meta.btyd), { drivers: opts.drivers, batchSize: opts.batchSize });
+    const scores = scoreChurn(model, meta, encodeFor(valuesOf(buyers), meta.columns, meta.btyd), {
+      drivers: opts.drivers,
+      batchSize: opts.batchSize,
+    });
     buyers.forEach((row, i) => {
       out[row]!.churnRisk = scores.probabilities[i]!;
       if (scores.drivers) out[row]!.drivers.churn = scores.drivers[i]!;
@@ -60,7 +81,10 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
     const { model, meta, version } = models.firstPurchase;
     modelVersions['first-purchase'] = version;
     // The same network and calibration as churn's: its output is P(first order within the horizon).
-    const scores = scoreChurn(model, meta, encodeRows(valuesOf(prospects), meta.columns), { drivers: opts.drivers, batchSize: opts.batchSize });
+    const scores = scoreChurn(model, meta, encodeRows(valuesOf(prospects), meta.columns), {
+      drivers: opts.drivers,
+      batchSize: opts.batchSize,
+    });
     prospects.forEach((row, i) => {
       out[row]!.firstPurchaseProbability = scores.probabilities[i]!;
       if (scores.drivers) out[row]!.drivers.firstPurchase = scores.drivers[i]!;
@@ -95,7 +119,9 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   if (models.sendTime) {
     const { model, version } = models.sendTime;
     modelVersions['send-time'] = version;
-    const histograms = values.map((v) => openHourNames.map((h) => (typeof v[h] === 'number' && (v[h] as number) >= 0 ? (v[h] as number) : 0)));
+    const histograms = values.map((v) =>
+      openHourNames.map((h) => (typeof v[h] === 'number' && (v[h] as number) >= 0 ? (v[h] as number) : 0)),
+    );
     const network = model.meta.network;
     const features = network && network.featureDim > 0 ? encodeRows(values, model.meta.columns) : undefined;
     const predictions = predictSendTimeBatch(model, { histograms, ...(features ? { features } : {}) }, opts.batchSize);
@@ -107,7 +133,14 @@ export function scoreBatch(models: ScoringModels, docs: readonly FeatureDoc[], o
   return out;
 }
 
-const SCORE_FIELDS = ['churnRisk', 'firstPurchaseProbability', 'predictedLtv', 'purchaseProbability', 'bestSendHour', 'sendHourConfidence'] as const;
+const SCORE_FIELDS = [
+  'churnRisk',
+  'firstPurchaseProbability',
+  'predictedLtv',
+  'purchaseProbability',
+  'bestSendHour',
+  'sendHourConfidence',
+] as const;
 
 /**
  * Removes scores that are not finite numbers and returns how many: MongoDB would store them as
@@ -154,15 +187,26 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
   try {
     if (counts.modelsLoaded === 0) return counts;
     const claimed: number[] = [];
-    await forEachPartition({ ...ctx, progress: () => undefined }, SCORE_CUSTOMERS_JOB, async (p) => void claimed.push(p));
+    await forEachPartition(
+      { ...ctx, progress: () => undefined },
+      SCORE_CUSTOMERS_JOB,
+      async (p) => void claimed.push(p),
+    );
     if (claimed.length === 0) return counts;
     // Reading is most of a run on FerretDB: report it, so the run's lock is seen to be alive.
-    const features = await featuresToScore(database, claimed, config().PARTITIONS, opts.asOf, () => ctx.progress(0, claimed.length));
+    const features = await featuresToScore(database, claimed, config().PARTITIONS, opts.asOf, () =>
+      ctx.progress(0, claimed.length),
+    );
     if (!features) {
       const day = opts.asOf!.toISOString();
-      throw new Error(`no features as of ${day}: run \`breadcrumb job run build-features --as-of ${day} --snapshot\` (or \`--full\`) first`);
+      throw new Error(
+        `no features as of ${day}: run \`breadcrumb job run build-features --as-of ${day} --snapshot\` (or \`--full\`) first`,
+      );
     }
-    if (opts.asOf) ctx.note?.(`scored as of ${opts.asOf.toISOString()} from ${features.source === 'snapshots' ? 'feature_snapshots' : 'features'} computed as of it`);
+    if (opts.asOf)
+      ctx.note?.(
+        `scored as of ${opts.asOf.toISOString()} from ${features.source === 'snapshots' ? 'feature_snapshots' : 'features'} computed as of it`,
+      );
     const { byPartition } = features;
     const scoredAt = new Date();
     // Small partitions are written together: on FerretDB each replaceById chunk scans the table
@@ -184,7 +228,10 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
       log.debug({ partition, customers: docs.length }, 'partition scored');
     }
     if (pending.length > 0) await flush();
-    if (counts.nonFinite) ctx.note?.(`${counts.nonFinite} scores were not finite (an overflowing model) and were left out of their documents`);
+    if (counts.nonFinite)
+      ctx.note?.(
+        `${counts.nonFinite} scores were not finite (an overflowing model) and were left out of their documents`,
+      );
     return counts;
   } finally {
     disposeScoringModels(models);

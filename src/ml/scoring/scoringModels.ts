@@ -29,7 +29,10 @@ export interface ScoringModels {
  */
 export async function loadScoringModels(database: Database): Promise<ScoringModels> {
   const out: ScoringModels = { notes: [], missing: [], fallback: [] };
-  const load = async <T>(name: string, loader: (record: ModelVersionRecord) => Promise<RegistryResult<T>>): Promise<(T & { version: string }) | undefined> => {
+  const load = async <T>(
+    name: string,
+    loader: (record: ModelVersionRecord) => Promise<RegistryResult<T>>,
+  ): Promise<(T & { version: string }) | undefined> => {
     const found = await loadActiveOrPrevious(database, name, loader);
     if (!found.ok) {
       out.missing.push(name);
@@ -39,13 +42,17 @@ export async function loadScoringModels(database: Database): Promise<ScoringMode
     const { value, record, refused } = found.value;
     if (refused.length > 0) {
       out.fallback.push(name);
-      out.notes.push(`${name}: using ${record.version}; refused ${refused.map((r) => `${r.version} (${r.reason})`).join(', ')}`);
+      out.notes.push(
+        `${name}: using ${record.version}; refused ${refused.map((r) => `${r.version} (${r.reason})`).join(', ')}`,
+      );
     }
     return { ...value, version: record.version };
   };
   const churn = await load(CHURN_MODEL, (record) => loadNetworkVersion(record, churnMetaSchema));
   if (churn) out.churn = churn;
-  const firstPurchase = await load(FIRST_PURCHASE_MODEL, (record) => loadNetworkVersion(record, firstPurchaseMetaSchema));
+  const firstPurchase = await load(FIRST_PURCHASE_MODEL, (record) =>
+    loadNetworkVersion(record, firstPurchaseMetaSchema),
+  );
   if (firstPurchase) out.firstPurchase = firstPurchase;
   const ltv = await load(LTV_MODEL, loadLtvVersion);
   if (ltv) out.ltv = ltv;

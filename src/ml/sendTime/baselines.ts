@@ -19,7 +19,11 @@ export function shopWideBestHour(histograms: readonly (readonly number[])[], rad
  * Each customer's most frequent past open hour; ties go to the hour with the higher prior
  * probability (then the earliest), and a customer without opens gets `fallbackHour`.
  */
-export function mostFrequentPastHour(histogram: readonly number[], prior: readonly number[], fallbackHour: number): number {
+export function mostFrequentPastHour(
+  histogram: readonly number[],
+  prior: readonly number[],
+  fallbackHour: number,
+): number {
   let hour = -1;
   for (let h = 0; h < HOURS; h++) {
     const c = histogram[h]!;

@@ -72,5 +72,6 @@ export function checkHistogram(histogram: ArrayLike<number>, row = 0): void {
 }
 
 export function checkHour(hour: number, row = 0): void {
-  if (!(Number.isInteger(hour) && hour >= 0 && hour < HOURS)) throw new Error(`row ${row}: hour must be an integer 0–23, got ${hour}`);
+  if (!(Number.isInteger(hour) && hour >= 0 && hour < HOURS))
+    throw new Error(`row ${row}: hour must be an integer 0–23, got ${hour}`);
 }

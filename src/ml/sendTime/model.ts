@@ -24,14 +24,21 @@ export type SendTimeNetworkOptions = { hidden?: number[]; seed?: number };
 export const DEFAULT_NETWORK_HIDDEN = [32];
 
 /** Inputs: `[n, 24]` log-probabilities and `[n, extraDim]` standardised extras; output: `[n, 24]` logits. */
-export function createSendTimeNetwork(extraDim: number, { hidden = DEFAULT_NETWORK_HIDDEN, seed = 1 }: SendTimeNetworkOptions = {}): tf.LayersModel {
+export function createSendTimeNetwork(
+  extraDim: number,
+  { hidden = DEFAULT_NETWORK_HIDDEN, seed = 1 }: SendTimeNetworkOptions = {},
+): tf.LayersModel {
   const logProbs = tf.input({ shape: [HOURS], name: 'eb_log_probs' });
   const extra = tf.input({ shape: [extraDim], name: 'extra' });
   let h = tf.layers.concatenate().apply([logProbs, extra]) as tf.SymbolicTensor;
   hidden.forEach((units, i) => {
-    h = tf.layers.dense({ units, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: seed + i }) }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .dense({ units, activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: seed + i }) })
+      .apply(h) as tf.SymbolicTensor;
   });
-  const correction = tf.layers.dense({ units: HOURS, kernelInitializer: 'zeros', biasInitializer: 'zeros', name: 'correction' }).apply(h) as tf.SymbolicTensor;
+  const correction = tf.layers
+    .dense({ units: HOURS, kernelInitializer: 'zeros', biasInitializer: 'zeros', name: 'correction' })
+    .apply(h) as tf.SymbolicTensor;
   const logits = tf.layers.add({ name: 'logits' }).apply([logProbs, correction]) as tf.SymbolicTensor;
   return tf.model({ inputs: [logProbs, extra], outputs: logits, name: 'send_time' });
 }

@@ -30,7 +30,8 @@ export function openLikelihood(sigma: number, epsilon: number): Float64Array {
   const kernel = circularKernel(sigma);
   const matrix = new Float64Array(HOURS * HOURS);
   for (let q = 0; q < HOURS; q++) {
-    for (let o = 0; o < HOURS; o++) matrix[q * HOURS + o] = (1 - epsilon) * kernel[(o - q + HOURS) % HOURS]! + epsilon / HOURS;
+    for (let o = 0; o < HOURS; o++)
+      matrix[q * HOURS + o] = (1 - epsilon) * kernel[(o - q + HOURS) % HOURS]! + epsilon / HOURS;
   }
   return matrix;
 }
@@ -63,7 +64,13 @@ export function evidence(histograms: readonly (readonly number[])[], likelihood:
  * under plain EM, so steps are extrapolated with SQUAREM (Varadhan & Roland 2008), falling back
  * to the plain EM step whenever the extrapolation leaves the simplex or lowers the likelihood.
  */
-export function fitPi(ev: Float64Array, rows: readonly number[], start: readonly number[], anchor: readonly number[] = uniform(), pseudo = 1): number[] {
+export function fitPi(
+  ev: Float64Array,
+  rows: readonly number[],
+  start: readonly number[],
+  anchor: readonly number[] = uniform(),
+  pseudo = 1,
+): number[] {
   const step = (pi: readonly number[]) => emStep(ev, rows, pi, anchor, pseudo);
   let pi = [...start];
   for (let iteration = 0; iteration < EM_MAX_ITERATIONS; iteration++) {
@@ -85,7 +92,13 @@ export function fitPi(ev: Float64Array, rows: readonly number[], start: readonly
 }
 
 /** One EM update of π, and the penalised log-likelihood at the π it started from. */
-function emStep(ev: Float64Array, rows: readonly number[], pi: readonly number[], anchor: readonly number[], pseudo: number): { pi: number[]; logLik: number } {
+function emStep(
+  ev: Float64Array,
+  rows: readonly number[],
+  pi: readonly number[],
+  anchor: readonly number[],
+  pseudo: number,
+): { pi: number[]; logLik: number } {
   const sum = new Float64Array(HOURS);
   const post = new Float64Array(HOURS);
   let logLik = 0;
@@ -107,7 +120,13 @@ function dot(a: readonly number[], b: readonly number[]): number {
 }
 
 /** P(next open at `hour`) for one customer: `predictive(...)[hour]` without the other 23. */
-function predictiveAt(ev: Float64Array, offset: number, pi: readonly number[], likelihood: Float64Array, hour: number): number {
+function predictiveAt(
+  ev: Float64Array,
+  offset: number,
+  pi: readonly number[],
+  likelihood: Float64Array,
+  hour: number,
+): number {
   let z = 0;
   let p = 0;
   for (let q = 0; q < HOURS; q++) {
@@ -119,7 +138,12 @@ function predictiveAt(ev: Float64Array, offset: number, pi: readonly number[], l
 }
 
 /** Distribution of the next open hour given one customer's evidence row. */
-export function predictive(ev: ArrayLike<number>, offset: number, pi: readonly number[], likelihood: Float64Array): number[] {
+export function predictive(
+  ev: ArrayLike<number>,
+  offset: number,
+  pi: readonly number[],
+  likelihood: Float64Array,
+): number[] {
   const out = new Float64Array(HOURS);
   predictiveInto(ev, offset, pi, likelihood, out, 0, new Float64Array(HOURS));
   return Array.from(out);
@@ -129,7 +153,15 @@ export function predictive(ev: ArrayLike<number>, offset: number, pi: readonly n
  * `predictive` written into `out[outOffset…outOffset+23]` (which must hold zeros), with `post` as
  * 24 doubles of scratch: the same arithmetic, without allocating per customer.
  */
-export function predictiveInto(ev: ArrayLike<number>, offset: number, pi: readonly number[], likelihood: Float64Array, out: Float64Array, outOffset: number, post: Float64Array): void {
+export function predictiveInto(
+  ev: ArrayLike<number>,
+  offset: number,
+  pi: readonly number[],
+  likelihood: Float64Array,
+  out: Float64Array,
+  outOffset: number,
+  post: Float64Array,
+): void {
   let z = 0;
   for (let q = 0; q < HOURS; q++) z += post[q] = pi[q]! * ev[offset + q]!;
   for (let q = 0; q < HOURS; q++) {
@@ -177,7 +209,7 @@ export function fitPreferredHour(
   };
   let s = Math.floor(sigmas.length / 2);
   let e = Math.floor(epsilons.length / 2);
-  for (let moved = true; moved; ) {
+  for (let moved = true; moved;) {
     moved = false;
     const bestSigma = argmax(sigmas.length, (i) => evaluate(i, e).logLik);
     if (bestSigma !== s) [s, moved] = [bestSigma, true];
@@ -198,7 +230,12 @@ function argmax(n: number, value: (i: number) => number): number {
 }
 
 /** π per segment, by EM shrunk toward the shop's π with the weight of `strength` customers. */
-export function segmentPis(histograms: readonly (readonly number[])[], segments: readonly string[], params: PreferredHourParams, strength = 20): Record<string, number[]> {
+export function segmentPis(
+  histograms: readonly (readonly number[])[],
+  segments: readonly string[],
+  params: PreferredHourParams,
+  strength = 20,
+): Record<string, number[]> {
   const ev = evidence(histograms, openLikelihood(params.sigma, params.epsilon));
   const rows = new Map<string, number[]>();
   histograms.forEach((h, i) => {
@@ -208,7 +245,8 @@ export function segmentPis(histograms: readonly (readonly number[])[], segments:
     else rows.set(segments[i]!, [i]);
   });
   const out: Record<string, number[]> = {};
-  for (const [segment, index] of [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[segment] = fitPi(ev, index, params.pi, params.pi, strength);
+  for (const [segment, index] of [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    out[segment] = fitPi(ev, index, params.pi, params.pi, strength);
   return out;
 }
 

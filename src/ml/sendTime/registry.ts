@@ -3,7 +3,14 @@ import type { Database } from '../../db/database.js';
 import { openHourNames } from '../../features/email.js';
 import { initBackend } from '../backend.js';
 import { fileHandler, readMeta, writeMeta, type ReadMetaResult } from '../fileIO.js';
-import { loadVersionFiles, registerModel, type ModelVersionRecord, type PromotionDecision, type RegistryOptions, type RegistryResult } from '../registry.js';
+import {
+  loadVersionFiles,
+  registerModel,
+  type ModelVersionRecord,
+  type PromotionDecision,
+  type RegistryOptions,
+  type RegistryResult,
+} from '../registry.js';
 import { COHORTS } from '../naiveBaselines.js';
 import type { Trainer } from '../trainJob.js';
 import { openHistograms } from './baselines.js';
@@ -27,28 +34,62 @@ export function sendTimeRegistryMetrics(meta: SendTimeRegistryMeta): Record<stri
   };
 }
 
-export function registerSendTimeModel(database: Database, model: TrainedSendTimeVersion['model'], opts?: RegistryOptions): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }> {
+export function registerSendTimeModel(
+  database: Database,
+  model: TrainedSendTimeVersion['model'],
+  opts?: RegistryOptions,
+): Promise<{ record: ModelVersionRecord; decision: PromotionDecision }> {
   const { meta } = model;
   return registerModel(
     database,
-    { name: SEND_TIME_MODEL, ...(model.network ? { model: model.network as tf.LayersModel } : {}), meta, asOf: new Date(meta.asOf), horizonDays: meta.horizonDays, featureSchema: meta.network?.featureNames ?? [], metrics: sendTimeRegistryMetrics(meta) },
+    {
+      name: SEND_TIME_MODEL,
+      ...(model.network ? { model: model.network as tf.LayersModel } : {}),
+      meta,
+      asOf: new Date(meta.asOf),
+      horizonDays: meta.horizonDays,
+      featureSchema: meta.network?.featureNames ?? [],
+      metrics: sendTimeRegistryMetrics(meta),
+    },
     opts,
   );
 }
 
 /** A registered send-time version (the network only when it was kept), refused as data when a file is missing or corrupt. */
-export async function loadSendTimeVersion(record: ModelVersionRecord): Promise<RegistryResult<TrainedSendTimeVersion['model']>> {
+export async function loadSendTimeVersion(
+  record: ModelVersionRecord,
+): Promise<RegistryResult<TrainedSendTimeVersion['model']>> {
   const loaded = await loadVersionFiles(record, sendTimeRegistryMetaSchema);
   if (!loaded.ok) return loaded;
   const { meta, model } = loaded.value;
-  if (meta.network && !model) return { ok: false, error: { type: 'corrupt', message: `${record.name} ${record.version}: meta.json names a network but there are no weights` } };
+  if (meta.network && !model)
+    return {
+      ok: false,
+      error: {
+        type: 'corrupt',
+        message: `${record.name} ${record.version}: meta.json names a network but there are no weights`,
+      },
+    };
   return { ok: true, value: { meta, ...(model ? { network: model } : {}) } };
 }
 
 /** train-send-time's part: promotion by the ±1h hit rate of the test customers' next open. */
 export const sendTimeTrainer: Trainer<TrainedSendTimeVersion> = {
   model: SEND_TIME_MODEL,
-  setOptions: { population: 'all', keepRaw: ['recencyDays', 'bgnbdX', 'bgnbdTx', 'bgnbdT', 'bgnbdMonetary', 'orders', 'monetaryNet', 'monetaryMean', ...openHourNames] },
+  setOptions: {
+    population: 'all',
+    keepRaw: [
+      'recencyDays',
+      'bgnbdX',
+      'bgnbdTx',
+      'bgnbdT',
+      'bgnbdMonetary',
+      'orders',
+      'monetaryNet',
+      'monetaryMean',
+      ...openHourNames,
+    ],
+  },
   train: trainSendTimeVersion,
   metrics: ({ model }) => sendTimeRegistryMetrics(model.meta),
   register: (database, { model }, opts) => registerSendTimeModel(database, model, opts),
@@ -60,7 +101,10 @@ export const sendTimeTrainer: Trainer<TrainedSendTimeVersion> = {
     cohorts: COHORTS,
     heldOut({ model }, set) {
       const rows = labelled(set, 'test');
-      const predicted = predictSendTimeBatch(model, { histograms: openHistograms(rows), features: featureRows(rows, set.featureNames.length) });
+      const predicted = predictSendTimeBatch(model, {
+        histograms: openHistograms(rows),
+        features: featureRows(rows, set.featureNames.length),
+      });
       return { rows, predicted: predicted.map((p) => p.bestHour) };
     },
   },

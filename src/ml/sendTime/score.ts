@@ -18,8 +18,17 @@ export type SendTimePrediction = {
 };
 
 /** One customer; use `predictSendTimeBatch` for many (the network runs once per batch). */
-export function predictSendTime(model: SendTimeModel, histogram: readonly number[], features?: readonly number[], segment?: string): SendTimePrediction {
-  return predictSendTimeBatch(model, { histograms: [histogram], features: features && [features], segments: segment === undefined ? undefined : [segment] })[0]!;
+export function predictSendTime(
+  model: SendTimeModel,
+  histogram: readonly number[],
+  features?: readonly number[],
+  segment?: string,
+): SendTimePrediction {
+  return predictSendTimeBatch(model, {
+    histograms: [histogram],
+    features: features && [features],
+    segments: segment === undefined ? undefined : [segment],
+  })[0]!;
 }
 
 /** Features per customer: one array each, or one row-major array of `featureDim` columns (as encodeRows gives). */
@@ -37,7 +46,14 @@ export function predictSendTimeBatch(
   if (model.network) {
     const featureDim = model.meta.network?.featureDim;
     checkFeatureRows(n, features, featureDim);
-    probs = predictProbs(model, probs, n, (start, end, into, stride) => standardizedExtras(histograms, features, featureDim ?? 0, model.meta.network!, start, end, into, stride), batchSize);
+    probs = predictProbs(
+      model,
+      probs,
+      n,
+      (start, end, into, stride) =>
+        standardizedExtras(histograms, features, featureDim ?? 0, model.meta.network!, start, end, into, stride),
+      batchSize,
+    );
   }
   return summarise(probs, n, model.meta.radius);
 }
@@ -78,7 +94,11 @@ function summarise(probs: Float64Array, n: number, radius: number): SendTimePred
  * segment's (or the shop's) pattern, as one row-major `[n × 24]` array. The arithmetic is that of
  * `shrinkHistogram` and `predictive`, done in place over typed arrays.
  */
-export function shrinkFlat(base: SendTimeBase, histograms: readonly (readonly number[])[], segments?: readonly string[]): Float64Array {
+export function shrinkFlat(
+  base: SendTimeBase,
+  histograms: readonly (readonly number[])[],
+  segments?: readonly string[],
+): Float64Array {
   const priorOf = (i: number) => (segments && base.segmentPriors?.[segments[i]!]) || base.prior;
   const n = histograms.length;
   const out = new Float64Array(n * HOURS);
@@ -113,10 +133,12 @@ export function shrinkFlat(base: SendTimeBase, histograms: readonly (readonly nu
 }
 
 export function checkFeatureRows(n: number, features: FeatureRows | undefined, featureDim?: number): void {
-  if (featureDim !== undefined && featureDim > 0 && !features) throw new Error(`this send-time model needs ${featureDim} features per customer`);
+  if (featureDim !== undefined && featureDim > 0 && !features)
+    throw new Error(`this send-time model needs ${featureDim} features per customer`);
   if (featureDim === undefined) return;
   if (features instanceof Float32Array) {
-    if (features.length !== n * featureDim) throw new Error(`${features.length} feature values for ${n} customers, the model expects ${featureDim} each`);
+    if (features.length !== n * featureDim)
+      throw new Error(`${features.length} feature values for ${n} customers, the model expects ${featureDim} each`);
     return;
   }
   for (let i = 0; i < n; i++) {
@@ -130,12 +152,22 @@ export function checkFeatureRows(n: number, features: FeatureRows | undefined, f
  * the rows, written into columns 24… of each `stride`-wide row of `into`: the same values and the
  * same error for a non-finite input (row numbers within the batch).
  */
-function standardizedExtras(histograms: readonly (readonly number[])[], features: FeatureRows | undefined, featureDim: number, spec: Standardizer, start: number, end: number, into: Float32Array, stride: number): void {
+function standardizedExtras(
+  histograms: readonly (readonly number[])[],
+  features: FeatureRows | undefined,
+  featureDim: number,
+  spec: Standardizer,
+  start: number,
+  end: number,
+  into: Float32Array,
+  stride: number,
+): void {
   const columns = spec.means.length;
   if (columns !== featureDim + 1) throw new Error(`row 0 has ${featureDim + 1} values, expected ${columns}`);
   const means = Float64Array.from(spec.means);
   const stds = Float64Array.from(spec.stds);
-  const nonFinite = (r: number, v: number) => new Error(`row ${r} has a non-finite value (${v}); impute missing features before training or scoring`);
+  const nonFinite = (r: number, v: number) =>
+    new Error(`row ${r} has a non-finite value (${v}); impute missing features before training or scoring`);
   const flat = features instanceof Float32Array ? features : undefined;
   for (let i = start; i < end; i++) {
     const r = i - start;
@@ -175,7 +207,8 @@ function denseLayers(network: tf.LayersModel): Dense[] {
   const layers = network.layers.filter((l) => l.getClassName() === 'Dense');
   return layers.map((layer, i) => {
     const activation = (layer.getConfig() as { activation?: string }).activation ?? 'linear';
-    if (activation !== (i < layers.length - 1 ? 'relu' : 'linear')) throw new Error(`send-time network layer ${layer.name} has activation ${activation}`);
+    if (activation !== (i < layers.length - 1 ? 'relu' : 'linear'))
+      throw new Error(`send-time network layer ${layer.name} has activation ${activation}`);
     // The layer's own variables, not copies: they must not be disposed here.
     const [kernel, bias] = layer.getWeights();
     return { kernel: kernel as tf.Tensor2D, bias: bias as tf.Tensor1D, relu: i < layers.length - 1 };
@@ -204,10 +237,20 @@ export function predictProbs(
     const end = Math.min(n, start + batchSize);
     const rows = end - start;
     const x = input.subarray(0, rows * width);
-    for (let r = 0; r < rows; r++) for (let h = 0; h < HOURS; h++) x[r * width + h] = Math.log(shrunk[(start + r) * HOURS + h]!);
+    for (let r = 0; r < rows; r++)
+      for (let h = 0; h < HOURS; h++) x[r * width + h] = Math.log(shrunk[(start + r) * HOURS + h]!);
     extras(start, end, x, width);
     const correction = readTensor(() =>
-      layers.reduce<tf.Tensor2D>((h, layer) => tf.fused.matMul({ a: h, b: layer.kernel, bias: layer.bias, activation: layer.relu ? 'relu' : 'linear' }) as tf.Tensor2D, tf.tensor2d(x, [rows, width])),
+      layers.reduce<tf.Tensor2D>(
+        (h, layer) =>
+          tf.fused.matMul({
+            a: h,
+            b: layer.kernel,
+            bias: layer.bias,
+            activation: layer.relu ? 'relu' : 'linear',
+          }) as tf.Tensor2D,
+        tf.tensor2d(x, [rows, width]),
+      ),
     );
     // softmax(log p + c) = p · e^(c − max c) / Σ p · e^(c − max c): no second pass through log.
     for (let r = 0; r < rows; r++) {

@@ -40,7 +40,12 @@ export function openHourPrior(histograms: readonly (readonly number[])[]): numbe
  * A prior per segment, itself shrunk toward the shop-wide prior with the weight of `strength`
  * customers, so a segment of three customers does not get a three-customer pattern.
  */
-export function segmentPriors(histograms: readonly (readonly number[])[], segments: readonly string[], shopPrior: readonly number[], strength = 20): Record<string, number[]> {
+export function segmentPriors(
+  histograms: readonly (readonly number[])[],
+  segments: readonly string[],
+  shopPrior: readonly number[],
+  strength = 20,
+): Record<string, number[]> {
   const sums = new Map<string, { sum: Float64Array; customers: number }>();
   histograms.forEach((histogram, i) => {
     const n = total(histogram);
@@ -59,7 +64,12 @@ export function segmentPriors(histograms: readonly (readonly number[])[], segmen
 }
 
 /** The posterior-mean distribution over 24 hours; sums to 1. */
-export function shrinkHistogram(histogram: readonly number[], prior: readonly number[], { k, bandwidth }: Shrinkage, kernel = circularKernel(bandwidth)): number[] {
+export function shrinkHistogram(
+  histogram: readonly number[],
+  prior: readonly number[],
+  { k, bandwidth }: Shrinkage,
+  kernel = circularKernel(bandwidth),
+): number[] {
   const smoothed = circularSmooth(histogram, kernel);
   const n = total(histogram);
   return Array.from(smoothed, (c, h) => (c + k * prior[h]!) / (n + k));
@@ -90,12 +100,14 @@ export function chooseShrinkage(
     const smoothedAtNext = nextOpenHour.map((hour, i) => {
       let c = 0;
       const histogram = histograms[i]!;
-      for (let h = 0; h < HOURS; h++) if (histogram[h]! > 0) c += histogram[h]! * kernel[(((hour - h) % HOURS) + HOURS) % HOURS]!;
+      for (let h = 0; h < HOURS; h++)
+        if (histogram[h]! > 0) c += histogram[h]! * kernel[(((hour - h) % HOURS) + HOURS) % HOURS]!;
       return c;
     });
     for (const k of kGrid) {
       let logLik = 0;
-      for (let i = 0; i < nextOpenHour.length; i++) logLik += Math.log((smoothedAtNext[i]! + k * priorAtNext[i]!) / (totals[i]! + k));
+      for (let i = 0; i < nextOpenHour.length; i++)
+        logLik += Math.log((smoothedAtNext[i]! + k * priorAtNext[i]!) / (totals[i]! + k));
       logLik /= Math.max(1, nextOpenHour.length);
       grid.push({ k, bandwidth, logLik });
       if (logLik > best.logLik) best = { k, bandwidth, logLik };

@@ -47,10 +47,15 @@ export type FitSendTimeOptions = TrainLoopOptions & {
   networkMinGain?: number;
 };
 
-export async function fitSendTime(train: SendTimeTrainingData, options: FitSendTimeOptions = {}, onEpoch?: OnEpoch): Promise<SendTimeModel> {
+export async function fitSendTime(
+  train: SendTimeTrainingData,
+  options: FitSendTimeOptions = {},
+  onEpoch?: OnEpoch,
+): Promise<SendTimeModel> {
   const { histograms, features, segments, nextOpenHour } = train;
   const n = histograms.length;
-  if (nextOpenHour.length !== n || (features && features.length !== n) || (segments && segments.length !== n)) throw new Error('send-time training inputs differ in length');
+  if (nextOpenHour.length !== n || (features && features.length !== n) || (segments && segments.length !== n))
+    throw new Error('send-time training inputs differ in length');
   if (n < 2) throw new Error('fitSendTime needs at least two customers');
   histograms.forEach((h, i) => checkHistogram(h, i));
   nextOpenHour.forEach((h, i) => checkHour(h, i));
@@ -60,17 +65,36 @@ export async function fitSendTime(train: SendTimeTrainingData, options: FitSendT
   const pick = <T>(rows: readonly T[], index: number[]) => index.map((i) => rows[i]!);
   // A few parameters and a 24-hour pattern need tens of thousands of customers, not millions.
   const baseRows = thin(fit, options.maxBaseRows ?? 50_000);
-  const fitData = { histograms: pick(histograms, baseRows), nextOpenHour: pick(nextOpenHour, baseRows), segments: segments && pick(segments, baseRows) };
+  const fitData = {
+    histograms: pick(histograms, baseRows),
+    nextOpenHour: pick(nextOpenHour, baseRows),
+    segments: segments && pick(segments, baseRows),
+  };
   const method = options.method ?? 'auto';
   const candidates: { base: SendTimeBase; fitLogLik: number }[] = [];
   if (method !== 'preferredHour') candidates.push(fitDirichlet(fitData, options));
   if (method !== 'dirichlet') candidates.push(fitLatentHour(fitData, options));
 
   // Held-out customers' next opens pick the method; without any, the fit's own next-open likelihood does.
-  const held = { histograms: pick(histograms, validation), segments: segments && pick(segments, validation), hours: pick(nextOpenHour, validation) };
-  const validationQuality = validation.length === 0 ? [] : candidates.map(({ base }) => scoreRows(shrinkAll(base, held.histograms, held.segments), held.hours, radius));
-  const chosen = validation.length === 0 ? argBest(candidates, (c) => c.fitLogLik) : argBest(candidates, (_, i) => -validationQuality[i]!.logLoss);
-  const meta: SendTimeMeta = { kind: 'sendTime', base: candidates[chosen]!.base, radius, validation: { customers: validation.length } };
+  const held = {
+    histograms: pick(histograms, validation),
+    segments: segments && pick(segments, validation),
+    hours: pick(nextOpenHour, validation),
+  };
+  const validationQuality =
+    validation.length === 0
+      ? []
+      : candidates.map(({ base }) => scoreRows(shrinkAll(base, held.histograms, held.segments), held.hours, radius));
+  const chosen =
+    validation.length === 0
+      ? argBest(candidates, (c) => c.fitLogLik)
+      : argBest(candidates, (_, i) => -validationQuality[i]!.logLoss);
+  const meta: SendTimeMeta = {
+    kind: 'sendTime',
+    base: candidates[chosen]!.base,
+    radius,
+    validation: { customers: validation.length },
+  };
   candidates.forEach(({ base }, i) => {
     if (validationQuality[i]) meta.validation[base.method] = validationQuality[i];
   });
@@ -86,13 +110,26 @@ export async function fitSendTime(train: SendTimeTrainingData, options: FitSendT
   const network = createSendTimeNetwork(standardizer.means.length, { hidden, seed: options.seed ?? 1 });
   const tensorsFor = (rows: number[]) =>
     tf.tidy(() => ({
-      x: [logProbTensor(shrunk, rows), tf.tensor2d(standardize(pick(extras, rows), standardizer), [rows.length, standardizer.means.length])],
-      y: tf.tensor1d(rows.map((i) => nextOpenHour[i]!), 'int32'),
+      x: [
+        logProbTensor(shrunk, rows),
+        tf.tensor2d(standardize(pick(extras, rows), standardizer), [rows.length, standardizer.means.length]),
+      ],
+      y: tf.tensor1d(
+        rows.map((i) => nextOpenHour[i]!),
+        'int32',
+      ),
     }));
   const fitTensors = tensorsFor(fit);
   const validationTensors = tensorsFor(validation);
   try {
-    const training = await trainWithEarlyStopping(network, hourCrossEntropy, fitTensors, validationTensors, options, onEpoch);
+    const training = await trainWithEarlyStopping(
+      network,
+      hourCrossEntropy,
+      fitTensors,
+      validationTensors,
+      options,
+      onEpoch,
+    );
     meta.network = {
       featureDim: features?.[0]?.length ?? 0,
       ...(options.featureNames ? { featureNames: options.featureNames } : {}),
@@ -102,11 +139,16 @@ export async function fitSendTime(train: SendTimeTrainingData, options: FitSendT
       bestEpoch: training.bestEpoch,
     };
     const heldExtras = pick(extras, validation);
-    const refined = predictProbs({ meta, network }, pickRows(shrunk, validation), validation.length, (start, end, into, stride) => {
-      const x = standardize(heldExtras.slice(start, end), meta.network!);
-      const columns = meta.network!.means.length;
-      for (let r = 0; r < end - start; r++) into.set(x.subarray(r * columns, (r + 1) * columns), r * stride + HOURS);
-    });
+    const refined = predictProbs(
+      { meta, network },
+      pickRows(shrunk, validation),
+      validation.length,
+      (start, end, into, stride) => {
+        const x = standardize(heldExtras.slice(start, end), meta.network!);
+        const columns = meta.network!.means.length;
+        for (let r = 0; r < end - start; r++) into.set(x.subarray(r * columns, (r + 1) * columns), r * stride + HOURS);
+      },
+    );
     const scored = scoreRows(toRows(refined, validation.length), held.hours, radius);
     // The network must earn its place on held-out customers; otherwise the shrinkage alone is the model.
     const kept = scored.logLoss <= baseline.logLoss - (options.networkMinGain ?? 0.002);
@@ -123,23 +165,49 @@ export async function fitSendTime(train: SendTimeTrainingData, options: FitSendT
   }
 }
 
-type FitData = { histograms: number[][] | readonly (readonly number[])[]; nextOpenHour: readonly number[]; segments?: readonly string[] };
+type FitData = {
+  histograms: number[][] | readonly (readonly number[])[];
+  nextOpenHour: readonly number[];
+  segments?: readonly string[];
+};
 
 type Candidate = { base: SendTimeBase; fitLogLik: number };
 
 function fitDirichlet(data: FitData, options: FitSendTimeOptions): Candidate {
   const prior = openHourPrior(data.histograms);
-  const segmentPrior = data.segments ? segmentPriors(data.histograms, data.segments, prior, options.segmentStrength) : undefined;
+  const segmentPrior = data.segments
+    ? segmentPriors(data.histograms, data.segments, prior, options.segmentStrength)
+    : undefined;
   const priors = data.histograms.map((_, i) => (data.segments && segmentPrior?.[data.segments[i]!]) || prior);
-  const { k, bandwidth, logLik } = chooseShrinkage(data.histograms, data.nextOpenHour, priors, { k: options.kGrid, bandwidth: options.bandwidthGrid });
-  return { base: { method: 'dirichlet', prior, ...(segmentPrior ? { segmentPriors: segmentPrior } : {}), k, bandwidth }, fitLogLik: logLik };
+  const { k, bandwidth, logLik } = chooseShrinkage(data.histograms, data.nextOpenHour, priors, {
+    k: options.kGrid,
+    bandwidth: options.bandwidthGrid,
+  });
+  return {
+    base: { method: 'dirichlet', prior, ...(segmentPrior ? { segmentPriors: segmentPrior } : {}), k, bandwidth },
+    fitLogLik: logLik,
+  };
 }
 
 /** σ, ε and π are chosen shop-wide; segments then only get their own π. */
 function fitLatentHour(data: FitData, options: FitSendTimeOptions): Candidate {
-  const { pi, sigma, epsilon, logLik } = fitPreferredHour(data.histograms, data.nextOpenHour, { sigma: options.sigmaGrid, epsilon: options.epsilonGrid });
-  const segmentPrior = data.segments ? segmentPis(data.histograms, data.segments, { pi, sigma, epsilon }, options.segmentStrength) : undefined;
-  return { base: { method: 'preferredHour', prior: pi, ...(segmentPrior ? { segmentPriors: segmentPrior } : {}), sigma, epsilon }, fitLogLik: logLik };
+  const { pi, sigma, epsilon, logLik } = fitPreferredHour(data.histograms, data.nextOpenHour, {
+    sigma: options.sigmaGrid,
+    epsilon: options.epsilonGrid,
+  });
+  const segmentPrior = data.segments
+    ? segmentPis(data.histograms, data.segments, { pi, sigma, epsilon }, options.segmentStrength)
+    : undefined;
+  return {
+    base: {
+      method: 'preferredHour',
+      prior: pi,
+      ...(segmentPrior ? { segmentPriors: segmentPrior } : {}),
+      sigma,
+      epsilon,
+    },
+    fitLogLik: logLik,
+  };
 }
 
 /** Index of the item with the highest score; the first on ties. */
@@ -152,12 +220,19 @@ function argBest<T>(items: readonly T[], score: (item: T, i: number) => number):
 }
 
 /** Each customer's next-open distribution before any network, one array per customer. */
-function shrinkAll(base: SendTimeBase, histograms: readonly (readonly number[])[], segments?: readonly string[]): number[][] {
+function shrinkAll(
+  base: SendTimeBase,
+  histograms: readonly (readonly number[])[],
+  segments?: readonly string[],
+): number[][] {
   return toRows(shrinkFlat(base, histograms, segments), histograms.length);
 }
 
 /** Rows of a row-major `[n × 24]` array as plain arrays. */
-function toRows(flat: ArrayLike<number> & { subarray(start: number, end: number): ArrayLike<number> }, n: number): number[][] {
+function toRows(
+  flat: ArrayLike<number> & { subarray(start: number, end: number): ArrayLike<number> },
+  n: number,
+): number[][] {
   return Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * HOURS, (i + 1) * HOURS)));
 }
 
@@ -169,7 +244,11 @@ function pickRows(flat: Float64Array, rows: readonly number[]): Float64Array {
 }
 
 /** The network's extra inputs: how much evidence the histogram holds, then the customer's features. */
-function extraInputs(histograms: readonly (readonly number[])[], features?: readonly (readonly number[])[], featureDim?: number): number[][] {
+function extraInputs(
+  histograms: readonly (readonly number[])[],
+  features?: readonly (readonly number[])[],
+  featureDim?: number,
+): number[][] {
   checkFeatureRows(histograms.length, features, featureDim);
   return histograms.map((histogram, i) => [Math.log1p(total(histogram)), ...(features?.[i] ?? [])]);
 }
@@ -222,27 +301,50 @@ export async function trainSendTimeVersion(
   set: TrainingSet,
   opts: { epochs: number; seed: number },
   onEpoch: (epoch: number, maxEpochs: number) => void,
-): Promise<{ ok: true; value: TrainedSendTimeVersion } | { ok: false; error: { type: 'insufficient_data'; message: string } }> {
+): Promise<
+  { ok: true; value: TrainedSendTimeVersion } | { ok: false; error: { type: 'insufficient_data'; message: string } }
+> {
   const fitRows = [labelled(set, 'train'), labelled(set, 'validation')];
   const test = labelled(set, 'test');
   const fitCount = fitRows[0]!.rows + fitRows[1]!.rows;
-  if (fitCount < 10 || test.rows === 0) return { ok: false, error: { type: 'insufficient_data', message: `${fitCount} training and ${test.rows} test customers opened an email in the horizon: too few` } };
+  if (fitCount < 10 || test.rows === 0)
+    return {
+      ok: false,
+      error: {
+        type: 'insufficient_data',
+        message: `${fitCount} training and ${test.rows} test customers opened an email in the horizon: too few`,
+      },
+    };
   const d = set.featureNames.length;
   const started = performance.now();
   const histograms = fitRows.flatMap(openHistograms);
   const model = await fitSendTime(
-    { histograms, features: fitRows.flatMap((r) => featureRows(r, d)), nextOpenHour: fitRows.flatMap((r) => Array.from(r.nextOpenHour)) },
+    {
+      histograms,
+      features: fitRows.flatMap((r) => featureRows(r, d)),
+      nextOpenHour: fitRows.flatMap((r) => Array.from(r.nextOpenHour)),
+    },
     { epochs: opts.epochs, seed: opts.seed, featureNames: set.featureNames },
     (log) => onEpoch(log.epoch, opts.epochs),
   );
   const testHistograms = openHistograms(test);
   const predictions = predictSendTimeBatch(model, { histograms: testHistograms, features: featureRows(test, d) });
   const actual = Array.from(test.nextOpenHour);
-  const scored = evaluateSendTime(predictions.map((p) => p.bestHour), actual, predictions.map((p) => p.probs));
+  const scored = evaluateSendTime(
+    predictions.map((p) => p.bestHour),
+    actual,
+    predictions.map((p) => p.probs),
+  );
   const shopHour = shopWideBestHour(histograms, model.meta.radius);
-  const shopWide = evaluateSendTime(actual.map(() => shopHour), actual);
+  const shopWide = evaluateSendTime(
+    actual.map(() => shopHour),
+    actual,
+  );
   const prior = openHourPrior(histograms);
-  const mostFrequent = evaluateSendTime(testHistograms.map((h) => mostFrequentPastHour(h, prior, shopHour)), actual);
+  const mostFrequent = evaluateSendTime(
+    testHistograms.map((h) => mostFrequentPastHour(h, prior, shopHour)),
+    actual,
+  );
   const meta: SendTimeRegistryMeta = {
     ...model.meta,
     featureVersion: set.featureVersion,
@@ -254,7 +356,10 @@ export async function trainSendTimeVersion(
       hit2h: scored.hit2h,
       logLoss: Number.isFinite(scored.logLoss) ? scored.logLoss : null,
       customers: test.rows,
-      baselines: { shopWideHour: { hour: shopHour, hit1h: shopWide.hit1h, hit2h: shopWide.hit2h }, mostFrequentPastHour: { hit1h: mostFrequent.hit1h, hit2h: mostFrequent.hit2h } },
+      baselines: {
+        shopWideHour: { hour: shopHour, hit1h: shopWide.hit1h, hit2h: shopWide.hit2h },
+        mostFrequentPastHour: { hit1h: mostFrequent.hit1h, hit2h: mostFrequent.hit2h },
+      },
     },
     training: { durationMs: Math.round(performance.now() - started), customers: fitCount, seed: opts.seed },
     backend: backendName(),

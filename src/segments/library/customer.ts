@@ -38,7 +38,15 @@ export const purchase: SegmentDefinition[] = [
     rule: {
       all: [
         num('orders', 'gte', 2),
-        { any: ['spendShareWinter', 'spendShareSpring', 'spendShareSummer', 'spendShareAutumn', 'spendShareHoliday'].map((f) => num(f, 'gte', 0.6)) },
+        {
+          any: [
+            'spendShareWinter',
+            'spendShareSpring',
+            'spendShareSummer',
+            'spendShareAutumn',
+            'spendShareHoliday',
+          ].map((f) => num(f, 'gte', 0.6)),
+        },
       ],
     },
   },
@@ -62,7 +70,13 @@ export const engagement: SegmentDefinition[] = [
     kind: 'engagement',
     group: 'engagement',
     description: 'Opens 20% or more of their email (90 days) but is not highly engaged.',
-    rule: { all: [mailed, num('emailOpenRate90d', 'gte', 0.2), { not: { all: [num('emailOpenRate90d', 'gte', 0.5), num('emailClickRate90d', 'gte', 0.1)] } }] },
+    rule: {
+      all: [
+        mailed,
+        num('emailOpenRate90d', 'gte', 0.2),
+        { not: { all: [num('emailOpenRate90d', 'gte', 0.5), num('emailClickRate90d', 'gte', 0.1)] } },
+      ],
+    },
   },
   {
     key: 'low-engagement',
@@ -70,7 +84,9 @@ export const engagement: SegmentDefinition[] = [
     kind: 'engagement',
     group: 'engagement',
     description: 'Opens under 20% of their email (90 days) and never clicks.',
-    rule: { all: [mailed, num('emailOpenRate90d', 'lt', 0.2), { field: 'features.daysSinceLastClick', op: 'missing' }] },
+    rule: {
+      all: [mailed, num('emailOpenRate90d', 'lt', 0.2), { field: 'features.daysSinceLastClick', op: 'missing' }],
+    },
   },
   {
     key: 're-engagement-needed',
@@ -78,7 +94,12 @@ export const engagement: SegmentDefinition[] = [
     kind: 'engagement',
     group: 'engagement',
     description: 'Still being emailed (last 30 days) but has not opened anything in 30 days or more.',
-    rule: { all: [num('emailsSent30d', 'gte', 1), { any: [num('daysSinceLastOpen', 'gte', 30), { field: 'features.daysSinceLastOpen', op: 'missing' }] }] },
+    rule: {
+      all: [
+        num('emailsSent30d', 'gte', 1),
+        { any: [num('daysSinceLastOpen', 'gte', 30), { field: 'features.daysSinceLastOpen', op: 'missing' }] },
+      ],
+    },
   },
 ];
 
@@ -96,8 +117,14 @@ export const predictive: SegmentDefinition[] = [
     name: 'Likely first purchase',
     kind: 'predictive',
     group: 'predictive',
-    description: 'Prospects (no order yet) in the top 20% by first-purchase propensity (the first-purchase model, 30 days ahead): the moment for a first-order nudge.',
-    rule: { all: [{ field: 'scores.cohort', op: 'eq', value: 'prospect' }, { quantile: { field: 'scores.firstPurchaseProbability', top: 0.2 } }] },
+    description:
+      'Prospects (no order yet) in the top 20% by first-purchase propensity (the first-purchase model, 30 days ahead): the moment for a first-order nudge.',
+    rule: {
+      all: [
+        { field: 'scores.cohort', op: 'eq', value: 'prospect' },
+        { quantile: { field: 'scores.firstPurchaseProbability', top: 0.2 } },
+      ],
+    },
   },
   {
     key: 'likely-high-value',
@@ -121,7 +148,12 @@ export const predictive: SegmentDefinition[] = [
         {
           event: {
             type: 'order_completed',
-            since: { type: 'order_completed', where: [{ field: 'itemCategory', op: 'in', values: consumables }], within: { days: 60 }, olderThan: { days: 20 } },
+            since: {
+              type: 'order_completed',
+              where: [{ field: 'itemCategory', op: 'in', values: consumables }],
+              within: { days: 60 },
+              olderThan: { days: 20 },
+            },
             count: { lte: 0 },
           },
         },
@@ -136,7 +168,8 @@ export const seasonal: SegmentDefinition[] = [
     name: 'Holiday shoppers',
     kind: 'seasonal',
     group: 'seasonal',
-    description: 'Two or more orders and half or more of their spend in the holiday period; active from 15 November to 31 December.',
+    description:
+      'Two or more orders and half or more of their spend in the holiday period; active from 15 November to 31 December.',
     season: 'holiday',
     rule: { all: [{ season: 'holiday' }, num('orders', 'gte', 2), num('spendShareHoliday', 'gte', 0.5)] },
   },
@@ -145,7 +178,8 @@ export const seasonal: SegmentDefinition[] = [
     name: 'Favourite category in season',
     kind: 'seasonal',
     group: 'seasonal',
-    description: "The customer's top category is selling in their hemisphere's current season (garden in spring and summer, outdoor in summer, apparel in autumn and winter, gifts in winter).",
+    description:
+      "The customer's top category is selling in their hemisphere's current season (garden in spring and summer, outdoor in summer, apparel in autumn and winter, gifts in winter).",
     rule: { any: [{ categoryInSeason: 'features.topCategory1' }, { categoryInSeason: 'features.topCategory2' }] },
   },
   {
@@ -153,7 +187,8 @@ export const seasonal: SegmentDefinition[] = [
     name: 'Gift buyers',
     kind: 'seasonal',
     group: 'seasonal',
-    description: "Gifts are among their top categories, or they added gifts to a cart this year; active in gifting seasons (Valentine's, Mother's Day, the holidays).",
+    description:
+      "Gifts are among their top categories, or they added gifts to a cart this year; active in gifting seasons (Valentine's, Mother's Day, the holidays).",
     season: 'gifting',
     rule: {
       all: [
@@ -162,7 +197,13 @@ export const seasonal: SegmentDefinition[] = [
           any: [
             { field: 'features.topCategory1', op: 'eq', value: 'gifts' },
             { field: 'features.topCategory2', op: 'eq', value: 'gifts' },
-            { event: { type: 'cart_item_added', within: { days: 365 }, where: [{ field: 'category', op: 'eq', value: 'gifts' }] } },
+            {
+              event: {
+                type: 'cart_item_added',
+                within: { days: 365 },
+                where: [{ field: 'category', op: 'eq', value: 'gifts' }],
+              },
+            },
           ],
         },
       ],

@@ -10,7 +10,15 @@ export interface SegmentDefinition {
   name: string;
   kind: SegmentKind;
   /** Library section, for docs/segments.md and the API listing. */
-  group: 'high-impact' | 'browse abandonment' | 'cart abandonment' | 'purchase' | 'engagement' | 'predictive' | 'seasonal' | 'combined';
+  group:
+    | 'high-impact'
+    | 'browse abandonment'
+    | 'cart abandonment'
+    | 'purchase'
+    | 'engagement'
+    | 'predictive'
+    | 'seasonal'
+    | 'combined';
   description: string;
   rule: Rule;
   /** Seasonal segments: the occasion their rule is limited to (the rule itself holds the condition). */
@@ -25,7 +33,11 @@ export function isInSeason(def: Pick<SegmentDefinition, 'season'>, now: Date, ca
 /* Building blocks shared by several definitions. */
 
 export const cond = {
-  num: (name: string, op: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte', value: number): Rule => ({ field: `features.${name}`, op, value }),
+  num: (name: string, op: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte', value: number): Rule => ({
+    field: `features.${name}`,
+    op,
+    value,
+  }),
   noOrderWithin: (days: number): Rule => ({ event: { type: 'order_completed', within: { days }, count: { lte: 0 } } }),
   /** Consumable categories of the shop: what customers reorder when it runs out. */
   consumables: ['beauty', 'coffee', 'pet', 'tea'],

@@ -18,14 +18,30 @@ export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
  * storing some partitions' stays but before getting here would otherwise lose those moves, and
  * the run after it, finding nothing left to change, would never count them.
  */
-export async function recordDailyCounts(database: Database, at: Date, bySegment: Map<string, { size: number; entered: number; exited: number }>): Promise<void> {
+export async function recordDailyCounts(
+  database: Database,
+  at: Date,
+  bySegment: Map<string, { size: number; entered: number; exited: number }>,
+): Promise<void> {
   const day = dayOf(at);
-  const docs = [...bySegment].map(([segmentId, c]) => ({ _id: `${segmentId}:${day}`, segmentId, day, size: c.size, entered: c.entered, exited: c.exited, at }));
+  const docs = [...bySegment].map(([segmentId, c]) => ({
+    _id: `${segmentId}:${day}`,
+    segmentId,
+    day,
+    size: c.size,
+    entered: c.entered,
+    exited: c.exited,
+    at,
+  }));
   await database.replaceById(database.collections.segmentCounts, docs);
 }
 
 /** One customer's stays tallied into `moves` (by segment): entries and exits dated `day`. */
-export function tallyDayMoves(moves: Map<string, { entered: number; exited: number }>, day: string, stays: { current: Stay[]; past: PastStay[] }): void {
+export function tallyDayMoves(
+  moves: Map<string, { entered: number; exited: number }>,
+  day: string,
+  stays: { current: Stay[]; past: PastStay[] },
+): void {
   for (const stay of [...stays.current, ...stays.past]) {
     const m = moves.get(stay.segmentId);
     if (m && dayOf(stay.enteredAt) === day) m.entered++;
@@ -37,13 +53,25 @@ export function tallyDayMoves(moves: Map<string, { entered: number; exited: numb
 }
 
 /** Daily counts of the given segments since `fromDay` (inclusive), oldest first, by segment. */
-export async function loadDailyCounts(database: Database, segmentIds: string[], fromDay: string): Promise<Map<string, DailyCount[]>> {
+export async function loadDailyCounts(
+  database: Database,
+  segmentIds: string[],
+  fromDay: string,
+): Promise<Map<string, DailyCount[]>> {
   const out = new Map<string, DailyCount[]>(segmentIds.map((id) => [id, []]));
   const cursor = database.collections.segmentCounts.find(
     { segmentId: segmentIds.length === 1 ? segmentIds[0] : { $in: segmentIds }, day: { $gte: fromDay } },
     { projection: { segmentId: 1, day: 1, size: 1, entered: 1, exited: 1 } },
   );
-  for await (const c of cursor) out.get(String(c.segmentId))?.push({ day: String(c.day), size: Number(c.size), entered: Number(c.entered ?? 0), exited: Number(c.exited ?? 0) });
+  for await (const c of cursor)
+    out
+      .get(String(c.segmentId))
+      ?.push({
+        day: String(c.day),
+        size: Number(c.size),
+        entered: Number(c.entered ?? 0),
+        exited: Number(c.exited ?? 0),
+      });
   for (const list of out.values()) list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   return out;
 }

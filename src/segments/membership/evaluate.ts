@@ -1,6 +1,19 @@
 import type { Database } from '../../db/database.js';
 import { forEachProfilePartition, type ScanMode, type StoredProfile } from '../profiles.js';
-import { buildProfile, compileRule, populationCutoffs, quantileCutoffs, resolveEventFacts, type CompiledSegment, type EventFacts, type EventQuery, type Profile, type QuantileCutoffs, type QuantileSpec, type RuleError } from '../rules/index.js';
+import {
+  buildProfile,
+  compileRule,
+  populationCutoffs,
+  quantileCutoffs,
+  resolveEventFacts,
+  type CompiledSegment,
+  type EventFacts,
+  type EventQuery,
+  type Profile,
+  type QuantileCutoffs,
+  type QuantileSpec,
+  type RuleError,
+} from '../rules/index.js';
 
 /** A segment to evaluate: its key and stored rule. */
 export interface SegmentRule {
@@ -40,7 +53,10 @@ export interface EvaluateOptions {
  * Compiles each segment for `asOf`. A stored rule that no longer compiles (the rule language or
  * the feature set changed under it) is reported, not fatal: the other segments still run.
  */
-export function compileSegments(segments: SegmentRule[], asOf: Date): { compiled: { id: string; compiled: CompiledSegment }[]; invalid: { id: string; error: RuleError }[] } {
+export function compileSegments(
+  segments: SegmentRule[],
+  asOf: Date,
+): { compiled: { id: string; compiled: CompiledSegment }[]; invalid: { id: string; error: RuleError }[] } {
   const compiled: { id: string; compiled: CompiledSegment }[] = [];
   const invalid: { id: string; error: RuleError }[] = [];
   for (const s of segments) {
@@ -55,7 +71,10 @@ export function compileSegments(segments: SegmentRule[], asOf: Date): { compiled
  * Event queries of every segment as one list, identical queries merged: rules compile their
  * queries as e0, e1… each, so ids are renamed (`f<n>`) and each segment keeps its mapping.
  */
-export function shareEventQueries(segments: { id: string; compiled: CompiledSegment }[]): { queries: EventQuery[]; mapping: Map<string, [string, string][]> } {
+export function shareEventQueries(segments: { id: string; compiled: CompiledSegment }[]): {
+  queries: EventQuery[];
+  mapping: Map<string, [string, string][]>;
+} {
   const queries: EventQuery[] = [];
   const byShape = new Map<string, string>();
   const mapping = new Map<string, [string, string][]>();
@@ -92,7 +111,11 @@ export async function evaluateSegments(
   const { models } = database;
   const { queries, mapping } = shareEventQueries(segments);
   const prepared: PreparedSegment[] = segments.map((s) => ({ ...s, cutoffs: {}, eventIds: mapping.get(s.id)! }));
-  const extra = { id: '', compiled: { quantiles: opts.extraQuantiles ?? [] } as Pick<CompiledSegment, 'quantiles'>, cutoffs: {} as QuantileCutoffs };
+  const extra = {
+    id: '',
+    compiled: { quantiles: opts.extraQuantiles ?? [] } as Pick<CompiledSegment, 'quantiles'>,
+    cutoffs: {} as QuantileCutoffs,
+  };
   const withQuantiles = [...prepared, extra].filter((s) => s.compiled.quantiles.length > 0);
   // Quantiles rank the whole population: from the loaded profiles when they are all loaded, else streamed.
   if (!(opts.scan === 'collection' && opts.everyPartition)) {
@@ -100,7 +123,8 @@ export async function evaluateSegments(
   }
   let facts: EventFacts | null = null;
   // One resolution for the whole shop where it is read as a whole; else per partition, below.
-  if (opts.scan === 'collection' && opts.everyPartition && queries.length > 0) facts = await resolveEventFacts(database, queries, {});
+  if (opts.scan === 'collection' && opts.everyPartition && queries.length > 0)
+    facts = await resolveEventFacts(database, queries, {});
 
   await forEachProfilePartition(
     database,
@@ -119,7 +143,11 @@ export async function evaluateSegments(
     async (partition, stored) => {
       // By the partition's customer ids: read by `_id`, where a partition filter scans every timeline on FerretDB.
       const customerIds = stored.map((s) => String(s.customer._id));
-      const partitionFacts = facts ?? (queries.length > 0 && customerIds.length > 0 ? await resolveEventFacts(database, queries, { customerIds }) : new Map());
+      const partitionFacts =
+        facts ??
+        (queries.length > 0 && customerIds.length > 0
+          ? await resolveEventFacts(database, queries, { customerIds })
+          : new Map());
       const out: EvaluatedProfile[] = [];
       for (const s of stored) {
         const shared = partitionFacts.get(String(s.customer._id));

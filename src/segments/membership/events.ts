@@ -7,7 +7,9 @@ import type { MembershipChange } from './state.js';
  * The id of a membership event: the stay (segment, customer, entry time) and which end of it.
  * Deterministic, so a re-run that finds the same change stores nothing twice (unique `eventId`).
  */
-export function membershipEventId(change: Pick<MembershipChange, 'kind' | 'segmentId' | 'customerId' | 'enteredAt'>): string {
+export function membershipEventId(
+  change: Pick<MembershipChange, 'kind' | 'segmentId' | 'customerId' | 'enteredAt'>,
+): string {
   const prefix = change.kind === 'entered' ? 'seg' : 'seg-exit';
   return `${prefix}:${change.segmentId}:${change.customerId}:${change.enteredAt.getTime()}`;
 }

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import type { MemberPageDoc } from '../../db/models/segment.js';
 import { parseFieldList } from '../../rowExport.js';
-import { memberFields, type DayMoves, type MemberField, type MemberPagesIndex, type MemberRow, type PartitionPages } from './memberRows.js';
+import {
+  memberFields,
+  type DayMoves,
+  type MemberField,
+  type MemberPagesIndex,
+  type MemberRow,
+  type PartitionPages,
+} from './memberRows.js';
 
 /**
  * A segment's current members, stored as pages per partition: `segment_member_pages` documents
@@ -23,13 +30,17 @@ export { memberFields, type DayMoves, type MemberField, type MemberPagesIndex, t
 /** `email,churnRisk` → the columns, customerId first; unknown names are an error (the whitelist). */
 export const parseMemberFields = (spec: string | undefined) => parseFieldList(spec, memberFields, 'customerId');
 
-
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : null);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
 
 /** The row of a member, without `enteredAt` (which depends on the segment). */
-export function memberRow(customerId: string, customer: Document | undefined, scores: Document | null | undefined, lifecycleStage: string | null): MemberRow {
+export function memberRow(
+  customerId: string,
+  customer: Document | undefined,
+  scores: Document | null | undefined,
+  lifecycleStage: string | null,
+): MemberRow {
   return {
     customerId,
     email: text(customer?.email),
@@ -46,7 +57,8 @@ export function memberRow(customerId: string, customer: Document | undefined, sc
   };
 }
 
-const pageId = (segmentId: string, partition: number, version: number, index: number) => `${segmentId}:${partition}:${version}:${index}`;
+const pageId = (segmentId: string, partition: number, version: number, index: number) =>
+  `${segmentId}:${partition}:${version}:${index}`;
 
 /**
  * Writes one run's member pages: `writePartition` inserts a partition's pages (a new version, so
@@ -65,7 +77,9 @@ export class MemberPagesWriter {
   ) {}
 
   static async open(database: Database, version: number, segmentIds: string[]): Promise<MemberPagesWriter> {
-    const segments = await database.collections.segments.find({ _id: { $in: segmentIds } }, { projection: { memberPages: 1 } }).toArray();
+    const segments = await database.collections.segments
+      .find({ _id: { $in: segmentIds } }, { projection: { memberPages: 1 } })
+      .toArray();
     return new MemberPagesWriter(database, version, new Map(segments.map((s) => [s._id, s.memberPages])));
   }
 
@@ -73,30 +87,54 @@ export class MemberPagesWriter {
    * One partition's members of each segment (every evaluated segment, empty or not: nobody left
    * shows no one), and its moves that day per segment.
    */
-  async writePartition(partition: number, members: Map<string, { row: MemberRow; enteredAt: Date }[]>, moves: Map<string, DayMoves>): Promise<void> {
+  async writePartition(
+    partition: number,
+    members: Map<string, { row: MemberRow; enteredAt: Date }[]>,
+    moves: Map<string, DayMoves>,
+  ): Promise<void> {
     const key = `p${partition}`;
     const pages: MemberPageDoc[] = [];
     for (const [segmentId, list] of members) {
       list.sort((a, b) => (a.row.customerId < b.row.customerId ? -1 : a.row.customerId > b.row.customerId ? 1 : 0));
       let index = 0;
       for (let i = 0; i < list.length; i += PAGE_ROWS, index++) {
-        const rows = list.slice(i, i + PAGE_ROWS).map(({ row, enteredAt }) => ({ ...row, enteredAt: enteredAt.toISOString() }));
-        pages.push({ _id: pageId(segmentId, partition, this.version, index), segmentId, version: this.version, index, rows });
+        const rows = list
+          .slice(i, i + PAGE_ROWS)
+          .map(({ row, enteredAt }) => ({ ...row, enteredAt: enteredAt.toISOString() }));
+        pages.push({
+          _id: pageId(segmentId, partition, this.version, index),
+          segmentId,
+          version: this.version,
+          index,
+          rows,
+        });
       }
       const old = this.old.get(segmentId)?.[key];
-      if (old?.previous) for (let i = 0; i < old.previous.pages; i++) this.stale.push(pageId(segmentId, partition, old.previous.version, i));
+      if (old?.previous)
+        for (let i = 0; i < old.previous.pages; i++)
+          this.stale.push(pageId(segmentId, partition, old.previous.version, i));
       let entries = this.entries.get(segmentId);
       if (!entries) this.entries.set(segmentId, (entries = {}));
       const day = moves.get(segmentId);
-      entries[key] = { version: this.version, pages: index, count: list.length, previous: old ? { version: old.version, pages: old.pages } : null, ...(day ? { moves: day } : {}) };
+      entries[key] = {
+        version: this.version,
+        pages: index,
+        count: list.length,
+        previous: old ? { version: old.version, pages: old.pages } : null,
+        ...(day ? { moves: day } : {}),
+      };
     }
     // A few pages per insert: each is up to ~250 KB.
-    for (let i = 0; i < pages.length; i += 8) await this.database.collections.segmentMemberPages.insertMany(pages.slice(i, i + 8), { ordered: false });
+    for (let i = 0; i < pages.length; i += 8)
+      await this.database.collections.segmentMemberPages.insertMany(pages.slice(i, i + 8), { ordered: false });
   }
 
   async commit(): Promise<void> {
     const updates = [...this.entries].map(([segmentId, entries]) => ({
-      updateOne: { filter: { _id: segmentId }, update: { $set: Object.fromEntries(Object.entries(entries).map(([k, v]) => [`memberPages.${k}`, v])) } },
+      updateOne: {
+        filter: { _id: segmentId },
+        update: { $set: Object.fromEntries(Object.entries(entries).map(([k, v]) => [`memberPages.${k}`, v])) },
+      },
     }));
     await this.database.bulkWrite(this.database.collections.segments, updates);
     await deletePages(this.database, this.stale);
@@ -109,13 +147,15 @@ export function pageIdsOf(segmentId: string, index: MemberPagesIndex | undefined
   for (const [key, entry] of Object.entries(index ?? {})) {
     const partition = Number(key.slice(1));
     for (let i = 0; i < entry.pages; i++) ids.push(pageId(segmentId, partition, entry.version, i));
-    for (let i = 0; i < (entry.previous?.pages ?? 0); i++) ids.push(pageId(segmentId, partition, entry.previous!.version, i));
+    for (let i = 0; i < (entry.previous?.pages ?? 0); i++)
+      ids.push(pageId(segmentId, partition, entry.previous!.version, i));
   }
   return ids;
 }
 
 export async function deletePages(database: Database, ids: string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) await database.collections.segmentMemberPages.deleteMany({ _id: { $in: ids.slice(i, i + 500) } });
+  for (let i = 0; i < ids.length; i += 500)
+    await database.collections.segmentMemberPages.deleteMany({ _id: { $in: ids.slice(i, i + 500) } });
 }
 
 /**
@@ -144,7 +184,12 @@ export async function sweepOrphanPages(database: Database, before: Date): Promis
 }
 
 /** A position in a segment's member list; the opaque cursor is its base64url JSON. */
-const positionSchema = z.strictObject({ p: z.number().int().min(0), v: z.number().int().min(0), i: z.number().int().min(0), o: z.number().int().min(0) });
+const positionSchema = z.strictObject({
+  p: z.number().int().min(0),
+  v: z.number().int().min(0),
+  i: z.number().int().min(0),
+  o: z.number().int().min(0),
+});
 export type Position = z.infer<typeof positionSchema>;
 
 export function encodeCursor(pos: Position): string {
@@ -212,7 +257,8 @@ export async function readMembers(
     const entry = segment.index?.[`p${pos.p}`];
     if (entry?.version === pos.v) return entry;
     // A previous version's row count is not kept: its pages are read until one comes back short.
-    if (entry?.previous?.version === pos.v) return { pages: entry.previous.pages, count: entry.previous.pages * PAGE_ROWS };
+    if (entry?.previous?.version === pos.v)
+      return { pages: entry.previous.pages, count: entry.previous.pages * PAGE_ROWS };
     return null;
   };
   let pos = from ?? startOf(0);
@@ -234,7 +280,9 @@ export async function readMembers(
       planned += rowsIn(version.count, at.i) - at.o;
       at = at.i + 1 < version.pages ? { ...at, i: at.i + 1, o: 0 } : startOf(at.p + 1);
     }
-    const pages = await Promise.all(plan.map((q) => pagesCollection.findOne({ _id: pageId(segment.id, q.p, q.v, q.i) })));
+    const pages = await Promise.all(
+      plan.map((q) => pagesCollection.findOne({ _id: pageId(segment.id, q.p, q.v, q.i) })),
+    );
     for (const [k, page] of pages.entries()) {
       if (!page) return { ok: false, error: 'cursor_expired' };
       const q = plan[k]!;

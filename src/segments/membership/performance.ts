@@ -11,7 +11,17 @@ export interface SegmentPerformance {
   sizes: DailyCount[];
   declining: boolean;
   /** Email to the segment's current members over the window; null before any message was sent. */
-  email: { recipients: number; messages: number; opens: number; clicks: number; unsubscribes: number; revenue: number; revenuePerRecipient: number; openRate: number; clickRate: number } | null;
+  email: {
+    recipients: number;
+    messages: number;
+    opens: number;
+    clicks: number;
+    unsubscribes: number;
+    revenue: number;
+    revenuePerRecipient: number;
+    openRate: number;
+    clickRate: number;
+  } | null;
 }
 
 /** An order counts for the email when it follows a message to the customer within this window. */
@@ -23,16 +33,30 @@ export const ATTRIBUTION_DAYS = 7;
  * within 7 days after a message, per recipient. One pass over the window's messages (a scan on
  * FerretDB), then the recipients' timelines, read by `_id`.
  */
-export async function segmentPerformance(database: Database, segment: { key: string; memberPages: MemberPagesIndex | undefined }, days: number, now = new Date()): Promise<SegmentPerformance> {
+export async function segmentPerformance(
+  database: Database,
+  segment: { key: string; memberPages: MemberPagesIndex | undefined },
+  days: number,
+  now = new Date(),
+): Promise<SegmentPerformance> {
   const since = new Date(now.getTime() - days * 86_400_000);
   const sizes = (await loadDailyCounts(database, [segment.key], dayOf(since))).get(segment.key) ?? [];
   const members = new Set<string>();
-  await readMembers(database, { id: segment.key, index: segment.memberPages, partitions: config().PARTITIONS }, null, Infinity, (r) => void members.add(r.customerId));
+  await readMembers(
+    database,
+    { id: segment.key, index: segment.memberPages, partitions: config().PARTITIONS },
+    null,
+    Infinity,
+    (r) => void members.add(r.customerId),
+  );
 
   const sentTo = new Map<string, number[]>();
   const messageIds = new Set<string>();
   let messages = 0;
-  for await (const m of database.collections.messages.find({ status: 'sent', sentAt: { $gte: since } }, { projection: { customerId: 1, sentAt: 1 } })) {
+  for await (const m of database.collections.messages.find(
+    { status: 'sent', sentAt: { $gte: since } },
+    { projection: { customerId: 1, sentAt: 1 } },
+  )) {
     const customerId = String(m.customerId);
     if (!members.has(customerId)) continue;
     messages++;
@@ -48,7 +72,11 @@ export async function segmentPerformance(database: Database, segment: { key: str
   let unsubscribes = 0;
   let revenue = 0;
   const types = ['email_opened', 'email_clicked', 'email_unsubscribed', 'order_completed'];
-  for await (const { customerId, events } of readTimelines(database, { customerIds: [...sentTo.keys()] }, { types, from: since })) {
+  for await (const { customerId, events } of readTimelines(
+    database,
+    { customerIds: [...sentTo.keys()] },
+    { types, from: since },
+  )) {
     const times = sentTo.get(customerId)!;
     for (const e of events) {
       if (e.type === 'order_completed') {
@@ -68,6 +96,16 @@ export async function segmentPerformance(database: Database, segment: { key: str
     days,
     sizes,
     declining: isDeclining(sizes),
-    email: { recipients, messages, opens, clicks, unsubscribes, revenue, revenuePerRecipient: revenue / recipients, openRate: opens / messages, clickRate: clicks / messages },
+    email: {
+      recipients,
+      messages,
+      opens,
+      clicks,
+      unsubscribes,
+      revenue,
+      revenuePerRecipient: revenue / recipients,
+      openRate: opens / messages,
+      clickRate: clicks / messages,
+    },
   };
 }

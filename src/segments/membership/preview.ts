@@ -8,7 +8,13 @@ import { memberRow, type MemberRow } from './memberPages.js';
  * How many customers a rule selects now, and a few of them, without saving anything: the same
  * evaluation as the membership job (one pass over the collections on FerretDB).
  */
-export async function previewRule(database: Database, rule: unknown, opts: { asOf?: Date; sample?: number } = {}): Promise<{ ok: true; value: { count: number; customers: number; sample: MemberRow[] } } | { ok: false; error: RuleError }> {
+export async function previewRule(
+  database: Database,
+  rule: unknown,
+  opts: { asOf?: Date; sample?: number } = {},
+): Promise<
+  { ok: true; value: { count: number; customers: number; sample: MemberRow[] } } | { ok: false; error: RuleError }
+> {
   const asOf = opts.asOf ?? new Date();
   const compiled = compileRule(rule, { now: asOf });
   if (!compiled.ok) return compiled;

@@ -45,20 +45,34 @@ function summary(s: Document, trend: DailyCount[]): SegmentSummary {
 
 export async function listSegments(database: Database, now = new Date()): Promise<SegmentSummary[]> {
   const segments = await database.collections.segments.find({}).sort({ _id: 1 }).toArray();
-  const trends = await loadDailyCounts(database, segments.map((s) => String(s._id)), dayOf(new Date(now.getTime() - TREND_DAYS * 86_400_000)));
+  const trends = await loadDailyCounts(
+    database,
+    segments.map((s) => String(s._id)),
+    dayOf(new Date(now.getTime() - TREND_DAYS * 86_400_000)),
+  );
   return segments.map((s) => summary(s, trends.get(String(s._id)) ?? []));
 }
 
 /** One segment with its rule (and its member index, for reading members). */
-export async function getSegment(database: Database, key: string): Promise<StoreResult<SegmentSummary & { rule: unknown; memberPages: MemberPagesIndex | undefined }>> {
+export async function getSegment(
+  database: Database,
+  key: string,
+): Promise<StoreResult<SegmentSummary & { rule: unknown; memberPages: MemberPagesIndex | undefined }>> {
   const s = await database.collections.segments.findOne({ _id: key });
   if (!s) return { ok: false, error: { type: 'not_found', message: `no segment "${key}"` } };
-  const trend = (await loadDailyCounts(database, [key], dayOf(new Date(Date.now() - TREND_DAYS * 86_400_000)))).get(key) ?? [];
-  return { ok: true, value: { ...summary(s, trend), rule: s.rule, memberPages: s.memberPages as MemberPagesIndex | undefined } };
+  const trend =
+    (await loadDailyCounts(database, [key], dayOf(new Date(Date.now() - TREND_DAYS * 86_400_000)))).get(key) ?? [];
+  return {
+    ok: true,
+    value: { ...summary(s, trend), rule: s.rule, memberPages: s.memberPages as MemberPagesIndex | undefined },
+  };
 }
 
 /** Only what reading members needs: one lookup by `_id`, without the trend. */
-export async function getMemberIndex(database: Database, key: string): Promise<StoreResult<MemberPagesIndex | undefined>> {
+export async function getMemberIndex(
+  database: Database,
+  key: string,
+): Promise<StoreResult<MemberPagesIndex | undefined>> {
   const s = await database.collections.segments.findOne({ _id: key }, { projection: { memberPages: 1 } });
   if (!s) return { ok: false, error: { type: 'not_found', message: `no segment "${key}"` } };
   return { ok: true, value: s.memberPages as MemberPagesIndex | undefined };
@@ -66,7 +80,13 @@ export async function getMemberIndex(database: Database, key: string): Promise<S
 
 function checkRule(rule: unknown): StoreError | null {
   const compiled = compileRule(rule, { now: new Date() });
-  return compiled.ok ? null : { type: 'invalid_rule', message: `rule.${compiled.error.path.join('.')}: ${compiled.error.message}`, error: compiled.error };
+  return compiled.ok
+    ? null
+    : {
+        type: 'invalid_rule',
+        message: `rule.${compiled.error.path.join('.')}: ${compiled.error.message}`,
+        error: compiled.error,
+      };
 }
 
 export interface SegmentInput {
@@ -82,11 +102,30 @@ export async function createSegment(database: Database, input: SegmentInput): Pr
   const bad = checkRule(input.rule);
   if (bad) return { ok: false, error: bad };
   const now = new Date();
-  const doc = { _id: input.key, name: input.name, description: input.description ?? null, kind: 'custom', rule: input.rule, builtIn: false, active: input.active ?? true, memberCount: 0, warnings: [], createdAt: now, updatedAt: now };
+  const doc = {
+    _id: input.key,
+    name: input.name,
+    description: input.description ?? null,
+    kind: 'custom',
+    rule: input.rule,
+    builtIn: false,
+    active: input.active ?? true,
+    memberCount: 0,
+    warnings: [],
+    createdAt: now,
+    updatedAt: now,
+  };
   try {
     await database.collections.segments.insertOne(doc);
   } catch (err) {
-    if (isDuplicateKey(err)) return { ok: false, error: { type: 'conflict', message: `segment "${input.key}" already exists; PUT /v1/segments/${input.key} changes it` } };
+    if (isDuplicateKey(err))
+      return {
+        ok: false,
+        error: {
+          type: 'conflict',
+          message: `segment "${input.key}" already exists; PUT /v1/segments/${input.key} changes it`,
+        },
+      };
     throw err;
   }
   return { ok: true, value: summary(doc, []) };
@@ -95,11 +134,22 @@ export async function createSegment(database: Database, input: SegmentInput): Pr
 async function customOnly(database: Database, key: string): Promise<StoreResult<Document>> {
   const s = await database.collections.segments.findOne({ _id: key }, { projection: { rule: 0 } });
   if (!s) return { ok: false, error: { type: 'not_found', message: `no segment "${key}"` } };
-  if (s.builtIn === true) return { ok: false, error: { type: 'read_only', message: `"${key}" is a built-in segment and cannot be changed or deleted; create a custom segment from its rule instead` } };
+  if (s.builtIn === true)
+    return {
+      ok: false,
+      error: {
+        type: 'read_only',
+        message: `"${key}" is a built-in segment and cannot be changed or deleted; create a custom segment from its rule instead`,
+      },
+    };
   return { ok: true, value: s };
 }
 
-export async function updateSegment(database: Database, key: string, patch: Partial<Omit<SegmentInput, 'key'>>): Promise<StoreResult<SegmentSummary>> {
+export async function updateSegment(
+  database: Database,
+  key: string,
+  patch: Partial<Omit<SegmentInput, 'key'>>,
+): Promise<StoreResult<SegmentSummary>> {
   const found = await customOnly(database, key);
   if (!found.ok) return found;
   if (patch.rule !== undefined) {

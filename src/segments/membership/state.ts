@@ -68,11 +68,23 @@ export function diffCustomer({ previous, customerId, partition, matched, lifecyc
     current.push({ segmentId, enteredAt: at });
     changes.push({ kind: 'entered', segmentId, customerId, partition, enteredAt: at, at });
   }
-  const past = ended.length > 0 ? [...ended, ...(previous?.past ?? [])].slice(0, MAX_PAST_STAYS) : (previous?.past ?? []);
+  const past =
+    ended.length > 0 ? [...ended, ...(previous?.past ?? [])].slice(0, MAX_PAST_STAYS) : (previous?.past ?? []);
 
   let state = previous?.lifecycle ?? null;
   const transition = lifecycle ? lifecycleTransition(state?.stage, lifecycle, at) : null;
-  if (transition) state = { stage: transition.to, since: at, cause: transition.cause, history: [transition, ...(state?.history ?? [])].slice(0, MAX_LIFECYCLE_HISTORY) };
+  if (transition)
+    state = {
+      stage: transition.to,
+      since: at,
+      cause: transition.cause,
+      history: [transition, ...(state?.history ?? [])].slice(0, MAX_LIFECYCLE_HISTORY),
+    };
   const changed = !previous || changes.length > 0 || transition !== null || previous.partition !== partition;
-  return { doc: { _id: customerId, partition, current, past, lifecycle: state, updatedAt: changed ? at : previous.updatedAt }, changes, transition, changed };
+  return {
+    doc: { _id: customerId, partition, current, past, lifecycle: state, updatedAt: changed ? at : previous.updatedAt },
+    changes,
+    transition,
+    changed,
+  };
 }

@@ -20,10 +20,14 @@ export function segmentWarnings(sizes: Map<string, number>, customers: number, m
   const bySegment = new Map<string, string[]>();
   const nonEmpty = [...sizes.values()].filter((n) => n > 0).length;
   const max = maxUsefulSegments(customers);
-  const overall = nonEmpty > max ? `${nonEmpty} segments have members but a list of ${customers} customers supports about ${max}: deactivate some or merge them` : null;
+  const overall =
+    nonEmpty > max
+      ? `${nonEmpty} segments have members but a list of ${customers} customers supports about ${max}: deactivate some or merge them`
+      : null;
   for (const [segment, size] of sizes) {
     const list: string[] = [];
-    if (size > 0 && size < minSize) list.push(`only ${size} members (fewer than ${minSize}): too small to act on or to measure`);
+    if (size > 0 && size < minSize)
+      list.push(`only ${size} members (fewer than ${minSize}): too small to act on or to measure`);
     if (overall && size > 0) list.push(overall);
     if (list.length > 0) bySegment.set(segment, list);
   }

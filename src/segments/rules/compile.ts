@@ -1,7 +1,23 @@
 import { categoriesInSeason, defaultCalendar, hemispheres, isOccasionActive } from '../calendar.js';
 import { eventFieldOf, fieldType } from './fields.js';
-import { parseRule, type Duration, type EventCondition, type FieldCondition, type PropFilter, type Rule } from './schema.js';
-import type { CompileContext, CompiledSegment, EventQuery, MongoFilter, Profile, QuantileCutoffs, QuantileSpec, RuleResult } from './types.js';
+import {
+  parseRule,
+  type Duration,
+  type EventCondition,
+  type FieldCondition,
+  type PropFilter,
+  type Rule,
+} from './schema.js';
+import type {
+  CompileContext,
+  CompiledSegment,
+  EventQuery,
+  MongoFilter,
+  Profile,
+  QuantileCutoffs,
+  QuantileSpec,
+  RuleResult,
+} from './types.js';
 
 /**
  * Rule → predicate tree → (MongoDB filter | in-memory test). Both outputs come from the same tree,
@@ -53,7 +69,12 @@ class Builder {
     if ('event' in rule) return this.event(rule);
     if ('quantile' in rule) {
       const { field, top, bottom } = rule.quantile;
-      const spec: QuantileSpec = { id: `q${this.quantiles.length}`, field, side: top !== undefined ? 'top' : 'bottom', fraction: (top ?? bottom)! };
+      const spec: QuantileSpec = {
+        id: `q${this.quantiles.length}`,
+        field,
+        side: top !== undefined ? 'top' : 'bottom',
+        fraction: (top ?? bottom)!,
+      };
       this.quantiles.push(spec);
       this.fields.add(field);
       return { k: 'quantile', path: field, id: spec.id, side: spec.side };
@@ -62,7 +83,11 @@ class Builder {
     this.fields.add('customer.hemisphere');
     if ('season' in rule) {
       const active = hemispheres.filter((h) => isOccasionActive(rule.season, this.ctx.now, h, calendar));
-      return active.length === hemispheres.length ? TRUE : active.length === 0 ? FALSE : { k: 'cmp', path: 'customer.hemisphere', op: 'in', values: active };
+      return active.length === hemispheres.length
+        ? TRUE
+        : active.length === 0
+          ? FALSE
+          : { k: 'cmp', path: 'customer.hemisphere', op: 'in', values: active };
     }
     const path = rule.categoryInSeason;
     this.fields.add(path);
@@ -71,7 +96,13 @@ class Builder {
       c: hemispheres.map((h): Pred => {
         const cats = categoriesInSeason(this.ctx.now, h, calendar);
         if (cats.length === 0) return FALSE;
-        return { k: 'and', c: [{ k: 'cmp', path: 'customer.hemisphere', op: 'eq', value: h }, { k: 'cmp', path, op: 'in', values: cats }] };
+        return {
+          k: 'and',
+          c: [
+            { k: 'cmp', path: 'customer.hemisphere', op: 'eq', value: h },
+            { k: 'cmp', path, op: 'in', values: cats },
+          ],
+        };
       }),
     };
   }
@@ -81,7 +112,12 @@ class Builder {
     const isDate = fieldType(c.field) === 'date';
     const val = (v: string | number | boolean): Scalar => (isDate ? new Date(v as string) : v);
     const at = (offset: number) => new Date(this.now + offset);
-    const cmp = (op: CmpOp, value?: Scalar): Pred => ({ k: 'cmp', path: c.field, op, ...(value === undefined ? {} : { value }) });
+    const cmp = (op: CmpOp, value?: Scalar): Pred => ({
+      k: 'cmp',
+      path: c.field,
+      op,
+      ...(value === undefined ? {} : { value }),
+    });
     switch (c.op) {
       case 'between':
         return { k: 'and', c: [cmp('gte', val(c.min)), cmp('lte', val(c.max))] };
@@ -119,8 +155,18 @@ class Builder {
     }
     const from = maxDate(e.within ? new Date(this.now - ms(e.within)) : null, since);
     // Events after `now` do not exist yet as far as the rule is concerned (as-of evaluation).
-    query.filter = selectorFilter(e.type, e.where, from, e.olderThan ? new Date(this.now - ms(e.olderThan)) : this.ctx.now);
-    if (e.localTime) query.localTime = { fromHour: e.localTime.fromHour, toHour: e.localTime.toHour, weekdays: e.localTime.weekdays ?? [0, 1, 2, 3, 4, 5, 6] };
+    query.filter = selectorFilter(
+      e.type,
+      e.where,
+      from,
+      e.olderThan ? new Date(this.now - ms(e.olderThan)) : this.ctx.now,
+    );
+    if (e.localTime)
+      query.localTime = {
+        fromHour: e.localTime.fromHour,
+        toHour: e.localTime.toHour,
+        weekdays: e.localTime.weekdays ?? [0, 1, 2, 3, 4, 5, 6],
+      };
     this.eventQueries.push(query);
     const count = e.count ?? { gte: 1 };
     const preds: Pred[] = [];
@@ -133,12 +179,23 @@ class Builder {
 const maxDate = (a: Date | null, b: Date | null) => (a && b ? (a > b ? a : b) : (a ?? b));
 
 /** An events-collection filter from whitelisted parts only (fields mapped through eventFieldOf). */
-function selectorFilter(type: Parameters<typeof eventFieldOf>[0], where: PropFilter[] | undefined, from: Date | null, to: Date | null): MongoFilter {
+function selectorFilter(
+  type: Parameters<typeof eventFieldOf>[0],
+  where: PropFilter[] | undefined,
+  from: Date | null,
+  to: Date | null,
+): MongoFilter {
   const filter: MongoFilter = { type };
   if (from || to) filter.ts = { ...(from ? { $gte: from } : {}), ...(to ? { $lt: to } : {}) };
   const parts = (where ?? []).map((f) => {
     const path = eventFieldOf(type, f.field)!.path;
-    return cmpFilter({ k: 'cmp', path, op: f.op, ...('value' in f ? { value: f.value } : {}), ...('values' in f ? { values: f.values } : {}) });
+    return cmpFilter({
+      k: 'cmp',
+      path,
+      op: f.op,
+      ...('value' in f ? { value: f.value } : {}),
+      ...('values' in f ? { values: f.values } : {}),
+    });
   });
   if (parts.length > 0) filter.$and = parts;
   return filter;
@@ -207,7 +264,8 @@ function walk(v: unknown, keys: string[], i: number): unknown {
   return walk((v as Record<string, unknown>)[key], keys, i + 1);
 }
 
-const comparable = (v: unknown): number | undefined => (typeof v === 'number' ? v : v instanceof Date ? v.getTime() : undefined);
+const comparable = (v: unknown): number | undefined =>
+  typeof v === 'number' ? v : v instanceof Date ? v.getTime() : undefined;
 
 function same(v: unknown, x: Scalar): boolean {
   if (x instanceof Date) return v instanceof Date && v.getTime() === x.getTime();
@@ -234,7 +292,7 @@ function test(v: unknown, op: CmpOp, value: Scalar | undefined, values: Scalar[]
       const a = comparable(v);
       const b = comparable(value);
       // Ordered comparisons only hold within a type: numbers with numbers, dates with dates.
-      if (a === undefined || b === undefined || typeof v === 'number' !== (typeof value === 'number')) return false;
+      if (a === undefined || b === undefined || (typeof v === 'number') !== (typeof value === 'number')) return false;
       return op === 'gt' ? a > b : op === 'gte' ? a >= b : op === 'lt' ? a < b : a <= b;
     }
   }
@@ -259,7 +317,12 @@ export function matchesFilter(doc: unknown, filter: MongoFilter): boolean {
       } else if (typeof cond === 'object' && !(cond instanceof Date)) {
         for (const [op, arg] of Object.entries(cond as Record<string, unknown>)) {
           const name = op.slice(1) as CmpOp;
-          const ok = arg === null && name === 'ne' ? test(v, 'exists', undefined, undefined) : Array.isArray(arg) ? test(v, name, undefined, arg as Scalar[]) : test(v, name, arg as Scalar, undefined);
+          const ok =
+            arg === null && name === 'ne'
+              ? test(v, 'exists', undefined, undefined)
+              : Array.isArray(arg)
+                ? test(v, name, undefined, arg as Scalar[])
+                : test(v, name, arg as Scalar, undefined);
           if (!ok) return false;
         }
       } else if (!test(v, 'eq', cond as Scalar, undefined)) return false;

@@ -17,7 +17,11 @@ export type EventFacts = Map<string, Record<string, number | null>>;
  * filter is applied with `matchesFilter`, the same matching on the same generated filters. The
  * per-customer "last anchor" and local-time windows (customer timezone) need Node anyway.
  */
-export async function resolveEventFacts(database: Database, queries: readonly EventQuery[], scope: ProfileScope): Promise<EventFacts> {
+export async function resolveEventFacts(
+  database: Database,
+  queries: readonly EventQuery[],
+  scope: ProfileScope,
+): Promise<EventFacts> {
   const models = database.models;
   const facts: EventFacts = new Map();
   if (queries.length === 0) return facts;
@@ -30,7 +34,8 @@ export async function resolveEventFacts(database: Database, queries: readonly Ev
   const counted = queries.map(() => new Map<string, number[]>());
   // Each event is tested only against the queries (and anchors) of its type.
   const byType = new Map<unknown, { i: number; anchor: boolean }[]>();
-  const add = (type: unknown, entry: { i: number; anchor: boolean }) => byType.set(type, [...(byType.get(type) ?? []), entry]);
+  const add = (type: unknown, entry: { i: number; anchor: boolean }) =>
+    byType.set(type, [...(byType.get(type) ?? []), entry]);
   queries.forEach((q, i) => {
     add(q.filter.type, { i, anchor: false });
     if (q.anchor) add(q.anchor.filter.type, { i, anchor: true });
@@ -41,7 +46,8 @@ export async function resolveEventFacts(database: Database, queries: readonly Ev
       for (const { i, anchor } of byType.get(e.type)!) {
         const q = queries[i]!;
         if (anchor) {
-          if (matchesFilter(e, q.anchor!.filter) && t > (anchors[i]!.get(customerId) ?? -Infinity)) anchors[i]!.set(customerId, t);
+          if (matchesFilter(e, q.anchor!.filter) && t > (anchors[i]!.get(customerId) ?? -Infinity))
+            anchors[i]!.set(customerId, t);
           continue;
         }
         if (!matchesFilter(e, q.filter) || (inWindow[i] && !inWindow[i]!(customerId, t))) continue;

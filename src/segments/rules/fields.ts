@@ -56,12 +56,24 @@ export function fieldType(path: string): FieldType | undefined {
 /** Top-level event fields a rule may filter on, besides `props.*`. */
 const eventTopFields: Record<string, FieldType> = { channel: 'string', device: 'string', sessionId: 'string' };
 
-const cartItem = { cartId: 'string', productId: 'string', category: 'string', price: 'number', quantity: 'number' } as const;
+const cartItem = {
+  cartId: 'string',
+  productId: 'string',
+  category: 'string',
+  price: 'number',
+  quantity: 'number',
+} as const;
 const emailProps = { messageId: 'string', campaignId: 'string', flowId: 'string', subject: 'string' } as const;
 
 /** Event properties by type, as the ingestion schemas declare them (src/ingest/eventSchemas.ts). */
 const eventProps: Record<EventType, Record<string, FieldType>> = {
-  page_viewed: { path: 'string', timeOnPageSec: 'number', utmSource: 'string', utmMedium: 'string', utmCampaign: 'string' },
+  page_viewed: {
+    path: 'string',
+    timeOnPageSec: 'number',
+    utmSource: 'string',
+    utmMedium: 'string',
+    utmCampaign: 'string',
+  },
   category_viewed: { category: 'string', timeOnPageSec: 'number' },
   product_viewed: { productId: 'string', category: 'string', price: 'number', timeOnPageSec: 'number' },
   products_searched: { query: 'string' },
@@ -71,7 +83,19 @@ const eventProps: Record<EventType, Record<string, FieldType>> = {
   checkout_started: { checkoutId: 'string', cartId: 'string', value: 'number', itemCount: 'number' },
   checkout_step_viewed: { checkoutId: 'string', step: 'string', stepIndex: 'number' },
   checkout_step_completed: { checkoutId: 'string', step: 'string', stepIndex: 'number' },
-  order_completed: { orderId: 'string', checkoutId: 'string', cartId: 'string', revenue: 'number', subtotal: 'number', discount: 'number', shipping: 'number', currency: 'string', couponCode: 'string', itemCategory: 'string', itemProductId: 'string' },
+  order_completed: {
+    orderId: 'string',
+    checkoutId: 'string',
+    cartId: 'string',
+    revenue: 'number',
+    subtotal: 'number',
+    discount: 'number',
+    shipping: 'number',
+    currency: 'string',
+    couponCode: 'string',
+    itemCategory: 'string',
+    itemProductId: 'string',
+  },
   order_refunded: { orderId: 'string', amount: 'number' },
   email_sent: emailProps,
   email_delivered: emailProps,
@@ -93,7 +117,11 @@ const eventProps: Record<EventType, Record<string, FieldType>> = {
 export const knownEventTypes = Object.keys(eventProps) as EventType[];
 
 /** Allowed values of enumerated event fields, so a typo answers 400 instead of matching nothing. */
-export const eventEnums: Record<string, readonly string[]> = { channel: channels, device: devices, step: checkoutSteps };
+export const eventEnums: Record<string, readonly string[]> = {
+  channel: channels,
+  device: devices,
+  step: checkoutSteps,
+};
 
 /**
  * The type of an event field a rule filters on (`category`, `channel`) for an event type, and the
@@ -107,7 +135,10 @@ export function eventFieldOf(type: EventType, name: string): { path: string; typ
 }
 
 /** Order line fields: a condition holds when any line of the order passes it (MongoDB's array semantics). */
-const lineItemFields: Record<string, string> = { itemCategory: 'props.items.category', itemProductId: 'props.items.productId' };
+const lineItemFields: Record<string, string> = {
+  itemCategory: 'props.items.category',
+  itemProductId: 'props.items.productId',
+};
 
 export function eventFieldNames(type: EventType): string[] {
   return [...Object.keys(eventTopFields), ...Object.keys(eventProps[type])];

@@ -8,11 +8,34 @@ import type { EventQuery, Profile, ProfileValue } from './types.js';
  */
 
 /** Countries wholly or mostly south of the equator, for customers whose timezone says nothing (UTC). */
-const southernCountries = new Set(['AR', 'AU', 'BO', 'BW', 'BR', 'CL', 'FJ', 'LS', 'MG', 'MU', 'MW', 'MZ', 'NA', 'NZ', 'PE', 'PY', 'SZ', 'UY', 'ZA', 'ZM', 'ZW']);
+const southernCountries = new Set([
+  'AR',
+  'AU',
+  'BO',
+  'BW',
+  'BR',
+  'CL',
+  'FJ',
+  'LS',
+  'MG',
+  'MU',
+  'MW',
+  'MZ',
+  'NA',
+  'NZ',
+  'PE',
+  'PY',
+  'SZ',
+  'UY',
+  'ZA',
+  'ZM',
+  'ZW',
+]);
 
 /** Hemisphere from the timezone, else from the ISO country code; north when neither tells. */
 export function hemisphereOf(timezone: unknown, country: unknown): Hemisphere {
-  if (typeof timezone === 'string' && timezone !== 'UTC' && timezone !== '') return isSouthernTimeZone(timezone) ? 'south' : 'north';
+  if (typeof timezone === 'string' && timezone !== 'UTC' && timezone !== '')
+    return isSouthernTimeZone(timezone) ? 'south' : 'north';
   return typeof country === 'string' && southernCountries.has(country.toUpperCase()) ? 'south' : 'north';
 }
 

@@ -15,9 +15,16 @@ export function cutoffOf(spec: Pick<QuantileSpec, 'side' | 'fraction'>, values: 
 }
 
 /** Every cut-off a compiled rule needs, over profiles held in memory. */
-export function quantileCutoffs(compiled: Pick<CompiledSegment, 'quantiles'>, profiles: readonly Profile[]): QuantileCutoffs {
+export function quantileCutoffs(
+  compiled: Pick<CompiledSegment, 'quantiles'>,
+  profiles: readonly Profile[],
+): QuantileCutoffs {
   const out: QuantileCutoffs = {};
-  for (const q of compiled.quantiles) out[q.id] = cutoffOf(q, profiles.map((p) => valueAt(p, q.field)));
+  for (const q of compiled.quantiles)
+    out[q.id] = cutoffOf(
+      q,
+      profiles.map((p) => valueAt(p, q.field)),
+    );
   return out;
 }
 
@@ -36,14 +43,21 @@ function storedAt(models: ProfileModels, field: string) {
  * Population-wide cut-offs for a rule's quantiles, streaming only the ranked field (a quantile is
  * over every customer, not over one partition).
  */
-export async function populationCutoffs(models: ProfileModels, compiled: Pick<CompiledSegment, 'quantiles'>): Promise<QuantileCutoffs> {
+export async function populationCutoffs(
+  models: ProfileModels,
+  compiled: Pick<CompiledSegment, 'quantiles'>,
+): Promise<QuantileCutoffs> {
   const out: QuantileCutoffs = {};
   for (const q of compiled.quantiles) {
     const { collection, path } = storedAt(models, q.field);
     const values: unknown[] = [];
     for await (const doc of collection.find({}, { projection: { [path]: 1 } })) {
       let v: unknown = doc;
-      for (const key of path.split('.')) v = v !== null && typeof v === 'object' && Object.hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+      for (const key of path.split('.'))
+        v =
+          v !== null && typeof v === 'object' && Object.hasOwn(v, key)
+            ? (v as Record<string, unknown>)[key]
+            : undefined;
       values.push(v);
     }
     out[q.id] = cutoffOf(q, values);

@@ -17,16 +17,25 @@ const MAX_NODES = 200;
 const scalar = z.union([z.string().max(200), z.number().finite(), z.boolean()]);
 const amount = (max: number) => z.number().finite().min(0).max(max);
 const durationShape = { days: amount(3650).optional(), hours: amount(87_600).optional() };
-const duration = z.strictObject(durationShape).refine((d) => d.days !== undefined || d.hours !== undefined, 'give days and/or hours');
+const duration = z
+  .strictObject(durationShape)
+  .refine((d) => d.days !== undefined || d.hours !== undefined, 'give days and/or hours');
 export type Duration = z.infer<typeof duration>;
 
 const field = z.string().min(3).max(120);
 const fieldCondition = z.discriminatedUnion('op', [
   z.strictObject({ field, op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), value: scalar }),
-  z.strictObject({ field, op: z.literal('between'), min: z.union([z.number().finite(), z.string().max(40)]), max: z.union([z.number().finite(), z.string().max(40)]) }),
+  z.strictObject({
+    field,
+    op: z.literal('between'),
+    min: z.union([z.number().finite(), z.string().max(40)]),
+    max: z.union([z.number().finite(), z.string().max(40)]),
+  }),
   z.strictObject({ field, op: z.enum(['in', 'nin']), values: z.array(scalar).min(1).max(500) }),
   z.strictObject({ field, op: z.enum(['exists', 'missing']) }),
-  z.strictObject({ field, op: z.enum(['withinLast', 'moreThanAgo', 'withinNext']), ...durationShape }).refine((d) => d.days !== undefined || d.hours !== undefined, 'give days and/or hours'),
+  z
+    .strictObject({ field, op: z.enum(['withinLast', 'moreThanAgo', 'withinNext']), ...durationShape })
+    .refine((d) => d.days !== undefined || d.hours !== undefined, 'give days and/or hours'),
 ]);
 export type FieldCondition = z.infer<typeof fieldCondition>;
 
@@ -38,23 +47,41 @@ const propFilter = z.discriminatedUnion('op', [
 export type PropFilter = z.infer<typeof propFilter>;
 
 const eventType = z.enum(knownEventTypes as [EventType, ...EventType[]]);
-const eventSelector = { type: eventType, where: z.array(propFilter).max(20).optional(), within: duration.optional(), olderThan: duration.optional() };
+const eventSelector = {
+  type: eventType,
+  where: z.array(propFilter).max(20).optional(),
+  within: duration.optional(),
+  olderThan: duration.optional(),
+};
 const hour = z.number().int().min(0).max(24);
 const eventCondition = z.strictObject({
   event: z.strictObject({
     ...eventSelector,
     /** Local time of day [fromHour, toHour) and weekdays (0 Sunday … 6 Saturday) in the customer's timezone. */
-    localTime: z.strictObject({ fromHour: hour, toHour: hour, weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7).optional() }).optional(),
+    localTime: z
+      .strictObject({
+        fromHour: hour,
+        toHour: hour,
+        weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7).optional(),
+      })
+      .optional(),
     /** Count only events after the customer's last event of this kind (which must lie in its window). */
     since: z.strictObject(eventSelector).optional(),
-    count: z.strictObject({ gte: z.number().int().min(0).max(1e6).optional(), lte: z.number().int().min(0).max(1e6).optional() }).optional(),
+    count: z
+      .strictObject({
+        gte: z.number().int().min(0).max(1e6).optional(),
+        lte: z.number().int().min(0).max(1e6).optional(),
+      })
+      .optional(),
   }),
 });
 export type EventCondition = z.infer<typeof eventCondition>;
 
 const fraction = z.number().gt(0).max(1);
 const quantileCondition = z.strictObject({
-  quantile: z.strictObject({ field, top: fraction.optional(), bottom: fraction.optional() }).refine((q) => (q.top === undefined) !== (q.bottom === undefined), 'give exactly one of top or bottom'),
+  quantile: z
+    .strictObject({ field, top: fraction.optional(), bottom: fraction.optional() })
+    .refine((q) => (q.top === undefined) !== (q.bottom === undefined), 'give exactly one of top or bottom'),
 });
 export type QuantileCondition = z.infer<typeof quantileCondition>;
 
@@ -82,7 +109,12 @@ function zodFail(error: z.ZodError, path: RulePath): Fail {
   return fail([...path, ...(issue.path as (string | number)[])], issue.message);
 }
 
-const leafSchemas = { event: eventCondition, quantile: quantileCondition, season: seasonCondition, categoryInSeason: categoryInSeasonCondition } as const;
+const leafSchemas = {
+  event: eventCondition,
+  quantile: quantileCondition,
+  season: seasonCondition,
+  categoryInSeason: categoryInSeasonCondition,
+} as const;
 const nodeKeys = ['all', 'any', 'not', 'field', ...Object.keys(leafSchemas)];
 
 /**
@@ -135,16 +167,25 @@ function parseNode(raw: unknown, path: RulePath, depth: number, counter: { nodes
   if ('event' in value) return checkEventCondition(value, path);
   if ('quantile' in value) {
     const t = fieldType(value.quantile.field);
-    if (t !== 'number') return fail([...path, 'quantile', 'field'], t ? 'quantiles need a numeric field' : unknownField(value.quantile.field));
+    if (t !== 'number')
+      return fail(
+        [...path, 'quantile', 'field'],
+        t ? 'quantiles need a numeric field' : unknownField(value.quantile.field),
+      );
   }
   if ('categoryInSeason' in value) {
     const t = fieldType(value.categoryInSeason);
-    if (t !== 'string') return fail([...path, 'categoryInSeason'], t ? 'expected a text field holding a category' : unknownField(value.categoryInSeason));
+    if (t !== 'string')
+      return fail(
+        [...path, 'categoryInSeason'],
+        t ? 'expected a text field holding a category' : unknownField(value.categoryInSeason),
+      );
   }
   return { ok: true, value };
 }
 
-const unknownField = (name: string) => `unknown field "${name}": use customer.<field>, customer.traits.<name>, features.<feature> (see the features catalogue) or scores.<score>`;
+const unknownField = (name: string) =>
+  `unknown field "${name}": use customer.<field>, customer.traits.<name>, features.<feature> (see the features catalogue) or scores.<score>`;
 
 /** Which operators each type allows: text has no order, dates compare as ISO strings or relative windows. */
 const opsByType: Record<FieldType, readonly string[]> = {
@@ -160,13 +201,24 @@ function fits(type: FieldType, value: unknown): boolean {
   if (type === 'number') return typeof value === 'number';
   if (type === 'string') return typeof value === 'string';
   if (type === 'boolean') return typeof value === 'boolean';
-  if (type === 'date') return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value));
+  if (type === 'date')
+    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value));
   return true;
 }
 
-const expected = (type: FieldType) => (type === 'date' ? 'an ISO 8601 date' : type === 'scalar' ? 'a text, number or boolean' : `a ${type === 'string' ? 'text' : type}`);
+const expected = (type: FieldType) =>
+  type === 'date'
+    ? 'an ISO 8601 date'
+    : type === 'scalar'
+      ? 'a text, number or boolean'
+      : `a ${type === 'string' ? 'text' : type}`;
 
-function checkValues(type: FieldType, c: { op: string } & Record<string, unknown>, path: RulePath, enumValues?: readonly string[]): Fail | undefined {
+function checkValues(
+  type: FieldType,
+  c: { op: string } & Record<string, unknown>,
+  path: RulePath,
+  enumValues?: readonly string[],
+): Fail | undefined {
   const checks: [string | number, unknown][] = [];
   if ('value' in c) checks.push(['value', c.value]);
   if ('min' in c) checks.push(['min', c.min], ['max', c.max]);
@@ -174,7 +226,8 @@ function checkValues(type: FieldType, c: { op: string } & Record<string, unknown
   for (const [at, v] of checks) {
     const where = typeof at === 'number' ? [...path, 'values', at] : [...path, at];
     if (!fits(type, v)) return fail(where, `expected ${expected(type)}`);
-    if (type === 'scalar' && typeof v !== 'number' && ['gt', 'gte', 'lt', 'lte', 'between'].includes(c.op)) return fail(where, 'expected a number');
+    if (type === 'scalar' && typeof v !== 'number' && ['gt', 'gte', 'lt', 'lte', 'between'].includes(c.op))
+      return fail(where, 'expected a number');
     if (enumValues && !enumValues.includes(v as string)) return fail(where, `expected one of ${enumValues.join(', ')}`);
   }
   return undefined;
@@ -183,10 +236,18 @@ function checkValues(type: FieldType, c: { op: string } & Record<string, unknown
 function checkFieldCondition(c: FieldCondition, path: RulePath): RuleResult<Rule> {
   const type = fieldType(c.field);
   if (!type) return fail([...path, 'field'], unknownField(c.field));
-  if (!opsByType[type].includes(c.op)) return fail([...path, 'op'], `"${c.op}" does not apply to ${c.field} (${type}); use one of ${opsByType[type].join(', ')}`);
+  if (!opsByType[type].includes(c.op))
+    return fail(
+      [...path, 'op'],
+      `"${c.op}" does not apply to ${c.field} (${type}); use one of ${opsByType[type].join(', ')}`,
+    );
   const bad = checkValues(type, c, path);
   if (bad) return bad;
-  if (c.op === 'between' && (type === 'date' ? Date.parse(String(c.min)) > Date.parse(String(c.max)) : Number(c.min) > Number(c.max))) return fail([...path, 'max'], 'max is below min');
+  if (
+    c.op === 'between' &&
+    (type === 'date' ? Date.parse(String(c.min)) > Date.parse(String(c.max)) : Number(c.min) > Number(c.max))
+  )
+    return fail([...path, 'max'], 'max is below min');
   return { ok: true, value: c };
 }
 
@@ -194,11 +255,17 @@ function checkSelector(s: { type: EventType; where?: PropFilter[] | undefined },
   for (const [i, f] of (s.where ?? []).entries()) {
     const at = [...path, 'where', i];
     const ef = eventFieldOf(s.type, f.field);
-    if (!ef) return fail([...at, 'field'], `unknown field "${f.field}" for ${s.type}: use one of ${eventFieldNames(s.type).join(', ')}`);
+    if (!ef)
+      return fail(
+        [...at, 'field'],
+        `unknown field "${f.field}" for ${s.type}: use one of ${eventFieldNames(s.type).join(', ')}`,
+      );
     // "No line is X" means different things to MongoDB and FerretDB v1 (measured); `not` says it plainly.
-    if (ef.path.startsWith('props.items.') && ['ne', 'nin', 'missing'].includes(f.op)) return fail([...at, 'op'], `"${f.op}" does not apply to order lines; wrap the event condition in "not" instead`);
+    if (ef.path.startsWith('props.items.') && ['ne', 'nin', 'missing'].includes(f.op))
+      return fail([...at, 'op'], `"${f.op}" does not apply to order lines; wrap the event condition in "not" instead`);
     if (ef.type === 'string' || ef.type === 'boolean') {
-      if (['gt', 'gte', 'lt', 'lte'].includes(f.op)) return fail([...at, 'op'], `"${f.op}" does not apply to ${f.field} (${ef.type})`);
+      if (['gt', 'gte', 'lt', 'lte'].includes(f.op))
+        return fail([...at, 'op'], `"${f.op}" does not apply to ${f.field} (${ef.type})`);
     }
     const bad = checkValues(ef.type, f, at, eventEnums[f.field]);
     if (bad) return bad;
@@ -208,12 +275,15 @@ function checkSelector(s: { type: EventType; where?: PropFilter[] | undefined },
 
 function checkEventCondition(c: EventCondition, path: RulePath): RuleResult<Rule> {
   const at = [...path, 'event'];
-  const bad = checkSelector(c.event, at) ?? (c.event.since ? checkSelector(c.event.since, [...at, 'since']) : undefined);
+  const bad =
+    checkSelector(c.event, at) ?? (c.event.since ? checkSelector(c.event.since, [...at, 'since']) : undefined);
   if (bad) return bad;
   const { count, localTime } = c.event;
   if (count && count.gte === undefined && count.lte === undefined) return fail([...at, 'count'], 'give gte and/or lte');
-  if (count?.gte !== undefined && count.lte !== undefined && count.gte > count.lte) return fail([...at, 'count'], 'gte is above lte');
-  if (localTime && localTime.fromHour >= localTime.toHour) return fail([...at, 'localTime', 'toHour'], 'toHour must be after fromHour');
+  if (count?.gte !== undefined && count.lte !== undefined && count.gte > count.lte)
+    return fail([...at, 'count'], 'gte is above lte');
+  if (localTime && localTime.fromHour >= localTime.toHour)
+    return fail([...at, 'localTime', 'toHour'], 'toHour must be after fromHour');
   return { ok: true, value: c };
 }
 
@@ -229,4 +299,7 @@ export const ruleSchema = z
     ctx.addIssue({ code: 'custom', message: r.error.message, path: r.error.path, input });
     return z.NEVER;
   })
-  .meta({ description: 'A segment rule: all/any/not over field, event, quantile and season conditions (see docs/segments.md, "Rules")' });
+  .meta({
+    description:
+      'A segment rule: all/any/not over field, event, quantile and season conditions (see docs/segments.md, "Rules")',
+  });
