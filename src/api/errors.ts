@@ -48,12 +48,10 @@ export const errorBodySchema = z
     error: z.object({
       code: z.enum(Object.keys(errorStatus) as [ErrorType, ...ErrorType[]]),
       message: z.string(),
-      details: z
-        .unknown()
-        .meta({
-          description:
-            'Structured context, e.g. `{ issues: [{ path, message }] }` for validation_failed; null when there is none',
-        }),
+      details: z.unknown().meta({
+        description:
+          'Structured context, e.g. `{ issues: [{ path, message }] }` for validation_failed; null when there is none',
+      }),
     }),
   })
   .meta({ id: 'Error' });

@@ -90,11 +90,9 @@ export const kpiRowSchema = z
     cost: z.number(),
     roi: rate,
     readingTimeSec: rate,
-    holdout: holdoutSchema
-      .nullable()
-      .meta({
-        description: 'Flows with held-out enrolments: incremental revenue per recipient next to the attributed',
-      }),
+    holdout: holdoutSchema.nullable().meta({
+      description: 'Flows with held-out enrolments: incremental revenue per recipient next to the attributed',
+    }),
   })
   .meta({ id: 'KpiRow' });
 export type KpiRow = z.infer<typeof kpiRowSchema>;

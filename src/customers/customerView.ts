@@ -41,13 +41,10 @@ export const customerViewSchema = z
     features: z.object({ asOf: timestamp, values: z.record(z.string(), z.unknown()) }).nullable(),
     scores: z
       .object({
-        cohort: z
-          .enum(['buyer', 'prospect'])
-          .nullable()
-          .meta({
-            description:
-              'buyer: ordered before the as-of date (churn risk, next order); prospect: did not (first-purchase propensity); null: scored before cohorts',
-          }),
+        cohort: z.enum(['buyer', 'prospect']).nullable().meta({
+          description:
+            'buyer: ordered before the as-of date (churn risk, next order); prospect: did not (first-purchase propensity); null: scored before cohorts',
+        }),
         values: z.record(z.string(), z.unknown()),
         notApplicable: z
           .record(z.string(), z.string())

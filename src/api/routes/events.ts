@@ -13,13 +13,10 @@ export const ingestSummarySchema = z
     received: z.number().int(),
     stored: z.number().int(),
     duplicates: z.number().int().meta({ description: 'events whose eventId was already stored (a retried batch)' }),
-    queued: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'events queued to be stored in the background (status 202, a busy intake); stored and duplicates are counted then',
-      }),
+    queued: z.number().int().meta({
+      description:
+        'events queued to be stored in the background (status 202, a busy intake); stored and duplicates are counted then',
+    }),
     rejected: z.array(rejectionSchema),
     eventIds: z
       .array(z.string().nullable())

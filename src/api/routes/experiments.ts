@@ -11,12 +11,10 @@ const experimentOut = z
     status: z.string(),
     variants: z.array(z.object({ name: z.string(), weight: z.number() })),
     holdoutShare: z.number(),
-    results: z
-      .record(z.string(), z.unknown())
-      .meta({
-        description:
-          'Per-variant counts and rates, the significance test, the winner; or, for `<flow>:holdout`, revenue per customer of enrolled vs held out',
-      }),
+    results: z.record(z.string(), z.unknown()).meta({
+      description:
+        'Per-variant counts and rates, the significance test, the winner; or, for `<flow>:holdout`, revenue per customer of enrolled vs held out',
+    }),
   })
   .meta({ id: 'Experiment' });
 

@@ -28,13 +28,10 @@ export const jobRunSchema = z
     notes: z
       .array(z.string())
       .meta({ description: 'What the job said beyond its counts, e.g. which model file scoring refused and why' }),
-    attempts: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'Runs of the job, the first included; more than 1 when the database was unreachable and the run was retried',
-      }),
+    attempts: z.number().int().meta({
+      description:
+        'Runs of the job, the first included; more than 1 when the database was unreachable and the run was retried',
+    }),
     retries: z
       .array(z.object({ at: timestamp, error: z.string(), waitMs: z.number() }))
       .meta({ description: 'Each retry: when the attempt failed, why, and the wait before the next' }),

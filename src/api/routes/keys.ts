@@ -28,16 +28,10 @@ export const createApiKeyBody = z
   .object({
     role: z.enum(roles),
     name: z.string().trim().min(1).max(100),
-    rateLimitPerMinute: z
-      .number()
-      .int()
-      .min(0)
-      .max(10_000_000)
-      .optional()
-      .meta({
-        description:
-          'Requests per minute for this key; omitted: the server default (API_RATE_LIMIT_PER_MINUTE); 0: unlimited',
-      }),
+    rateLimitPerMinute: z.number().int().min(0).max(10_000_000).optional().meta({
+      description:
+        'Requests per minute for this key; omitted: the server default (API_RATE_LIMIT_PER_MINUTE); 0: unlimited',
+    }),
   })
   .meta({ id: 'CreateApiKey' });
 

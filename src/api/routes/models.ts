@@ -16,12 +16,10 @@ const modelVersionSchema = z
     asOf: timestamp.nullable(),
     horizonDays: z.number().nullable(),
     features: z.number().meta({ description: 'Number of input columns' }),
-    metrics: z
-      .record(z.string(), z.number().nullable())
-      .meta({
-        description:
-          'Test-split metrics and baselines; the promotion rule compares `auc` for churn, `gini` for ltv and `hit1h` for send-time',
-      }),
+    metrics: z.record(z.string(), z.number().nullable()).meta({
+      description:
+        'Test-split metrics and baselines; the promotion rule compares `auc` for churn, `gini` for ltv and `hit1h` for send-time',
+    }),
     backend: z.string().nullable(),
     codeVersion: z.string().nullable(),
     promotedAt: timestamp.nullable(),

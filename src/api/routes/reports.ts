@@ -30,13 +30,9 @@ const period = {
     .optional()
     .meta({ description: 'Start of the period: a date (UTC midnight) or ISO 8601 time; with `to`' }),
   to: instant.optional().meta({ description: 'End of the period, exclusive; with `from`' }),
-  format: z
-    .enum(['json', 'csv', 'png'])
-    .optional()
-    .meta({
-      description:
-        'csv (or send `Accept: text/csv`), png (the dashboard’s chart, drawn on the server); json by default',
-    }),
+  format: z.enum(['json', 'csv', 'png']).optional().meta({
+    description: 'csv (or send `Accept: text/csv`), png (the dashboard’s chart, drawn on the server); json by default',
+  }),
 };
 
 const creditSchema = z.object({ channel: z.string(), conversions: z.number(), value: z.number() });

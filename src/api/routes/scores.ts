@@ -5,15 +5,10 @@ import { defineRoute } from '../defineRoute.js';
 import { AppError } from '../errors.js';
 
 const scoresQuery = z.object({
-  segment: z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .meta({
-      description:
-        'A segment key: only its current members (as of the last assign-segments run); default every scored customer',
-    }),
+  segment: z.string().min(1).max(200).optional().meta({
+    description:
+      'A segment key: only its current members (as of the last assign-segments run); default every scored customer',
+  }),
   format: z
     .enum(['json', 'ndjson', 'csv'])
     .default('json')

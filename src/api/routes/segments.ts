@@ -41,11 +41,9 @@ const segmentSchema = z
   })
   .meta({ id: 'Segment' });
 
-const ruleField = z
-  .unknown()
-  .meta({
-    description: 'A segment rule (see docs/segments.md: all/any/not over field, event, quantile and season conditions)',
-  });
+const ruleField = z.unknown().meta({
+  description: 'A segment rule (see docs/segments.md: all/any/not over field, event, quantile and season conditions)',
+});
 const createBody = z
   .object({
     key: keySchema,
@@ -85,12 +83,9 @@ function fail(error: StoreError): never {
 }
 
 const membersQuery = z.object({
-  format: z
-    .enum(['json', 'ndjson', 'csv'])
-    .default('json')
-    .meta({
-      description: 'json: one page with `nextCursor`; ndjson and csv: streamed from the cursor to the end (or `limit`)',
-    }),
+  format: z.enum(['json', 'ndjson', 'csv']).default('json').meta({
+    description: 'json: one page with `nextCursor`; ndjson and csv: streamed from the cursor to the end (or `limit`)',
+  }),
   limit: z.coerce
     .number()
     .int()

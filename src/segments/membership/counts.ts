@@ -64,14 +64,12 @@ export async function loadDailyCounts(
     { projection: { segmentId: 1, day: 1, size: 1, entered: 1, exited: 1 } },
   );
   for await (const c of cursor)
-    out
-      .get(String(c.segmentId))
-      ?.push({
-        day: String(c.day),
-        size: Number(c.size),
-        entered: Number(c.entered ?? 0),
-        exited: Number(c.exited ?? 0),
-      });
+    out.get(String(c.segmentId))?.push({
+      day: String(c.day),
+      size: Number(c.size),
+      entered: Number(c.entered ?? 0),
+      exited: Number(c.exited ?? 0),
+    });
   for (const list of out.values()) list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   return out;
 }
