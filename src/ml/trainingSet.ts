@@ -78,7 +78,7 @@ export interface TrainingSetOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_RAW = [
+export const DEFAULT_RAW = [
   'recencyDays',
   'bgnbdX',
   'bgnbdTx',

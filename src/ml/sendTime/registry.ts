@@ -12,6 +12,7 @@ import {
   type RegistryResult,
 } from '../registry.js';
 import { COHORTS } from '../naiveBaselines.js';
+import { DEFAULT_RAW } from '../trainingSet.js';
 import type { Trainer } from '../trainJob.js';
 import { openHistograms } from './baselines.js';
 import { sendTimeMetaSchema, sendTimeRegistryMetaSchema, type SendTimeRegistryMeta } from './meta.js';
@@ -78,17 +79,7 @@ export const sendTimeTrainer: Trainer<TrainedSendTimeVersion> = {
   model: SEND_TIME_MODEL,
   setOptions: {
     population: 'all',
-    keepRaw: [
-      'recencyDays',
-      'bgnbdX',
-      'bgnbdTx',
-      'bgnbdT',
-      'bgnbdMonetary',
-      'orders',
-      'monetaryNet',
-      'monetaryMean',
-      ...openHourNames,
-    ],
+    keepRaw: [...DEFAULT_RAW, ...openHourNames],
   },
   train: trainSendTimeVersion,
   metrics: ({ model }) => sendTimeRegistryMetrics(model.meta),
