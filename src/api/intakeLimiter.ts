@@ -61,43 +61,64 @@ export interface IntakeLimiter {
   stats(): IntakeStats;
 }
 
-export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
-  const queue: Waiter[] = [];
-  let inFlight = 0;
-  let serviceMs = INITIAL_SERVICE_MS;
-  let accepted = 0;
-  let shed = 0;
-  let deferred = 0;
-  let deferring = 0;
+/** Requests run at once of one kind, those waiting for one of them, and the recent average time of one. */
+interface Pool {
+  max: number;
+  active: number;
+  started: number;
+  serviceMs: number;
+  waiting: Waiter[];
+  queue: boolean;
+}
 
-  /** Time until a request joining the queue now would start: the queue ahead drains `maxConcurrent` at a time. */
-  const expectedWaitMs = (ahead: number) => Math.ceil((ahead + 1) / limits.maxConcurrent) * serviceMs;
+export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
+  const processing: Pool = {
+    max: limits.maxConcurrent,
+    active: 0,
+    started: 0,
+    serviceMs: INITIAL_SERVICE_MS,
+    waiting: [],
+    queue: false,
+  };
+  // Queueing a request is one small write: its own slots, so a backfill is taken while batches are processed.
+  const queueing: Pool = {
+    max: limits.maxQueueing ?? 0,
+    active: 0,
+    started: 0,
+    serviceMs: INITIAL_SERVICE_MS,
+    waiting: [],
+    queue: true,
+  };
+  let shed = 0;
+
+  /** Time until a request joining the pool's waiting line now would start: the line drains `max` at a time. */
+  const expectedWaitMs = (pool: Pool) => Math.ceil((pool.waiting.length + 1) / pool.max) * pool.serviceMs;
 
   /**
-   * Retry-After is when the queue ahead will have drained, not a slot staggered across the burst:
+   * Retry-After is when the line ahead will have drained, not a slot staggered across the burst:
    * analytics-node pauses all its sends until the latest Retry-After it was given, so a burst of
    * staggered refusals (up to 30 s) left the server idle while the client waited (issue #17).
    */
-  function refuse(reason: string): Admission {
+  function refuse(pool: Pool, reason: string): Admission {
     shed++;
-    const retryAfterSec = Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(expectedWaitMs(queue.length) / 1000)));
+    const retryAfterSec = Math.min(MAX_RETRY_AFTER_SEC, Math.max(1, Math.ceil(expectedWaitMs(pool) / 1000)));
     return { ok: false, retryAfterSec, reason };
   }
 
-  function start(): Admission {
-    inFlight++;
-    accepted++;
+  function start(pool: Pool): Admission {
+    pool.active++;
+    pool.started++;
     const started = performance.now();
     let released = false;
     return {
       ok: true,
-      queue: false,
+      queue: pool.queue,
       release: () => {
         if (released) return;
         released = true;
-        inFlight--;
-        serviceMs += SMOOTHING * (performance.now() - started - serviceMs);
-        const next = queue.shift();
+        pool.active--;
+        pool.serviceMs += SMOOTHING * (performance.now() - started - pool.serviceMs);
+        const next = pool.waiting.shift();
         if (next) {
           clearTimeout(next.timer);
           next.admit();
@@ -106,59 +127,50 @@ export function createIntakeLimiter(limits: IntakeLimits): IntakeLimiter {
     };
   }
 
-  /** A queueing request holds no processing slot: its one write is cheap next to storing and folding. */
-  function startQueueing(): Admission {
-    deferring++;
-    deferred++;
-    let released = false;
-    return {
-      ok: true,
-      queue: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        deferring--;
-      },
-    };
+  /** Waits for a slot of the pool while the expected wait and the request's own processing fit the budget; refused at once otherwise. */
+  function waitFor(pool: Pool, onAbandon: (cancel: () => void) => void): Promise<Admission> {
+    const waitMs = limits.budgetMs - pool.serviceMs;
+    if (expectedWaitMs(pool) > waitMs)
+      return Promise.resolve(
+        refuse(
+          pool,
+          `${pool.active} requests running and ${pool.waiting.length} waiting would take longer than ${limits.budgetMs} ms`,
+        ),
+      );
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        admit: () => resolve(start(pool)),
+        timer: setTimeout(() => {
+          pool.waiting.splice(pool.waiting.indexOf(waiter), 1);
+          resolve(refuse(pool, `waited ${Math.round(waitMs)} ms without a free slot`));
+        }, waitMs),
+      };
+      pool.waiting.push(waiter);
+      // A client that hangs up while waiting gives its place away.
+      onAbandon(() => {
+        const at = pool.waiting.indexOf(waiter);
+        if (at < 0) return;
+        pool.waiting.splice(at, 1);
+        clearTimeout(waiter.timer);
+      });
+    });
   }
 
   return {
     enter(onAbandon, queueable = false) {
-      if (limits.maxConcurrent === 0 || inFlight < limits.maxConcurrent) return Promise.resolve(start());
-      if (queueable && deferring < (limits.maxQueueing ?? 0)) return Promise.resolve(startQueueing());
-      const waitMs = limits.budgetMs - serviceMs;
-      if (expectedWaitMs(queue.length) > waitMs)
-        return Promise.resolve(
-          refuse(
-            `${inFlight} requests running and ${queue.length} waiting would take longer than ${limits.budgetMs} ms`,
-          ),
-        );
-      return new Promise((resolve) => {
-        const waiter: Waiter = {
-          admit: () => resolve(start()),
-          timer: setTimeout(() => {
-            queue.splice(queue.indexOf(waiter), 1);
-            resolve(refuse(`waited ${Math.round(waitMs)} ms without a free slot`));
-          }, waitMs),
-        };
-        queue.push(waiter);
-        // A client that hangs up while waiting gives its place away.
-        onAbandon(() => {
-          const at = queue.indexOf(waiter);
-          if (at < 0) return;
-          queue.splice(at, 1);
-          clearTimeout(waiter.timer);
-        });
-      });
+      if (processing.max === 0 || processing.active < processing.max) return Promise.resolve(start(processing));
+      if (!queueable || queueing.max === 0) return waitFor(processing, onAbandon);
+      if (queueing.active < queueing.max) return Promise.resolve(start(queueing));
+      return waitFor(queueing, onAbandon);
     },
     stats: () => ({
-      accepted,
+      accepted: processing.started,
       shed,
-      inFlight,
-      queued: queue.length,
-      deferred,
-      deferring,
-      serviceMs: Math.round(serviceMs),
+      inFlight: processing.active,
+      queued: processing.waiting.length + queueing.waiting.length,
+      deferred: queueing.started,
+      deferring: queueing.active,
+      serviceMs: Math.round(processing.serviceMs),
     }),
   };
 }
