@@ -1,6 +1,7 @@
 import type { Collection, Document } from 'mongodb';
 import type { AuditEntryDoc } from './models/auditEntry.js';
 import type { CustomerDoc } from './models/customer.js';
+import type { StoredEvent } from './models/event.js';
 import type { FeatureDoc } from './models/feature.js';
 import type { CampaignStateDoc, EnrollmentDoc, FlowDoc } from './models/flow.js';
 import type { IdentityDoc } from './models/identity.js';
@@ -12,6 +13,13 @@ import type { CustomerRecoDoc, ProductStatDoc } from './models/recommendation.js
 import type { RunningJobDoc } from './models/runningJob.js';
 import type { ScoreDoc } from './models/score.js';
 import type { CustomerSegmentsDoc, MemberPageDoc, SegmentCountDoc, SegmentDoc } from './models/segment.js';
+import type {
+  CustomerTimelineDoc,
+  EventInboxDoc,
+  FoldLeaseDoc,
+  FoldStatsDoc,
+  TimelineChangeDoc,
+} from './models/timeline.js';
 import type { WebhookDeliveryDoc } from './models/webhookDelivery.js';
 
 /**
@@ -29,9 +37,14 @@ export function bindCollections(models: Models) {
     customers: typed<CustomerDoc>(models.Customer),
     customerRecos: typed<CustomerRecoDoc>(models.CustomerReco),
     customerSegments: typed<CustomerSegmentsDoc>(models.CustomerSegments),
+    customerTimelines: typed<CustomerTimelineDoc>(models.CustomerTimeline),
     enrollments: typed<EnrollmentDoc>(models.Enrollment),
+    eventInbox: typed<EventInboxDoc>(models.EventInbox),
+    events: typed<StoredEvent & { linkedFrom?: string }>(models.Event),
     features: typed<FeatureDoc>(models.Feature),
     flows: typed<FlowDoc>(models.Flow),
+    foldLeases: typed<FoldLeaseDoc>(models.FoldLease),
+    foldStats: typed<FoldStatsDoc>(models.FoldStats),
     identities: typed<IdentityDoc>(models.Identity),
     jobLeases: typed<JobLeaseDoc>(models.JobLease),
     messageClaims: typed<ClaimDoc>(models.MessageClaim),
@@ -43,6 +56,7 @@ export function bindCollections(models: Models) {
     segmentCounts: typed<SegmentCountDoc>(models.SegmentCount),
     segmentMemberPages: typed<MemberPageDoc>(models.SegmentMemberPage),
     segments: typed<SegmentDoc>(models.Segment),
+    timelineChanges: typed<TimelineChangeDoc>(models.TimelineChange),
     webhookDeliveries: typed<WebhookDeliveryDoc>(models.WebhookDelivery),
   };
 }

@@ -1,7 +1,7 @@
 import { config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { partitionOf } from '../db/partition.js';
-import { recordEvents, type StoredEvent } from './storeEvents.js';
+import { recordEvents } from './storeEvents.js';
 
 /**
  * Makes events sent before login count for the customer. Events stored while their anonymous id
@@ -14,14 +14,15 @@ export async function linkAnonymousEvents(
   database: Database,
   { chunk, progress }: { chunk: number; progress(done: number, total: number): void },
 ): Promise<{ identities: number; eventsCopied: number }> {
-  const { Identity, Event } = database.models;
-  const pending = await Identity.collection.find({ backfilled: false }, { projection: { customerId: 1 } }).toArray();
+  const { identities, events } = database.collections;
+  const pending = await identities.find({ backfilled: false }, { projection: { customerId: 1 } }).toArray();
   let copied = 0;
   for (let i = 0; i < pending.length; i += chunk) {
     const part = pending.slice(i, i + chunk);
-    const customerOf = new Map(part.map((p) => [p._id as unknown as string, p.customerId as string]));
-    const anonymous = await Event.collection
-      .find({ anonymousId: { $in: [...customerOf.keys()] }, customerId: null })
+    const customerOf = new Map(part.map((p) => [p._id, p.customerId]));
+    // Events stored without a customer carry no customerId field (storeEvents sets it only when known).
+    const anonymous = await events
+      .find({ anonymousId: { $in: [...customerOf.keys()] }, customerId: { $exists: false } })
       .toArray();
     const copies = anonymous.map(({ _id, ...e }) => {
       const customerId = customerOf.get(e.anonymousId as string)!;
@@ -33,11 +34,8 @@ export async function linkAnonymousEvents(
         linkedFrom: e.eventId,
       };
     });
-    copied += (await recordEvents(database, copies as unknown as StoredEvent[])).stored;
-    await Identity.collection.updateMany(
-      { _id: { $in: [...customerOf.keys()] as never[] } },
-      { $set: { backfilled: true } },
-    );
+    copied += (await recordEvents(database, copies)).stored;
+    await identities.updateMany({ _id: { $in: [...customerOf.keys()] } }, { $set: { backfilled: true } });
     progress(Math.min(i + chunk, pending.length), pending.length);
   }
   return { identities: pending.length, eventsCopied: copied };

@@ -1,22 +1,5 @@
 /**
- * The stored event, on its own so that the timeline modules below storeEvents (which folds through
- * them) can name it without importing storeEvents back.
+ * The stored event, declared with its collection (src/db/models/event.ts); named here too so the
+ * ingest modules keep one import for it.
  */
-
-/** `email`: opens, clicks, unsubscribes, bounces and confirmations from our own mail (src/campaigns). */
-export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'email' | 'system';
-
-export interface StoredEvent {
-  eventId: string;
-  type: string;
-  customerId?: string;
-  anonymousId?: string;
-  partition?: number;
-  ts: Date;
-  receivedAt: Date;
-  source: EventSource;
-  channel?: string;
-  device?: string;
-  sessionId?: string;
-  props: Record<string, unknown>;
-}
+export type { EventSource, StoredEvent } from '../db/models/event.js';

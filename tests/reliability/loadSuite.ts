@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import assignSegmentsJob from '../../jobs/assign-segments.js';
 import { createApiKey } from '../../src/api/apiKeys.js';
 import { buildApp } from '../../src/api/buildApp.js';
+import { config } from '../../src/config.js';
+import { createIntakeLimiter } from '../../src/api/intakeLimiter.js';
 import { startHttpServer, type HttpServer } from '../../src/api/httpServer.js';
 import { runJob } from '../../src/jobs/runJob.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -85,7 +87,14 @@ export function defineLoadSuite(o: LoadSuiteOptions): void {
     keys.marketer = (
       await createApiKey(db.models, { role: 'marketer', name: 'load-reads', rateLimitPerMinute: 0 })
     ).key;
-    server = await startHttpServer(buildApp({ database: db }), { port: 0, host: '127.0.0.1' });
+    // No queueing (202): these clients judge every answer's exact stored/duplicates counts, which a
+    // queued batch learns only later; queueing is tested in reliability.intake.
+    const intake = createIntakeLimiter({
+      maxConcurrent: config().INGEST_MAX_CONCURRENT,
+      budgetMs: config().INGEST_RESPONSE_BUDGET_MS,
+      maxQueueing: 0,
+    });
+    server = await startHttpServer(buildApp({ database: db, intake }), { port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => server?.close(2000));
 

@@ -1,5 +1,23 @@
 import { Schema } from 'mongoose';
 
+/** `email`: opens, clicks, unsubscribes, bounces and confirmations from our own mail (src/campaigns). */
+export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'email' | 'system';
+
+export interface StoredEvent {
+  eventId: string;
+  type: string;
+  customerId?: string;
+  anonymousId?: string;
+  partition?: number;
+  ts: Date;
+  receivedAt: Date;
+  source: EventSource;
+  channel?: string;
+  device?: string;
+  sessionId?: string;
+  props: Record<string, unknown>;
+}
+
 /**
  * A raw behavioural event. `eventId` is unique so a retried batch stores nothing twice; `partition`
  * is a hash of the customer id so per-customer folds read one partition at a time.

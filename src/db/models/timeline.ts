@@ -1,4 +1,47 @@
+import type { Binary } from 'mongodb';
 import { Schema } from 'mongoose';
+
+export interface CustomerTimelineDoc {
+  _id: string;
+  partition: number;
+  v: number;
+  n: number;
+  events: Binary | string;
+  lastTs: Date | null;
+  derived?: { profile: string; features: string };
+  foldedAt: Date;
+}
+
+export interface EventInboxDoc {
+  _id: string;
+  partition: number;
+  n: number;
+  events: string | Binary;
+  createdAt: Date;
+}
+
+export interface FoldLeaseDoc {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+export interface FoldStatsDoc {
+  _id: string;
+  partition: number;
+  customers: number;
+  events: number;
+  firstEventAt: Date | null;
+  lastEventAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface TimelineChangeDoc {
+  _id: string;
+  partition: number;
+  minute: Date;
+  customers: string[];
+}
 
 /**
  * One document per customer holding every event of theirs, sorted by (ts, eventId), as one deflated
@@ -34,7 +77,8 @@ export const eventInboxSchema = new Schema(
   {
     _id: { type: String, required: true },
     partition: { type: Number, required: true },
-    events: { type: String, required: true },
+    /** JSON of the staged events, or BSON of a queued request's events (src/ingest/timeline/intakeQueue.ts). */
+    events: { type: Schema.Types.Mixed, required: true },
     n: { type: Number, required: true },
     createdAt: { type: Date, required: true },
   },

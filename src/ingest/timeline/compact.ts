@@ -153,6 +153,6 @@ function isTimelineEvent(v: unknown): boolean {
 }
 
 /** The events of a stored timeline document, or null when it is damaged or of another layout version. */
-export function timelineEventsOf(doc: Record<string, unknown>): TimelineEvent[] | null {
+export function timelineEventsOf(doc: { _id?: unknown; v?: unknown; events?: unknown }): TimelineEvent[] | null {
   return doc.v === TIMELINE_VERSION ? decodeTimeline(doc.events) : null;
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Collection, Document } from 'mongodb';
+import type { Collection, Document, Filter, OptionalUnlessRequiredId } from 'mongodb';
 import type { Database } from '../../db/database.js';
 import { currentFeatureDoc } from '../../features/store.js';
 import { featuresOfTimeline, FoldContexts } from '../../features/timelineFeatures.js';
 import { holdOn } from '../../jobs/core/scheduleHold.js';
 import { isDuplicateKey } from '../../db/duplicateKey.js';
+import type { EventInboxDoc } from '../../db/models/timeline.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease, waitForFoldLease } from './foldLease.js';
@@ -13,6 +14,8 @@ import type { StagedEvent } from './stageEvents.js';
 import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
 import { readTimeline, timelineDoc, type DerivedHashes, type Timeline } from './timelineStore.js';
+
+type IdDoc = Document & { _id: string };
 
 /**
  * Staged events read per round (bounds memory while a large import is folded). Rounds are large on
@@ -49,13 +52,6 @@ export const emptyFoldCounts = (): FoldCounts => ({
   settled: 0,
 });
 
-interface InboxDoc {
-  _id: string;
-  partition: number;
-  /** JSON of the staged events; a queued request's BSON (intakeQueue.ts). */
-  events: string;
-}
-
 /**
  * Folds staged events into customer timelines and everything derived from them: the customer
  * document (profile, consent), suppressions, current features and the partition's counters.
@@ -72,15 +68,15 @@ export async function foldInbox(
   for (;;) {
     if (opts.signal?.aborted) break;
     const filter = skip.size ? { partition: { $nin: [...skip] } } : {};
-    const docs: InboxDoc[] = [];
+    const docs: EventInboxDoc[] = [];
     let staged = 0;
-    for await (const doc of database.models.EventInbox.collection.find(filter as never, { batchSize: 1000 })) {
-      docs.push(doc as unknown as InboxDoc);
-      staged += (doc.n as number) ?? 1;
+    for await (const doc of database.collections.eventInbox.find(filter, { batchSize: 1000 })) {
+      docs.push(doc);
+      staged += doc.n ?? 1;
       if (staged >= ROUND_EVENTS) break;
     }
     if (docs.length === 0) break;
-    const byPartition = new Map<number, InboxDoc[]>();
+    const byPartition = new Map<number, EventInboxDoc[]>();
     for (const d of docs) {
       const list = byPartition.get(d.partition);
       if (list) list.push(d);
@@ -108,12 +104,12 @@ export async function foldInbox(
 async function foldPartition(
   database: Database,
   partition: number,
-  docs: InboxDoc[],
+  docs: EventInboxDoc[],
   counts: FoldCounts,
 ): Promise<void> {
   const byCustomer = new Map<string, TimelineEvent[]>();
   for (const doc of docs) {
-    const staged = JSON.parse(doc.events) as StagedEvent[];
+    const staged = JSON.parse(doc.events as string) as StagedEvent[];
     counts.inboxDocs++;
     counts.events += staged.length;
     for (const { cid, ...e } of staged) {
@@ -128,7 +124,7 @@ async function foldPartition(
   } finally {
     clearInterval(renew);
   }
-  await database.models.EventInbox.collection.deleteMany({ _id: { $in: docs.map((d) => d._id) } as never });
+  await database.collections.eventInbox.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
 }
 
 /**
@@ -207,10 +203,10 @@ async function writeFolded(
 ): Promise<void> {
   const stored = new Set(timelines.filter((t) => t.stored).map((t) => t.customerId));
   const derived = timelines.map((t) => deriveAll(t, contexts));
-  const m = database.models;
+  const c = database.collections;
   const changed = (t: Timeline, kind: keyof DerivedHashes, hash: string) => t.derived?.[kind] !== hash;
   await upsertMany(
-    m.Customer.collection as never,
+    c.customers,
     derived.filter((d, k) => changed(timelines[k]!, 'profile', d.hashes.profile)).map((d) => d.profile),
     stored,
   );
@@ -218,10 +214,10 @@ async function writeFolded(
     const features = derived.flatMap((d, k) =>
       d.features && changed(timelines[k]!, 'features', d.hashes.features) ? [d.features] : [],
     );
-    await upsertMany(m.Feature.collection as never, features, stored);
+    await upsertMany(c.features, features, stored);
   }
   await insertIgnoringDuplicates(
-    m.Suppression.collection,
+    database.models.Suppression.collection,
     derived.flatMap((d) => d.suppressions),
   );
   // Features held back by a pipeline hold are not recorded as written: the next fold writes them.
@@ -236,19 +232,21 @@ async function writeFolded(
       ),
     ),
   );
-  await upsertMany(m.CustomerTimeline.collection as never, docs, stored);
+  await upsertMany(c.customerTimelines, docs, stored);
 }
 
 /**
  * replaceOne with upsert, once more on a duplicate key: build-features' full recompute writes
  * features by delete + insert, and an upsert landing between the two collides with its insert.
  */
-async function replaceUpserting(collection: Collection<Document>, doc: Document & { _id: string }): Promise<void> {
+async function replaceUpserting<T extends IdDoc>(collection: Collection<T>, doc: T): Promise<void> {
+  // An `_id` filter on a generic document type is beyond TypeScript's check of Filter<T>.
+  const byId = { _id: doc._id } as Filter<T>;
   try {
-    await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
+    await collection.replaceOne(byId, doc, { upsert: true });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    await collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });
+    await collection.replaceOne(byId, doc, { upsert: true });
   }
 }
 
@@ -256,8 +254,8 @@ async function replaceUpserting(collection: Collection<Document>, doc: Document 
 async function existingIds(database: Database, ids: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (let k = 0; k < ids.length; k += 1000) {
-    const docs = await database.models.CustomerTimeline.collection
-      .find({ _id: { $in: ids.slice(k, k + 1000) } as never }, { projection: { _id: 1 } })
+    const docs = await database.collections.customerTimelines
+      .find({ _id: { $in: ids.slice(k, k + 1000) } }, { projection: { _id: 1 } })
       .toArray();
     for (const d of docs) out.add(String(d._id));
   }
@@ -294,13 +292,9 @@ const hashOf = (value: unknown) =>
  * batch (cheap everywhere), the rest — and any insert that hit an existing `_id` — replaced one
  * by one, a few in flight (on FerretDB only a single-`_id` filter reaches its index).
  */
-async function upsertMany(
-  collection: Collection<Document>,
-  docs: (Document & { _id: string })[],
-  stored: Set<string>,
-): Promise<void> {
+async function upsertMany<T extends IdDoc>(collection: Collection<T>, docs: T[], stored: Set<string>): Promise<void> {
   const fresh = docs.filter((d) => !stored.has(d._id));
-  const duplicates = await insertIgnoringDuplicates(collection as never, fresh);
+  const duplicates = await insertIgnoringDuplicates(collection, fresh as OptionalUnlessRequiredId<T>[]);
   const replace = docs.filter((d) => stored.has(d._id)).concat(fresh.filter((_, i) => duplicates.has(i)));
   for (let k = 0; k < replace.length; k += WRITES_IN_FLIGHT) {
     await Promise.all(replace.slice(k, k + WRITES_IN_FLIGHT).map((d) => replaceUpserting(collection, d)));
@@ -315,7 +309,7 @@ interface Stats {
 }
 
 async function readStats(database: Database, partition: number): Promise<Stats> {
-  const doc = await database.models.FoldStats.collection.findOne({ _id: `p${partition}` as never });
+  const doc = await database.collections.foldStats.findOne({ _id: `p${partition}` });
   return {
     customers: (doc?.customers as number) ?? 0,
     events: (doc?.events as number) ?? 0,
@@ -325,8 +319,8 @@ async function readStats(database: Database, partition: number): Promise<Stats> 
 }
 
 export async function writeStats(database: Database, partition: number, s: Stats, now: Date): Promise<void> {
-  await database.models.FoldStats.collection.replaceOne(
-    { _id: `p${partition}` as never },
+  await database.collections.foldStats.replaceOne(
+    { _id: `p${partition}` },
     {
       partition,
       customers: s.customers,
@@ -352,15 +346,13 @@ export async function eraseTimeline(
   await foldInbox(database);
   await waitForFoldLease(database, partition, 'erasure', 60_000);
   try {
-    const doc = await database.models.CustomerTimeline.collection.findOne(
-      { _id: customerId as never },
-      { projection: { n: 1 } },
-    );
+    const doc = await database.collections.customerTimelines.findOne({ _id: customerId }, { projection: { n: 1 } });
     if (!doc) return { timelines: 0, inbox: 0 };
-    await database.models.CustomerTimeline.collection.deleteOne({ _id: customerId as never });
-    await database.models.TimelineChange.collection.updateMany({ partition, customers: customerId }, {
-      $pull: { customers: customerId },
-    } as never);
+    await database.collections.customerTimelines.deleteOne({ _id: customerId });
+    await database.collections.timelineChanges.updateMany(
+      { partition, customers: customerId },
+      { $pull: { customers: customerId } },
+    );
     const stats = await readStats(database, partition);
     await writeStats(
       database,

@@ -15,17 +15,17 @@ const leaseId = (partition: number) => `fold:${partition}`;
  * again; the only race left is two processes taking over the same dead holder's lease at once.
  */
 export async function claimFoldLease(database: Database, partition: number): Promise<boolean> {
-  const leases = database.models.FoldLease.collection;
-  const doc = { _id: leaseId(partition) as never, owner, expiresAt: new Date(Date.now() + foldLeaseMs()) };
+  const leases = database.collections.foldLeases;
+  const doc = { _id: leaseId(partition), owner, expiresAt: new Date(Date.now() + foldLeaseMs()) };
   try {
     await leases.insertOne(doc);
     return true;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  const held = await leases.findOne({ _id: leaseId(partition) as never });
+  const held = await leases.findOne({ _id: leaseId(partition) });
   if (!held || (held.expiresAt as Date) > new Date()) return false;
-  await leases.deleteOne({ _id: leaseId(partition) as never, owner: held.owner, expiresAt: held.expiresAt });
+  await leases.deleteOne({ _id: leaseId(partition), owner: held.owner, expiresAt: held.expiresAt });
   try {
     await leases.insertOne(doc);
     return true;
@@ -36,14 +36,14 @@ export async function claimFoldLease(database: Database, partition: number): Pro
 }
 
 export async function renewFoldLease(database: Database, partition: number): Promise<void> {
-  await database.models.FoldLease.collection.updateOne(
-    { _id: leaseId(partition) as never, owner },
+  await database.collections.foldLeases.updateOne(
+    { _id: leaseId(partition), owner },
     { $set: { expiresAt: new Date(Date.now() + foldLeaseMs()) } },
   );
 }
 
 export async function releaseFoldLease(database: Database, partition: number): Promise<void> {
-  await database.models.FoldLease.collection.deleteOne({ _id: leaseId(partition) as never, owner });
+  await database.collections.foldLeases.deleteOne({ _id: leaseId(partition), owner });
 }
 
 /** Claims the partition's fold lease, waiting while another fold holds it; throws after `waitMs`, naming `who` wanted it. */

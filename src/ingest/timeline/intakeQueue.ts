@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Binary, BSON } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import type { EventInboxDoc } from '../../db/models/timeline.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import type { StoredEvent } from '../storedEvent.js';
 import { stageEvents } from './stageEvents.js';
@@ -27,18 +28,18 @@ export async function queueEvents(database: Database, docs: StoredEvent[]): Prom
     events: new Binary(BSON.serialize({ docs })),
     createdAt: new Date(),
   };
-  await database.models.EventInbox.collection.insertOne(doc as never);
+  await database.collections.eventInbox.insertOne(doc);
   queueSize.docs++;
 }
 
 /** Stores and stages the events of queued inbox documents, then deletes them (the caller holds the queue's lease). */
-export async function settleQueued(database: Database, queued: { _id: string; events: unknown }[]): Promise<number> {
+export async function settleQueued(database: Database, queued: EventInboxDoc[]): Promise<number> {
   const docs = queued.flatMap((q) => (BSON.deserialize((q.events as Binary).buffer) as { docs: StoredEvent[] }).docs);
   // In thousands: one long insert would hold the database's only writer while requests wait to queue.
   for (let i = 0; i < docs.length; i += 1000)
     await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 1000));
   await stageEvents(database, docs);
-  await database.models.EventInbox.collection.deleteMany({ _id: { $in: queued.map((q) => q._id) } as never });
+  await database.collections.eventInbox.deleteMany({ _id: { $in: queued.map((q) => q._id) } });
   return docs.length;
 }
 
@@ -52,7 +53,7 @@ const queueSize = { docs: 0, countedAt: 0, counting: false };
 export function queueHasRoom(database: Database): boolean {
   if (!queueSize.counting && Date.now() - queueSize.countedAt > 1000) {
     queueSize.counting = true;
-    database.models.EventInbox.collection
+    database.collections.eventInbox
       .estimatedDocumentCount()
       .then((n) => Object.assign(queueSize, { docs: n, countedAt: Date.now() }))
       .catch(() => undefined)

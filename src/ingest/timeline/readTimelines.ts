@@ -1,4 +1,6 @@
+import type { Filter } from 'mongodb';
 import type { Database } from '../../db/database.js';
+import type { CustomerTimelineDoc } from '../../db/models/timeline.js';
 import type { StoredEvent } from '../storedEvent.js';
 import { timelineEventsOf, toStoredEvent, type TimelineEvent } from './compact.js';
 import { changedCustomers } from './timelineChanges.js';
@@ -60,18 +62,13 @@ export async function* readTimelines(
   }
 }
 
-type TimelineDoc = Record<string, unknown> & { _id: unknown };
-
-async function* timelineDocs(database: Database, scope: TimelineScope): AsyncGenerator<TimelineDoc> {
-  const collection = database.models.CustomerTimeline.collection;
+async function* timelineDocs(database: Database, scope: TimelineScope): AsyncGenerator<CustomerTimelineDoc> {
+  const collection = database.collections.customerTimelines;
   const options = { batchSize: 200 };
   if (scope.customerIds) {
     const ids = [...new Set(scope.customerIds)];
     for (let k = 0; k < ids.length; k += IDS_PER_QUERY) {
-      yield* collection.find(
-        { _id: { $in: ids.slice(k, k + IDS_PER_QUERY) } as never },
-        options,
-      ) as AsyncIterable<TimelineDoc>;
+      yield* collection.find({ _id: { $in: ids.slice(k, k + IDS_PER_QUERY) } }, options);
     }
     return;
   }
@@ -83,14 +80,14 @@ async function* timelineDocs(database: Database, scope: TimelineScope): AsyncGen
       return;
     }
   }
-  const filter: Record<string, unknown> = {};
+  const filter: Filter<CustomerTimelineDoc> = {};
   if (scope.partition !== undefined) filter.partition = scope.partition;
   if (scope.changedSince)
     filter.$or = [{ foldedAt: { $gt: scope.changedSince } }, { lastTs: { $gt: scope.changedSince } }];
-  yield* collection.find(filter as never, options) as AsyncIterable<TimelineDoc>;
+  yield* collection.find(filter, options);
 }
 
-function inScope(doc: TimelineDoc, scope: TimelineScope): boolean {
+function inScope(doc: CustomerTimelineDoc, scope: TimelineScope): boolean {
   if (scope.partition !== undefined && doc.partition !== scope.partition) return false;
   if (!scope.changedSince) return true;
   const since = scope.changedSince.getTime();

@@ -3,7 +3,6 @@ import { config } from '../../config.js';
 import { toTimelineEvent, type TimelineEvent } from './compact.js';
 import { emptyFoldCounts, foldCustomers, foldInbox, type FoldCounts } from './foldInbox.js';
 import { releaseFoldLease, waitForFoldLease } from './foldLease.js';
-import type { StoredEvent } from '../storedEvent.js';
 
 export interface RebuildOptions {
   /** Called with events read so far and the events collection's size. */
@@ -40,8 +39,7 @@ export async function rebuildTimelines(
       counts.passes++;
       const byPartition = new Map<number, Map<string, TimelineEvent[]>>(wave.map((p) => [p, new Map()]));
       const filter = wave.length === partitions.length ? {} : { partition: { $in: wave } };
-      for await (const doc of m.Event.collection.find(filter, { batchSize: 5000, projection: { _id: 0 } })) {
-        const e = doc as unknown as StoredEvent & { linkedFrom?: string };
+      for await (const e of database.collections.events.find(filter, { batchSize: 5000, projection: { _id: 0 } })) {
         if (!e.customerId || e.partition === undefined) continue;
         const customers = byPartition.get(e.partition);
         if (!customers) continue;

@@ -32,6 +32,6 @@ export async function stageEvents(
     events: JSON.stringify(events),
     createdAt,
   }));
-  await database.models.EventInbox.collection.insertMany(inbox as never[], { ordered: false });
+  await database.collections.eventInbox.insertMany(inbox, { ordered: false });
   return inbox.length;
 }

@@ -15,8 +15,8 @@ export async function recordTimelineChanges(
 ): Promise<void> {
   if (!customerIds.length) return;
   const minute = Math.floor(at.getTime() / MINUTE) * MINUTE;
-  await database.models.TimelineChange.collection.updateOne(
-    { _id: bucketId(partition, minute) as never },
+  await database.collections.timelineChanges.updateOne(
+    { _id: bucketId(partition, minute) },
     { $addToSet: { customers: { $each: [...customerIds] } }, $setOnInsert: { partition, minute: new Date(minute) } },
     { upsert: true },
   );
@@ -38,8 +38,8 @@ export async function changedCustomers(
     for (let p = 0; p < partitions; p++) ids.push(bucketId(p, minute));
   const out = new Set<string>();
   for (let k = 0; k < ids.length; k += 5000) {
-    for await (const doc of database.models.TimelineChange.collection.find({
-      _id: { $in: ids.slice(k, k + 5000) } as never,
+    for await (const doc of database.collections.timelineChanges.find({
+      _id: { $in: ids.slice(k, k + 5000) },
     }))
       for (const id of (doc.customers as string[]) ?? []) out.add(id);
   }
@@ -49,7 +49,7 @@ export async function changedCustomers(
 /** Drops buckets past the retention (housekeeping). */
 export async function pruneTimelineChanges(database: Database, now = Date.now()): Promise<number> {
   return (
-    await database.models.TimelineChange.collection.deleteMany({
+    await database.collections.timelineChanges.deleteMany({
       minute: { $lt: new Date(now - CHANGES_RETENTION_MS) },
     })
   ).deletedCount;

@@ -1,5 +1,4 @@
 import type { Database } from '../../db/database.js';
-import type { StoredEvent } from '../storedEvent.js';
 import {
   compareTimelineEvents,
   encodeTimeline,
@@ -34,7 +33,7 @@ export interface DerivedHashes {
  * version) is never served: it is rebuilt from the events collection, the system of record.
  */
 export async function readTimeline(database: Database, customerId: string, partition: number): Promise<Timeline> {
-  const doc = await database.models.CustomerTimeline.collection.findOne({ _id: customerId as never });
+  const doc = await database.collections.customerTimelines.findOne({ _id: customerId });
   if (!doc) return { customerId, partition, events: [], stored: false };
   const events = timelineEventsOf(doc);
   if (events) return { customerId, partition, events, stored: true, derived: doc.derived as DerivedHashes | undefined };
@@ -43,8 +42,8 @@ export async function readTimeline(database: Database, customerId: string, parti
 
 /** Rebuilds one customer's events from the events collection (a scan on FerretDB: only for damaged state). */
 export async function timelineFromEvents(database: Database, customerId: string): Promise<TimelineEvent[]> {
-  const docs = await database.models.Event.collection.find({ customerId }).toArray();
-  return dedupeSorted(docs.map((d) => toTimelineEvent(d as unknown as StoredEvent)));
+  const docs = await database.collections.events.find({ customerId }).toArray();
+  return dedupeSorted(docs.map((d) => toTimelineEvent(d)));
 }
 
 export function dedupeSorted(events: TimelineEvent[]): TimelineEvent[] {
