@@ -8,7 +8,7 @@ export interface CustomerTimelineDoc {
   n: number;
   events: Binary | string;
   lastTs: Date | null;
-  derived?: { profile: string; features: string };
+  derived?: { profile: string };
   foldedAt: Date;
 }
 
@@ -61,7 +61,7 @@ export const customerTimelineSchema = new Schema(
     events: { type: Buffer, required: true },
     lastTs: Date,
     /** Hashes of the profile and features these events determined (src/ingest/timeline/timelineStore.ts). */
-    derived: { profile: String, features: String },
+    derived: { profile: String },
     foldedAt: Date,
   },
   { collection: 'customer_timelines', versionKey: false },

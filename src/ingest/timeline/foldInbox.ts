@@ -13,7 +13,7 @@ import { QUEUED_PARTITION, settleQueued } from './intakeQueue.js';
 import type { StagedEvent } from './stageEvents.js';
 import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
-import { readTimeline, timelineDoc, type DerivedHashes, type Timeline } from './timelineStore.js';
+import { readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
 
 type IdDoc = Document & { _id: string };
 
@@ -152,6 +152,7 @@ export async function foldCustomers(
   // `fresh` callers may be resuming (a seed stopped midway): timelines that exist after all are merged, not replaced.
   const existing = opts.fresh ? await existingIds(database, ids) : null;
   const folded: string[] = [];
+  const featuresBefore = new Map<string, string>();
   for (let k = 0; k < ids.length; k += CHUNK) {
     const timelines: Timeline[] = [];
     for (let r = k; r < Math.min(k + CHUNK, ids.length); r += READS_IN_FLIGHT) {
@@ -179,10 +180,13 @@ export async function foldCustomers(
           if (stats.firstEventAt === null || e.s < stats.firstEventAt) stats.firstEventAt = e.s;
           if (stats.lastEventAt === null || e.s > stats.lastEventAt) stats.lastEventAt = e.s;
         }
+        // Current features are time-relative: what the old events give today is the state to compare
+        // with (a hash from the last fold would differ by the time passed, and rewrite as-of features).
+        if (timeline.stored) featuresBefore.set(timeline.customerId, deriveAll(timeline, contexts).hashes.features);
         timelines.push({ ...timeline, events: merged.events });
       }
     }
-    await writeFolded(database, partition, timelines, contexts, { holdFeatures, now });
+    await writeFolded(database, partition, timelines, contexts, { holdFeatures, now, featuresBefore });
     folded.push(...timelines.map((t) => t.customerId));
   }
   await writeStats(database, partition, stats, now);
@@ -199,20 +203,20 @@ async function writeFolded(
   partition: number,
   timelines: Timeline[],
   contexts: FoldContexts,
-  o: { holdFeatures: boolean; now: Date },
+  o: { holdFeatures: boolean; now: Date; featuresBefore: Map<string, string> },
 ): Promise<void> {
   const stored = new Set(timelines.filter((t) => t.stored).map((t) => t.customerId));
   const derived = timelines.map((t) => deriveAll(t, contexts));
   const c = database.collections;
-  const changed = (t: Timeline, kind: keyof DerivedHashes, hash: string) => t.derived?.[kind] !== hash;
+
   await upsertMany(
     c.customers,
-    derived.filter((d, k) => changed(timelines[k]!, 'profile', d.hashes.profile)).map((d) => d.profile),
+    derived.filter((d, k) => timelines[k]!.derived?.profile !== d.hashes.profile).map((d) => d.profile),
     stored,
   );
   if (!o.holdFeatures) {
     const features = derived.flatMap((d, k) =>
-      d.features && changed(timelines[k]!, 'features', d.hashes.features) ? [d.features] : [],
+      d.features && o.featuresBefore.get(timelines[k]!.customerId) !== d.hashes.features ? [d.features] : [],
     );
     await upsertMany(c.features, features, stored);
   }
@@ -220,16 +224,9 @@ async function writeFolded(
     database.models.Suppression.collection,
     derived.flatMap((d) => d.suppressions),
   );
-  // Features held back by a pipeline hold are not recorded as written: the next fold writes them.
   const docs = await Promise.all(
     timelines.map((t, k) =>
-      timelineDoc(
-        t.customerId,
-        partition,
-        t.events,
-        o.holdFeatures ? { ...derived[k]!.hashes, features: t.derived?.features ?? '' } : derived[k]!.hashes,
-        o.now,
-      ),
+      timelineDoc(t.customerId, partition, t.events, { profile: derived[k]!.hashes.profile }, o.now),
     ),
   );
   await upsertMany(c.customerTimelines, docs, stored);
@@ -278,7 +275,7 @@ function deriveAll(t: Timeline, contexts: FoldContexts) {
       createdAt: s.at,
       updatedAt,
     })),
-    hashes: { profile: hashOf(profile), features: hashOf(values) } satisfies DerivedHashes,
+    hashes: { profile: hashOf(profile), features: hashOf(values) },
   };
 }
 

@@ -19,13 +19,12 @@ export interface Timeline {
 }
 
 /**
- * Hashes of the documents a timeline determined at its last fold, kept on the timeline so the
- * next fold can tell what changed without deriving the old state again: a profile or feature
- * document that comes out the same is not rewritten.
+ * The hash of the profile a timeline determined at its last fold, kept on the timeline so the next
+ * fold can tell whether the profile changed without deriving the old one again (a profile depends
+ * on events only; current features depend on the day too, so they are compared by deriving them).
  */
 export interface DerivedHashes {
   profile: string;
-  features: string;
 }
 
 /**
