@@ -151,7 +151,6 @@ export async function foldCustomers(
   const ids = [...byCustomer.keys()];
   // `fresh` callers may be resuming (a seed stopped midway): timelines that exist after all are merged, not replaced.
   const existing = opts.fresh ? await existingIds(database, ids) : null;
-  const folded: string[] = [];
   const featuresBefore = new Map<string, string>();
   for (let k = 0; k < ids.length; k += CHUNK) {
     const timelines: Timeline[] = [];
@@ -187,10 +186,18 @@ export async function foldCustomers(
       }
     }
     await writeFolded(database, partition, timelines, contexts, { holdFeatures, now, featuresBefore });
-    folded.push(...timelines.map((t) => t.customerId));
+    // The counters follow each chunk's timelines at once: a fold killed after a chunk finds its
+    // events folded (and no longer counts them), so counters written only at the end came up short.
+    if (timelines.length) {
+      await writeStats(database, partition, stats, now);
+      await recordTimelineChanges(
+        database,
+        partition,
+        timelines.map((t) => t.customerId),
+        now,
+      );
+    }
   }
-  await writeStats(database, partition, stats, now);
-  await recordTimelineChanges(database, partition, folded, now);
 }
 
 /**
