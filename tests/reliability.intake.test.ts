@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
 import { startHttpServer, type HttpServer } from '../src/api/httpServer.js';
-import { createIntakeLimiter } from '../src/api/intakeLimiter.js';
+import { createIntakeLimiter, type IntakeLimiter } from '../src/api/intakeLimiter.js';
 import { useTestDatabase } from './helpers/db.js';
 import { defineBackfillSuite } from './reliability/backfillSuite.js';
 import { checkStored, latency } from './reliability/load.js';
@@ -70,6 +70,41 @@ const batchOf = (prefix: string, b: number, size: number) =>
     properties: { productId: `p-${i}`, price: 10 },
   }));
 
+/**
+ * A request whose body arrives slowly holds the intake's only slot (admission comes before the body
+ * is read); `finish` sends the rest and resolves to its status.
+ */
+async function holdOnlySlot(
+  url: string,
+  limiter: IntakeLimiter,
+  prefix: string,
+): Promise<{ finish(): Promise<number> }> {
+  const body = JSON.stringify(batchOf(prefix, 0, 3));
+  const slow = http.request(`${url}/v1/events`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    },
+  });
+  const answer = new Promise<number>((resolve, reject) => {
+    slow.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    slow.on('error', reject);
+  });
+  slow.write(body.slice(0, 10));
+  while (limiter.stats().inFlight === 0) await sleep(20);
+  return {
+    finish: () => {
+      slow.end(body.slice(10));
+      return answer;
+    },
+  };
+}
+
 describe('ingest admission control (issue #17)', () => {
   it('150 concurrent batches: each answered within the budget, shed ones carry Retry-After and store nothing, resends store everything once', async () => {
     const prefix = 'intake-burst';
@@ -127,25 +162,7 @@ describe('ingest admission control (issue #17)', () => {
       host: '127.0.0.1',
     });
     try {
-      // A request whose body arrives slowly holds the only slot: admission comes before the body is read.
-      const body = JSON.stringify(batchOf('intake-held', 0, 3));
-      const slow = http.request(`${held.url}/v1/events`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      });
-      const answer = new Promise<number>((resolve, reject) => {
-        slow.on('response', (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        slow.on('error', reject);
-      });
-      slow.write(body.slice(0, 10));
-      while (full.stats().inFlight === 0) await sleep(20);
+      const slow = await holdOnlySlot(held.url, full, 'intake-held');
 
       const routes: [string, unknown][] = [
         ['/v1/events', batchOf('intake-refused', 0, 3)],
@@ -177,8 +194,7 @@ describe('ingest admission control (issue #17)', () => {
       // Reads are not ingestion: they pass.
       expect((await fetch(`${held.url}/health`)).status).toBe(200);
 
-      slow.end(body.slice(10));
-      expect(await answer).toBe(200);
+      expect(await slow.finish()).toBe(200);
       expect(await checkStored(database(), 'intake-refused', new Set())).toEqual({
         stored: 0,
         missing: 0,
@@ -200,24 +216,7 @@ describe('ingest admission control (issue #17)', () => {
       host: '127.0.0.1',
     });
     try {
-      const body = JSON.stringify(batchOf('intake-slow', 0, 3));
-      const slow = http.request(`${held.url}/v1/events`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      });
-      const answer = new Promise<number>((resolve, reject) => {
-        slow.on('response', (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        slow.on('error', reject);
-      });
-      slow.write(body.slice(0, 10));
-      while (busy.stats().inFlight === 0) await sleep(20);
+      const slow = await holdOnlySlot(held.url, busy, 'intake-slow');
 
       const send = async (path: string, payload: unknown) => {
         const res = await fetch(`${held.url}${path}`, {
@@ -249,8 +248,7 @@ describe('ingest admission control (issue #17)', () => {
       ).toBe(429);
       expect(busy.stats()).toMatchObject({ deferred: 2, deferring: 0 });
 
-      slow.end(body.slice(10));
-      expect(await answer).toBe(200);
+      expect(await slow.finish()).toBe(200);
       await foldNow(database());
       const queuedIds = new Set([
         ...batchOf('intake-queued', 0, 20).map((e) => e.eventId),
