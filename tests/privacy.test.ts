@@ -372,8 +372,9 @@ describe('privacy: export and erasure of one person', () => {
 
   it('erases Ana: nothing of hers is left in any collection but hashed suppressions; Ben and the reports are untouched', async () => {
     const before = await scanDatabase(needles);
-    // Ana has something in every collection that holds per-person data.
-    expect([...before.hits.ana!.keys()].sort()).toEqual([
+    // Ana has something in every collection that holds per-person data (and in fold_stats while
+    // hers were among the last timelines folded in her partition: it names them until the next fold).
+    expect([...before.hits.ana!.keys()].filter((c) => c !== 'fold_stats').sort()).toEqual([
       'customer_recos',
       'customer_segments',
       'customer_timelines',

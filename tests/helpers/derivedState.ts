@@ -3,7 +3,8 @@ import type { Database } from '../../src/db/database.js';
 
 /**
  * Everything the fold derives from events, in a comparable form: timelines, customers,
- * suppressions, the kept counters (time bounds left out: they only widen) and current features
+ * suppressions, the kept counters (time bounds left out: they only widen; the last chunk's pending
+ * list is bookkeeping) and current features
  * (without their computation time). Incremental work and a rebuild must give equal results.
  */
 export async function derivedState(database: Database) {
@@ -29,6 +30,7 @@ export async function derivedState(database: Database) {
       'updatedAt',
       'firstEventAt',
       'lastEventAt',
+      'pending',
     ]),
     features: strip(sortById(await m.Feature.collection.find({}).toArray()), ['computedAt']),
   };

@@ -26,6 +26,13 @@ export interface FoldLeaseDoc {
   expiresAt: Date;
 }
 
+/** A timeline the counters already count, whose write may not have landed (`n` before and after; before null: new). */
+export interface PendingTimeline {
+  id: string;
+  before: number | null;
+  after: number;
+}
+
 export interface FoldStatsDoc {
   _id: string;
   partition: number;
@@ -33,6 +40,8 @@ export interface FoldStatsDoc {
   events: number;
   firstEventAt: Date | null;
   lastEventAt: Date | null;
+  /** The last chunk's timelines (see readStats in foldInbox.ts). */
+  pending?: PendingTimeline[];
   updatedAt: Date;
 }
 
@@ -112,6 +121,7 @@ export const foldStatsSchema = new Schema(
     events: { type: Number, required: true },
     firstEventAt: Date,
     lastEventAt: Date,
+    pending: [{ _id: false, id: String, before: Number, after: Number }],
     updatedAt: Date,
   },
   { collection: 'fold_stats', versionKey: false },

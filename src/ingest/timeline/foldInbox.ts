@@ -5,7 +5,7 @@ import { currentFeatureDoc } from '../../features/store.js';
 import { featuresOfTimeline, FoldContexts } from '../../features/timelineFeatures.js';
 import { holdOn } from '../../jobs/core/scheduleHold.js';
 import { isDuplicateKey } from '../../db/duplicateKey.js';
-import type { EventInboxDoc } from '../../db/models/timeline.js';
+import type { EventInboxDoc, PendingTimeline } from '../../db/models/timeline.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { mergeTimeline, type TimelineEvent } from './compact.js';
 import { claimFoldLease, foldLeaseMs, releaseFoldLease, renewFoldLease, waitForFoldLease } from './foldLease.js';
@@ -154,6 +154,7 @@ export async function foldCustomers(
   const featuresBefore = new Map<string, string>();
   for (let k = 0; k < ids.length; k += CHUNK) {
     const timelines: Timeline[] = [];
+    const pending: PendingTimeline[] = [];
     for (let r = k; r < Math.min(k + CHUNK, ids.length); r += READS_IN_FLIGHT) {
       const read = await Promise.all(
         ids
@@ -175,6 +176,11 @@ export async function foldCustomers(
           counts.newCustomers++;
           stats.customers++;
         }
+        pending.push({
+          id: timeline.customerId,
+          before: timeline.stored ? timeline.events.length : null,
+          after: merged.events.length,
+        });
         for (const e of incoming) {
           if (stats.firstEventAt === null || e.s < stats.firstEventAt) stats.firstEventAt = e.s;
           if (stats.lastEventAt === null || e.s > stats.lastEventAt) stats.lastEventAt = e.s;
@@ -185,18 +191,16 @@ export async function foldCustomers(
         timelines.push({ ...timeline, events: merged.events });
       }
     }
+    if (!timelines.length) continue;
+    // Counters and change buckets go first, counting the chunk as folded and naming its timelines as
+    // pending: a fold killed before they land finds the events unfolded and counts them again, so
+    // the next readStats takes back what did not land (written after, a kill in between lost them).
+    const changed = timelines.map((t) => t.customerId);
+    await writeStats(database, partition, stats, now, pending);
+    await recordTimelineChanges(database, partition, changed, now);
     await writeFolded(database, partition, timelines, contexts, { holdFeatures, now, featuresBefore });
-    // The counters follow each chunk's timelines at once: a fold killed after a chunk finds its
-    // events folded (and no longer counts them), so counters written only at the end came up short.
-    if (timelines.length) {
-      await writeStats(database, partition, stats, now);
-      await recordTimelineChanges(
-        database,
-        partition,
-        timelines.map((t) => t.customerId),
-        now,
-      );
-    }
+    // Again once they landed: a reader whose cursor passed the first bucket's minute meanwhile sees them.
+    await recordTimelineChanges(database, partition, changed, new Date());
   }
 }
 
@@ -312,17 +316,41 @@ interface Stats {
   lastEventAt: number | null;
 }
 
+/**
+ * The partition's counters, with the last chunk's timelines that did not land taken back: those
+ * are counted again when their events are folded anew (the time bounds only widen, so they stay).
+ */
 async function readStats(database: Database, partition: number): Promise<Stats> {
   const doc = await database.collections.foldStats.findOne({ _id: `p${partition}` });
-  return {
-    customers: (doc?.customers as number) ?? 0,
-    events: (doc?.events as number) ?? 0,
-    firstEventAt: doc?.firstEventAt ? +(doc.firstEventAt as Date) : null,
-    lastEventAt: doc?.lastEventAt ? +(doc.lastEventAt as Date) : null,
+  const stats = {
+    customers: doc?.customers ?? 0,
+    events: doc?.events ?? 0,
+    firstEventAt: doc?.firstEventAt ? +doc.firstEventAt : null,
+    lastEventAt: doc?.lastEventAt ? +doc.lastEventAt : null,
   };
+  const pending = doc?.pending ?? [];
+  if (!pending.length) return stats;
+  const landed = new Map<string, number>();
+  const docs = database.collections.customerTimelines.find(
+    { _id: { $in: pending.map((p) => p.id) } },
+    { projection: { n: 1 } },
+  );
+  for await (const t of docs) landed.set(t._id, t.n);
+  for (const p of pending) {
+    if (landed.get(p.id) === p.after) continue;
+    stats.events -= p.after - (p.before ?? 0);
+    if (p.before === null) stats.customers--;
+  }
+  return stats;
 }
 
-export async function writeStats(database: Database, partition: number, s: Stats, now: Date): Promise<void> {
+async function writeStats(
+  database: Database,
+  partition: number,
+  s: Stats,
+  now: Date,
+  pending: PendingTimeline[] = [],
+): Promise<void> {
   await database.collections.foldStats.replaceOne(
     { _id: `p${partition}` },
     {
@@ -331,6 +359,7 @@ export async function writeStats(database: Database, partition: number, s: Stats
       events: s.events,
       firstEventAt: s.firstEventAt === null ? null : new Date(s.firstEventAt),
       lastEventAt: s.lastEventAt === null ? null : new Date(s.lastEventAt),
+      pending,
       updatedAt: now,
     },
     { upsert: true },
@@ -352,12 +381,13 @@ export async function eraseTimeline(
   try {
     const doc = await database.collections.customerTimelines.findOne({ _id: customerId }, { projection: { n: 1 } });
     if (!doc) return { timelines: 0, inbox: 0 };
+    // Read while the timeline is there: readStats takes back a pending timeline that is missing.
+    const stats = await readStats(database, partition);
     await database.collections.customerTimelines.deleteOne({ _id: customerId });
     await database.collections.timelineChanges.updateMany(
       { partition, customers: customerId },
       { $pull: { customers: customerId } },
     );
-    const stats = await readStats(database, partition);
     await writeStats(
       database,
       partition,
