@@ -23,6 +23,13 @@ const UNAVAILABLE_NAMES = new Set([
  */
 const UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436]);
 
+/**
+ * A socket to the server that broke, as Node reports it: a write racing the server's death can
+ * reach the caller unwrapped ("This socket has been ended by the other party", EPIPE) instead of
+ * as a MongoNetworkError (a 500 on /v1/events in some runs of the outage test).
+ */
+const BROKEN_SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED']);
+
 /** Mongoose queues commands while disconnected and fails them with this message when the wait runs out. */
 const BUFFERING_TIMEOUT = /buffering timed out/;
 
@@ -31,6 +38,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (UNAVAILABLE_NAMES.has(e.name)) return true;
     if (e.name === 'MongoServerError' && UNAVAILABLE_CODES.has((e as { code?: unknown }).code as number)) return true;
     if (e.name === 'MongooseError' && BUFFERING_TIMEOUT.test(e.message)) return true;
+    if (BROKEN_SOCKET_CODES.has((e as NodeJS.ErrnoException).code ?? '')) return true;
   }
   return false;
 }

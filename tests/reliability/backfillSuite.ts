@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api/apiKeys.js';
 import { buildApp } from '../../src/api/buildApp.js';
@@ -18,6 +19,7 @@ export interface BackfillSuiteOptions {
   timeoutMs: number;
 }
 
+const ms = (ns: number) => Math.round(ns / 1e6);
 const line = (scenario: string, figures: string) => console.log(`[reliability] ${scenario}: ${figures}`);
 const statuses = (s: Record<string, number>) =>
   Object.entries(s)
@@ -53,13 +55,18 @@ export function defineBackfillSuite(o: BackfillSuiteOptions): void {
         const prefix = `backfill-${o.label}`;
         // A long run shows where it is: the intake's counters and the fold's backlog.
         const started = Date.now();
+        // The server shares this event loop with the fold: how long a ready request waited for it.
+        const loop = monitorEventLoopDelay({ resolution: 20 });
+        loop.enable();
         const progress = setInterval(() => {
+          const lag = `event loop delay p50 ${ms(loop.percentile(50))} p99 ${ms(loop.percentile(99))} max ${ms(loop.max)} ms`;
+          loop.reset();
           void database()
             .models.EventInbox.collection.estimatedDocumentCount()
             .then((backlog) =>
               line(
                 `segment backfill ${o.label} at ${Math.round((Date.now() - started) / 1000)} s`,
-                `${JSON.stringify(intake.stats())}, inbox ${backlog} documents`,
+                `${JSON.stringify(intake.stats())}, inbox ${backlog} documents, ${lag}`,
               ),
             );
         }, 30_000);
@@ -68,6 +75,7 @@ export function defineBackfillSuite(o: BackfillSuiteOptions): void {
           o.timeoutMs - 30_000,
         );
         clearInterval(progress);
+        loop.disable();
         const failed = new Set(f.failedIds);
         const delivered = new Set(
           Array.from({ length: o.messages }, (_, n) => `${prefix}-${n}`).filter((id) => !failed.has(id)),
