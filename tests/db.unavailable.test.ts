@@ -1,4 +1,4 @@
-import { MongoNetworkError, MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, MongoNetworkError, MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../src/db/unavailable.js';
 
@@ -26,6 +26,11 @@ describe('isDatabaseUnavailable', () => {
       false,
     );
     expect(isDatabaseUnavailable(new MongoServerError({ code: 2, errmsg: 'unknown operator: $foo' }))).toBe(false);
+    // What insertMany throws when the connection closes mid-batch: the network error is kept as errorResponse.
+    const bulk = new MongoBulkWriteError(new MongoNetworkError('connection 2 to 127.0.0.1:1 closed'), {} as never);
+    expect(isDatabaseUnavailable(bulk)).toBe(true);
+    const duplicates = new MongoBulkWriteError({ message: 'E11000 duplicate key error', code: 11000 }, {} as never);
+    expect(isDatabaseUnavailable(duplicates)).toBe(false);
     // Node's own error for a write after the server hung up, when it arrives unwrapped.
     const ended = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
     expect(isDatabaseUnavailable(ended)).toBe(true);

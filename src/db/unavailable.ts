@@ -34,7 +34,7 @@ const BROKEN_SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED']);
 const BUFFERING_TIMEOUT = /buffering timed out/;
 
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = wrapped(e), depth++) {
     if (UNAVAILABLE_NAMES.has(e.name)) return true;
     if (e.name === 'MongoServerError' && UNAVAILABLE_CODES.has((e as { code?: unknown }).code as number)) return true;
     if (e.name === 'MongooseError' && BUFFERING_TIMEOUT.test(e.message)) return true;
@@ -42,3 +42,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The error inside: its `cause`, or for the driver's own wrappers (a bulk write that lost its
+ * connection is a MongoBulkWriteError named after no network error) the error it was made from.
+ */
+const wrapped = (e: Error): unknown => e.cause ?? (e as { errorResponse?: unknown }).errorResponse;
