@@ -72,7 +72,7 @@ export const configSchema = z.object({
     .int()
     .min(0)
     .max(1000)
-    .default(16)
+    .default(64)
     .describe(
       'Event and Segment requests taken at once while every ingest slot is busy: validated, queued in one write, answered 202 and stored in the background; `0` = refuse instead ([ingestion](ingestion.md))',
     ),
