@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   if (!flags['worker-only']) {
     http = await startHttpServer(buildApp({ database }), { port: c.PORT, host: c.HOST });
     say(`Breadcrumb API on ${http.url} (health: ${http.url}/health, OpenAPI: ${http.url}/openapi.json)`);
-    const empty = !(await database.models.Event.collection.findOne({}, { projection: { _id: 1 } }));
+    const empty = !(await database.collections.events.findOne({}, { projection: { _id: 1 } }));
     if (empty && !flags['no-demo']) await seedDemo(database, jobs, say);
     if (!flags['no-demo']) say(`demo marketer key: ${await demoKey(database)}`);
   }
