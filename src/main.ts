@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { createApiKey } from './api/apiKeys.js';
+import { createApiKey, revokeApiKeysNamed } from './api/apiKeys.js';
 import { buildApp } from './api/buildApp.js';
 import { startHttpServer, type HttpServer } from './api/httpServer.js';
 import { startSmtpSink } from './campaigns/delivery/smtpSink.js';
@@ -46,7 +46,7 @@ const say = (message: string) => process.stderr.write(`[${sinceStart().toFixed(1
 
 /** A fresh demo marketer key each start (earlier demo keys are revoked), since keys are only ever shown once. */
 async function demoKey(database: Database): Promise<string> {
-  await database.models.ApiKey.updateMany({ name: 'demo marketer', revokedAt: null }, { revokedAt: new Date() });
+  await revokeApiKeysNamed(database.models, 'demo marketer');
   return (await createApiKey(database.models, { role: 'marketer', name: 'demo marketer' })).key;
 }
 

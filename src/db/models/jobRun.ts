@@ -38,9 +38,10 @@ export interface JobRunDoc {
   _id: ObjectId;
   job: string;
   status: (typeof jobRunStatuses)[number];
-  trigger?: string;
+  trigger: string;
   worker?: string;
-  options?: Record<string, unknown>;
+  /** What the job's option schema parsed. */
+  options?: unknown;
   counts?: Record<string, unknown>;
   startedAt: Date;
   endedAt?: Date;
