@@ -4,7 +4,6 @@ import type { Database } from '../db/database.js';
 import { jobRunStatuses, type JobRunDoc } from '../db/models/jobRun.js';
 import { objectId } from './validate.js';
 
-
 export interface JobRunView {
   id: string;
   job: string;

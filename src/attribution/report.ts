@@ -54,7 +54,6 @@ const EMAIL_EVENTS = [
   'email_complained',
 ];
 
-
 /**
  * Reads one period's touches, orders and email events in a single pass over the customer
  * timelines (one document per customer; each holds its events in time order), plus

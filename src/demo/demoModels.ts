@@ -85,7 +85,8 @@ export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoMode
   const { scores } = database.collections;
   const missing = [];
   for (const spec of DEMO_MODELS)
-    if (!(await database.collections.modelVersions.findOne({ name: spec.model }, { projection: { _id: 1 } }))) missing.push(spec);
+    if (!(await database.collections.modelVersions.findOne({ name: spec.model }, { projection: { _id: 1 } })))
+      missing.push(spec);
   // Models but no scores: a start stopped after training and before scoring still has to score.
   // (On a freshly seeded demo, start-up leaves scoring and segments to the end of this, too.)
   const unscored = !(await scores.findOne({}, { projection: { _id: 1 } }));

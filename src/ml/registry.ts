@@ -20,7 +20,6 @@ import type { NaiveVerdict } from './naiveGate.js';
  * them); `rejected` ones were rolled back; `candidate`s were never promoted.
  */
 
-
 export interface ModelVersionRecord {
   name: string;
   version: string;

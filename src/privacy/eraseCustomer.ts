@@ -114,9 +114,7 @@ async function eraseSubject(database: Database, subject: Subject, at: Date): Pro
   counts.scores = (await c.scores.deleteOne(byId)).deletedCount;
   Object.assign(counts, await eraseMemberships(database, subject));
   counts.enrollments = (await c.enrollments.deleteMany({ customerId })).deletedCount;
-  counts.messageClaims = (
-    await c.messageClaims.deleteMany({ 'message.customerId': customerId })
-  ).deletedCount;
+  counts.messageClaims = (await c.messageClaims.deleteMany({ 'message.customerId': customerId })).deletedCount;
 
   const emails = new Set(subject.emails);
   const messages = await c.messages.find({ customerId }).toArray();

@@ -71,10 +71,7 @@ async function* exportChunks(database: Database, subject: Subject, actor: Actor,
       segments: { state: await one('customerSegments', c.customerSegments.findOne(byId)), memberRows },
       enrollments: await many('enrollments', c.enrollments.find({ customerId }).toArray()),
       messages: await many('messages', c.messages.find({ customerId }).toArray()),
-      messageClaims: await many(
-        'messageClaims',
-        c.messageClaims.find({ 'message.customerId': customerId }).toArray(),
-      ),
+      messageClaims: await many('messageClaims', c.messageClaims.find({ 'message.customerId': customerId }).toArray()),
       recommendations: await one('recommendations', c.customerRecos.findOne(byId)),
       simTruth: await one('simTruth', c.simTruth.findOne(byId)),
     };

@@ -87,8 +87,7 @@ export async function findSubject(database: Database, customerId: string): Promi
   const anonymousIds = [...anonymous].sort();
   if (anonymousIds.length) await readEvents({ anonymousId: { $in: anonymousIds }, customerId: null });
 
-  for await (const s of c.suppressions.find({ customerId }, { projection: { address: 1 } }))
-    addEmail(s.address);
+  for await (const s of c.suppressions.find({ customerId }, { projection: { address: 1 } })) addEmail(s.address);
   let messages = 0;
   for await (const m of c.messages.find({ customerId }, { projection: { to: 1 } })) {
     messages++;

@@ -43,9 +43,7 @@ export async function forEachProfilePartition(
       const customers = await customerStore
         .find({ partition }, { projection: customerProjection, batchSize: 5000 })
         .toArray();
-      const features = await byId(
-        featureStore.find({ partition }, { projection: { values: 1 }, batchSize: 5000 }),
-      );
+      const features = await byId(featureStore.find({ partition }, { projection: { values: 1 }, batchSize: 5000 }));
       const scores = await byId(scoreStore.find({ partition }, { batchSize: 5000 }));
       await visit(partition, join(customers, features, scores, partition));
     }

@@ -22,8 +22,13 @@ export interface DashboardData {
  * customer or experiment, which stays cheap next to the events.
  */
 export async function dashboardData(database: Database, days: number): Promise<DashboardData> {
-  const { segments: segmentStore, segmentCounts, customerSegments, scores: scoreStore, experiments: experimentStore } =
-    database.collections;
+  const {
+    segments: segmentStore,
+    segmentCounts,
+    customerSegments,
+    scores: scoreStore,
+    experiments: experimentStore,
+  } = database.collections;
   const since = new Date(Date.now() - days * DAY).toISOString().slice(0, 10);
   // `number` (any numeric BSON type) is a `$type` alias the driver's types do not list.
   const hasSendHour: Document = { bestSendHour: { $type: 'number' } };
@@ -31,9 +36,7 @@ export async function dashboardData(database: Database, days: number): Promise<D
     segmentStore.find({}, { projection: { name: 1 } }).toArray(),
     segmentCounts.find({ day: { $gte: since } }, { projection: { segmentId: 1, day: 1, size: 1 } }).toArray(),
     customerSegments.find({}, { projection: { lifecycle: 1 } }).toArray(),
-    scoreStore
-      .find(hasSendHour, { projection: { bestSendHour: 1, sendHourConfidence: 1 } })
-      .toArray(),
+    scoreStore.find(hasSendHour, { projection: { bestSendHour: 1, sendHourConfidence: 1 } }).toArray(),
     experimentStore.find({}, { projection: { name: 1, status: 1, results: 1 } }).toArray(),
   ]);
 

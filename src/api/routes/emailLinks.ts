@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { escapeHtml } from '../../campaigns/content/compileTemplate.js';
 import { emailTopics, type EmailTopic } from '../../campaigns/content/types.js';
 import { confirmSubscription } from '../../campaigns/consent/doubleOptIn.js';
-import { preferencesOf, recordClick, recordOpen, saveTopics, unsubscribe } from '../../campaigns/tracking/recordEngagement.js';
+import {
+  preferencesOf,
+  recordClick,
+  recordOpen,
+  saveTopics,
+  unsubscribe,
+} from '../../campaigns/tracking/recordEngagement.js';
 import { trackingSecret } from '../../campaigns/tracking/secret.js';
 import { verifyToken, type TokenError, type TokenPurpose } from '../../campaigns/tracking/tokens.js';
 import { config } from '../../config.js';

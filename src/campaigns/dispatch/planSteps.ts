@@ -122,9 +122,7 @@ export async function planDueSteps(
     recentSends(database, customerIds, new Date(now - longestWindow * DAY)),
     database.collections.experiments.find({}, { projection: { 'results.winner': 1 } }).toArray(),
   ]);
-  const winners = new Map(
-    experiments.map((x) => [x._id, x.results?.winner]),
-  );
+  const winners = new Map(experiments.map((x) => [x._id, x.results?.winner]));
 
   const updates = new DocumentWrites<EnrollmentDoc>();
   const set = (doc: EnrollmentDoc, fields: Partial<EnrollmentDoc>, inc?: { deferrals: number }) =>
