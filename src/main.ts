@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { createApiKey } from './api/apiKeys.js';
+import { createApiKey, revokeApiKeysNamed } from './api/apiKeys.js';
 import { buildApp } from './api/buildApp.js';
 import { startHttpServer, type HttpServer } from './api/httpServer.js';
 import { startSmtpSink } from './campaigns/delivery/smtpSink.js';
@@ -46,7 +46,7 @@ const say = (message: string) => process.stderr.write(`[${sinceStart().toFixed(1
 
 /** A fresh demo marketer key each start (earlier demo keys are revoked), since keys are only ever shown once. */
 async function demoKey(database: Database): Promise<string> {
-  await database.models.ApiKey.updateMany({ name: 'demo marketer', revokedAt: null }, { revokedAt: new Date() });
+  await revokeApiKeysNamed(database.models, 'demo marketer');
   return (await createApiKey(database.models, { role: 'marketer', name: 'demo marketer' })).key;
 }
 
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   if (!flags['worker-only']) {
     http = await startHttpServer(buildApp({ database }), { port: c.PORT, host: c.HOST });
     say(`Breadcrumb API on ${http.url} (health: ${http.url}/health, OpenAPI: ${http.url}/openapi.json)`);
-    const empty = !(await database.models.Event.collection.findOne({}, { projection: { _id: 1 } }));
+    const empty = !(await database.collections.events.findOne({}, { projection: { _id: 1 } }));
     if (empty && !flags['no-demo']) await seedDemo(database, jobs, say);
     if (!flags['no-demo']) say(`demo marketer key: ${await demoKey(database)}`);
   }

@@ -54,7 +54,7 @@ describe('job retry policy', () => {
     expect(run).toMatchObject({ status: 'failed', attempts: 3 });
     expect(run!.retries!.map((r) => r.waitMs)).toEqual([20, 40]);
     // The API shows the same: GET /v1/jobs/:id carries the attempts and each retry's reason.
-    const view = await getJobRun(database().models, down.ok ? down.value.id : '');
+    const view = await getJobRun(database(), down.ok ? down.value.id : '');
     expect(view).toMatchObject({
       attempts: 3,
       retries: [{ error: expect.stringContaining('closed'), waitMs: 20 }, { waitMs: 40 }],

@@ -122,6 +122,11 @@ export async function listApiKeys(models: Models): Promise<ApiKeySummary[]> {
   return rows.map(toSummary);
 }
 
+/** Revokes every unrevoked key of this name (the demo's key of an earlier start); returns how many. */
+export async function revokeApiKeysNamed(models: Models, name: string, now: Date = new Date()): Promise<number> {
+  return (await models.ApiKey.updateMany({ name, revokedAt: null }, { $set: { revokedAt: now } })).modifiedCount;
+}
+
 /** Revoking is idempotent: a key revoked before keeps its first revocation time. */
 export async function revokeApiKey(models: Models, id: string, now: Date = new Date()): Promise<RevokeResult> {
   // Ids come from people (CLI arguments); one that cannot exist is simply not found.

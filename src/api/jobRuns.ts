@@ -1,10 +1,8 @@
-import { Types } from 'mongoose';
+import { ObjectId, type Filter } from 'mongodb';
 import { z } from 'zod';
-import type { Models } from '../db/models/index.js';
+import type { Database } from '../db/database.js';
+import { jobRunStatuses, type JobRunDoc } from '../db/models/jobRun.js';
 import { objectId } from './validate.js';
-
-/** The `status` values of the JobRun model (src/db/models/jobRun.ts). */
-export const jobRunStatuses = ['running', 'succeeded', 'failed', 'skipped'] as const;
 
 export interface JobRunView {
   id: string;
@@ -55,7 +53,7 @@ function encodeCursor(run: JobRunView): string {
   return Buffer.from(JSON.stringify([run.startedAt, run.id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [Date, Types.ObjectId] | undefined {
+function decodeCursor(cursor: string): [Date, ObjectId] | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -63,16 +61,10 @@ function decodeCursor(cursor: string): [Date, Types.ObjectId] | undefined {
     return undefined; // not JSON: the caller reports an invalid cursor
   }
   const parsed = cursorSchema.safeParse(raw);
-  return parsed.success ? [new Date(parsed.data[0]), new Types.ObjectId(parsed.data[1])] : undefined;
+  return parsed.success ? [new Date(parsed.data[0]), new ObjectId(parsed.data[1])] : undefined;
 }
 
-type JobRunRow = Awaited<ReturnType<typeof findRuns>>[number];
-
-function findRuns(models: Models, filter: Record<string, unknown>) {
-  return models.JobRun.find(filter).sort({ startedAt: -1, _id: -1 }).lean();
-}
-
-function toView(row: JobRunRow, includeStack: boolean): JobRunView {
+function toView(row: JobRunDoc, includeStack: boolean): JobRunView {
   const error = row.error && (row.error.message || row.error.type) ? row.error : undefined;
   return {
     id: row._id.toString(),
@@ -113,8 +105,8 @@ function toView(row: JobRunRow, includeStack: boolean): JobRunView {
 }
 
 /** Recent runs, newest first, filtered by job and status, paged by cursor or offset. */
-export async function listJobRuns(models: Models, input: ListJobRunsInput): Promise<ListJobRunsResult> {
-  const filter: Record<string, unknown> = {};
+export async function listJobRuns(database: Database, input: ListJobRunsInput): Promise<ListJobRunsResult> {
+  const filter: Filter<JobRunDoc> = {};
   if (input.job) filter.job = input.job;
   if (input.status) filter.status = input.status;
   if (input.cursor) {
@@ -124,15 +116,19 @@ export async function listJobRuns(models: Models, input: ListJobRunsInput): Prom
     filter.$or = [{ startedAt: { $lt: startedAt } }, { startedAt, _id: { $lt: id } }];
   }
   // One extra row says whether there is a next page without a second query.
-  const rows = await findRuns(models, filter)
+  const rows = await database.collections.jobRuns
+    .find(filter)
+    .sort({ startedAt: -1, _id: -1 })
     .skip(input.offset ?? 0)
-    .limit(input.limit + 1);
+    .limit(input.limit + 1)
+    .toArray();
   const items = rows.slice(0, input.limit).map((row) => toView(row, input.includeStack ?? false));
   const last = items.at(-1);
   return { ok: true, value: { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null } };
 }
 
-export async function getJobRun(models: Models, id: string, includeStack = false): Promise<JobRunView | undefined> {
-  const row = await models.JobRun.findById(id).lean();
+export async function getJobRun(database: Database, id: string, includeStack = false): Promise<JobRunView | undefined> {
+  if (!ObjectId.isValid(id)) return undefined;
+  const row = await database.collections.jobRuns.findOne({ _id: new ObjectId(id) });
   return row ? toView(row, includeStack) : undefined;
 }

@@ -54,13 +54,6 @@ const EMAIL_EVENTS = [
   'email_complained',
 ];
 
-/** The fields of a `customer_segments` document read here (the segments stage owns the rest). */
-interface SegmentStays {
-  _id: string;
-  current?: { segmentId: string; enteredAt?: Date }[];
-  past?: { segmentId: string; enteredAt?: Date; exitedAt?: Date | null }[];
-}
-
 /**
  * Reads one period's touches, orders and email events in a single pass over the customer
  * timelines (one document per customer; each holds its events in time order), plus
@@ -73,8 +66,7 @@ export async function buildReports(
 ): Promise<{ attribution: AttributionResult; kpis: KpiResult }> {
   const o = reportOptionsSchema.parse(options);
   if (o.to <= o.from) throw new Error('the period is empty: `to` must be after `from`');
-  const { Message, Enrollment } = database.models;
-  const { customerSegments } = database.collections;
+  const { messages: messageStore, enrollments: enrollmentStore, customerSegments } = database.collections;
   const since = new Date(o.from.getTime() - Math.max(...Object.values(o.lookback), o.kpis.attributionDays) * DAY);
   const byCustomer = new Map<string, TouchEvent[]>();
   const emailEvents: EmailEvent[] = [];
@@ -125,13 +117,13 @@ export async function buildReports(
   };
 
   const [messages, enrollments, stays] = await Promise.all([
-    Message.collection
+    messageStore
       .find(
         { status: 'sent', sentAt: { $gte: o.from, $lt: o.to } },
         { projection: { _id: 1, customerId: 1, flowId: 1, campaignId: 1, variant: 1 } },
       )
       .toArray(),
-    Enrollment.collection
+    enrollmentStore
       .find(
         { enrolledAt: { $gte: o.from, $lt: o.to } },
         { projection: { _id: 0, flowId: 1, customerId: 1, status: 1, enrolledAt: 1 } },
@@ -140,7 +132,7 @@ export async function buildReports(
     customerSegments.find({}, { projection: { _id: 1, current: 1, past: 1 } }).toArray(),
   ]);
   const segmentsOf = new Map<string, string[]>();
-  for (const s of stays as unknown as SegmentStays[]) {
+  for (const s of stays) {
     const ids = [
       ...(s.current ?? []).filter((x) => x.enteredAt && x.enteredAt < o.to),
       ...(s.past ?? []).filter((x) => x.enteredAt && x.enteredAt < o.to && (!x.exitedAt || x.exitedAt >= o.from)),
@@ -182,11 +174,17 @@ export async function storeReports(
 ): Promise<{ attributionId: string; kpisId: string }> {
   const o = reportOptionsSchema.parse(options);
   const params = { lookback: o.lookback, models: o.models };
-  const [a, k] = await database.models.Report.insertMany([
-    { kind: 'attribution', from: o.from, to: o.to, params, result: reports.attribution },
-    { kind: 'kpis', from: o.from, to: o.to, params: o.kpis, result: reports.kpis },
-  ]);
-  return { attributionId: String(a!._id), kpisId: String(k!._id) };
+  const now = new Date();
+  const stored = { from: o.from, to: o.to, createdAt: now, updatedAt: now };
+  // Fields left undefined in a report are left out, not stored as null (as the model did).
+  const { insertedIds } = await database.collections.reports.insertMany(
+    [
+      { kind: 'attribution', ...stored, params, result: reports.attribution },
+      { kind: 'kpis', ...stored, params: o.kpis, result: reports.kpis },
+    ],
+    { ignoreUndefined: true },
+  );
+  return { attributionId: String(insertedIds[0]), kpisId: String(insertedIds[1]) };
 }
 
 /** The latest stored report of a kind, for exactly this period when one is given. */
@@ -195,18 +193,17 @@ export async function latestReport<T>(
   kind: 'attribution' | 'kpis',
   period?: { from: Date; to: Date },
 ): Promise<{ id: string; from: Date; to: Date; params: unknown; result: T; createdAt: Date } | null> {
-  const filter: Record<string, unknown> = { kind };
-  if (period) Object.assign(filter, { from: period.from, to: period.to });
+  const filter = period ? { kind, from: period.from, to: period.to } : { kind };
   // FerretDB sorts in memory after a full scan; reports are few, so that stays cheap.
-  const doc = await database.models.Report.collection.findOne(filter, { sort: { createdAt: -1, _id: -1 } });
+  const doc = await database.collections.reports.findOne(filter, { sort: { createdAt: -1, _id: -1 } });
   if (!doc) return null;
   return {
     id: String(doc._id),
-    from: doc.from as Date,
-    to: doc.to as Date,
+    from: doc.from,
+    to: doc.to,
     params: doc.params,
     result: doc.result as T,
-    createdAt: doc.createdAt as Date,
+    createdAt: doc.createdAt,
   };
 }
 

@@ -82,11 +82,11 @@ export async function trainDemoModels(opts: DemoModelsOptions): Promise<DemoMode
   // Only the generator writes `sim_truth`: without it there is no demo shop to train on.
   const dataEnd = await storedShopEnd(database);
   if (dataEnd === null) return result;
-  const { ModelVersion } = database.models;
   const { scores } = database.collections;
   const missing = [];
   for (const spec of DEMO_MODELS)
-    if (!(await ModelVersion.collection.findOne({ name: spec.model }, { projection: { _id: 1 } }))) missing.push(spec);
+    if (!(await database.collections.modelVersions.findOne({ name: spec.model }, { projection: { _id: 1 } })))
+      missing.push(spec);
   // Models but no scores: a start stopped after training and before scoring still has to score.
   // (On a freshly seeded demo, start-up leaves scoring and segments to the end of this, too.)
   const unscored = !(await scores.findOne({}, { projection: { _id: 1 } }));

@@ -9,7 +9,7 @@ import type { Database } from '../db/database.js';
  */
 export async function dataEndsAt(database: Database): Promise<Date | null> {
   let last: Date | null = null;
-  for (const s of await database.models.FoldStats.collection.find({}, { projection: { lastEventAt: 1 } }).toArray()) {
+  for (const s of await database.collections.foldStats.find({}, { projection: { lastEventAt: 1 } }).toArray()) {
     const at = s.lastEventAt;
     if (at instanceof Date && (!last || at > last)) last = at;
   }

@@ -65,7 +65,7 @@ export async function refreshFeatures(ctx: JobContext, options: RefreshOptions):
   const writer = new FeatureWriter(database, { kind: options.snapshot ? 'snapshot' : 'current' }, options.asOf);
   const contexts = await FoldContexts.forShop(database, options.asOf.getTime(), options.abandonHours);
   let done = 0;
-  for await (const doc of database.models.CustomerTimeline.collection.find(partitionFilter(claimed), {
+  for await (const doc of database.collections.customerTimelines.find(partitionFilter(claimed), {
     batchSize: 1000,
   })) {
     if (ctx.signal.aborted) break;
@@ -101,7 +101,7 @@ function partitionFilter(partitions: number[]) {
 
 /** Customers in these partitions, from the fold's kept counters (no count by scanning). */
 export async function customerCount(database: Database, partitions: number[]): Promise<number> {
-  const stats = await database.models.FoldStats.collection.find({}).toArray();
+  const stats = await database.collections.foldStats.find({}).toArray();
   return stats
     .filter((s) => partitions.includes(s.partition as number))
     .reduce((sum, s) => sum + ((s.customers as number) ?? 0), 0);

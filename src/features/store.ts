@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
 import type { Database } from '../db/database.js';
+import type { FeatureDoc, FeatureSnapshotDoc } from '../db/models/feature.js';
 import { FEATURE_VERSION, type FeatureValues } from './buildFeatures.js';
 import { quantile, toNumber } from './read.js';
 
@@ -32,7 +33,7 @@ export async function shopHighValuePrice(database: Database): Promise<number | n
 
 /** A customer's current features (kept by the fold and build-features), or null. */
 export async function currentFeatures(database: Database, customerId: string) {
-  return database.models.Feature.collection.findOne({ _id: customerId as never });
+  return database.collections.features.findOne({ _id: customerId });
 }
 
 /** A customer's current features document (`features`, keyed by customer id). */
@@ -51,7 +52,7 @@ export type FeatureTarget = { kind: 'current' } | { kind: 'snapshot' };
 
 /** Deletes the feature snapshots taken before `cutoff`; returns how many. */
 export async function expireSnapshots(database: Database, cutoff: Date): Promise<number> {
-  return (await database.models.FeatureSnapshot.collection.deleteMany({ asOf: { $lt: cutoff } })).deletedCount;
+  return (await database.collections.featureSnapshots.deleteMany({ asOf: { $lt: cutoff } })).deletedCount;
 }
 
 /** `_id` of a snapshot: deterministic, so a re-run replaces it by `_id` like current features (unique with asOf + customerId). */
@@ -70,7 +71,8 @@ export class FeatureWriter {
   written = 0;
   /** Time spent writing, in ms. */
   ms = 0;
-  private docs: (Document & { _id: string })[] = [];
+  private current: FeatureDoc[] = [];
+  private snapshots: FeatureSnapshotDoc[] = [];
 
   constructor(
     private readonly database: Database,
@@ -81,21 +83,19 @@ export class FeatureWriter {
 
   async add(customerId: string, partition: number, values: FeatureValues): Promise<void> {
     const { _id, ...doc } = currentFeatureDoc(customerId, partition, this.asOf, values);
-    this.docs.push(
-      this.target.kind === 'current' ? { _id, ...doc } : { _id: snapshotId(this.asOf, customerId), customerId, ...doc },
-    );
-    if (this.docs.length >= this.chunkSize) await this.flush();
+    if (this.target.kind === 'current') this.current.push({ _id, ...doc });
+    else this.snapshots.push({ _id: snapshotId(this.asOf, customerId), customerId, ...doc });
+    if (this.current.length + this.snapshots.length >= this.chunkSize) await this.flush();
   }
 
   async flush(): Promise<void> {
-    if (this.docs.length === 0) return;
-    const docs = this.docs;
-    this.docs = [];
-    const { FeatureSnapshot } = this.database.models;
-    const { features } = this.database.collections;
-    const collection = this.target.kind === 'current' ? features : FeatureSnapshot.collection;
+    const { current, snapshots } = this;
+    this.current = [];
+    this.snapshots = [];
+    const { features, featureSnapshots } = this.database.collections;
     const t0 = performance.now();
-    this.written += await this.database.replaceById(collection as never, docs);
+    if (current.length) this.written += await this.database.replaceById(features, current);
+    if (snapshots.length) this.written += await this.database.replaceById(featureSnapshots, snapshots);
     this.ms += performance.now() - t0;
   }
 }

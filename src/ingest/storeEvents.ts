@@ -49,7 +49,7 @@ export async function recordEvents(
   }
   let duplicates = 0;
   for (let i = 0; i < docs.length; i += 5000)
-    duplicates += (await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 5000))).size;
+    duplicates += (await insertIgnoringDuplicates(database.collections.events, docs.slice(i, i + 5000))).size;
   await stageEvents(database, docs);
   const fold = opts.fold ?? 'wait';
   if (fold === 'wait' && opts.maxWaitMs === undefined) await foldNow(database);

@@ -40,8 +40,7 @@ export function workerIsGone(worker: string, host = os.hostname()): boolean {
  * `startedBefore` when given, and drops their registrations. Returns how many it settled.
  */
 export async function settleAbandonedRuns(database: Database, opts: { startedBefore?: Date } = {}): Promise<number> {
-  const { JobRun } = database.models;
-  const { runningJobs } = database.collections;
+  const { jobRuns, runningJobs } = database.collections;
   const markers = await runningJobs.find({}).toArray();
   const now = new Date();
   let settled = 0;
@@ -53,7 +52,7 @@ export async function settleAbandonedRuns(database: Database, opts: { startedBef
       ? `its worker ${m.worker} is gone`
       : `still running after ${Math.round((now.getTime() - (m.startedAt as Date).getTime()) / 3_600_000)} h: its worker stopped`;
     // Only a run still recorded as running: one that ended just now keeps its own outcome.
-    const { modifiedCount } = await JobRun.collection.updateOne(
+    const { modifiedCount } = await jobRuns.updateOne(
       { _id: new Types.ObjectId(String(m._id)), status: 'running' },
       { $set: { status: 'failed', endedAt: now, error: { type: ABANDONED, message: `abandoned: ${why}` } } },
     );

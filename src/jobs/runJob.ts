@@ -122,7 +122,7 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
   }
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const signal = opts.signal ?? new AbortController().signal;
-  const { JobRun } = opts.database.models;
+  const { jobRuns } = opts.database.collections;
   const startedAt = new Date();
   // The id is ours, so an insert retried after a lost reply finds its own record (duplicate key).
   const _id = new Types.ObjectId();
@@ -130,7 +130,7 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
   const log = (opts.log ?? rootLog).child({ job: def.name, runId: id });
   const record = {
     job: def.name,
-    status: 'running',
+    status: 'running' as const,
     trigger: opts.trigger,
     worker: workerId,
     options: parsed.data,
@@ -140,7 +140,7 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
   let abandoned = 0;
   const created = await writeRecord(
     () =>
-      JobRun.collection
+      jobRuns
         .insertOne({ _id, ...record })
         .catch((err: unknown) => (isDuplicateKey(err) ? undefined : Promise.reject(err)))
         .then(
@@ -184,7 +184,7 @@ export async function runJob(def: JobDefinition, rawOptions: unknown, opts: RunO
     // An upsert, so a run whose first record was lost to the outage still ends up recorded.
     await writeRecord(
       () =>
-        JobRun.collection
+        jobRuns
           .updateOne(
             { _id },
             {

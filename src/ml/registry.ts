@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import { projectRoot } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { ModelStatus, ModelVersionDoc } from '../db/models/modelVersion.js';
 import { log } from '../log.js';
 import { backendName, initBackend } from './backend.js';
 import { fileHandler, modelDir, readMeta, WEIGHTS_BIN, writeMeta } from './fileIO.js';
@@ -18,8 +19,6 @@ import type { NaiveVerdict } from './naiveGate.js';
  * (what scoring uses); `retired` ones were active before (rollback goes back to the latest of
  * them); `rejected` ones were rolled back; `candidate`s were never promoted.
  */
-
-export type ModelStatus = 'candidate' | 'active' | 'retired' | 'rejected';
 
 export interface ModelVersionRecord {
   name: string;
@@ -195,7 +194,7 @@ export async function registerModel(
     ),
     opts.naive,
   );
-  await database.models.ModelVersion.collection.insertOne({
+  await database.collections.modelVersions.insertOne({
     name: input.name,
     version,
     status: 'candidate',
@@ -225,7 +224,7 @@ export async function promote(
   version: string,
   now = new Date(),
 ): Promise<RegistryResult<ModelVersionRecord>> {
-  const collection = database.models.ModelVersion.collection;
+  const collection = database.collections.modelVersions;
   const found = await getModelVersion(database, name, version);
   if (!found.ok) return found;
   if (found.value.status !== 'active') {
@@ -248,7 +247,7 @@ export async function rollback(
   name: string,
   now = new Date(),
 ): Promise<RegistryResult<{ from: ModelVersionRecord; to: ModelVersionRecord }>> {
-  const collection = database.models.ModelVersion.collection;
+  const collection = database.collections.modelVersions;
   const current = await activeModel(database, name);
   if (!current)
     return { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version to roll back` } };
@@ -264,11 +263,11 @@ export async function rollback(
   );
   await collection.updateOne(
     { name, version: current.version },
-    { $set: { status: 'rejected', notes: `rolled back to ${previous.version as string}`, updatedAt: now } },
+    { $set: { status: 'rejected', notes: `rolled back to ${previous.version}`, updatedAt: now } },
   );
   const [from, to] = await Promise.all([
     getModelVersion(database, name, current.version),
-    getModelVersion(database, name, previous.version as string),
+    getModelVersion(database, name, previous.version),
   ]);
   if (!from.ok) return from;
   if (!to.ok) return to;
@@ -276,7 +275,7 @@ export async function rollback(
 }
 
 export async function activeModel(database: Database, name: string): Promise<ModelVersionRecord | null> {
-  const docs = await database.models.ModelVersion.collection
+  const docs = await database.collections.modelVersions
     .find({ name, status: 'active' })
     .sort({ promotedAt: -1 })
     .limit(1)
@@ -296,7 +295,7 @@ export async function getModelVersion(
       ? { ok: true, value: active }
       : { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version` } };
   }
-  const doc = await database.models.ModelVersion.collection.findOne({ name, version });
+  const doc = await database.collections.modelVersions.findOne({ name, version });
   return doc
     ? { ok: true, value: toRecord(doc) }
     : { ok: false, error: { type: 'not_found', message: `no version "${version}" of model "${name}"` } };
@@ -304,7 +303,7 @@ export async function getModelVersion(
 
 /** Every version, newest first, optionally of one name. */
 export async function listModels(database: Database, filter: { name?: string } = {}): Promise<ModelVersionRecord[]> {
-  const docs = await database.models.ModelVersion.collection
+  const docs = await database.collections.modelVersions
     .find(filter.name ? { name: filter.name } : {})
     .sort({ name: 1, createdAt: -1 })
     .toArray();
@@ -389,7 +388,7 @@ export async function loadActiveOrPrevious<T>(
 ): Promise<RegistryResult<{ value: T; record: ModelVersionRecord; refused: { version: string; reason: string }[] }>> {
   const active = await activeModel(database, name);
   if (!active) return { ok: false, error: { type: 'no_active', message: `model "${name}" has no active version` } };
-  const previous = await database.models.ModelVersion.collection
+  const previous = await database.collections.modelVersions
     .find({ name, status: 'retired' })
     .sort({ promotedAt: -1 })
     .toArray();
@@ -437,22 +436,21 @@ export async function readModelMeta<M = unknown>(
   return meta;
 }
 
-function toRecord(doc: Record<string, unknown>): ModelVersionRecord {
-  const date = (v: unknown) => (v instanceof Date ? v : null);
+function toRecord(doc: ModelVersionDoc): ModelVersionRecord {
   return {
-    name: doc.name as string,
-    version: doc.version as string,
-    status: doc.status as ModelStatus,
-    asOf: date(doc.asOf),
-    horizonDays: typeof doc.horizonDays === 'number' ? doc.horizonDays : null,
-    featureSchema: Array.isArray(doc.featureSchema) ? (doc.featureSchema as string[]) : [],
-    metrics: (doc.metrics as Record<string, unknown> | undefined) ?? {},
-    backend: typeof doc.backend === 'string' ? doc.backend : null,
-    codeVersion: typeof doc.codeVersion === 'string' ? doc.codeVersion : null,
-    path: doc.path as string,
-    promotedAt: date(doc.promotedAt),
-    notes: typeof doc.notes === 'string' ? doc.notes : null,
-    createdAt: date(doc.createdAt),
-    weightsSha256: typeof doc.weightsSha256 === 'string' ? doc.weightsSha256 : null,
+    name: doc.name,
+    version: doc.version,
+    status: doc.status,
+    asOf: doc.asOf ?? null,
+    horizonDays: doc.horizonDays ?? null,
+    featureSchema: doc.featureSchema ?? [],
+    metrics: doc.metrics ?? {},
+    backend: doc.backend ?? null,
+    codeVersion: doc.codeVersion ?? null,
+    path: doc.path,
+    promotedAt: doc.promotedAt ?? null,
+    notes: doc.notes ?? null,
+    createdAt: doc.createdAt ?? null,
+    weightsSha256: doc.weightsSha256 ?? null,
   };
 }

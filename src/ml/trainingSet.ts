@@ -334,7 +334,7 @@ export async function buildTrainingSets(
   );
   const first = list[0]!;
   let read = 0;
-  for await (const doc of database.models.CustomerTimeline.collection.find({}, { batchSize: 1000 })) {
+  for await (const doc of database.collections.customerTimelines.find({}, { batchSize: 1000 })) {
     const customerId = String(doc._id);
     const events = timelineEventsOf(doc) ?? (await timelineFromEvents(database, customerId));
     timezones.set(customerId, deriveProfile(customerId, doc.partition as number, events).profile.timezone);
@@ -364,11 +364,11 @@ async function readSnapshots(
 ): Promise<Map<string, Record<string, unknown>>> {
   const snapshots = new Map<string, Record<string, unknown>>();
   if (opts.useSnapshots === false) return snapshots;
-  const cursor = database.models.FeatureSnapshot.collection.find(
+  const cursor = database.collections.featureSnapshots.find(
     { asOf: opts.asOf, version: FEATURE_VERSION },
     { projection: { customerId: 1, values: 1 } },
   );
-  for await (const doc of cursor) snapshots.set(doc.customerId as string, doc.values as Record<string, unknown>);
+  for await (const doc of cursor) snapshots.set(doc.customerId, doc.values);
   return snapshots;
 }
 

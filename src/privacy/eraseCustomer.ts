@@ -79,13 +79,13 @@ export async function eraseCustomer(
 }
 
 async function eraseSubject(database: Database, subject: Subject, at: Date): Promise<ErasureCounts> {
-  const m = database.models;
+  const c = database.collections;
   const { customerId } = subject;
-  const byId = { _id: customerId as never };
+  const byId = { _id: customerId };
   const counts: ErasureCounts = {};
 
   await insertIgnoringDuplicates(
-    m.Suppression.collection,
+    c.suppressions,
     subject.addressHashes.map((address) => ({
       address,
       channel: 'email',
@@ -97,37 +97,36 @@ async function eraseSubject(database: Database, subject: Subject, at: Date): Pro
   counts.suppressionHashes = subject.addressHashes.length;
   // The hashed entries carry no customer id, so this leaves them and takes the plain ones.
   counts.suppressions = (
-    await m.Suppression.collection.deleteMany({
+    await c.suppressions.deleteMany({
       ...suppressionsFilter(subject),
       address: { $nin: subject.addressHashes },
     })
   ).deletedCount;
 
   // Events are insert-only everywhere else; this is the one sanctioned delete of them.
-  counts.events = (await m.Event.collection.deleteMany(eventsFilter(subject))).deletedCount;
+  counts.events = (await c.events.deleteMany(eventsFilter(subject))).deletedCount;
   counts.timelines = (
     await eraseTimeline(database, customerId, partitionOf(customerId, config().PARTITIONS))
   ).timelines;
-  counts.identities = (await m.Identity.collection.deleteMany({ customerId })).deletedCount;
-  counts.features = (await m.Feature.collection.deleteOne(byId)).deletedCount;
-  counts.featureSnapshots = (await m.FeatureSnapshot.collection.deleteMany({ customerId })).deletedCount;
-  counts.scores = (await m.Score.collection.deleteOne(byId)).deletedCount;
+  counts.identities = (await c.identities.deleteMany({ customerId })).deletedCount;
+  counts.features = (await c.features.deleteOne(byId)).deletedCount;
+  counts.featureSnapshots = (await c.featureSnapshots.deleteMany({ customerId })).deletedCount;
+  counts.scores = (await c.scores.deleteOne(byId)).deletedCount;
   Object.assign(counts, await eraseMemberships(database, subject));
-  counts.enrollments = (await m.Enrollment.collection.deleteMany({ customerId })).deletedCount;
-  counts.messageClaims = (
-    await m.MessageClaim.collection.deleteMany({ 'message.customerId': customerId })
-  ).deletedCount;
+  counts.enrollments = (await c.enrollments.deleteMany({ customerId })).deletedCount;
+  counts.messageClaims = (await c.messageClaims.deleteMany({ 'message.customerId': customerId })).deletedCount;
 
   const emails = new Set(subject.emails);
-  const messages = await m.Message.collection.find({ customerId }).toArray();
+  const messages = await c.messages.find({ customerId }).toArray();
+  // An anonymised message keeps a few fields (a confirmation mail has an ObjectId): not a MessageDoc.
   await database.replaceById(
-    m.Message.collection as never,
+    database.models.Message.collection as never,
     messages.map((msg) => anonymiseMessage(msg, emails, at)) as never[],
   );
   counts.messagesAnonymised = messages.length;
 
-  counts.recommendations = (await m.CustomerReco.collection.deleteOne(byId)).deletedCount;
-  counts.simTruth = (await m.SimTruth.collection.deleteOne(byId)).deletedCount;
-  counts.customers = (await m.Customer.collection.deleteOne(byId)).deletedCount;
+  counts.recommendations = (await c.customerRecos.deleteOne(byId)).deletedCount;
+  counts.simTruth = (await c.simTruth.deleteOne(byId)).deletedCount;
+  counts.customers = (await c.customers.deleteOne(byId)).deletedCount;
   return counts;
 }

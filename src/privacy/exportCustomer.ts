@@ -34,9 +34,9 @@ export async function exportCustomer(
 }
 
 async function* exportChunks(database: Database, subject: Subject, actor: Actor, at: Date): AsyncGenerator<string> {
-  const m = database.models;
+  const c = database.collections;
   const { customerId } = subject;
-  const byId = { _id: customerId as never };
+  const byId = { _id: customerId };
   const counts: Record<string, number> = {};
   const one = async (name: string, doc: Promise<Document | null>) => {
     const value = await doc;
@@ -63,25 +63,22 @@ async function* exportChunks(database: Database, subject: Subject, actor: Actor,
       exportedAt: at,
       identifiers: { anonymousIds: subject.anonymousIds, emails: subject.emails },
       customer: subject.customer,
-      suppressions: await many('suppressions', m.Suppression.collection.find(suppressionsFilter(subject)).toArray()),
-      identities: await many('identities', m.Identity.collection.find({ customerId }).toArray()),
-      features: await one('features', m.Feature.collection.findOne(byId)),
-      featureSnapshots: await many('featureSnapshots', m.FeatureSnapshot.collection.find({ customerId }).toArray()),
-      scores: await one('scores', m.Score.collection.findOne(byId)),
-      segments: { state: await one('customerSegments', m.CustomerSegments.collection.findOne(byId)), memberRows },
-      enrollments: await many('enrollments', m.Enrollment.collection.find({ customerId }).toArray()),
-      messages: await many('messages', m.Message.collection.find({ customerId }).toArray()),
-      messageClaims: await many(
-        'messageClaims',
-        m.MessageClaim.collection.find({ 'message.customerId': customerId }).toArray(),
-      ),
-      recommendations: await one('recommendations', m.CustomerReco.collection.findOne(byId)),
-      simTruth: await one('simTruth', m.SimTruth.collection.findOne(byId)),
+      suppressions: await many('suppressions', c.suppressions.find(suppressionsFilter(subject)).toArray()),
+      identities: await many('identities', c.identities.find({ customerId }).toArray()),
+      features: await one('features', c.features.findOne(byId)),
+      featureSnapshots: await many('featureSnapshots', c.featureSnapshots.find({ customerId }).toArray()),
+      scores: await one('scores', c.scores.findOne(byId)),
+      segments: { state: await one('customerSegments', c.customerSegments.findOne(byId)), memberRows },
+      enrollments: await many('enrollments', c.enrollments.find({ customerId }).toArray()),
+      messages: await many('messages', c.messages.find({ customerId }).toArray()),
+      messageClaims: await many('messageClaims', c.messageClaims.find({ 'message.customerId': customerId }).toArray()),
+      recommendations: await one('recommendations', c.customerRecos.findOne(byId)),
+      simTruth: await one('simTruth', c.simTruth.findOne(byId)),
     };
     const text = JSON.stringify(head);
     let buffer = `${text.slice(0, -1)},"events":[`;
     counts.events = 0;
-    for await (const event of m.Event.collection.find(eventsFilter(subject), { sort: { ts: 1 }, batchSize: 1000 })) {
+    for await (const event of c.events.find(eventsFilter(subject), { sort: { ts: 1 }, batchSize: 1000 })) {
       buffer += `${counts.events++ ? ',' : ''}${JSON.stringify(event)}`;
       if (buffer.length >= CHUNK) {
         yield buffer;

@@ -51,8 +51,8 @@ export function suppressionsFilter(
  * is what this is for.
  */
 export async function findSubject(database: Database, customerId: string): Promise<Subject> {
-  const { Event, Suppression, Message, Feature, Score, CustomerSegments, CustomerReco, SimTruth } = database.models;
-  const { customers, identities } = database.collections;
+  const c = database.collections;
+  const { customers, identities } = c;
   const customer = await customers.findOne({ _id: customerId });
   const anonymous = new Set<string>((customer?.anonymousIds as string[] | undefined) ?? []);
   const emails = new Set<string>();
@@ -66,7 +66,7 @@ export async function findSubject(database: Database, customerId: string): Promi
 
   let events = 0;
   const readEvents = async (filter: Filter<Document>) => {
-    for await (const e of Event.collection.find(filter, {
+    for await (const e of c.events.find(filter, {
       projection: { anonymousId: 1, 'props.traits.email': 1, 'props.email': 1 },
       batchSize: 5000,
     })) {
@@ -87,19 +87,21 @@ export async function findSubject(database: Database, customerId: string): Promi
   const anonymousIds = [...anonymous].sort();
   if (anonymousIds.length) await readEvents({ anonymousId: { $in: anonymousIds }, customerId: null });
 
-  for await (const s of Suppression.collection.find({ customerId }, { projection: { address: 1 } }))
-    addEmail(s.address);
+  for await (const s of c.suppressions.find({ customerId }, { projection: { address: 1 } })) addEmail(s.address);
   let messages = 0;
-  for await (const m of Message.collection.find({ customerId }, { projection: { to: 1 } })) {
+  for await (const m of c.messages.find({ customerId }, { projection: { to: 1 } })) {
     messages++;
     addEmail(m.to);
   }
-  const byId = { _id: customerId as never };
-  const derived = await Promise.all(
-    [Feature, Score, CustomerSegments, CustomerReco, SimTruth].map((m) =>
-      m.collection.findOne(byId, { projection: { _id: 1 } }),
-    ),
-  );
+  const byId = { _id: customerId };
+  const projection = { _id: 1 };
+  const derived = await Promise.all([
+    c.features.findOne(byId, { projection }),
+    c.scores.findOne(byId, { projection }),
+    c.customerSegments.findOne(byId, { projection }),
+    c.customerRecos.findOne(byId, { projection }),
+    c.simTruth.findOne(byId, { projection }),
+  ]);
   const emailList = [...emails].sort();
   return {
     customerId,

@@ -36,17 +36,15 @@ export async function forEachProfilePartition(
   },
   visit: (partition: number, profiles: StoredProfile[]) => Promise<void>,
 ): Promise<void> {
-  const { Customer, Feature, Score } = database.models;
+  const { customers: customerStore, features: featureStore, scores: scoreStore } = database.collections;
   if (opts.scan === 'partition') {
     for (const partition of opts.partitions) {
       if (opts.signal?.aborted) return;
-      const customers = await Customer.collection
+      const customers = await customerStore
         .find({ partition }, { projection: customerProjection, batchSize: 5000 })
         .toArray();
-      const features = await byId(
-        Feature.collection.find({ partition }, { projection: { values: 1 }, batchSize: 5000 }),
-      );
-      const scores = await byId(Score.collection.find({ partition }, { batchSize: 5000 }));
+      const features = await byId(featureStore.find({ partition }, { projection: { values: 1 }, batchSize: 5000 }));
+      const scores = await byId(scoreStore.find({ partition }, { batchSize: 5000 }));
       await visit(partition, join(customers, features, scores, partition));
     }
     return;
@@ -54,11 +52,11 @@ export async function forEachProfilePartition(
   const wanted = new Set(opts.partitions);
   const filter = partitionFilter(opts.partitions);
   const customers = new Map<number, Document[]>(opts.partitions.map((p) => [p, []]));
-  for await (const c of Customer.collection.find(filter, { projection: customerProjection, batchSize: 5000 })) {
+  for await (const c of customerStore.find(filter, { projection: customerProjection, batchSize: 5000 })) {
     if (typeof c.partition === 'number' && wanted.has(c.partition)) customers.get(c.partition)!.push(c);
   }
-  const features = await byId(Feature.collection.find(filter, { projection: { values: 1 }, batchSize: 5000 }));
-  const scores = await byId(Score.collection.find(filter, { batchSize: 5000 }));
+  const features = await byId(featureStore.find(filter, { projection: { values: 1 }, batchSize: 5000 }));
+  const scores = await byId(scoreStore.find(filter, { batchSize: 5000 }));
   const joined = new Map(opts.partitions.map((p) => [p, join(customers.get(p)!, features, scores, p)]));
   customers.clear();
   opts.prepare?.([...joined.values()].flat());

@@ -1,3 +1,4 @@
+import type { Document } from 'mongodb';
 import type { Database } from '../../db/database.js';
 
 const DAY = 86_400_000;
@@ -21,17 +22,22 @@ export interface DashboardData {
  * customer or experiment, which stays cheap next to the events.
  */
 export async function dashboardData(database: Database, days: number): Promise<DashboardData> {
-  const { Segment, Score, Experiment } = database.models;
-  const { segmentCounts, customerSegments } = database.collections;
+  const {
+    segments: segmentStore,
+    segmentCounts,
+    customerSegments,
+    scores: scoreStore,
+    experiments: experimentStore,
+  } = database.collections;
   const since = new Date(Date.now() - days * DAY).toISOString().slice(0, 10);
+  // `number` (any numeric BSON type) is a `$type` alias the driver's types do not list.
+  const hasSendHour: Document = { bestSendHour: { $type: 'number' } };
   const [segments, counts, stays, scores, experiments] = await Promise.all([
-    Segment.collection.find({}, { projection: { name: 1 } }).toArray(),
+    segmentStore.find({}, { projection: { name: 1 } }).toArray(),
     segmentCounts.find({ day: { $gte: since } }, { projection: { segmentId: 1, day: 1, size: 1 } }).toArray(),
     customerSegments.find({}, { projection: { lifecycle: 1 } }).toArray(),
-    Score.collection
-      .find({ bestSendHour: { $type: 'number' } }, { projection: { bestSendHour: 1, sendHourConfidence: 1 } })
-      .toArray(),
-    Experiment.collection.find({}, { projection: { name: 1, status: 1, results: 1 } }).toArray(),
+    scoreStore.find(hasSendHour, { projection: { bestSendHour: 1, sendHourConfidence: 1 } }).toArray(),
+    experimentStore.find({}, { projection: { name: 1, status: 1, results: 1 } }).toArray(),
   ]);
 
   const names = new Map(segments.map((s) => [String(s._id), String(s.name)]));

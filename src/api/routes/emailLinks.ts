@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { escapeHtml } from '../../campaigns/content/compileTemplate.js';
 import { emailTopics, type EmailTopic } from '../../campaigns/content/types.js';
 import { confirmSubscription } from '../../campaigns/consent/doubleOptIn.js';
-import { recordClick, recordOpen, saveTopics, unsubscribe } from '../../campaigns/tracking/recordEngagement.js';
+import {
+  preferencesOf,
+  recordClick,
+  recordOpen,
+  saveTopics,
+  unsubscribe,
+} from '../../campaigns/tracking/recordEngagement.js';
 import { trackingSecret } from '../../campaigns/tracking/secret.js';
 import { verifyToken, type TokenError, type TokenPurpose } from '../../campaigns/tracking/tokens.js';
 import { config } from '../../config.js';
@@ -82,11 +88,7 @@ export function emailLinksRouter(database: Database): Router {
 
   router.get('/u/:token', async (req, res) => {
     const claims = verified(req, 'u');
-    const customer = await database.collections.customers.findOne(
-      { _id: claims.c },
-      { projection: { email: 1, traits: 1 } },
-    );
-    const kept = (customer?.traits as { emailTopics?: string[] } | undefined)?.emailTopics;
+    const { email, topics: kept } = await preferencesOf(database, claims.c);
     const boxes = emailTopics
       .map(
         (t) =>
@@ -98,7 +100,7 @@ export function emailLinksRouter(database: Database): Router {
       res,
       200,
       'Email preferences',
-      `<p>Mail for <b>${escapeHtml(String(customer?.email ?? 'your address'))}</b>.</p>` +
+      `<p>Mail for <b>${escapeHtml(email ?? 'your address')}</b>.</p>` +
         `<form method="post" action="${action}"><fieldset><legend>Send me only</legend>${boxes}<button name="action" value="topics">Save my choices</button></fieldset></form>` +
         `<form method="post" action="${action}"><button name="action" value="all">Unsubscribe from all marketing email</button></form>`,
     );

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineRoute } from '../defineRoute.js';
 import { AppError } from '../errors.js';
-import { getJobRun, jobRunStatuses, listJobRuns } from '../jobRuns.js';
+import { jobRunStatuses } from '../../db/models/jobRun.js';
+import { getJobRun, listJobRuns } from '../jobRuns.js';
 import { objectId } from '../validate.js';
 
 const timestamp = z.iso.datetime();
@@ -84,7 +85,7 @@ export const jobRoutes = [
     request: { query: listJobRunsQuery },
     responses: { 200: { description: 'A page of runs', schema: jobRunPageSchema } },
     handler: async ({ query, database, apiKey }) => {
-      const result = await listJobRuns(database.models, { ...query, includeStack: apiKey?.role === 'admin' });
+      const result = await listJobRuns(database, { ...query, includeStack: apiKey?.role === 'admin' });
       if (!result.ok)
         throw new AppError('validation_failed', result.error.message, {
           issues: [{ path: 'query.cursor', message: result.error.message }],
@@ -101,7 +102,7 @@ export const jobRoutes = [
     request: { params: z.object({ id: objectId }) },
     responses: { 200: { description: 'The run', schema: jobRunSchema }, 404: { description: 'No run with this id' } },
     handler: async ({ params, database, apiKey }) => {
-      const run = await getJobRun(database.models, params.id, apiKey?.role === 'admin');
+      const run = await getJobRun(database, params.id, apiKey?.role === 'admin');
       if (!run) throw new AppError('not_found', `no job run ${params.id}`);
       return run;
     },

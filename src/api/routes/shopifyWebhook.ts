@@ -6,9 +6,9 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
-import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import { ingestEvents } from '../../ingest/ingestEvents.js';
 import { fromShopify, shopifyTopics, type ShopifyTopic } from '../../ingest/shopify.js';
+import { findDelivery, recordDeliveries } from '../../ingest/webhookDeliveries.js';
 import { AppError, errorBodySchema } from '../errors.js';
 
 export const SHOPIFY_WEBHOOK_PATH = '/v1/webhooks/shopify';
@@ -59,12 +59,11 @@ export function shopifyWebhookRouter(database: Database): Router {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new AppError('bad_request', 'the body must be a JSON object');
     const payload = parsed as Record<string, unknown>;
-    const { webhookDeliveries } = database.collections;
     // The signature covers the body only, so anyone holding one signed delivery could resend it
     // under another topic (an order as `orders/cancelled` becomes a refund). Each signed body is
     // remembered with its topic; a resend under a topic that reads it differently is refused.
     const bodyId = `shopify-body:${createHash('sha256').update(raw).digest('hex')}`;
-    const seen = await webhookDeliveries.findOne({ _id: bodyId }, { projection: { topic: 1 } });
+    const seen = await findDelivery(database, bodyId);
     const seenTopic = seen?.topic as ShopifyTopic | undefined;
     if (
       seenTopic &&
@@ -77,7 +76,7 @@ export function shopifyWebhookRouter(database: Database): Router {
       );
     }
     const deliveryId = req.get('x-shopify-webhook-id');
-    if (deliveryId && (await webhookDeliveries.findOne({ _id: `shopify:${deliveryId}` }))) {
+    if (deliveryId && (await findDelivery(database, `shopify:${deliveryId}`))) {
       res.json({ duplicate: true, stored: 0 } satisfies ShopifyWebhookReply);
       return;
     }
@@ -90,7 +89,7 @@ export function shopifyWebhookRouter(database: Database): Router {
         ? [{ _id: `shopify:${deliveryId}`, source: 'shopify', topic, receivedAt, events: result.value.stored }]
         : []),
     ];
-    if (records.length) await insertIgnoringDuplicates(webhookDeliveries, records);
+    if (records.length) await recordDeliveries(database, records);
     res.json({
       duplicate: false,
       stored: result.value.stored,

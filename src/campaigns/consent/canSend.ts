@@ -92,11 +92,11 @@ export async function canSendBatch(database: Database, checks: readonly SendChec
   if (addresses.length) {
     // Erased people are on the list by hash only (src/privacy/addressHash.ts): look up both forms.
     const lookups = addresses.flatMap((a) => [a, hashedAddress(a)]);
-    const cursor = database.models.Suppression.collection.find(
+    const cursor = database.collections.suppressions.find(
       { address: { $in: lookups }, channel: 'email' },
       { projection: { address: 1, reason: 1 } },
     );
-    for await (const doc of cursor) keepStrongest(suppressions, doc.address as string, doc.reason as string);
+    for await (const doc of cursor) keepStrongest(suppressions, doc.address, doc.reason);
   }
   return checks.map((c, i) => {
     const recipient = current[i]!;
@@ -127,12 +127,12 @@ function keepStrongest(out: Map<string, string>, address: string, reason: string
  */
 export async function loadSuppressions(database: Database): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const cursor = database.models.Suppression.collection.find(
+  const cursor = database.collections.suppressions.find(
     { channel: 'email' },
     { projection: { address: 1, reason: 1 } },
   );
   for await (const doc of cursor) {
-    keepStrongest(out, doc.address as string, doc.reason as string);
+    keepStrongest(out, doc.address, doc.reason);
   }
   return out;
 }

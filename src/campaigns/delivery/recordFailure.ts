@@ -26,7 +26,7 @@ export async function recordDeliveryFailure(
 ): Promise<{ suppressed: boolean }> {
   if (error.type !== 'hard_bounce' && error.type !== 'complaint') return { suppressed: false };
   const reason = error.type === 'hard_bounce' ? 'bounce' : 'complaint';
-  await insertIgnoringDuplicates(database.models.Suppression.collection, [
+  await insertIgnoringDuplicates(database.collections.suppressions, [
     {
       address: message.to.toLowerCase(),
       channel: 'email',

@@ -120,11 +120,9 @@ export async function planDueSteps(
     byId(database.collections.scores, customerIds, { bestSendHour: 1 }),
     byId(database.collections.features, customerIds, { 'values.emailOpenRate90d': 1, 'values.emailClickRate90d': 1 }),
     recentSends(database, customerIds, new Date(now - longestWindow * DAY)),
-    database.models.Experiment.collection.find({}, { projection: { 'results.winner': 1 } }).toArray(),
+    database.collections.experiments.find({}, { projection: { 'results.winner': 1 } }).toArray(),
   ]);
-  const winners = new Map(
-    experiments.map((x) => [String(x._id), (x.results as { winner?: string } | undefined)?.winner]),
-  );
+  const winners = new Map(experiments.map((x) => [x._id, x.results?.winner]));
 
   const updates = new DocumentWrites<EnrollmentDoc>();
   const set = (doc: EnrollmentDoc, fields: Partial<EnrollmentDoc>, inc?: { deferrals: number }) =>

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.js';
+import type { ExperimentDoc } from '../../db/models/experiment.js';
 import { readTimelines } from '../../ingest/timeline/readTimelines.js';
 import type { Flow } from '../flows/flowSchema.js';
 import { experimentId } from './assign.js';
@@ -47,14 +48,14 @@ export async function evaluateExperiments(
   opts: EvaluateOptions,
 ): Promise<{ experiments: number; winners: number }> {
   const since = new Date(opts.asOf.getTime() - opts.windowDays * DAY);
-  const { Message, Enrollment, Experiment } = database.models;
-  const messages = await Message.collection
+  const { messages: messageStore, enrollments: enrollmentStore, experiments } = database.collections;
+  const messages = await messageStore
     .find(
       { status: 'sent', sentAt: { $gte: since }, experimentId: { $exists: true } },
       { projection: { experimentId: 1, variant: 1, customerId: 1, sentAt: 1 } },
     )
     .toArray();
-  const enrollments = await Enrollment.collection
+  const enrollments = await enrollmentStore
     .find({ enrolledAt: { $gte: since } }, { projection: { flowId: 1, customerId: 1, status: 1, enrolledAt: 1 } })
     .toArray();
 
@@ -63,7 +64,7 @@ export async function evaluateExperiments(
   const orders = new Map<string, { at: number; revenue: number }[]>();
   // Opens and clicks are stored on the recipient's timeline, orders on the customer's: only the
   // timelines of those messaged or enrolled are read, by `_id`.
-  const customerIds = [...new Set([...messages, ...enrollments].map((x) => String(x.customerId)))];
+  const customerIds = [...new Set([...messages, ...enrollments].map((x) => x.customerId))];
   const types = ['email_opened', 'email_clicked', 'order_completed'];
   for await (const { customerId, events } of readTimelines(database, { customerIds }, { types, from: since })) {
     for (const e of events) {
@@ -82,12 +83,9 @@ export async function evaluateExperiments(
     (orders.get(customerId) ?? []).filter((o) => o.at >= at && o.at < at + opts.attributionDays * DAY);
 
   const stored = new Map(
-    (await Experiment.collection.find({}, { projection: { results: 1 } }).toArray()).map((x) => [
-      String(x._id),
-      x.results as { winner?: string } | undefined,
-    ]),
+    (await experiments.find({}, { projection: { results: 1 } }).toArray()).map((x) => [x._id, x.results]),
   );
-  const docs: Record<string, unknown>[] = [];
+  const docs: ExperimentDoc[] = [];
   let winners = 0;
   for (const flow of flows) {
     for (const step of flow.steps.filter((s) => s.variants.length >= 2)) {
@@ -99,9 +97,9 @@ export async function evaluateExperiments(
         ]),
       );
       for (const m of messages.filter((x) => x.experimentId === id)) {
-        const s = stats.get(m.variant as string);
+        const s = m.variant === undefined ? undefined : stats.get(m.variant);
         if (!s) continue;
-        const converted = orderAfter(m.customerId as string, (m.sentAt as Date).getTime());
+        const converted = orderAfter(m.customerId, (m.sentAt as Date).getTime());
         s.recipients++;
         s.opens += Number(opened.has(String(m._id)));
         s.clicks += Number(clicked.has(String(m._id)));
@@ -148,7 +146,7 @@ export async function evaluateExperiments(
       let converters = 0;
       let revenue = 0;
       for (const e of members) {
-        const converted = orderAfter(e.customerId as string, (e.enrolledAt as Date).getTime());
+        const converted = orderAfter(e.customerId, e.enrolledAt.getTime());
         converters += Number(converted.length > 0);
         revenue += converted.reduce((sum, o) => sum + o.revenue, 0);
       }
@@ -172,11 +170,11 @@ export async function evaluateExperiments(
     });
   }
   await database.bulkWrite(
-    Experiment.collection,
+    experiments,
     docs.map((d) => ({
       replaceOne: {
-        filter: { _id: d._id as never },
-        replacement: { ...d, updatedAt: opts.asOf } as never,
+        filter: { _id: d._id },
+        replacement: { ...d, updatedAt: opts.asOf },
         upsert: true,
       },
     })),

@@ -119,6 +119,19 @@ export async function unsubscribe(
   await storeEmailEvent(database, 'email_unsubscribed', ref, at, props, `unsubscribe:${ref.m}`);
 }
 
+/** What the preference centre shows: the address and the topics kept (undefined: every topic). */
+export async function preferencesOf(
+  database: Database,
+  customerId: string,
+): Promise<{ email: string | undefined; topics: EmailTopic[] | undefined }> {
+  const customer = await database.collections.customers.findOne(
+    { _id: customerId },
+    { projection: { email: 1, traits: 1 } },
+  );
+  const topics = (customer?.traits as { emailTopics?: EmailTopic[] } | undefined)?.emailTopics;
+  return { email: customer?.email ?? undefined, topics };
+}
+
 /** The preference centre's topic choice, kept as the `emailTopics` trait (read by `canSend`). */
 export async function saveTopics(
   database: Database,

@@ -1,3 +1,4 @@
+import type { ObjectId } from 'mongodb';
 import { Schema } from 'mongoose';
 
 export const roles = ['admin', 'marketer', 'ingest'] as const;
@@ -18,3 +19,17 @@ export const apiKeySchema = new Schema(
   { timestamps: true, collection: 'api_keys' },
 );
 apiKeySchema.index({ prefix: 1 }, { unique: true });
+
+/** One `api_keys` document; created through the model (defaults, `enum` and `min` checks), read through the collection. */
+export interface ApiKeyDoc {
+  _id: ObjectId;
+  name: string;
+  role: Role;
+  prefix: string;
+  hash: string;
+  rateLimitPerMinute?: number;
+  lastUsedAt?: Date;
+  revokedAt?: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}

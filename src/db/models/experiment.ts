@@ -15,3 +15,20 @@ export const experimentSchema = new Schema(
   },
   { timestamps: true, collection: 'experiments', minimize: false },
 );
+
+/** One `experiments` document: a step's variants (`_id` = `<flow>:<step>`) or a flow's holdout (`<flow>:holdout`). */
+export interface ExperimentDoc {
+  _id: string;
+  name: string;
+  flowId?: string;
+  stepId?: string;
+  /** Absent on a holdout document. */
+  variants?: { name: string; weight: number }[];
+  holdoutShare: number;
+  status: 'draft' | 'running' | 'stopped';
+  startedAt?: Date;
+  endedAt?: Date;
+  /** The latest evaluation (evaluateExperiments.ts); a `winner` once chosen stays chosen. */
+  results: { winner?: string; evaluatedAt?: Date } & Record<string, unknown>;
+  updatedAt?: Date;
+}

@@ -38,3 +38,9 @@ export interface FeatureDoc {
   version?: number;
   values: Record<string, unknown>;
 }
+
+/** One `feature_snapshots` document (`_id` = `<as-of ISO>|<customer id>`, see features/store.ts snapshotId). */
+export interface FeatureSnapshotDoc extends Omit<FeatureDoc, '_id'> {
+  _id: string;
+  customerId: string;
+}

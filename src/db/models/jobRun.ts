@@ -1,9 +1,12 @@
+import type { ObjectId } from 'mongodb';
 import { Schema } from 'mongoose';
+
+export const jobRunStatuses = ['running', 'succeeded', 'failed', 'skipped'] as const;
 
 export const jobRunSchema = new Schema(
   {
     job: { type: String, required: true },
-    status: { type: String, enum: ['running', 'succeeded', 'failed', 'skipped'], required: true },
+    status: { type: String, enum: jobRunStatuses, required: true },
     trigger: { type: String, enum: ['schedule', 'cli', 'api', 'startup', 'test', 'pipeline'], default: 'schedule' },
     worker: String,
     options: { type: Schema.Types.Mixed, default: {} },
@@ -29,6 +32,35 @@ export const jobRunSchema = new Schema(
 );
 jobRunSchema.index({ job: 1, startedAt: -1 });
 jobRunSchema.index({ startedAt: -1 });
+
+/** One `job_runs` document (`_id` chosen by runJob, so a retried insert finds its own record). */
+export interface JobRunDoc {
+  _id: ObjectId;
+  job: string;
+  status: (typeof jobRunStatuses)[number];
+  trigger: string;
+  worker?: string;
+  /** What the job's option schema parsed. */
+  options?: unknown;
+  counts?: Record<string, unknown>;
+  startedAt: Date;
+  endedAt?: Date;
+  durationMs?: number;
+  error?: { message?: string; stack?: string; type?: string };
+  notes?: string[];
+  attempts?: number;
+  retries?: { at?: Date; error?: string; waitMs?: number }[];
+  parentRunId?: string;
+  steps?: {
+    job?: string;
+    runId?: string;
+    status?: string;
+    durationMs?: number;
+    options?: Record<string, unknown>;
+    counts?: Record<string, unknown>;
+    error?: string;
+  }[];
+}
 
 /**
  * A lease is inserted under a unique `_id` (job, run key, partition) before a partition is worked

@@ -1,11 +1,14 @@
 import { Schema } from 'mongoose';
 
+export const modelStatuses = ['candidate', 'active', 'retired', 'rejected'] as const;
+export type ModelStatus = (typeof modelStatuses)[number];
+
 /** Model registry: one document per trained version; the files live in models/<name>/<version>/. */
 export const modelVersionSchema = new Schema(
   {
     name: { type: String, required: true },
     version: { type: String, required: true },
-    status: { type: String, enum: ['candidate', 'active', 'retired', 'rejected'], default: 'candidate' },
+    status: { type: String, enum: modelStatuses, default: 'candidate' },
     asOf: Date,
     horizonDays: Number,
     featureSchema: { type: [String], default: [] },
@@ -22,3 +25,22 @@ export const modelVersionSchema = new Schema(
 );
 modelVersionSchema.index({ name: 1, version: 1 }, { unique: true });
 modelVersionSchema.index({ name: 1, status: 1 });
+
+/** One `model_versions` document as stored; fields added over time may be missing on old ones (registry.ts toRecord fills them). */
+export interface ModelVersionDoc {
+  name: string;
+  version: string;
+  status: ModelStatus;
+  asOf?: Date | null;
+  horizonDays?: number | null;
+  featureSchema?: string[];
+  metrics?: Record<string, unknown>;
+  backend?: string | null;
+  codeVersion?: string | null;
+  path: string;
+  weightsSha256?: string | null;
+  promotedAt?: Date | null;
+  notes?: string | null;
+  createdAt?: Date;
+  updatedAt?: Date;
+}

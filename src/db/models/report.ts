@@ -11,3 +11,14 @@ export const reportSchema = new Schema(
   { timestamps: true, collection: 'reports', minimize: false },
 );
 reportSchema.index({ kind: 1, createdAt: -1 });
+
+/** One `reports` document: a period's attribution or KPI report (src/attribution/report.ts). */
+export interface ReportDoc {
+  kind: 'attribution' | 'kpis';
+  from: Date;
+  to: Date;
+  params: Record<string, unknown>;
+  result: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -10,3 +10,11 @@ export const simTruthSchema = new Schema(
   },
   { collection: 'sim_truth', versionKey: false, minimize: false },
 );
+
+/** One `sim_truth` document (`_id` = customer id), written by the demo generator. */
+export interface SimTruthDoc {
+  _id: string;
+  historyEnd?: Date;
+  traits: Record<string, unknown>;
+  outcomes: Record<string, unknown>;
+}

@@ -232,7 +232,7 @@ async function writeFolded(
     await upsertMany(c.features, features, stored);
   }
   await insertIgnoringDuplicates(
-    database.models.Suppression.collection,
+    database.collections.suppressions,
     derived.flatMap((d) => d.suppressions),
   );
   const docs = await Promise.all(
@@ -280,7 +280,7 @@ function deriveAll(t: Timeline, contexts: FoldContexts) {
     features: values ? currentFeatureDoc(t.customerId, t.partition, new Date(contexts.asOf), values) : null,
     suppressions: suppressions.map((s) => ({
       address: s.address,
-      channel: 'email',
+      channel: 'email' as const,
       customerId: t.customerId,
       reason: s.reason,
       createdAt: s.at,

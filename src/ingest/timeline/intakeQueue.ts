@@ -80,7 +80,7 @@ export async function settleQueued(database: Database, queued: EventInboxDoc[]):
   const docs = queued.flatMap((q) => (BSON.deserialize((q.events as Binary).buffer) as { docs: StoredEvent[] }).docs);
   // In thousands: one long insert would hold the database's only writer while requests wait to queue.
   for (let i = 0; i < docs.length; i += 1000)
-    await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 1000));
+    await insertIgnoringDuplicates(database.collections.events, docs.slice(i, i + 1000));
   await stageEvents(database, docs);
   await database.collections.eventInbox.deleteMany({ _id: { $in: queued.map((q) => q._id) } });
   return docs.length;

@@ -27,10 +27,8 @@ export async function rebuildTimelines(
   for (const p of partitions) await waitForFoldLease(database, p, 'rebuild', 120_000);
   const counts = { ...emptyFoldCounts(), eventsRead: 0, passes: 0 };
   try {
-    const m = database.models;
-    await Promise.all(
-      [m.CustomerTimeline, m.FoldStats, m.Customer, m.Feature].map((model) => model.collection.deleteMany({})),
-    );
+    const c = database.collections;
+    await Promise.all([c.customerTimelines, c.foldStats, c.customers, c.features].map((col) => col.deleteMany({})));
     const total = await database.estimatedCount('events');
     const budget = opts.maxEventsInMemory ?? 2_000_000;
     const perPass = Math.max(1, Math.floor((partitions.length * budget) / Math.max(total, 1)));

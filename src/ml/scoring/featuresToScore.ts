@@ -28,29 +28,25 @@ export async function featuresToScore(
 ): Promise<FeaturesToScore | null> {
   const byPartition = new Map<number, FeatureDoc[]>(claimed.map((p) => [p, []]));
   const onlyClaimed = byPartition.size === partitions ? {} : { partition: { $in: [...claimed] } };
-  const read = async (
-    cursor: AsyncIterable<Record<string, unknown>>,
-    id: (doc: Record<string, unknown>) => string,
-  ): Promise<number> => {
+  const read = async <D extends FeatureDoc>(cursor: AsyncIterable<D>, id: (doc: D) => string): Promise<number> => {
     let n = 0;
     for await (const doc of cursor) {
-      byPartition.get(doc.partition as number)?.push({ ...(doc as unknown as FeatureDoc), _id: id(doc) });
+      byPartition.get(doc.partition)?.push({ ...doc, _id: id(doc) });
       if (++n % 5000 === 0) onRead();
     }
     return n;
   };
-  const { FeatureSnapshot } = database.models;
-  const { features } = database.collections;
+  const { features, featureSnapshots } = database.collections;
   const options = { projection: { computedAt: 0 }, batchSize: 5000 };
   if (!asOf) {
-    await read(features.find(onlyClaimed, options), (d) => d._id as string);
+    await read(features.find(onlyClaimed, options), (d) => d._id);
     return { byPartition, source: 'features' };
   }
   const snapshots = await read(
-    FeatureSnapshot.collection.find({ ...onlyClaimed, asOf, version: FEATURE_VERSION }, options),
-    (d) => d.customerId as string,
+    featureSnapshots.find({ ...onlyClaimed, asOf, version: FEATURE_VERSION }, options),
+    (d) => d.customerId,
   );
   if (snapshots > 0) return { byPartition, source: 'snapshots' };
-  const current = await read(features.find({ ...onlyClaimed, asOf }, options), (d) => d._id as string);
+  const current = await read(features.find({ ...onlyClaimed, asOf }, options), (d) => d._id);
   return current > 0 ? { byPartition, source: 'features-as-of' } : null;
 }

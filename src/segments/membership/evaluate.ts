@@ -108,7 +108,7 @@ export async function evaluateSegments(
   opts: EvaluateOptions,
   visit: (partition: number, profiles: EvaluatedProfile[], extraCutoffs: QuantileCutoffs) => Promise<void>,
 ): Promise<{ segments: PreparedSegment[] }> {
-  const { models } = database;
+  const { collections } = database;
   const { queries, mapping } = shareEventQueries(segments);
   const prepared: PreparedSegment[] = segments.map((s) => ({ ...s, cutoffs: {}, eventIds: mapping.get(s.id)! }));
   const extra = {
@@ -119,7 +119,7 @@ export async function evaluateSegments(
   const withQuantiles = [...prepared, extra].filter((s) => s.compiled.quantiles.length > 0);
   // Quantiles rank the whole population: from the loaded profiles when they are all loaded, else streamed.
   if (!(opts.scan === 'collection' && opts.everyPartition)) {
-    for (const s of withQuantiles) s.cutoffs = await populationCutoffs(models, s.compiled);
+    for (const s of withQuantiles) s.cutoffs = await populationCutoffs(collections, s.compiled);
   }
   let facts: EventFacts | null = null;
   // One resolution for the whole shop where it is read as a whole; else per partition, below.

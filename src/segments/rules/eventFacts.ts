@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.js';
-import type { Models } from '../../db/models/index.js';
+import type { Collections } from '../../db/collections.js';
 import { readTimelines, type EventSelection } from '../../ingest/timeline/readTimelines.js';
 import { localDay, localHour, offsetFnFor } from '../../features/time.js';
 import { matchesFilter } from './compile.js';
@@ -22,11 +22,11 @@ export async function resolveEventFacts(
   queries: readonly EventQuery[],
   scope: ProfileScope,
 ): Promise<EventFacts> {
-  const models = database.models;
+  const { customers } = database.collections;
   const facts: EventFacts = new Map();
   if (queries.length === 0) return facts;
   const filters: MongoFilter[] = queries.flatMap((q) => (q.anchor ? [q.filter, q.anchor.filter] : [q.filter]));
-  const zones = queries.some((q) => q.localTime) ? await timezones(models, scope) : undefined;
+  const zones = queries.some((q) => q.localTime) ? await timezones(customers, scope) : undefined;
   const inWindow = queries.map((q) => (q.localTime ? localTimeTest(q.localTime, zones!) : undefined));
 
   /** Per anchored query: customer → last anchor time, and the times of counted events. */
@@ -88,8 +88,8 @@ function envelope(filters: MongoFilter[]): EventSelection {
   };
 }
 
-async function timezones(models: Pick<Models, 'Customer'>, scope: ProfileScope): Promise<Map<string, string>> {
-  const rows = await models.Customer.collection.find(scopeFilter(scope), { projection: { timezone: 1 } }).toArray();
+async function timezones(customers: Collections['customers'], scope: ProfileScope): Promise<Map<string, string>> {
+  const rows = await customers.find(scopeFilter(scope), { projection: { timezone: 1 } }).toArray();
   return new Map(rows.map((r) => [String(r._id), typeof r.timezone === 'string' ? r.timezone : 'UTC']));
 }
 

@@ -1,4 +1,4 @@
-import type { Models } from '../../db/models/index.js';
+import type { Collections } from '../../db/collections.js';
 import { valueAt } from './compile.js';
 import type { CompiledSegment, Profile, QuantileCutoffs, QuantileSpec } from './types.js';
 
@@ -28,15 +28,15 @@ export function quantileCutoffs(
   return out;
 }
 
-type ProfileModels = Pick<Models, 'Customer' | 'Feature' | 'Score'>;
+type ProfileCollections = Pick<Collections, 'customers' | 'features' | 'scores'>;
 
 /** Where a profile path's values are stored: collection and document path. */
-function storedAt(models: ProfileModels, field: string) {
+function storedAt(collections: ProfileCollections, field: string) {
   const [root, ...rest] = field.split('.');
   const path = rest.join('.');
-  if (root === 'features') return { collection: models.Feature.collection, path: `values.${path}` };
-  if (root === 'scores') return { collection: models.Score.collection, path };
-  return { collection: models.Customer.collection, path };
+  if (root === 'features') return { collection: collections.features, path: `values.${path}` };
+  if (root === 'scores') return { collection: collections.scores, path };
+  return { collection: collections.customers, path };
 }
 
 /**
@@ -44,12 +44,12 @@ function storedAt(models: ProfileModels, field: string) {
  * over every customer, not over one partition).
  */
 export async function populationCutoffs(
-  models: ProfileModels,
+  collections: ProfileCollections,
   compiled: Pick<CompiledSegment, 'quantiles'>,
 ): Promise<QuantileCutoffs> {
   const out: QuantileCutoffs = {};
   for (const q of compiled.quantiles) {
-    const { collection, path } = storedAt(models, q.field);
+    const { collection, path } = storedAt(collections, q.field);
     const values: unknown[] = [];
     for await (const doc of collection.find({}, { projection: { [path]: 1 } })) {
       let v: unknown = doc;
