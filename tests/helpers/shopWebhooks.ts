@@ -115,21 +115,25 @@ export function deliverWoo(
   const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
   const [resource, event] = topic.split('.');
   const signature = opts.signature === undefined ? signWoo(body, opts.secret) : opts.signature;
-  return request(app)
-    .post('/v1/webhooks/woocommerce')
-    .set({
-      'Content-Type': 'application/json',
-      'User-Agent': 'WooCommerce/9.4.1 Hookshot (WordPress/6.7)',
-      'X-WC-Webhook-Source': 'https://shop.example/',
-      'X-WC-Webhook-Topic': topic,
-      'X-WC-Webhook-Resource': resource ?? '',
-      'X-WC-Webhook-Event': event ?? '',
-      'X-WC-Webhook-ID': '12',
-      'X-WC-Webhook-Delivery-ID': `d${++delivery}`,
-      ...(signature === null ? {} : { 'X-WC-Webhook-Signature': signature }),
-      ...opts.headers,
-    })
-    .send(body);
+  return (
+    request(app)
+      .post('/v1/webhooks/woocommerce')
+      .set({
+        'Content-Type': 'application/json',
+        'User-Agent': 'WooCommerce/9.4.1 Hookshot (WordPress/6.7)',
+        'X-WC-Webhook-Source': 'https://shop.example/',
+        'X-WC-Webhook-Topic': topic,
+        'X-WC-Webhook-Resource': resource ?? '',
+        'X-WC-Webhook-Event': event ?? '',
+        'X-WC-Webhook-ID': '12',
+        'X-WC-Webhook-Delivery-ID': `d${++delivery}`,
+        ...(signature === null ? {} : { 'X-WC-Webhook-Signature': signature }),
+        ...opts.headers,
+      })
+      // Byte for byte: supertest would otherwise send a Buffer as its JSON form.
+      .serialize((b: unknown) => b as string)
+      .send(body)
+  );
 }
 
 /** The key pair made in the Commerce admin ("Regenerate key pair"); the receiver gets the public half. */
