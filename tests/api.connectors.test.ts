@@ -1,18 +1,15 @@
 import request, { type Response } from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/buildApp.js';
-import { resetConfig } from '../src/config.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from './helpers/db.js';
 import { OpenApiChecker } from './helpers/openApiClient.js';
 import {
   deliverMagento,
   deliverWoo,
   magentoEvent,
-  magentoKeys,
   magentoOrder,
   magentoTime,
   signMagento,
-  WOO_SECRET,
+  useShopWebhookApp,
   wooCustomer,
   wooOrder,
   wooProduct,
@@ -20,22 +17,14 @@ import {
 } from './helpers/shopWebhooks.js';
 
 const database = useTestDatabase();
-const keys = magentoKeys();
-let app: ReturnType<typeof buildApp>;
+const shop = useShopWebhookApp(database);
+const keys = shop.keys;
+let app: ReturnType<typeof shop.app>;
 let checker: OpenApiChecker;
 
 beforeAll(async () => {
-  process.env.WOOCOMMERCE_WEBHOOK_SECRET = WOO_SECRET;
-  // One line, as an env file holds it: the `\n` escapes are read as line breaks.
-  process.env.MAGENTO_WEBHOOK_PUBLIC_KEY = keys.publicPem.trim().replaceAll('\n', '\\n');
-  resetConfig();
-  app = buildApp({ database: database() });
+  app = shop.app();
   checker = new OpenApiChecker((await request(app).get('/openapi.json')).body);
-});
-afterAll(() => {
-  delete process.env.WOOCOMMERCE_WEBHOOK_SECRET;
-  delete process.env.MAGENTO_WEBHOOK_PUBLIC_KEY;
-  resetConfig();
 });
 
 /** Every answer is held to /openapi.json. */

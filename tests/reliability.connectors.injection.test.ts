@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/buildApp.js';
 import { resetConfig } from '../src/config.js';
 import { useTestDatabase } from './helpers/db.js';
 import {
@@ -13,6 +12,7 @@ import {
   magentoTime,
   signMagento,
   signWoo,
+  useShopWebhookApp,
   WOO_SECRET,
   wooCustomer,
   wooOrder,
@@ -26,21 +26,16 @@ import {
  */
 
 const database = useTestDatabase();
-const keys = magentoKeys();
+const shop = useShopWebhookApp(database);
+const keys = shop.keys;
 const otherKeys = magentoKeys();
-let app: ReturnType<typeof buildApp>;
+let app: ReturnType<typeof shop.app>;
 const refused: Record<string, number> = {};
 
 beforeAll(() => {
-  process.env.WOOCOMMERCE_WEBHOOK_SECRET = WOO_SECRET;
-  process.env.MAGENTO_WEBHOOK_PUBLIC_KEY = keys.publicPem;
-  resetConfig();
-  app = buildApp({ database: database() });
+  app = shop.app();
 });
 afterAll(() => {
-  delete process.env.WOOCOMMERCE_WEBHOOK_SECRET;
-  delete process.env.MAGENTO_WEBHOOK_PUBLIC_KEY;
-  resetConfig();
   const total = Object.values(refused).reduce((a, b) => a + b, 0);
   console.log(
     `[reliability] connectors injection: ${total} hostile deliveries refused (${Object.entries(refused)
@@ -213,7 +208,7 @@ describe('Magento / Adobe Commerce', () => {
         field: 'MAGENTO_WEBHOOK_PUBLIC_KEY',
       });
     } finally {
-      process.env.MAGENTO_WEBHOOK_PUBLIC_KEY = keys.publicPem;
+      process.env.MAGENTO_WEBHOOK_PUBLIC_KEY = keys.publicPem; // multi-line PEM: read as is too
       resetConfig();
     }
   });

@@ -6,13 +6,12 @@ import { z, type ZodObject, type ZodType } from 'zod';
 import { config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { insertIgnoringDuplicates } from '../db/insertIgnoringDuplicates.js';
+import type { WebhookPayload } from '../ingest/commerceEvents.js';
 import { ingestEvents } from '../ingest/ingestEvents.js';
 import type { EventSource } from '../ingest/storeEvents.js';
 import { defineRoute, type RouteDefinition } from './defineRoute.js';
 import { AppError } from './errors.js';
 import { webhookTally } from './webhookTally.js';
-
-type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- third-party webhook JSON, read defensively
 
 /** What a shop platform's webhooks need besides the steps every signed delivery goes through. */
 export interface WebhookConnector<T extends string> {
@@ -33,7 +32,7 @@ export interface WebhookConnector<T extends string> {
   isPing?: (req: Request, raw: Buffer) => boolean;
   topics: readonly T[];
   /** The delivery's topic, from a header or from the signed body. */
-  topicOf: (req: Request, payload: Payload) => string | undefined;
+  topicOf: (req: Request, payload: WebhookPayload) => string | undefined;
   /**
    * Topics outside `topics`: refused (a Shopify app subscribes to named topics, so another one is
    * a mistake to show), or acknowledged and counted (a shop owner can pick any topic; a refusal
@@ -43,13 +42,13 @@ export interface WebhookConnector<T extends string> {
   /** What a body of the topic must hold: a body of another topic is refused naming the field. */
   schema?: (topic: T) => ZodType;
   /** The events a delivery means; validated afterwards like any other event. */
-  toEvents: (topic: T, payload: Payload, database: Database) => Promise<unknown[]> | unknown[];
+  toEvents: (topic: T, payload: WebhookPayload, database: Database) => Promise<unknown[]> | unknown[];
   /** Writes other than events (the product catalogue); returns how many documents it wrote. */
-  apply?: (topic: T, payload: Payload, database: Database) => Promise<number>;
+  apply?: (topic: T, payload: WebhookPayload, database: Database) => Promise<number>;
   /** Ids of this delivery or of the resource state it carries: any seen before means a redelivery. */
-  deliveryKeys: (req: Request, topic: T, payload: Payload) => string[];
+  deliveryKeys: (req: Request, topic: T, payload: WebhookPayload) => string[];
   /** When the resource last changed: a delivery older than WEBHOOK_MAX_AGE_HOURS is a replay. */
-  changedAt?: (topic: T, payload: Payload) => { field: string; at: Date } | undefined;
+  changedAt?: (topic: T, payload: WebhookPayload) => { field: string; at: Date } | undefined;
   /** Fields the platform reads in every 200 answer (Adobe Commerce continues on `op: success`). */
   ack?: { op: 'success' };
 }
@@ -74,7 +73,7 @@ export function verifyHmacBase64(raw: Buffer, signature: string, secret: string)
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function parseObject(raw: Buffer): Payload {
+function parseObject(raw: Buffer): WebhookPayload {
   // Decoding would turn invalid UTF-8 into U+FFFD and store it: refuse it, as the JSON API does.
   if (!isUtf8(raw)) throw new AppError('bad_request', 'the body is not valid UTF-8');
   let parsed: unknown;
@@ -85,7 +84,7 @@ function parseObject(raw: Buffer): Payload {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new AppError('bad_request', 'the body must be a JSON object');
-  return parsed as Payload;
+  return parsed as WebhookPayload;
 }
 
 /**

@@ -7,6 +7,9 @@ import { scalarNumber } from './payloadValues.js';
  * same events whichever shop sent it.
  */
 
+/** A platform's webhook JSON: untyped, read defensively with payloadValues.ts after its zod check. */
+export type WebhookPayload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- third-party JSON
+
 export interface LineItem {
   productId: string;
   name?: string;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database.js';
 import {
   cartSnapshotEvents,
+  type WebhookPayload,
   dropUndefined,
   orderAnonymousId,
   orderLinkEvent,
@@ -9,6 +10,8 @@ import {
   type LineItem,
 } from './commerceEvents.js';
 import { objectsOf, scalarNumber as num, scalarText as str } from './payloadValues.js';
+
+type P = WebhookPayload;
 
 /**
  * Magento 2 / Adobe Commerce observer events, as the Adobe Commerce Webhooks module sends them
@@ -24,8 +27,6 @@ export const magentoTopics = [
   'sales_quote_save_after',
 ] as const;
 export type MagentoTopic = (typeof magentoTopics)[number];
-
-type P = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- untyped webhook JSON, read defensively
 
 /** Where each event puts its object in `data` (Magento's event argument names). */
 const objectKey: Record<MagentoTopic, string> = {

@@ -1,5 +1,13 @@
-import { cartSnapshotEvents, dropUndefined, orderAnonymousId, orderLinkEvent } from './commerceEvents.js';
+import {
+  cartSnapshotEvents,
+  dropUndefined,
+  orderAnonymousId,
+  orderLinkEvent,
+  type WebhookPayload,
+} from './commerceEvents.js';
 import { objectsOf, scalarNumber as num, scalarText as str } from './payloadValues.js';
+
+type P = WebhookPayload;
 
 /**
  * Shopify webhook payloads (Admin API REST shapes) → Breadcrumb events. Every eventId is derived
@@ -18,8 +26,6 @@ export const shopifyTopics = [
   'customers/update',
 ] as const;
 export type ShopifyTopic = (typeof shopifyTopics)[number];
-
-type P = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- untyped webhook JSON, read defensively
 
 const cartAnonymousId = (token: unknown) => (str(token) ? `shopify-cart:${str(token)}` : undefined);
 

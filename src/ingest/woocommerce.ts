@@ -2,12 +2,15 @@ import { z } from 'zod';
 import type { Database } from '../db/database.js';
 import {
   dropUndefined,
+  type WebhookPayload,
   orderAnonymousId,
   orderLinkEvent,
   storedOrderRevenue,
   type LineItem,
 } from './commerceEvents.js';
 import { objectsOf, scalarNumber as num, scalarText as str } from './payloadValues.js';
+
+type P = WebhookPayload;
 
 /**
  * WooCommerce webhook payloads (REST API v3 shapes, the webhook's "API version") → Breadcrumb
@@ -25,8 +28,6 @@ export const wooCommerceTopics = [
   'product.deleted',
 ] as const;
 export type WooCommerceTopic = (typeof wooCommerceTopics)[number];
-
-type P = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- untyped webhook JSON, read defensively
 
 const wooId = z.number().int().positive();
 /** WooCommerce writes GMT times without an offset: `2026-03-22T16:28:02`. */

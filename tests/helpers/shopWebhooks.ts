@@ -1,6 +1,10 @@
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp } from '../../src/api/buildApp.js';
+import { resetConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
 
 /**
  * WooCommerce and Magento deliveries as the platforms send them: payloads in their REST v3 /
@@ -205,3 +209,30 @@ export function magentoOrder(id: number, over: Record<string, unknown> = {}) {
 }
 
 export const magentoEvent = (eventName: string, data: Record<string, unknown>) => ({ eventName, data });
+
+/**
+ * The real app with both platforms configured (the Magento key given on one line with `\n`
+ * escapes, as an env file holds it), and the settings removed afterwards.
+ */
+export function useShopWebhookApp(database: () => Database) {
+  const keys = magentoKeys();
+  let app: Express | undefined;
+  beforeAll(() => {
+    process.env.WOOCOMMERCE_WEBHOOK_SECRET = WOO_SECRET;
+    process.env.MAGENTO_WEBHOOK_PUBLIC_KEY = keys.publicPem.trim().replaceAll('\n', '\\n');
+    resetConfig();
+    app = buildApp({ database: database() });
+  });
+  afterAll(() => {
+    delete process.env.WOOCOMMERCE_WEBHOOK_SECRET;
+    delete process.env.MAGENTO_WEBHOOK_PUBLIC_KEY;
+    resetConfig();
+  });
+  return {
+    keys,
+    app: () => {
+      if (!app) throw new Error('useShopWebhookApp(): the app exists only inside tests and hooks');
+      return app;
+    },
+  };
+}
