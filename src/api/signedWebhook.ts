@@ -11,7 +11,7 @@ import { ingestEvents } from '../ingest/ingestEvents.js';
 import type { EventSource } from '../ingest/storeEvents.js';
 import { defineRoute, type RouteDefinition } from './defineRoute.js';
 import { AppError } from './errors.js';
-import { webhookTally } from './webhookTally.js';
+import { webhookTally, type WebhookTally } from './webhookTally.js';
 
 /** What a shop platform's webhooks need besides the steps every signed delivery goes through. */
 export interface WebhookConnector<T extends string> {
@@ -87,26 +87,14 @@ function parseObject(raw: Buffer): WebhookPayload {
   return parsed as WebhookPayload;
 }
 
-/**
- * One receiver for every platform's signed webhooks, in the order that keeps a forged or replayed
- * delivery from storing anything: the signature over the exact bytes before the body is parsed,
- * then the topic, the body's shape for that topic, its age, a topic swap, a redelivery; delivery
- * records are written only after the events are stored, so a delivery that failed half-way is
- * processed again on the platform's retry.
- */
-async function receive<T extends string>(
+/** The signature over the exact bytes, before anything reads them. */
+function requireSignature<T extends string>(
   connector: WebhookConnector<T>,
-  database: Database,
   req: Request,
-): Promise<WebhookReply> {
+  raw: Buffer,
+  tally: WebhookTally,
+): void {
   const { source, label, signatureHeader } = connector;
-  const tally = webhookTally(req.app);
-  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  const reply = (r: WebhookReply): WebhookReply => ({ ...r, ...connector.ack });
-  if (connector.isPing?.(req, raw)) {
-    tally.count(source, 'ping');
-    return reply({ duplicate: false, stored: 0, ping: true });
-  }
   const key = connector.key();
   if (!key)
     throw new AppError('unauthorized', `${label} webhooks are not configured: set ${connector.keySetting}`, {
@@ -121,6 +109,76 @@ async function receive<T extends string>(
       reason: signature ? 'mismatch' : 'missing',
     });
   }
+}
+
+/**
+ * A signed delivery can still be a replay: of a resource state older than the window, or of a body
+ * received before under another topic. Returns the body's record, to be written once it is stored.
+ */
+async function refuseReplays<T extends string>(
+  connector: WebhookConnector<T>,
+  database: Database,
+  topic: T,
+  payload: WebhookPayload,
+  raw: Buffer,
+  tally: WebhookTally,
+): Promise<{ bodyId: string; seen: boolean }> {
+  const { source } = connector;
+  const changed = connector.changedAt?.(topic, payload);
+  const maxAgeMs = config().WEBHOOK_MAX_AGE_HOURS * 3_600_000;
+  if (changed && Date.now() - changed.at.getTime() > maxAgeMs) {
+    tally.count(source, 'replayed');
+    throw new AppError(
+      'unauthorized',
+      `a replayed delivery: ${changed.field} is ${changed.at.toISOString()}, more than ${config().WEBHOOK_MAX_AGE_HOURS} h ago`,
+      { field: `body.${changed.field}`, reason: 'replay' },
+    );
+  }
+  // The signature covers the body only, so anyone holding one signed delivery could resend it
+  // under another topic (an order as a cancellation becomes a refund). Each signed body is
+  // remembered with its topic; a resend under a topic that reads it differently is refused.
+  const bodyId = `${source}-body:${createHash('sha256').update(raw).digest('hex')}`;
+  const seen = await database.collections.webhookDeliveries.findOne({ _id: bodyId }, { projection: { topic: 1 } });
+  const seenTopic = seen?.topic as T | undefined;
+  if (
+    seenTopic &&
+    seenTopic !== topic &&
+    !isDeepStrictEqual(
+      await connector.toEvents(seenTopic, payload, database),
+      await connector.toEvents(topic, payload, database),
+    )
+  ) {
+    tally.count(source, 'replayed');
+    throw new AppError(
+      'unauthorized',
+      `this signed body was delivered as ${seenTopic}; it is not accepted again as ${topic}`,
+      { field: 'topic', reason: 'replay' },
+    );
+  }
+  return { bodyId, seen: Boolean(seen) };
+}
+
+/**
+ * One receiver for every platform's signed webhooks, in the order that keeps a forged or replayed
+ * delivery from storing anything: the signature over the exact bytes before the body is parsed,
+ * then the topic, the body's shape for that topic, its age, a topic swap, a redelivery; delivery
+ * records are written only after the events are stored, so a delivery that failed half-way is
+ * processed again on the platform's retry.
+ */
+async function receive<T extends string>(
+  connector: WebhookConnector<T>,
+  database: Database,
+  req: Request,
+): Promise<WebhookReply> {
+  const { source, label } = connector;
+  const tally = webhookTally(req.app);
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const reply = (r: WebhookReply): WebhookReply => ({ ...r, ...connector.ack });
+  if (connector.isPing?.(req, raw)) {
+    tally.count(source, 'ping');
+    return reply({ duplicate: false, stored: 0, ping: true });
+  }
+  requireSignature(connector, req, raw, tally);
   const payload = parseObject(raw);
   const named = connector.topicOf(req, payload);
   if (!named || !(connector.topics as readonly string[]).includes(named)) {
@@ -139,41 +197,8 @@ async function receive<T extends string>(
     throw new AppError('validation_failed', `the body is not a ${label} ${topic} payload`, {
       issues: shape.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })),
     });
-  const changed = connector.changedAt?.(topic, payload);
-  const maxAgeMs = config().WEBHOOK_MAX_AGE_HOURS * 3_600_000;
-  if (changed && Date.now() - changed.at.getTime() > maxAgeMs) {
-    tally.count(source, 'replayed');
-    throw new AppError(
-      'unauthorized',
-      `a replayed delivery: ${changed.field} is ${changed.at.toISOString()}, more than ${config().WEBHOOK_MAX_AGE_HOURS} h ago`,
-      { field: `body.${changed.field}`, reason: 'replay' },
-    );
-  }
+  const { bodyId, seen } = await refuseReplays(connector, database, topic, payload, raw, tally);
   const { webhookDeliveries } = database.collections;
-  // The signature covers the body only, so anyone holding one signed delivery could resend it
-  // under another topic (an order as a cancellation becomes a refund). Each signed body is
-  // remembered with its topic; a resend under a topic that reads it differently is refused.
-  const bodyId = `${source}-body:${createHash('sha256').update(raw).digest('hex')}`;
-  const seen = await webhookDeliveries.findOne({ _id: bodyId }, { projection: { topic: 1 } });
-  const seenTopic = seen?.topic as T | undefined;
-  if (
-    seenTopic &&
-    seenTopic !== topic &&
-    !isDeepStrictEqual(
-      await connector.toEvents(seenTopic, payload, database),
-      await connector.toEvents(topic, payload, database),
-    )
-  ) {
-    tally.count(source, 'replayed');
-    throw new AppError(
-      'unauthorized',
-      `this signed body was delivered as ${seenTopic}; it is not accepted again as ${topic}`,
-      {
-        field: 'topic',
-        reason: 'replay',
-      },
-    );
-  }
   const keys = connector.deliveryKeys(req, topic, payload);
   if (keys.length && (await webhookDeliveries.findOne({ _id: { $in: keys } }, { projection: { _id: 1 } }))) {
     tally.count(source, 'redelivered');
@@ -189,7 +214,7 @@ async function receive<T extends string>(
     ...keys.map((_id) => ({ _id, source, topic, receivedAt, events })),
   ];
   if (records.length) await insertIgnoringDuplicates(webhookDeliveries, records);
-  tally.count(source, 'stored');
+  tally.count(source, 'processed');
   return reply({ duplicate: false, stored: events, duplicates: result.value.duplicates });
 }
 

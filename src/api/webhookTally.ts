@@ -1,7 +1,7 @@
 import type { Application } from 'express';
 
 /**
- * Webhook deliveries by platform and outcome since the process started (`stored`, `redelivered`,
+ * Webhook deliveries by platform and outcome since the process started (`processed`, `redelivered`,
  * `forged`, `replayed`, `ping`, `ignored:<topic>`): /health shows them, so a topic a shop sends
  * that nothing reads, or a burst of forgeries, is visible without reading logs.
  */

@@ -40,7 +40,7 @@ export const healthSchema = z
       }),
     webhooks: z.record(z.string(), z.record(z.string(), z.number().int())).optional().meta({
       description:
-        'Shop webhook deliveries since start by platform and outcome: stored, redelivered, forged, replayed, ping, and `ignored:<topic>` for topics acknowledged but not read',
+        'Shop webhook deliveries since start by platform and outcome: processed (stored or found stored already), redelivered, forged, replayed, ping, and `ignored:<topic>` for topics acknowledged but not read',
     }),
   })
   .meta({ id: 'Health' });
