@@ -145,26 +145,15 @@ const post = (path: string, body: fc.Arbitrary<unknown>, method: FuzzRequest['me
   body.map((b): FuzzRequest => ({ method, path, body: b }));
 const get = (path: fc.Arbitrary<string>) => path.map((p): FuzzRequest => ({ method: 'GET', path: p }));
 
-function signedWooCommerce(topic: string, payload: unknown): FuzzRequest {
+/** A shop webhook delivery signed as Shopify and WooCommerce sign: base64 HMAC-SHA256 of the raw body. */
+function signedDelivery(
+  path: string,
+  secret: string,
+  payload: unknown,
+  headers: (signature: string) => Record<string, string>,
+): FuzzRequest {
   const raw = JSON.stringify(payload) ?? '';
-  const signature = createHmac('sha256', WOOCOMMERCE_SECRET).update(raw).digest('base64');
-  return {
-    method: 'POST',
-    path: '/v1/webhooks/woocommerce',
-    raw,
-    headers: { 'x-wc-webhook-topic': topic, 'x-wc-webhook-signature': signature },
-  };
-}
-
-function signedShopify(topic: string, payload: unknown, webhookId: string): FuzzRequest {
-  const raw = JSON.stringify(payload) ?? '';
-  const hmac = createHmac('sha256', SHOPIFY_SECRET).update(raw).digest('base64');
-  return {
-    method: 'POST',
-    path: '/v1/webhooks/shopify',
-    raw,
-    headers: { 'x-shopify-topic': topic, 'x-shopify-hmac-sha256': hmac, 'x-shopify-webhook-id': webhookId },
-  };
+  return { method: 'POST', path, raw, headers: headers(createHmac('sha256', secret).update(raw).digest('base64')) };
 }
 
 export const fuzzTargets: FuzzTarget[] = [
@@ -213,7 +202,13 @@ export const fuzzTargets: FuzzTarget[] = [
     collection: 'events',
     request: fc
       .tuple(fc.constantFrom(...shopifyTopics), hostile(shopifyPayload), fc.uuid())
-      .map(([topic, payload, wid]) => signedShopify(topic, payload, wid)),
+      .map(([topic, payload, wid]) =>
+        signedDelivery('/v1/webhooks/shopify', SHOPIFY_SECRET, payload, (hmac) => ({
+          'x-shopify-topic': topic,
+          'x-shopify-hmac-sha256': hmac,
+          'x-shopify-webhook-id': wid,
+        })),
+      ),
   },
   {
     name: 'POST /v1/webhooks/woocommerce (signed)',
@@ -221,7 +216,12 @@ export const fuzzTargets: FuzzTarget[] = [
     collection: 'events',
     request: fc
       .tuple(fc.constantFrom(...wooCommerceTopics, 'coupon.created'), hostile(wooCommercePayload))
-      .map(([topic, payload]) => signedWooCommerce(topic, payload)),
+      .map(([topic, payload]) =>
+        signedDelivery('/v1/webhooks/woocommerce', WOOCOMMERCE_SECRET, payload, (signature) => ({
+          'x-wc-webhook-topic': topic,
+          'x-wc-webhook-signature': signature,
+        })),
+      ),
   },
   {
     name: 'POST /v1/segments/preview',
