@@ -1,9 +1,20 @@
+import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /** Project root: every relative default (data dir, binary cache) hangs off it, not off the cwd. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The Magento key is checked when the settings are read, not at the first delivery. */
+function isPublicKey(pem: string): boolean {
+  try {
+    createPublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Every setting, read once from the environment. The descriptions are the documentation:
@@ -115,6 +126,31 @@ export const configSchema = z.object({
     .min(1)
     .optional()
     .describe("The Shopify app's shared secret that signs webhooks; unset: webhooks are refused"),
+  WOOCOMMERCE_WEBHOOK_SECRET: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The secret entered in each WooCommerce webhook (WooCommerce › Settings › Advanced › Webhooks); unset: deliveries are refused ([connectors](connectors.md))',
+    ),
+  MAGENTO_WEBHOOK_PUBLIC_KEY: z
+    .string()
+    .min(1)
+    // Env files hold one line: a PEM with `\n` escapes is read as the multi-line key it stands for.
+    .transform((v) => v.replaceAll('\\n', '\n'))
+    .refine(isPublicKey, 'not a PEM public key')
+    .optional()
+    .describe(
+      'The PEM public key of the Adobe Commerce webhook signature (Stores › Configuration › Adobe Services › Webhooks), `\\n` for line breaks; unset: deliveries are refused ([connectors](connectors.md))',
+    ),
+  WEBHOOK_MAX_AGE_HOURS: z.coerce
+    .number()
+    .min(0.1)
+    .max(24 * 30)
+    .default(24)
+    .describe(
+      'A signed WooCommerce or Magento delivery whose resource last changed longer ago than this is refused as a replay ([connectors](connectors.md))',
+    ),
   SMTP_URL: z
     .string()
     .optional()
@@ -187,6 +223,7 @@ export type Config = z.infer<typeof configSchema>;
 export const secretKeys = [
   'MONGODB_URI',
   'SHOPIFY_WEBHOOK_SECRET',
+  'WOOCOMMERCE_WEBHOOK_SECRET',
   'SMTP_URL',
   'SMTP_PASS',
   'TRACKING_SECRET',

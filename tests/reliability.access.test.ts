@@ -71,6 +71,8 @@ function call(method: string, path: string, authorization?: string, body?: objec
 const publicOperations: Record<string, string> = {
   'GET /health': 'role matrix (public answers the same to every caller)',
   'POST /v1/webhooks/shopify': 'Shopify HMAC',
+  'POST /v1/webhooks/woocommerce': 'WooCommerce HMAC (reliability.connectors.injection)',
+  'POST /v1/webhooks/magento': 'Adobe Commerce signature (reliability.connectors.injection)',
   'GET /o/{token}': 'signed tokens',
   'GET /c/{token}/{link}': 'signed tokens, open redirect',
   'GET /u/{token}': 'signed tokens',

@@ -16,7 +16,7 @@ import { admitIngest, createIntakeLimiter, type IntakeLimiter } from './intakeLi
 import { createOpenApiRegistry, generateOpenApiDocument } from './openapi.js';
 import { routes as allRoutes } from './routes/index.js';
 import { documentEmailLinks, emailLinksRouter } from './routes/emailLinks.js';
-import { documentShopifyWebhook, SHOPIFY_WEBHOOK_PATH, shopifyWebhookRouter } from './routes/shopifyWebhook.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { dashboardRouter } from './dashboard/router.js';
 
 export interface BuildAppOptions {
@@ -37,7 +37,7 @@ declare global {
   }
 }
 
-/** Routes that store events; the Shopify webhook is admitted ahead of its own router. */
+/** Routes that store events; the shop webhooks are admitted ahead of their own routes. */
 const INGEST_PATHS = ['/v1/events', '/v1/segment/:type', '/v1/signups'];
 /** Ingest routes that queue their events while every slot is busy (see src/ingest/timeline/intakeQueue.ts). */
 const QUEUEABLE_PATHS = new Set(['/v1/events', '/v1/segment/batch']);
@@ -121,10 +121,12 @@ export function buildApp({
     res.json(document);
   });
 
-  // Signed by Shopify instead of carrying a key, and needing the raw body: ahead of both.
-  app.post(SHOPIFY_WEBHOOK_PATH, admitIngest(intake));
-  app.use(shopifyWebhookRouter(database));
-  documentShopifyWebhook(registry);
+  // Signed by the shop platform instead of carrying a key, and needing the raw body: ahead of both.
+  app.post(
+    webhookRoutes.map((r) => r.path),
+    admitIngest(intake),
+  );
+  mountRoutes(app, registry, webhookRoutes, database);
   // Links in our mail (pixel, clicks, unsubscribe, confirmation) carry signed tokens, not keys.
   app.use(emailLinksRouter(database));
   documentEmailLinks(registry);

@@ -56,6 +56,8 @@ export interface RouteSpec<
   tags?: string[];
   /** Roles whose keys may call the route, or 'public' for no key at all. */
   roles: readonly Role[] | 'public';
+  /** The header whose signature authenticates a public route under /v1 instead of a key (a shop's webhook). */
+  signedBy?: string;
   /** A POST that stores nothing (a query with a JSON body): read-only roles may call it. */
   readOnly?: boolean;
   request?: { body?: B; query?: Q; params?: P };
@@ -100,8 +102,8 @@ export function defineRoute<
 >(spec: RouteSpec<B, Q, P, R>): RouteDefinition {
   const where = `${spec.method.toUpperCase()} ${spec.path}`;
   const guarded = spec.roles !== 'public';
-  if (guarded !== spec.path.startsWith('/v1/'))
-    throw new Error(`${where}: routes under /v1 need roles, and only they may have them`);
+  if ((guarded || Boolean(spec.signedBy)) !== spec.path.startsWith('/v1/') || (guarded && spec.signedBy))
+    throw new Error(`${where}: routes under /v1 need roles or a signature, and only they may have them`);
   if (guarded && spec.roles.length === 0) throw new Error(`${where}: no role may call this route`);
   const successStatus = Math.min(
     ...Object.keys(spec.responses)

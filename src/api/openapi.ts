@@ -52,6 +52,7 @@ export interface OpenApiRouteInput {
   description?: string;
   tags?: string[];
   roles: readonly Role[] | 'public';
+  signedBy?: string;
   readOnly?: boolean;
   request: { body?: ZodType; query?: ZodObject; params?: ZodObject };
   responses: Record<number, ResponseSpec>;
@@ -82,7 +83,12 @@ export function openApiRoute(route: OpenApiRouteInput): RouteConfig {
     description: 'Any other error: 413, 415, 429 (Retry-After), 500, 503 (Retry-After)',
     content: json(errorBodySchema),
   };
-  const access = route.roles === 'public' ? 'No API key needed.' : `Roles: ${route.roles.join(', ')}.`;
+  const access =
+    route.roles !== 'public'
+      ? `Roles: ${route.roles.join(', ')}.`
+      : route.signedBy
+        ? `No API key: authenticated by the ${route.signedBy} signature.`
+        : 'No API key needed.';
   return {
     method: route.method,
     path: openApiPath(route.path),

@@ -1,4 +1,13 @@
+import {
+  cartSnapshotEvents,
+  dropUndefined,
+  orderAnonymousId,
+  orderLinkEvent,
+  type WebhookPayload,
+} from './commerceEvents.js';
 import { objectsOf, scalarNumber as num, scalarText as str } from './payloadValues.js';
+
+type P = WebhookPayload;
 
 /**
  * Shopify webhook payloads (Admin API REST shapes) → Breadcrumb events. Every eventId is derived
@@ -17,8 +26,6 @@ export const shopifyTopics = [
   'customers/update',
 ] as const;
 export type ShopifyTopic = (typeof shopifyTopics)[number];
-
-type P = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- untyped webhook JSON, read defensively
 
 const cartAnonymousId = (token: unknown) => (str(token) ? `shopify-cart:${str(token)}` : undefined);
 
@@ -116,28 +123,15 @@ function checkout(p: P) {
 }
 
 function cart(p: P) {
-  const token = str(p.token ?? p.id);
-  const anonymousId = cartAnonymousId(token);
+  const token = str(p.token ?? p.id) ?? '';
   const at = str(p.updated_at ?? p.created_at);
-  const items = lineItems(p.line_items);
-  // A cart webhook carries the whole cart, not what changed: each (item, quantity) pair is one
-  // add event, so repeating an unchanged cart adds nothing.
-  return [
-    ...items.map((li) => ({
-      anonymousId,
-      eventId: `shopify:cart:${token}:${li.productId}:${li.quantity}`,
-      type: 'cart_item_added',
-      timestamp: at,
-      properties: { cartId: token, ...li },
-    })),
-    {
-      anonymousId,
-      eventId: `shopify:cart:${token}:viewed:${at}`,
-      type: 'cart_viewed',
-      timestamp: at,
-      properties: { cartId: token, value: items.reduce((s, li) => s + li.price * li.quantity, 0) },
-    },
-  ];
+  return cartSnapshotEvents({
+    source: 'shopify',
+    cartId: token,
+    anonymousId: cartAnonymousId(token),
+    at,
+    items: lineItems(p.line_items),
+  });
 }
 
 function customer(p: P) {
@@ -166,17 +160,6 @@ function customer(p: P) {
   ];
 }
 
-function dropUndefined(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropUndefined);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, dropUndefined(v)]),
-    );
-  return value;
-}
-
 /** The events a webhook means; validated afterwards like any other event. */
 export function fromShopify(topic: ShopifyTopic, p: P): unknown[] {
   const events: unknown[] = (() => {
@@ -186,18 +169,12 @@ export function fromShopify(topic: ShopifyTopic, p: P): unknown[] {
         // The identify links `shopify-order:<id>` to the customer: refund webhooks name only the order.
         return [
           order(p),
-          ...(p.customer?.id
-            ? [
-                {
-                  customerId: str(p.customer.id),
-                  anonymousId: `shopify-order:${str(p.id)}`,
-                  eventId: `shopify:order:${str(p.id)}:link`,
-                  type: 'identify',
-                  timestamp: str(p.created_at),
-                  properties: { traits: { email: str(p.email ?? p.customer?.email) } },
-                },
-              ]
-            : []),
+          ...orderLinkEvent('shopify', {
+            orderId: str(p.id),
+            customerId: str(p.customer?.id),
+            email: str(p.email ?? p.customer?.email),
+            at: str(p.created_at),
+          }),
         ];
       case 'orders/cancelled':
         return [
@@ -219,7 +196,7 @@ export function fromShopify(topic: ShopifyTopic, p: P): unknown[] {
         const fallback = items.reduce((s, li) => s + li.price * li.quantity, 0);
         return [
           {
-            anonymousId: `shopify-order:${str(p.order_id)}`,
+            anonymousId: orderAnonymousId('shopify', str(p.order_id)),
             eventId: `shopify:refund:${str(p.id)}`,
             type: 'order_refunded',
             timestamp: str(p.created_at),

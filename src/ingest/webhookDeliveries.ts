@@ -8,9 +8,10 @@ import type { WebhookDeliveryDoc } from '../db/models/webhookDelivery.js';
  * again under a topic that reads it differently.
  */
 
-/** A delivery taken in before (with its topic), or null. */
-export function findDelivery(database: Database, id: string) {
-  return database.collections.webhookDeliveries.findOne({ _id: id }, { projection: { topic: 1 } });
+/** A delivery taken in before under this id (or any of these ids), with its topic; or null. */
+export function findDelivery(database: Database, id: string | string[]) {
+  const filter = typeof id === 'string' ? { _id: id } : { _id: { $in: id } };
+  return database.collections.webhookDeliveries.findOne(filter, { projection: { topic: 1 } });
 }
 
 /** Records deliveries once taken in; a record already there (a concurrent redelivery) is kept. */

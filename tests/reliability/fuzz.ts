@@ -12,6 +12,7 @@ import { resetConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { roles } from '../../src/db/models/apiKey.js';
 import { shopifyTopics } from '../../src/ingest/shopify.js';
+import { wooCommerceTopics } from '../../src/ingest/woocommerce.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { useSmtpSink } from '../helpers/smtpSink.js';
 import {
@@ -30,6 +31,7 @@ import {
   segmentKey,
   segmentMessage,
   shopifyPayload,
+  wooCommercePayload,
 } from './fuzzShapes.js';
 
 /**
@@ -41,6 +43,7 @@ import {
  */
 
 export const SHOPIFY_SECRET = 'fuzz-shopify-secret';
+const WOOCOMMERCE_SECRET = 'fuzz-woocommerce-secret';
 
 export interface FuzzServer {
   url: string;
@@ -57,6 +60,7 @@ export function useFuzzServer(): () => FuzzServer {
   let state: FuzzServer | undefined;
   beforeAll(async () => {
     process.env.SHOPIFY_WEBHOOK_SECRET = SHOPIFY_SECRET;
+    process.env.WOOCOMMERCE_WEBHOOK_SECRET = WOOCOMMERCE_SECRET;
     resetConfig();
     server = http.createServer(buildApp({ database: database() }));
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -74,6 +78,7 @@ export function useFuzzServer(): () => FuzzServer {
   afterAll(async () => {
     if (server) await new Promise((resolve) => server!.close(resolve));
     delete process.env.SHOPIFY_WEBHOOK_SECRET;
+    delete process.env.WOOCOMMERCE_WEBHOOK_SECRET;
     resetConfig();
   });
   return () => {
@@ -140,15 +145,15 @@ const post = (path: string, body: fc.Arbitrary<unknown>, method: FuzzRequest['me
   body.map((b): FuzzRequest => ({ method, path, body: b }));
 const get = (path: fc.Arbitrary<string>) => path.map((p): FuzzRequest => ({ method: 'GET', path: p }));
 
-function signedShopify(topic: string, payload: unknown, webhookId: string): FuzzRequest {
+/** A shop webhook delivery signed as Shopify and WooCommerce sign: base64 HMAC-SHA256 of the raw body. */
+function signedDelivery(
+  path: string,
+  secret: string,
+  payload: unknown,
+  headers: (signature: string) => Record<string, string>,
+): FuzzRequest {
   const raw = JSON.stringify(payload) ?? '';
-  const hmac = createHmac('sha256', SHOPIFY_SECRET).update(raw).digest('base64');
-  return {
-    method: 'POST',
-    path: '/v1/webhooks/shopify',
-    raw,
-    headers: { 'x-shopify-topic': topic, 'x-shopify-hmac-sha256': hmac, 'x-shopify-webhook-id': webhookId },
-  };
+  return { method: 'POST', path, raw, headers: headers(createHmac('sha256', secret).update(raw).digest('base64')) };
 }
 
 export const fuzzTargets: FuzzTarget[] = [
@@ -197,7 +202,26 @@ export const fuzzTargets: FuzzTarget[] = [
     collection: 'events',
     request: fc
       .tuple(fc.constantFrom(...shopifyTopics), hostile(shopifyPayload), fc.uuid())
-      .map(([topic, payload, wid]) => signedShopify(topic, payload, wid)),
+      .map(([topic, payload, wid]) =>
+        signedDelivery('/v1/webhooks/shopify', SHOPIFY_SECRET, payload, (hmac) => ({
+          'x-shopify-topic': topic,
+          'x-shopify-hmac-sha256': hmac,
+          'x-shopify-webhook-id': wid,
+        })),
+      ),
+  },
+  {
+    name: 'POST /v1/webhooks/woocommerce (signed)',
+    weight: 2,
+    collection: 'events',
+    request: fc
+      .tuple(fc.constantFrom(...wooCommerceTopics, 'coupon.created'), hostile(wooCommercePayload))
+      .map(([topic, payload]) =>
+        signedDelivery('/v1/webhooks/woocommerce', WOOCOMMERCE_SECRET, payload, (signature) => ({
+          'x-wc-webhook-topic': topic,
+          'x-wc-webhook-signature': signature,
+        })),
+      ),
   },
   {
     name: 'POST /v1/segments/preview',

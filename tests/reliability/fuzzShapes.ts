@@ -295,6 +295,42 @@ export const shopifyPayload = fc.record(
   { requiredKeys: ['id'] },
 );
 
+/** WooCommerce REST v3 shapes (orders, customers, products), changed within the replay window. */
+const wooRecent = fc
+  .integer({ min: 0, max: 600 })
+  .map((m) => new Date(Date.now() - m * 60_000).toISOString().slice(0, 19));
+export const wooCommercePayload = fc.record(
+  {
+    id: fc.integer({ min: 1, max: 1_000_000 }),
+    status: fc.constantFrom('pending', 'processing', 'on-hold', 'completed', 'cancelled', 'refunded', 'failed'),
+    currency: fc.constantFrom('EUR', 'USD'),
+    total: money.map((m) => m.toFixed(2)),
+    customer_id: fc.integer({ min: 0, max: 1000 }),
+    billing: fc.record({ email: fc.emailAddress(), country: fc.constantFrom('PT', 'DE') }),
+    line_items: fc.array(
+      fc.record({
+        product_id: fc.integer({ min: 0 }),
+        name: fc.string({ maxLength: 10 }),
+        quantity: fc.integer({ min: 1, max: 4 }),
+        price: money,
+      }),
+      { maxLength: 3 },
+    ),
+    refunds: fc.array(fc.record({ id: fc.integer({ min: 1 }), total: money.map((m) => `-${m.toFixed(2)}`) }), {
+      maxLength: 2,
+    }),
+    date_created_gmt: wooRecent,
+    date_modified_gmt: wooRecent,
+    date_paid_gmt: fc.option(wooRecent),
+    email: fc.emailAddress(),
+    username: fc.string({ maxLength: 10 }),
+    name: fc.string({ maxLength: 10 }),
+    price: money.map((m) => m.toFixed(2)),
+    categories: fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 10 }) }), { maxLength: 2 }),
+  },
+  { requiredKeys: ['id'] },
+);
+
 const featureNames = featureCatalog.map((f) => `features.${f.name}`);
 const ruleField = fc.constantFrom(
   ...featureNames.slice(0, 8),

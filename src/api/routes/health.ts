@@ -38,6 +38,10 @@ export const healthSchema = z
         description:
           'Admission control of the ingest routes since start: requests accepted, shed (429 + Retry-After, nothing stored), running, waiting, queued while busy (202: deferred since start, deferring now), and the recent average time of one',
       }),
+    webhooks: z.record(z.string(), z.record(z.string(), z.number().int())).optional().meta({
+      description:
+        'Shop webhook deliveries since start by platform and outcome: processed (stored or found stored already), redelivered, forged, replayed, ping, and `ignored:<topic>` for topics acknowledged but not read',
+    }),
   })
   .meta({ id: 'Health' });
 
@@ -84,7 +88,11 @@ export const healthRoutes = [
       503: { description: 'The database does not answer', schema: healthSchema },
     },
     handler: async ({ database, log, req }) => {
-      const health = { ...(await checkHealth(database, log)), intake: req.app.locals.intake?.stats() };
+      const health = {
+        ...(await checkHealth(database, log)),
+        intake: req.app.locals.intake?.stats(),
+        webhooks: req.app.locals.webhookTally?.stats(),
+      };
       return health.database.ok ? health : new Reply(503, health);
     },
   }),
