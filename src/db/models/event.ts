@@ -1,7 +1,7 @@
 import { Schema } from 'mongoose';
 
 /** `email`: opens, clicks, unsubscribes, bounces and confirmations from our own mail (src/campaigns). */
-export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'email' | 'system';
+export type EventSource = 'api' | 'segment' | 'shopify' | 'import' | 'sim' | 'email' | 'system' | 'ga4';
 
 export interface StoredEvent {
   eventId: string;
@@ -31,7 +31,7 @@ export const eventSchema = new Schema(
     partition: Number,
     ts: { type: Date, required: true },
     receivedAt: { type: Date, default: () => new Date() },
-    source: { type: String, enum: ['api', 'segment', 'shopify', 'import', 'sim', 'system', 'email'], default: 'api' },
+    source: { type: String, enum: ['api', 'segment', 'shopify', 'import', 'sim', 'system', 'email', 'ga4'], default: 'api' },
     channel: String,
     device: String,
     sessionId: String,
