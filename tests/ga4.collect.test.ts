@@ -206,6 +206,15 @@ describe('GA4 Measurement Protocol: who may send', () => {
     expect(await eventsOf({ customerId: 'ga-sec' })).toHaveLength(0);
   });
 
+  it('takes the key as Authorization: Bearer too, keeping it out of the URL', async () => {
+    const res = await request(app)
+      .post('/mp/collect?measurement_id=G-TEST123')
+      .set('authorization', `Bearer ${key}`)
+      .send({ ...body, user_id: 'ga-header' });
+    expect(res.status).toBe(200);
+    expect(await eventsOf({ customerId: 'ga-header' })).toHaveLength(1);
+  });
+
   it('answers the debug endpoint with no messages for a valid request and stores nothing', async () => {
     const res = await collect(body, key, '/debug/mp/collect');
     expect(res.status).toBe(200);

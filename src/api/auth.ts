@@ -46,7 +46,7 @@ export interface KeyLocation {
   missing: string;
 }
 
-const authorizationHeader: KeyLocation = {
+export const authorizationHeader: KeyLocation = {
   keyOf: (req) => keyFrom(req.get('authorization') ?? ''),
   missing: 'missing API key: send "Authorization: Bearer <key>"',
 };

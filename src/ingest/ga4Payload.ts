@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
-import { findUnstorable } from './eventSchemas.js';
+import { findUnstorable, unsafeKey } from './eventSchemas.js';
 import { duplicateJsonKeys } from './duplicateJsonKeys.js';
 import {
   GA4_LIMITS,
@@ -199,7 +199,11 @@ export function parseGa4Body(raw: Buffer, now = Date.now()): ParsedGa4 {
       messages: duplicated.map((p) => message(p, 'NAME_DUPLICATED', `"${String(p.at(-1))}" is given twice in one object`)),
     };
   const unstorable = findUnstorable(body, []);
-  if (unstorable) return { ok: false, messages: [message(unstorable.path, 'VALUE_INVALID', unstorable.reason)] };
+  if (unstorable) {
+    const last = unstorable.path.at(-1);
+    const code = typeof last === 'string' && unsafeKey(last) ? 'NAME_INVALID' : 'VALUE_INVALID';
+    return { ok: false, messages: [message(unstorable.path, code, unstorable.reason)] };
+  }
   const parsed = ga4PayloadSchema.safeParse(body, { reportInput: true });
   if (!parsed.success)
     return { ok: false, messages: parsed.error.issues.map((i) => message(i.path, codeOf(i), i.message)) };

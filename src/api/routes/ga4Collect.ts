@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { ga4PayloadSchema } from '../../ingest/ga4Payload.js';
-import { validationCodes } from '../../ingest/ga4Rules.js';
+import { validationCodes, type ValidationMessage } from '../../ingest/ga4Rules.js';
 import { ingestGa4 } from '../../ingest/ingestGa4.js';
-import { authenticate, authorize, type KeyLocation } from '../auth.js';
-import { AppError, errorBodySchema } from '../errors.js';
+import { authenticate, authorizationHeader, authorize, type KeyLocation } from '../auth.js';
+import { AppError, errorBodySchema, type ErrorType } from '../errors.js';
 
 export const GA4_COLLECT_PATH = '/mp/collect';
 export const GA4_DEBUG_PATH = '/debug/mp/collect';
@@ -16,12 +16,20 @@ export const GA4_DEBUG_PATH = '/debug/mp/collect';
  * GA4 sends its secret in the URL. Ours is a Breadcrumb ingest key (hashed at rest, revocable,
  * rate-limited, role-checked like every key: src/api/apiKeys.ts), not a secret per measurement id
  * in the environment: a shop points its server-side tag at us with a key it can revoke without
- * a restart. The URL is logged with the secret masked (buildApp).
+ * a restart. The URL is logged with the secret masked (buildApp); a sender that can set headers
+ * may send the key as `Authorization: Bearer` instead and keep it out of URLs altogether.
  */
 const apiSecret: KeyLocation = {
-  keyOf: (req) => (typeof req.query.api_secret === 'string' && req.query.api_secret) || undefined,
-  missing: 'missing api_secret: send a Breadcrumb ingest key as ?api_secret=<key>',
+  keyOf: (req) =>
+    (typeof req.query.api_secret === 'string' && req.query.api_secret) || authorizationHeader.keyOf(req),
+  missing: 'missing api_secret: send a Breadcrumb ingest key as ?api_secret=<key> (or Authorization: Bearer <key>)',
 };
+
+/** /mp/collect's error for a refused request: a body-level problem is no field's, a too-large body is a 413. */
+function refusalType(first: ValidationMessage): ErrorType {
+  if (first.validationCode === 'MAX_BODY_SIZE_EXCEEDED') return 'payload_too_large';
+  return first.fieldPath ? 'validation_failed' : 'bad_request';
+}
 
 const summarySchema = z.object({
   received: z.number().int().describe('GA4 events in the request'),
@@ -64,9 +72,8 @@ export function ga4Router(database: Database): Router {
     );
     if (!result.ok) {
       const [first, ...more] = result.messages;
-      const type = first!.validationCode === 'MAX_BODY_SIZE_EXCEEDED' ? 'payload_too_large' : 'validation_failed';
       throw new AppError(
-        type,
+        refusalType(first!),
         `nothing was stored: ${first!.fieldPath || '(body)'}: ${first!.description}${more.length ? ` (and ${more.length} more)` : ''}`,
         { validationMessages: result.messages },
       );
@@ -86,7 +93,10 @@ export function ga4Router(database: Database): Router {
 export function documentGa4(registry: OpenAPIRegistry): void {
   const query = z.object({
     measurement_id: z.string().describe('the GA4 stream this comes from (G-XXXXXXX): kept on each event'),
-    api_secret: z.string().describe('a Breadcrumb API key with role ingest or admin'),
+    api_secret: z
+      .string()
+      .optional()
+      .describe('a Breadcrumb API key with role ingest or admin (or send it as Authorization: Bearer)'),
   });
   const common = {
     tags: ['ga4'],
