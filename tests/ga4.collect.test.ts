@@ -1,25 +1,23 @@
 import request from 'supertest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/apiKeys.js';
-import { buildApp } from '../src/api/buildApp.js';
 import { buildReports } from '../src/attribution/report.js';
 import { foldNow } from '../src/ingest/timeline/folder.js';
-import { useTestDatabase } from './helpers/db.js';
+import { useGa4Sender } from './helpers/ga4Sender.js';
 
-const database = useTestDatabase();
-let app: ReturnType<typeof buildApp>;
-let key = '';
-
-beforeAll(async () => {
-  app = buildApp({ database: database() });
-  key = (await createApiKey(database().models, { role: 'ingest', name: 'sgtm' })).key;
-});
+const { database, app, key, url } = useGa4Sender();
 
 const HOUR = 3_600_000;
 const micros = (msAgo: number) => (Date.now() - msAgo) * 1000;
-const collect = (body: object, secret = key, path = '/mp/collect') =>
-  request(app).post(`${path}?measurement_id=G-TEST123&api_secret=${encodeURIComponent(secret)}`).send(body);
-const eventsOf = (filter: object) => database().models.Event.find({ source: 'ga4', ...filter }).sort({ eventId: 1 }).lean();
+const collect = (body: object, secret = key(), path = '/mp/collect') =>
+  request(app())
+    .post(url(path, 'G-TEST123', secret))
+    .send(body);
+const eventsOf = (filter: object) =>
+  database()
+    .models.Event.find({ source: 'ga4', ...filter })
+    .sort({ eventId: 1 })
+    .lean();
 
 const item = (id: string, price: number, quantity = 1) => ({
   item_id: id,
@@ -46,7 +44,10 @@ describe('GA4 Measurement Protocol: each event becomes the Breadcrumb event it m
           params: { currency: 'EUR', value: 80, items: [item('sku-1', 50), item('sku-2', 15, 2)] },
         },
         { name: 'remove_from_cart', params: { currency: 'EUR', value: 15, items: [item('sku-2', 15)] } },
-        { name: 'begin_checkout', params: { session_id: 's-9', currency: 'EUR', value: 65, items: [item('sku-1', 50)] } },
+        {
+          name: 'begin_checkout',
+          params: { session_id: 's-9', currency: 'EUR', value: 65, items: [item('sku-1', 50)] },
+        },
         { name: 'add_shipping_info', params: { session_id: 's-9', shipping_tier: 'express' } },
         { name: 'add_payment_info', params: { session_id: 's-9', payment_type: 'card' } },
         {
@@ -89,7 +90,11 @@ describe('GA4 Measurement Protocol: each event becomes the Breadcrumb event it m
     expect(byType('cart_item_removed')[0]!.props).toMatchObject({ productId: 'sku-2', quantity: 1 });
     expect(byType('checkout_started')[0]!.props).toMatchObject({ checkoutId: 's-9', value: 65, itemCount: 1 });
     expect(byType('checkout_started')[0]!.sessionId).toBe('s-9');
-    expect(byType('checkout_step_completed').map((e) => [e.props.step, e.props.checkoutId]).sort()).toEqual([
+    expect(
+      byType('checkout_step_completed')
+        .map((e) => [e.props.step, e.props.checkoutId])
+        .sort(),
+    ).toEqual([
       ['payment', 's-9'],
       ['shipping', 's-9'],
     ]);
@@ -104,12 +109,23 @@ describe('GA4 Measurement Protocol: each event becomes the Breadcrumb event it m
       couponCode: 'SPRING',
     });
     expect(order.props.items).toEqual([
-      expect.objectContaining({ productId: 'sku-1', name: 'Name sku-1', category: 'shoes', price: 50, quantity: 1, item_brand: 'Acme' }),
+      expect.objectContaining({
+        productId: 'sku-1',
+        name: 'Name sku-1',
+        category: 'shoes',
+        price: 50,
+        quantity: 1,
+        item_brand: 'Acme',
+      }),
       expect.objectContaining({ productId: 'sku-2', price: 15, quantity: 1 }),
     ]);
     expect(byType('order_refunded')[0]!.props).toMatchObject({ orderId: 'T-100', amount: 15 });
     expect(byType('products_searched')[0]!.props).toMatchObject({ query: 'trail shoes' });
-    expect(byType('custom')[0]!.props).toMatchObject({ name: 'newsletter_signup', placement: 'footer', engagement_time_msec: 120 });
+    expect(byType('custom')[0]!.props).toMatchObject({
+      name: 'newsletter_signup',
+      placement: 'footer',
+      engagement_time_msec: 120,
+    });
   });
 
   it('stores a retried purchase once, even with another timestamp, and a retried request not at all', async () => {
@@ -158,8 +174,14 @@ describe('GA4 Measurement Protocol: each event becomes the Breadcrumb event it m
       client_id: '321.1',
       user_id: 'ga-c5',
       events: [
-        view({ page_location: 'https://shop.example/?utm_source=facebook&utm_medium=social&utm_campaign=spring' }, 5 * HOUR),
-        view({ page_location: 'https://shop.example/b', campaign_source: 'newsletter', campaign_medium: 'partner' }, 4 * HOUR),
+        view(
+          { page_location: 'https://shop.example/?utm_source=facebook&utm_medium=social&utm_campaign=spring' },
+          5 * HOUR,
+        ),
+        view(
+          { page_location: 'https://shop.example/b', campaign_source: 'newsletter', campaign_medium: 'partner' },
+          4 * HOUR,
+        ),
         view({ page_location: 'https://shop.example/c?gclid=abc' }, 3 * HOUR),
         view({ page_location: 'https://shop.example/d', page_referrer: 'https://www.google.de/' }, 2 * HOUR),
         view({ page_location: 'https://shop.example/e', page_referrer: 'https://shop.example/d' }, 90 * 60_000),
@@ -188,7 +210,12 @@ describe('GA4 Measurement Protocol: each event becomes the Breadcrumb event it m
     });
     const channels = attribution.touches.map((t) => t.channel);
     expect(channels).toEqual(
-      expect.arrayContaining(['utm · facebook/social', 'utm · newsletter/partner', 'paid · google', 'utm · google/organic']),
+      expect.arrayContaining([
+        'utm · facebook/social',
+        'utm · newsletter/partner',
+        'paid · google',
+        'utm · google/organic',
+      ]),
     );
   });
 });
@@ -200,23 +227,23 @@ describe('GA4 Measurement Protocol: who may send', () => {
     const marketer = (await createApiKey(database().models, { role: 'marketer', name: 'm' })).key;
     expect((await collect(body, 'bc_AAAAAAAA_' + 'x'.repeat(43))).status).toBe(401);
     expect((await collect(body, 'not-a-key')).status).toBe(401);
-    expect((await request(app).post('/mp/collect?measurement_id=G-TEST123').send(body)).status).toBe(401);
+    expect((await request(app()).post('/mp/collect?measurement_id=G-TEST123').send(body)).status).toBe(401);
     expect((await collect(body, marketer)).status).toBe(403);
     expect((await collect(body, 'not-a-key', '/debug/mp/collect')).status).toBe(401);
     expect(await eventsOf({ customerId: 'ga-sec' })).toHaveLength(0);
   });
 
   it('takes the key as Authorization: Bearer too, keeping it out of the URL', async () => {
-    const res = await request(app)
+    const res = await request(app())
       .post('/mp/collect?measurement_id=G-TEST123')
-      .set('authorization', `Bearer ${key}`)
+      .set('authorization', `Bearer ${key()}`)
       .send({ ...body, user_id: 'ga-header' });
     expect(res.status).toBe(200);
     expect(await eventsOf({ customerId: 'ga-header' })).toHaveLength(1);
   });
 
   it('answers the debug endpoint with no messages for a valid request and stores nothing', async () => {
-    const res = await collect(body, key, '/debug/mp/collect');
+    const res = await collect(body, key(), '/debug/mp/collect');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ validationMessages: [] });
     expect(await eventsOf({ customerId: 'ga-sec' })).toHaveLength(0);

@@ -1,28 +1,17 @@
 import request from 'supertest';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/apiKeys.js';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/buildApp.js';
-import { useTestDatabase } from './helpers/db.js';
+import { useGa4Sender } from './helpers/ga4Sender.js';
 
 /**
  * Malformed GA4 Measurement Protocol payloads: the debug endpoint names each problem with GA4's
  * validation code, /mp/collect refuses the request with a 4xx naming the same field, and nothing
  * is stored by either.
  */
-const database = useTestDatabase();
-let app: ReturnType<typeof buildApp>;
-let key = '';
-
-beforeAll(async () => {
-  app = buildApp({ database: database() });
-  key = (await createApiKey(database().models, { role: 'ingest', name: 'sgtm' })).key;
-});
-
-const url = (path: string, measurementId = 'G-BAD1') =>
-  `${path}?measurement_id=${measurementId}&api_secret=${encodeURIComponent(key)}`;
+const { database, app, key, url } = useGa4Sender();
 // GA4 reads the body whatever its content type; superagent would serialise a Buffer sent as JSON.
 const post = (path: string, body: string | Buffer, measurementId?: string) =>
-  request(app)
+  request(app())
     .post(url(path, measurementId))
     .set('content-type', typeof body === 'string' ? 'application/json' : 'application/octet-stream')
     .send(body);
@@ -45,8 +34,18 @@ const json = (v: unknown) => JSON.stringify(v);
 const cases: Case[] = [
   { name: 'missing client_id', body: json({ events: [view] }), code: 'VALUE_REQUIRED', fieldPath: 'client_id' },
   { name: 'no events', body: json({ client_id: 'x', events: [] }), code: 'VALUE_REQUIRED', fieldPath: 'events' },
-  { name: 'client_id a number', body: json({ client_id: 5, events: [view] }), code: 'VALUE_INVALID', fieldPath: 'client_id' },
-  { name: 'events an object', body: json({ client_id: 'x', events: { a: 1 } }), code: 'VALUE_INVALID', fieldPath: 'events' },
+  {
+    name: 'client_id a number',
+    body: json({ client_id: 5, events: [view] }),
+    code: 'VALUE_INVALID',
+    fieldPath: 'client_id',
+  },
+  {
+    name: 'events an object',
+    body: json({ client_id: 'x', events: { a: 1 } }),
+    code: 'VALUE_INVALID',
+    fieldPath: 'events',
+  },
   { name: 'event name a number', body: json(ok([{ name: 7 }])), code: 'VALUE_INVALID', fieldPath: 'events[0].name' },
   {
     name: 'param value an object',
@@ -80,18 +79,34 @@ const cases: Case[] = [
   },
   {
     name: '201 items',
-    body: json(ok([{ name: 'view_item_list', params: { items: Array.from({ length: 201 }, () => ({ item_id: 'a' })) } }])),
+    body: json(
+      ok([{ name: 'view_item_list', params: { items: Array.from({ length: 201 }, () => ({ item_id: 'a' })) } }]),
+    ),
     code: 'EXCEEDED_MAX_ENTITIES',
     fieldPath: 'events[0].params.items',
   },
   {
     name: '26 user properties',
-    body: json(ok([view], { user_properties: Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`u${i}`, { value: 1 }])) })),
+    body: json(
+      ok([view], {
+        user_properties: Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`u${i}`, { value: 1 }])),
+      }),
+    ),
     code: 'EXCEEDED_MAX_ENTITIES',
     fieldPath: 'user_properties',
   },
-  { name: 'reserved event name', body: json(ok([{ name: 'session_start' }])), code: 'NAME_RESERVED', fieldPath: 'events[0].name' },
-  { name: 'reserved event prefix', body: json(ok([{ name: 'google_thing' }])), code: 'NAME_RESERVED', fieldPath: 'events[0].name' },
+  {
+    name: 'reserved event name',
+    body: json(ok([{ name: 'session_start' }])),
+    code: 'NAME_RESERVED',
+    fieldPath: 'events[0].name',
+  },
+  {
+    name: 'reserved event prefix',
+    body: json(ok([{ name: 'google_thing' }])),
+    code: 'NAME_RESERVED',
+    fieldPath: 'events[0].name',
+  },
   {
     name: 'reserved param prefix',
     body: json(ok([{ name: 'x_event', params: { ga_session: 1 } }])),
@@ -104,9 +119,24 @@ const cases: Case[] = [
     code: 'NAME_RESERVED',
     fieldPath: 'user_properties.first_visit_time',
   },
-  { name: 'event name with a leading underscore', body: json(ok([{ name: '_bad' }])), code: 'NAME_INVALID', fieldPath: 'events[0].name' },
-  { name: 'event name with a space', body: json(ok([{ name: 'add to cart' }])), code: 'NAME_INVALID', fieldPath: 'events[0].name' },
-  { name: 'event name of 41 characters', body: json(ok([{ name: 'a'.repeat(41) }])), code: 'NAME_INVALID', fieldPath: 'events[0].name' },
+  {
+    name: 'event name with a leading underscore',
+    body: json(ok([{ name: '_bad' }])),
+    code: 'NAME_INVALID',
+    fieldPath: 'events[0].name',
+  },
+  {
+    name: 'event name with a space',
+    body: json(ok([{ name: 'add to cart' }])),
+    code: 'NAME_INVALID',
+    fieldPath: 'events[0].name',
+  },
+  {
+    name: 'event name of 41 characters',
+    body: json(ok([{ name: 'a'.repeat(41) }])),
+    code: 'NAME_INVALID',
+    fieldPath: 'events[0].name',
+  },
   {
     name: 'param name with a dollar',
     body: json(ok([{ name: 'x_event', params: { $where: 1 } }])),
@@ -193,7 +223,13 @@ const cases: Case[] = [
     code: 'VALUE_INVALID',
     fieldPath: 'events[0].params.deep',
   },
-  { name: 'no measurement_id', body: json(ok([view])), code: 'VALUE_INVALID', fieldPath: 'measurement_id', measurementId: '' },
+  {
+    name: 'no measurement_id',
+    body: json(ok([view])),
+    code: 'VALUE_INVALID',
+    fieldPath: 'measurement_id',
+    measurementId: '',
+  },
   {
     name: 'a measurement_id with a slash',
     body: json(ok([view])),
@@ -209,7 +245,10 @@ describe('GA4 bad input: GA4 validation codes on the debug endpoint, refusals on
     expect(debug.status).toBe(200);
     const messages = debug.body.validationMessages as { fieldPath: string; validationCode: string }[];
     expect(messages, JSON.stringify(messages)).toContainEqual(
-      expect.objectContaining({ fieldPath: expect.stringMatching(new RegExp(`^${escape(c.fieldPath)}`)), validationCode: c.code }),
+      expect.objectContaining({
+        fieldPath: expect.stringMatching(new RegExp(`^${escape(c.fieldPath)}`)),
+        validationCode: c.code,
+      }),
     );
 
     const res = await post('/mp/collect', c.body, c.measurementId);
@@ -231,9 +270,11 @@ describe('GA4 bad input: GA4 validation codes on the debug endpoint, refusals on
     const { pino } = await import('pino');
     const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
     const logged = buildApp({ database: database(), log });
-    await request(logged).post(url('/debug/mp/collect')).send(ok([view]));
+    await request(logged)
+      .post(url('/debug/mp/collect'))
+      .send(ok([view]));
     expect(lines.join('')).toContain('api_secret=***');
-    expect(lines.join('')).not.toContain(key);
+    expect(lines.join('')).not.toContain(key());
   });
 });
 

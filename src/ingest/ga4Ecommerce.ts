@@ -137,7 +137,9 @@ export const ga4Mappings: Record<string, Ga4Mapping> = {
   purchase: {
     reads: ['transaction_id', 'checkout_id', 'value', 'shipping', 'currency', 'coupon', 'items'],
     requires: (p, at) => [
-      ...(str(p.transaction_id) ? [] : need([...at, 'transaction_id'], 'VALUE_REQUIRED', 'a purchase needs its order id')),
+      ...(str(p.transaction_id)
+        ? []
+        : need([...at, 'transaction_id'], 'VALUE_REQUIRED', 'a purchase needs its order id')),
       ...money(p, 'value', at),
       ...money(p, 'shipping', at),
       ...money(p, 'tax', at),
@@ -164,7 +166,9 @@ export const ga4Mappings: Record<string, Ga4Mapping> = {
   refund: {
     reads: ['transaction_id', 'value', 'items'],
     requires: (p, at) => [
-      ...(str(p.transaction_id) ? [] : need([...at, 'transaction_id'], 'VALUE_REQUIRED', 'a refund needs its order id')),
+      ...(str(p.transaction_id)
+        ? []
+        : need([...at, 'transaction_id'], 'VALUE_REQUIRED', 'a refund needs its order id')),
       ...money(p, 'value', at),
       ...currency(p, at),
       ...items(p, at, { required: false, price: true }),
@@ -172,7 +176,10 @@ export const ga4Mappings: Record<string, Ga4Mapping> = {
     map: (p) => {
       const lines = objectsOf(p.items).map(lineItem);
       const amount = num(p.value) ?? lines.reduce((a, l) => a + (l.price ?? 0) * l.quantity, 0);
-      return one('order_refunded', drop({ orderId: str(p.transaction_id), amount, items: lines.length ? lines : undefined }));
+      return one(
+        'order_refunded',
+        drop({ orderId: str(p.transaction_id), amount, items: lines.length ? lines : undefined }),
+      );
     },
   },
   search: {

@@ -75,7 +75,10 @@ function nameProblem(
   reserved: ReadonlySet<string>,
 ): { code: ValidationCode; why: string } | undefined {
   if (reservedPrefixes.some((p) => name.startsWith(p)) || reserved.has(name))
-    return { code: 'NAME_RESERVED', why: `is reserved (GA4 reserves ${reservedPrefixes.join(', ')} and its own names)` };
+    return {
+      code: 'NAME_RESERVED',
+      why: `is reserved (GA4 reserves ${reservedPrefixes.join(', ')} and its own names)`,
+    };
   if (name.length > maxLength) return { code: 'NAME_INVALID', why: `is longer than ${maxLength} characters` };
   if (!namePattern.test(name))
     return { code: 'NAME_INVALID', why: 'must start with a letter and hold only letters, digits and underscores' };
@@ -196,7 +199,9 @@ export function parseGa4Body(raw: Buffer, now = Date.now()): ParsedGa4 {
   if (duplicated.length)
     return {
       ok: false,
-      messages: duplicated.map((p) => message(p, 'NAME_DUPLICATED', `"${String(p.at(-1))}" is given twice in one object`)),
+      messages: duplicated.map((p) =>
+        message(p, 'NAME_DUPLICATED', `"${String(p.at(-1))}" is given twice in one object`),
+      ),
     };
   const unstorable = findUnstorable(body, []);
   if (unstorable) {

@@ -52,7 +52,10 @@ interface Mapped {
 }
 
 /** The GA4 events of a valid request as Breadcrumb events, or the messages saying why they cannot be. */
-function fromGa4(body: Ga4Payload, measurementId: string): { ok: true; value: Mapped } | { ok: false; messages: ValidationMessage[] } {
+function fromGa4(
+  body: Ga4Payload,
+  measurementId: string,
+): { ok: true; value: Mapped } | { ok: false; messages: ValidationMessage[] } {
   const category = body.device?.category;
   const base: Params = {
     customerId: body.user_id,

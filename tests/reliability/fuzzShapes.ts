@@ -499,7 +499,11 @@ export const ga4Payload = fc.record(
             currency: fc.constantFrom('EUR', 'USD', 'euro'),
             value: money,
             items: fc.array(ga4Item, { maxLength: 3 }),
-            page_location: fc.constantFrom('https://shop.example/?utm_source=facebook', 'https://shop.example/a?gclid=1', '/'),
+            page_location: fc.constantFrom(
+              'https://shop.example/?utm_source=facebook',
+              'https://shop.example/a?gclid=1',
+              '/',
+            ),
             page_referrer: fc.constantFrom('https://www.google.com/', 'not a url'),
             session_id: id,
           },

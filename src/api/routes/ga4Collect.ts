@@ -20,8 +20,7 @@ export const GA4_DEBUG_PATH = '/debug/mp/collect';
  * may send the key as `Authorization: Bearer` instead and keep it out of URLs altogether.
  */
 const apiSecret: KeyLocation = {
-  keyOf: (req) =>
-    (typeof req.query.api_secret === 'string' && req.query.api_secret) || authorizationHeader.keyOf(req),
+  keyOf: (req) => (typeof req.query.api_secret === 'string' && req.query.api_secret) || authorizationHeader.keyOf(req),
   missing: 'missing api_secret: send a Breadcrumb ingest key as ?api_secret=<key> (or Authorization: Bearer <key>)',
 };
 
@@ -33,7 +32,10 @@ function refusalType(first: ValidationMessage): ErrorType {
 
 const summarySchema = z.object({
   received: z.number().int().describe('GA4 events in the request'),
-  mapped: z.number().int().describe('Breadcrumb events they became (a cart event per item; an identify for user_properties)'),
+  mapped: z
+    .number()
+    .int()
+    .describe('Breadcrumb events they became (a cart event per item; an identify for user_properties)'),
   custom: z.number().int().describe('GA4 events with no mapping, kept as custom events under their GA4 name'),
   stored: z.number().int(),
   duplicates: z.number().int().describe('events already stored (a retried request)'),
