@@ -8,9 +8,12 @@ import { validationCodes, type ValidationMessage } from '../../ingest/ga4Rules.j
 import { ingestGa4 } from '../../ingest/ingestGa4.js';
 import { authenticate, authorizationHeader, authorize, type KeyLocation } from '../auth.js';
 import { AppError, errorBodySchema, type ErrorType } from '../errors.js';
+import { BEARER_SCHEME } from '../openapi.js';
 
 export const GA4_COLLECT_PATH = '/mp/collect';
 export const GA4_DEBUG_PATH = '/debug/mp/collect';
+const GA4_ROLES = ['admin', 'ingest'] as const;
+const API_SECRET_SCHEME = 'ga4ApiSecret';
 
 /**
  * GA4 sends its secret in the URL. Ours is a Breadcrumb ingest key (hashed at rest, revocable,
@@ -63,7 +66,7 @@ export function ga4Router(database: Database): Router {
   const router = express.Router();
   const guard = [
     authenticate(database.models, apiSecret),
-    authorize(['admin', 'ingest'], 'post'),
+    authorize(GA4_ROLES, 'post'),
     express.raw({ type: () => true, limit: config().BODY_LIMIT }),
   ];
   router.post(GA4_COLLECT_PATH, ...guard, async (req, res) => {
@@ -100,8 +103,17 @@ export function documentGa4(registry: OpenAPIRegistry): void {
       .optional()
       .describe('a Breadcrumb API key with role ingest or admin (or send it as Authorization: Bearer)'),
   });
+  registry.registerComponent('securitySchemes', API_SECRET_SCHEME, {
+    type: 'apiKey',
+    in: 'query',
+    name: 'api_secret',
+    description: 'A Breadcrumb API key in GA4’s `api_secret` query parameter (or the bearer scheme instead).',
+  });
   const common = {
     tags: ['ga4'],
+    // Either scheme: the access tests walk the document by `x-roles`, so these paths are checked too.
+    security: [BEARER_SCHEME, API_SECRET_SCHEME].map((scheme): Record<string, string[]> => ({ [scheme]: [] })),
+    'x-roles': [...GA4_ROLES],
     request: {
       query,
       body: { content: { 'application/json': { schema: ga4PayloadSchema } } },
