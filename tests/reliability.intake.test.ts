@@ -175,6 +175,7 @@ describe('ingest admission control (issue #17)', () => {
           { userId: 'u', event: 'x', messageId: `intake-refused-${t}` },
         ]),
         ['/v1/signups', { customerId: 'intake-refused-signup', email: 'a@example.com', source: 'checkout' }],
+        ['/mp/collect?measurement_id=G-INTAKE', { client_id: 'intake-refused-ga4', events: [{ name: 'page_view' }] }],
       ];
       for (const [path, payload] of routes) {
         const refused = await fetch(`${held.url}${path}`, {

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { config } from '../config.js';
 import type { Role } from '../db/models/apiKey.js';
 import type { Models } from '../db/models/index.js';
@@ -39,15 +39,27 @@ const verifyMessages = {
   revoked: 'the API key has been revoked',
 } as const;
 
+/** Where a request carries its key: the Authorization header, unless a protocol puts it elsewhere. */
+export interface KeyLocation {
+  keyOf(req: Request): string | undefined;
+  /** Said when the key is missing: where to put it. */
+  missing: string;
+}
+
+export const authorizationHeader: KeyLocation = {
+  keyOf: (req) => keyFrom(req.get('authorization') ?? ''),
+  missing: 'missing API key: send "Authorization: Bearer <key>"',
+};
+
 /**
- * Who is calling: every request it guards must carry `Authorization: Bearer <key>` with a live key,
- * within that key's rate limit (its own, or API_RATE_LIMIT_PER_MINUTE).
+ * Who is calling: every request it guards must carry a live key (by default `Authorization:
+ * Bearer <key>`), within that key's rate limit (its own, or API_RATE_LIMIT_PER_MINUTE).
  */
-export function authenticate(models: Models): RequestHandler {
+export function authenticate(models: Models, where: KeyLocation = authorizationHeader): RequestHandler {
   const limiter = createRateLimiter();
   return async (req, res, next) => {
-    const key = keyFrom(req.get('authorization') ?? '');
-    if (!key) throw new AppError('unauthorized', 'missing API key: send "Authorization: Bearer <key>"');
+    const key = where.keyOf(req);
+    if (!key) throw new AppError('unauthorized', where.missing);
     const result = await verifyApiKey(models, key);
     if (!result.ok) throw new AppError('unauthorized', verifyMessages[result.error.type]);
     const perMinute = result.value.rateLimitPerMinute ?? config().API_RATE_LIMIT_PER_MINUTE;

@@ -18,6 +18,7 @@ import { routes as allRoutes } from './routes/index.js';
 import { documentEmailLinks, emailLinksRouter } from './routes/emailLinks.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { dashboardRouter } from './dashboard/router.js';
+import { documentGa4, GA4_COLLECT_PATH, ga4Router } from './routes/ga4Collect.js';
 
 export interface BuildAppOptions {
   database: Database;
@@ -38,9 +39,12 @@ declare global {
 }
 
 /** Routes that store events; the shop webhooks are admitted ahead of their own routes. */
-const INGEST_PATHS = ['/v1/events', '/v1/segment/:type', '/v1/signups'];
+const INGEST_PATHS = ['/v1/events', '/v1/segment/:type', '/v1/signups', GA4_COLLECT_PATH];
 /** Ingest routes that queue their events while every slot is busy (see src/ingest/timeline/intakeQueue.ts). */
-const QUEUEABLE_PATHS = new Set(['/v1/events', '/v1/segment/batch']);
+const QUEUEABLE_PATHS = new Set(['/v1/events', '/v1/segment/batch', GA4_COLLECT_PATH]);
+
+/** GA4's Measurement Protocol carries its secret in the URL: logged masked. */
+const maskSecrets = (url: string) => url.replace(/([?&]api_secret=)[^&#]*/gi, '$1***');
 
 /** Short printable ids only: the value is echoed in a header and written to every log line. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -108,7 +112,11 @@ export function buildApp({
       // Request headers carry API keys and cookies, response headers are the same on every line:
       // log what identifies the exchange, nothing more.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: maskSecrets(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -139,6 +147,9 @@ export function buildApp({
     INGEST_PATHS,
     admitIngest(intake, (req) => QUEUEABLE_PATHS.has(req.path) && queueHasRoom(database)),
   );
+  // GA4's key is in the query and its body is read raw (any content type): ahead of the JSON parser.
+  app.use(ga4Router(database));
+  documentGa4(registry);
   app.use('/v1', authenticate(database.models));
   app.use('/v1', jsonBodiesOnly);
   app.use(express.json({ limit: config().BODY_LIMIT, verify: requireUtf8 }));

@@ -159,7 +159,7 @@ const variants = eventTypes.map((t) => eventOf(t)) as unknown as [
 
 /** Keys that would be operators or paths in MongoDB, or that reach Object.prototype. */
 const unsafeKeyReason = 'keys may not start with "$", contain ".", or be __proto__/constructor/prototype';
-const unsafeKey = (k: string) =>
+export const unsafeKey = (k: string) =>
   k.startsWith('$') || k.includes('.') || k === '__proto__' || k === 'constructor' || k === 'prototype';
 
 /** Far deeper than any event or rule needs, well inside MongoDB's 100 levels, and a bound for every walker after this one. */

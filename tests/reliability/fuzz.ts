@@ -21,6 +21,7 @@ import {
   email,
   eventArb,
   flowArb,
+  ga4Payload,
   hex24,
   hostile,
   intText,
@@ -222,6 +223,13 @@ export const fuzzTargets: FuzzTarget[] = [
           'x-wc-webhook-signature': signature,
         })),
       ),
+  },
+  {
+    // The key goes as Authorization: Bearer (send() sets it), which /mp/collect takes besides ?api_secret=.
+    name: 'POST /mp/collect',
+    weight: 3,
+    collection: 'events',
+    request: post('/mp/collect?measurement_id=G-FUZZ', hostile(ga4Payload)),
   },
   {
     name: 'POST /v1/segments/preview',
@@ -428,14 +436,27 @@ export interface FuzzStats {
   byStatus: Record<number, number>;
 }
 
-/** Where a 400 says the problem is: `details.issues[].path` (request schemas) or `details.rejected[].field` (events). */
+/**
+ * Where a 400 says the problem is: `details.issues[].path` (request schemas), `details.rejected[].field`
+ * (events) or `details.validationMessages[].fieldPath` (GA4).
+ */
 export function namedFields(body: unknown): string[] {
   const details = (
-    body as { error?: { details?: { issues?: { path?: unknown }[]; rejected?: { field?: unknown }[] } } }
+    body as {
+      error?: {
+        details?: {
+          issues?: { path?: unknown }[];
+          rejected?: { field?: unknown }[];
+          validationMessages?: { fieldPath?: unknown }[];
+        };
+      };
+    }
   )?.error?.details;
-  return [...(details?.issues ?? []).map((i) => i.path), ...(details?.rejected ?? []).map((r) => r.field)].filter(
-    (f): f is string => typeof f === 'string' && f.length > 0,
-  );
+  return [
+    ...(details?.issues ?? []).map((i) => i.path),
+    ...(details?.rejected ?? []).map((r) => r.field),
+    ...(details?.validationMessages ?? []).map((m) => m.fieldPath),
+  ].filter((f): f is string => typeof f === 'string' && f.length > 0);
 }
 
 const prototypeKeys = () => Object.getOwnPropertyNames(Object.prototype).sort().join(',');

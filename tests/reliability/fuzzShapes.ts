@@ -496,3 +496,58 @@ export const dateText = fc.oneof(
   isoPast.map((s) => s.slice(0, 10)),
   fc.constantFrom('2026-02-30', 'yesterday', '0000-01-01'),
 );
+
+const ga4Item = fc.record(
+  {
+    item_id: id,
+    item_name: fc.string({ maxLength: 20 }),
+    item_category: fc.constantFrom('shoes', 'bags'),
+    price: money,
+    quantity: fc.integer({ min: 1, max: 5 }),
+  },
+  { requiredKeys: ['item_id'] },
+);
+/** A GA4 Measurement Protocol body: the mapped e-commerce events, page_view, a custom and a reserved name. */
+export const ga4Payload = fc.record(
+  {
+    client_id: id,
+    user_id: customerId,
+    events: fc.array(
+      fc.record({
+        name: fc.constantFrom(
+          'page_view',
+          'view_item',
+          'view_item_list',
+          'add_to_cart',
+          'remove_from_cart',
+          'begin_checkout',
+          'add_shipping_info',
+          'add_payment_info',
+          'purchase',
+          'refund',
+          'search',
+          'newsletter_signup',
+          'session_start',
+        ),
+        params: fc.record(
+          {
+            transaction_id: id,
+            currency: fc.constantFrom('EUR', 'USD', 'euro'),
+            value: money,
+            items: fc.array(ga4Item, { maxLength: 3 }),
+            page_location: fc.constantFrom(
+              'https://shop.example/?utm_source=facebook',
+              'https://shop.example/a?gclid=1',
+              '/',
+            ),
+            page_referrer: fc.constantFrom('https://www.google.com/', 'not a url'),
+            session_id: id,
+          },
+          { requiredKeys: [] },
+        ),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  },
+  { requiredKeys: ['client_id', 'events'] },
+);

@@ -10,7 +10,8 @@ export type EventSource =
   | 'import'
   | 'sim'
   | 'email'
-  | 'system';
+  | 'system'
+  | 'ga4';
 
 export interface StoredEvent {
   eventId: string;
@@ -40,7 +41,7 @@ export const eventSchema = new Schema(
     partition: Number,
     ts: { type: Date, required: true },
     receivedAt: { type: Date, default: () => new Date() },
-    source: { type: String, enum: ['api', 'segment', 'shopify', 'woocommerce', 'magento', 'import', 'sim', 'system', 'email'], default: 'api' },
+    source: { type: String, enum: ['api', 'segment', 'shopify', 'woocommerce', 'magento', 'import', 'sim', 'system', 'email', 'ga4'], default: 'api' },
     channel: String,
     device: String,
     sessionId: String,
