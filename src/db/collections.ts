@@ -7,6 +7,7 @@ import type { CampaignStateDoc, EnrollmentDoc, FlowDoc } from './models/flow.js'
 import type { IdentityDoc } from './models/identity.js';
 import type { Models } from './models/index.js';
 import type { JobLeaseDoc } from './models/jobRun.js';
+import type { CustomerEmailDoc, MergeAliasDoc, MergeDoc } from './models/merge.js';
 import type { ClaimDoc, MessageDoc } from './models/message.js';
 import type { ProductDoc } from './models/product.js';
 import type { CustomerRecoDoc, ProductStatDoc } from './models/recommendation.js';
@@ -58,6 +59,9 @@ export function bindCollections(models: Models) {
     segments: typed<SegmentDoc>(models.Segment),
     timelineChanges: typed<TimelineChangeDoc>(models.TimelineChange),
     webhookDeliveries: typed<WebhookDeliveryDoc>(models.WebhookDelivery),
+    merges: typed<MergeDoc>(models.Merge),
+    mergeAliases: typed<MergeAliasDoc>(models.MergeAlias),
+    customerEmails: typed<CustomerEmailDoc>(models.CustomerEmail),
   };
 }
 

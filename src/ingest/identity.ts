@@ -29,3 +29,37 @@ export async function resolveIdentities(database: Database, events: IncomingEven
   await insertIgnoringDuplicates(identities, links);
   return customerOf;
 }
+
+/** Far more hops than merges ever chain; a longer walk means a cycle, which the merge refuses to create. */
+const MAX_HOPS = 32;
+
+/**
+ * The customer each id stands for now (see src/customers/merge): an id merged into another (and that one perhaps into a
+ * third) resolves to the end of the chain; other ids are left out of the map. One `_id $in` read
+ * of `merge_aliases` per hop, so intake pays one small read per batch.
+ */
+export async function survivorsOf(database: Database, ids: Iterable<string | undefined>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  // origin id → the id its chain has reached so far
+  let frontier = new Map([...ids].filter((id): id is string => Boolean(id)).map((id) => [id, id]));
+  for (let hop = 0; frontier.size && hop < MAX_HOPS; hop++) {
+    const found = await database.collections.mergeAliases
+      .find({ _id: { $in: [...new Set(frontier.values())] } }, { projection: { survivor: 1 } })
+      .toArray();
+    const next = new Map(found.map((a) => [a._id, a.survivor]));
+    const moved = new Map<string, string>();
+    for (const [origin, current] of frontier) {
+      const survivor = next.get(current);
+      if (survivor === undefined) continue;
+      out.set(origin, survivor);
+      moved.set(origin, survivor);
+    }
+    frontier = moved;
+  }
+  return out;
+}
+
+/** The survivor of one id (itself when it was never merged). */
+export async function survivorOf(database: Database, id: string): Promise<string> {
+  return (await survivorsOf(database, [id])).get(id) ?? id;
+}
