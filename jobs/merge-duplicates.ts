@@ -18,7 +18,9 @@ const mergeDuplicatesJob = defineJob({
   run: async ({ database, progress, note }, { dryRun, all }) => {
     const { counts, pairs } = await mergeDuplicates(database, { dryRun, all, progress });
     for (const p of pairs)
-      note?.(`${dryRun ? 'would merge' : 'merge'} ${p.merged} into ${p.survivor} (${p.reason}${p.email ? `: ${p.email}` : ''})`);
+      note?.(
+        `${dryRun ? 'would merge' : 'merge'} ${p.merged} into ${p.survivor} (${p.reason}${p.email ? `: ${p.email}` : ''})`,
+      );
     return counts;
   },
 });

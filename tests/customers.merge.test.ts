@@ -67,7 +67,9 @@ describe('duplicate customers', () => {
   let mergeId: string;
 
   it('finds two ids with one normalised email (a dry run lists them), and merges them into one customer', async () => {
-    await send(jane, 'identify', '2026-03-01T10:00:00Z', { traits: { email: 'jane.doe@gmail.com', firstName: 'Jane' } });
+    await send(jane, 'identify', '2026-03-01T10:00:00Z', {
+      traits: { email: 'jane.doe@gmail.com', firstName: 'Jane' },
+    });
     await order(jane, '2026-03-02T10:00:00Z', 40);
     await order(jane, '2026-04-02T10:00:00Z', 60);
     await send(janeShop, 'identify', '2026-05-01T10:00:00Z', { traits: { email: 'JaneDoe+shop@GMAIL.com' } });
@@ -130,13 +132,15 @@ describe('duplicate customers', () => {
   });
 
   it('is undone only by an admin, giving both ids their separate histories back', async () => {
-    const refused = await request(app)
-      .post(`/v1/merges/${mergeId}/undo`)
-      .set('Authorization', `Bearer ${marketer}`);
+    const refused = await request(app).post(`/v1/merges/${mergeId}/undo`).set('Authorization', `Bearer ${marketer}`);
     expect(refused.status).toBe(403);
     const undone = await request(app).post(`/v1/merges/${mergeId}/undo`).set('Authorization', `Bearer ${admin}`);
     expect(undone.status).toBe(200);
-    expect(undone.body).toMatchObject({ status: 'undone', undoableUntil: null, undoneBy: expect.stringMatching(/^api_key:/) });
+    expect(undone.body).toMatchObject({
+      status: 'undone',
+      undoableUntil: null,
+      undoneBy: expect.stringMatching(/^api_key:/),
+    });
 
     expect(await customerDoc(janeShop)).toMatchObject({ email: 'janedoe+shop@gmail.com' });
     expect((await features(janeShop))?.orders).toBe(1);

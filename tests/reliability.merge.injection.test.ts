@@ -162,7 +162,9 @@ describe('chains and re-runs converge on one survivor', () => {
 
     const early = await request(app).post(`/v1/merges/${first.body.id}/undo`).set('Authorization', `Bearer ${admin}`);
     expect(early.status).toBe(409);
-    expect(early.body.error.message).toBe(`chain-b was merged into chain-c afterwards: undo merge ${second.body.id} first`);
+    expect(early.body.error.message).toBe(
+      `chain-b was merged into chain-c afterwards: undo merge ${second.body.id} first`,
+    );
     for (const id of [second.body.id, first.body.id]) {
       const res = await request(app).post(`/v1/merges/${id}/undo`).set('Authorization', `Bearer ${admin}`);
       expect(res.status).toBe(200);

@@ -19,7 +19,9 @@ function printMerge(m: MergeView): void {
 export function registerCustomerCommands(program: Command): void {
   const customers = program
     .command('customers')
-    .description('duplicate customers: find them, merge two ids into one person, undo a merge (docs/customer-merge.md)');
+    .description(
+      'duplicate customers: find them, merge two ids into one person, undo a merge (docs/customer-merge.md)',
+    );
 
   customers
     .command('duplicates')
@@ -37,11 +39,13 @@ export function registerCustomerCommands(program: Command): void {
 
   customers
     .command('merge <merged> <survivor>')
-    .description("merge customer <merged> into <survivor>: its events, enrolments, consent and messages move")
+    .description('merge customer <merged> into <survivor>: its events, enrolments, consent and messages move')
     .option('--json', 'print the merge record as JSON')
     .action(async (merged: string, survivor: string, opts: { json?: boolean }) => {
       status(`merging ${merged} into ${survivor}…`);
-      const result = await withDatabase((db) => mergeCustomers(db, { merged, survivor, reason: 'manual', by: actor() }));
+      const result = await withDatabase((db) =>
+        mergeCustomers(db, { merged, survivor, reason: 'manual', by: actor() }),
+      );
       if (!result.ok) throw new CliError(result.error.message);
       if (opts.json) printJson(mergeView(result.value));
       else printMerge(mergeView(result.value));

@@ -29,7 +29,10 @@ export interface MergeDuplicatesResult {
  * arrive as events) and merges each pair, or with `dryRun` only lists them. The first run, or one
  * after more than the change buckets' retention, looks at every customer once.
  */
-export async function mergeDuplicates(database: Database, opts: MergeDuplicatesOptions): Promise<MergeDuplicatesResult> {
+export async function mergeDuplicates(
+  database: Database,
+  opts: MergeDuplicatesOptions,
+): Promise<MergeDuplicatesResult> {
   const counts: Record<string, number> = { resumed: 0, refolded: 0, pairs: 0, merged: 0, refused: 0 };
   const startedAt = new Date();
   const { campaignState, merges, customers } = database.collections;
@@ -41,8 +44,7 @@ export async function mergeDuplicates(database: Database, opts: MergeDuplicatesO
     }
   }
   const state = (await campaignState.findOne({ _id: STATE_ID }))?.value as { until?: Date } | undefined;
-  const changed =
-    !opts.all && state?.until ? await changedCustomers(database, state.until, config().PARTITIONS) : null;
+  const changed = !opts.all && state?.until ? await changedCustomers(database, state.until, config().PARTITIONS) : null;
   const ids = changed
     ? [...changed]
     : (await customers.find({}, { projection: { _id: 1 } }).toArray()).map((c) => c._id);
@@ -54,7 +56,9 @@ export async function mergeDuplicates(database: Database, opts: MergeDuplicatesO
   const returned = ids.filter((id) => survivors.has(id));
   if (!opts.dryRun && returned.length) {
     const aliases = await database.collections.mergeAliases.find({ _id: { $in: returned } }).toArray();
-    const byId = new Map((await merges.find({ _id: { $in: aliases.map((a) => a.mergeId) } }).toArray()).map((m) => [m._id, m]));
+    const byId = new Map(
+      (await merges.find({ _id: { $in: aliases.map((a) => a.mergeId) } }).toArray()).map((m) => [m._id, m]),
+    );
     for (const a of aliases) {
       const m = byId.get(a.mergeId);
       if (m?.status === 'done') {

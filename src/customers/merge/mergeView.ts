@@ -18,9 +18,12 @@ export const mergeViewSchema = z
     at: timestamp,
     by: z.string().meta({ description: '`job:merge-duplicates`, `api_key:<id>` or `cli:<user>`' }),
     moved: z.record(z.string(), z.unknown()).meta({
-      description: 'What moved, per step: enrolments (moved, ended), events copied, consent denied, derived documents dropped, messages',
+      description:
+        'What moved, per step: enrolments (moved, ended), events copied, consent denied, derived documents dropped, messages',
     }),
-    undoableUntil: timestamp.nullable().meta({ description: 'An admin can undo it until then (MERGE_UNDO_DAYS); null: not undoable' }),
+    undoableUntil: timestamp
+      .nullable()
+      .meta({ description: 'An admin can undo it until then (MERGE_UNDO_DAYS); null: not undoable' }),
     undoneAt: timestamp.nullable(),
     undoneBy: z.string().nullable(),
   })

@@ -36,7 +36,12 @@ export type UndoResult = { ok: true; value: MergeDoc } | { ok: false; error: Und
  * Scores and segment memberships of the merged id come back with the next scoring and
  * segment runs, which see its timeline change.
  */
-export async function undoMerge(database: Database, mergeId: string, by: string, now = new Date()): Promise<UndoResult> {
+export async function undoMerge(
+  database: Database,
+  mergeId: string,
+  by: string,
+  now = new Date(),
+): Promise<UndoResult> {
   const { merges, mergeAliases } = database.collections;
   const merge = await merges.findOne({ _id: mergeId });
   if (!merge) return fail('not_found', `no merge ${mergeId} (never made, or erased with the person)`);
