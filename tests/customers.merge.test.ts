@@ -1,13 +1,12 @@
-import { Command } from 'commander';
 import request from 'supertest';
-import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import dispatchJob from '../jobs/dispatch-campaigns.js';
 import mergeDuplicatesJob from '../jobs/merge-duplicates.js';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
 import { inHoldout } from '../src/campaigns/experiments/assign.js';
 import { registerCustomerCommands } from '../src/cli/commands/customers.js';
-import { config, resetConfig } from '../src/config.js';
+import { config } from '../src/config.js';
 import { eventSchema } from '../src/ingest/eventSchemas.js';
 import { storeEvents } from '../src/ingest/storeEvents.js';
 import { readTimeline } from '../src/ingest/timeline/timelineStore.js';
@@ -15,6 +14,7 @@ import { partitionOf } from '../src/db/partition.js';
 import type { JobDefinition } from '../src/jobs/core/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { useTestDatabase } from './helpers/db.js';
+import { withInProcessCli } from './helpers/inProcessCli.js';
 import { useSmtpSink } from './helpers/smtpSink.js';
 
 const database = useTestDatabase();
@@ -226,33 +226,13 @@ describe('from the command line', () => {
     const b = customerId('cli-b');
     await send(a, 'identify', '2026-03-01T10:00:00Z', { traits: { email: 'cli@example.com' } });
     await send(b, 'identify', '2026-03-02T10:00:00Z', { traits: { email: 'other@example.com' } });
-    process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${database().db.databaseName}`;
-    resetConfig();
-    const cli = async (...args: string[]): Promise<string> => {
-      const program = new Command('breadcrumb').exitOverride();
-      registerCustomerCommands(program);
-      let out = '';
-      const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        out += chunk.toString();
-        return true;
-      });
-      try {
-        await program.parseAsync(['node', 'breadcrumb', 'customers', ...args]);
-      } finally {
-        write.mockRestore();
-      }
-      return out;
-    };
-    try {
+    await withInProcessCli(database(), registerCustomerCommands, 'customers', async (cli) => {
       const merge = JSON.parse(await cli('merge', b, a, '--json'));
       expect(merge).toMatchObject({ survivor: a, merged: b, status: 'done', by: expect.stringMatching(/^cli:/) });
       expect(JSON.parse(await cli('merges', b, '--json'))).toEqual([expect.objectContaining({ id: merge.id })]);
       expect(JSON.parse(await cli('unmerge', merge.id, '--json'))).toMatchObject({ status: 'undone' });
       await expect(cli('unmerge', merge.id)).rejects.toThrow(`merge ${merge.id} is undone`);
       expect(await customerDoc(b)).not.toBeNull();
-    } finally {
-      delete process.env.MONGODB_URI;
-      resetConfig();
-    }
+    });
   });
 });

@@ -3,6 +3,7 @@ import { mergeCustomers } from '../../customers/merge/mergeCustomers.js';
 import { mergeDuplicates } from '../../customers/merge/mergeDuplicates.js';
 import { mergesOf, mergeView, type MergeView } from '../../customers/merge/mergeView.js';
 import { undoMerge } from '../../customers/merge/undoMerge.js';
+import type { MergeDoc } from '../../db/models/merge.js';
 import { cliActor } from '../../privacy/audit.js';
 import { CliError, printJson, status } from '../output.js';
 import { withDatabase } from '../withDatabase.js';
@@ -14,6 +15,16 @@ function printMerge(m: MergeView): void {
     `${m.id}  ${m.merged} → ${m.survivor}  ${m.reason}${m.email ? ` (${m.email})` : ''}  ${m.status}  ${m.at}  by ${m.by}` +
       `${m.undoableUntil ? `  undoable until ${m.undoableUntil}` : ''}\n`,
   );
+}
+
+/** A merge or undo: the record, or its refusal as the command's one error line. */
+function printOutcome(
+  result: { ok: true; value: MergeDoc } | { ok: false; error: { message: string } },
+  json: boolean | undefined,
+): void {
+  if (!result.ok) throw new CliError(result.error.message);
+  if (json) printJson(mergeView(result.value));
+  else printMerge(mergeView(result.value));
 }
 
 export function registerCustomerCommands(program: Command): void {
@@ -46,9 +57,7 @@ export function registerCustomerCommands(program: Command): void {
       const result = await withDatabase((db) =>
         mergeCustomers(db, { merged, survivor, reason: 'manual', by: actor() }),
       );
-      if (!result.ok) throw new CliError(result.error.message);
-      if (opts.json) printJson(mergeView(result.value));
-      else printMerge(mergeView(result.value));
+      printOutcome(result, opts.json);
     });
 
   customers
@@ -56,10 +65,7 @@ export function registerCustomerCommands(program: Command): void {
     .description('undo a merge within MERGE_UNDO_DAYS: both ids get their separate histories back')
     .option('--json', 'print the merge record as JSON')
     .action(async (mergeId: string, opts: { json?: boolean }) => {
-      const result = await withDatabase((db) => undoMerge(db, mergeId, actor()));
-      if (!result.ok) throw new CliError(result.error.message);
-      if (opts.json) printJson(mergeView(result.value));
-      else printMerge(mergeView(result.value));
+      printOutcome(await withDatabase((db) => undoMerge(db, mergeId, actor())), opts.json);
     });
 
   customers
