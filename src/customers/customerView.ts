@@ -84,6 +84,7 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
  * Everything known about one customer, for `GET /v1/customers/:id`. The documents are fetched by
  * `_id` (no scan on FerretDB); recent events are found by `customerId`, an index on MongoDB but a
  * scan of the events on FerretDB, shared by the profile reads that arrive together (recentEvents.ts).
+ * An id merged into another answers with the survivor; `merges` lists the merges naming it.
  */
 export async function loadCustomerView(
   database: Database,
