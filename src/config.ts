@@ -115,6 +115,14 @@ export const configSchema = z.object({
     .describe(
       'A process folding a partition renews its lease every quarter of this; one that stops (crashed) loses it after this long',
     ),
+  MERGE_UNDO_DAYS: z.coerce
+    .number()
+    .min(0)
+    .max(3650)
+    .default(30)
+    .describe(
+      'How long an admin can undo a duplicate-customer merge ([customer merge](customer-merge.md)); after that it is final',
+    ),
   FERRETDB_BIN: z
     .string()
     .optional()

@@ -2,9 +2,8 @@ import { decodeTimeline } from '../src/ingest/timeline/compact.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedShop } from '../data/generator/seedShop.js';
 import assignSegmentsJob from '../jobs/assign-segments.js';
 import buildFeaturesJob from '../jobs/build-features.js';
@@ -18,13 +17,13 @@ import { buildApp } from '../src/api/buildApp.js';
 import { buildReports } from '../src/attribution/report.js';
 import { inHoldout } from '../src/campaigns/experiments/assign.js';
 import { registerPrivacyCommands } from '../src/cli/commands/privacy.js';
-import { resetConfig } from '../src/config.js';
 import type { JobDefinition } from '../src/jobs/core/defineJob.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { initBackend } from '../src/ml/backend.js';
 import { hashedAddress } from '../src/privacy/addressHash.js';
 import { useTestDatabase } from './helpers/db.js';
 import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
+import { withInProcessCli } from './helpers/inProcessCli.js';
 import { useSmtpSink } from './helpers/smtpSink.js';
 
 const database = useTestDatabase();
@@ -505,26 +504,8 @@ describe('privacy: export and erasure of one person', () => {
   });
 
   it('works from the command line: export to stdout, erase --json, audited as the operating-system user', async () => {
-    // The commands as `breadcrumb privacy …` runs them, in this process (a tsx start-up per call is slow
-    // on a shared machine), against this file's database, with stdout captured.
-    process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${database().db.databaseName}`;
-    resetConfig();
-    const cli = async (...args: string[]): Promise<string> => {
-      const program = new Command('breadcrumb').exitOverride();
-      registerPrivacyCommands(program);
-      let out = '';
-      const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        out += chunk.toString();
-        return true;
-      });
-      try {
-        await program.parseAsync(['node', 'breadcrumb', 'privacy', ...args]);
-      } finally {
-        write.mockRestore();
-      }
-      return out;
-    };
-    try {
+    // The commands as `breadcrumb privacy …` runs them, against this file's database, with stdout captured.
+    await withInProcessCli(database(), registerPrivacyCommands, 'privacy', async (cli) => {
       const exported = JSON.parse(await cli('export', ben.id));
       expect(exported).toMatchObject({
         customerId: ben.id,
@@ -540,10 +521,7 @@ describe('privacy: export and erasure of one person', () => {
         .toArray();
       expect(audit).toEqual([expect.objectContaining({ actorId: os.userInfo().username, counts: erased.counts })]);
       expect(await database().models.Customer.collection.findOne({ _id: ben.id as never })).toBeNull();
-    } finally {
-      delete process.env.MONGODB_URI;
-      resetConfig();
-    }
+    });
     console.log(
       `[reliability] privacy: export ${figures.exported}; erasure removed/anonymised ${figures.erased} documents, scan of ${figures.scanned} found ${figures.remaining} traces (2 hashed suppressions kept); other customer ${figures.benDocs} documents unchanged; report sends before/after ${figures.sends}; re-signup mails ${figures.reMailed}`,
     );

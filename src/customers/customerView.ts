@@ -2,6 +2,8 @@ import type { Document } from 'mongodb';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
 import { notApplicable, type Cohort } from '../ml/scoring/cohort.js';
+import { survivorOf } from '../ingest/identity.js';
+import { mergesOf, mergeViewSchema } from './merge/mergeView.js';
 import { recentEvents } from './recentEvents.js';
 
 const timestamp = z.iso.datetime();
@@ -59,6 +61,9 @@ export const customerViewSchema = z
           'Latest scores, what drove each, which apply to the customer, and the model versions that produced them',
       }),
     segments: z.object({ current: z.array(stay), past: z.array(stay) }),
+    merges: z.array(mergeViewSchema).meta({
+      description: 'Merges naming this customer (other ids merged into it, undone ones too), newest first',
+    }),
     recentEvents: z.array(
       z.object({
         eventId: z.string(),
@@ -79,18 +84,22 @@ const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
  * Everything known about one customer, for `GET /v1/customers/:id`. The documents are fetched by
  * `_id` (no scan on FerretDB); recent events are found by `customerId`, an index on MongoDB but a
  * scan of the events on FerretDB, shared by the profile reads that arrive together (recentEvents.ts).
+ * An id merged into another answers with the survivor; `merges` lists the merges naming it.
  */
 export async function loadCustomerView(
   database: Database,
-  customerId: string,
+  requestedId: string,
   eventCount: number,
 ): Promise<CustomerView | null> {
   const { customerSegments, customers, segments } = database.collections;
-  const [customer, features, scores, state] = await Promise.all([
+  // An id merged into another shows the person it became (the view's customerId says which).
+  const customerId = await survivorOf(database, requestedId);
+  const [customer, features, scores, state, merges] = await Promise.all([
     customers.findOne({ _id: customerId }, { projection: { anonymousIds: 0 } }),
     database.collections.features.findOne({ _id: customerId }),
     database.collections.scores.findOne({ _id: customerId }),
     customerSegments.findOne({ _id: customerId }),
+    mergesOf(database, customerId),
   ]);
   if (!customer) return null;
   const events = eventCount > 0 ? await recentEvents(database, customerId, eventCount) : [];
@@ -155,6 +164,7 @@ export async function loadCustomerView(
         }
       : null,
     segments: { current: (state?.current ?? []).map(stay), past: (state?.past ?? []).map(stay) },
+    merges,
     recentEvents: events.map((e) => ({
       eventId: String(e.eventId),
       type: String(e.type),

@@ -9,6 +9,7 @@ import type { CampaignStateDoc, EnrollmentDoc, FlowDoc } from './models/flow.js'
 import type { IdentityDoc } from './models/identity.js';
 import type { Models } from './models/index.js';
 import type { JobLeaseDoc, JobRunDoc } from './models/jobRun.js';
+import type { CustomerEmailDoc, MergeAliasDoc, MergeDoc } from './models/merge.js';
 import type { ClaimDoc, MessageDoc } from './models/message.js';
 import type { ModelVersionDoc } from './models/modelVersion.js';
 import type { ProductDoc } from './models/product.js';
@@ -72,6 +73,9 @@ export function bindCollections(models: Models) {
     suppressions: typed<SuppressionDoc>(models.Suppression),
     timelineChanges: typed<TimelineChangeDoc>(models.TimelineChange),
     webhookDeliveries: typed<WebhookDeliveryDoc>(models.WebhookDelivery),
+    merges: typed<MergeDoc>(models.Merge),
+    mergeAliases: typed<MergeAliasDoc>(models.MergeAlias),
+    customerEmails: typed<CustomerEmailDoc>(models.CustomerEmail),
   };
 }
 

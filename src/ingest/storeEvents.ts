@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import { partitionOf } from '../db/partition.js';
 import type { IncomingEvent } from './eventSchemas.js';
 import { insertIgnoringDuplicates } from '../db/insertIgnoringDuplicates.js';
-import { resolveIdentities } from './identity.js';
+import { resolveIdentities, survivorsOf } from './identity.js';
 import { foldNow, foldSoon, isFolding } from './timeline/folder.js';
 import { queueEvents } from './timeline/intakeQueue.js';
 import { stageEvents } from './timeline/stageEvents.js';
@@ -75,8 +75,11 @@ export async function storeEvents(
 ): Promise<StoreSummary> {
   const partitions = config().PARTITIONS;
   const customerOf = await resolveIdentities(database, events);
+  // A merged id's events are the survivor's (src/customers/merge): one small `_id $in` read per batch.
+  const survivors = await survivorsOf(database, [...events.map((e) => e.customerId), ...customerOf.values()]);
   const docs: StoredEvent[] = events.map((e) => {
-    const customerId = e.customerId ?? (e.anonymousId ? customerOf.get(e.anonymousId) : undefined);
+    const named = e.customerId ?? (e.anonymousId ? customerOf.get(e.anonymousId) : undefined);
+    const customerId = named && (survivors.get(named) ?? named);
     const doc: StoredEvent = {
       eventId: e.eventId ?? randomUUID(),
       type: e.type,

@@ -5,6 +5,9 @@ import type { Document } from 'mongodb';
 import type { Database } from '../db/database.js';
 import { insertIgnoringDuplicates } from '../db/insertIgnoringDuplicates.js';
 import { recordAudit, type Actor } from './audit.js';
+import { survivorOf } from '../ingest/identity.js';
+import { forgetMerges, mergedIdsOf } from '../customers/merge/mergedIds.js';
+import { normaliseEmail } from '../customers/merge/normaliseEmail.js';
 import { eraseMemberships } from './memberships.js';
 import { eventsFilter, findSubject, suppressionsFilter, type Subject } from './subject.js';
 
@@ -70,12 +73,36 @@ export async function eraseCustomer(
   actor: Actor,
   at = new Date(),
 ): Promise<EraseResult> {
-  const subject = await findSubject(database, customerId);
+  // An id merged into another is that person: the survivor is erased, and with it every id merged into it.
+  const person = await survivorOf(database, customerId);
+  const subject = await findSubject(database, person);
   if (!subject.found)
     return { ok: false, error: { type: 'not_found', message: `nothing is held about customer ${customerId}` } };
-  const counts = await eraseSubject(database, subject, at);
+  // The merged ids go first and the merge records next, the survivor's record last: a retry after a
+  // crash still finds the survivor, and through its merges the ids not yet erased.
+  const merged = await mergedIdsOf(database, person);
+  const counts: ErasureCounts = {};
+  const emails = new Set(subject.emails);
+  for (const id of merged) {
+    const other = await findSubject(database, id);
+    other.emails.forEach((e) => emails.add(e));
+    if (other.found) addCounts(counts, await eraseSubject(database, other, at));
+  }
+  addCounts(
+    counts,
+    await forgetMerges(
+      database,
+      [person, ...merged],
+      [...emails].flatMap((e) => normaliseEmail(e) ?? []),
+    ),
+  );
+  addCounts(counts, await eraseSubject(database, subject, at));
   await recordAudit(database, 'privacy.erase', actor, at, counts);
   return { ok: true, value: { customerId, counts } };
+}
+
+function addCounts(into: ErasureCounts, more: Record<string, number>): void {
+  for (const [k, n] of Object.entries(more)) into[k] = (into[k] ?? 0) + n;
 }
 
 async function eraseSubject(database: Database, subject: Subject, at: Date): Promise<ErasureCounts> {

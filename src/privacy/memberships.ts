@@ -21,7 +21,7 @@ export async function memberPagesOf(database: Database, customerId: string): Pro
  */
 export async function eraseMemberships(
   database: Database,
-  subject: Subject,
+  subject: Pick<Subject, 'customerId' | 'partition'>,
 ): Promise<{ memberPages: number; customerSegments: number }> {
   const { segmentCounts, segmentMemberPages, segments, customerSegments } = database.collections;
   const { customerId } = subject;

@@ -87,7 +87,19 @@ export interface EnrollmentDoc {
   deferredUntil?: Date | null;
   deferrals: number;
   sendAttempts: number;
+  /** The customer merge (src/customers/merge) that made, ended or advanced this enrolment. */
+  mergeId?: string;
+  /** A merge's copy: the merged id's enrolment it continues under the survivor. */
+  mergedFrom?: string;
+  /** What a merge changed here, put back by its undo. */
+  beforeMerge?: EnrollmentProgress;
 }
+
+/** Where an enrolment is on its way through the flow (what a merge moves and its undo restores). */
+export type EnrollmentProgress = Pick<
+  EnrollmentDoc,
+  'status' | 'stepIndex' | 'nextStepAt' | 'deferredUntil' | 'endedAt' | 'exitReason'
+>;
 
 /** One `campaign_state` document (`_id` = the state's name). */
 export interface CampaignStateDoc {

@@ -8,6 +8,7 @@ import { featureSchema, featureSnapshotSchema } from './feature.js';
 import { campaignStateSchema, enrollmentSchema, flowSchema } from './flow.js';
 import { identitySchema } from './identity.js';
 import { jobLeaseSchema, jobRunSchema } from './jobRun.js';
+import { customerEmailSchema, mergeAliasSchema, mergeSchema } from './merge.js';
 import { messageClaimSchema, messageSchema } from './message.js';
 import { modelVersionSchema } from './modelVersion.js';
 import { productSchema } from './product.js';
@@ -56,6 +57,9 @@ const schemas = {
   SimTruth: simTruthSchema,
   WebhookDelivery: webhookDeliverySchema,
   AuditEntry: auditEntrySchema,
+  Merge: mergeSchema,
+  MergeAlias: mergeAliasSchema,
+  CustomerEmail: customerEmailSchema,
 } satisfies Record<string, Schema>;
 
 export type Models = { [K in keyof typeof schemas]: Model<InferSchemaType<(typeof schemas)[K]>> };
