@@ -5,6 +5,7 @@ import type { Database } from '../../db/database.js';
 import type { EventInboxDoc } from '../../db/models/timeline.js';
 import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
 import type { StoredEvent } from '../storedEvent.js';
+import { countRecorded } from '../tracking/countEvents.js';
 import { stageEvents } from './stageEvents.js';
 
 /**
@@ -36,8 +37,12 @@ export async function queueEvents(database: Database, docs: StoredEvent[]): Prom
 export async function settleQueued(database: Database, queued: EventInboxDoc[]): Promise<number> {
   const docs = queued.flatMap((q) => (BSON.deserialize((q.events as Binary).buffer) as { docs: StoredEvent[] }).docs);
   // In thousands: one long insert would hold the database's only writer while requests wait to queue.
+  const duplicates = new Set<number>();
   for (let i = 0; i < docs.length; i += 1000)
-    await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 1000));
+    for (const k of await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 1000)))
+      duplicates.add(i + k);
+  // Counted here, where a queued event's duplicate is known (tracking-quality counters).
+  countRecorded(database, docs, duplicates);
   await stageEvents(database, docs);
   await database.collections.eventInbox.deleteMany({ _id: { $in: queued.map((q) => q._id) } });
   return docs.length;
