@@ -1,7 +1,8 @@
 /**
  * Sudden drops: a day's volume against the median of the same weekday over the previous four weeks
- * (the weekly rhythm of a shop is its largest swing), or of the previous seven days while fewer
- * than two such weekdays are known. Today is compared over its complete hours only.
+ * (the weekly rhythm of a shop is its largest swing: a quiet Sunday against a week's median would
+ * raise an alarm every Sunday), judged once two such weekdays are known. Today is compared over
+ * its complete hours only, with the same hours of the baseline days.
  *
  * Flagged when the day has under half its baseline and the baseline is at least 20 events. Why
  * these: a broken tag falls to near zero, far below half; and with Poisson noise around a mean of
@@ -19,7 +20,8 @@ export interface Drop {
   events: number;
   baseline: number;
   ratio: number;
-  basis: 'same weekday' | 'previous days';
+  /** How many of the four previous same weekdays the baseline is the median of. */
+  baselineDays: number;
 }
 
 export const dayOffset = (day: string, days: number) =>
@@ -33,7 +35,7 @@ function median(xs: number[]): number {
 
 /**
  * The drop on `day`, if any. `hoursOf(d)`: the (source, type)'s events per receipt hour on day d,
- * or undefined when nothing at all was received that day (the server was not running: no evidence).
+ * or undefined when nothing at all was received that day (no evidence either way).
  */
 export function dropOn(day: string, hoursOf: (day: string) => readonly number[] | undefined, now: Date): Drop | null {
   const today = now.toISOString().slice(0, 10);
@@ -44,14 +46,12 @@ export function dropOn(day: string, hoursOf: (day: string) => readonly number[] 
     const h = hoursOf(d);
     return h === undefined ? undefined : h.slice(0, hours).reduce((a, b) => a + b, 0);
   };
-  const known = (offsets: number[]) => offsets.map((k) => sum(dayOffset(day, -k))).filter((n) => n !== undefined);
-  const weekdays = known([7, 14, 21, 28]);
-  const previous = known([1, 2, 3, 4, 5, 6, 7]);
-  const [basis, values] =
-    weekdays.length >= 2 ? (['same weekday', weekdays] as const) : (['previous days', previous] as const);
-  if (values.length < (basis === 'same weekday' ? 2 : 3)) return null;
-  const baseline = median(values);
-  const events = sum(day) ?? 0;
+  // A day on which nothing at all was received is not judged: the server was likely not running.
+  const events = sum(day);
+  if (events === undefined) return null;
+  const weekdays = [7, 14, 21, 28].map((k) => sum(dayOffset(day, -k))).filter((n) => n !== undefined);
+  if (weekdays.length < 2) return null;
+  const baseline = median(weekdays);
   if (baseline < MIN_BASELINE || events >= DROP_RATIO * baseline) return null;
-  return { day, hours, events, baseline, ratio: events / baseline, basis };
+  return { day, hours, events, baseline, ratio: events / baseline, baselineDays: weekdays.length };
 }

@@ -120,13 +120,14 @@ const total = (list: { count: number }[]) => list.reduce((n, e) => n + e.count, 
 function findingsOf(r: TrackingRow): TrackingFinding[] {
   const out: TrackingFinding[] = [];
   const at = (kind: TrackingFinding['kind'], count: number, detail: string, examples: TrackingExample[] = []) => {
-    if (count > 0) out.push({ kind, source: r.source, type: r.type, count, detail, examples });
+    // A drop's count is the day's (low, often zero) volume; the other findings are counts of problems.
+    if (count > 0 || kind === 'drop') out.push({ kind, source: r.source, type: r.type, count, detail, examples });
   };
   for (const d of r.drops)
     at(
       'drop',
       d.events,
-      `${d.day}: ${d.events} events${d.hours < 24 ? ` in its first ${d.hours} h` : ''} vs a median of ${d.baseline} (${d.basis}), ${Math.round(d.ratio * 100)}%`,
+      `${d.day}: ${d.events} events${d.hours < 24 ? ` in its first ${d.hours} h` : ''} vs a median of ${d.baseline} on the same weekday of ${d.baselineDays} earlier weeks, ${Math.round(d.ratio * 100)}%`,
     );
   at('unknownName', total(r.unknownNames), `names: ${top(r.unknownNames, 'name')}`, r.examples.unknownName);
   at(

@@ -15,7 +15,7 @@ const dropSchema = z.object({
   events: count,
   baseline: z.number().meta({ description: 'Median of the same hours on the baseline days' }),
   ratio: z.number(),
-  basis: z.enum(['same weekday', 'previous days']),
+  baselineDays: z.number().int().meta({ description: 'How many of the four previous same weekdays the median is of' }),
 });
 
 export const trackingRowSchema = z.object({
