@@ -2,7 +2,20 @@ import type { Database } from '../../db/database.js';
 import type { StoredEvent } from '../storedEvent.js';
 import type { TimelineEvent } from '../timeline/compact.js';
 import { pendingDay } from './trackingBuffer.js';
-import { addExample, countKey, historicalSources, skewBucketOf, skewedBuckets, tallyOf, utcDay } from './tally.js';
+import {
+  addExample,
+  countKey,
+  EXAMPLES_KEPT,
+  historicalSources,
+  skewBucketOf,
+  skewedBuckets,
+  tallyOf,
+  utcDay,
+  type DayTallies,
+  type FindingKind,
+  type Tally,
+  type TrackingExample,
+} from './tally.js';
 
 /**
  * The intake's counting hooks: each turns what the intake already holds (the batch, its refusals,
@@ -19,15 +32,44 @@ function minutesText(ms: number): string {
   return ms < 0 ? `${text} ahead of receipt` : `${text} before receipt`;
 }
 
+/**
+ * The last EXAMPLES_KEPT events per (tally, finding) of a batch, made into examples once at the
+ * end: building an example for every event (dates and strings) cost more than all the counting
+ * (measured: 16–30 µs an event, a 4% slower intake, against under 1 µs without).
+ */
+class LastPicks {
+  private readonly picks = new Map<Tally, Map<FindingKind, number[]>>();
+
+  note(t: Tally, kind: FindingKind, index: number): void {
+    let byKind = this.picks.get(t);
+    if (!byKind) this.picks.set(t, (byKind = new Map()));
+    const list = byKind.get(kind);
+    if (!list) byKind.set(kind, [index]);
+    else if (list.push(index) > EXAMPLES_KEPT) list.shift();
+  }
+
+  addTo(example: (kind: FindingKind, index: number) => TrackingExample): void {
+    for (const [t, byKind] of this.picks)
+      for (const [kind, list] of byKind) for (const i of list) addExample(t, kind, example(kind, i));
+  }
+}
+
 /** Events as recordEvents stored them; `duplicates`: the indexes whose eventId was already stored. */
 export function countRecorded(
   database: Database,
   docs: readonly (StoredEvent & { linkedFrom?: string })[],
   duplicates: ReadonlySet<number>,
 ): void {
+  const picks = new LastPicks();
+  // A batch has one receipt time: its day is looked up once.
+  let receivedMs = NaN;
+  let day: DayTallies | undefined;
   docs.forEach((d, i) => {
-    const t = tallyOf(pendingDay(database, utcDay(d.receivedAt)), d.source, d.type);
-    const example = { at: d.receivedAt.toISOString(), eventId: d.eventId, who: whoOf(d) };
+    if (+d.receivedAt !== receivedMs || !day) {
+      receivedMs = +d.receivedAt;
+      day = pendingDay(database, utcDay(d.receivedAt));
+    }
+    const t = tallyOf(day, d.source, d.type);
     // An identity link's copy: the anonymous original was counted when it arrived (same receipt day).
     if (d.linkedFrom) {
       if (!duplicates.has(i)) t.linked++;
@@ -35,27 +77,35 @@ export function countRecorded(
     }
     if (duplicates.has(i)) {
       t.duplicates++;
-      addExample(t, 'duplicate', { ...example, detail: `eventId ${d.eventId} was already stored` });
+      picks.note(t, 'duplicate', i);
       return;
     }
     t.events++;
     t.hours[d.receivedAt.getUTCHours()]!++;
     if (!d.customerId) {
       t.anonymous++;
-      addExample(t, 'anonymous', { ...example, detail: `anonymousId ${d.anonymousId ?? '(none)'}, no customer yet` });
+      picks.note(t, 'anonymous', i);
     }
     if (d.type === 'custom') {
-      const name = String(d.props.name ?? '(no name)');
-      countKey(t.names, name);
-      addExample(t, 'unknownName', { ...example, detail: `stored as custom: "${name}"` });
+      countKey(t.names, String(d.props.name ?? '(no name)'));
+      picks.note(t, 'unknownName', i);
     }
     if (historicalSources.includes(d.source)) return;
-    const late = +d.receivedAt - +d.ts;
-    const bucket = skewBucketOf(late);
+    const bucket = skewBucketOf(receivedMs - +d.ts);
     t.skew[bucket] = (t.skew[bucket] ?? 0) + 1;
-    if (skewedBuckets.includes(bucket))
-      addExample(t, 'clockSkew', { ...example, detail: `timestamp ${d.ts.toISOString()}, ${minutesText(late)}` });
+    if (skewedBuckets.includes(bucket)) picks.note(t, 'clockSkew', i);
   });
+  picks.addTo((kind, i) => {
+    const d = docs[i]!;
+    return { at: d.receivedAt.toISOString(), eventId: d.eventId, who: whoOf(d), detail: recordedDetail(kind, d) };
+  });
+}
+
+function recordedDetail(kind: FindingKind, d: StoredEvent): string {
+  if (kind === 'duplicate') return `eventId ${d.eventId} was already stored`;
+  if (kind === 'anonymous') return `anonymousId ${d.anonymousId ?? '(none)'}, no customer yet`;
+  if (kind === 'unknownName') return `stored as custom: "${String(d.props.name ?? '(no name)')}"`;
+  return `timestamp ${d.ts.toISOString()}, ${minutesText(+d.receivedAt - +d.ts)}`;
 }
 
 interface Refusal {
@@ -128,6 +178,7 @@ export function ordersWithoutViews(
   before: readonly TimelineEvent[],
   merged: readonly TimelineEvent[],
 ): TimelineEvent[] {
+  if (merged.length === before.length) return [];
   const orders = merged.filter((e) => e.t === 'order_completed');
   if (orders.length === 0) return [];
   const known = new Set(before.map((e) => e.i));

@@ -58,6 +58,7 @@ function schedule(database: Database, state: Pending): void {
 export function flushTracking(database: Database, opts: { wait?: boolean } = {}): Promise<void> {
   const state = stateOf(database);
   const run = state.flushing.then(() => writePending(database, state, opts.wait ?? false));
+  // The caller gets the failure; the next flush still runs after this one.
   state.flushing = run.catch(() => undefined);
   return run;
 }
