@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it, inject } from 'vitest';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
 import { connectDatabase } from '../src/db/database.js';
+import { ingestEvents } from '../src/ingest/ingestEvents.js';
 import { linkAnonymousEvents } from '../src/ingest/linkAnonymousEvents.js';
+import { foldNow } from '../src/ingest/timeline/folder.js';
 import { countRecorded } from '../src/ingest/tracking/countEvents.js';
 import { flushTracking } from '../src/ingest/tracking/trackingBuffer.js';
 import type { TrackingReport, TrackingRow } from '../src/ingest/tracking/trackingReportSchema.js';
@@ -155,6 +157,20 @@ describe('tracking-quality counters written at intake', () => {
     expect(r.rows.every((x) => x.source === 'segment')).toBe(true);
     expect(rowOf(r, 'segment', 'product_viewed').events).toBe(1);
     expect(rowOf(r, 'segment', '(invalid message)').refused).toBe(1);
+  });
+
+  it('counts queued requests when the fold settles them, where their duplicates become known', async () => {
+    const events = ['q1', 'q2', 'v5'].map((eventId) => ({
+      eventId,
+      type: 'cart_viewed',
+      customerId: 'queued-1',
+      properties: { cartId: 'k1' },
+    }));
+    const queued = await ingestEvents(database(), events, { queue: true });
+    expect(queued.ok && queued.value.queued).toBe(3);
+    await foldNow(database());
+    // v5 was stored before as a product_viewed: its eventId is what makes it a duplicate.
+    expect(rowOf(await report(), 'api', 'cart_viewed')).toMatchObject({ events: 2, duplicates: 1 });
   });
 
   it('keeps every count when processes flush at once ($inc would not: FerretDB v1 loses concurrent increments)', async () => {

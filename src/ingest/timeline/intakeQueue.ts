@@ -36,15 +36,16 @@ export async function queueEvents(database: Database, docs: StoredEvent[]): Prom
 /** Stores and stages the events of queued inbox documents, then deletes them (the caller holds the queue's lease). */
 export async function settleQueued(database: Database, queued: EventInboxDoc[]): Promise<number> {
   const docs = queued.flatMap((q) => (BSON.deserialize((q.events as Binary).buffer) as { docs: StoredEvent[] }).docs);
-  // In thousands: one long insert would hold the database's only writer while requests wait to queue.
   const duplicates = new Set<number>();
+  // In thousands: one long insert would hold the database's only writer while requests wait to queue.
   for (let i = 0; i < docs.length; i += 1000)
     for (const k of await insertIgnoringDuplicates(database.models.Event.collection, docs.slice(i, i + 1000)))
       duplicates.add(i + k);
-  // Counted here, where a queued event's duplicate is known (tracking-quality counters).
-  countRecorded(database, docs, duplicates);
   await stageEvents(database, docs);
   await database.collections.eventInbox.deleteMany({ _id: { $in: queued.map((q) => q._id) } });
+  // Tracking-quality counters, here where a queued event's duplicate is known; once settled, so a
+  // settle redone after a failure does not count its events again as duplicates.
+  countRecorded(database, docs, duplicates);
   return docs.length;
 }
 
