@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it, inject } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
 import { trackingReport } from '../src/ingest/tracking/trackingReport.js';
 import type { TrackingReport } from '../src/ingest/tracking/trackingReportSchema.js';
+import { runCli } from './helpers/cli.js';
 import { useTestDatabase } from './helpers/db.js';
 import { openApiClient, type OpenApiClient } from './helpers/openApiClient.js';
 import { seedTrackingFeed } from './helpers/trackingFeed.js';
 
 const database = useTestDatabase();
-const run = promisify(execFile);
 let api: OpenApiClient;
 let key = '';
 let days: string[] = [];
@@ -18,14 +16,7 @@ let days: string[] = [];
 const LAST_DAY = '2026-03-08';
 const STOP_DAY = '2026-03-04';
 
-function cli(...args: string[]) {
-  const uri = new URL(inject('mongoUri'));
-  uri.pathname = `/${database().db.databaseName}`;
-  return run('npx', ['tsx', 'src/cli/main.ts', ...args], {
-    env: { ...process.env, MONGODB_URI: uri.toString() },
-    encoding: 'utf8',
-  });
-}
+const cli = (...args: string[]) => runCli(database(), ...args);
 
 beforeAll(async () => {
   days = await seedTrackingFeed(database(), { lastDay: LAST_DAY, days: 35, stopDay: STOP_DAY });

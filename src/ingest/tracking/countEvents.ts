@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.js';
+import type { DayTallies, FindingKind, Tally, TrackingExample } from '../../db/models/trackingDay.js';
 import type { StoredEvent } from '../storedEvent.js';
 import type { TimelineEvent } from '../timeline/compact.js';
 import { pendingDay } from './trackingBuffer.js';
@@ -11,10 +12,6 @@ import {
   skewedBuckets,
   tallyOf,
   utcDay,
-  type DayTallies,
-  type FindingKind,
-  type Tally,
-  type TrackingExample,
 } from './tally.js';
 
 /**

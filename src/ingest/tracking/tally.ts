@@ -7,15 +7,6 @@ import type {
   TrackingExample,
 } from '../../db/models/trackingDay.js';
 
-export type {
-  CountList,
-  DayTallies,
-  FindingKind,
-  SkewBucket,
-  Tally,
-  TrackingExample,
-} from '../../db/models/trackingDay.js';
-
 /** Examples kept per finding and tally: enough to recognise a broken tag, small enough to rewrite the day's document often. */
 export const EXAMPLES_KEPT = 5;
 /** Distinct names or properties kept per tally; the rest are summed under `(other)` (a sender can invent any number). */

@@ -1,7 +1,8 @@
 import type { Database } from '../../db/database.js';
 import { log } from '../../log.js';
 import { claimFoldLease, releaseFoldLease, waitForFoldLease } from '../timeline/foldLease.js';
-import { mergeDay, type DayTallies } from './tally.js';
+import type { DayTallies } from '../../db/models/trackingDay.js';
+import { mergeDay } from './tally.js';
 
 /**
  * The lease that serialises writes of the day documents, across processes: a fold lease under a

@@ -1,8 +1,8 @@
 import type { Database } from '../../db/database.js';
 import { log } from '../../log.js';
-import { skewBuckets, type TrackingDayDoc } from '../../db/models/trackingDay.js';
+import { skewBuckets, type Tally, type TrackingDayDoc, type TrackingExample } from '../../db/models/trackingDay.js';
 import { dayOffset, dropOn } from './drops.js';
-import { emptyTally, mergeTally, own, skewedBuckets, utcDay, type Tally, type TrackingExample } from './tally.js';
+import { emptyTally, mergeTally, own, skewedBuckets, utcDay } from './tally.js';
 import { flushTracking } from './trackingBuffer.js';
 import type { TrackingFinding, TrackingReport, TrackingRow } from './trackingReportSchema.js';
 
