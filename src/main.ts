@@ -15,6 +15,7 @@ import { trainDemoModels } from './demo/demoModels.js';
 import { seedDemo } from './demo/seedDemo.js';
 import { loadJobs } from './jobs/loadJobs.js';
 import { currentHold, describeHold } from './jobs/core/scheduleHold.js';
+import { flushTracking } from './ingest/tracking/trackingBuffer.js';
 import { log, setLogLevel } from './log.js';
 
 const { values: flags } = parseArgs({
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
     await worker?.stop(c.SHUTDOWN_GRACE_MS);
     await closeCampaignServices();
     await sink?.close();
+    await flushTracking(database, { wait: true }).catch((err: unknown) =>
+      log.warn({ err }, 'tracking counters of the last seconds not written'),
+    );
     await database.close();
     process.exit(0);
   };

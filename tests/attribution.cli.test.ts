@@ -1,24 +1,14 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import { beforeAll, describe, expect, it, inject } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { period, seedAttributionShop } from './attribution.fixture.js';
+import { runCli } from './helpers/cli.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const database = useTestDatabase();
 const artifacts = path.resolve(import.meta.dirname, 'artifacts');
-const run = promisify(execFile);
-
-function cli(...args: string[]) {
-  const uri = new URL(inject('mongoUri'));
-  uri.pathname = `/${database().db.databaseName}`;
-  return run('npx', ['tsx', 'src/cli/main.ts', ...args], {
-    env: { ...process.env, MONGODB_URI: uri.toString() },
-    encoding: 'utf8',
-  });
-}
+const cli = (...args: string[]) => runCli(database(), ...args);
 
 /** Pixels that are not the white background: a chart was drawn. */
 async function inkedPixels(file: string): Promise<number> {

@@ -12,3 +12,4 @@ export function lifecycleChart(lifecycle: Body): ChartConfiguration;
 export function sendHourChart(sendHours: Body): ChartConfiguration;
 export function modelMetricsChart(models: Body): ChartConfiguration;
 export function calibrationChart(model: Body): ChartConfiguration;
+export function trackingChart(report: Body): ChartConfiguration;

@@ -273,3 +273,37 @@ export function calibrationChart(model) {
     },
   };
 }
+
+/**
+ * Tracking volume per source and event type, the rows with a flagged drop first (at most eight
+ * lines); a flagged day is drawn as a large red point. Body of GET /v1/reports/tracking.
+ */
+export function trackingChart(report) {
+  const rows = [...report.rows]
+    .filter((r) => r.events > 0 || r.drops.length)
+    .sort((a, b) => b.drops.length - a.drops.length || b.events - a.events)
+    .slice(0, 8);
+  const labels = rows[0]?.volume.map((v) => v.at.replace('T', ' ').slice(0, report.by === 'hour' ? 16 : 10)) ?? [];
+  return {
+    type: 'line',
+    data: {
+      labels,
+      datasets: rows.map((r, i) => {
+        const dropped = new Set(r.drops.map((d) => d.day));
+        const flagged = r.volume.map((v) => report.by === 'day' && dropped.has(v.at));
+        return {
+          label: `${r.source}/${r.type}${r.drops.length ? ' ⚠ drop' : ''}`,
+          data: r.volume.map((v) => v.events),
+          borderColor: color(i),
+          backgroundColor: color(i, 0.3),
+          pointRadius: flagged.map((f) => (f ? 7 : 2)),
+          pointBackgroundColor: flagged.map((f) => (f ? '#dc2626' : color(i))),
+        };
+      }),
+    },
+    options: {
+      plugins: title(`Tracking volume by source/type, ${report.from} – ${report.to} (red: sudden drop)`),
+      scales: { y: { beginAtZero: true, title: { display: true, text: 'events' } } },
+    },
+  };
+}

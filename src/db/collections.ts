@@ -27,6 +27,7 @@ import type {
   FoldStatsDoc,
   TimelineChangeDoc,
 } from './models/timeline.js';
+import type { TrackingDayDoc } from './models/trackingDay.js';
 import type { WebhookDeliveryDoc } from './models/webhookDelivery.js';
 
 /**
@@ -76,6 +77,7 @@ export function bindCollections(models: Models) {
     merges: typed<MergeDoc>(models.Merge),
     mergeAliases: typed<MergeAliasDoc>(models.MergeAlias),
     customerEmails: typed<CustomerEmailDoc>(models.CustomerEmail),
+    trackingDays: typed<TrackingDayDoc>(models.TrackingDay),
   };
 }
 

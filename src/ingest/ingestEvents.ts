@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import { eventSchema, eventTypes, findUnstorable, type IncomingEvent } from './eventSchemas.js';
 import { storeEvents, type EventSource } from './storeEvents.js';
+import { countRefused } from './tracking/countEvents.js';
 
 export interface Rejection {
   index: number;
@@ -62,6 +63,7 @@ export async function ingestEvents(
     if (v.ok) valid.push({ index, event: v.event });
     else rejected.push(...v.rejections);
   });
+  if (rejected.length) countRefused(database, opts.source ?? 'api', raw, rejected, { knownTypes: eventTypes });
   if (rejected.length && !opts.partial) {
     const bad = new Set(rejected.map((r) => r.index)).size;
     return {

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import { ingestEvents, type IngestSummary, type Rejection } from './ingestEvents.js';
 import { fromSegment, segmentMessageSchema } from './segmentSpec.js';
+import { countRefused } from './tracking/countEvents.js';
 
 /**
  * Stores Segment messages the way Segment's own API does: partially. Valid messages are kept and
@@ -33,6 +34,9 @@ export async function ingestSegment(
     positions.push(index);
     events.push(mapped.value);
   });
+  // Messages refused before they map to an event have no event type yet.
+  if (rejected.length)
+    countRefused(database, 'segment', messages, rejected, { knownTypes: [], typeOf: () => '(invalid message)' });
   const eventIds: (string | null)[] = messages.map(() => null);
   if (events.length === 0)
     return { received: messages.length, stored: 0, duplicates: 0, queued: 0, rejected, eventIds };

@@ -9,6 +9,7 @@ import { resolveIdentities, survivorsOf } from './identity.js';
 import { foldNow, foldSoon, isFolding } from './timeline/folder.js';
 import { queueEvents } from './timeline/intakeQueue.js';
 import { stageEvents } from './timeline/stageEvents.js';
+import { countRecorded } from './tracking/countEvents.js';
 import type { EventSource, StoredEvent } from './storedEvent.js';
 
 export type { EventSource, StoredEvent } from './storedEvent.js';
@@ -47,9 +48,11 @@ export async function recordEvents(
     foldSoon(database);
     return { stored: 0, duplicates: 0, queued: docs.length };
   }
-  let duplicates = 0;
+  const duplicates = new Set<number>();
   for (let i = 0; i < docs.length; i += 5000)
-    duplicates += (await insertIgnoringDuplicates(database.collections.events, docs.slice(i, i + 5000))).size;
+    for (const k of await insertIgnoringDuplicates(database.collections.events, docs.slice(i, i + 5000)))
+      duplicates.add(i + k);
+  countRecorded(database, docs, duplicates);
   await stageEvents(database, docs);
   const fold = opts.fold ?? 'wait';
   if (fold === 'wait' && opts.maxWaitMs === undefined) await foldNow(database);
@@ -58,7 +61,7 @@ export async function recordEvents(
   else if (fold === 'wait' && isFolding(database)) foldSoon(database);
   else if (fold === 'wait') await boundedWait(foldNow(database), opts.maxWaitMs!);
   else if (fold === 'background') foldSoon(database);
-  return { stored: docs.length - duplicates, duplicates, queued: 0 };
+  return { stored: docs.length - duplicates.size, duplicates: duplicates.size, queued: 0 };
 }
 
 /**

@@ -34,13 +34,14 @@ async function load() {
   $('charts').hidden = false;
   $('forget').hidden = false;
   $('status').textContent = 'loading…';
-  const [attribution, bySegment, byVariant, byFlow, dashboard, models] = await Promise.all([
+  const [attribution, bySegment, byVariant, byFlow, dashboard, models, tracking] = await Promise.all([
     api('/v1/reports/attribution'),
     api('/v1/reports/kpis?by=segment'),
     api('/v1/reports/kpis?by=variant'),
     api('/v1/reports/kpis?by=flow'),
     api('/v1/reports/dashboard'),
     api('/v1/models'),
+    api('/v1/reports/tracking'),
   ]);
   const noReport = 'No report yet: run the attribution-report job.';
   draw('attribution', attribution && charts.attributionChart(attribution), noReport);
@@ -77,10 +78,29 @@ async function load() {
     detail?.calibration?.table?.length ? charts.calibrationChart(detail) : null,
     'No calibrated churn model yet.',
   );
+  drawTracking(tracking);
   $('status').textContent = attribution
     ? `report ${attribution.from.slice(0, 10)} – ${attribution.to.slice(0, 10)}`
     : 'no report yet';
   document.body.dataset.ready = 'true';
+}
+
+/** The tracking-quality panel: volume lines (drops in red) and what needs a look, with an example each. */
+function drawTracking(report) {
+  const list = $('tracking-findings');
+  draw(
+    'tracking',
+    report.rows.some((r) => r.events > 0) ? charts.trackingChart(report) : null,
+    'No events counted in the last seven days.',
+  );
+  if (!list) return;
+  for (const f of report.findings.slice(0, 12)) {
+    const item = document.createElement('li');
+    item.dataset.kind = f.kind;
+    const example = f.examples.at(-1);
+    item.textContent = `${f.kind} · ${f.source}/${f.type}: ${f.detail}${example ? ` — e.g. ${example.eventId ?? ''} ${example.detail}` : ''}`;
+    list.append(item);
+  }
 }
 
 function askForKey(message = '') {

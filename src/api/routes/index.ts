@@ -14,6 +14,7 @@ import { customerRoutes } from './customers.js';
 import { segmentsRoutes } from './segments.js';
 import { segmentPreviewRoutes } from './segmentPreview.js';
 import { reportRoutes } from './reports.js';
+import { reportsTrackingRoutes } from './reportsTracking.js';
 import { privacyRoutes } from './privacy.js';
 import { scoresRoutes } from './scores.js';
 import { mergeRoutes } from './merges.js';
@@ -34,6 +35,7 @@ export const routes: readonly RouteDefinition[] = [
   ...scoresRoutes,
   ...signupRoutes,
   ...reportRoutes,
+  ...reportsTrackingRoutes,
   ...flowRoutes,
   ...experimentRoutes,
   ...privacyRoutes,

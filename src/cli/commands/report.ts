@@ -7,6 +7,7 @@ import { modelNames, type ModelName } from '../../attribution/models.js';
 import { attributionView, reportFor, type AttributionResult, type KpiResult } from '../../attribution/report.js';
 import { attributionChart, kpiChart } from '../../charts/chartConfigs.js';
 import { CliError, printJson, status } from '../output.js';
+import { registerTrackingReport } from './reportTracking.js';
 import { withDatabase } from '../withDatabase.js';
 
 interface PeriodOptions {
@@ -36,9 +37,8 @@ function writePng(file: string, png: Buffer): void {
 const num = (x: number | null, digits = 2) => (x === null ? '—' : x.toFixed(digits));
 
 export function registerReportCommands(program: Command): void {
-  const report = program
-    .command('report')
-    .description('attribution and email KPI reports (the latest stored, or computed for a period)');
+  const report = program.command('report').description('attribution, email KPI and tracking-quality reports');
+  registerTrackingReport(report);
 
   report
     .command('attribution')

@@ -20,6 +20,7 @@ import { customerSegmentsSchema, segmentCountSchema, segmentMemberPageSchema, se
 import { simTruthSchema } from './simTruth.js';
 import { suppressionSchema } from './suppression.js';
 import { customerTimelineSchema, eventInboxSchema, foldLeaseSchema, foldStatsSchema, timelineChangeSchema } from './timeline.js';
+import { trackingDaySchema } from './trackingDay.js';
 import { webhookDeliverySchema } from './webhookDelivery.js';
 
 const schemas = {
@@ -60,6 +61,7 @@ const schemas = {
   Merge: mergeSchema,
   MergeAlias: mergeAliasSchema,
   CustomerEmail: customerEmailSchema,
+  TrackingDay: trackingDaySchema,
 } satisfies Record<string, Schema>;
 
 export type Models = { [K in keyof typeof schemas]: Model<InferSchemaType<(typeof schemas)[K]>> };

@@ -14,6 +14,7 @@ import type { StagedEvent } from './stageEvents.js';
 import { deriveProfile } from './profile.js';
 import { recordTimelineChanges } from './timelineChanges.js';
 import { readTimeline, timelineDoc, type Timeline } from './timelineStore.js';
+import { countOrdersWithoutViews, ordersWithoutViews } from '../tracking/countEvents.js';
 
 type IdDoc = Document & { _id: string };
 
@@ -155,6 +156,7 @@ export async function foldCustomers(
   for (let k = 0; k < ids.length; k += CHUNK) {
     const timelines: Timeline[] = [];
     const pending: PendingTimeline[] = [];
+    const unviewed: { cid: string; e: TimelineEvent }[] = [];
     for (let r = k; r < Math.min(k + CHUNK, ids.length); r += READS_IN_FLIGHT) {
       const read = await Promise.all(
         ids
@@ -189,6 +191,10 @@ export async function foldCustomers(
         // with (a hash from the last fold would differ by the time passed, and rewrite as-of features).
         if (timeline.stored) featuresBefore.set(timeline.customerId, deriveAll(timeline, contexts).hashes.features);
         timelines.push({ ...timeline, events: merged.events });
+        // Tracking quality: a rebuild or seed (`fresh`) refolds old orders, which were counted when new.
+        if (!opts.fresh)
+          for (const e of ordersWithoutViews(timeline.events, merged.events))
+            unviewed.push({ cid: timeline.customerId, e });
       }
     }
     if (!timelines.length) continue;
@@ -201,6 +207,7 @@ export async function foldCustomers(
     await writeFolded(database, partition, timelines, contexts, { holdFeatures, now, featuresBefore });
     // Again once they landed: a reader whose cursor passed the first bucket's minute meanwhile sees them.
     await recordTimelineChanges(database, partition, changed, new Date());
+    countOrdersWithoutViews(database, unviewed);
   }
 }
 
