@@ -11,6 +11,7 @@ import { registerScoreCommands } from './commands/scores.js';
 import { registerSegmentCommands } from './commands/segments.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerPrivacyCommands } from './commands/privacy.js';
+import { registerWeatherCommands } from './commands/weather.js';
 
 /** The whole command tree, unparsed: main.ts runs it, and a test walks it to check every `--help`. */
 export function buildProgram(): Command {
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   registerScoreCommands(program);
   registerReportCommands(program);
   registerPrivacyCommands(program);
+  registerWeatherCommands(program);
   return program;
 }

@@ -20,6 +20,7 @@ import type {
   FoldStatsDoc,
   TimelineChangeDoc,
 } from './models/timeline.js';
+import type { WeatherDoc } from './models/weather.js';
 import type { WebhookDeliveryDoc } from './models/webhookDelivery.js';
 
 /**
@@ -58,6 +59,7 @@ export function bindCollections(models: Models) {
     segments: typed<SegmentDoc>(models.Segment),
     timelineChanges: typed<TimelineChangeDoc>(models.TimelineChange),
     webhookDeliveries: typed<WebhookDeliveryDoc>(models.WebhookDelivery),
+    weather: typed<WeatherDoc>(models.Weather),
   };
 }
 

@@ -16,6 +16,7 @@ import { segmentPreviewRoutes } from './segmentPreview.js';
 import { reportRoutes } from './reports.js';
 import { privacyRoutes } from './privacy.js';
 import { scoresRoutes } from './scores.js';
+import { weatherRoutes } from './weather.js';
 
 /** Every route of the API; a new route module adds its array here. */
 export const routes: readonly RouteDefinition[] = [
@@ -36,4 +37,5 @@ export const routes: readonly RouteDefinition[] = [
   ...flowRoutes,
   ...experimentRoutes,
   ...privacyRoutes,
+  ...weatherRoutes,
 ];

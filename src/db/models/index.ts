@@ -19,6 +19,7 @@ import { customerSegmentsSchema, segmentCountSchema, segmentMemberPageSchema, se
 import { simTruthSchema } from './simTruth.js';
 import { suppressionSchema } from './suppression.js';
 import { customerTimelineSchema, eventInboxSchema, foldLeaseSchema, foldStatsSchema, timelineChangeSchema } from './timeline.js';
+import { weatherSchema } from './weather.js';
 import { webhookDeliverySchema } from './webhookDelivery.js';
 
 const schemas = {
@@ -56,6 +57,7 @@ const schemas = {
   SimTruth: simTruthSchema,
   WebhookDelivery: webhookDeliverySchema,
   AuditEntry: auditEntrySchema,
+  Weather: weatherSchema,
 } satisfies Record<string, Schema>;
 
 export type Models = { [K in keyof typeof schemas]: Model<InferSchemaType<(typeof schemas)[K]>> };
