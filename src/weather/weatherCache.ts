@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
-import { WeatherTable } from './weatherTable.js';
+import { DAY_MS } from './weatherRow.js';
+import { WeatherTable, type RegionWeather } from './weatherTable.js';
 
 /**
  * The weather table changes once a day at most, while the fold runs every few seconds: it is read
@@ -28,4 +29,10 @@ export async function loadWeatherTable(database: Database): Promise<WeatherTable
     .find({}, { projection: { regionKey: 1, date: 1, tempC: 1, condition: 1, forecast: 1 }, batchSize: 5000 })
     .toArray();
   return docs.length ? WeatherTable.fromDocs(docs) : WeatherTable.empty;
+}
+
+/** Every region's weather on the (UTC) day of `at`, for compiling `weather.*` rule conditions. */
+export async function regionWeatherAt(database: Database, at: Date): Promise<Map<string, RegionWeather>> {
+  const table = await cachedWeatherTable(database);
+  return table.allAt(Math.floor(at.getTime() / DAY_MS));
 }

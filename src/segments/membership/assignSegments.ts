@@ -1,3 +1,4 @@
+import { regionWeatherAt } from '../../weather/weatherCache.js';
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -123,6 +124,7 @@ export async function assignSegments(
   const { compiled, invalid } = compileSegments(
     stored.map((s) => ({ id: String(s._id), rule: s.rule })),
     options.asOf,
+    await regionWeatherAt(database, options.asOf),
   );
   for (const bad of invalid)
     ctx.log.warn(
