@@ -1,5 +1,13 @@
 import { regionKey } from '../weather/weatherRow.js';
-import { E, defineFold, mapFeature, textFeature, type EventCode, type FoldContext, type FoldEvent } from './defineFold.js';
+import {
+  E,
+  defineFold,
+  mapFeature,
+  textFeature,
+  type EventCode,
+  type FoldContext,
+  type FoldEvent,
+} from './defineFold.js';
 import { orderItems, toText } from './read.js';
 import { localDay } from './time.js';
 

@@ -23,12 +23,10 @@ export interface WeatherRecord {
  * Weather rows with their line numbers. A CSV row with too many or too few fields, and an NDJSON
  * line that is not JSON, come through with an error, so they are reported by line with the rest.
  */
-export async function* weatherRecords(
-  stream: Readable,
-  format: WeatherFormat,
-): AsyncGenerator<WeatherRecord> {
+export async function* weatherRecords(stream: Readable, format: WeatherFormat): AsyncGenerator<WeatherRecord> {
   if (format === 'csv') {
-    for await (const r of csvRecords(stream)) yield { line: r.line, value: r.value, ...(r.ragged ? { error: r.ragged } : {}) };
+    for await (const r of csvRecords(stream))
+      yield { line: r.line, value: r.value, ...(r.ragged ? { error: r.ragged } : {}) };
     return;
   }
   for await (const r of ndjsonRecords(stream)) {

@@ -20,10 +20,7 @@ export const weatherRowSchema = z
       .preprocess((v) => (v === '' || v === null ? undefined : v), numeric(0, 2000).optional())
       .describe('mm'),
     condition: z
-      .preprocess(
-        (v) => (v === '' || v === null ? undefined : v),
-        z.string().trim().min(1).max(40).optional(),
-      )
+      .preprocess((v) => (v === '' || v === null ? undefined : v), z.string().trim().min(1).max(40).optional())
       .describe('e.g. clear, cloudy, rain, snow'),
   })
   .meta({ id: 'WeatherRow' });
