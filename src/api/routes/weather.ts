@@ -67,7 +67,8 @@ export const weatherRoutes = [
         records = weatherRecords(Readable.from([text]), /csv/i.test(type) ? 'csv' : 'ndjson');
       } else throw new AppError('unsupported_media_type', 'send text/csv, application/x-ndjson or application/json');
       const result = await importWeather(database, records, { partial: query.partial === 'true' });
-      if (!result.ok) throw new AppError('validation_failed', result.error.message, { rejected: result.error.rejected });
+      if (!result.ok)
+        throw new AppError('validation_failed', result.error.message, { rejected: result.error.rejected });
       return result.value;
     },
   }),
@@ -78,7 +79,9 @@ export const weatherRoutes = [
     tags: ['weather'],
     roles: ['admin', 'marketer'],
     request: { query: z.object({ date: z.iso.date().optional().describe('default: today (UTC)') }) },
-    responses: { 200: { description: 'Regions', schema: z.object({ date: z.string(), regions: z.array(regionWeatherSchema) }) } },
+    responses: {
+      200: { description: 'Regions', schema: z.object({ date: z.string(), regions: z.array(regionWeatherSchema) }) },
+    },
     handler: async ({ query, database }) => {
       const date = query.date ?? new Date().toISOString().slice(0, 10);
       const table = await loadWeatherTable(database);

@@ -1,4 +1,3 @@
-import { regionWeatherAt } from '../../weather/weatherCache.js';
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -9,6 +8,7 @@ import type { SegmentDefinition } from '../library/index.js';
 import { lifecycleStage } from '../lifecycle.js';
 import type { QuantileSpec } from '../rules/index.js';
 import type { ScanMode } from '../profiles.js';
+import { regionWeatherAt } from '../../weather/weatherCache.js';
 import { dayOf, recordDailyCounts, tallyDayMoves } from './counts.js';
 import { compileSegments, evaluateSegments } from './evaluate.js';
 import { insertEvents, membershipEvent } from './events.js';
