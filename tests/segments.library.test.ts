@@ -86,8 +86,9 @@ describe('the library', () => {
   it('has every segment the issue names, and most have members in a small shop', () => {
     expect(keys.length).toBeGreaterThanOrEqual(29);
     const empty = keys.filter((k) => of(k).size === 0);
-    // Cart abandoners is a two-day window: see its own test for several days.
-    expect(empty.filter((k) => k !== 'cart-abandoners')).toEqual([]);
+    // Cart abandoners is a two-day window: see its own test for several days. Cold-snap segments
+    // need a weather table, which this shop has not: tests/weather.segments.test.ts seeds one.
+    expect(empty.filter((k) => k !== 'cart-abandoners' && k !== 'cold-snap-outerwear')).toEqual([]);
   });
 });
 

@@ -54,6 +54,9 @@ export interface HiddenTraits {
   browseRate: number;
   socialEngager: boolean;
   signupSource: SignupSource;
+  /** Shops seeded with weather only: the region of their weather, and whether they buy outerwear for it. */
+  region?: string;
+  weatherDriven?: boolean;
 }
 
 export interface SimCustomer {

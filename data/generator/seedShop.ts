@@ -4,7 +4,9 @@ import { emptyFoldCounts, foldCustomers } from '../../src/ingest/timeline/foldIn
 import type { Collection } from 'mongodb';
 import { config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
+import { importWeather } from '../../src/weather/importWeather.js';
 import { sameDocument } from './sameDocument.js';
+import { outerwearProducts } from './weather.js';
 import { createShopContext, simulateCustomer } from './simulate.js';
 import type { TruthDoc } from './truth.js';
 import { BatchWriter } from './writer.js';
@@ -25,6 +27,8 @@ export interface SeedShopOptions {
   seed: number;
   /** End of recorded history (exclusive): with the seed, it fixes the shop. See defaultSeedEnd. */
   end: Date;
+  /** Give the shop a weather table and weather-driven outerwear buyers (data/generator/weather.ts); default off. */
+  weather?: boolean;
   /** Customers generated and written per batch; memory is bounded by one batch. */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
@@ -69,15 +73,24 @@ export async function seedShop(database: Database, opts: SeedShopOptions): Promi
   if (Number.isNaN(end.getTime())) throw new RangeError('end must be a valid date');
 
   const started = performance.now();
-  const ctx = createShopContext({ seed, days, end, partitions: config().PARTITIONS });
+  const ctx = createShopContext({ seed, days, end, partitions: config().PARTITIONS, weather: opts.weather });
   const { Event, Product, SimTruth } = database.models;
   const productWriter = new BatchWriter(Product.collection);
   const folded = emptyFoldCounts();
   const truthWriter = new BatchWriter(SimTruth.collection);
   const eventWriter = new BatchWriter(Event.collection, EVENT_CHUNK);
 
-  await productWriter.add(ctx.catalog.products);
+  await productWriter.add(ctx.weather ? [...ctx.catalog.products, ...outerwearProducts()] : ctx.catalog.products);
   await productWriter.flush();
+  // Before the customers: their folded features read the table. Days after the end are forecasts.
+  if (ctx.weather) {
+    const imported = await importWeather(
+      database,
+      ctx.weather.rows().map((value, i) => ({ line: i + 1, value })),
+      { now: end },
+    );
+    if (!imported.ok) throw new Error(`synthetic weather refused: ${imported.error.message}`);
+  }
 
   let events = 0;
   let orders = 0;

@@ -12,6 +12,7 @@ import { planTimeline } from './timeline.js';
 import { clockFor, DAY } from './timezones.js';
 import { simulateTouchpoints } from './touchpoints.js';
 import { buildTruth, TRUTH_HORIZON_DAYS, type TruthDoc } from './truth.js';
+import { FORECAST_DAYS, ShopWeather, simulateWeatherBuying } from './weather.js';
 import { simulateCartsOpenAtEnd, simulateFirstOrderJourney, simulateVisits } from './visits.js';
 
 /** Everything shared by all customers of one shop. */
@@ -25,10 +26,18 @@ export interface ShopContext {
   catalog: Catalog;
   calendar: ShopCalendar;
   campaigns: ReadonlyMap<string, EmailCampaign>;
+  /** The weather table and weather-driven outerwear buying, when the shop has weather (weather.ts). */
+  weather?: ShopWeather;
 }
 
 /** The shop-wide parts (catalog, marketing calendar, time window) that every customer shares. */
-export function createShopContext(opts: { seed: number; days: number; end: Date; partitions: number }): ShopContext {
+export function createShopContext(opts: {
+  seed: number;
+  days: number;
+  end: Date;
+  partitions: number;
+  weather?: boolean;
+}): ShopContext {
   const endMs = opts.end.getTime();
   const startMs = endMs - opts.days * DAY;
   const horizonMs = endMs + TRUTH_HORIZON_DAYS * DAY;
@@ -42,6 +51,10 @@ export function createShopContext(opts: { seed: number; days: number; end: Date;
     catalog: new Catalog(opts.seed, new Date(startMs)),
     calendar,
     campaigns: new Map(calendar.emails.map((c) => [c.id, c])),
+    // From before the first day (the seasonal normal looks 15 days back) through the forecast.
+    ...(opts.weather
+      ? { weather: new ShopWeather(opts.seed, Math.floor(startMs / DAY) - 20, Math.floor(endMs / DAY) + FORECAST_DAYS) }
+      : {}),
   };
 }
 
@@ -73,6 +86,7 @@ export function simulateCustomer(ctx: ShopContext, index: number): SimulatedCust
       timezone: t.timezone,
       country: t.country,
       signupSource: t.signupSource,
+      ...(ctx.weather ? { region: ctx.weather.regionOf(t.timezone) } : {}),
     },
     consent: { email: t.emailConsent, sms: t.smsConsent },
   });
@@ -84,6 +98,10 @@ export function simulateCustomer(ctx: ShopContext, index: number): SimulatedCust
   simulateTouchpoints(visitRng, customer, timeline, ctx.calendar.sms, sessions, sink);
   simulateCartsOpenAtEnd(visitRng, customer, timeline, sessions, ctx.endMs);
   simulateFirstOrderJourney(visitRng, customer, timeline, sessions, ctx.endMs);
+  if (ctx.weather) {
+    t.region = ctx.weather.regionOf(t.timezone);
+    t.weatherDriven = simulateWeatherBuying(ctx.seed, customer, ctx.weather, clock, sink);
+  }
 
   // Stable sort: events of one visit that share a millisecond keep their order.
   const drafts = sink.drafts.sort((a, b) => a.ms - b.ms);

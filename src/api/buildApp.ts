@@ -56,11 +56,15 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+const weatherTextTypes = ['text/csv', 'application/x-ndjson', 'application/ndjson'];
+
 /**
  * A body of another type (text/plain, a form, multipart) is refused as such (415), instead of
  * going unparsed and failing validation as a missing body: the client sent the wrong kind of body.
  */
 const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
+  // The weather table also comes as CSV or NDJSON; its route parses those itself.
+  if (req.method === 'POST' && req.path === '/weather' && req.is(weatherTextTypes)) return next();
   // req.is: null without a body, false for a body that is not JSON. `Content-Length: 0` counts
   // as a body there, but fetch sends it on every bodiless POST.
   if (req.get('content-length') !== '0' && req.is('application/json') === false)

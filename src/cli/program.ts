@@ -12,6 +12,7 @@ import { registerSegmentCommands } from './commands/segments.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerPrivacyCommands } from './commands/privacy.js';
 import { registerCustomerCommands } from './commands/customers.js';
+import { registerWeatherCommands } from './commands/weather.js';
 
 /** The whole command tree, unparsed: main.ts runs it, and a test walks it to check every `--help`. */
 export function buildProgram(): Command {
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   registerReportCommands(program);
   registerPrivacyCommands(program);
   registerCustomerCommands(program);
+  registerWeatherCommands(program);
   return program;
 }

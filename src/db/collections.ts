@@ -28,6 +28,7 @@ import type {
   TimelineChangeDoc,
 } from './models/timeline.js';
 import type { TrackingDayDoc } from './models/trackingDay.js';
+import type { WeatherDoc } from './models/weather.js';
 import type { WebhookDeliveryDoc } from './models/webhookDelivery.js';
 
 /**
@@ -78,6 +79,7 @@ export function bindCollections(models: Models) {
     mergeAliases: typed<MergeAliasDoc>(models.MergeAlias),
     customerEmails: typed<CustomerEmailDoc>(models.CustomerEmail),
     trackingDays: typed<TrackingDayDoc>(models.TrackingDay),
+    weather: typed<WeatherDoc>(models.Weather),
   };
 }
 

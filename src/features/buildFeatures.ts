@@ -17,6 +17,8 @@ import { ordersFold } from './orders.js';
 import { DAY, HOUR, toText } from './read.js';
 import { seasonsFold } from './seasons.js';
 import { isSouthernTimeZone, offsetFnFor } from './time.js';
+import { weatherFold } from './weather.js';
+import { WeatherTable } from '../weather/weatherTable.js';
 
 /** Every fold, in catalogue order. A new feature is declared in its fold and appears everywhere. */
 export const folds = [
@@ -27,6 +29,7 @@ export const folds = [
   cartsFold,
   emailFold,
   activityFold,
+  weatherFold,
 ] as const;
 
 /** Bumped when a definition changes meaning, so stored features from older code can be told apart. */
@@ -48,6 +51,8 @@ export interface BuildOptions {
   abandonAfterHours?: number;
   /** Price above which a viewed product is "high value"; default: the customer's own 75th percentile. */
   highValuePrice?: number | null;
+  /** The shop's weather table (weather features); default: none. */
+  weather?: WeatherTable;
 }
 
 const codes = new Map<string, EventCode>(Object.entries(eventCodes) as [string, EventCode][]);
@@ -68,6 +73,7 @@ export function foldContext(options: BuildOptions): FoldContext {
     southern: isSouthernTimeZone(timezone),
     abandonAfterMs: (options.abandonAfterHours ?? 24) * HOUR,
     highValuePrice: options.highValuePrice ?? null,
+    weather: options.weather ?? WeatherTable.empty,
   };
 }
 

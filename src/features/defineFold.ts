@@ -1,3 +1,5 @@
+import type { WeatherTable } from '../weather/weatherTable.js';
+
 /**
  * The shape every feature fold shares. A fold declares its outputs once (name + metadata, which
  * the catalogue is generated from) and creates, per customer, a small state object that sees that
@@ -64,9 +66,12 @@ export interface FoldContext {
   abandonAfterMs: number;
   /** Price above which a product counts as high value; null: the customer's own 75th percentile. */
   highValuePrice: number | null;
+  /** The shop's daily weather per region (src/weather), loaded once per fold run; empty without one. */
+  weather: WeatherTable;
 }
 
-export type FeatureType = 'number' | 'string';
+/** `map`: numbers by key (e.g. a lift per category); models leave such features out. */
+export type FeatureType = 'number' | 'string' | 'map';
 
 export interface FeatureMeta {
   type: FeatureType;
@@ -77,7 +82,11 @@ export interface FeatureMeta {
   unit: string;
 }
 
-export type FeatureValue<M extends FeatureMeta> = M['type'] extends 'string' ? string | null : number | null;
+export type FeatureValue<M extends FeatureMeta> = M['type'] extends 'string'
+  ? string | null
+  : M['type'] extends 'map'
+    ? Record<string, number> | null
+    : number | null;
 export type FoldValues<F extends Record<string, FeatureMeta>> = { [K in keyof F]: FeatureValue<F[K]> };
 
 export interface FoldState<F extends Record<string, FeatureMeta>> {
@@ -100,6 +109,11 @@ export function defineFold<const F extends Record<string, FeatureMeta>>(fold: Fo
 /** Declares a numeric feature: `numberFeature('orders in the last 30 days', 'count', '30 days')`. */
 export function numberFeature(description: string, unit: string, window = 'all time') {
   return { type: 'number', description, unit, window } as const;
+}
+
+/** Declares a feature holding numbers by key (at most a few keys, each a safe document key). */
+export function mapFeature(description: string, unit: string, window = 'all time') {
+  return { type: 'map', description, unit, window } as const;
 }
 
 /** Declares a text (categorical) feature. */

@@ -3,6 +3,8 @@ import type { TimelineEvent } from '../ingest/timeline/compact.js';
 import { buildFeatures, foldContext, type FeatureValues } from './buildFeatures.js';
 import type { FoldContext, FoldEvent } from './defineFold.js';
 import { shopHighValuePrice } from './store.js';
+import { cachedWeatherTable } from '../weather/weatherCache.js';
+import { WeatherTable } from '../weather/weatherTable.js';
 
 /** The fold's view of timeline events (already sorted by ts). */
 export function foldEventsOf(events: readonly TimelineEvent[]): FoldEvent[] {
@@ -28,10 +30,13 @@ export class FoldContexts {
     readonly asOf: number,
     private readonly highValuePrice: number | null,
     private readonly abandonHours = 24,
+    private readonly weather: WeatherTable = WeatherTable.empty,
   ) {}
 
+  /** The shop-wide inputs (price quantile, weather table) are read once per run, from caches. */
   static async forShop(database: Database, asOf: number, abandonHours = 24): Promise<FoldContexts> {
-    return new FoldContexts(asOf, await cachedHighValuePrice(database), abandonHours);
+    const [price, weather] = await Promise.all([cachedHighValuePrice(database), cachedWeatherTable(database)]);
+    return new FoldContexts(asOf, price, abandonHours, weather);
   }
 
   of(timezone: string | undefined): FoldContext {
@@ -45,6 +50,7 @@ export class FoldContexts {
           timezone: zone,
           abandonAfterHours: this.abandonHours,
           highValuePrice: this.highValuePrice,
+          weather: this.weather,
         })),
       );
     return c;

@@ -134,6 +134,27 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
+/**
+ * Where the customer was and what the weather was like when the event happened (Segment's
+ * `context.location`; `weather` as the storefront saw it). Kept with the event's properties as
+ * `props.context`; the weather features read the region from it (docs/weather.md).
+ */
+export const eventContextSchema = z.strictObject({
+  location: z
+    .strictObject({
+      country: z.string().trim().min(1).max(100).optional(),
+      region: z.string().trim().min(1).max(100).optional(),
+      city: z.string().trim().min(1).max(100).optional(),
+    })
+    .optional(),
+  weather: z
+    .strictObject({
+      tempC: z.number().finite().min(-90).max(60),
+      condition: z.string().trim().min(1).max(40).optional(),
+    })
+    .optional(),
+});
+
 const common = {
   eventId: id.optional().describe('idempotency key; generated and returned when missing'),
   customerId: id.optional(),
@@ -142,6 +163,7 @@ const common = {
   channel: z.enum(channels).optional(),
   device: z.enum(devices).optional(),
   sessionId: id.optional(),
+  context: eventContextSchema.optional(),
 };
 
 function eventOf<T extends EventType>(type: T) {

@@ -240,6 +240,25 @@ function identifyTraits(m: SegmentMessage, context: { timezone?: unknown; locale
   return { ok: true, value: traits };
 }
 
+/**
+ * The location and weather parts of Segment's `context` we keep (country, region and city of
+ * `context.location`, which also carries coordinates and speed we do not want; `context.weather`
+ * as {tempC, condition}); the event schema then checks their types.
+ */
+function eventContext(context: Record<string, unknown>): Props | undefined {
+  const pick = (v: unknown, keys: string[]) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? drop(Object.fromEntries(keys.map((k) => [k, (v as Props)[k]])))
+      : undefined;
+  const location = pick(context.location, ['country', 'region', 'city']);
+  const weather = pick(context.weather, ['tempC', 'condition']);
+  const out = drop({
+    location: location && Object.keys(location).length ? location : undefined,
+    weather: weather && Object.keys(weather).length ? weather : undefined,
+  });
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** One Segment message → one Breadcrumb event (still to be validated), or the field that refuses it. */
 export function fromSegment(m: SegmentMessage): Mapped<Props> {
   const context = (m.context ?? {}) as {
@@ -256,6 +275,7 @@ export function fromSegment(m: SegmentMessage): Mapped<Props> {
     anonymousId: str(m.anonymousId),
     timestamp: m.timestamp,
     device: deviceType === 'mobile' || deviceType === 'tablet' ? deviceType : deviceType ? 'desktop' : undefined,
+    context: eventContext(m.context ?? {}),
   } as Props);
   const p = (m.properties ?? {}) as Props;
   const event = (type: string, properties: Mapped<Props>, extra: Props = {}): Mapped<Props> =>

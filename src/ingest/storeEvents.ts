@@ -89,7 +89,7 @@ export async function storeEvents(
       ts: e.timestamp ?? receivedAt,
       receivedAt,
       source,
-      props: e.properties as Record<string, unknown>,
+      props: e.context ? { ...e.properties, context: e.context } : (e.properties as Record<string, unknown>),
     };
     if (customerId) {
       doc.customerId = customerId;

@@ -44,7 +44,10 @@ export interface RawEvent {
   props: Record<string, unknown>;
 }
 
-export async function seedSegmentShop(database: Database, opts: { customers: number; days: number; seed: number }) {
+export async function seedSegmentShop(
+  database: Database,
+  opts: { customers: number; days: number; seed: number; weather?: boolean },
+) {
   await seedShop(database, { ...opts, end: shopEnd });
   const outcome = await runJob(
     buildFeaturesJob,

@@ -9,7 +9,7 @@ const customerFeaturesSchema = z
     asOf: z.iso.datetime(),
     computedAt: z.iso.datetime(),
     version: z.number(),
-    values: z.record(z.string(), z.union([z.number(), z.string(), z.null()])),
+    values: z.record(z.string(), z.union([z.number(), z.string(), z.null(), z.record(z.string(), z.number())])),
   })
   .meta({ id: 'CustomerFeatures' });
 
@@ -33,7 +33,7 @@ export const customerFeatureRoutes = [
         asOf: (doc.asOf as Date).toISOString(),
         computedAt: (doc.computedAt as Date).toISOString(),
         version: doc.version as number,
-        values: doc.values as Record<string, number | string | null>,
+        values: doc.values as Record<string, number | string | null | Record<string, number>>,
       };
     },
   }),

@@ -6,7 +6,7 @@ const catalogEntrySchema = z
   .object({
     name: z.string(),
     group: z.string(),
-    type: z.enum(['number', 'string']),
+    type: z.enum(['number', 'string', 'map']),
     unit: z.string(),
     window: z.string(),
     description: z.string(),

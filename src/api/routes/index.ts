@@ -18,6 +18,7 @@ import { reportsTrackingRoutes } from './reportsTracking.js';
 import { privacyRoutes } from './privacy.js';
 import { scoresRoutes } from './scores.js';
 import { mergeRoutes } from './merges.js';
+import { weatherRoutes } from './weather.js';
 
 /** Every route of the API; a new route module adds its array here. */
 export const routes: readonly RouteDefinition[] = [
@@ -40,4 +41,5 @@ export const routes: readonly RouteDefinition[] = [
   ...experimentRoutes,
   ...privacyRoutes,
   ...mergeRoutes,
+  ...weatherRoutes,
 ];

@@ -10,6 +10,7 @@ const seedOptions = z.object({
   days: z.coerce.number().int().min(1).max(3650),
   seed: z.coerce.number().int(),
   end: z.coerce.date({ error: 'must be a date (2026-12-01 or ISO 8601)' }).optional(),
+  weather: z.boolean().optional(),
   json: z.boolean().optional(),
 });
 
@@ -26,6 +27,7 @@ export function registerSeedCommand(program: Command): void {
       '--end <date>',
       'end of history, ISO 8601 (default: now, or the end of the shop already in the database so a stopped seed resumes)',
     )
+    .option('--weather', 'also a daily weather table per region and weather-driven outerwear buyers (docs/weather.md)')
     .option('--json', 'print the summary as JSON')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = seedOptions.safeParse(raw);
@@ -41,6 +43,7 @@ export function registerSeedCommand(program: Command): void {
           days: opts.days,
           seed: opts.seed,
           end: opts.end ?? (await defaultSeedEnd(db)),
+          weather: opts.weather,
           onProgress: progress.update,
         }),
       ).finally(() => progress.stop());

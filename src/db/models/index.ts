@@ -21,6 +21,7 @@ import { simTruthSchema } from './simTruth.js';
 import { suppressionSchema } from './suppression.js';
 import { customerTimelineSchema, eventInboxSchema, foldLeaseSchema, foldStatsSchema, timelineChangeSchema } from './timeline.js';
 import { trackingDaySchema } from './trackingDay.js';
+import { weatherSchema } from './weather.js';
 import { webhookDeliverySchema } from './webhookDelivery.js';
 
 const schemas = {
@@ -62,6 +63,7 @@ const schemas = {
   MergeAlias: mergeAliasSchema,
   CustomerEmail: customerEmailSchema,
   TrackingDay: trackingDaySchema,
+  Weather: weatherSchema,
 } satisfies Record<string, Schema>;
 
 export type Models = { [K in keyof typeof schemas]: Model<InferSchemaType<(typeof schemas)[K]>> };

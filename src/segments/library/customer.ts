@@ -1,4 +1,8 @@
+import { COLD_ANOMALY_C } from '../../weather/weatherTable.js';
 import { cond, type SegmentDefinition } from './definition.js';
+
+/** Cold-day lift above which a customer counts as buying outerwear for the weather (see docs/weather.md for how it was chosen). */
+export const OUTERWEAR_LIFT = 1.5;
 
 /** Who customers are over time: purchase history, email engagement, predictions, seasons. */
 
@@ -206,6 +210,19 @@ export const seasonal: SegmentDefinition[] = [
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    key: 'cold-snap-outerwear',
+    name: 'Cold snap + outerwear affinity',
+    kind: 'seasonal',
+    group: 'seasonal',
+    description: `A cold snap is on or forecast in the customer's region (two days in a row ${COLD_ANOMALY_C} °C or more below the seasonal normal, today through the next week) and they turn to outerwear when it is cold: their outerwear cold-day lift is ${OUTERWEAR_LIFT} or more (needs the shop's weather table: docs/weather.md).`,
+    rule: {
+      all: [
+        { field: 'weather.coldSnap', op: 'eq', value: true },
+        { field: 'features.weatherLift.outerwear', op: 'gte', value: OUTERWEAR_LIFT },
       ],
     },
   },

@@ -8,6 +8,7 @@ import type { SegmentDefinition } from '../library/index.js';
 import { lifecycleStage } from '../lifecycle.js';
 import type { QuantileSpec } from '../rules/index.js';
 import type { ScanMode } from '../profiles.js';
+import { regionWeatherAt } from '../../weather/weatherCache.js';
 import { dayOf, recordDailyCounts, tallyDayMoves } from './counts.js';
 import { compileSegments, evaluateSegments } from './evaluate.js';
 import { insertEvents, membershipEvent } from './events.js';
@@ -123,6 +124,7 @@ export async function assignSegments(
   const { compiled, invalid } = compileSegments(
     stored.map((s) => ({ id: String(s._id), rule: s.rule })),
     options.asOf,
+    await regionWeatherAt(database, options.asOf),
   );
   for (const bad of invalid)
     ctx.log.warn(

@@ -7,6 +7,7 @@ import {
   quantileCutoffs,
   resolveEventFacts,
   type CompiledSegment,
+  type CompileContext,
   type EventFacts,
   type EventQuery,
   type Profile,
@@ -56,11 +57,12 @@ export interface EvaluateOptions {
 export function compileSegments(
   segments: SegmentRule[],
   asOf: Date,
+  weather?: CompileContext['weather'],
 ): { compiled: { id: string; compiled: CompiledSegment }[]; invalid: { id: string; error: RuleError }[] } {
   const compiled: { id: string; compiled: CompiledSegment }[] = [];
   const invalid: { id: string; error: RuleError }[] = [];
   for (const s of segments) {
-    const result = compileRule(s.rule, { now: asOf });
+    const result = compileRule(s.rule, { now: asOf, weather });
     if (result.ok) compiled.push({ id: s.id, compiled: result.value });
     else invalid.push({ id: s.id, error: result.error });
   }

@@ -1,5 +1,6 @@
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import { regionWeatherAt } from '../../weather/weatherCache.js';
 import { compileRule, type RuleError } from '../rules/index.js';
 import { evaluateSegments } from './evaluate.js';
 import { memberRow, type MemberRow } from './memberPages.js';
@@ -16,7 +17,7 @@ export async function previewRule(
   { ok: true; value: { count: number; customers: number; sample: MemberRow[] } } | { ok: false; error: RuleError }
 > {
   const asOf = opts.asOf ?? new Date();
-  const compiled = compileRule(rule, { now: asOf });
+  const compiled = compileRule(rule, { now: asOf, weather: await regionWeatherAt(database, asOf) });
   if (!compiled.ok) return compiled;
   const partitions = Array.from({ length: config().PARTITIONS }, (_, p) => p);
   const sampleSize = opts.sample ?? 10;

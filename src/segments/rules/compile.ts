@@ -108,6 +108,7 @@ class Builder {
   }
 
   private field(c: FieldCondition): Pred {
+    if (c.field.startsWith('weather.')) return this.weather(c);
     this.fields.add(c.field);
     const isDate = fieldType(c.field) === 'date';
     const val = (v: string | number | boolean): Scalar => (isDate ? new Date(v as string) : v);
@@ -136,6 +137,22 @@ class Builder {
       default:
         return cmp(c.op, val(c.value));
     }
+  }
+
+  /**
+   * `weather.*` is the weather of the customer's region at `now`, the same for everyone there: the
+   * condition is decided per region here, like a season per hemisphere, and becomes "the
+   * customer's region is one of these". A customer whose region the table lacks matches none.
+   */
+  private weather(c: FieldCondition): Pred {
+    const { field, ...rest } = c;
+    const inner = this.field({ ...rest, field: `regionWeather.${field.slice('weather.'.length)}` } as FieldCondition);
+    this.fields.delete(`regionWeather.${field.slice('weather.'.length)}`);
+    const regions = [...(this.ctx.weather ?? [])]
+      .filter(([, regionWeather]) => evaluate(inner, { regionWeather } as unknown as Profile, {}))
+      .map(([region]) => region);
+    this.fields.add('features.weatherRegion');
+    return regions.length ? { k: 'cmp', path: 'features.weatherRegion', op: 'in', values: regions } : FALSE;
   }
 
   private event(c: EventCondition): Pred {

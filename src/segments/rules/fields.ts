@@ -1,4 +1,5 @@
 import { featureCatalog } from '../../features/catalog.js';
+import { safeCategoryKey } from '../../features/weather.js';
 import { checkoutSteps, devices, channels, type EventType } from '../../ingest/eventSchemas.js';
 
 /**
@@ -34,7 +35,21 @@ const scoreFields: Record<string, FieldType> = {
   scoredAt: 'date',
 };
 
-const featureFields: Record<string, FieldType> = Object.fromEntries(featureCatalog.map((f) => [f.name, f.type]));
+const featureFields: Record<string, FieldType> = Object.fromEntries(
+  featureCatalog.filter((f) => f.type !== 'map').map((f) => [f.name, f.type as FieldType]),
+);
+/** Features holding numbers by key: `features.weatherLift.outerwear` is a number. */
+const mapFeatures = new Set(featureCatalog.filter((f) => f.type === 'map').map((f) => f.name));
+
+/** The region's weather as of the rule's instant (src/weather/weatherTable.ts, RegionWeather). */
+const weatherFields: Record<string, FieldType> = {
+  coldSnap: 'boolean',
+  tempC: 'number',
+  anomalyC: 'number',
+  minTempC7d: 'number',
+  condition: 'string',
+  forecast: 'boolean',
+};
 
 /** Free-form customer traits (`customer.traits.vipTier`): any identifier, values of any scalar type. */
 const traitName = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -45,7 +60,13 @@ export function fieldType(path: string): FieldType | undefined {
   if (dot < 0) return undefined;
   const root = path.slice(0, dot);
   const rest = path.slice(dot + 1);
-  if (root === 'features') return Object.hasOwn(featureFields, rest) ? featureFields[rest] : undefined;
+  if (root === 'features') {
+    if (Object.hasOwn(featureFields, rest)) return featureFields[rest];
+    const sub = rest.indexOf('.');
+    const key = rest.slice(sub + 1);
+    return sub > 0 && mapFeatures.has(rest.slice(0, sub)) && safeCategoryKey.test(key) ? 'number' : undefined;
+  }
+  if (root === 'weather') return Object.hasOwn(weatherFields, rest) ? weatherFields[rest] : undefined;
   if (root === 'scores') return Object.hasOwn(scoreFields, rest) ? scoreFields[rest] : undefined;
   if (root !== 'customer') return undefined;
   if (Object.hasOwn(customerFields, rest)) return customerFields[rest];

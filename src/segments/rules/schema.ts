@@ -185,7 +185,7 @@ function parseNode(raw: unknown, path: RulePath, depth: number, counter: { nodes
 }
 
 const unknownField = (name: string) =>
-  `unknown field "${name}": use customer.<field>, customer.traits.<name>, features.<feature> (see the features catalogue) or scores.<score>`;
+  `unknown field "${name}": use customer.<field>, customer.traits.<name>, features.<feature> (see the features catalogue; features.weatherLift.<category>), scores.<score> or weather.<coldSnap, tempC, anomalyC, minTempC7d, condition, forecast>`;
 
 /** Which operators each type allows: text has no order, dates compare as ISO strings or relative windows. */
 const opsByType: Record<FieldType, readonly string[]> = {

@@ -97,4 +97,6 @@ export interface CompileContext {
   now: Date;
   /** Season calendar; the default is northern meteorological seasons + holiday 15 Nov–31 Dec. */
   calendar?: import('../calendar.js').SeasonCalendar;
+  /** Each region's weather at `now` (`weather.*` conditions); none: no region qualifies. */
+  weather?: ReadonlyMap<string, import('../../weather/weatherTable.js').RegionWeather>;
 }
