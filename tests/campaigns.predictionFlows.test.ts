@@ -63,8 +63,8 @@ const at = (iso: string) => new Date(iso);
 
 /** The first scoring: churn risk low except `risky`; top-1 and top-2 lead on predicted LTV. */
 const firstScores: Record<string, Scores> = {
-  [repA]: { churnRisk: 0.2, lastOrderAt: at('2026-03-20T12:00:00Z'), expectedNextOrderAt: at('2026-04-10T12:00:00Z') },
-  [repB]: { churnRisk: 0.2, lastOrderAt: at('2026-03-22T12:00:00Z'), expectedNextOrderAt: at('2026-04-12T12:00:00Z') },
+  [repA]: { churnRisk: 0.2, lastOrderAt: at('2026-03-20T12:00:00Z'), expectedNextOrderAt: at('2026-04-21T12:00:00Z') },
+  [repB]: { churnRisk: 0.2, lastOrderAt: at('2026-03-22T12:00:00Z'), expectedNextOrderAt: at('2026-04-23T12:00:00Z') },
   [risky]: {
     churnRisk: 0.85,
     lastOrderAt: at('2026-01-01T12:00:00Z'),
@@ -77,7 +77,7 @@ const firstScores: Record<string, Scores> = {
     churnRisk: 0.3,
     predictedLtv: 300,
     lastOrderAt: at('2026-03-29T12:00:00Z'),
-    expectedNextOrderAt: at('2026-04-05T00:00:00Z'),
+    expectedNextOrderAt: at('2026-04-16T00:00:00Z'),
   },
   [unsub]: { churnRisk: 0.3 },
   [top1]: { churnRisk: 0.1, predictedLtv: 1000 },
@@ -235,7 +235,7 @@ describe('flows started by predictions', () => {
       context: { startAt: '2026-04-07T12:00:00.000Z' },
     });
     const sent = await database().collections.messages.findOne({ flowId: 'replenishment', customerId: repA });
-    // Due 3 days before the expected order (7 April 12:00), sent at the next 10:00 (no best hour
+    // Due 14 days before the expected order (7 April 12:00), sent at the next 10:00 (no best hour
     // known): by the dispatch of 8 April, not the one of the 7th.
     expect(sent?.scheduledFor).toEqual(at('2026-04-08T10:05:00Z'));
     expect(await mailsTo(repB)).toEqual([]);

@@ -127,7 +127,11 @@ export const templateCatalog: Record<StepTemplateKey, TemplateInfo> = {
   churn_save_offer: {
     kind: 'marketing',
     topic: 'offers',
-    subjects: ['{firstName}, {offer} on your next order', 'A thank-you from {shop}: {offer}', 'A thank-you from {shop}'],
+    subjects: [
+      '{firstName}, {offer} on your next order',
+      'A thank-you from {shop}: {offer}',
+      'A thank-you from {shop}',
+    ],
   },
   vip_welcome: {
     kind: 'marketing',

@@ -144,8 +144,8 @@ const definitions: FlowInput[] = [
     id: 'replenishment',
     name: 'Replenishment (predicted next order)',
     description:
-      'Three days before the customer’s expected next order (the churn model’s BG/NBD wait after their last order), what they bought last time ready to reorder. Once per expected order; any order ends it; left out for customers whose churn risk is above 0.8.',
-    trigger: { type: 'predicted_order', daysBefore: 3, maxChurnRisk: 0.8 },
+      'Two weeks before the customer’s expected next order (the BG/NBD wait after their last order), what they bought last time ready to reorder. Once per expected order; any order ends it; left out for customers whose churn risk is above 0.8. Two weeks, not a few days: orders come about as a Poisson process, so half of them come before the expected date (docs/prediction-flows.md).',
+    trigger: { type: 'predicted_order', daysBefore: 14, maxChurnRisk: 0.8 },
     steps: [{ id: 'restock', delay: '0m', template: 'replenish_predicted' }],
     exitOn: ['ordered', 'unsubscribed'],
     priority: 55,

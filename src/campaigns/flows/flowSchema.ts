@@ -83,7 +83,10 @@ export const triggerSchema = z.discriminatedUnion('type', [
 ]);
 
 /** Trigger types that come from a scoring run (prediction events) rather than from what the customer did. */
-export type PredictionTrigger = Extract<z.output<typeof triggerSchema>, { type: 'predicted_order' | 'churn_risk' | 'ltv_tier' }>;
+export type PredictionTrigger = Extract<
+  z.output<typeof triggerSchema>,
+  { type: 'predicted_order' | 'churn_risk' | 'ltv_tier' }
+>;
 
 export const incentiveChoice = z.enum(['none', 'discount', 'free_shipping', 'by_abandonment']);
 
@@ -140,7 +143,10 @@ export const flowFieldsSchema = z.object({
    * Flows that go first: while the customer has an active enrolment in one of them, this flow's
    * steps wait until it ends (win-back waits for the churn save offer).
    */
-  yieldTo: z.array(z.string().regex(/^[a-z0-9_-]{1,60}$/)).max(20).default([]),
+  yieldTo: z
+    .array(z.string().regex(/^[a-z0-9_-]{1,60}$/))
+    .max(20)
+    .default([]),
 });
 
 export const flowSchema = flowFieldsSchema.superRefine((flow, ctx) => {

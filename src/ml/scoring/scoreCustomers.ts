@@ -15,7 +15,13 @@ import { predictSendTimeBatch } from '../sendTime/index.js';
 import { encodeRows, type ColumnSpec } from '../trainingSet.js';
 import { cohortOf, type Cohort } from './cohort.js';
 import { featuresToScore } from './featuresToScore.js';
-import { assignLtvTiers, lastOrderAtOf, predictionEvents, type PreviousScore, type ScoreWatch } from './predictionEvents.js';
+import {
+  assignLtvTiers,
+  lastOrderAtOf,
+  predictionEvents,
+  type PreviousScore,
+  type ScoreWatch,
+} from './predictionEvents.js';
 import { btydParamsOf, disposeScoringModels, loadScoringModels, type ScoringModels } from './scoringModels.js';
 
 export const SCORE_CUSTOMERS_JOB = 'score-customers';
@@ -40,6 +46,12 @@ function encodeFor(
   btyd: BtydParams | null | undefined,
 ): Float32Array {
   return encodeRows(btyd ? values.map((v) => ({ ...v, ...btydValues(btyd, btydSummary(v)) })) : values, columns);
+}
+
+/** BG/NBD's expected next order: the wait counts from the features' as-of date, when the history was summarised. */
+export function expectedNextOrderOf(btyd: BtydParams, values: Record<string, unknown>, asOf: Date): Date | null {
+  const wait = btydValues(btyd, btydSummary(values)).btydDaysToNextOrder;
+  return Number.isFinite(wait) ? new Date(asOf.getTime() + wait * DAY) : null;
 }
 
 /**
@@ -119,9 +131,7 @@ export function scoreBatch(
   if (btyd) {
     out.forEach((s, i) => {
       if (s.cohort !== 'buyer') return;
-      const wait = btydValues(btyd, btydSummary(values[i]!)).btydDaysToNextOrder;
-      // The wait counts from the features' as-of date, when the customer's history was summarised.
-      s.expectedNextOrderAt = Number.isFinite(wait) ? new Date(docs[i]!.asOf.getTime() + wait * DAY) : null;
+      s.expectedNextOrderAt = expectedNextOrderOf(btyd, values[i]!, docs[i]!.asOf);
     });
   }
   if (models.sendTime) {
