@@ -159,7 +159,7 @@ async function mailsTo(customer: string): Promise<string[]> {
 const enrolment = async (flowId: string, customer: string) =>
   database().collections.enrollments.find({ flowId, customerId: customer }).toArray();
 
-let counts: Record<string, Record<string, number>> = {};
+const counts: Record<string, Record<string, number>> = {};
 
 beforeAll(async () => {
   expect(config().SMTP_URL).toBe(sink().url);
