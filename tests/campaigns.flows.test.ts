@@ -74,6 +74,12 @@ describe('flow schema', () => {
     expect(
       issues({ ...valid, steps: [{ id: 'a', delay: '1d', template: 'welcome_brand', variants: [{ name: 'only' }] }] }),
     ).toEqual(['steps.0.variants: an A/B test needs at least two variants']);
+    expect(issues({ ...valid, exitOn: ['score_fell'] })).toEqual([
+      'exitOn: "score_fell" needs a churn_risk or ltv_tier trigger (the score that can fall back)',
+    ]);
+    expect(issues({ ...valid, trigger: { type: 'ltv_tier', to: 'gold' } })[0]).toMatch(/^trigger\.to: /);
+    expect(issues({ ...valid, trigger: { type: 'churn_risk', threshold: 1.5 } })[0]).toMatch(/^trigger\.threshold: /);
+    expect(issues({ ...valid, id: 'self', yieldTo: ['self'] })).toEqual(['yieldTo: a flow cannot wait for itself']);
   });
 });
 
