@@ -271,9 +271,10 @@ describe('flows started by predictions', () => {
 
   it('VIP welcome: once, when the predicted LTV tier rises to the top', async () => {
     expect(await mailsTo(vipA)).toEqual(['vip-welcome/welcome']);
-    // The first scoring's leaders entered from no tier; falling to mid later sends nothing more.
-    expect(await mailsTo(top1)).toEqual(['vip-welcome/welcome']);
-    expect(await mailsTo(top2)).toEqual(['vip-welcome/welcome']);
+    // The first scoring's leaders had no tier to rise from, and falling to mid sends nothing.
+    expect(await mailsTo(top1)).toEqual([]);
+    expect(await mailsTo(top2)).toEqual([]);
+    expect(await enrolment('vip-welcome', top1)).toEqual([]);
     expect(await enrolment('vip-welcome', repA)).toEqual([]);
   });
 

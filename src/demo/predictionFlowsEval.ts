@@ -176,7 +176,7 @@ export async function evaluatePredictionFlows(opts: {
 
   const tiers = scoringsAt(E - 30 * DAY);
   const risers = predictionEvents(tiers.previous, tiers.now, tiers.values, { churnThresholds: [] }, new Date(E))
-    .filter((e) => e.type === 'ltv_tier_changed' && e.props.to === 'top' && e.props.from !== null)
+    .filter((e) => e.type === 'ltv_tier_changed' && e.props.to === 'top')
     .map((e) => e.customerId!);
   const revenue = tiers.now.map((d) => truth.get(d._id)!.futureRevenue365).sort((a, b) => b - a);
   const topRevenue = revenue[Math.max(0, Math.ceil(revenue.length * 0.1) - 1)] ?? Infinity;

@@ -55,8 +55,8 @@ const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
 
 /**
  * The prediction events of one run. `previous` holds the customers' scores before this run
- * (absent: never scored, so a churn risk counts as rising from 0 and a tier from none, as a
- * first scoring would have found them with the old "at or above" rule). Event ids are derived
+ * (absent: never scored, so a churn risk counts as rising from 0, as the old "at or above" rule
+ * found them; a tier needs a previous tier to change from). Event ids are derived
  * from what they describe and the features' as-of date, so a run repeated after a crash stores
  * nothing twice. `values` are the features each document was scored from.
  */
@@ -104,11 +104,12 @@ export function predictionEvents(
       }
     }
 
-    if (doc.ltvTier && doc.ltvTier !== prev?.ltvTier)
+    // A tier changes only from a previous one: a first scoring would otherwise write one event per customer.
+    if (doc.ltvTier && prev?.ltvTier && doc.ltvTier !== prev.ltvTier)
       event(`tier:${doc.ltvTier}`, predictionEventTypes.tierChanged, {
-        from: prev?.ltvTier ?? null,
+        from: prev.ltvTier,
         to: doc.ltvTier,
-        direction: tierRank(doc.ltvTier) > tierRank(prev?.ltvTier) ? 'up' : 'down',
+        direction: tierRank(doc.ltvTier) > tierRank(prev.ltvTier) ? 'up' : 'down',
         predictedLtv: doc.predictedLtv ?? null,
       });
 
