@@ -44,7 +44,7 @@ const dispatchCampaignsJob = defineJob({
       .number()
       .min(0)
       .default(60)
-      .describe('how often churn, predicted-order and date triggers are evaluated'),
+      .describe('how often date triggers (birthdays, anniversaries) are evaluated; score triggers arrive as events'),
     experimentMinutes: z.coerce
       .number()
       .min(0)

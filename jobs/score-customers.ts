@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scoreWatchOf } from '../src/campaigns/flows/scoreWatch.js';
 import { defineJob } from '../src/jobs/core/defineJob.js';
 import { runIfMain } from '../src/jobs/runFromCommandLine.js';
 import { SCORE_CUSTOMERS_JOB, scoreCustomers } from '../src/ml/scoring/scoreCustomers.js';
@@ -9,7 +10,9 @@ import { SCORE_CUSTOMERS_JOB, scoreCustomers } from '../src/ml/scoring/scoreCust
  * the top drivers of each score and the model versions used. A model without a usable version is
  * skipped (counts `missing_<name>`); a corrupt active version falls back to the previous one
  * (counts `fallback_<name>`); the log says why. `--as-of D` scores from the features computed as of
- * D and stamps the scores with it.
+ * D and stamps the scores with it. What changed since the previous scores (a churn threshold of a
+ * flow crossed, a new LTV tier, a new expected next order) is written as prediction events for
+ * the flows (counts `predictionEvents`).
  */
 const scoreCustomersJob = defineJob({
   name: SCORE_CUSTOMERS_JOB,
@@ -32,7 +35,7 @@ const scoreCustomersJob = defineJob({
         'score as of this date from features computed as of exactly it (feature_snapshots from build-features --as-of D --snapshot, else features from --as-of D --full); default: the current features',
       ),
   }),
-  run: (ctx, options) => scoreCustomers(ctx, options),
+  run: async (ctx, options) => scoreCustomers(ctx, { ...options, watch: await scoreWatchOf(ctx.database) }),
 });
 
 export default scoreCustomersJob;

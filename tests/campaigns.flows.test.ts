@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/apiKeys.js';
 import { buildApp } from '../src/api/buildApp.js';
 import { checkBudget, defaultBudget } from '../src/campaigns/dispatch/budget.js';
-import { scanScoreTriggers } from '../src/campaigns/dispatch/collectTriggers.js';
+import { scanDateTriggers } from '../src/campaigns/dispatch/collectTriggers.js';
 import { sendTimeFor } from '../src/campaigns/dispatch/schedule.js';
 import { builtInFlows } from '../src/campaigns/flows/builtInFlows.js';
 import { exitReason, exitSignalOf } from '../src/campaigns/flows/conditions.js';
@@ -40,7 +40,11 @@ describe('flow schema', () => {
       'post-purchase',
       'first-purchase',
       'win-back',
+      'replenishment',
+      'churn-save-offer',
+      'vip-welcome',
     ]);
+    expect(builtInFlows.find((f) => f.id === 'win-back')!.yieldTo).toEqual(['churn-save-offer']);
     const cart = builtInFlows.find((f) => f.id === 'abandoned-cart')!;
     expect(cart.steps.map((s) => durationMs(s.delay) / H)).toEqual([1, 24, 72, 168]);
     expect(cart.exitOn).toContain('recovered');
@@ -70,6 +74,12 @@ describe('flow schema', () => {
     expect(
       issues({ ...valid, steps: [{ id: 'a', delay: '1d', template: 'welcome_brand', variants: [{ name: 'only' }] }] }),
     ).toEqual(['steps.0.variants: an A/B test needs at least two variants']);
+    expect(issues({ ...valid, exitOn: ['score_fell'] })).toEqual([
+      'exitOn: "score_fell" needs a churn_risk or ltv_tier trigger (the score that can fall back)',
+    ]);
+    expect(issues({ ...valid, trigger: { type: 'ltv_tier', to: 'gold' } })[0]).toMatch(/^trigger\.to: /);
+    expect(issues({ ...valid, trigger: { type: 'churn_risk', threshold: 1.5 } })[0]).toMatch(/^trigger\.threshold: /);
+    expect(issues({ ...valid, id: 'self', yieldTo: ['self'] })).toEqual(['yieldTo: a flow cannot wait for itself']);
   });
 });
 
@@ -255,21 +265,9 @@ describe('flow routes', () => {
   });
 });
 
-describe('score and date triggers', () => {
+describe('date triggers', () => {
   const database = useTestDatabase();
   const flows = [
-    flowSchema.parse({
-      id: 'lapse',
-      name: 'Lapse',
-      trigger: { type: 'churn_risk', threshold: 0.6 },
-      steps: [{ id: 'a', delay: '0m', template: 'winback_miss_you' }],
-    }),
-    flowSchema.parse({
-      id: 'restock',
-      name: 'Restock',
-      trigger: { type: 'predicted_order', daysBefore: 3 },
-      steps: [{ id: 'a', delay: '0m', template: 'post_purchase_replenishment' }],
-    }),
     flowSchema.parse({
       id: 'birthday',
       name: 'Birthday',
@@ -278,29 +276,13 @@ describe('score and date triggers', () => {
     }),
   ];
 
-  it('fires churn once per lapse, N days before the predicted order, and on the anniversary', async () => {
-    const { Score, Feature } = database().models;
+  it('fires on the anniversary', async () => {
     const asOf = new Date('2026-05-10T12:00:00Z');
-    await Score.collection.insertMany([
-      { _id: 'risky', partition: 0, churnRisk: 0.8 },
-      { _id: 'safe', partition: 0, churnRisk: 0.2, expectedNextOrderAt: new Date('2026-06-30T00:00:00Z') },
-      { _id: 'due', partition: 0, churnRisk: 0.1, expectedNextOrderAt: new Date('2026-05-12T09:00:00Z') },
-    ] as never[]);
-    await Feature.collection.insertOne({
-      _id: 'risky',
-      partition: 0,
-      asOf: new Date('2026-05-10T00:00:00Z'),
-      values: { recencyDays: 100 },
-    } as never);
     await addCustomers(database(), [
       { id: 'bday', traits: { birthday: '1990-05-10T00:00:00Z' } },
       { id: 'other', traits: { birthday: '1990-07-01T00:00:00Z' } },
     ]);
-    const hits = await scanScoreTriggers(database(), flows, asOf);
-    expect(hits.map((h) => `${h.flowId}:${h.customerId}:${h.key}`).sort()).toEqual([
-      'birthday:bday:date:2026-05-10',
-      'lapse:risky:lapse:2026-01-30',
-      'restock:due:next:2026-05-12',
-    ]);
+    const hits = await scanDateTriggers(database(), flows, asOf);
+    expect(hits.map((h) => `${h.flowId}:${h.customerId}:${h.key}`).sort()).toEqual(['birthday:bday:date:2026-05-10']);
   });
 });

@@ -162,6 +162,16 @@ describe('score-customers', () => {
     expect(withNextOrder).toBeGreaterThan(0);
     expect(withNextOrder).toBeLessThanOrEqual(cohorts.buyer);
     expect(cohorts.prospect).toBeGreaterThan(0);
+
+    // What changed since the previous scores went out as prediction events: on a first scoring,
+    // one expected next order per buyer with a date (tiers have nothing to change from); again, nothing.
+    const events = database().collections.events;
+    expect(await events.countDocuments({ type: 'next_order_predicted' })).toBe(withNextOrder);
+    expect(await events.countDocuments({ type: 'ltv_tier_changed' })).toBe(0);
+    expect([...stored.values()].filter((s) => s.ltvTier === 'top').length).toBe(
+      Math.ceil(customersWithFeatures.length * 0.1),
+    );
+    expect((await run(scoreCustomersJob, {})).predictionEvents).toBe(0);
   }, 180_000);
 
   it('refuses a corrupted weights.bin and keeps scoring with the previous version, then skips the model', async () => {

@@ -119,6 +119,25 @@ export const templateCatalog: Record<StepTemplateKey, TemplateInfo> = {
     topic: 'news',
     subjects: ['{firstName}, what would you like to hear about?', 'Choose what {shop} sends you'],
   },
+  replenish_predicted: {
+    kind: 'marketing',
+    topic: 'reminders',
+    subjects: ['Time to restock {product}?', 'Running low? Reorder from {shop}'],
+  },
+  churn_save_offer: {
+    kind: 'marketing',
+    topic: 'offers',
+    subjects: [
+      '{firstName}, {offer} on your next order',
+      'A thank-you from {shop}: {offer}',
+      'A thank-you from {shop}',
+    ],
+  },
+  vip_welcome: {
+    kind: 'marketing',
+    topic: 'news',
+    subjects: ['Welcome to VIP, {firstName}', 'You are a {shop} VIP now'],
+  },
   double_opt_in: { kind: 'transactional', subjects: ['Please confirm your subscription to {shop}'] },
 };
 

@@ -33,6 +33,10 @@ export const stepTemplateKeys = [
   'winback_incentive',
   'winback_new_arrivals',
   'winback_preferences',
+  // Started by predictions
+  'replenish_predicted',
+  'churn_save_offer',
+  'vip_welcome',
   // Consent
   'double_opt_in',
 ] as const;

@@ -75,63 +75,18 @@ export async function scanEvents(
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /**
- * Triggers read from scores and customer properties rather than events: churn risk over a
- * threshold (once per lapse: the key is the day of the last order, so only a new order re-arms
- * it), "N days before the predicted next order", and a date property (sign-up anniversary,
- * birthday) — each firing during the day after it comes due.
+ * Triggers read from customer properties rather than events: a date property (sign-up
+ * anniversary, birthday), firing during the day after it comes due. Score triggers are not read
+ * here: scoring writes what changed as prediction events (src/ml/scoring/predictionEvents.ts),
+ * which scanEvents reads with the rest.
  */
-export async function scanScoreTriggers(database: Database, flows: readonly Flow[], asOf: Date): Promise<TriggerHit[]> {
+export async function scanDateTriggers(database: Database, flows: readonly Flow[], asOf: Date): Promise<TriggerHit[]> {
   const now = asOf.getTime();
   const hits: TriggerHit[] = [];
-  const hit = (flow: Flow, customerId: string, key: string): void =>
-    void hits.push({ flowId: flow.id, customerId, key, at: asOf, context: { ref: key } });
-  const { features, scores, customers } = database.collections;
-
-  const churnFlows = flows.filter((f) => f.trigger.type === 'churn_risk');
-  if (churnFlows.length) {
-    const min = Math.min(...churnFlows.map((f) => (f.trigger as { threshold: number }).threshold));
-    const risky = await scores.find({ churnRisk: { $gte: min } }, { projection: { churnRisk: 1 } }).toArray();
-    const lastOrder = new Map<string, string>();
-    for (let i = 0; i < risky.length; i += 1000) {
-      const ids = risky.slice(i, i + 1000).map((s) => s._id);
-      for (const f of await features
-        .find({ _id: { $in: ids } }, { projection: { asOf: 1, 'values.recencyDays': 1 } })
-        .toArray()) {
-        const recency = (f.values as { recencyDays?: number | null } | undefined)?.recencyDays;
-        if (typeof recency === 'number' && f.asOf instanceof Date)
-          lastOrder.set(String(f._id), isoDay(f.asOf.getTime() - recency * DAY));
-      }
-    }
-    for (const s of risky) {
-      for (const flow of churnFlows) {
-        if ((s.churnRisk as number) >= (flow.trigger as { threshold: number }).threshold)
-          hit(flow, String(s._id), `lapse:${lastOrder.get(String(s._id)) ?? 'none'}`);
-      }
-    }
-  }
-
-  const predictedFlows = flows.filter((f) => f.trigger.type === 'predicted_order');
-  if (predictedFlows.length) {
-    const horizon = Math.max(...predictedFlows.map((f) => (f.trigger as { daysBefore: number }).daysBefore));
-    const upcoming = await scores
-      .find(
-        { expectedNextOrderAt: { $gt: asOf, $lte: new Date(now + horizon * DAY) } },
-        { projection: { expectedNextOrderAt: 1 } },
-      )
-      .toArray();
-    for (const s of upcoming) {
-      const expected = (s.expectedNextOrderAt as Date).getTime();
-      for (const flow of predictedFlows) {
-        if (expected - (flow.trigger as { daysBefore: number }).daysBefore * DAY <= now)
-          hit(flow, String(s._id), `next:${isoDay(expected)}`);
-      }
-    }
-  }
-
   for (const flow of flows) {
     const trigger = flow.trigger;
     if (trigger.type !== 'date_property') continue;
-    for await (const c of customers.find({}, { projection: { [trigger.property]: 1 } })) {
+    for await (const c of database.collections.customers.find({}, { projection: { [trigger.property]: 1 } })) {
       let value: unknown = c;
       for (const part of trigger.property.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
       const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
@@ -139,7 +94,10 @@ export async function scanScoreTriggers(database: Database, flows: readonly Flow
       const base = new Date(date.getTime() + trigger.offsetDays * DAY);
       if (trigger.annual) base.setUTCFullYear(asOf.getUTCFullYear());
       const target = base.getTime();
-      if (target <= now && now - target < DAY) hit(flow, String(c._id), `date:${isoDay(target)}`);
+      if (target <= now && now - target < DAY) {
+        const key = `date:${isoDay(target)}`;
+        hits.push({ flowId: flow.id, customerId: String(c._id), key, at: asOf, context: { ref: key } });
+      }
     }
   }
   return hits;

@@ -4,7 +4,7 @@ const WATERMARK_MARGIN_MS = 5 * 60_000;
 import { evaluateExperiments } from '../experiments/evaluateExperiments.js';
 import { loadFlows } from '../flows/flowStore.js';
 import { defaultBudget, type FrequencyBudget } from './budget.js';
-import { scanEvents, scanScoreTriggers } from './collectTriggers.js';
+import { scanDateTriggers, scanEvents } from './collectTriggers.js';
 import { applyExits, enrol } from './enrol.js';
 import { planDueSteps } from './planSteps.js';
 import { recoverClaims } from './recoverClaims.js';
@@ -20,7 +20,7 @@ export interface DispatchOptions {
   concurrency: number;
   quiet: QuietHours;
   budget?: FrequencyBudget;
-  /** Score and date triggers are evaluated at most this often (they change when scores do). */
+  /** Date triggers are evaluated at most this often (score triggers arrive as prediction events). */
   scoreTriggerMinutes: number;
   experimentMinutes: number;
   confidence: number;
@@ -79,7 +79,7 @@ export async function dispatchCampaigns(ctx: JobContext, options: DispatchOption
   const hits = scan.hits;
   const scoresDue =
     !state.scoresAt || asOf.getTime() - state.scoresAt.getTime() >= options.scoreTriggerMinutes * 60_000;
-  if (scoresDue) hits.push(...(await scanScoreTriggers(database, active, asOf)));
+  if (scoresDue) hits.push(...(await scanDateTriggers(database, active, asOf)));
   counts.eventsRead = scan.eventsRead;
   counts.triggers = hits.length;
   Object.assign(counts, await enrol(database, flowsById, hits, asOf));

@@ -20,10 +20,16 @@ export function messageIdOf(enrollmentId: string, stepId: string): string {
   return `m${createHash('sha256').update(enrollmentId).update('\0').update(stepId).digest('hex').slice(0, 24)}`;
 }
 
-/** When a step falls due: its delay after the anchor, or the ordered products' replenishment period. */
+/**
+ * When a step falls due: its delay (or the ordered products' replenishment period) after the
+ * anchor, or after the context's `startAt` when the trigger names one (a predicted order less
+ * `daysBefore`). Exits still count from the anchor, so an order placed before that start ends it.
+ */
 export function stepDueAt(enrollment: Pick<EnrollmentDoc, 'anchorAt' | 'context'>, step: FlowStep): number {
   const replenish = step.delayFromReplenishment ? enrollment.context.replenishDays : undefined;
-  return enrollment.anchorAt.getTime() + (replenish ? replenish * DAY : durationMs(step.delay));
+  const start = enrollment.context.startAt ? Date.parse(enrollment.context.startAt) : NaN;
+  const base = Number.isFinite(start) ? start : enrollment.anchorAt.getTime();
+  return base + (replenish ? replenish * DAY : durationMs(step.delay));
 }
 
 export function firstStepDue(flow: Flow, anchorAt: Date, context: EnrollmentDoc['context']): Date {

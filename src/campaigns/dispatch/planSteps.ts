@@ -11,7 +11,8 @@ import type { EnrollmentDoc } from '../../db/models/flow.js';
 import { DocumentWrites } from './documentWrites.js';
 import { sendTimeFor, type QuietHours } from './schedule.js';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** A step that is due, fits the budget and goes out in this run. */
 export interface PlannedSend {
@@ -42,6 +43,8 @@ export interface Plan {
     completed: number;
     missingFlow: number;
     missingCustomer: number;
+    /** Steps held because the customer is in a flow this one yields to (win-back behind the save offer). */
+    yielded: number;
   };
 }
 
@@ -85,6 +88,45 @@ async function recentSends(database: Database, customerIds: string[], since: Dat
 }
 
 /**
+ * The due enrolments that must wait for another flow (`yieldTo`), by `customer|flow`, with when
+ * the flow they wait for is due to end (its last step's due time; it is re-checked then). One
+ * read of the active enrolments of those customers in those flows.
+ */
+async function activeBlockers(
+  database: Database,
+  due: readonly EnrollmentDoc[],
+  flowsById: ReadonlyMap<string, Flow>,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const waiting = due.filter((e) => flowsById.get(e.flowId)?.yieldTo.length);
+  if (!waiting.length) return out;
+  const firstFlows = [...new Set(waiting.flatMap((e) => flowsById.get(e.flowId)!.yieldTo))];
+  const ends = new Map<string, number>();
+  const customerIds = [...new Set(waiting.map((e) => e.customerId))];
+  for (let i = 0; i < customerIds.length; i += 1000) {
+    for await (const b of database.collections.enrollments.find({
+      customerId: { $in: customerIds.slice(i, i + 1000) },
+      flowId: { $in: firstFlows },
+      status: 'active',
+    })) {
+      const flow = flowsById.get(b.flowId);
+      if (!flow?.active) continue;
+      const end = stepDueAt(b, flow.steps.at(-1)!);
+      const key = `${b.customerId}|${b.flowId}`;
+      ends.set(key, Math.max(end, ends.get(key) ?? 0));
+    }
+  }
+  for (const e of waiting) {
+    const until = flowsById
+      .get(e.flowId)!
+      .yieldTo.map((f) => ends.get(`${e.customerId}|${f}`))
+      .filter((t): t is number => t !== undefined);
+    if (until.length) out.set(`${e.customerId}|${e.flowId}`, Math.max(...until));
+  }
+  return out;
+}
+
+/**
  * Decides what goes out now. Each due step is scheduled in the customer's local time (best
  * hour, quiet hours; see schedule.ts); steps not yet at their send time get it as their new
  * `nextStepAt`. Those that are at it compete for the frequency budget in priority order —
@@ -105,6 +147,7 @@ export async function planDueSteps(
     completed: 0,
     missingFlow: 0,
     missingCustomer: 0,
+    yielded: 0,
   };
   const due = await Enrollment.find({ status: 'active', nextStepAt: { $lte: opts.asOf } })
     .sort({ nextStepAt: 1 })
@@ -115,12 +158,13 @@ export async function planDueSteps(
 
   const customerIds = [...new Set(due.map((e) => e.customerId))];
   const longestWindow = Math.max(...Object.values(opts.budget).map((r) => r.days));
-  const [customers, scores, features, sends, experiments] = await Promise.all([
+  const [customers, scores, features, sends, experiments, blockers] = await Promise.all([
     byId(database.collections.customers, customerIds, { email: 1, timezone: 1, consent: 1 }),
     byId(database.collections.scores, customerIds, { bestSendHour: 1 }),
     byId(database.collections.features, customerIds, { 'values.emailOpenRate90d': 1, 'values.emailClickRate90d': 1 }),
     recentSends(database, customerIds, new Date(now - longestWindow * DAY)),
     database.collections.experiments.find({}, { projection: { 'results.winner': 1 } }).toArray(),
+    activeBlockers(database, due, flowsById),
   ]);
   const winners = new Map(experiments.map((x) => [x._id, x.results?.winner]));
 
@@ -133,6 +177,12 @@ export async function planDueSteps(
     const flow = flowsById.get(enrollment.flowId);
     if (!flow?.active) {
       counts.missingFlow++;
+      continue;
+    }
+    const blockedUntil = blockers.get(`${enrollment.customerId}|${enrollment.flowId}`);
+    if (blockedUntil !== undefined) {
+      set(enrollment, { nextStepAt: new Date(Math.max(blockedUntil, now + HOUR)) });
+      counts.yielded++;
       continue;
     }
     const step = flow.steps[enrollment.stepIndex];

@@ -128,7 +128,7 @@ const definitions: FlowInput[] = [
     id: 'win-back',
     name: 'Re-engagement / win-back',
     description:
-      '"We miss you" when churn risk crosses 0.7, then an incentive, what is new in their favourite category, and a preference update link. Once per lapse (a new order re-arms it).',
+      '"We miss you" when churn risk crosses 0.7, then an incentive, what is new in their favourite category, and a preference update link. Once per lapse (a new order re-arms it); waits while the churn save offer runs.',
     trigger: { type: 'churn_risk', threshold: 0.7 },
     steps: [
       { id: 'miss-you', delay: '0m', template: 'winback_miss_you' },
@@ -138,6 +138,40 @@ const definitions: FlowInput[] = [
     ],
     exitOn: ['ordered', 'unsubscribed'],
     priority: 30,
+    yieldTo: ['churn-save-offer'],
+  },
+  {
+    id: 'replenishment',
+    name: 'Replenishment (predicted next order)',
+    description:
+      'Two weeks before the customer’s expected next order (the BG/NBD wait after their last order), what they bought last time ready to reorder. Once per expected order; any order ends it; left out for customers whose churn risk is above 0.8. Two weeks, not a few days: orders come about as a Poisson process, so half of them come before the expected date (docs/prediction-flows.md).',
+    trigger: { type: 'predicted_order', daysBefore: 14, maxChurnRisk: 0.8 },
+    steps: [{ id: 'restock', delay: '0m', template: 'replenish_predicted' }],
+    exitOn: ['ordered', 'unsubscribed'],
+    priority: 55,
+  },
+  {
+    id: 'churn-save-offer',
+    name: 'Churn save offer',
+    description:
+      'When a scoring puts churn risk at or above 0.5 and the previous one had it below: a thank-you offer at once, a reminder of it after 4 days. Once per lapse; an order, or churn risk falling back below 0.5, ends it. Win-back waits while it runs.',
+    trigger: { type: 'churn_risk', threshold: 0.5 },
+    steps: [
+      { id: 'offer', delay: '0m', template: 'churn_save_offer', incentive: 'discount', discountPercent: 10 },
+      { id: 'reminder', delay: '4d', template: 'churn_save_offer', incentive: 'discount', discountPercent: 10 },
+    ],
+    exitOn: ['ordered', 'score_fell', 'unsubscribed'],
+    priority: 35,
+  },
+  {
+    id: 'vip-welcome',
+    name: 'VIP welcome (predicted LTV rises to the top tier)',
+    description:
+      'When a scoring moves a customer into the top predicted-LTV tier (the top 10 %) from a lower one: the VIP welcome. Once per customer; falling out of the tier before it is sent ends it.',
+    trigger: { type: 'ltv_tier', to: 'top' },
+    steps: [{ id: 'welcome', delay: '0m', template: 'vip_welcome' }],
+    exitOn: ['score_fell', 'unsubscribed'],
+    priority: 45,
   },
 ];
 

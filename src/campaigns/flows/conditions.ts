@@ -1,18 +1,29 @@
+import { predictionEventTypes } from '../../ml/scoring/predictionEvents.js';
 import type { Flow } from './flowSchema.js';
+import { scoreFell } from './predictionTriggers.js';
 import type { TriggerContext, TriggerEvent } from './triggers.js';
 
 /** Something a customer did that may end their enrolments. */
 export interface ExitSignal {
   customerId: string;
   at: number;
-  kind: 'ordered' | 'unsubscribed';
+  kind: 'ordered' | 'unsubscribed' | 'score_fell';
   /** For orders: the cart and checkout they complete, so the matching cart series ends as recovered. */
   cartIds: string[];
   checkoutIds: string[];
+  /** For `score_fell`: the prediction event, which says which threshold or tier it went back below. */
+  prediction?: { type: string; props: Record<string, unknown> };
 }
 
 /** Event types that can end an enrolment. */
-export const exitEventTypes = ['order_completed', 'email_unsubscribed', 'email_complained', 'identify'] as const;
+export const exitEventTypes = [
+  'order_completed',
+  'email_unsubscribed',
+  'email_complained',
+  'identify',
+  predictionEventTypes.churnCrossed,
+  predictionEventTypes.tierChanged,
+] as const;
 
 /**
  * The exit signal in an event, if any. `cartOfCheckout` maps checkout ids to cart ids from the
@@ -28,6 +39,11 @@ export function exitSignalOf(e: TriggerEvent, cartOfCheckout: ReadonlyMap<string
     return { ...base, kind: 'ordered', cartIds, checkoutIds: checkoutId ? [checkoutId] : [] };
   }
   if (e.type === 'email_unsubscribed' || e.type === 'email_complained') return { ...base, kind: 'unsubscribed' };
+  if (
+    (e.type === predictionEventTypes.churnCrossed || e.type === predictionEventTypes.tierChanged) &&
+    e.props.direction === 'down'
+  )
+    return { ...base, kind: 'score_fell', prediction: { type: e.type, props: e.props } };
   const consent = e.props.consent as { email?: unknown } | undefined;
   if (e.type === 'identify' && consent?.email === false) return { ...base, kind: 'unsubscribed' };
   return null;
@@ -45,10 +61,10 @@ export interface EnrollmentState {
  * recovered cart is told apart from any other order so reports can credit the series.
  */
 export function exitReason(
-  flow: Pick<Flow, 'exitOn'>,
+  flow: Pick<Flow, 'exitOn' | 'trigger'>,
   enrollment: EnrollmentState,
   signals: readonly ExitSignal[],
-): 'recovered' | 'ordered' | 'unsubscribed' | null {
+): 'recovered' | 'ordered' | 'unsubscribed' | 'score_fell' | null {
   const after = signals.filter((s) => s.at >= enrollment.anchorAt.getTime());
   const checkouts = new Set(enrollment.context.checkoutIds ?? []);
   if (
@@ -61,5 +77,10 @@ export function exitReason(
     return 'recovered';
   if (flow.exitOn.includes('ordered') && after.some((s) => s.kind === 'ordered')) return 'ordered';
   if (flow.exitOn.includes('unsubscribed') && after.some((s) => s.kind === 'unsubscribed')) return 'unsubscribed';
+  if (
+    flow.exitOn.includes('score_fell') &&
+    after.some((s) => s.kind === 'score_fell' && s.prediction && scoreFell(flow.trigger, s.prediction))
+  )
+    return 'score_fell';
   return null;
 }

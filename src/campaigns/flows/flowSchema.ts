@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ltvTiers } from '../../ml/scoring/predictionEvents.js';
 import { stepTemplateKeys } from '../content/types.js';
 
 /**
@@ -56,9 +57,36 @@ export const triggerSchema = z.discriminatedUnion('type', [
     /** Every year on the anniversary (birthdays); otherwise once. */
     annual: z.boolean().default(false),
   }),
-  z.object({ type: z.literal('predicted_order'), daysBefore: z.number().min(0).max(365) }),
-  z.object({ type: z.literal('churn_risk'), threshold: z.number().min(0).max(1) }),
+  z.object({
+    type: z.literal('predicted_order'),
+    /** The first step falls due this many days before the expected next order (its delay counts from there). */
+    daysBefore: z.number().min(0).max(365),
+    /**
+     * Which expected date: `model` (BG/NBD's expected wait, `scores.expectedNextOrderAt`) or
+     * `interval` (the last order plus the customer's mean gap between orders; the model's date for
+     * customers with fewer than two orders).
+     */
+    basis: z.enum(['model', 'interval']).default('model'),
+    /** Entry rule: leave out customers whose churn risk at that scoring is above this (likely gone). */
+    maxChurnRisk: z.number().min(0).max(1).optional(),
+  }),
+  z.object({
+    type: z.literal('churn_risk'),
+    /** Fires when a scoring puts churn risk at or above this while the previous one had it below: once per lapse. */
+    threshold: z.number().min(0).max(1),
+  }),
+  z.object({
+    type: z.literal('ltv_tier'),
+    /** Fires when a scoring moves the customer into this predicted-LTV tier from a lower one: once per tier. */
+    to: z.enum(ltvTiers),
+  }),
 ]);
+
+/** Trigger types that come from a scoring run (prediction events) rather than from what the customer did. */
+export type PredictionTrigger = Extract<
+  z.output<typeof triggerSchema>,
+  { type: 'predicted_order' | 'churn_risk' | 'ltv_tier' }
+>;
 
 export const incentiveChoice = z.enum(['none', 'discount', 'free_shipping', 'by_abandonment']);
 
@@ -92,7 +120,8 @@ export const stepSchema = z.object({
   goal: z.enum(['open', 'click', 'conversion']).default('click'),
 });
 
-export const exitConditions = ['ordered', 'recovered', 'unsubscribed'] as const;
+/** `score_fell`: the score that triggered the flow went back (churn risk below its threshold, LTV tier down). */
+export const exitConditions = ['ordered', 'recovered', 'unsubscribed', 'score_fell'] as const;
 
 /** The fields of a flow; `flowSchema` adds the checks across fields. */
 export const flowFieldsSchema = z.object({
@@ -110,6 +139,14 @@ export const flowFieldsSchema = z.object({
   active: z.boolean().default(true),
   /** Enrol only triggers at most this old (an import of last year's carts must not mail anyone). */
   maxTriggerAgeHours: z.number().positive().default(48),
+  /**
+   * Flows that go first: while the customer has an active enrolment in one of them, this flow's
+   * steps wait until it ends (win-back waits for the churn save offer).
+   */
+  yieldTo: z
+    .array(z.string().regex(/^[a-z0-9_-]{1,60}$/))
+    .max(20)
+    .default([]),
 });
 
 export const flowSchema = flowFieldsSchema.superRefine((flow, ctx) => {
@@ -132,6 +169,14 @@ export const flowSchema = flowFieldsSchema.superRefine((flow, ctx) => {
         message: 'an A/B test needs at least two variants',
       }),
   );
+  if (flow.exitOn.includes('score_fell') && !['churn_risk', 'ltv_tier'].includes(flow.trigger.type))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['exitOn'],
+      message: '"score_fell" needs a churn_risk or ltv_tier trigger (the score that can fall back)',
+    });
+  if (flow.yieldTo.includes(flow.id))
+    ctx.addIssue({ code: 'custom', path: ['yieldTo'], message: 'a flow cannot wait for itself' });
   if (flow.exitOn.includes('recovered') && !(flow.trigger.type === 'event' && flow.trigger.keyProperty)) {
     ctx.addIssue({
       code: 'custom',

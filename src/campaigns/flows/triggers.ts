@@ -1,4 +1,5 @@
 import type { Flow, Trigger } from './flowSchema.js';
+import { isPredictionTrigger, predictionEventOf, predictionKey, predictionStart } from './predictionTriggers.js';
 
 const DAY = 86_400_000;
 
@@ -35,6 +36,8 @@ export interface TriggerContext {
   segmentId?: string;
   /** Trigger-specific reference (predicted order day, lapse, anniversary). */
   ref?: string;
+  /** Steps count from here (ISO) instead of from the trigger: the expected next order less the flow's `daysBefore`. */
+  startAt?: string;
 }
 
 function valueAt(props: Record<string, unknown>, path: string): unknown {
@@ -103,6 +106,7 @@ export function mergeContext(a: TriggerContext, b: TriggerContext): TriggerConte
 
 /** The enrolment key an event gives for a flow, or null when the event does not trigger it. */
 export function eventKey(trigger: Trigger, e: TriggerEvent): string | null {
+  if (isPredictionTrigger(trigger)) return predictionKey(trigger, e);
   if (trigger.type === 'segment_entered') {
     // Entering again later is a new stay in the segment: a new enrolment.
     return e.type === 'segment_entered' && e.props.segmentId === trigger.segmentId ? e.ts.toISOString() : null;
@@ -120,6 +124,7 @@ export function triggerEventTypes(flows: readonly Flow[]): string[] {
   for (const f of flows) {
     if (f.trigger.type === 'event') f.trigger.eventTypes.forEach((t) => types.add(t));
     if (f.trigger.type === 'segment_entered') types.add('segment_entered');
+    if (isPredictionTrigger(f.trigger)) types.add(predictionEventOf[f.trigger.type]);
   }
   return [...types];
 }
@@ -129,7 +134,14 @@ export function hitsOf(flows: readonly Flow[], e: TriggerEvent): TriggerHit[] {
   const hits: TriggerHit[] = [];
   for (const flow of flows) {
     const key = eventKey(flow.trigger, e);
-    if (key !== null) hits.push({ flowId: flow.id, customerId: e.customerId, key, at: e.ts, context: contextOf(e) });
+    if (key === null) continue;
+    const context = contextOf(e);
+    if (isPredictionTrigger(flow.trigger)) {
+      context.ref = key;
+      const startAt = predictionStart(flow.trigger, e);
+      if (startAt) context.startAt = startAt;
+    }
+    hits.push({ flowId: flow.id, customerId: e.customerId, key, at: e.ts, context });
   }
   return hits;
 }

@@ -20,6 +20,10 @@ export const scoreSchema = new Schema(
     predictedLtv: Number,
     purchaseProbability: Number,
     expectedNextOrderAt: Date,
+    /** `low`, `mid` or `top` by predicted LTV within the run (src/ml/scoring/predictionEvents.ts). */
+    ltvTier: String,
+    /** The last order before the features' as-of date: one expected next order per last order. */
+    lastOrderAt: Date,
     bestSendHour: Number,
     sendHourConfidence: Number,
     drivers: { type: Schema.Types.Mixed, default: {} },
@@ -47,6 +51,10 @@ export interface ScoreDoc {
   predictedLtv?: number;
   purchaseProbability?: number;
   expectedNextOrderAt?: Date | null;
+  /** Predicted-LTV tier within the run: top 10 %, next 40 % (`mid`), the rest (`low`). */
+  ltvTier?: 'low' | 'mid' | 'top';
+  /** The last order before the features' as-of date (buyers). */
+  lastOrderAt?: Date | null;
   bestSendHour?: number;
   sendHourConfidence?: number;
   drivers: { churn?: Driver[]; firstPurchase?: Driver[]; ltv?: Driver[] };

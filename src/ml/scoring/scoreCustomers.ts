@@ -1,6 +1,8 @@
 import { config } from '../../config.js';
 import type { FeatureDoc } from '../../db/models/feature.js';
 import type { ScoreDoc } from '../../db/models/score.js';
+import type { Database } from '../../db/database.js';
+import { recordEvents } from '../../ingest/storeEvents.js';
 import type { Counts, JobContext } from '../../jobs/core/defineJob.js';
 import { forEachPartition } from '../../jobs/core/partitions.js';
 import { openHourNames } from '../../features/email.js';
@@ -13,6 +15,13 @@ import { predictSendTimeBatch } from '../sendTime/index.js';
 import { encodeRows, type ColumnSpec } from '../trainingSet.js';
 import { cohortOf, type Cohort } from './cohort.js';
 import { featuresToScore } from './featuresToScore.js';
+import {
+  assignLtvTiers,
+  lastOrderAtOf,
+  predictionEvents,
+  type PreviousScore,
+  type ScoreWatch,
+} from './predictionEvents.js';
 import { btydParamsOf, disposeScoringModels, loadScoringModels, type ScoringModels } from './scoringModels.js';
 
 export const SCORE_CUSTOMERS_JOB = 'score-customers';
@@ -26,6 +35,8 @@ export interface ScoreOptions {
   batchSize: number;
   /** Score as of this date, from features as of exactly it (see featuresToScore). */
   asOf?: Date;
+  /** Churn thresholds whose crossings are written as prediction events (the flows' triggers). */
+  watch?: ScoreWatch;
 }
 
 /** Encodes feature records with a model's columns, adding the `btyd*` values when the model was trained with them. */
@@ -35,6 +46,12 @@ function encodeFor(
   btyd: BtydParams | null | undefined,
 ): Float32Array {
   return encodeRows(btyd ? values.map((v) => ({ ...v, ...btydValues(btyd, btydSummary(v)) })) : values, columns);
+}
+
+/** BG/NBD's expected next order: the wait counts from the features' as-of date, when the history was summarised. */
+export function expectedNextOrderOf(btyd: BtydParams, values: Record<string, unknown>, asOf: Date): Date | null {
+  const wait = btydValues(btyd, btydSummary(values)).btydDaysToNextOrder;
+  return Number.isFinite(wait) ? new Date(asOf.getTime() + wait * DAY) : null;
 }
 
 /**
@@ -107,13 +124,14 @@ export function scoreBatch(
       }
     }
   }
+  out.forEach((s, i) => {
+    if (s.cohort === 'buyer') s.lastOrderAt = lastOrderAtOf(values[i]!, docs[i]!.asOf);
+  });
   const btyd = btydParamsOf(models);
   if (btyd) {
     out.forEach((s, i) => {
       if (s.cohort !== 'buyer') return;
-      const wait = btydValues(btyd, btydSummary(values[i]!)).btydDaysToNextOrder;
-      // The wait counts from the features' as-of date, when the customer's history was summarised.
-      s.expectedNextOrderAt = Number.isFinite(wait) ? new Date(docs[i]!.asOf.getTime() + wait * DAY) : null;
+      s.expectedNextOrderAt = expectedNextOrderOf(btyd, values[i]!, docs[i]!.asOf);
     });
   }
   if (models.sendTime) {
@@ -160,11 +178,55 @@ function dropNonFinite(docs: ScoreDoc[]): number {
   return dropped;
 }
 
+/** The claimed partitions' current scores, as far as prediction events compare them (one pass, like the features). */
+export async function previousScores(
+  database: Database,
+  claimed: readonly number[],
+  partitions: number,
+): Promise<Map<string, PreviousScore>> {
+  const filter = claimed.length === partitions ? {} : { partition: { $in: [...claimed] } };
+  const out = new Map<string, PreviousScore>();
+  for await (const s of database.collections.scores.find(filter, {
+    projection: { churnRisk: 1, ltvTier: 1, lastOrderAt: 1 },
+    batchSize: 5000,
+  }))
+    out.set(s._id, s);
+  return out;
+}
+
+/**
+ * Writes one run's scores: ranks them into LTV tiers, records what changed since `previous` as
+ * prediction events — before the scores, so a run killed in between finds the same changes again
+ * — then replaces the documents a few thousand at a time (on FerretDB each replaceById chunk
+ * scans the table once per statement, so 16 writes of 40 documents cost 16 scans where one
+ * would do). `values` are the features each document was scored from.
+ */
+export async function writeScores(
+  database: Database,
+  run: {
+    previous: ReadonlyMap<string, PreviousScore>;
+    scored: ScoreDoc[];
+    values: readonly Record<string, unknown>[];
+    watch: ScoreWatch;
+    scoredAt: Date;
+  },
+): Promise<{ predictionEvents: number; written: number }> {
+  assignLtvTiers(run.scored);
+  const events = predictionEvents(run.previous, run.scored, run.values, run.watch, run.scoredAt);
+  const predictionEventsStored = events.length ? (await recordEvents(database, events)).stored : 0;
+  let written = 0;
+  for (let i = 0; i < run.scored.length; i += WRITE_BATCH)
+    written += await database.replaceById(database.collections.scores, run.scored.slice(i, i + WRITE_BATCH));
+  return { predictionEvents: predictionEventsStored, written };
+}
+
 /**
  * The score-customers stage: loads the active models once, then per partition this worker
- * claims, scores every customer with features and replaces their `scores` documents in bulk, a
- * few thousand at a time (the previous scores stay readable until then). Features are read in
- * one pass over the collection, as build-features reads events: on FerretDB a filter on
+ * claims, scores every customer with features, writes what changed since the previous scores as
+ * prediction events (predictionEvents.ts; before the scores, so a run killed in between finds the
+ * same changes again), and replaces the `scores` documents in bulk, a few thousand at a time (the
+ * previous scores stay readable until then). Features and previous scores are each read in one
+ * pass over their collection, as build-features reads events: on FerretDB a filter on
  * `partition` is a full scan anyway.
  */
 export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promise<Counts> {
@@ -208,26 +270,32 @@ export async function scoreCustomers(ctx: JobContext, opts: ScoreOptions): Promi
         `scored as of ${opts.asOf.toISOString()} from ${features.source === 'snapshots' ? 'feature_snapshots' : 'features'} computed as of it`,
       );
     const { byPartition } = features;
+    const previous = await previousScores(database, claimed, config().PARTITIONS);
     const scoredAt = new Date();
-    // Small partitions are written together: on FerretDB each replaceById chunk scans the table
-    // once per statement, so 16 writes of 40 documents cost 16 scans where one would do.
-    let pending: ScoreDoc[] = [];
-    const flush = async () => {
-      counts.written! += await database.replaceById(database.collections.scores, pending);
-      pending = [];
-    };
+    // Tiers rank the whole run, so every partition is scored before anything is written.
+    const scored: ScoreDoc[] = [];
+    const scoredValues: Record<string, unknown>[] = [];
     for (const [partition, docs] of byPartition) {
-      if (ctx.signal.aborted) break;
-      const scored = scoreBatch(models, docs, opts, scoredAt);
-      counts.nonFinite = (counts.nonFinite ?? 0) + dropNonFinite(scored);
-      pending.push(...scored);
-      if (pending.length >= WRITE_BATCH) await flush();
+      if (ctx.signal.aborted) return counts;
+      const batch = scoreBatch(models, docs, opts, scoredAt);
+      counts.nonFinite = (counts.nonFinite ?? 0) + dropNonFinite(batch);
+      scored.push(...batch);
+      for (const d of docs) scoredValues.push(d.values ?? {});
       counts.customers! += docs.length;
       counts.partitions!++;
       ctx.progress(counts.partitions!, claimed.length);
       log.debug({ partition, customers: docs.length }, 'partition scored');
     }
-    if (pending.length > 0) await flush();
+    Object.assign(
+      counts,
+      await writeScores(database, {
+        previous,
+        scored,
+        values: scoredValues,
+        watch: opts.watch ?? { churnThresholds: [] },
+        scoredAt,
+      }),
+    );
     if (counts.nonFinite)
       ctx.note?.(
         `${counts.nonFinite} scores were not finite (an overflowing model) and were left out of their documents`,
