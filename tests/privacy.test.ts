@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { flushTracking } from '../src/ingest/tracking/trackingBuffer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedShop } from '../data/generator/seedShop.js';
 import assignSegmentsJob from '../jobs/assign-segments.js';
@@ -199,10 +200,16 @@ function bensData(hits: Map<string, string[]>): string[] {
   const out: string[] = [];
   for (const [name, docs] of hits) {
     for (const text of docs) {
-      if (name !== 'segment_member_pages') out.push(`${name} ${text}`);
-      else
+      // Documents shared by everyone: only Ben's part of them (member rows, tracking examples) must stay as it was.
+      if (name === 'segment_member_pages')
         for (const row of (JSON.parse(text) as { rows: { customerid: string }[] }).rows)
           if (row.customerid === ben.id) out.push(`${name} ${JSON.stringify(row)}`);
+      if (name === 'tracking_days')
+        for (const types of Object.values(JSON.parse(text).sources as Record<string, Record<string, unknown>>))
+          for (const tally of Object.values(types) as { examples: Record<string, unknown[]> }[])
+            for (const list of Object.values(tally.examples))
+              for (const e of list) if (JSON.stringify(e).includes(ben.id)) out.push(`${name} ${JSON.stringify(e)}`);
+      if (name !== 'segment_member_pages' && name !== 'tracking_days') out.push(`${name} ${text}`);
     }
   }
   return out.sort();
@@ -370,6 +377,8 @@ describe('privacy: export and erasure of one person', () => {
   });
 
   it('erases Ana: nothing of hers is left in any collection but hashed suppressions; Ben and the reports are untouched', async () => {
+    // Counters kept in memory are written within seconds: written now, so before and after compare written state.
+    await flushTracking(database(), { wait: true });
     const before = await scanDatabase(needles);
     // Ana has something in every collection that holds per-person data (and in fold_stats while
     // hers were among the last timelines folded in her partition: it names them until the next fold).
@@ -388,6 +397,7 @@ describe('privacy: export and erasure of one person', () => {
       'segment_member_pages',
       'suppressions',
       'timeline_changes',
+      'tracking_days',
     ]);
     const benBefore = bensData(before.hits.ben!);
     const sendsBefore = await kpiSends();
@@ -413,6 +423,7 @@ describe('privacy: export and erasure of one person', () => {
     for (const k of ['events', 'enrollments', 'messagesAnonymised', 'memberPages', 'featureSnapshots'])
       expect(counts[k], k).toBeGreaterThan(0);
 
+    await flushTracking(database(), { wait: true });
     const after = await scanDatabase(needles);
     expect(Object.fromEntries(after.hits.ana!)).toEqual({});
     const hashes = await database()

@@ -9,6 +9,7 @@ import { survivorOf } from '../ingest/identity.js';
 import { forgetMerges, mergedIdsOf } from '../customers/merge/mergedIds.js';
 import { normaliseEmail } from '../customers/merge/normaliseEmail.js';
 import { eraseMemberships } from './memberships.js';
+import { eraseTrackingExamples } from '../ingest/tracking/trackingBuffer.js';
 import { eventsFilter, findSubject, suppressionsFilter, type Subject } from './subject.js';
 
 /** Stands in for the customer id on the messages of an erased person. */
@@ -135,6 +136,12 @@ async function eraseSubject(database: Database, subject: Subject, at: Date): Pro
   counts.timelines = (
     await eraseTimeline(database, customerId, partitionOf(customerId, config().PARTITIONS))
   ).timelines;
+  // The tracking report keeps a few example events per finding (one document per day, a small collection).
+  counts.trackingExamples = await eraseTrackingExamples(database, [
+    customerId,
+    ...subject.anonymousIds,
+    ...subject.emails,
+  ]);
   counts.identities = (await c.identities.deleteMany({ customerId })).deletedCount;
   counts.features = (await c.features.deleteOne(byId)).deletedCount;
   counts.featureSnapshots = (await c.featureSnapshots.deleteMany({ customerId })).deletedCount;

@@ -88,3 +88,41 @@ async function writePending(database: Database, state: Pending, wait: boolean): 
     await releaseFoldLease(database, TRACKING_LEASE);
   }
 }
+
+/**
+ * Erasure: drops every kept example that names one of these strings (a person's ids, addresses),
+ * first from this process's pending tallies, then, under the tracking lease, from the day
+ * documents. The counts stay: they name no one. Returns how many examples went.
+ */
+export async function eraseTrackingExamples(database: Database, needles: readonly string[]): Promise<number> {
+  if (!needles.length) return 0;
+  const names = (x: unknown) => {
+    const text = JSON.stringify(x);
+    return needles.some((n) => text.includes(n));
+  };
+  const strip = (sources: DayTallies) => {
+    let removed = 0;
+    for (const types of Object.values(sources))
+      for (const tally of Object.values(types))
+        for (const [kind, list] of Object.entries(tally.examples)) {
+          const kept = list.filter((e) => !names(e));
+          removed += list.length - kept.length;
+          tally.examples[kind as keyof typeof tally.examples] = kept;
+        }
+    return removed;
+  };
+  for (const tallies of stateOf(database).days.values()) strip(tallies);
+  await waitForFoldLease(database, TRACKING_LEASE, 'erasure', 30_000);
+  try {
+    let removed = 0;
+    const days = database.collections.trackingDays;
+    for await (const doc of days.find({})) {
+      if (!names(doc.sources)) continue;
+      removed += strip(doc.sources);
+      await days.replaceOne({ _id: doc._id }, { sources: doc.sources, updatedAt: new Date() });
+    }
+    return removed;
+  } finally {
+    await releaseFoldLease(database, TRACKING_LEASE);
+  }
+}
