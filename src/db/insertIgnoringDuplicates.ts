@@ -19,3 +19,18 @@ export async function insertIgnoringDuplicates<T extends Document>(
     return new Set((Array.isArray(list) ? list : list ? [list] : []).map((w) => w.index));
   }
 }
+
+/**
+ * insertIgnoringDuplicates `size` documents at a time (one long insert holds FerretDB's only
+ * writer); returns the indexes, into `docs`, of those already there.
+ */
+export async function insertInChunks<T extends Document>(
+  collection: Collection<T>,
+  docs: readonly OptionalUnlessRequiredId<T>[],
+  size: number,
+): Promise<Set<number>> {
+  const duplicates = new Set<number>();
+  for (let i = 0; i < docs.length; i += size)
+    for (const k of await insertIgnoringDuplicates(collection, docs.slice(i, i + size))) duplicates.add(i + k);
+  return duplicates;
+}

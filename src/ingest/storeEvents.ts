@@ -4,7 +4,7 @@ import { log } from '../log.js';
 import type { Database } from '../db/database.js';
 import { partitionOf } from '../db/partition.js';
 import type { IncomingEvent } from './eventSchemas.js';
-import { insertIgnoringDuplicates } from '../db/insertIgnoringDuplicates.js';
+import { insertInChunks } from '../db/insertIgnoringDuplicates.js';
 import { resolveIdentities, survivorsOf } from './identity.js';
 import { foldNow, foldSoon, isFolding } from './timeline/folder.js';
 import { queueEvents } from './timeline/intakeQueue.js';
@@ -48,10 +48,7 @@ export async function recordEvents(
     foldSoon(database);
     return { stored: 0, duplicates: 0, queued: docs.length };
   }
-  const duplicates = new Set<number>();
-  for (let i = 0; i < docs.length; i += 5000)
-    for (const k of await insertIgnoringDuplicates(database.collections.events, docs.slice(i, i + 5000)))
-      duplicates.add(i + k);
+  const duplicates = await insertInChunks(database.collections.events, docs, 5000);
   countRecorded(database, docs, duplicates);
   await stageEvents(database, docs);
   const fold = opts.fold ?? 'wait';

@@ -3,7 +3,7 @@ import { Binary, BSON } from 'mongodb';
 import { config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { EventInboxDoc } from '../../db/models/timeline.js';
-import { insertIgnoringDuplicates } from '../../db/insertIgnoringDuplicates.js';
+import { insertInChunks } from '../../db/insertIgnoringDuplicates.js';
 import type { StoredEvent } from '../storedEvent.js';
 import { countRecorded } from '../tracking/countEvents.js';
 import { stageEvents } from './stageEvents.js';
@@ -79,11 +79,8 @@ async function writeGroups(database: Database, state: { waiting: QueueWaiter[]; 
 /** Stores and stages the events of queued inbox documents, then deletes them (the caller holds the queue's lease). */
 export async function settleQueued(database: Database, queued: EventInboxDoc[]): Promise<number> {
   const docs = queued.flatMap((q) => (BSON.deserialize((q.events as Binary).buffer) as { docs: StoredEvent[] }).docs);
-  const duplicates = new Set<number>();
   // In thousands: one long insert would hold the database's only writer while requests wait to queue.
-  for (let i = 0; i < docs.length; i += 1000)
-    for (const k of await insertIgnoringDuplicates(database.collections.events, docs.slice(i, i + 1000)))
-      duplicates.add(i + k);
+  const duplicates = await insertInChunks(database.collections.events, docs, 1000);
   await stageEvents(database, docs);
   await database.collections.eventInbox.deleteMany({ _id: { $in: queued.map((q) => q._id) } });
   // Tracking-quality counters, here where a queued event's duplicate is known; once settled, so a
